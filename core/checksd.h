@@ -1,0 +1,88 @@
+/* checks.d: check declarations read from YAML files, merged in name order. */
+#ifndef SOS_CHECKSD_H
+#define SOS_CHECKSD_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+/* Operating systems a check applies to (`when: os:`); 0 means any. */
+enum sos_os {
+    SOS_OS_MACOS = 1u << 0,
+    SOS_OS_LINUX = 1u << 1,
+    SOS_OS_WINDOWS = 1u << 2,
+    SOS_OS_WSL = 1u << 3,
+};
+
+enum sos_scope { SOS_SCOPE_RUNTIME = 0, SOS_SCOPE_AGENT = 1 };
+
+/* What a failure of the check means for the run. */
+enum sos_decl_severity { SOS_DECL_CRITICAL = 0, SOS_DECL_WARNING = 1 };
+
+/* A parameter: a scalar (n_values == 1, is_list == 0) or a list of scalars. */
+struct sos_param {
+    char *key;
+    char **values;
+    size_t n_values;
+    int is_list;
+};
+
+/* Where something was declared, for error messages. */
+struct sos_origin {
+    char *file; /* path of the YAML file as given */
+    int line;   /* 1-based */
+    int column; /* 1-based */
+};
+
+struct sos_check_decl {
+    char *id;     /* dotted, unique: ^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$ */
+    char *plugin; /* plugin name */
+    char *check;  /* check name inside the plugin */
+    char *summary;  /* optional `summary:`; NULL means the plugin's */
+    char **needs; /* hard dependencies (ids) */
+    size_t n_needs;
+    struct sos_origin *needs_origin; /* one per needs entry */
+    char **after; /* ordering-only dependencies (ids) */
+    size_t n_after;
+    struct sos_origin *after_origin; /* one per after entry */
+    struct sos_param *params;
+    size_t n_params;
+    enum sos_decl_severity severity; /* default critical */
+    double timeout;                  /* seconds; 0 = the run's default */
+    unsigned when_os;                /* mask of enum sos_os; 0 = any */
+    enum sos_scope scope;            /* default runtime */
+    struct sos_origin origin;        /* where `- id:` was declared */
+};
+
+struct sos_checks {
+    struct sos_check_decl *v;
+    size_t n;
+};
+
+/* Reads every *.yaml / *.yml file of DIR in name (strcmp) order and appends
+ * their checks to OUT. Syntax, key, type and duplicate-id errors name
+ * FILE:LINE:COLUMN. Returns 0, or -1 with ERR set (OUT then holds nothing
+ * new that needs freeing beyond sos_checks_free). */
+int sos_checksd_load_dir(const char *dir, struct sos_checks *out, sos_error *err);
+
+/* Parses one YAML document held in memory (NAME is used in messages). */
+int sos_checksd_load_buffer(const char *name, const char *data, size_t len,
+                            struct sos_checks *out, sos_error *err);
+
+/* Cross-file rules, after every file is read: duplicate ids, needs/after
+ * naming unknown ids, and cycles (the message names the ids in the cycle).
+ * Fills ORDER (caller allocates checks->n entries) with a topological order
+ * of indices into checks->v, stable by declaration order. */
+int sos_checksd_resolve(const struct sos_checks *checks, size_t *order,
+                        sos_error *err);
+
+/* Parses "macos"|"linux"|"windows"|"wsl"; 0 when unknown. */
+unsigned sos_os_from_name(const char *name);
+const char *sos_os_name(unsigned os);
+
+const struct sos_param *sos_decl_param(const struct sos_check_decl *decl,
+                                       const char *key);
+
+void sos_checks_free(struct sos_checks *checks);
+
+#endif

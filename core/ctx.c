@@ -1,0 +1,598 @@
+#include "config.h"
+
+#include "ctx.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_path.h"
+#include "redact.h"
+#include "rootfs.h"
+
+#define CAPTURE_BOUND (1024u * 1024u)
+#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
+
+struct sourceos_finding {
+    sourceos_ctx *ctx;
+    size_t index; /* into ctx->result->findings; SIZE_MAX: lost */
+};
+
+struct sourceos_ctx {
+    struct sos_ctx_config config;
+    struct sos_check_result *result;
+    /* Everything handed to the plugin stays valid until the check returns. */
+    void **owned;
+    size_t n_owned;
+    struct sos_cmd_output **outputs;
+    struct sourceos_cmd **cmds;
+    size_t n_cmds;
+    /* The last JSON text parsed, so a plugin reading many members of one
+     * command's output parses it once. */
+    char *json_text; /* a copy: the plugin's buffer may be reused */
+    size_t json_len;
+    json_t *json_doc;
+};
+
+sourceos_ctx *sos_ctx_new(const struct sos_ctx_config *config,
+                          struct sos_check_result *result)
+{
+    sourceos_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return NULL;
+    ctx->config = *config;
+    ctx->result = result;
+    return ctx;
+}
+
+void sos_ctx_free(sourceos_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    for (size_t i = 0; i < ctx->n_owned; i++)
+        free(ctx->owned[i]);
+    free(ctx->owned);
+    for (size_t i = 0; i < ctx->n_cmds; i++) {
+        sos_cmd_output_free(ctx->outputs[i]);
+        free(ctx->outputs[i]);
+        free(ctx->cmds[i]);
+    }
+    free(ctx->outputs);
+    free(ctx->cmds);
+    json_decref(ctx->json_doc);
+    free(ctx->json_text);
+    free(ctx);
+}
+
+/* Takes ownership of P (freed with the context); returns P, or NULL (and
+ * frees P) when it cannot be tracked. */
+static void *own(sourceos_ctx *ctx, void *p)
+{
+    void **grown;
+    if (!p)
+        return NULL;
+    grown = realloc(ctx->owned, (ctx->n_owned + 1) * sizeof *grown);
+    if (!grown) {
+        free(p);
+        return NULL;
+    }
+    ctx->owned = grown;
+    ctx->owned[ctx->n_owned++] = p;
+    return p;
+}
+
+/* ---- params --------------------------------------------------------------- */
+
+static const struct sos_param *find_param(sourceos_ctx *ctx, const char *key)
+{
+    if (!ctx || !key || !ctx->config.decl)
+        return NULL;
+    return sos_decl_param(ctx->config.decl, key);
+}
+
+const char *sourceos_param(sourceos_ctx *ctx, const char *key)
+{
+    const struct sos_param *p = find_param(ctx, key);
+    if (!p || p->is_list || p->n_values != 1)
+        return NULL;
+    return p->values[0];
+}
+
+size_t sourceos_param_count(sourceos_ctx *ctx, const char *key)
+{
+    const struct sos_param *p = find_param(ctx, key);
+    return p ? p->n_values : 0;
+}
+
+const char *sourceos_param_at(sourceos_ctx *ctx, const char *key, size_t i)
+{
+    const struct sos_param *p = find_param(ctx, key);
+    if (!p || i >= p->n_values)
+        return NULL;
+    return p->values[i];
+}
+
+/* ---- facts ---------------------------------------------------------------- */
+
+static int fact_key_valid(const char *key)
+{
+    const char *dot = strchr(key, '.');
+    if (!dot || dot == key || !dot[1] || strlen(key) > 128)
+        return 0;
+    for (const char *c = key; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+              *c == '.' || *c == '_' || *c == '-'))
+            return 0;
+    return 1;
+}
+
+static const char *redacted_value(const char *key, const char *value)
+{
+    if (sos_redact_key_is_secret(key) || sos_redact_value_is_secret(value))
+        return SOS_REDACTED;
+    return value;
+}
+
+int sourceos_fact_set(sourceos_ctx *ctx, const char *key, const char *value)
+{
+    struct sos_check_result *r;
+    struct sos_kv *grown;
+    char *copy;
+    if (!ctx || !key || !value || !fact_key_valid(key))
+        return -1;
+    r = ctx->result;
+    copy = strdup(redacted_value(key, value));
+    if (!copy)
+        return -1;
+    for (size_t i = 0; i < r->n_facts; i++) {
+        if (strcmp(r->facts[i].key, key) == 0) {
+            free(r->facts[i].value);
+            r->facts[i].value = copy;
+            return 0;
+        }
+    }
+    grown = realloc(r->facts, (r->n_facts + 1) * sizeof *grown);
+    if (!grown) {
+        free(copy);
+        return -1;
+    }
+    r->facts = grown;
+    r->facts[r->n_facts].key = strdup(key);
+    if (!r->facts[r->n_facts].key) {
+        free(copy);
+        return -1;
+    }
+    r->facts[r->n_facts++].value = copy;
+    return 0;
+}
+
+const char *sourceos_fact_get(sourceos_ctx *ctx, const char *key)
+{
+    if (!ctx || !key)
+        return NULL;
+    for (size_t i = 0; i < ctx->result->n_facts; i++)
+        if (strcmp(ctx->result->facts[i].key, key) == 0)
+            return ctx->result->facts[i].value;
+    for (size_t i = 0; i < ctx->config.n_facts; i++)
+        if (strcmp(ctx->config.facts[i].key, key) == 0)
+            return ctx->config.facts[i].value;
+    return NULL;
+}
+
+/* ---- findings ------------------------------------------------------------- */
+
+static struct sos_finding_rec *finding_rec(sourceos_finding *f)
+{
+    if (!f || !f->ctx || f->index >= f->ctx->result->n_findings)
+        return NULL;
+    return &f->ctx->result->findings[f->index];
+}
+
+sourceos_finding *sourceos_finding_add(sourceos_ctx *ctx, const char *code,
+                                       sourceos_severity severity,
+                                       const char *format, ...)
+{
+    /* A handle that records nothing, for the out-of-memory path, so plugins
+     * never have to check for NULL. */
+    static sourceos_finding lost = {NULL, (size_t)-1};
+    struct sos_check_result *r;
+    struct sos_finding_rec *grown, *rec;
+    sourceos_finding *handle;
+    va_list ap;
+    char *message = NULL;
+    int n;
+
+    if (!ctx || !code || !format)
+        return &lost;
+    r = ctx->result;
+    va_start(ap, format);
+    n = vasprintf(&message, format, ap);
+    va_end(ap);
+    if (n < 0)
+        return &lost;
+    handle = own(ctx, calloc(1, sizeof *handle));
+    grown = handle ? realloc(r->findings, (r->n_findings + 1) * sizeof *grown)
+                   : NULL;
+    if (!grown) {
+        free(message);
+        return &lost;
+    }
+    r->findings = grown;
+    rec = &r->findings[r->n_findings];
+    memset(rec, 0, sizeof *rec);
+    rec->code = strdup(code);
+    rec->message = message;
+    if (severity < SOURCEOS_SEV_INFO || severity > SOURCEOS_SEV_CRITICAL)
+        severity = SOURCEOS_SEV_CRITICAL;
+    rec->severity = (int)severity;
+    if (!rec->code) {
+        free(message);
+        return &lost;
+    }
+    handle->ctx = ctx;
+    handle->index = r->n_findings++;
+    return handle;
+}
+
+static void replace_string(char **slot, const char *value)
+{
+    char *copy;
+    if (!value)
+        return;
+    copy = strdup(value);
+    if (!copy)
+        return;
+    free(*slot);
+    *slot = copy;
+}
+
+void sourceos_finding_remediation(sourceos_finding *finding, const char *text)
+{
+    struct sos_finding_rec *rec = finding_rec(finding);
+    if (rec)
+        replace_string(&rec->remediation, text);
+}
+
+void sourceos_finding_path(sourceos_finding *finding, const char *path)
+{
+    struct sos_finding_rec *rec = finding_rec(finding);
+    if (rec)
+        replace_string(&rec->path, path);
+}
+
+void sourceos_finding_command(sourceos_finding *finding, const char *command)
+{
+    struct sos_finding_rec *rec = finding_rec(finding);
+    char **grown;
+    char *copy;
+    if (!rec || !command || !(copy = strdup(command)))
+        return;
+    grown = realloc(rec->commands, (rec->n_commands + 1) * sizeof *grown);
+    if (!grown) {
+        free(copy);
+        return;
+    }
+    rec->commands = grown;
+    rec->commands[rec->n_commands++] = copy;
+}
+
+void sourceos_finding_evidence(sourceos_finding *finding, const char *key,
+                               const char *value)
+{
+    struct sos_finding_rec *rec = finding_rec(finding);
+    struct sos_kv *grown;
+    char *k, *v;
+    if (!rec || !key || !value)
+        return;
+    k = strdup(key);
+    v = strdup(redacted_value(key, value));
+    grown = (k && v) ? realloc(rec->evidence,
+                               (rec->n_evidence + 1) * sizeof *grown)
+                     : NULL;
+    if (!grown) {
+        free(k);
+        free(v);
+        return;
+    }
+    rec->evidence = grown;
+    rec->evidence[rec->n_evidence].key = k;
+    rec->evidence[rec->n_evidence++].value = v;
+}
+
+/* ---- commands ------------------------------------------------------------- */
+
+static const char *const passed_variables[] = {
+    "HOME",           "USER",         "LOGNAME",         "XDG_RUNTIME_DIR",
+    "XDG_CONFIG_HOME", "DOCKER_CONFIG", "REGISTRY_AUTH_FILE", "CONTAINER_HOST",
+    "CONTAINER_CONNECTION", "WSL_DISTRO_NAME", "WSL_UTF8", "TMPDIR", NULL,
+};
+
+void sos_strv_free(char **v)
+{
+    if (!v)
+        return;
+    for (char **p = v; *p; p++)
+        free(*p);
+    free(v);
+}
+
+static int env_push(char ***env, size_t *n, const char *name, const char *value)
+{
+    char *entry;
+    char **grown;
+    size_t name_len = strlen(name);
+    if (asprintf(&entry, "%s=%s", name, value) < 0)
+        return -1;
+    for (size_t i = 0; i < *n; i++) {
+        if (strncmp((*env)[i], name, name_len) == 0 &&
+            (*env)[i][name_len] == '=') {
+            free((*env)[i]);
+            (*env)[i] = entry;
+            return 0;
+        }
+    }
+    grown = realloc(*env, (*n + 2) * sizeof *grown);
+    if (!grown) {
+        free(entry);
+        return -1;
+    }
+    *env = grown;
+    (*env)[(*n)++] = entry;
+    (*env)[*n] = NULL;
+    return 0;
+}
+
+static int env_push_assignment(char ***env, size_t *n, const char *assignment)
+{
+    const char *eq = strchr(assignment, '=');
+    char *name;
+    int rc;
+    if (!eq || eq == assignment)
+        return 0; /* not K=V: ignored rather than passed malformed */
+    name = strndup(assignment, (size_t)(eq - assignment));
+    if (!name)
+        return -1;
+    rc = env_push(env, n, name, eq + 1);
+    free(name);
+    return rc;
+}
+
+char **sos_command_env(const char *const extra[])
+{
+    char **env = calloc(1, sizeof *env);
+    size_t n = 0;
+    const char *path = getenv("PATH");
+    int rc;
+    if (!env)
+        return NULL;
+    rc = env_push(&env, &n, "LC_ALL", "C");
+    rc |= env_push(&env, &n, "PATH", path && *path ? path : DEFAULT_PATH);
+    for (size_t i = 0; passed_variables[i]; i++) {
+        const char *value = getenv(passed_variables[i]);
+        if (value)
+            rc |= env_push(&env, &n, passed_variables[i], value);
+    }
+    for (size_t i = 0; extra && extra[i]; i++)
+        rc |= env_push_assignment(&env, &n, extra[i]);
+    if (rc != 0) {
+        sos_strv_free(env);
+        return NULL;
+    }
+    return env;
+}
+
+static double command_timeout(sourceos_ctx *ctx, unsigned timeout_ms)
+{
+    double bound = timeout_ms ? timeout_ms / 1000.0 : 0;
+    if (ctx->config.deadline > 0) {
+        double left = ctx->config.deadline - sos_now_monotonic();
+        if (left < 0.001)
+            left = 0.001;
+        if (bound <= 0 || left < bound)
+            bound = left;
+    }
+    return bound;
+}
+
+static int record_command(sourceos_ctx *ctx, const char *const argv[],
+                          const struct sos_cmd_output *o)
+{
+    struct sos_check_result *r = ctx->result;
+    struct sos_command_rec *grown, *rec;
+    size_t argc = 0;
+    while (argv[argc])
+        argc++;
+    grown = realloc(r->commands, (r->n_commands + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    r->commands = grown;
+    rec = &r->commands[r->n_commands];
+    memset(rec, 0, sizeof *rec);
+    rec->argv = calloc(argc + 1, sizeof *rec->argv);
+    if (!rec->argv)
+        return -1;
+    for (size_t i = 0; i < argc; i++) {
+        rec->argv[i] = strdup(argv[i]);
+        if (!rec->argv[i]) {
+            sos_strv_free(rec->argv);
+            rec->argv = NULL;
+            return -1;
+        }
+    }
+    rec->argc = argc;
+    rec->exit_status = o->exit_status;
+    rec->term_signal = o->term_signal;
+    rec->timed_out = o->timed_out;
+    rec->not_started = o->not_started;
+    rec->truncated = o->truncated;
+    rec->duration = o->duration;
+    r->n_commands++;
+    return 0;
+}
+
+static const struct sourceos_cmd *failed_start(sourceos_ctx *ctx, int errnum)
+{
+    static const struct sourceos_cmd nothing = {
+        .exit_status = -1, .not_started = 1, .start_errno = ENOMEM,
+        .out = "", .err = "",
+    };
+    (void)ctx;
+    (void)errnum;
+    return &nothing;
+}
+
+static int keep_output(sourceos_ctx *ctx, struct sos_cmd_output *o,
+                       struct sourceos_cmd *c)
+{
+    struct sos_cmd_output **outs =
+        realloc(ctx->outputs, (ctx->n_cmds + 1) * sizeof *outs);
+    struct sourceos_cmd **cmds;
+    if (!outs)
+        return -1;
+    ctx->outputs = outs;
+    cmds = realloc(ctx->cmds, (ctx->n_cmds + 1) * sizeof *cmds);
+    if (!cmds)
+        return -1;
+    ctx->cmds = cmds;
+    ctx->outputs[ctx->n_cmds] = o;
+    ctx->cmds[ctx->n_cmds++] = c;
+    return 0;
+}
+
+const struct sourceos_cmd *sourceos_run(sourceos_ctx *ctx,
+                                        const char *const argv[],
+                                        const char *const env[],
+                                        unsigned timeout_ms)
+{
+    struct sos_cmd_output *o;
+    struct sourceos_cmd *c;
+    char **envp;
+    int rc;
+    if (!ctx || !argv || !argv[0])
+        return failed_start(ctx, EINVAL);
+    envp = sos_command_env(env);
+    o = calloc(1, sizeof *o);
+    c = calloc(1, sizeof *c);
+    if (!envp || !o || !c || keep_output(ctx, o, c) != 0) {
+        sos_strv_free(envp);
+        free(o);
+        free(c);
+        return failed_start(ctx, ENOMEM);
+    }
+    rc = sos_command_run(argv, envp, command_timeout(ctx, timeout_ms),
+                         CAPTURE_BOUND, ctx->config.pgid_hook,
+                         ctx->config.pgid_hook_data, o);
+    sos_strv_free(envp);
+    if (rc != 0) {
+        o->exit_status = -1;
+        o->not_started = 1;
+        o->start_errno = errno;
+    }
+    record_command(ctx, argv, o);
+    *c = (struct sourceos_cmd){
+        .exit_status = o->exit_status,
+        .term_signal = o->term_signal,
+        .timed_out = o->timed_out,
+        .not_started = o->not_started,
+        .start_errno = o->start_errno,
+        .out = o->out ? o->out : "",
+        .out_len = o->out_len,
+        .err = o->err ? o->err : "",
+        .err_len = o->err_len,
+        .truncated = o->truncated,
+        .duration = o->duration,
+    };
+    return c;
+}
+
+/* ---- files and environment ------------------------------------------------ */
+
+int sourceos_read_file(sourceos_ctx *ctx, const char *path, size_t max_bytes,
+                       const char **data, size_t *len)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    int rc;
+    if (!ctx || !path || !data || !len)
+        return -EINVAL;
+    rc = sos_rootfs_read(ctx->config.root, path, max_bytes, &buf, &n);
+    if (rc < 0)
+        return rc;
+    if (!own(ctx, buf))
+        return -ENOMEM;
+    *data = buf;
+    *len = n;
+    return rc;
+}
+
+const char *sourceos_host_path(sourceos_ctx *ctx, const char *path)
+{
+    char *resolved = NULL;
+    if (!ctx || !path)
+        return NULL;
+    if (sos_rootfs_resolve(ctx->config.root, path, 0, &resolved) != 0)
+        return NULL;
+    return own(ctx, resolved);
+}
+
+const char *sourceos_getenv(sourceos_ctx *ctx, const char *name)
+{
+    (void)ctx;
+    return name ? getenv(name) : NULL;
+}
+
+/* ---- JSON ----------------------------------------------------------------- */
+
+static json_t *parsed(sourceos_ctx *ctx, const char *text, size_t len)
+{
+    if (!ctx || !text)
+        return NULL;
+    if (ctx->json_text && ctx->json_len == len &&
+        memcmp(ctx->json_text, text, len) == 0)
+        return ctx->json_doc;
+    json_decref(ctx->json_doc);
+    free(ctx->json_text);
+    ctx->json_doc = json_loadb(text, len, JSON_DECODE_ANY, NULL);
+    ctx->json_text = malloc(len + 1);
+    if (ctx->json_text)
+        memcpy(ctx->json_text, text, len);
+    ctx->json_len = len;
+    return ctx->json_doc;
+}
+
+const char *sourceos_json_get(sourceos_ctx *ctx, const char *text, size_t len,
+                              const char *path)
+{
+    json_t *doc = parsed(ctx, text, len);
+    return doc ? own(ctx, sos_json_scalar_text(sos_json_path(doc, path))) : NULL;
+}
+
+long sourceos_json_count(sourceos_ctx *ctx, const char *text, size_t len,
+                         const char *path)
+{
+    json_t *v = sos_json_path(parsed(ctx, text, len), path);
+    if (json_is_array(v))
+        return (long)json_array_size(v);
+    if (json_is_object(v))
+        return (long)json_object_size(v);
+    return -1;
+}
+
+const char *sourceos_json_key_at(sourceos_ctx *ctx, const char *text,
+                                 size_t len, const char *path, size_t i)
+{
+    json_t *v = sos_json_path(parsed(ctx, text, len), path);
+    const char *key;
+    json_t *member;
+    size_t k = 0;
+    if (!json_is_object(v))
+        return NULL;
+    json_object_foreach(v, key, member) {
+        (void)member;
+        if (k++ == i)
+            return key;
+    }
+    return NULL;
+}

@@ -1,0 +1,33 @@
+/* The context a plugin's check runs with (the core side of plugin.h). */
+#ifndef SOS_CTX_H
+#define SOS_CTX_H
+
+#include <stddef.h>
+
+#include "checksd.h"
+#include "command.h"
+#include "result.h"
+#include "sourceos/plugin.h"
+
+struct sos_ctx_config {
+    const struct sos_check_decl *decl;
+    const char *root;          /* NULL or "/" for the live host */
+    const struct sos_kv *facts; /* facts this check may read */
+    size_t n_facts;
+    double deadline;           /* monotonic seconds; 0: none */
+    sos_pgid_hook pgid_hook;   /* told of every command's process group */
+    void *pgid_hook_data;
+};
+
+/* A context that records into RESULT (findings, facts, commands). */
+sourceos_ctx *sos_ctx_new(const struct sos_ctx_config *config,
+                          struct sos_check_result *result);
+void sos_ctx_free(sourceos_ctx *ctx);
+
+/* Builds the environment commands run with: LC_ALL=C, PATH, HOME, USER and
+ * the container variables of the invoking environment, then EXTRA
+ * ("K=V", overriding). Returns a malloc'd NULL-terminated array, or NULL. */
+char **sos_command_env(const char *const extra[]);
+void sos_strv_free(char **v);
+
+#endif

@@ -1,0 +1,50 @@
+/* Reports: human, JSON (schemas/report.schema.json) and NDJSON events.
+ * Only the CLI decides where they go; these functions only format. */
+#ifndef SOS_REPORT_H
+#define SOS_REPORT_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "result.h"
+#include "run.h"
+
+/* One check result as JSON (status, reason, signal, started, duration,
+ * findings, facts, commands). Also the wire format from a check's child
+ * process to the runner. Returns a new reference, or NULL on ENOMEM. */
+json_t *sos_result_to_json(const struct sos_check_result *r);
+
+/* Inverse of sos_result_to_json. Returns 0, or -1 when JSON is not a
+ * well-formed result (OUT is then left empty). */
+int sos_result_from_json(const json_t *json, struct sos_check_result *out);
+
+/* One run entry: {"id","plugin","check","summary","severity", ...result}. */
+json_t *sos_entry_to_json(const struct sos_run_entry *e);
+
+/* The whole report, matching schemas/report.schema.json. */
+json_t *sos_report_to_json(const struct sos_run *run);
+
+/* The report's "summary" member: {"total","ok","warning","failure","error",
+ * "skipped","timeout"} from run->counts (total is their sum). Shared by the
+ * JSON report and the NDJSON summary event. New reference, NULL on ENOMEM. */
+json_t *sos_summary_to_json(const struct sos_run *run);
+
+struct sos_human_opts {
+    int color;     /* ANSI colours */
+    int quiet;     /* only checks that are not ok/skipped, and the summary */
+    int verbose;   /* also facts and commands run */
+};
+
+/* Human report: one line per check (status, id, summary, duration), the
+ * findings indented under it with code, path and remediation, then a
+ * summary line. */
+void sos_report_print_human(FILE *out, const struct sos_run *run,
+                            const struct sos_human_opts *opts);
+
+/* NDJSON events, one line each, flushed: {"event":"check-started",...},
+ * {"event":"check-finished",...entry}, {"event":"summary",...}. */
+void sos_ndjson_check_started(FILE *out, const struct sos_run_entry *e);
+void sos_ndjson_check_finished(FILE *out, const struct sos_run_entry *e);
+void sos_ndjson_summary(FILE *out, const struct sos_run *run);
+
+#endif

@@ -1,0 +1,346 @@
+#include "config.h"
+
+#include "report.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/*
+ * Everything a plugin wrote (messages, paths, facts, commands) is untrusted
+ * text headed for a terminal: control characters, C1 controls, bidi
+ * overrides and broken UTF-8 are printed as visible escapes so that a plugin
+ * can neither drive the terminal nor disguise what is shown.
+ */
+
+#define STATUS_WIDTH 7    /* "TIMEOUT" */
+#define ID_WIDTH_MAX 40   /* longer ids are not padded further */
+#define INDENT "         " /* findings line up under the id */
+#define DETAIL INDENT "  "
+
+#define ANSI_RESET "\033[0m"
+
+struct status_style {
+    const char *word;
+    const char *color;
+};
+
+static const struct status_style status_styles[SOS_ST_COUNT] = {
+    [SOS_ST_OK] = { "OK", "\033[32m" },
+    [SOS_ST_WARNING] = { "WARN", "\033[33m" },
+    [SOS_ST_FAILURE] = { "FAIL", "\033[31m" },
+    [SOS_ST_ERROR] = { "ERROR", "\033[35m" },
+    [SOS_ST_SKIPPED] = { "SKIP", "\033[2m" },
+    [SOS_ST_TIMEOUT] = { "TIMEOUT", "\033[35m" },
+};
+
+static const struct status_style *style_of(enum sos_status status)
+{
+    static const struct status_style unknown = { "?", "" };
+
+    return (unsigned)status < SOS_ST_COUNT ? &status_styles[status] : &unknown;
+}
+
+/* ---- Safe text --------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at S (AVAIL bytes left), 0 if none. */
+static size_t utf8_sequence_length(const unsigned char *s, size_t avail)
+{
+    unsigned char c = s[0];
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF; /* bounds of the second byte */
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else
+        return 0;
+    if (avail < len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+    return len;
+}
+
+static uint32_t utf8_decode(const unsigned char *s, size_t len)
+{
+    static const unsigned char lead_mask[] = { 0, 0x7F, 0x1F, 0x0F, 0x07 };
+    uint32_t cp = s[0] & lead_mask[len];
+
+    for (size_t i = 1; i < len; i++)
+        cp = (cp << 6) | (s[i] & 0x3F);
+    return cp;
+}
+
+/* C1 controls (some terminals obey them) and bidi controls (they reorder
+ * what is displayed, hiding what a message really says). */
+static int is_hidden_control(uint32_t cp)
+{
+    return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F ||
+           cp == 0x061C;
+}
+
+/* Writes LEN bytes of untrusted S with its controls escaped. */
+static void put_safe_n(FILE *out, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    while (len > 0) {
+        size_t n = utf8_sequence_length(p, len);
+        if (n == 0 || (n == 1 && (p[0] < 0x20 || p[0] == 0x7F)))
+            fprintf(out, "\\x%02x", p[0]);
+        else if (n > 1 && is_hidden_control(utf8_decode(p, n)))
+            fprintf(out, "\\u%04x", (unsigned)utf8_decode(p, n));
+        else
+            fwrite(p, 1, n, out);
+        n = n ? n : 1;
+        p += n;
+        len -= n;
+    }
+}
+
+/* Writes untrusted S (NULL prints nothing) with its controls escaped. */
+static void put_safe(FILE *out, const char *s)
+{
+    if (s)
+        put_safe_n(out, s, strlen(s));
+}
+
+/* An argument as a shell would need it, so a shown command can be pasted. */
+static void put_shell_word(FILE *out, const char *word)
+{
+    static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                               "0123456789_@%+=:,./-";
+    const char *p = word ? word : "";
+
+    if (*p && strspn(p, safe) == strlen(p)) {
+        put_safe(out, p);
+        return;
+    }
+    fputc('\'', out);
+    for (;;) {
+        const char *quote = strchr(p, '\'');
+        if (!quote) {
+            put_safe(out, p);
+            break;
+        }
+        put_safe_n(out, p, (size_t)(quote - p));
+        fputs("'\\''", out);
+        p = quote + 1;
+    }
+    fputc('\'', out);
+}
+
+static void put_spaces(FILE *out, size_t n)
+{
+    while (n-- > 0)
+        fputc(' ', out);
+}
+
+/* "12ms" below a second, "1.20s" from there on. */
+static void format_duration(char *buf, size_t size, double seconds)
+{
+    if (!(seconds >= 0)) /* also NaN */
+        seconds = 0;
+    if (seconds < 0.9995)
+        snprintf(buf, size, "%.0fms", seconds * 1000.0);
+    else
+        snprintf(buf, size, "%.2fs", seconds);
+}
+
+/* ---- One check --------------------------------------------------------- */
+
+static int is_shown(const struct sos_run_entry *e, const struct sos_human_opts *opts)
+{
+    enum sos_status st = e->result.status;
+
+    return !opts->quiet || (st != SOS_ST_OK && st != SOS_ST_SKIPPED);
+}
+
+static void print_status_word(FILE *out, enum sos_status status, int color)
+{
+    const struct status_style *style = style_of(status);
+
+    if (color)
+        fprintf(out, "%s%s%s", style->color, style->word, ANSI_RESET);
+    else
+        fputs(style->word, out);
+    put_spaces(out, STATUS_WIDTH - strlen(style->word) + 2);
+}
+
+static void print_check_line(FILE *out, const struct sos_run_entry *e,
+                             size_t id_width, const struct sos_human_opts *opts)
+{
+    const char *id = e->decl->id ? e->decl->id : "";
+    char duration[32];
+
+    print_status_word(out, e->result.status, opts->color);
+    put_safe(out, id);
+    put_spaces(out, strlen(id) < id_width ? id_width - strlen(id) : 0);
+    fputs("  ", out);
+    if (e->summary) {
+        put_safe(out, e->summary);
+        fputs("  ", out);
+    }
+    format_duration(duration, sizeof duration, e->result.duration);
+    fprintf(out, "%s\n", duration);
+}
+
+static void print_labelled(FILE *out, const char *indent, const char *label,
+                           const char *text)
+{
+    fprintf(out, "%s%s", indent, label);
+    put_safe(out, text);
+    fputc('\n', out);
+}
+
+static void print_kv(FILE *out, const char *indent, const struct sos_kv *kv)
+{
+    fputs(indent, out);
+    put_safe(out, kv->key);
+    fputs(" = ", out);
+    put_safe(out, kv->value);
+    fputc('\n', out);
+}
+
+static void print_finding(FILE *out, const struct sos_finding_rec *f,
+                          const struct sos_human_opts *opts)
+{
+    fputs(INDENT "[", out);
+    put_safe(out, f->code);
+    fputs("] ", out);
+    put_safe(out, f->message);
+    fputc('\n', out);
+    if (f->path)
+        print_labelled(out, DETAIL, "path: ", f->path);
+    if (f->remediation)
+        print_labelled(out, DETAIL, "fix: ", f->remediation);
+    for (size_t i = 0; i < f->n_commands; i++)
+        print_labelled(out, DETAIL, "$ ", f->commands[i]);
+    if (opts->verbose)
+        for (size_t i = 0; i < f->n_evidence; i++)
+            print_kv(out, DETAIL "evidence: ", &f->evidence[i]);
+}
+
+static void print_reason(FILE *out, const struct sos_check_result *r)
+{
+    int explains = r->status == SOS_ST_SKIPPED || r->status == SOS_ST_TIMEOUT ||
+                   r->status == SOS_ST_ERROR;
+
+    if (explains && r->reason)
+        print_labelled(out, INDENT, "", r->reason);
+    if (r->term_signal)
+        fprintf(out, INDENT "killed by signal %d\n", r->term_signal);
+}
+
+static void print_command_outcome(FILE *out, const struct sos_command_rec *c)
+{
+    char duration[32];
+
+    format_duration(duration, sizeof duration, c->duration);
+    if (c->not_started)
+        fputs("(not started", out);
+    else if (c->timed_out)
+        fprintf(out, "(timed out after %s", duration);
+    else if (c->term_signal)
+        fprintf(out, "(signal %d, %s", c->term_signal, duration);
+    else
+        fprintf(out, "(exit %d, %s", c->exit_status, duration);
+    fputs(c->truncated ? ", output truncated)\n" : ")\n", out);
+}
+
+static void print_command_run(FILE *out, const struct sos_command_rec *c)
+{
+    fputs(DETAIL, out);
+    for (size_t i = 0; i < c->argc; i++) {
+        put_shell_word(out, c->argv[i]);
+        fputc(' ', out);
+    }
+    print_command_outcome(out, c);
+}
+
+static void print_verbose_details(FILE *out, const struct sos_check_result *r)
+{
+    if (r->n_facts > 0) {
+        fputs(INDENT "facts:\n", out);
+        for (size_t i = 0; i < r->n_facts; i++)
+            print_kv(out, DETAIL, &r->facts[i]);
+    }
+    if (r->n_commands > 0) {
+        fputs(INDENT "ran:\n", out);
+        for (size_t i = 0; i < r->n_commands; i++)
+            print_command_run(out, &r->commands[i]);
+    }
+}
+
+static void print_entry(FILE *out, const struct sos_run_entry *e, size_t id_width,
+                        const struct sos_human_opts *opts)
+{
+    print_check_line(out, e, id_width, opts);
+    print_reason(out, &e->result);
+    for (size_t i = 0; i < e->result.n_findings; i++)
+        print_finding(out, &e->result.findings[i], opts);
+    if (opts->verbose)
+        print_verbose_details(out, &e->result);
+}
+
+/* ---- The report -------------------------------------------------------- */
+
+static size_t id_column_width(const struct sos_run *run, const struct sos_human_opts *opts)
+{
+    size_t width = 0;
+
+    for (size_t i = 0; i < run->n_entries; i++) {
+        const struct sos_run_entry *e = &run->entries[i];
+        size_t len = e->decl->id ? strlen(e->decl->id) : 0;
+        if (is_shown(e, opts) && len > width)
+            width = len;
+    }
+    return width < ID_WIDTH_MAX ? width : ID_WIDTH_MAX;
+}
+
+static void print_summary(FILE *out, const struct sos_run *run)
+{
+    const int *c = run->counts;
+    long total = 0;
+    char duration[32];
+
+    for (int st = 0; st < SOS_ST_COUNT; st++)
+        total += c[st];
+    snprintf(duration, sizeof duration, "%.2fs", run->duration >= 0 ? run->duration : 0.0);
+    fprintf(out,
+            "%ld check%s: %d ok, %d warning, %d failure, %d error, %d skipped, "
+            "%d timeout in %s (exit %d)\n",
+            total, total == 1 ? "" : "s", c[SOS_ST_OK], c[SOS_ST_WARNING],
+            c[SOS_ST_FAILURE], c[SOS_ST_ERROR], c[SOS_ST_SKIPPED], c[SOS_ST_TIMEOUT],
+            duration, run->exit_code);
+}
+
+void sos_report_print_human(FILE *out, const struct sos_run *run,
+                            const struct sos_human_opts *opts)
+{
+    static const struct sos_human_opts defaults = { 0, 0, 0 };
+    size_t id_width;
+
+    if (!opts)
+        opts = &defaults;
+    id_width = id_column_width(run, opts);
+    for (size_t i = 0; i < run->n_entries; i++)
+        if (is_shown(&run->entries[i], opts))
+            print_entry(out, &run->entries[i], id_width, opts);
+    print_summary(out, run);
+}

@@ -1,0 +1,84 @@
+#include "config.h"
+
+#include "result.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sourceos/plugin.h"
+
+const char *sos_status_name(enum sos_status status)
+{
+    switch (status) {
+    case SOS_ST_OK: return "ok";
+    case SOS_ST_WARNING: return "warning";
+    case SOS_ST_FAILURE: return "failure";
+    case SOS_ST_ERROR: return "error";
+    case SOS_ST_SKIPPED: return "skipped";
+    case SOS_ST_TIMEOUT: return "timeout";
+    }
+    return "unknown";
+}
+
+const char *sos_severity_name(int severity)
+{
+    switch (severity) {
+    case SOURCEOS_SEV_INFO: return "info";
+    case SOURCEOS_SEV_WARNING: return "warning";
+    case SOURCEOS_SEV_CRITICAL: return "critical";
+    }
+    return "unknown";
+}
+
+int sos_exit_code(const int counts[SOS_ST_COUNT])
+{
+    /* A failure is a decision, so it outranks "could not decide". */
+    if (counts[SOS_ST_FAILURE] > 0)
+        return 2;
+    if (counts[SOS_ST_ERROR] > 0 || counts[SOS_ST_TIMEOUT] > 0)
+        return 3;
+    if (counts[SOS_ST_WARNING] > 0)
+        return 1;
+    return 0;
+}
+
+static void free_strv(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static void free_kvs(struct sos_kv *kv, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(kv[i].key);
+        free(kv[i].value);
+    }
+    free(kv);
+}
+
+static void free_finding(struct sos_finding_rec *f)
+{
+    free(f->code);
+    free(f->message);
+    free(f->remediation);
+    free_strv(f->commands, f->n_commands);
+    free(f->path);
+    free_kvs(f->evidence, f->n_evidence);
+}
+
+void sos_check_result_free(struct sos_check_result *r)
+{
+    if (!r)
+        return;
+    free(r->reason);
+    for (size_t i = 0; i < r->n_findings; i++)
+        free_finding(&r->findings[i]);
+    free(r->findings);
+    free_kvs(r->facts, r->n_facts);
+    for (size_t i = 0; i < r->n_commands; i++)
+        free_strv(r->commands[i].argv, r->commands[i].argc);
+    free(r->commands);
+    memset(r, 0, sizeof *r);
+}

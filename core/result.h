@@ -1,0 +1,69 @@
+/* Results of a run: what each check concluded, found, published and ran. */
+#ifndef SOS_RESULT_H
+#define SOS_RESULT_H
+
+#include <stddef.h>
+
+/* Report statuses: the plugin statuses plus the runner's own. */
+enum sos_status {
+    SOS_ST_OK = 0,
+    SOS_ST_WARNING = 1,
+    SOS_ST_FAILURE = 2,
+    SOS_ST_ERROR = 3,   /* could not decide: the plugin said so, or crashed */
+    SOS_ST_SKIPPED = 4, /* `when` did not match, or a `needs` did not pass */
+    SOS_ST_TIMEOUT = 5, /* killed at its deadline */
+};
+#define SOS_ST_COUNT 6
+
+struct sos_kv {
+    char *key;
+    char *value;
+};
+
+struct sos_finding_rec {
+    char *code;
+    int severity; /* sourceos_severity */
+    char *message;
+    char *remediation; /* may be NULL */
+    char **commands;
+    size_t n_commands;
+    char *path; /* may be NULL */
+    struct sos_kv *evidence;
+    size_t n_evidence;
+};
+
+struct sos_command_rec {
+    char **argv;
+    size_t argc;
+    int exit_status; /* -1 when it did not exit */
+    int term_signal;
+    int timed_out;
+    int not_started;
+    int truncated;
+    double duration; /* seconds */
+};
+
+struct sos_check_result {
+    enum sos_status status;
+    char *reason;        /* why skipped, timed out, crashed; may be NULL */
+    int term_signal;     /* the signal that killed the check's process */
+    double started;      /* seconds since the epoch */
+    double duration;     /* seconds */
+    struct sos_finding_rec *findings;
+    size_t n_findings;
+    struct sos_kv *facts;
+    size_t n_facts;
+    struct sos_command_rec *commands;
+    size_t n_commands;
+};
+
+const char *sos_status_name(enum sos_status status);
+const char *sos_severity_name(int severity);
+
+/* Exit code of a run, as monitoring tools do: 0 ok, 1 warnings, 2 a
+ * failure, 3 could not decide. Skipped checks do not count. */
+int sos_exit_code(const int counts[SOS_ST_COUNT]);
+
+void sos_check_result_free(struct sos_check_result *r);
+
+#endif

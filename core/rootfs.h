@@ -1,0 +1,27 @@
+/* Reading host files under --root without leaving it. */
+#ifndef SOS_ROOTFS_H
+#define SOS_ROOTFS_H
+
+#include <stddef.h>
+
+/* Resolves the absolute host path PATH under ROOT ("/" or NULL for the real
+ * root), following symlinks component by component as if ROOT were "/":
+ * absolute link targets are taken relative to ROOT; a ".." that would climb
+ * above ROOT is refused. At most 40 links are followed.
+ * On success returns 0 and a malloc'd real path (ROOT prefix included) in
+ * *OUT. The last component need not exist when ALLOW_MISSING_LAST is set.
+ * Errors (negative errno): -EINVAL PATH not absolute or empty, -ENOENT,
+ * -ENOTDIR, -EXDEV a symlink leads out of ROOT, -ELOOP too many links,
+ * -EACCES, -ENAMETOOLONG, -ENOMEM. */
+int sos_rootfs_resolve(const char *root, const char *path,
+                       int allow_missing_last, char **out);
+
+/* Reads PATH (host view) under ROOT up to MAX bytes into a malloc'd,
+ * NUL-terminated buffer. Returns 0, 1 when the file was longer than MAX and
+ * was cut, or a negative errno as sos_rootfs_resolve(), plus -EISDIR and
+ * -EINVAL for something that is not a regular file (a FIFO, a device: it is
+ * never opened, so reading cannot hang). */
+int sos_rootfs_read(const char *root, const char *path, size_t max,
+                    char **data, size_t *len);
+
+#endif

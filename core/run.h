@@ -1,0 +1,31 @@
+/* A finished (or running) run: what the reports are made from. */
+#ifndef SOS_RUN_H
+#define SOS_RUN_H
+
+#include <stddef.h>
+
+#include "checksd.h"
+#include "host.h"
+#include "result.h"
+
+struct sos_run_entry {
+    const struct sos_check_decl *decl;
+    const char *summary; /* the declaration's, else the plugin's; may be NULL */
+    struct sos_check_result result;
+    int done; /* result is final */
+};
+
+struct sos_run {
+    const char *tool;    /* "sourceos" */
+    const char *version; /* PACKAGE_VERSION */
+    const char *command; /* e.g. "doctor local-runtime" */
+    struct sos_host host;
+    double started;  /* epoch seconds */
+    double duration; /* seconds */
+    struct sos_run_entry *entries; /* in run (topological) order */
+    size_t n_entries;
+    int counts[SOS_ST_COUNT]; /* filled when the run ends */
+    int exit_code;            /* sos_exit_code(counts) */
+};
+
+#endif

@@ -1,0 +1,761 @@
+#include "config.h"
+
+#include "runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include "command.h"
+#include "ctx.h"
+#include "report.h"
+
+/* A check's child sends NDJSON lines: {"pgid":N} for each command it starts
+ * (so the runner can kill it too) and one {"result":{...}} at the end. */
+#define WIRE_LIMIT (64u * 1024u * 1024u)
+
+enum slot_state { SLOT_WAITING, SLOT_RUNNING, SLOT_DONE };
+
+struct slot {
+    enum slot_state state;
+    size_t *deps; /* needs first (n_needs of them), then after */
+    size_t n_deps;
+    size_t n_needs;
+    char *dep_error; /* a `needs` that is not part of this run */
+    pid_t pid;
+    int fd;
+    int exited;
+    int wstatus;
+    int timed_out;
+    double deadline;
+    double started_mono;
+    double timeout;
+    char *buf;
+    size_t len;
+    pid_t *pgids;
+    size_t n_pgids;
+    char *result_line; /* the {"result":...} line, when sent */
+};
+
+struct runner {
+    struct sos_run *run;
+    const struct sos_runner_job *jobs;
+    const struct sos_runner_opts *opts;
+    struct slot *slots;
+    struct sos_kv *host_facts;
+    size_t n_host_facts;
+    unsigned running;
+    size_t done;
+};
+
+/* ---- host facts ----------------------------------------------------------- */
+
+void sos_kv_free(struct sos_kv *kv, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(kv[i].key);
+        free(kv[i].value);
+    }
+    free(kv);
+}
+
+int sos_host_facts(const struct sos_host *host, struct sos_kv **facts,
+                   size_t *n)
+{
+    const char *pairs[][2] = {
+        {"host.os", host->os},
+        {"host.os_name", host->os_name},
+        {"host.os_version", host->os_version},
+        {"host.arch", host->arch},
+        {"host.kernel", host->kernel},
+        {"host.hostname", host->hostname},
+        {"host.wsl", host->wsl ? "true" : "false"},
+        {"host.container", host->container ? "true" : "false"},
+        {"host.root", host->root ? "true" : "false"},
+    };
+    size_t count = sizeof pairs / sizeof pairs[0];
+    struct sos_kv *kv = calloc(count, sizeof *kv);
+    if (!kv)
+        return -1;
+    for (size_t i = 0; i < count; i++) {
+        kv[i].key = strdup(pairs[i][0]);
+        kv[i].value = strdup(pairs[i][1]);
+        if (!kv[i].key || !kv[i].value) {
+            sos_kv_free(kv, count);
+            return -1;
+        }
+    }
+    *facts = kv;
+    *n = count;
+    return 0;
+}
+
+/* ---- dependencies --------------------------------------------------------- */
+
+static long find_entry(const struct sos_run *run, const char *id)
+{
+    for (size_t i = 0; i < run->n_entries; i++)
+        if (strcmp(run->entries[i].decl->id, id) == 0)
+            return (long)i;
+    return -1;
+}
+
+static int link_dependencies(struct runner *r, size_t i)
+{
+    const struct sos_check_decl *d = r->run->entries[i].decl;
+    struct slot *s = &r->slots[i];
+    s->deps = calloc(d->n_needs + d->n_after + 1, sizeof *s->deps);
+    if (!s->deps)
+        return -1;
+    for (size_t k = 0; k < d->n_needs; k++) {
+        long j = find_entry(r->run, d->needs[k]);
+        if (j < 0) {
+            if (!s->dep_error &&
+                asprintf(&s->dep_error,
+                         "needs '%s', which is not part of this run",
+                         d->needs[k]) < 0)
+                return -1;
+            continue;
+        }
+        s->deps[s->n_deps++] = (size_t)j;
+    }
+    s->n_needs = s->n_deps;
+    for (size_t k = 0; k < d->n_after; k++) {
+        long j = find_entry(r->run, d->after[k]);
+        if (j >= 0) /* ordering against a check not in this run: nothing to wait for */
+            s->deps[s->n_deps++] = (size_t)j;
+    }
+    return 0;
+}
+
+static int deps_done(const struct runner *r, size_t i)
+{
+    const struct slot *s = &r->slots[i];
+    for (size_t k = 0; k < s->n_deps; k++)
+        if (r->slots[s->deps[k]].state != SLOT_DONE)
+            return 0;
+    return 1;
+}
+
+/* The first `needs` that did not pass, or -1. */
+static long failed_need(const struct runner *r, size_t i)
+{
+    const struct slot *s = &r->slots[i];
+    for (size_t k = 0; k < s->n_needs; k++) {
+        enum sos_status st = r->run->entries[s->deps[k]].result.status;
+        if (st != SOS_ST_OK && st != SOS_ST_WARNING)
+            return (long)s->deps[k];
+    }
+    return -1;
+}
+
+/* Facts of every check this one depends on, directly or not, then the
+ * host's. Shallow copies: the child only reads them. */
+static void collect_facts(const struct runner *r, size_t i, char *seen,
+                          struct sos_kv *out, size_t *n)
+{
+    const struct slot *s = &r->slots[i];
+    for (size_t k = 0; k < s->n_deps; k++) {
+        size_t j = s->deps[k];
+        const struct sos_check_result *res = &r->run->entries[j].result;
+        if (seen[j])
+            continue;
+        seen[j] = 1;
+        for (size_t f = 0; f < res->n_facts; f++)
+            out[(*n)++] = res->facts[f];
+        collect_facts(r, j, seen, out, n);
+    }
+}
+
+static size_t count_all_facts(const struct runner *r)
+{
+    size_t total = r->n_host_facts;
+    for (size_t i = 0; i < r->run->n_entries; i++)
+        total += r->run->entries[i].result.n_facts;
+    return total;
+}
+
+static struct sos_kv *visible_facts(const struct runner *r, size_t i,
+                                    size_t *n)
+{
+    struct sos_kv *facts = calloc(count_all_facts(r) + 1, sizeof *facts);
+    char *seen = calloc(r->run->n_entries + 1, 1);
+    *n = 0;
+    if (!facts || !seen) {
+        free(facts);
+        free(seen);
+        return NULL;
+    }
+    collect_facts(r, i, seen, facts, n);
+    for (size_t k = 0; k < r->n_host_facts; k++)
+        facts[(*n)++] = r->host_facts[k];
+    free(seen);
+    return facts;
+}
+
+/* ---- finishing a check ---------------------------------------------------- */
+
+static void set_reason(struct sos_check_result *res, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void set_reason(struct sos_check_result *res, const char *format, ...)
+{
+    va_list ap;
+    char *text = NULL;
+    va_start(ap, format);
+    if (vasprintf(&text, format, ap) < 0)
+        text = NULL;
+    va_end(ap);
+    free(res->reason);
+    res->reason = text;
+}
+
+static void finish_entry(struct runner *r, size_t i, enum sos_status status)
+{
+    struct sos_run_entry *e = &r->run->entries[i];
+    if (status == SOS_ST_FAILURE && e->decl->severity == SOS_DECL_WARNING)
+        status = SOS_ST_WARNING;
+    e->result.status = status;
+    e->done = 1;
+    r->slots[i].state = SLOT_DONE;
+    r->done++;
+    if (r->opts->on_finish)
+        r->opts->on_finish(r->opts->callback_data, e);
+}
+
+static void skip_entry(struct runner *r, size_t i)
+{
+    struct sos_run_entry *e = &r->run->entries[i];
+    long need = failed_need(r, i);
+    e->result.started = sos_now_wall();
+    if (e->decl->when_os && !(e->decl->when_os & r->run->host.os_mask)) {
+        set_reason(&e->result, "applies only to other systems; this host is %s",
+                   r->run->host.os);
+    } else if (need >= 0) {
+        const struct sos_run_entry *n = &r->run->entries[need];
+        set_reason(&e->result, "needs %s, which %s", n->decl->id,
+                   n->result.status == SOS_ST_SKIPPED
+                       ? "was skipped"
+                       : n->result.status == SOS_ST_TIMEOUT
+                             ? "timed out"
+                             : n->result.status == SOS_ST_ERROR
+                                   ? "could not decide (error)"
+                                   : "failed");
+    }
+    finish_entry(r, i, SOS_ST_SKIPPED);
+}
+
+static void error_entry(struct runner *r, size_t i, const char *why)
+{
+    struct sos_run_entry *e = &r->run->entries[i];
+    e->result.started = sos_now_wall();
+    set_reason(&e->result, "%s", why);
+    finish_entry(r, i, SOS_ST_ERROR);
+}
+
+/* ---- the child ------------------------------------------------------------ */
+
+static void write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        data += n;
+        len -= (size_t)n;
+    }
+}
+
+static void announce_pgid(pid_t pgid, void *data)
+{
+    char line[64];
+    int len = snprintf(line, sizeof line, "{\"pgid\":%ld}\n", (long)pgid);
+    write_all(*(int *)data, line, (size_t)len);
+}
+
+static void send_result(int fd, const struct sos_check_result *res)
+{
+    json_t *result = sos_result_to_json(res);
+    json_t *wire = result ? json_pack("{s:o}", "result", result) : NULL;
+    char *text = wire ? json_dumps(wire, JSON_COMPACT) : NULL;
+    if (text) {
+        write_all(fd, text, strlen(text));
+        write_all(fd, "\n", 1);
+    }
+    free(text);
+    json_decref(wire);
+}
+
+static void quiet_stdout(void)
+{
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null >= 0) {
+        dup2(null, STDOUT_FILENO);
+        close(null);
+    }
+}
+
+static sourceos_status run_plugin_check(const struct sourceos_check *check,
+                                        sourceos_ctx *ctx,
+                                        struct sos_check_result *res)
+{
+    sourceos_status st = check->run(ctx);
+    if ((int)st < SOURCEOS_OK || st > SOURCEOS_SKIPPED) {
+        set_reason(res, "the plugin returned an unknown status %d", (int)st);
+        return SOURCEOS_ERROR;
+    }
+    return st;
+}
+
+static void __attribute__((noreturn))
+child_main(struct runner *r, size_t i, int fd, struct sos_kv *facts,
+           size_t n_facts)
+{
+    struct sos_check_result res;
+    struct sos_ctx_config config;
+    sourceos_ctx *ctx;
+
+    signal(SIGPIPE, SIG_DFL);
+    quiet_stdout();
+    memset(&res, 0, sizeof res);
+    memset(&config, 0, sizeof config);
+    config.decl = r->run->entries[i].decl;
+    config.root = r->opts->root;
+    config.facts = facts;
+    config.n_facts = n_facts;
+    config.deadline = r->slots[i].deadline;
+    config.pgid_hook = announce_pgid;
+    config.pgid_hook_data = &fd;
+    ctx = sos_ctx_new(&config, &res);
+    if (!ctx)
+        _exit(70);
+    res.status = (enum sos_status)run_plugin_check(r->jobs[i].check, ctx, &res);
+    sos_ctx_free(ctx);
+    send_result(fd, &res);
+    _exit(0);
+}
+
+/* ---- the parent ----------------------------------------------------------- */
+
+static double check_timeout(const struct runner *r, size_t i)
+{
+    double t = r->run->entries[i].decl->timeout;
+    return t > 0 ? t : r->opts->default_timeout;
+}
+
+static int start_child(struct runner *r, size_t i, sos_error *err)
+{
+    struct slot *s = &r->slots[i];
+    struct sos_run_entry *e = &r->run->entries[i];
+    size_t n_facts = 0;
+    struct sos_kv *facts = visible_facts(r, i, &n_facts);
+    int p[2];
+    pid_t pid;
+
+    if (!facts)
+        return sos_fail(err, "out of memory starting check %s", e->decl->id);
+    if (pipe2(p, O_CLOEXEC) != 0) {
+        free(facts);
+        return sos_fail(err, "cannot make a pipe for check %s: %s",
+                        e->decl->id, strerror(errno));
+    }
+    s->timeout = check_timeout(r, i);
+    s->started_mono = sos_now_monotonic();
+    s->deadline = s->started_mono + s->timeout;
+    e->result.started = sos_now_wall();
+    fflush(NULL); /* buffered output must not be written twice */
+    pid = fork();
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        free(facts);
+        return sos_fail(err, "cannot fork for check %s: %s", e->decl->id,
+                        strerror(errno));
+    }
+    if (pid == 0) {
+        setpgid(0, 0);
+        close(p[0]);
+        child_main(r, i, p[1], facts, n_facts);
+    }
+    setpgid(pid, pid); /* both sides, so kill(-pid) works from now on */
+    close(p[1]);
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    free(facts);
+    s->pid = pid;
+    s->fd = p[0];
+    s->state = SLOT_RUNNING;
+    r->running++;
+    if (r->opts->on_start)
+        r->opts->on_start(r->opts->callback_data, e);
+    return 0;
+}
+
+static void kill_slot_groups(struct slot *s)
+{
+    if (s->pid > 0)
+        kill(-s->pid, SIGKILL);
+    for (size_t k = 0; k < s->n_pgids; k++)
+        kill(-s->pgids[k], SIGKILL);
+}
+
+static void remember_pgid(struct slot *s, const json_t *line)
+{
+    json_int_t pgid = json_integer_value(json_object_get(line, "pgid"));
+    pid_t *grown;
+    if (pgid <= 1)
+        return; /* never kill(-1) or kill(-0) on a child's word */
+    grown = realloc(s->pgids, (s->n_pgids + 1) * sizeof *grown);
+    if (!grown)
+        return;
+    s->pgids = grown;
+    s->pgids[s->n_pgids++] = (pid_t)pgid;
+}
+
+static void take_line(struct slot *s, char *line)
+{
+    json_t *doc = json_loads(line, 0, NULL);
+    if (!doc)
+        return;
+    if (json_object_get(doc, "pgid"))
+        remember_pgid(s, doc);
+    else if (json_object_get(doc, "result") && !s->result_line)
+        s->result_line = strdup(line);
+    json_decref(doc);
+}
+
+static void take_lines(struct slot *s)
+{
+    char *start = s->buf;
+    char *nl;
+    while ((nl = memchr(start, '\n', s->len - (size_t)(start - s->buf)))) {
+        *nl = '\0';
+        take_line(s, start);
+        start = nl + 1;
+    }
+    s->len -= (size_t)(start - s->buf);
+    memmove(s->buf, start, s->len);
+}
+
+/* Reads what the child sent; closes the pipe at EOF or past the limit. */
+static void read_slot(struct slot *s)
+{
+    char chunk[65536];
+    for (;;) {
+        ssize_t n = read(s->fd, chunk, sizeof chunk);
+        char *grown;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return;
+        if (n <= 0 || s->len + (size_t)n > WIRE_LIMIT) {
+            close(s->fd);
+            s->fd = -1;
+            return;
+        }
+        grown = realloc(s->buf, s->len + (size_t)n + 1);
+        if (!grown) {
+            close(s->fd);
+            s->fd = -1;
+            return;
+        }
+        s->buf = grown;
+        memcpy(s->buf + s->len, chunk, (size_t)n);
+        s->len += (size_t)n;
+        s->buf[s->len] = '\0';
+        take_lines(s);
+    }
+}
+
+static void conclude_from_result(struct runner *r, size_t i)
+{
+    struct slot *s = &r->slots[i];
+    struct sos_check_result *res = &r->run->entries[i].result;
+    json_t *doc = json_loads(s->result_line, 0, NULL);
+    struct sos_check_result got;
+    double started = res->started;
+    if (!doc || sos_result_from_json(json_object_get(doc, "result"), &got) != 0) {
+        json_decref(doc);
+        set_reason(res, "the check's process sent a malformed result");
+        finish_entry(r, i, SOS_ST_ERROR);
+        return;
+    }
+    json_decref(doc);
+    sos_check_result_free(res);
+    *res = got;
+    res->started = started;
+    res->duration = sos_now_monotonic() - s->started_mono;
+    finish_entry(r, i, res->status);
+}
+
+static void conclude_slot(struct runner *r, size_t i)
+{
+    struct slot *s = &r->slots[i];
+    struct sos_check_result *res = &r->run->entries[i].result;
+    kill_slot_groups(s); /* anything the check left behind */
+    r->running--;
+    res->duration = sos_now_monotonic() - s->started_mono;
+    if (s->timed_out) {
+        set_reason(res,
+                   "did not finish within %gs; its process group was killed",
+                   s->timeout);
+        finish_entry(r, i, SOS_ST_TIMEOUT);
+    } else if (WIFSIGNALED(s->wstatus)) {
+        res->term_signal = WTERMSIG(s->wstatus);
+        set_reason(res, "the check crashed: killed by signal %d (%s)",
+                   res->term_signal, strsignal(res->term_signal));
+        finish_entry(r, i, SOS_ST_ERROR);
+    } else if (!s->result_line) {
+        set_reason(res, "the check's process exited with status %d without "
+                        "a result",
+                   WEXITSTATUS(s->wstatus));
+        finish_entry(r, i, SOS_ST_ERROR);
+    } else {
+        conclude_from_result(r, i);
+    }
+}
+
+static void reap_slot(struct slot *s, int block)
+{
+    pid_t got;
+    do
+        got = waitpid(s->pid, &s->wstatus, block ? 0 : WNOHANG);
+    while (got < 0 && errno == EINTR);
+    if (got == s->pid || (got < 0 && errno == ECHILD))
+        s->exited = 1;
+}
+
+static void expire_slot(struct slot *s)
+{
+    kill_slot_groups(s);
+    s->timed_out = 1;
+    reap_slot(s, 1);
+    if (s->fd >= 0) {
+        close(s->fd);
+        s->fd = -1;
+    }
+}
+
+static void service_slots(struct runner *r)
+{
+    double now = sos_now_monotonic();
+    for (size_t i = 0; i < r->run->n_entries; i++) {
+        struct slot *s = &r->slots[i];
+        if (s->state != SLOT_RUNNING)
+            continue;
+        if (!s->exited && now >= s->deadline)
+            expire_slot(s);
+        if (!s->exited)
+            reap_slot(s, 0);
+        if (s->exited && s->fd >= 0)
+            read_slot(s); /* whatever it wrote before exiting */
+        if (s->exited && s->fd >= 0) {
+            close(s->fd); /* held open by something it left behind */
+            s->fd = -1;
+        }
+        if (s->exited && s->fd < 0)
+            conclude_slot(r, i);
+    }
+}
+
+static int poll_timeout_ms(const struct runner *r)
+{
+    double now = sos_now_monotonic();
+    double wait = 1.0;
+    for (size_t i = 0; i < r->run->n_entries; i++) {
+        const struct slot *s = &r->slots[i];
+        if (s->state != SLOT_RUNNING)
+            continue;
+        if (s->fd < 0)
+            return 1; /* pipe closed, waiting for the exit */
+        if (s->deadline - now < wait)
+            wait = s->deadline - now;
+    }
+    return wait <= 0 ? 0 : (int)(wait * 1000.0) + 1;
+}
+
+static void wait_for_children(struct runner *r)
+{
+    struct pollfd *fds = calloc(r->run->n_entries + 1, sizeof *fds);
+    size_t *index = calloc(r->run->n_entries + 1, sizeof *index);
+    nfds_t n = 0;
+    if (fds && index) {
+        for (size_t i = 0; i < r->run->n_entries; i++) {
+            if (r->slots[i].state == SLOT_RUNNING && r->slots[i].fd >= 0) {
+                fds[n].fd = r->slots[i].fd;
+                fds[n].events = POLLIN;
+                index[n++] = i;
+            }
+        }
+        if (poll(fds, n, poll_timeout_ms(r)) > 0)
+            for (nfds_t k = 0; k < n; k++)
+                if (fds[k].revents)
+                    read_slot(&r->slots[index[k]]);
+    }
+    free(fds);
+    free(index);
+}
+
+/* Starts or settles every check whose dependencies are done. Returns -1 when
+ * a child could not be started. */
+static int start_ready(struct runner *r, sos_error *err)
+{
+    int progress = 1;
+    while (progress) {
+        progress = 0;
+        for (size_t i = 0; i < r->run->n_entries; i++) {
+            const struct sos_run_entry *e = &r->run->entries[i];
+            if (r->slots[i].state != SLOT_WAITING || !deps_done(r, i))
+                continue;
+            if ((e->decl->when_os && !(e->decl->when_os & r->run->host.os_mask)) ||
+                failed_need(r, i) >= 0) {
+                skip_entry(r, i);
+                progress = 1;
+            } else if (r->slots[i].dep_error) {
+                error_entry(r, i, r->slots[i].dep_error);
+                progress = 1;
+            } else if (!r->jobs[i].check) {
+                error_entry(r, i, r->jobs[i].load_error
+                                      ? r->jobs[i].load_error
+                                      : "no such check");
+                progress = 1;
+            } else if (r->running < r->opts->jobs) {
+                if (start_child(r, i, err) != 0)
+                    return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+#ifdef __linux__
+/* Anything a check started and orphaned was re-parented to us (we are a
+ * subreaper): kill and reap it, so no process outlives the run. */
+static void sweep_orphans(void)
+{
+    char path[64];
+    FILE *f;
+    long pid;
+    snprintf(path, sizeof path, "/proc/self/task/%ld/children", (long)getpid());
+    for (int round = 0; round < 8; round++) {
+        int found = 0;
+        f = fopen(path, "re");
+        if (!f)
+            return;
+        while (fscanf(f, "%ld", &pid) == 1) {
+            kill((pid_t)pid, SIGKILL);
+            found = 1;
+        }
+        fclose(f);
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+        if (!found)
+            return;
+        while (waitpid(-1, NULL, 0) > 0)
+            ;
+    }
+}
+#else
+static void sweep_orphans(void)
+{
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;
+}
+#endif
+
+static void free_slots(struct runner *r)
+{
+    for (size_t i = 0; i < r->run->n_entries; i++) {
+        struct slot *s = &r->slots[i];
+        if (s->state == SLOT_RUNNING) {
+            kill_slot_groups(s);
+            reap_slot(s, 1);
+        }
+        if (s->fd > 0)
+            close(s->fd);
+        free(s->deps);
+        free(s->dep_error);
+        free(s->buf);
+        free(s->pgids);
+        free(s->result_line);
+    }
+    free(r->slots);
+}
+
+static void count_results(struct sos_run *run)
+{
+    memset(run->counts, 0, sizeof run->counts);
+    for (size_t i = 0; i < run->n_entries; i++)
+        run->counts[run->entries[i].result.status]++;
+    run->exit_code = sos_exit_code(run->counts);
+}
+
+static int prepare(struct runner *r, sos_error *err)
+{
+    r->slots = calloc(r->run->n_entries + 1, sizeof *r->slots);
+    if (!r->slots)
+        return sos_fail(err, "out of memory");
+    for (size_t i = 0; i < r->run->n_entries; i++)
+        r->slots[i].fd = -1;
+    for (size_t i = 0; i < r->run->n_entries; i++)
+        if (link_dependencies(r, i) != 0)
+            return sos_fail(err, "out of memory");
+    if (sos_host_facts(&r->run->host, &r->host_facts, &r->n_host_facts) != 0)
+        return sos_fail(err, "out of memory");
+    return 0;
+}
+
+int sos_runner_run(struct sos_run *run, const struct sos_runner_job *jobs,
+                   const struct sos_runner_opts *opts, sos_error *err)
+{
+    struct runner r;
+    double t0 = sos_now_monotonic();
+    int rc = 0;
+
+    memset(&r, 0, sizeof r);
+    r.run = run;
+    r.jobs = jobs;
+    r.opts = opts;
+    run->started = sos_now_wall();
+#ifdef __linux__
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+#endif
+    if (prepare(&r, err) != 0) {
+        rc = -1;
+    } else {
+        while (r.done < run->n_entries) {
+            if (start_ready(&r, err) != 0) {
+                rc = -1;
+                break;
+            }
+            if (r.done == run->n_entries)
+                break;
+            if (r.running == 0) {
+                rc = sos_fail(err, "internal error: checks left that can "
+                                   "never start (dependency order)");
+                break;
+            }
+            wait_for_children(&r);
+            service_slots(&r);
+        }
+    }
+    if (r.slots)
+        free_slots(&r);
+    sweep_orphans();
+    sos_kv_free(r.host_facts, r.n_host_facts);
+    run->duration = sos_now_monotonic() - t0;
+    count_results(run);
+    return rc;
+}

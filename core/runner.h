@@ -1,0 +1,40 @@
+/* The runner: checks in dependency order, each in its own child process and
+ * process group, in parallel up to -j, killed at their deadline. */
+#ifndef SOS_RUNNER_H
+#define SOS_RUNNER_H
+
+#include "error.h"
+#include "run.h"
+#include "sourceos/plugin.h"
+
+/* What to run for run->entries[i]. */
+struct sos_runner_job {
+    const struct sourceos_check *check; /* NULL: report load_error */
+    const char *load_error;             /* why there is no check */
+};
+
+struct sos_runner_opts {
+    const char *root;       /* --root; NULL for the live host */
+    unsigned jobs;          /* parallel checks, >= 1 */
+    double default_timeout; /* seconds, for checks without `timeout` */
+    /* Told as each check starts and finishes (NDJSON); may be NULL. */
+    void (*on_start)(void *data, const struct sos_run_entry *e);
+    void (*on_finish)(void *data, const struct sos_run_entry *e);
+    void *callback_data;
+};
+
+/* Runs every entry of RUN (already in dependency order) and fills its
+ * results, counts and exit code. Entries whose `when` does not match the
+ * host, or which need a check that did not pass (ok or warning), are
+ * skipped with the reason. Returns 0, or -1 with ERR when the runner itself
+ * could not work (fork or pipe failed for good). No process it started is
+ * left when it returns. */
+int sos_runner_run(struct sos_run *run, const struct sos_runner_job *jobs,
+                   const struct sos_runner_opts *opts, sos_error *err);
+
+/* The host facts every check sees (host.os, host.arch, ...), malloc'd. */
+int sos_host_facts(const struct sos_host *host, struct sos_kv **facts,
+                   size_t *n);
+void sos_kv_free(struct sos_kv *kv, size_t n);
+
+#endif

@@ -1,0 +1,38 @@
+/* A session: checks.d read, plugins loaded, a run prepared for one scope. */
+#ifndef SOS_SESSION_H
+#define SOS_SESSION_H
+
+#include "checksd.h"
+#include "error.h"
+#include "loader.h"
+#include "run.h"
+#include "runner.h"
+
+struct sos_session_config {
+    const char *config_dir; /* holds checks.d/ */
+    const char *plugin_dir;
+    const char *root;       /* --root, or NULL */
+    int scope;              /* enum sos_scope, or -1 for every check */
+    const char *command;    /* for the report, e.g. "doctor local-runtime" */
+};
+
+struct sos_session {
+    struct sos_checks checks;
+    size_t *order;
+    struct sos_plugin_set plugins;
+    struct sos_run run;
+    struct sos_runner_job *jobs; /* one per run entry */
+    char **job_errors;           /* owned messages behind jobs[i].load_error */
+};
+
+/* Reads <config_dir>/checks.d (fatal on any declaration error), detects the
+ * host, loads the plugins the selected checks name and resolves each check.
+ * A plugin that does not load, or a check it does not have, becomes that
+ * entry's error (naming the declaration's file:line:column), so the other
+ * checks still run. */
+int sos_session_open(struct sos_session *s, const struct sos_session_config *c,
+                     sos_error *err);
+
+void sos_session_close(struct sos_session *s);
+
+#endif

@@ -1,0 +1,283 @@
+/*
+ * sourceos/plugin.h: the plugin ABI of sourceos-agent.
+ *
+ * This header is a promise to every team that writes a plugin. A plugin is a
+ * shared object that exports exactly one const data symbol,
+ * SOURCEOS_PLUGIN_SYMBOL (sourceos_plugin_v1), of type struct sourceos_plugin.
+ * The core finds it by name, checks its ABI version and calls its checks and
+ * actions in a child process, one child per check.
+ *
+ * Rules of the ABI:
+ *  - The first member of struct sourceos_plugin is the ABI version,
+ *    SOURCEOS_ABI_VERSION (major << 16 | minor). A core refuses a plugin of
+ *    another major; the major is also part of the symbol's name.
+ *  - Minor versions only append members to the end of structs and add
+ *    functions. A core reads a newer plugin's known members; it checks
+ *    `abi_version >= SOURCEOS_ABI_MKVERSION(1, N)` before reading a member
+ *    added in minor N.
+ *  - Plugins see the host only through the functions below, which take the
+ *    opaque context handed to run(), plan(), apply() and undo(). They never
+ *    print, never exit, and never parse JSON, YAML or tar themselves.
+ *  - Memory returned by the core belongs to the core and stays valid until the
+ *    callback that received the context returns. Plugins free nothing they did
+ *    not allocate.
+ *
+ * Build a plugin from one C file:
+ *   cc -shared -fPIC $(pkg-config --cflags sourceos-plugin) -o NAME.so NAME.c
+ * and install it as <plugindir>/NAME.so, where NAME matches
+ * ^[a-z0-9][a-z0-9-]*$ and equals the plugin's name member.
+ */
+#ifndef SOURCEOS_PLUGIN_H
+#define SOURCEOS_PLUGIN_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Builds an ABI version number from its major and minor parts. */
+#define SOURCEOS_ABI_MKVERSION(major, minor) (((major) << 16) | (minor))
+/** The major part of an ABI version number. */
+#define SOURCEOS_ABI_MAJOR_OF(version) ((unsigned)(version) >> 16)
+/** The minor part of an ABI version number. */
+#define SOURCEOS_ABI_MINOR_OF(version) ((unsigned)(version) & 0xffffu)
+
+#define SOURCEOS_ABI_MAJOR 1
+#define SOURCEOS_ABI_MINOR 0
+/** The ABI version this header describes; put it first in your plugin. */
+#define SOURCEOS_ABI_VERSION \
+    SOURCEOS_ABI_MKVERSION(SOURCEOS_ABI_MAJOR, SOURCEOS_ABI_MINOR)
+
+/** The name of the one symbol a plugin exports (carries the major). */
+#define SOURCEOS_PLUGIN_SYMBOL sourceos_plugin_v1
+/** The same name as a string, for dlsym. */
+#define SOURCEOS_PLUGIN_SYMBOL_NAME "sourceos_plugin_v1"
+
+/** Opaque context of one check or action run. Valid only during the call. */
+typedef struct sourceos_ctx sourceos_ctx;
+
+/** Opaque handle of a finding being recorded; see sourceos_finding_add(). */
+typedef struct sourceos_finding sourceos_finding;
+
+/** What a check concluded. The values match monitoring-plugins' states. */
+typedef enum sourceos_status {
+    SOURCEOS_OK = 0,      /**< everything checked is fine */
+    SOURCEOS_WARNING = 1, /**< works, but something should be fixed */
+    SOURCEOS_FAILURE = 2, /**< broken, or unsafe by policy */
+    SOURCEOS_ERROR = 3,   /**< could not decide (bad params, probe failed) */
+    SOURCEOS_SKIPPED = 4  /**< does not apply here; say why in a finding */
+} sourceos_status;
+
+/** How much a finding matters. */
+typedef enum sourceos_severity {
+    SOURCEOS_SEV_INFO = 0,    /**< a fact worth showing, nothing to fix */
+    SOURCEOS_SEV_WARNING = 1, /**< should be fixed */
+    SOURCEOS_SEV_CRITICAL = 2 /**< must be fixed before an agent is safe */
+} sourceos_severity;
+
+/** A check: a name unique in its plugin, a one-line summary and run(). */
+struct sourceos_check {
+    /** Name used in checks.d `check:`; matches ^[a-z0-9][a-z0-9-]*$. */
+    const char *name;
+    /** One line shown by `sourceos checks` and in reports. */
+    const char *summary;
+    /** Runs the check; records findings and facts through ctx. Never NULL. */
+    sourceos_status (*run)(sourceos_ctx *ctx);
+};
+
+/**
+ * An action changes the host (install, enable, start, stop, capture, ...).
+ * Each callback returns 0 on success or -1 with a finding explaining why.
+ */
+struct sourceos_action {
+    /** Name of the action, unique in its plugin. */
+    const char *name;
+    /** One line shown by `sourceos plugins`. */
+    const char *summary;
+    /** Records, as findings, exactly what apply() would do (--dry-run). */
+    int (*plan)(sourceos_ctx *ctx);
+    /** Does it. */
+    int (*apply)(sourceos_ctx *ctx);
+    /** Reverts a successful apply(); used to roll back. */
+    int (*undo)(sourceos_ctx *ctx);
+};
+
+/** The struct a plugin exports as SOURCEOS_PLUGIN_SYMBOL. */
+struct sourceos_plugin {
+    /** Must be SOURCEOS_ABI_VERSION as this header had it when built. */
+    unsigned int abi_version;
+    /** Plugin name; equals the file name without ".so". */
+    const char *name;
+    /** The plugin's own version, free-form (e.g. "1.2.0"). */
+    const char *version;
+    /** Checks, terminated by an entry whose name is NULL. May be NULL. */
+    const struct sourceos_check *checks;
+    /** Actions, terminated by an entry whose name is NULL. May be NULL. */
+    const struct sourceos_action *actions;
+};
+
+/* ---- Parameters (from the check's `params:` in checks.d) ---------------- */
+
+/**
+ * The scalar parameter KEY, or NULL when absent or a list.
+ * Values are strings as written in YAML (numbers and booleans included).
+ */
+const char *sourceos_param(sourceos_ctx *ctx, const char *key);
+
+/** Number of items of list parameter KEY; 1 for a scalar, 0 when absent. */
+size_t sourceos_param_count(sourceos_ctx *ctx, const char *key);
+
+/** Item I of list parameter KEY (a scalar is a list of one), or NULL. */
+const char *sourceos_param_at(sourceos_ctx *ctx, const char *key, size_t i);
+
+/* ---- Facts --------------------------------------------------------------- */
+
+/**
+ * Publishes a fact KEY=VALUE for the checks that depend on this one (`needs`
+ * or `after`). Keys are dotted, e.g. "podman.version". Returns 0, or -1 when
+ * KEY or VALUE is NULL or KEY is not dotted lower-case.
+ * Every check also sees the host facts the core publishes: host.os (macos,
+ * linux, windows, wsl), host.arch, host.kernel, host.os_name,
+ * host.os_version, host.wsl, host.container, host.root ("true"/"false").
+ */
+int sourceos_fact_set(sourceos_ctx *ctx, const char *key, const char *value);
+
+/** A fact published by a check this one depends on, or NULL. */
+const char *sourceos_fact_get(sourceos_ctx *ctx, const char *key);
+
+/* ---- Findings ------------------------------------------------------------ */
+
+/**
+ * Records a finding: CODE is stable and documented (e.g.
+ * "podman.binary-missing"), MESSAGE says what is wrong, printf-style.
+ * Returns a handle to add detail to, valid until the callback returns.
+ * Never returns NULL (on allocation failure the core records the loss and
+ * returns a handle that ignores further detail).
+ */
+sourceos_finding *sourceos_finding_add(sourceos_ctx *ctx, const char *code,
+                                       sourceos_severity severity,
+                                       const char *format, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/** Sets what to do about the finding, in words. */
+void sourceos_finding_remediation(sourceos_finding *finding, const char *text);
+
+/** Appends a command that fixes it (shown, never run by the core). */
+void sourceos_finding_command(sourceos_finding *finding, const char *command);
+
+/** Sets the path the finding is about (as seen on the host, not under --root). */
+void sourceos_finding_path(sourceos_finding *finding, const char *path);
+
+/**
+ * Adds evidence KEY=VALUE. Values that look secret are redacted by the core
+ * before they reach any report; do not pass secrets.
+ */
+void sourceos_finding_evidence(sourceos_finding *finding, const char *key,
+                               const char *value);
+
+/* ---- Host probes ---------------------------------------------------------- */
+
+/** The outcome of sourceos_run(); owned by the core. */
+struct sourceos_cmd {
+    /** Exit status when the command exited, else -1. */
+    int exit_status;
+    /** Signal that ended it, or 0. */
+    int term_signal;
+    /** Non-zero when it was killed at its timeout. */
+    int timed_out;
+    /** Non-zero when it could not be started (not found, not executable). */
+    int not_started;
+    /** errno of the failed start when not_started. */
+    int start_errno;
+    /** Captured standard output, NUL-terminated (may contain NULs before). */
+    const char *out;
+    /** Bytes in out, excluding the terminating NUL. */
+    size_t out_len;
+    /** Captured standard error, NUL-terminated. */
+    const char *err;
+    /** Bytes in err. */
+    size_t err_len;
+    /** Non-zero when out or err was cut at the capture bound. */
+    int truncated;
+    /** Wall time in seconds. */
+    double duration;
+};
+
+/**
+ * Runs ARGV (argv[0] is looked up on the invoking user's PATH; no shell) with
+ * standard input from /dev/null and an explicit environment: LC_ALL=C, PATH,
+ * HOME, USER, and the container-related variables of the invoking
+ * environment (XDG_RUNTIME_DIR, XDG_CONFIG_HOME, DOCKER_CONFIG,
+ * REGISTRY_AUTH_FILE, CONTAINER_HOST, CONTAINER_CONNECTION, WSL_DISTRO_NAME,
+ * WSL_UTF8, TMPDIR), then ENV ("KEY=VALUE" strings, NULL-terminated, may be
+ * NULL) which overrides. TIMEOUT_MS bounds it (0: the check's remaining
+ * time); at the bound its whole process group is killed. Each of stdout and
+ * stderr is captured up to 1 MiB. Every run is recorded in the report.
+ * Never returns NULL.
+ */
+const struct sourceos_cmd *sourceos_run(sourceos_ctx *ctx,
+                                        const char *const argv[],
+                                        const char *const env[],
+                                        unsigned timeout_ms);
+
+/**
+ * Reads the file PATH (absolute, as seen on the host) under --root, up to
+ * MAX_BYTES. Symlinks are followed only while they stay inside the root.
+ * On success stores a NUL-terminated buffer owned by the core in *DATA and
+ * its length in *LEN and returns 0, or 1 when the file was longer than
+ * MAX_BYTES and was cut. On failure returns a negative errno: -ENOENT,
+ * -EACCES, -EISDIR, -EXDEV (a symlink leads out of the root), -EINVAL (bad
+ * path).
+ */
+int sourceos_read_file(sourceos_ctx *ctx, const char *path, size_t max_bytes,
+                       const char **data, size_t *len);
+
+/**
+ * The path PATH (absolute, host view) resolved under --root, owned by the
+ * core, for plugins that must stat or list it. NULL when it escapes the root
+ * or does not exist.
+ */
+const char *sourceos_host_path(sourceos_ctx *ctx, const char *path);
+
+/**
+ * A variable of the invoking user's environment (HOME, XDG_*, DOCKER_CONFIG,
+ * ...), or NULL. Under --root, HOME and the XDG variables are not rewritten:
+ * combine them with sourceos_read_file(), which applies the root.
+ */
+const char *sourceos_getenv(sourceos_ctx *ctx, const char *name);
+
+/* ---- Reading command output --------------------------------------------- */
+
+/**
+ * The value at PATH in the JSON document TEXT (LEN bytes), as a string owned
+ * by the core: strings as they are, numbers and booleans as JSON writes them,
+ * null as "null". PATH is a dotted path with array indices, e.g.
+ * "Client.Version", "[0].State", "ConnectionInfo.PodmanSocket.Path",
+ * "auths"; "" is the document itself. Returns NULL when TEXT is not JSON,
+ * PATH is absent, or it names an object or array (use
+ * sourceos_json_count()). Plugins read JSON only through these functions.
+ */
+const char *sourceos_json_get(sourceos_ctx *ctx, const char *text, size_t len,
+                              const char *path);
+
+/**
+ * Number of elements of the array, or members of the object, at PATH;
+ * -1 when TEXT is not JSON or PATH is absent or a scalar.
+ */
+long sourceos_json_count(sourceos_ctx *ctx, const char *text, size_t len,
+                         const char *path);
+
+/**
+ * The name of member I of the object at PATH (in document order), or NULL.
+ * Names may contain dots: to go below one, use sourceos_json_get() with
+ * the member quoted in the path as ["name"], e.g. "auths[\"gcr.io\"].auth".
+ */
+const char *sourceos_json_key_at(sourceos_ctx *ctx, const char *text,
+                                 size_t len, const char *path, size_t i);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SOURCEOS_PLUGIN_H */

@@ -1,0 +1,44 @@
+/* The command-line front end: the only part of sourceos that prints. */
+#ifndef SOS_CLI_H
+#define SOS_CLI_H
+
+#include <stdio.h>
+
+#define EXIT_USAGE 64
+
+enum cli_format { FORMAT_HUMAN, FORMAT_JSON, FORMAT_NDJSON };
+
+struct cli {
+    const char *program; /* sourceos, sourceos-agent, sourceosctl */
+    const char *root;
+    const char *config_dir;
+    const char *plugin_dir;
+    enum cli_format format;
+    unsigned jobs;
+    double timeout;
+    int color;
+    int quiet;
+    int verbose;
+    int help;
+    int dry_run;
+    char **words; /* the command and its operands */
+    int n_words;
+};
+
+/* Parses the global options anywhere on the command line. Returns 0, 1
+ * when it printed --version, or EXIT_USAGE after printing why. */
+int cli_parse(struct cli *cli, int argc, char **argv);
+
+/* Default directories: the build tree's when run from it, else installed. */
+const char *cli_default_plugin_dir(void);
+const char *cli_default_config_dir(void);
+
+/* Prints "PROGRAM: message" to stderr. */
+void cli_error(const struct cli *cli, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+int cmd_doctor(struct cli *cli);
+int cmd_plugins(struct cli *cli);
+int cmd_checks(struct cli *cli);
+
+#endif

@@ -1,0 +1,53 @@
+#!/bin/sh
+# `sourceos doctor local-runtime` with the default checks.d and plugins, as a
+# user runs it from the build tree, against a podman that is missing, one that
+# answers, and the real one when installed.
+. "$SOS_SRCDIR/tests/lib.sh"
+
+mkdir -p "$TMP/nopodman" "$TMP/fakepodman"
+cat > "$TMP/fakepodman/podman" <<'SH'
+#!/bin/sh
+echo "$@" >> "${0%/*}/calls"
+printf '{"Client":{"APIVersion":"4.9.3","Version":"4.9.3","GoVersion":"go1.21"}}\n'
+SH
+chmod +x "$TMP/fakepodman/podman"
+
+out=$(PATH="$TMP/nopodman" "$SOS" doctor local-runtime --json); rc=$?
+is "$rc" 2 "podman missing: exit 2"
+is "$(printf '%s' "$out" | jget 'find("podman.binary")["status"]')" failure "podman.binary fails"
+is "$(printf '%s' "$out" | jget 'find("podman.binary")["findings"][0]["code"]')" podman.binary-missing "finding code podman.binary-missing"
+like "$(printf '%s' "$out" | jget 'find("podman.binary")["findings"][0]["commands"][0]')" 'apt-get install podman' "Linux install remediation"
+is "$(printf '%s' "$out" | jget 'find("host.facts")["status"]')" ok "host.facts ok"
+is "$(printf '%s' "$out" | jget 'd["host"]["os"]')" "$(grep -qi microsoft /proc/sys/kernel/osrelease && echo wsl || echo linux)" "host os detected"
+is "$(printf '%s' "$out" | jget 'd["host"]["arch"]')" "$(uname -m)" "host arch detected"
+is "$(printf '%s' "$out" | jget 'find("podman.binary")["commands"][0]["argv"]')" '["podman", "version", "--format", "json"]' "the command run is recorded"
+is "$(printf '%s' "$out" | jget 'find("podman.binary")["commands"][0]["not_started"]')" true "and that it could not start"
+
+human=$(PATH="$TMP/nopodman" "$SOS" doctor local-runtime); rc=$?
+is "$rc" 2 "human format: same exit code"
+like "$human" '^FAIL +podman\.binary ' "one line per check with status and id"
+like "$human" '\[podman\.binary-missing\] podman cannot be run: not found on PATH' "finding indented with its code"
+like "$human" 'apt-get install podman' "remediation command shown"
+like "$human" '^2 checks: 1 ok, 0 warning, 1 failure' "summary line"
+unlike "$human" "$(printf '\033')" "no colour when not a terminal"
+
+out=$(PATH="$TMP/fakepodman" "$SOS" doctor local-runtime --json); rc=$?
+is "$rc" 0 "podman answers: exit 0"
+is "$(printf '%s' "$out" | jget 'find("podman.binary")["facts"]["podman.version"]')" 4.9.3 "version published as a fact"
+is "$(cat "$TMP/fakepodman/calls")" "version --format json" "podman was asked for its version, argv only"
+
+nd=$(PATH="$TMP/fakepodman" "$SOS" doctor local-runtime --format ndjson); rc=$?
+is "$rc" 0 "ndjson: exit 0"
+is "$(printf '%s\n' "$nd" | head -n1 | jget 'd["event"]')" check-started "ndjson starts with check-started"
+is "$(printf '%s\n' "$nd" | tail -n1 | jget 'd["event"]')" summary "ndjson ends with the summary"
+is "$(printf '%s\n' "$nd" | grep -c '"check-finished"')" 2 "one check-finished per check"
+
+if command -v podman >/dev/null 2>&1; then
+    want=$(podman version --format '{{.Client.Version}}' 2>/dev/null)
+    out=$("$SOS" doctor local-runtime --json)
+    is "$(printf '%s' "$out" | jget 'find("podman.binary")["facts"]["podman.version"]')" "$want" "real podman: version matches podman's own"
+else
+    echo "# podman not installed: the real-podman assertion is not run"
+    is "podman" "installed" "real podman is installed (.ci/run installs it)"
+fi
+done_testing

@@ -1,0 +1,65 @@
+# TAP helpers for the command-line tests. Source it, call `plan N`, then the
+# assertions. Each test file gets its own temporary directory, removed on
+# success and kept (and named) on failure.
+: "${SOS_BUILDDIR:?run through make check}"
+: "${SOS_SRCDIR:?run through make check}"
+
+SOS="$SOS_BUILDDIR/sourceos"
+TEST_PLUGINS="$SOS_TEST_PLUGINS"
+BUILD_PLUGINS="$SOS_BUILDDIR/plugins/.libs"
+FIXTURES="$SOS_SRCDIR/tests/fixtures"
+if [ -x /usr/bin/python3 ]; then PYTHON=${PYTHON:-/usr/bin/python3}; else PYTHON=${PYTHON:-python3}; fi
+export NO_COLOR=1
+
+_n=0
+_failed=0
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/sos-test.XXXXXX")
+_cleanup() {
+    if [ "$_failed" -eq 0 ]; then rm -rf "$TMP"; else echo "# kept $TMP" >&2; fi
+}
+trap _cleanup EXIT
+
+plan() { echo "1..$1"; }
+
+ok() { # ok CONDITION-EXIT-STATUS DESCRIPTION
+    _n=$((_n + 1))
+    if [ "$1" -eq 0 ]; then echo "ok $_n - $2"; else echo "not ok $_n - $2"; _failed=1; fi
+}
+
+is() { # is GOT WANT DESCRIPTION
+    _n=$((_n + 1))
+    if [ "$1" = "$2" ]; then echo "ok $_n - $3"
+    else echo "not ok $_n - $3"; echo "#   got:  '$1'"; echo "#   want: '$2'"; _failed=1; fi
+}
+
+like() { # like TEXT PATTERN DESCRIPTION (grep -E)
+    _n=$((_n + 1))
+    if printf '%s\n' "$1" | grep -Eq -- "$2"; then echo "ok $_n - $3"
+    else echo "not ok $_n - $3"; echo "#   no match for /$2/ in:"; printf '%s\n' "$1" | sed 's/^/#   /' | head -20; _failed=1; fi
+}
+
+unlike() { # unlike TEXT PATTERN DESCRIPTION
+    _n=$((_n + 1))
+    if printf '%s\n' "$1" | grep -Eq -- "$2"; then echo "not ok $_n - $3"; echo "#   unexpected /$2/"; _failed=1
+    else echo "ok $_n - $3"; fi
+}
+
+skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+
+# A checks.d directory under $TMP/NAME from the YAML on stdin.
+make_config() {
+    mkdir -p "$TMP/$1/checks.d"
+    cat > "$TMP/$1/checks.d/${2:-10-test.yaml}"
+}
+
+# The value at a path of a JSON document on stdin, e.g. jget 'checks[0].status'
+# (python: the expression is applied to the parsed document `d`).
+jget() {
+    "$PYTHON" -c 'import json,sys
+d=json.load(sys.stdin)
+v=eval(sys.argv[1], {"d": d, "find": lambda i: [c for c in d["checks"] if c["id"]==i][0]})
+print(json.dumps(v) if isinstance(v,(dict,list,bool)) or v is None else v)' "$1"
+}
+
+# Prints the plan at the end (TAP allows it there); call last.
+done_testing() { echo "1..$_n"; }

@@ -1,0 +1,22 @@
+/* Test plugin: a check that dies of SIGSEGV. */
+#include "config.h"
+
+#include <signal.h>
+
+#include "sourceos/plugin.h"
+
+static sourceos_status check_segv(sourceos_ctx *ctx)
+{
+    (void)ctx;
+    raise(SIGSEGV);
+    return SOURCEOS_OK;
+}
+
+static const struct sourceos_check checks[] = {
+    {"segv", "dies of SIGSEGV", check_segv},
+    {NULL, NULL, NULL},
+};
+
+const struct sourceos_plugin SOURCEOS_PLUGIN_SYMBOL = {
+    SOURCEOS_ABI_VERSION, "crash", "1", checks, NULL,
+};

@@ -1,0 +1,19 @@
+/* Test plugin: dup-one and dup-two both call themselves "dup-one". */
+#include "config.h"
+
+#include "sourceos/plugin.h"
+
+static sourceos_status check_ok(sourceos_ctx *ctx)
+{
+    (void)ctx;
+    return SOURCEOS_OK;
+}
+
+static const struct sourceos_check checks[] = {
+    {"ok", "from dup-one", check_ok},
+    {NULL, NULL, NULL},
+};
+
+const struct sourceos_plugin SOURCEOS_PLUGIN_SYMBOL = {
+    SOURCEOS_ABI_VERSION, "dup-one", "1", checks, NULL,
+};
