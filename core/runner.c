@@ -299,6 +299,16 @@ static void send_result(int fd, const struct sos_check_result *res)
     json_decref(wire);
 }
 
+/* A crash must end the child with its signal, for the report to name it,
+ * even when a sanitizer runtime installed handlers of its own. */
+static void default_fatal_signals(void)
+{
+    static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+        signal(fatal[i], SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+}
+
 static void quiet_stdout(void)
 {
     int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -328,7 +338,7 @@ child_main(struct runner *r, size_t i, int fd, struct sos_kv *facts,
     struct sos_ctx_config config;
     sourceos_ctx *ctx;
 
-    signal(SIGPIPE, SIG_DFL);
+    default_fatal_signals();
     quiet_stdout();
     memset(&res, 0, sizeof res);
     memset(&config, 0, sizeof config);
