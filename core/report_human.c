@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "report.h"
+#include "utf8.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -42,38 +43,6 @@ static const struct status_style *style_of(enum sos_status status)
 
 /* ---- Safe text --------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at S (AVAIL bytes left), 0 if none. */
-static size_t utf8_sequence_length(const unsigned char *s, size_t avail)
-{
-    unsigned char c = s[0];
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xBF; /* bounds of the second byte */
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else
-        return 0;
-    if (avail < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return len;
-}
 
 static uint32_t utf8_decode(const unsigned char *s, size_t len)
 {
@@ -100,7 +69,7 @@ static void put_safe_n(FILE *out, const char *s, size_t len)
     const unsigned char *p = (const unsigned char *)s;
 
     while (len > 0) {
-        size_t n = utf8_sequence_length(p, len);
+        size_t n = sos_utf8_sequence_length(p, len);
         if (n == 0 || (n == 1 && (p[0] < 0x20 || p[0] == 0x7F)))
             fprintf(out, "\\x%02x", p[0]);
         else if (n > 1 && is_hidden_control(utf8_decode(p, n)))
