@@ -23,6 +23,9 @@ is "$(printf '%s' "$out" | jget 'd["host"]["arch"]')" "$(uname -m)" "host arch d
 is "$(printf '%s' "$out" | jget 'find("podman.binary")["commands"][0]["argv"]')" '["podman", "version", "--format", "json"]' "the command run is recorded"
 is "$(printf '%s' "$out" | jget 'find("podman.binary")["commands"][0]["not_started"]')" true "and that it could not start"
 
+out=$(PATH="$TMP/nopodman" "$SOS" doctor local-runtime --json --root "$FIXTURES/roots/macos")
+like "$(printf '%s' "$out" | jget 'find("podman.binary")["findings"][0]["commands"][0]')" 'brew install podman' "macOS tree: macOS install remediation"
+
 human=$(PATH="$TMP/nopodman" "$SOS" doctor local-runtime); rc=$?
 is "$rc" 2 "human format: same exit code"
 like "$human" '^FAIL +podman\.binary ' "one line per check with status and id"
