@@ -15,6 +15,7 @@
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #endif
 
 #include "command.h"
@@ -35,6 +36,7 @@ struct slot {
     char *dep_error; /* a `needs` that is not part of this run */
     pid_t pid;
     int fd;
+    int pidfd; /* readable when the child exits; -1 where unsupported */
     int exited;
     int wstatus;
     int timed_out;
@@ -291,10 +293,11 @@ static void send_result(int fd, const struct sos_check_result *res)
     json_t *result = sos_result_to_json(res);
     json_t *wire = result ? json_pack("{s:o}", "result", result) : NULL;
     char *text = wire ? json_dumps(wire, JSON_COMPACT) : NULL;
-    if (text) {
-        write_all(fd, text, strlen(text));
-        write_all(fd, "\n", 1);
-    }
+    char *line = NULL;
+    /* One write, so the parent wakes once for it. */
+    if (text && asprintf(&line, "%s\n", text) >= 0)
+        write_all(fd, line, strlen(line));
+    free(line);
     free(text);
     json_decref(wire);
 }
@@ -366,6 +369,21 @@ static double check_timeout(const struct runner *r, size_t i)
     return t > 0 ? t : r->opts->default_timeout;
 }
 
+/* A descriptor that polls readable when PID exits, so the runner sleeps
+ * until something happens instead of ticking while it waits for an exit. */
+static int open_pidfd(pid_t pid)
+{
+#if defined(__linux__) && defined(SYS_pidfd_open)
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (fd >= 0)
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return fd;
+#else
+    (void)pid;
+    return -1;
+#endif
+}
+
 static int start_child(struct runner *r, size_t i, sos_error *err)
 {
     struct slot *s = &r->slots[i];
@@ -406,6 +424,7 @@ static int start_child(struct runner *r, size_t i, sos_error *err)
     free(facts);
     s->pid = pid;
     s->fd = p[0];
+    s->pidfd = open_pidfd(pid);
     s->state = SLOT_RUNNING;
     r->running++;
     if (r->opts->on_start)
@@ -575,8 +594,13 @@ static void service_slots(struct runner *r)
             close(s->fd); /* held open by something it left behind */
             s->fd = -1;
         }
-        if (s->exited && s->fd < 0)
+        if (s->exited && s->fd < 0) {
+            if (s->pidfd >= 0) {
+                close(s->pidfd);
+                s->pidfd = -1;
+            }
             conclude_slot(r, i);
+        }
     }
 }
 
@@ -588,8 +612,8 @@ static int poll_timeout_ms(const struct runner *r)
         const struct slot *s = &r->slots[i];
         if (s->state != SLOT_RUNNING)
             continue;
-        if (s->fd < 0)
-            return 1; /* pipe closed, waiting for the exit */
+        if (s->fd < 0 && s->pidfd < 0)
+            return 1; /* pipe closed, waiting for the exit: no way to be told */
         if (s->deadline - now < wait)
             wait = s->deadline - now;
     }
@@ -598,20 +622,28 @@ static int poll_timeout_ms(const struct runner *r)
 
 static void wait_for_children(struct runner *r)
 {
-    struct pollfd *fds = calloc(r->run->n_entries + 1, sizeof *fds);
-    size_t *index = calloc(r->run->n_entries + 1, sizeof *index);
+    struct pollfd *fds = calloc(2 * r->run->n_entries + 1, sizeof *fds);
+    size_t *index = calloc(2 * r->run->n_entries + 1, sizeof *index);
     nfds_t n = 0;
     if (fds && index) {
         for (size_t i = 0; i < r->run->n_entries; i++) {
-            if (r->slots[i].state == SLOT_RUNNING && r->slots[i].fd >= 0) {
-                fds[n].fd = r->slots[i].fd;
+            const struct slot *s = &r->slots[i];
+            if (s->state != SLOT_RUNNING)
+                continue;
+            if (s->fd >= 0) {
+                fds[n].fd = s->fd;
+                fds[n].events = POLLIN;
+                index[n++] = i;
+            }
+            if (s->pidfd >= 0) {
+                fds[n].fd = s->pidfd;
                 fds[n].events = POLLIN;
                 index[n++] = i;
             }
         }
         if (poll(fds, n, poll_timeout_ms(r)) > 0)
             for (nfds_t k = 0; k < n; k++)
-                if (fds[k].revents)
+                if (fds[k].revents && fds[k].fd == r->slots[index[k]].fd)
                     read_slot(&r->slots[index[k]]);
     }
     free(fds);
@@ -693,8 +725,10 @@ static void free_slots(struct runner *r)
             kill_slot_groups(s);
             reap_slot(s, 1);
         }
-        if (s->fd > 0)
+        if (s->fd >= 0)
             close(s->fd);
+        if (s->pidfd >= 0)
+            close(s->pidfd);
         free(s->deps);
         free(s->dep_error);
         free(s->buf);
@@ -717,8 +751,10 @@ static int prepare(struct runner *r, sos_error *err)
     r->slots = calloc(r->run->n_entries + 1, sizeof *r->slots);
     if (!r->slots)
         return sos_fail(err, "out of memory");
-    for (size_t i = 0; i < r->run->n_entries; i++)
+    for (size_t i = 0; i < r->run->n_entries; i++) {
         r->slots[i].fd = -1;
+        r->slots[i].pidfd = -1;
+    }
     for (size_t i = 0; i < r->run->n_entries; i++)
         if (link_dependencies(r, i) != 0)
             return sos_fail(err, "out of memory");
