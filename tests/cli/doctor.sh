@@ -34,6 +34,19 @@ like "$human" 'apt-get install podman' "remediation command shown"
 like "$human" '^2 checks: 1 ok, 0 warning, 1 failure' "summary line"
 unlike "$human" "$(printf '\033')" "no colour when not a terminal"
 
+# Colours only on a terminal (script(1) gives one), and never with
+# --no-color or NO_COLOR.
+if SCRIPT=$(command -v script); then
+    esc=$(printf '\033')
+    tty_out=$(PATH="$TMP/fakepodman" NO_COLOR= "$SCRIPT" -qec "$SOS doctor local-runtime" /dev/null)
+    like "$tty_out" "$esc\\[" "colours on a terminal"
+    tty_out=$(PATH="$TMP/fakepodman" NO_COLOR= "$SCRIPT" -qec "$SOS doctor local-runtime --no-color" /dev/null)
+    unlike "$tty_out" "$esc" "--no-color: none"
+    tty_out=$(PATH="$TMP/fakepodman" NO_COLOR=1 "$SCRIPT" -qec "$SOS doctor local-runtime" /dev/null)
+    unlike "$tty_out" "$esc" "NO_COLOR: none"
+fi
+
+rm -f "$TMP/fakepodman/calls"
 out=$(PATH="$TMP/fakepodman" "$SOS" doctor local-runtime --json); rc=$?
 is "$rc" 0 "podman answers: exit 0"
 is "$(printf '%s' "$out" | jget 'find("podman.binary")["facts"]["podman.version"]')" 4.9.3 "version published as a fact"
