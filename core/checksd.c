@@ -26,6 +26,7 @@
 #define MAX_NAME_LEN 64
 #define MAX_PARAM_KEY_LEN 128
 #define MAX_TIMEOUT 3600.0
+#define MAX_DEPTH 32 /* a check needs 5 */
 #define SHOWN_VALUE_MAX 60
 
 #define ID_PATTERN "^[a-z0-9][a-z0-9_-]*(\\.[a-z0-9][a-z0-9_-]*)+$"
@@ -1189,13 +1190,24 @@ static void event_anchor_tag(const yaml_event_t *ev, const yaml_char_t **anchor,
     }
 }
 
-static int check_event(const struct loader *ld, const yaml_event_t *ev, int *documents)
+struct event_state {
+    int documents;
+    int depth;
+};
+
+static int check_event(const struct loader *ld, const yaml_event_t *ev,
+                       struct event_state *st)
 {
     const yaml_char_t *anchor, *tag;
     char shown[SHOWN_VALUE_MAX + 4];
 
-    if (ev->type == YAML_DOCUMENT_START_EVENT && ++*documents > 1)
+    if (ev->type == YAML_DOCUMENT_START_EVENT && ++st->documents > 1)
         return fail_event(ld, ev, "only one YAML document per file is allowed");
+    if (ev->type == YAML_SEQUENCE_END_EVENT || ev->type == YAML_MAPPING_END_EVENT)
+        st->depth--;
+    if ((ev->type == YAML_SEQUENCE_START_EVENT || ev->type == YAML_MAPPING_START_EVENT) &&
+        ++st->depth > MAX_DEPTH)
+        return fail_event(ld, ev, "nesting deeper than %d levels", MAX_DEPTH);
     if (ev->type == YAML_ALIAS_EVENT) {
         const char *a = (const char *)ev->data.alias.anchor;
         shown_value(shown, sizeof shown, a, strlen(a));
@@ -1216,12 +1228,13 @@ static int check_event(const struct loader *ld, const yaml_event_t *ev, int *doc
 
 /* A first pass over the events: syntax errors, anchors, aliases (which the
  * document API silently shares, so a billion-laughs file would explode in
- * our walk), explicit tags and multiple documents. */
+ * our walk), explicit tags, multiple documents, and deep nesting (libyaml's
+ * scanner is quadratic in the depth: 1 MiB of '[' takes minutes). */
 static int prescan(const struct loader *ld, const char *data, size_t len)
 {
     yaml_parser_t parser;
     yaml_event_t ev;
-    int documents = 0;
+    struct event_state st = {0, 0};
     int rc = 0;
 
     if (!yaml_parser_initialize(&parser))
@@ -1234,7 +1247,7 @@ static int prescan(const struct loader *ld, const char *data, size_t len)
             break;
         }
         done = ev.type == YAML_STREAM_END_EVENT;
-        rc = check_event(ld, &ev, &documents);
+        rc = check_event(ld, &ev, &st);
         yaml_event_delete(&ev);
         if (rc < 0 || done)
             break;

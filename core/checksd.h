@@ -35,7 +35,7 @@ struct sos_origin {
 };
 
 struct sos_check_decl {
-    char *id;     /* dotted, unique: ^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$ */
+    char *id;     /* dotted, unique: ^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$ */
     char *plugin; /* plugin name */
     char *check;  /* check name inside the plugin */
     char *summary;  /* optional `summary:`; NULL means the plugin's */
@@ -61,11 +61,12 @@ struct sos_checks {
 
 /* Reads every *.yaml / *.yml file of DIR in name (strcmp) order and appends
  * their checks to OUT. Syntax, key, type and duplicate-id errors name
- * FILE:LINE:COLUMN. Returns 0, or -1 with ERR set (OUT then holds nothing
- * new that needs freeing beyond sos_checks_free). */
+ * FILE:LINE:COLUMN. Returns 0, or -1 with ERR set; on error OUT is left
+ * exactly as it was (no check of this call is appended). */
 int sos_checksd_load_dir(const char *dir, struct sos_checks *out, sos_error *err);
 
-/* Parses one YAML document held in memory (NAME is used in messages). */
+/* Parses one YAML document held in memory (NAME is used in messages) and
+ * appends its checks to OUT; on error OUT is left exactly as it was. */
 int sos_checksd_load_buffer(const char *name, const char *data, size_t len,
                             struct sos_checks *out, sos_error *err);
 

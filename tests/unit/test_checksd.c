@@ -457,6 +457,32 @@ static void test_tags_and_documents_refused(void **state)
     load_fails("checks: []\n---\nchecks: []\n", "2:1", "only one YAML document", NULL);
 }
 
+/* libyaml's scanner is quadratic in nesting depth: the loader must stop
+ * early instead of spending minutes on 1 MiB of brackets. */
+static void test_deep_nesting_refused(void **state)
+{
+    const size_t depth = 300000;
+    char *yaml = malloc(2 * depth + 16);
+    clock_t start;
+    (void)state;
+
+    assert_non_null(yaml);
+    strcpy(yaml, "checks: ");
+    memset(yaml + 8, '[', depth);
+    memset(yaml + 8 + depth, ']', depth);
+    strcpy(yaml + 8 + 2 * depth, "\n");
+    start = clock();
+    load_fails(yaml, "1:40", "nesting deeper than 32 levels", NULL);
+    assert_true((double)(clock() - start) / CLOCKS_PER_SEC < 1.0);
+    free(yaml);
+    /* the deepest real check (checks > check > params > list) is fine */
+    {
+        struct sos_checks c = {NULL, 0};
+        load_ok("checks:\n- id: a.b\n  plugin: p\n  check: c\n  params: {l: [x]}\n", &c);
+        sos_checks_free(&c);
+    }
+}
+
 static void test_wrong_types(void **state)
 {
     (void)state;
@@ -966,6 +992,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_key),
         cmocka_unit_test(test_alias_refused),
         cmocka_unit_test(test_tags_and_documents_refused),
+        cmocka_unit_test(test_deep_nesting_refused),
         cmocka_unit_test(test_wrong_types),
         cmocka_unit_test(test_nested_params_refused),
         cmocka_unit_test(test_patterns_and_enums),
