@@ -117,6 +117,9 @@ struct sourceos_plugin {
     const struct sourceos_action *actions;
 };
 
+/** Every plugin defines this one symbol (declared here so it is checked). */
+extern const struct sourceos_plugin SOURCEOS_PLUGIN_SYMBOL;
+
 /* ---- Parameters (from the check's `params:` in checks.d) ---------------- */
 
 /**
