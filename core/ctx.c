@@ -432,15 +432,19 @@ static int record_command(sourceos_ctx *ctx, const char *const argv[],
     return 0;
 }
 
-static const struct sourceos_cmd *failed_start(sourceos_ctx *ctx, int errnum)
+/* What a plugin gets when the core could not even try to run its command
+ * (bad arguments, no memory): a result that says so, never NULL. */
+static const struct sourceos_cmd *not_run(int errnum)
 {
-    static const struct sourceos_cmd nothing = {
+    static const struct sourceos_cmd no_memory = {
         .exit_status = -1, .not_started = 1, .start_errno = ENOMEM,
         .out = "", .err = "",
     };
-    (void)ctx;
-    (void)errnum;
-    return &nothing;
+    static const struct sourceos_cmd bad_argv = {
+        .exit_status = -1, .not_started = 1, .start_errno = EINVAL,
+        .out = "", .err = "",
+    };
+    return errnum == EINVAL ? &bad_argv : &no_memory;
 }
 
 static int keep_output(sourceos_ctx *ctx, struct sos_cmd_output *o,
@@ -471,7 +475,7 @@ const struct sourceos_cmd *sourceos_run(sourceos_ctx *ctx,
     char **envp;
     int rc;
     if (!ctx || !argv || !argv[0])
-        return failed_start(ctx, EINVAL);
+        return not_run(EINVAL);
     envp = sos_command_env(env);
     o = calloc(1, sizeof *o);
     c = calloc(1, sizeof *c);
@@ -479,7 +483,7 @@ const struct sourceos_cmd *sourceos_run(sourceos_ctx *ctx,
         sos_strv_free(envp);
         free(o);
         free(c);
-        return failed_start(ctx, ENOMEM);
+        return not_run(ENOMEM);
     }
     rc = sos_command_run(argv, envp, command_timeout(ctx, timeout_ms),
                          CAPTURE_BOUND, ctx->config.pgid_hook,
