@@ -1765,3 +1765,22 @@ int sos_checksd_resolve(const struct sos_checks *checks, size_t *order,
     graph_free(&g);
     return rc;
 }
+
+const char *sos_os_list(unsigned mask, char *buf, size_t size)
+{
+    static const unsigned all[] = {SOS_OS_MACOS, SOS_OS_LINUX, SOS_OS_WINDOWS,
+                                   SOS_OS_WSL};
+    size_t used = 0;
+    if (size == 0)
+        return buf;
+    buf[0] = '\0';
+    if (!mask) {
+        snprintf(buf, size, "any");
+        return buf;
+    }
+    for (size_t k = 0; k < sizeof all / sizeof all[0] && used < size; k++)
+        if (mask & all[k])
+            used += (size_t)snprintf(buf + used, size - used, "%s%s",
+                                     used ? "," : "", sos_os_name(all[k]));
+    return buf;
+}

@@ -80,6 +80,8 @@ int sos_checksd_resolve(const struct sos_checks *checks, size_t *order,
 /* Parses "macos"|"linux"|"windows"|"wsl"; 0 when unknown. */
 unsigned sos_os_from_name(const char *name);
 const char *sos_os_name(unsigned os);
+/* The systems of a `when: os:` mask as "macos, wsl" into BUF; "any" for 0. */
+const char *sos_os_list(unsigned mask, char *buf, size_t size);
 
 const struct sos_param *sos_decl_param(const struct sos_check_decl *decl,
                                        const char *key);

@@ -242,7 +242,9 @@ static void skip_entry(struct runner *r, size_t i)
     long need = failed_need(r, i);
     e->result.started = sos_now_wall();
     if (e->decl->when_os && !(e->decl->when_os & r->run->host.os_mask)) {
-        set_reason(&e->result, "applies only to other systems; this host is %s",
+        char systems[64];
+        sos_os_list(e->decl->when_os, systems, sizeof systems);
+        set_reason(&e->result, "applies only to %s; this host is %s", systems,
                    r->run->host.os);
     } else if (need >= 0) {
         const struct sos_run_entry *n = &r->run->entries[need];

@@ -118,21 +118,6 @@ int cmd_plugins(struct cli *cli)
     return failed ? 2 : 0;
 }
 
-static const char *os_list(unsigned mask, char *buf, size_t size)
-{
-    static const unsigned all[] = {SOS_OS_MACOS, SOS_OS_LINUX, SOS_OS_WINDOWS,
-                                   SOS_OS_WSL};
-    size_t used = 0;
-    buf[0] = '\0';
-    if (!mask)
-        return "any";
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (mask & all[i])
-            used += (size_t)snprintf(buf + used, size - used, "%s%s",
-                                     used ? "," : "", sos_os_name(all[i]));
-    return buf;
-}
-
 static json_t *check_json(const struct sos_run_entry *e,
                           const struct sos_runner_job *job)
 {
@@ -144,7 +129,7 @@ static json_t *check_json(const struct sos_run_entry *e,
                           d->scope == SOS_SCOPE_AGENT ? "agent" : "runtime",
                           "severity",
                           d->severity == SOS_DECL_WARNING ? "warning" : "critical",
-                          "os", os_list(d->when_os, os, sizeof os), "needs",
+                          "os", sos_os_list(d->when_os, os, sizeof os), "needs",
                           names_json((const char *const *)d->needs, d->n_needs),
                           "after",
                           names_json((const char *const *)d->after, d->n_after),
@@ -165,7 +150,7 @@ static void print_check(const struct sos_run_entry *e,
     char os[64];
     printf("%-28s %s/%s  scope=%s os=%s", d->id, d->plugin, d->check,
            d->scope == SOS_SCOPE_AGENT ? "agent" : "runtime",
-           os_list(d->when_os, os, sizeof os));
+           sos_os_list(d->when_os, os, sizeof os));
     for (size_t i = 0; i < d->n_needs; i++)
         printf("%s%s", i ? "," : "  needs=", d->needs[i]);
     putchar('\n');

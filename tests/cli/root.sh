@@ -20,7 +20,7 @@ is "$(printf '%s' "$out" | jget 'd["host"]["os"]')" macos "a macOS tree is analy
 is "$(printf '%s' "$out" | jget 'd["host"]["os_version"]')" 14.6 "with its version from SystemVersion.plist"
 is "$(st t.mac status)" ok "when: os: [macos] runs"
 is "$(st t.linux status)" skipped "when: os: [linux] is skipped"
-like "$(st t.linux reason)" 'this host is macos' "and says why"
+like "$(st t.linux reason)" 'applies only to linux; this host is macos' "and says why"
 
 if command -v plistutil >/dev/null 2>&1; then
     mkdir -p "$TMP/bmac/System/Library/CoreServices"
