@@ -328,7 +328,7 @@ static int checks_append(struct sos_checks *dst, struct sos_checks *src)
 static struct sos_check_decl *checks_grow(struct sos_checks *c, size_t *cap)
 {
     if (c->n == *cap) {
-        size_t new_cap = *cap ? *cap * 2 : 8;
+        size_t new_cap = *cap >= 4 ? *cap * 2 : 8;
         struct sos_check_decl *v = realloc(c->v, new_cap * sizeof *v);
         if (!v)
             return NULL;
@@ -1049,7 +1049,9 @@ static int parse_check(struct loader *ld, yaml_node_t *map, struct sos_check_dec
 static int parse_checks_list(struct loader *ld, yaml_node_t *seq,
                              struct sos_checks *out)
 {
-    size_t cap = 0;
+    /* OUT may already hold the checks of earlier files, in an array at least
+     * that long: growing from there never writes past its end. */
+    size_t cap = out->n;
 
     if (seq->type != YAML_SEQUENCE_NODE)
         return fail_at(ld, seq, "'checks' must be a list of checks, not %s", node_kind(seq));

@@ -622,6 +622,31 @@ static void test_missing_dir(void **state)
     assert_contains(err.msg, "No such file or directory");
 }
 
+/* Many files, each adding to checks the earlier ones left: the array grows
+ * from what is there (this wrote past its end once the total passed 8). */
+static void test_many_files_many_checks(void **state)
+{
+    struct scratch *s = *state;
+    struct sos_checks c = {NULL, 0};
+    sos_error err = {""};
+    char name[64], text[4096];
+    int total = 0;
+
+    for (int file = 0; file < 4; file++) {
+        size_t used = (size_t)snprintf(text, sizeof text, "checks:\n");
+        for (int k = 0; k < 1 + file * 3; k++, total++)
+            used += (size_t)snprintf(text + used, sizeof text - used,
+                                     "  - {id: f%d.c%d, plugin: p, check: c}\n", file, k);
+        snprintf(name, sizeof name, "%02d-f.yaml", file);
+        write_file(s, name, text, used);
+    }
+    assert_int_equal(sos_checksd_load_dir(s->dir, &c, &err), 0);
+    assert_int_equal(c.n, (size_t)total);
+    assert_string_equal(c.v[0].id, "f0.c0");
+    assert_string_equal(c.v[total - 1].id, "f3.c9");
+    sos_checks_free(&c);
+}
+
 static void test_fifo_refused_without_hanging(void **state)
 {
     struct scratch *s = *state;
@@ -999,6 +1024,8 @@ int main(void)
         cmocka_unit_test(test_messages_are_sanitized),
         cmocka_unit_test(test_duplicate_ids_across_files),
         cmocka_unit_test(test_missing_dir),
+        cmocka_unit_test_setup_teardown(test_many_files_many_checks, scratch_setup,
+                                        scratch_teardown),
         cmocka_unit_test_setup_teardown(test_fifo_refused_without_hanging, scratch_setup,
                                         scratch_teardown),
         cmocka_unit_test_setup_teardown(test_directory_named_yaml_refused, scratch_setup,
