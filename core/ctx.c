@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http.h"
 #include "json_path.h"
 #include "redact.h"
 #include "rootfs.h"
@@ -306,7 +307,8 @@ void sourceos_finding_evidence(sourceos_finding *finding, const char *key,
 static const char *const passed_variables[] = {
     "HOME",           "USER",         "LOGNAME",         "XDG_RUNTIME_DIR",
     "XDG_CONFIG_HOME", "DOCKER_CONFIG", "REGISTRY_AUTH_FILE", "CONTAINER_HOST",
-    "CONTAINER_CONNECTION", "WSL_DISTRO_NAME", "WSL_UTF8", "TMPDIR", NULL,
+    "CONTAINER_CONNECTION", "CONTAINERS_CONF", "CONTAINERS_STORAGE_CONF",
+    "CONTAINERS_REGISTRIES_CONF", "WSL_DISTRO_NAME", "WSL_UTF8", "TMPDIR", NULL,
 };
 
 void sos_strv_free(char **v)
@@ -509,6 +511,59 @@ const struct sourceos_cmd *sourceos_run(sourceos_ctx *ctx,
         .duration = o->duration,
     };
     return c;
+}
+
+/* ---- HTTP probes ---------------------------------------------------------- */
+
+static const struct sourceos_http *http_not_run(int errnum)
+{
+    static const struct sourceos_http no_memory = {.error = -ENOMEM, .body = ""};
+    static const struct sourceos_http bad_url = {.error = -EINVAL, .body = ""};
+    return errnum == EINVAL ? &bad_url : &no_memory;
+}
+
+/* Recorded like a command, so a report shows every probe a check made. */
+static void record_http(sourceos_ctx *ctx, const char *url, const char *target,
+                        const struct sos_http_reply *reply)
+{
+    const char *argv[] = {"GET", url, target, NULL};
+    struct sos_cmd_output o = {
+        .exit_status = reply->error ? -1 : reply->status,
+        .timed_out = reply->error == -ETIMEDOUT,
+        .not_started = reply->error != 0 && reply->error != -ETIMEDOUT,
+        .start_errno = -reply->error,
+        .duration = reply->duration,
+    };
+    record_command(ctx, argv, &o);
+}
+
+const struct sourceos_http *sourceos_http_get(sourceos_ctx *ctx,
+                                              const char *url,
+                                              const char *target,
+                                              unsigned timeout_ms)
+{
+    struct sos_http_reply reply;
+    struct sourceos_http *h;
+    if (!ctx || !url || !target)
+        return http_not_run(EINVAL);
+    sos_http_get(ctx->config.root, url, target,
+                 command_timeout(ctx, timeout_ms), &reply);
+    record_http(ctx, url, target, &reply);
+    h = own(ctx, calloc(1, sizeof *h));
+    if (!h) {
+        free(reply.body);
+        return http_not_run(ENOMEM);
+    }
+    if (!reply.body || !own(ctx, reply.body))
+        return http_not_run(ENOMEM);
+    *h = (struct sourceos_http){
+        .error = reply.error,
+        .status = reply.status,
+        .body = reply.body,
+        .body_len = reply.body_len,
+        .duration = reply.duration,
+    };
+    return h;
 }
 
 /* ---- files and environment ------------------------------------------------ */

@@ -44,7 +44,7 @@ extern "C" {
 #define SOURCEOS_ABI_MINOR_OF(version) ((unsigned)(version) & 0xffffu)
 
 #define SOURCEOS_ABI_MAJOR 1
-#define SOURCEOS_ABI_MINOR 0
+#define SOURCEOS_ABI_MINOR 1
 /** The ABI version this header describes; put it first in your plugin. */
 #define SOURCEOS_ABI_VERSION \
     SOURCEOS_ABI_MKVERSION(SOURCEOS_ABI_MAJOR, SOURCEOS_ABI_MINOR)
@@ -212,7 +212,8 @@ struct sourceos_cmd {
  * standard input from /dev/null and an explicit environment: LC_ALL=C, PATH,
  * HOME, USER, and the container-related variables of the invoking
  * environment (XDG_RUNTIME_DIR, XDG_CONFIG_HOME, DOCKER_CONFIG,
- * REGISTRY_AUTH_FILE, CONTAINER_HOST, CONTAINER_CONNECTION, WSL_DISTRO_NAME,
+ * REGISTRY_AUTH_FILE, CONTAINER_HOST, CONTAINER_CONNECTION, CONTAINERS_CONF,
+ * CONTAINERS_STORAGE_CONF, CONTAINERS_REGISTRIES_CONF, WSL_DISTRO_NAME,
  * WSL_UTF8, TMPDIR), then ENV ("KEY=VALUE" strings, NULL-terminated, may be
  * NULL) which overrides. TIMEOUT_MS bounds it (0: the check's remaining
  * time); at the bound its whole process group is killed. Each of stdout and
@@ -249,6 +250,41 @@ const char *sourceos_host_path(sourceos_ctx *ctx, const char *path);
  * combine them with sourceos_read_file(), which applies the root.
  */
 const char *sourceos_getenv(sourceos_ctx *ctx, const char *name);
+
+/** The outcome of sourceos_http_get(); owned by the core. Since ABI 1.1. */
+struct sourceos_http {
+    /**
+     * 0 when an HTTP answer came back, else a negative errno saying why not:
+     * -ENOENT no such socket file, -ENOTSOCK a file that is not a socket,
+     * -ECONNREFUSED nobody listens, -EACCES not allowed, -ETIMEDOUT no
+     * (whole) answer within the bound, -EPROTO an answer that is not HTTP,
+     * -EXDEV the socket path leads out of --root, -EINVAL a bad URL.
+     */
+    int error;
+    /** HTTP status code (e.g. 200) when error is 0, else 0. */
+    int status;
+    /** The answer's body, NUL-terminated ("" when none). */
+    const char *body;
+    /** Bytes in body. */
+    size_t body_len;
+    /** Wall time in seconds. */
+    double duration;
+};
+
+/**
+ * GETs TARGET (e.g. "/_ping") from the API at URL, talking to the socket
+ * directly rather than trusting a tool's opinion of it. URL is
+ * "unix:///path" (the path is taken under --root) or "tcp://host:port".
+ * HTTP/1.0, no TLS; the answer is bounded to 256 KiB. TIMEOUT_MS bounds
+ * connecting, sending and reading together (0: the check's remaining
+ * time). The probe is recorded in the report like a command, as
+ * argv ["GET", URL, TARGET] with the HTTP status as its exit status.
+ * Never returns NULL. Since ABI 1.1.
+ */
+const struct sourceos_http *sourceos_http_get(sourceos_ctx *ctx,
+                                              const char *url,
+                                              const char *target,
+                                              unsigned timeout_ms);
 
 /* ---- Reading command output --------------------------------------------- */
 

@@ -1,13 +1,11 @@
-/* podman-machine: the Podman runtime an agent depends on. */
+/* podman.binary: Podman is installed, and which version it is. */
 #include "config.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "sourceos/plugin.h"
-
-#define DEFAULT_TIMEOUT_MS 10000u
+#include "podman.h"
 
 struct install_hint {
     const char *os;
@@ -38,21 +36,6 @@ static const struct install_hint *hint_for(const char *os)
     return &install_hints[1];
 }
 
-static const char *podman_program(sourceos_ctx *ctx)
-{
-    const char *p = sourceos_param(ctx, "podman");
-    return p && *p ? p : "podman";
-}
-
-static unsigned timeout_ms(sourceos_ctx *ctx)
-{
-    const char *t = sourceos_param(ctx, "timeout_ms");
-    unsigned long v = 0;
-    if (t && sscanf(t, "%lu", &v) == 1 && v > 0 && v < 3600000ul)
-        return (unsigned)v;
-    return DEFAULT_TIMEOUT_MS;
-}
-
 static sourceos_status report_missing(sourceos_ctx *ctx, const char *program,
                                       int errnum)
 {
@@ -67,20 +50,49 @@ static sourceos_status report_missing(sourceos_ctx *ctx, const char *program,
     return SOURCEOS_FAILURE;
 }
 
-/* First line of stderr, for a message that fits on one line. */
-static void first_line(const char *text, char *out, size_t size)
+/* "podman version 4.3.1" (podman.exe on Windows says the same). */
+static int parse_version(const char *out, char *version, size_t size)
 {
-    size_t len = strcspn(text, "\n");
-    snprintf(out, size, "%.*s", (int)(len < size ? len : size - 1), text);
+    const char *v = strstr(out, "version ");
+    size_t len;
+    if (!v)
+        return -1;
+    v += strlen("version ");
+    len = strspn(v, "0123456789.-+~abcdefghijklmnopqrstuvwxyz");
+    if (len == 0 || len >= size || v[0] < '0' || v[0] > '9')
+        return -1;
+    memcpy(version, v, len);
+    version[len] = '\0';
+    return 0;
 }
 
-static sourceos_status check_binary(sourceos_ctx *ctx)
+/* The version-dependent behaviour the other checks rely on, as evidence. */
+static void note_behaviour(sourceos_finding *f, const char *version)
+{
+    sourceos_finding_evidence(
+        f, "authfile",
+        podman_version_at_least(version, 4, 4)
+            ? "--authfile stops the later auth files being read"
+            : "before 4.4: --authfile does not stop the later auth files "
+              "(XDG, Docker config) being read");
+    sourceos_finding_evidence(f, "machine_config",
+                              podman_version_at_least(version, 5, 0)
+                                  ? "ConfigDir (5.0+)"
+                                  : "ConfigPath (before 5.0)");
+    if (podman_version_at_least(version, 5, 3))
+        sourceos_finding_evidence(f, "remote_socket",
+                                  "podman info's remoteSocket.exists is "
+                                  "unreliable (5.3+); the socket is probed "
+                                  "directly");
+}
+
+sourceos_status podman_check_binary(sourceos_ctx *ctx)
 {
     const char *program = podman_program(ctx);
-    const char *argv[] = {program, "version", "--format", "json", NULL};
-    const struct sourceos_cmd *r = sourceos_run(ctx, argv, NULL, timeout_ms(ctx));
-    const char *client, *server;
-    char why[256];
+    const char *argv[] = {program, "--version", NULL};
+    const struct sourceos_cmd *r =
+        sourceos_run(ctx, argv, NULL, podman_timeout_ms(ctx));
+    char version[64], why[256];
     sourceos_finding *f;
 
     if (r->not_started)
@@ -88,49 +100,29 @@ static sourceos_status check_binary(sourceos_ctx *ctx)
     if (r->timed_out) {
         f = sourceos_finding_add(ctx, "podman.version-timeout",
                                  SOURCEOS_SEV_CRITICAL,
-                                 "'%s version' did not answer within %u ms",
-                                 program, timeout_ms(ctx));
+                                 "'%s --version' did not answer within %u ms",
+                                 program, podman_timeout_ms(ctx));
         sourceos_finding_remediation(
             f, "Podman hangs before doing anything: check its configuration "
-               "(containers.conf) and any CONTAINER_HOST it is pointed at.");
+               "(containers.conf).");
         return SOURCEOS_ERROR;
     }
-    client = sourceos_json_get(ctx, r->out, r->out_len, "Client.Version");
-    if (!client) {
-        first_line(r->err, why, sizeof why);
+    if (r->exit_status != 0 || parse_version(r->out, version, sizeof version) != 0) {
+        podman_first_line(r->err_len ? r->err : r->out, why, sizeof why);
         f = sourceos_finding_add(ctx, "podman.version-unreadable",
                                  SOURCEOS_SEV_CRITICAL,
-                                 "'%s version --format json' gave no client "
-                                 "version (exit %d): %s",
+                                 "'%s --version' gave no version (exit %d): %s",
                                  program, r->exit_status, why);
         sourceos_finding_remediation(
             f, "Run the command by hand to see what Podman says.");
-        sourceos_finding_command(f, "podman version");
+        sourceos_finding_command(f, "podman --version");
         return SOURCEOS_ERROR;
     }
-    sourceos_fact_set(ctx, "podman.version", client);
+    sourceos_fact_set(ctx, "podman.version", version);
     sourceos_fact_set(ctx, "podman.program", program);
-    server = sourceos_json_get(ctx, r->out, r->out_len, "Server.Version");
-    if (server)
-        sourceos_fact_set(ctx, "podman.server_version", server);
     f = sourceos_finding_add(ctx, "podman.version", SOURCEOS_SEV_INFO,
-                             "podman %s%s%s", client,
-                             server ? ", server " : "", server ? server : "");
-    sourceos_finding_evidence(f, "client", client);
-    if (server)
-        sourceos_finding_evidence(f, "server", server);
+                             "podman %s", version);
+    sourceos_finding_evidence(f, "version", version);
+    note_behaviour(f, version);
     return SOURCEOS_OK;
 }
-
-static const struct sourceos_check checks[] = {
-    {"binary", "Podman is installed and answers 'podman version'", check_binary},
-    {NULL, NULL, NULL},
-};
-
-const struct sourceos_plugin SOURCEOS_PLUGIN_SYMBOL = {
-    .abi_version = SOURCEOS_ABI_VERSION,
-    .name = "podman-machine",
-    .version = PACKAGE_VERSION,
-    .checks = checks,
-    .actions = NULL,
-};

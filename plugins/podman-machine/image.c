@@ -1,0 +1,125 @@
+/* podman.image: the agent's image is local (never pulled at start) and
+ * pinned by digest. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "podman.h"
+
+/* The registry part of an image reference ("docker.io" when it has none). */
+static void registry_of(const char *ref, char *out, size_t size)
+{
+    const char *slash = strchr(ref, '/');
+    size_t len = slash ? (size_t)(slash - ref) : 0;
+    if (!slash || (!memchr(ref, '.', len) && !memchr(ref, ':', len) &&
+                   strncmp(ref, "localhost", len) != 0)) {
+        snprintf(out, size, "docker.io");
+        return;
+    }
+    snprintf(out, size, "%.*s", (int)len, ref);
+}
+
+static void join_list(sourceos_ctx *ctx, const struct sourceos_cmd *r,
+                      const char *path, char *out, size_t size)
+{
+    long n = sourceos_json_count(ctx, r->out, r->out_len, path);
+    size_t used = 0;
+    char item[512];
+    out[0] = '\0';
+    for (long i = 0; i < n && used < size; i++) {
+        const char *v;
+        snprintf(item, sizeof item, "%s[%ld]", path, i);
+        v = sourceos_json_get(ctx, r->out, r->out_len, item);
+        if (v)
+            used += (size_t)snprintf(out + used, size - used, "%s%s",
+                                     used ? "," : "", v);
+    }
+}
+
+static sourceos_status not_local(sourceos_ctx *ctx, const char *image)
+{
+    char registry[256], cmd[1024];
+    sourceos_finding *f;
+    registry_of(image, registry, sizeof registry);
+    f = sourceos_finding_add(ctx, "podman.direct-registry-image",
+                             SOURCEOS_SEV_CRITICAL,
+                             "image %s is not local: starting the agent would "
+                             "pull it from %s (a direct registry runtime image)",
+                             image, registry);
+    sourceos_finding_remediation(
+        f, "Pull or import the image once, outside the service, pin it by "
+           "digest in the agent's declaration, and run it with --pull=never.");
+    snprintf(cmd, sizeof cmd, "podman pull %s && podman image inspect --format "
+             "'{{.Digest}}' %s", image, image);
+    sourceos_finding_command(f, cmd);
+    sourceos_finding_evidence(f, "image", image);
+    sourceos_finding_evidence(f, "registry", registry);
+    return SOURCEOS_FAILURE;
+}
+
+static void image_evidence(sourceos_ctx *ctx, sourceos_finding *f,
+                           const struct sourceos_cmd *r)
+{
+    static const char *const keys[][2] = {
+        {"[0].Id", "id"},           {"[0].Digest", "digest"},
+        {"[0].Created", "created"}, {"[0].Architecture", "architecture"},
+    };
+    char list[2048];
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const char *v = sourceos_json_get(ctx, r->out, r->out_len, keys[i][0]);
+        if (v)
+            sourceos_finding_evidence(f, keys[i][1], v);
+    }
+    join_list(ctx, r, "[0].RepoDigests", list, sizeof list);
+    sourceos_finding_evidence(f, "repo_digests", list);
+}
+
+sourceos_status podman_check_image(sourceos_ctx *ctx)
+{
+    const char *image = sourceos_param(ctx, "image");
+    const char *args[] = {"image", "inspect", image, NULL};
+    const struct sourceos_cmd *r;
+    const char *digest;
+    sourceos_finding *f;
+    sourceos_status st;
+    char why[256], text[1024];
+
+    if (!image || !*image) {
+        sourceos_finding_add(ctx, "podman.image-unset", SOURCEOS_SEV_CRITICAL,
+                             "no image to check: set param 'image'");
+        return SOURCEOS_ERROR;
+    }
+    r = podman_run(ctx, args);
+    st = podman_command_trouble(ctx, r, "image inspect");
+    if (st != SOURCEOS_OK)
+        return st;
+    if (r->exit_status != 0 && podman_says_missing(r->err))
+        return not_local(ctx, image);
+    digest = sourceos_json_get(ctx, r->out, r->out_len, "[0].Digest");
+    if (r->exit_status != 0 || !digest) {
+        podman_first_line(r->err_len ? r->err : r->out, why, sizeof why);
+        sourceos_finding_add(ctx, "podman.image-inspect-failed",
+                             SOURCEOS_SEV_CRITICAL,
+                             "'podman image inspect %s' failed (exit %d): %s",
+                             image, r->exit_status, why);
+        return SOURCEOS_ERROR;
+    }
+    sourceos_fact_set(ctx, "podman.image.digest", digest);
+    if (strstr(image, "@sha256:")) {
+        f = sourceos_finding_add(ctx, "podman.image-local", SOURCEOS_SEV_INFO,
+                                 "image %s is local and pinned by digest", image);
+        image_evidence(ctx, f, r);
+        return SOURCEOS_OK;
+    }
+    f = sourceos_finding_add(ctx, "podman.image-not-pinned", SOURCEOS_SEV_WARNING,
+                             "image %s is local but not pinned by digest: the "
+                             "tag can move to other content",
+                             image);
+    snprintf(text, sizeof text,
+             "Refer to the image by its digest in the agent's declaration: "
+             "%s@%s", image, digest);
+    sourceos_finding_remediation(f, text);
+    image_evidence(ctx, f, r);
+    return SOURCEOS_WARNING;
+}

@@ -1,0 +1,257 @@
+/* podman.machine: the VM Podman runs containers in on macOS and Windows. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "podman.h"
+
+#define DEFAULT_MACHINE "podman-machine-default"
+
+struct machine {
+    const char *name;
+    const char *vm_type;
+    const char *state;
+    const char *socket;
+    const char *pipe;
+    const char *config;
+};
+
+/* Where containers can only run in a machine; on Linux it is optional. */
+static int machine_expected(sourceos_ctx *ctx)
+{
+    const char *p = sourceos_param(ctx, "expected");
+    const char *os = sourceos_fact_get(ctx, "host.os");
+    if (p && (strcmp(p, "true") == 0 || strcmp(p, "false") == 0))
+        return strcmp(p, "true") == 0;
+    return os && (strcmp(os, "macos") == 0 || strcmp(os, "windows") == 0 ||
+                  strcmp(os, "wsl") == 0);
+}
+
+static const struct sourceos_cmd *machine_command(sourceos_ctx *ctx,
+                                                  const char *verb,
+                                                  const char *name)
+{
+    /* Machine commands are local: never pointed at a remote --url. */
+    const char *argv[] = {podman_program(ctx), "machine", verb, NULL, NULL,
+                          NULL};
+    if (strcmp(verb, "list") == 0) {
+        argv[3] = "--format";
+        argv[4] = "json";
+    } else {
+        argv[3] = name;
+    }
+    return sourceos_run(ctx, argv, NULL, podman_timeout_ms(ctx));
+}
+
+/* Index of the machine to check in `podman machine list`: the one named by
+ * param `machine`, else the default one, else the only one; -1 if none. */
+static long pick_machine(sourceos_ctx *ctx, const struct sourceos_cmd *list,
+                         long count, const char **name)
+{
+    const char *wanted = sourceos_param(ctx, "machine");
+    char path[64];
+    for (long i = 0; i < count; i++) {
+        const char *n, *def;
+        snprintf(path, sizeof path, "[%ld].Name", i);
+        n = sourceos_json_get(ctx, list->out, list->out_len, path);
+        snprintf(path, sizeof path, "[%ld].Default", i);
+        def = sourceos_json_get(ctx, list->out, list->out_len, path);
+        if (n && ((wanted && strcmp(n, wanted) == 0) ||
+                  (!wanted && ((def && strcmp(def, "true") == 0) || count == 1)))) {
+            *name = n;
+            return i;
+        }
+    }
+    *name = wanted ? wanted : DEFAULT_MACHINE;
+    return -1;
+}
+
+static sourceos_status no_machine(sourceos_ctx *ctx, const char *name,
+                                  const char *why)
+{
+    sourceos_finding *f;
+    char cmd[256];
+    if (!machine_expected(ctx)) {
+        f = sourceos_finding_add(ctx, "podman.machine-none", SOURCEOS_SEV_INFO,
+                                 "no Podman machine (%s); containers run on "
+                                 "this host's own engine",
+                                 why);
+        sourceos_fact_set(ctx, "podman.machine.state", "none");
+        return SOURCEOS_OK;
+    }
+    f = sourceos_finding_add(ctx, "podman.machine-missing",
+                             SOURCEOS_SEV_CRITICAL,
+                             "Podman machine %s does not exist (%s); on this "
+                             "host containers run only in a machine",
+                             name, why);
+    sourceos_finding_remediation(f, "Create the machine, then start it.");
+    snprintf(cmd, sizeof cmd, "podman machine init %s && podman machine start %s",
+             name, name);
+    sourceos_finding_command(f, cmd);
+    return SOURCEOS_FAILURE;
+}
+
+static void machine_evidence(sourceos_finding *f, const struct machine *m)
+{
+    sourceos_finding_evidence(f, "name", m->name);
+    sourceos_finding_evidence(f, "state", m->state);
+    if (m->vm_type)
+        sourceos_finding_evidence(f, "vm_type", m->vm_type);
+    if (m->socket)
+        sourceos_finding_evidence(f, "socket", m->socket);
+    if (m->pipe)
+        sourceos_finding_evidence(f, "pipe", m->pipe);
+    if (m->config)
+        sourceos_finding_evidence(f, "config", m->config);
+}
+
+static void publish(sourceos_ctx *ctx, const struct machine *m)
+{
+    sourceos_fact_set(ctx, "podman.machine.name", m->name);
+    sourceos_fact_set(ctx, "podman.machine.state", m->state);
+    if (m->vm_type)
+        sourceos_fact_set(ctx, "podman.machine.vmtype", m->vm_type);
+    if (m->socket)
+        sourceos_fact_set(ctx, "podman.machine.socket", m->socket);
+    if (m->pipe)
+        sourceos_fact_set(ctx, "podman.machine.pipe", m->pipe);
+}
+
+static sourceos_status judge_state(sourceos_ctx *ctx, const struct machine *m)
+{
+    sourceos_finding *f;
+    char cmd[256];
+    if (strcmp(m->state, "running") == 0) {
+        f = sourceos_finding_add(ctx, "podman.machine-running", SOURCEOS_SEV_INFO,
+                                 "Podman machine %s is running", m->name);
+        machine_evidence(f, m);
+        return SOURCEOS_OK;
+    }
+    if (strcmp(m->state, "stopped") == 0) {
+        f = sourceos_finding_add(ctx, "podman.machine-stopped",
+                                 SOURCEOS_SEV_CRITICAL,
+                                 "Podman machine %s is stopped: every container "
+                                 "start will fail until it runs",
+                                 m->name);
+        sourceos_finding_remediation(f, "Start the machine.");
+        snprintf(cmd, sizeof cmd, "podman machine start %s", m->name);
+    } else if (strcmp(m->state, "starting") == 0) {
+        f = sourceos_finding_add(ctx, "podman.machine-starting",
+                                 SOURCEOS_SEV_CRITICAL,
+                                 "Podman machine %s is still starting: its API "
+                                 "is not ready",
+                                 m->name);
+        sourceos_finding_remediation(
+            f, "Wait for it to finish starting; if it stays 'starting', stop "
+               "and start it.");
+        snprintf(cmd, sizeof cmd, "podman machine stop %s && podman machine start %s",
+                 m->name, m->name);
+    } else {
+        f = sourceos_finding_add(ctx, "podman.machine-state-unknown",
+                                 SOURCEOS_SEV_CRITICAL,
+                                 "Podman machine %s is in state '%s': %s",
+                                 m->name, m->state,
+                                 *m->state ? "Podman cannot tell whether it runs"
+                                           : "its VM's control socket is gone "
+                                             "(the VM crashed or was killed)");
+        sourceos_finding_remediation(f, "Stop the machine, then start it again.");
+        snprintf(cmd, sizeof cmd, "podman machine stop %s && podman machine start %s",
+                 m->name, m->name);
+    }
+    sourceos_finding_command(f, cmd);
+    machine_evidence(f, m);
+    return SOURCEOS_FAILURE;
+}
+
+/* A string member, or NULL when absent or JSON null (5.x writes
+ * "PodmanPipe": null on macOS). */
+static const char *member(sourceos_ctx *ctx, const struct sourceos_cmd *r,
+                          const char *path)
+{
+    const char *v = sourceos_json_get(ctx, r->out, r->out_len, path);
+    return v && strcmp(v, "null") != 0 && *v ? v : NULL;
+}
+
+/* 4.x and 5.x both give an array of one object; 4.x names its config file
+ * ConfigPath, 5.x its directory ConfigDir. */
+static void read_inspect(sourceos_ctx *ctx, const struct sourceos_cmd *r,
+                         struct machine *m)
+{
+    const char *state = sourceos_json_get(ctx, r->out, r->out_len, "[0].State");
+    m->state = state ? state : "";
+    m->socket = member(ctx, r, "[0].ConnectionInfo.PodmanSocket.Path");
+    m->pipe = member(ctx, r, "[0].ConnectionInfo.PodmanPipe.Path");
+    m->config = member(ctx, r, "[0].ConfigPath.Path");
+    if (!m->config)
+        m->config = member(ctx, r, "[0].ConfigDir.Path");
+}
+
+static sourceos_status list_failed(sourceos_ctx *ctx, const struct sourceos_cmd *r)
+{
+    char why[256];
+    sourceos_finding *f;
+    podman_first_line(r->err_len ? r->err : r->out, why, sizeof why);
+    if (strcasestr(r->err, "as root") && !machine_expected(ctx))
+        return no_machine(ctx, DEFAULT_MACHINE,
+                          "podman machine does not run as root");
+    f = sourceos_finding_add(ctx, "podman.machine-list-failed",
+                             SOURCEOS_SEV_CRITICAL,
+                             "'podman machine list' failed (exit %d): %s",
+                             r->exit_status, why);
+    sourceos_finding_remediation(f, "Run it by hand to see what Podman says.");
+    sourceos_finding_command(f, "podman machine list");
+    return machine_expected(ctx) ? SOURCEOS_FAILURE : SOURCEOS_ERROR;
+}
+
+/* Podman refuses machine commands as root on Linux; asking costs a run. */
+static int machines_refused_here(sourceos_ctx *ctx)
+{
+    const char *os = sourceos_fact_get(ctx, "host.os");
+    const char *root = sourceos_fact_get(ctx, "host.root");
+    return os && strcmp(os, "linux") == 0 && root && strcmp(root, "true") == 0;
+}
+
+sourceos_status podman_check_machine(sourceos_ctx *ctx)
+{
+    const struct sourceos_cmd *list, *inspect;
+    struct machine m = {0};
+    sourceos_status st;
+    char path[64];
+    long count, index;
+
+    if (!machine_expected(ctx) && machines_refused_here(ctx))
+        return no_machine(ctx, DEFAULT_MACHINE,
+                          "podman machine does not run as root");
+    list = machine_command(ctx, "list", NULL);
+    st = podman_command_trouble(ctx, list, "machine list");
+    if (st != SOURCEOS_OK)
+        return st;
+    if (list->exit_status != 0)
+        return list_failed(ctx, list);
+    count = sourceos_json_count(ctx, list->out, list->out_len, "");
+    if (count < 0) {
+        sourceos_finding_add(ctx, "podman.machine-list-unreadable",
+                             SOURCEOS_SEV_CRITICAL,
+                             "'podman machine list --format json' did not "
+                             "print a JSON array");
+        return SOURCEOS_ERROR;
+    }
+    index = pick_machine(ctx, list, count, &m.name);
+    if (index < 0)
+        return no_machine(ctx, m.name,
+                          count == 0 ? "none is defined" : "not in 'podman machine list'");
+    snprintf(path, sizeof path, "[%ld].VMType", index);
+    m.vm_type = member(ctx, list, path);
+
+    inspect = machine_command(ctx, "inspect", m.name);
+    st = podman_command_trouble(ctx, inspect, "machine inspect");
+    if (st != SOURCEOS_OK)
+        return st;
+    if (sourceos_json_count(ctx, inspect->out, inspect->out_len, "") <= 0)
+        return no_machine(ctx, m.name, "'podman machine inspect' found nothing");
+    read_inspect(ctx, inspect, &m);
+    publish(ctx, &m);
+    return judge_state(ctx, &m);
+}

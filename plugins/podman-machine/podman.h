@@ -1,0 +1,43 @@
+/* podman-machine: shared helpers of the Podman runtime checks. */
+#ifndef SOS_PLUGIN_PODMAN_H
+#define SOS_PLUGIN_PODMAN_H
+
+#include "sourceos/plugin.h"
+
+#define PODMAN_DEFAULT_TIMEOUT_MS 10000u
+
+/* The podman program to run (param `podman`, default "podman"). */
+const char *podman_program(sourceos_ctx *ctx);
+
+/* The bound of one podman command (param `timeout_ms`). */
+unsigned podman_timeout_ms(sourceos_ctx *ctx);
+
+/* Runs podman with ARGS (NULL-terminated), adding `--remote --url URL` when
+ * podman.connection found a remote endpoint, so dependents talk to the
+ * endpoint that was checked rather than whatever podman would pick. */
+const struct sourceos_cmd *podman_run(sourceos_ctx *ctx,
+                                      const char *const args[]);
+
+/* The first line of TEXT, cut to fit OUT. */
+void podman_first_line(const char *text, char *out, size_t size);
+
+/* Whether a podman error message says the object does not exist. */
+int podman_says_missing(const char *err);
+
+/* Records a finding for a podman command that could not be run or timed out;
+ * returns SOURCEOS_ERROR, or SOURCEOS_OK when the command did run. */
+sourceos_status podman_command_trouble(sourceos_ctx *ctx,
+                                       const struct sourceos_cmd *r,
+                                       const char *what);
+
+/* "1" when the dotted version A is at least MAJOR.MINOR, else 0. */
+int podman_version_at_least(const char *version, int major, int minor);
+
+sourceos_status podman_check_binary(sourceos_ctx *ctx);
+sourceos_status podman_check_machine(sourceos_ctx *ctx);
+sourceos_status podman_check_connection(sourceos_ctx *ctx);
+sourceos_status podman_check_info(sourceos_ctx *ctx);
+sourceos_status podman_check_image(sourceos_ctx *ctx);
+sourceos_status podman_check_container(sourceos_ctx *ctx);
+
+#endif
