@@ -175,7 +175,7 @@ static void test_timeout_kills(void **state)
     (void)state;
     assert_int_equal(sos_command_run(argv, clean_env, 0.3, 4096, remember_pgid, seen, &out), 0);
     assert_true(out.timed_out);
-    assert_true(out.duration >= 0.29 && out.duration < 1.0);
+    assert_true(out.duration >= 0.29 && out.duration < 5.0);
     assert_int_equal(out.exit_status, -1);
     assert_int_equal(out.term_signal, SIGKILL);
     assert_true(seen[0] > 0);
@@ -191,7 +191,7 @@ static void test_timeout_without_output_pipes(void **state)
     (void)state;
     run_ok(argv, 0.3, 4096, &out);
     assert_true(out.timed_out);
-    assert_true(out.duration < 1.0);
+    assert_true(out.duration < 5.0); /* not the 30 s sleep (loose: CI machines are loaded) */
     sos_cmd_output_free(&out);
 }
 
@@ -218,7 +218,7 @@ static void test_background_grandchild_killed(void **state)
     run_ok(argv, 10, 4096, &out);
     assert_false(out.timed_out);
     assert_int_equal(out.exit_status, 0);
-    assert_true(out.duration < 1.0);
+    assert_true(out.duration < 5.0); /* the background sleep 30 is not waited for */
     grandchild = strtol(out.out, NULL, 10);
     assert_true(grandchild > 1);
     assert_true(process_is_dead((pid_t)grandchild));
@@ -266,7 +266,7 @@ static void test_endless_output_with_deadline(void **state)
     assert_true(out.truncated);
     assert_int_equal(out.out_len, 1000);
     assert_memory_equal(out.out, "y\ny\n", 4);
-    assert_true(out.duration < 1.0);
+    assert_true(out.duration < 5.0); /* the output never ends: the deadline stops it */
     sos_cmd_output_free(&out);
 }
 
@@ -299,7 +299,7 @@ static void test_stdin_is_dev_null(void **state)
     assert_false(out.timed_out);
     assert_int_equal(out.exit_status, 0);
     assert_int_equal(out.out_len, 0);
-    assert_true(out.duration < 1.0);
+    assert_true(out.duration < 4.0); /* EOF of /dev/null, not the 5 s timeout */
     sos_cmd_output_free(&out);
 }
 

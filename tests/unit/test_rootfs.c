@@ -246,7 +246,7 @@ static void test_fifo_refused_without_hanging(void **state)
     start = now();
     assert_read_fails(t->root, "/fifo", -EINVAL);
     assert_read_fails(t->root, "/to-fifo", -EINVAL);
-    assert_true(now() - start < 1.0);
+    assert_true(now() - start < 4.0); /* never blocks on the FIFO (loose: CI machines are loaded) */
     alarm(0);
 }
 
