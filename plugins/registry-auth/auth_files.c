@@ -1,0 +1,257 @@
+/* registry-auth: the auth-files check: each file in the chain. */
+#include "config.h"
+
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "registry.h"
+
+static const char *exists_text(const struct auth_file *f)
+{
+    switch (f->state) {
+    case FILE_ABSENT: return "no";
+    case FILE_OUTSIDE_ROOT: return "outside --root";
+    default: return "yes";
+    }
+}
+
+static const char *remediation_for_mode =
+    "Only you should be able to read an auth file: it holds registry "
+    "credentials or decides which helpers run.";
+
+static void report_mode(sourceos_ctx *ctx, struct verdict *v,
+                        const struct auth_file *f)
+{
+    char mode[16], command[PATH_MAX + 32];
+    sourceos_finding *fd;
+    if (!f->have_stat || !(f->st.st_mode & 077))
+        return;
+    registry_mode_text(f->st.st_mode, mode, sizeof mode);
+    fd = registry_note(
+        ctx, v, "registry.auth-file-permissions",
+        f->has_credentials ? SOURCEOS_SEV_CRITICAL : SOURCEOS_SEV_WARNING,
+        "%s is %s by group or others (mode %s)%s", f->path,
+        f->st.st_mode & 022 ? "writable" : "readable", mode,
+        f->has_credentials ? " and stores registry credentials" : "");
+    sourceos_finding_remediation(fd, remediation_for_mode);
+    registry_textf(command, sizeof command, "chmod 600 '%s'", f->path);
+    sourceos_finding_command(fd, command);
+    sourceos_finding_path(fd, f->path);
+    registry_evidence_stat(fd, f);
+    sourceos_finding_evidence(fd, "with_credentials",
+                              registry_list_or(&f->credentialed, ""));
+}
+
+static void report_owner(sourceos_ctx *ctx, struct verdict *v,
+                         const struct auth_file *f)
+{
+    char owner[128], you[128], command[PATH_MAX + 64];
+    sourceos_finding *fd;
+    if (!f->have_stat || f->st.st_uid == getuid())
+        return;
+    registry_owner_text(f->st.st_uid, owner, sizeof owner);
+    registry_owner_text(getuid(), you, sizeof you);
+    fd = registry_note(
+        ctx, v, "registry.auth-file-owner",
+        f->has_credentials ? SOURCEOS_SEV_CRITICAL : SOURCEOS_SEV_WARNING,
+        "%s is owned by %s, not by you (%s): that user can change the "
+        "credentials and helpers your podman uses, and a private file "
+        "of theirs is one your podman cannot read",
+        f->path, owner, you);
+    sourceos_finding_remediation(
+        fd, "Give the file back to the user who runs podman (it was often "
+            "written by 'sudo podman login'), or remove it and log in again "
+            "without sudo.");
+    registry_textf(command, sizeof command, "sudo chown %u '%s'",
+                   (unsigned)getuid(), f->path);
+    sourceos_finding_command(fd, command);
+    sourceos_finding_path(fd, f->path);
+    registry_evidence_stat(fd, f);
+}
+
+/* A broken file that podman reads stops every pull and run. */
+static sourceos_severity broken_severity(const struct auth_file *f)
+{
+    return f->podman_reads ? SOURCEOS_SEV_CRITICAL : SOURCEOS_SEV_WARNING;
+}
+
+static void report_malformed(sourceos_ctx *ctx, struct verdict *v,
+                             const struct auth_file *f)
+{
+    sourceos_finding *fd = registry_note(
+        ctx, v, "registry.auth-file-malformed", broken_severity(f),
+        "%s is not a valid auth file (%s)%s", f->path, f->why,
+        f->podman_reads ? ": podman refuses to pull or run while it reads it"
+                        : "");
+    sourceos_finding_remediation(
+        fd, "Fix the JSON or move the file aside; 'podman login' writes a "
+            "new one. A file with no credentials can simply be {}.");
+    sourceos_finding_path(fd, f->path);
+    sourceos_finding_evidence(fd, "problem", f->why);
+    sourceos_finding_evidence(fd, "read", f->podman_reads ? "yes" : "no");
+}
+
+static void report_unreadable(sourceos_ctx *ctx, struct verdict *v,
+                              const struct auth_file *f)
+{
+    sourceos_finding *fd = registry_note(
+        ctx, v, "registry.auth-file-unreadable", broken_severity(f),
+        "%s cannot be read: %s%s", f->path, strerror(f->read_errno),
+        f->podman_reads ? "; podman fails on it the same way" : "");
+    sourceos_finding_remediation(
+        fd, "An auth file must be a regular file the user running podman "
+            "can read. Remove what is in its place or fix its owner.");
+    sourceos_finding_path(fd, f->path);
+    registry_evidence_stat(fd, f);
+}
+
+static void report_too_large(sourceos_ctx *ctx, struct verdict *v,
+                             const struct auth_file *f)
+{
+    char limit[32];
+    sourceos_finding *fd = registry_note(
+        ctx, v, "registry.auth-file-too-large", SOURCEOS_SEV_WARNING,
+        "%s is larger than %u KiB and was not analysed: an auth file is "
+        "normally a few KiB", f->path, AUTH_FILE_MAX_BYTES / 1024u);
+    sourceos_finding_remediation(
+        fd, "Look at what was written there; move it aside and log in again "
+            "if it is not an auth file.");
+    sourceos_finding_path(fd, f->path);
+    registry_textf(limit, sizeof limit, "%u", AUTH_FILE_MAX_BYTES);
+    sourceos_finding_evidence(fd, "limit_bytes", limit);
+}
+
+static void report_outside_root(sourceos_ctx *ctx, struct verdict *v,
+                                const struct auth_file *f)
+{
+    sourceos_finding *fd = registry_note(
+        ctx, v, "registry.auth-file-outside-root", SOURCEOS_SEV_WARNING,
+        "%s is a symlink that leads out of the --root tree; it was not "
+        "read", f->path);
+    sourceos_finding_remediation(
+        fd, "Copy the file the link points to into the tree, or run "
+            "without --root on the machine itself.");
+    sourceos_finding_path(fd, f->path);
+}
+
+static void report_creds_store(sourceos_ctx *ctx, const struct auth_file *f)
+{
+    sourceos_finding *fd;
+    if (!f->creds_store[0])
+        return;
+    fd = registry_note(
+        ctx, NULL, "registry.creds-store-ignored", SOURCEOS_SEV_INFO,
+        "%s names credsStore '%s': docker uses it, podman does not "
+        "(podman reads only auths and credHelpers)",
+        f->path, f->creds_store);
+    sourceos_finding_path(fd, f->path);
+    sourceos_finding_evidence(fd, "creds_store", f->creds_store);
+}
+
+static void report_file_info(sourceos_ctx *ctx, const struct chain *c,
+                             size_t i)
+{
+    const struct auth_file *f = &c->files[i];
+    char order[16];
+    sourceos_finding *fd = registry_note(
+        ctx, NULL, "registry.auth-file", SOURCEOS_SEV_INFO,
+        "%zu. %s (%s): %s%s", i + 1, f->path, f->source,
+        f->state == FILE_ABSENT ? "absent" : "present",
+        f->podman_reads ? "" : ", not read by podman");
+    registry_textf(order, sizeof order, "%zu", i + 1);
+    sourceos_finding_path(fd, f->path);
+    sourceos_finding_evidence(fd, "order", order);
+    sourceos_finding_evidence(fd, "source", f->source);
+    sourceos_finding_evidence(fd, "exists", exists_text(f));
+    sourceos_finding_evidence(fd, "read", f->podman_reads ? "yes" : "no");
+    registry_evidence_stat(fd, f);
+    if (f->state == FILE_PARSED)
+        registry_evidence_contents(fd, f);
+}
+
+static void report_file(sourceos_ctx *ctx, struct verdict *v,
+                        const struct chain *c, size_t i)
+{
+    const struct auth_file *f = &c->files[i];
+    report_file_info(ctx, c, i);
+    switch (f->state) {
+    case FILE_ABSENT: return;
+    case FILE_MALFORMED: report_malformed(ctx, v, f); break;
+    case FILE_UNREADABLE: report_unreadable(ctx, v, f); break;
+    case FILE_TOO_LARGE: report_too_large(ctx, v, f); break;
+    case FILE_OUTSIDE_ROOT: report_outside_root(ctx, v, f); return;
+    case FILE_PARSED: report_creds_store(ctx, f); break;
+    }
+    report_owner(ctx, v, f);
+    report_mode(ctx, v, f);
+}
+
+static void report_version_basis(sourceos_ctx *ctx, const struct chain *c)
+{
+    sourceos_finding *fd;
+    if (c->n == 0 || c->files[0].role != ROLE_AUTHFILE)
+        return;
+    fd = registry_note(
+        ctx, NULL, "registry.auth-file-chain", SOURCEOS_SEV_INFO,
+        c->authfile_is_exclusive
+            ? "podman %s reads only %s; the files after it are ignored"
+            : "podman %s reads %s first, then still the files after it "
+              "(only podman 4.4 and later stop at --authfile)",
+        c->podman_version ? c->podman_version : "(version unknown)",
+        c->files[0].path);
+    sourceos_finding_evidence(fd, "podman_version",
+                              c->podman_version ? c->podman_version
+                                                : "unknown, assumed before 4.4");
+}
+
+static void publish_chain_facts(sourceos_ctx *ctx, const struct chain *c)
+{
+    struct list files = {0}, registries = {0}, helpers = {0}, stores = {0};
+    int credentials = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const struct auth_file *f = &c->files[i];
+        if (!f->podman_reads || f->state == FILE_ABSENT ||
+            f->state == FILE_OUTSIDE_ROOT)
+            continue;
+        if (!files.count)
+            sourceos_fact_set(ctx, "registry.authfile", f->path);
+        registry_list_add(&files, f->path, NULL);
+        if (f->state != FILE_PARSED)
+            continue;
+        credentials |= f->has_credentials;
+        if (f->registries.count)
+            registry_list_add(&registries, f->registries.text, NULL);
+        if (f->helpers.count)
+            registry_list_add(&helpers, f->helpers.text, NULL);
+        if (f->creds_store[0])
+            registry_list_add(&stores, f->creds_store, NULL);
+    }
+    sourceos_fact_set(ctx, "registry.auth_files", files.text);
+    sourceos_fact_set(ctx, "registry.registries", registries.text);
+    sourceos_fact_set(ctx, "registry.cred_helpers", helpers.text);
+    sourceos_fact_set(ctx, "registry.creds_store", stores.text);
+    sourceos_fact_set(ctx, "registry.credentials", credentials ? "true" : "false");
+}
+
+sourceos_status registry_check_auth_files(sourceos_ctx *ctx)
+{
+    struct env_view env = {ctx, NULL};
+    struct verdict v = {0};
+    struct chain c;
+
+    registry_build_chain(&c, &env, sourceos_param(ctx, "authfile"));
+    if (c.n == 0) {
+        registry_note(
+            ctx, NULL, "registry.auth-files-none", SOURCEOS_SEV_INFO,
+            "no auth file location applies: HOME, XDG_CONFIG_HOME and "
+            "DOCKER_CONFIG are all unset");
+        return SOURCEOS_OK;
+    }
+    registry_load_chain(ctx, &c);
+    report_version_basis(ctx, &c);
+    for (size_t i = 0; i < c.n; i++)
+        report_file(ctx, &v, &c, i);
+    publish_chain_facts(ctx, &c);
+    return registry_status_of(&v);
+}
