@@ -389,6 +389,7 @@ struct loader {
     yaml_document_t *doc;
     sos_error *err;
     const char *check_id;      /* id of the check being parsed, for messages */
+    const char *const *allowed_params; /* when set, the only param keys allowed */
 };
 
 static int fail_at(const struct loader *ld, const yaml_node_t *node,
@@ -852,6 +853,20 @@ static int parse_param(struct loader *ld, yaml_node_t *key, yaml_node_t *value,
                        PARAM_KEY_PATTERN ", at most 128 characters");
     if (!p->key)
         return -1;
+    if (ld->allowed_params &&
+        !is_one_of(p->key, strlen(p->key), ld->allowed_params)) {
+        char expected[512], shown[SHOWN_VALUE_MAX + 4];
+        size_t used = 0;
+        expected[0] = '\0';
+        shown_value(shown, sizeof shown, (const char *)key->data.scalar.value,
+                    key->data.scalar.length);
+        for (size_t i = 0; ld->allowed_params[i] && used < sizeof expected; i++)
+            used += (size_t)snprintf(expected + used, sizeof expected - used, "%s%s",
+                                     i ? ", " : "", ld->allowed_params[i]);
+        free(p->key);
+        p->key = NULL;
+        return fail_at(ld, key, "unknown key '%s' (expected: %s)", shown, expected);
+    }
     d->n_params++; /* counted now so that an error below frees the key */
     return parse_param_value(ld, value, value_index, p);
 }
@@ -1258,10 +1273,29 @@ static int prescan(const struct loader *ld, const char *data, size_t len)
     return rc;
 }
 
-static int load_yaml(const char *name, const char *data, size_t len,
-                     struct sos_checks *out, sos_error *err)
+typedef int (*document_parser)(struct loader *ld, void *out);
+
+static int parse_checks_document(struct loader *ld, void *out)
 {
-    struct loader ld = {name, NULL, err, NULL};
+    return parse_document(ld, out);
+}
+
+static int parse_params_document(struct loader *ld, void *out)
+{
+    yaml_node_t *root = yaml_document_get_root_node(ld->doc);
+    if (!root)
+        return sos_fail(ld->err, "%s: empty file", ld->name);
+    if (root->type != YAML_MAPPING_NODE)
+        return fail_at(ld, root, "the top level must be a mapping of keys to values, not %s",
+                       node_kind(root));
+    return parse_params(ld, root, out);
+}
+
+static int parse_yaml(const char *name, const char *data, size_t len,
+                      document_parser parse, const char *const *allowed_params,
+                      void *out, sos_error *err)
+{
+    struct loader ld = {name, NULL, err, NULL, allowed_params};
     yaml_parser_t parser;
     yaml_document_t doc;
     int rc;
@@ -1280,10 +1314,16 @@ static int load_yaml(const char *name, const char *data, size_t len,
         return rc;
     }
     ld.doc = &doc;
-    rc = parse_document(&ld, out);
+    rc = parse(&ld, out);
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
     return rc;
+}
+
+static int load_yaml(const char *name, const char *data, size_t len,
+                     struct sos_checks *out, sos_error *err)
+{
+    return parse_yaml(name, data, len, parse_checks_document, NULL, out, err);
 }
 
 int sos_checksd_load_buffer(const char *name, const char *data, size_t len,
@@ -1467,6 +1507,28 @@ static int read_small_file(const char *path, char **data_out, size_t *len_out,
     *data_out = data;
     *len_out = len;
     return 0;
+}
+
+int sos_params_load_file(const char *path, const char *const *allowed,
+                         struct sos_check_decl *out, sos_error *err)
+{
+    char *data = NULL;
+    size_t len = 0;
+    int rc;
+    memset(out, 0, sizeof *out);
+    if (read_small_file(path, &data, &len, err) < 0)
+        return -1;
+    rc = parse_yaml(path, data, len, parse_params_document, allowed, out, err);
+    free(data);
+    if (rc < 0)
+        decl_free(out);
+    return rc;
+}
+
+void sos_decl_free(struct sos_check_decl *decl)
+{
+    if (decl)
+        decl_free(decl);
 }
 
 static char *join_path(const char *dir, const char *name)

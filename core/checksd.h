@@ -86,6 +86,15 @@ const char *sos_os_list(unsigned mask, char *buf, size_t size);
 const struct sos_param *sos_decl_param(const struct sos_check_decl *decl,
                                        const char *key);
 
+/* Reads the YAML file PATH whose top level has the shape of a check's
+ * params (keys to strings, numbers or lists of them), with the same limits
+ * and FILE:LINE:COLUMN errors as checks.d, into OUT->params. ALLOWED, when
+ * not NULL, lists the only keys accepted. Frees OUT with sos_decl_free(). */
+int sos_params_load_file(const char *path, const char *const *allowed,
+                         struct sos_check_decl *out, sos_error *err);
+
+void sos_decl_free(struct sos_check_decl *decl);
+
 void sos_checks_free(struct sos_checks *checks);
 
 #endif

@@ -86,6 +86,8 @@ int sos_session_open(struct sos_session *s, const struct sos_session_config *c,
     memset(s, 0, sizeof *s);
     if (load_declarations(s, c->config_dir, err) != 0)
         return -1;
+    if (c->agent && sos_agent_apply(c->agent, &s->checks, err) != 0)
+        return -1;
     if (sos_plugin_set_init(&s->plugins, c->plugin_dir, err) != 0)
         return -1;
     s->run.tool = "sourceos";

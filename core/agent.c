@@ -1,0 +1,214 @@
+#include "config.h"
+
+#include "agent.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MAX_NAME_LEN 64
+
+const char *const sos_agent_keys[] = {
+    "name",  "description", "backend", "scope",   "image", "container",
+    "command", "auth",      "authfile", "env",    "log_dir", NULL,
+};
+
+struct enum_key {
+    const char *key;
+    const char *const values[4];
+};
+
+static const struct enum_key enum_keys[] = {
+    {"backend", {"launchd", "systemd", "auto", NULL}},
+    {"scope", {"user", "system", NULL}},
+    {"auth", {"empty-authfile", "host", NULL}},
+    {NULL, {NULL}},
+};
+
+/* Keys that take one value; `command` and `env` may be lists. */
+static const char *const scalar_keys[] = {
+    "name", "description", "backend", "scope", "image",
+    "container", "auth", "authfile", "log_dir", NULL,
+};
+
+int sos_agent_name_valid(const char *name)
+{
+    size_t len = name ? strlen(name) : 0;
+    if (len == 0 || len > MAX_NAME_LEN || name[0] == '-')
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!islower((unsigned char)name[i]) && !isdigit((unsigned char)name[i]) &&
+            name[i] != '-')
+            return 0;
+    return 1;
+}
+
+static int in_list(const char *s, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcmp(s, *list) == 0)
+            return 1;
+    return 0;
+}
+
+static int env_entry_valid(const char *entry)
+{
+    const char *eq = strchr(entry, '=');
+    if (!eq || eq == entry || isdigit((unsigned char)entry[0]))
+        return 0;
+    for (const char *c = entry; c < eq; c++)
+        if (!isalnum((unsigned char)*c) && *c != '_')
+            return 0;
+    return 1;
+}
+
+static int check_value(const struct sos_agent *a, const struct sos_param *p,
+                       sos_error *err)
+{
+    if (in_list(p->key, scalar_keys) && (p->is_list || p->n_values != 1))
+        return sos_fail(err, "%s: '%s' must be one value, not a list", a->path, p->key);
+    for (const struct enum_key *e = enum_keys; e->key; e++)
+        if (strcmp(p->key, e->key) == 0 && !in_list(p->values[0], e->values))
+            return sos_fail(err, "%s: '%s' is '%s'; expected one of: %s%s%s%s%s",
+                            a->path, p->key, p->values[0], e->values[0],
+                            e->values[1] ? ", " : "", e->values[1] ? e->values[1] : "",
+                            e->values[2] ? ", " : "", e->values[2] ? e->values[2] : "");
+    if (strcmp(p->key, "name") == 0 && strcmp(p->values[0], a->name) != 0)
+        return sos_fail(err, "%s: declares name '%s', but the file is for agent '%s'",
+                        a->path, p->values[0], a->name);
+    for (size_t i = 0; strcmp(p->key, "env") == 0 && i < p->n_values; i++)
+        if (!env_entry_valid(p->values[i]))
+            return sos_fail(err, "%s: env entry %zu is not KEY=VALUE", a->path, i + 1);
+    for (size_t i = 0; i < p->n_values; i++)
+        if (p->values[i][0] == '\0' && strcmp(p->key, "description") != 0)
+            return sos_fail(err, "%s: '%s' is empty", a->path, p->key);
+    return 0;
+}
+
+/* Sets KEY to a copy of VALUES in DECL, replacing a value already there. */
+static int set_param(struct sos_check_decl *decl, const char *key,
+                     char *const *values, size_t n, int is_list)
+{
+    struct sos_param fresh = {0};
+    struct sos_param *slot = NULL;
+    fresh.key = strdup(key);
+    fresh.values = calloc(n ? n : 1, sizeof *fresh.values);
+    fresh.is_list = is_list;
+    if (!fresh.key || !fresh.values)
+        goto oom;
+    for (; fresh.n_values < n; fresh.n_values++)
+        if (!(fresh.values[fresh.n_values] = strdup(values[fresh.n_values])))
+            goto oom;
+    for (size_t i = 0; i < decl->n_params; i++)
+        if (strcmp(decl->params[i].key, key) == 0)
+            slot = &decl->params[i];
+    if (!slot) {
+        struct sos_param *grown =
+            realloc(decl->params, (decl->n_params + 1) * sizeof *grown);
+        if (!grown)
+            goto oom;
+        decl->params = grown;
+        slot = &decl->params[decl->n_params++];
+    } else {
+        for (size_t i = 0; i < slot->n_values; i++)
+            free(slot->values[i]);
+        free(slot->values);
+        free(slot->key);
+    }
+    *slot = fresh;
+    return 0;
+oom:
+    for (size_t i = 0; i < fresh.n_values; i++)
+        free(fresh.values[i]);
+    free(fresh.values);
+    free(fresh.key);
+    return -1;
+}
+
+static int set_default(struct sos_check_decl *decl, const char *key,
+                       const char *value)
+{
+    char *values[] = {(char *)value};
+    if (sos_decl_param(decl, key))
+        return 0;
+    return set_param(decl, key, values, 1, 0);
+}
+
+static int add_defaults(struct sos_agent *a, sos_error *err)
+{
+    char container[MAX_NAME_LEN + 16];
+    char *agent[] = {a->name};
+    snprintf(container, sizeof container, "sourceos-%s", a->name);
+    if (set_default(&a->decl, "container", container) != 0 ||
+        set_default(&a->decl, "auth", "empty-authfile") != 0 ||
+        set_param(&a->decl, "agent", agent, 1, 0) != 0)
+        return sos_fail(err, "%s: out of memory", a->path);
+    return 0;
+}
+
+int sos_agent_load(const char *config_dir, const char *name,
+                   struct sos_agent *out, sos_error *err)
+{
+    struct stat st;
+    memset(out, 0, sizeof *out);
+    if (!sos_agent_name_valid(name))
+        return sos_fail(err, "'%s' is not an agent name (lower-case letters, digits "
+                             "and '-', at most %d characters)",
+                        name ? name : "", MAX_NAME_LEN);
+    out->name = strdup(name);
+    if (!out->name || asprintf(&out->path, "%s/agents.d/%s.yaml", config_dir, name) < 0) {
+        out->path = NULL;
+        sos_agent_free(out);
+        return sos_fail(err, "out of memory");
+    }
+    if (stat(out->path, &st) != 0) {
+        int saved = errno;
+        sos_fail(err, "no agent '%s': %s: %s", name, out->path,
+                 saved == ENOENT ? "no such declaration" : strerror(saved));
+        sos_agent_free(out);
+        return -1;
+    }
+    if (sos_params_load_file(out->path, sos_agent_keys, &out->decl, err) != 0) {
+        sos_agent_free(out);
+        return -1;
+    }
+    for (size_t i = 0; i < out->decl.n_params; i++)
+        if (check_value(out, &out->decl.params[i], err) != 0) {
+            sos_agent_free(out);
+            return -1;
+        }
+    if (add_defaults(out, err) != 0) {
+        sos_agent_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+int sos_agent_apply(const struct sos_agent *agent, struct sos_checks *checks,
+                    sos_error *err)
+{
+    for (size_t k = 0; k < checks->n; k++) {
+        struct sos_check_decl *d = &checks->v[k];
+        if (d->scope != SOS_SCOPE_AGENT)
+            continue;
+        for (size_t i = 0; i < agent->decl.n_params; i++) {
+            const struct sos_param *p = &agent->decl.params[i];
+            if (set_param(d, p->key, p->values, p->n_values, p->is_list) != 0)
+                return sos_fail(err, "out of memory");
+        }
+    }
+    return 0;
+}
+
+void sos_agent_free(struct sos_agent *agent)
+{
+    if (!agent)
+        return;
+    sos_decl_free(&agent->decl);
+    free(agent->name);
+    free(agent->path);
+    memset(agent, 0, sizeof *agent);
+}

@@ -1,0 +1,34 @@
+/* An agent's declaration (agents.d/NAME.yaml), as far as its checks need it. */
+#ifndef SOS_AGENT_H
+#define SOS_AGENT_H
+
+#include "checksd.h"
+#include "error.h"
+
+struct sos_agent {
+    char *name;
+    char *path;                 /* the declaration file */
+    struct sos_check_decl decl; /* its keys, as params for agent-scope checks */
+};
+
+/* The keys a declaration may have. */
+extern const char *const sos_agent_keys[];
+
+/* Whether NAME can name an agent: ^[a-z0-9][a-z0-9-]*$, at most 64
+ * characters (so never a path). */
+int sos_agent_name_valid(const char *name);
+
+/* Reads CONFIG_DIR/agents.d/NAME.yaml. Adds the defaults (container
+ * "sourceos-NAME", auth "empty-authfile") and `agent: NAME`. Errors name
+ * the file (and line:column for what is inside it). */
+int sos_agent_load(const char *config_dir, const char *name,
+                   struct sos_agent *out, sos_error *err);
+
+/* Gives every agent-scope check of CHECKS the agent's keys as params (the
+ * agent's value wins over a default written in checks.d). */
+int sos_agent_apply(const struct sos_agent *agent, struct sos_checks *checks,
+                    sos_error *err);
+
+void sos_agent_free(struct sos_agent *agent);
+
+#endif

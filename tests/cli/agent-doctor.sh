@@ -1,0 +1,64 @@
+#!/bin/sh
+# `sourceos-agent doctor NAME`: the agent's declaration (agents.d/NAME.yaml)
+# gives the agent-scope checks their params; bad declarations and names are
+# refused with what is wrong and where.
+. "$SOS_SRCDIR/tests/lib.sh"
+AGENT="$SOS_BUILDDIR/sourceos-agent"
+make_config cfg <<'YAML'
+checks:
+  - {id: t.runtime, plugin: behave, check: status}
+  - {id: t.agent, plugin: behave, check: params, scope: agent, params: {auth: host, keep: from-checksd}}
+YAML
+mkdir -p "$TMP/cfg/agents.d"
+cat > "$TMP/cfg/agents.d/web.yaml" <<'YAML'
+name: web
+image: localhost/web@sha256:0123
+auth: empty-authfile
+authfile: /home/me/.config/sourceos/empty-auth.json
+env: [HOME=/home/me, DOCKER_CONFIG=/home/me/.config/sourceos/docker]
+YAML
+doctor() { "$AGENT" doctor "$@" --json --plugin-dir "$TEST_PLUGINS" --config-dir "$TMP/cfg"; }
+out=$(doctor web); rc=$?
+is "$rc" 0 "doctor web: exit 0"
+is "$(printf '%s' "$out" | jget 'd["command"]')" "doctor web" "the report names the agent"
+is "$(printf '%s' "$out" | jget '[c["id"] for c in d["checks"]]')" '["t.runtime", "t.agent"]' "runtime and agent checks both run"
+params=$(printf '%s' "$out" | jget "find('t.agent')['facts']")
+like "$params" '"param.image.value": "localhost/web@sha256:0123"' "the agent's image is a param"
+like "$params" '"param.container.value": "sourceos-web"' "container defaults to sourceos-NAME"
+like "$params" '"param.auth.value": "empty-authfile"' "the agent's auth wins over checks.d's default"
+like "$params" '"param.keep.value": "from-checksd"' "checks.d's other params stay"
+like "$params" '"param.agent.value": "web"' "the agent's name is a param"
+like "$params" '"param.env.value": "HOME=/home/me,DOCKER_CONFIG=' "env is a list"
+out=$("$SOS" doctor local-runtime --json --plugin-dir "$TEST_PLUGINS" --config-dir "$TMP/cfg")
+is "$(printf '%s' "$out" | jget '[c["id"] for c in d["checks"]]')" '["t.runtime"]' "doctor local-runtime still runs runtime checks only"
+
+refused() { # refused NAME PATTERN DESCRIPTION
+    err=$("$AGENT" doctor "$1" --plugin-dir "$TEST_PLUGINS" --config-dir "$TMP/cfg" 2>&1 >/dev/null); rc=$?
+    like "$rc:$err" "^3:.*$2" "$3"
+}
+refused nosuch "no agent 'nosuch': .*agents\.d/nosuch\.yaml: no such declaration" "a missing declaration is named"
+refused ../cfg/agents.d/web "'\.\./cfg/agents\.d/web' is not an agent name" "a path is not a name"
+refused Web "'Web' is not an agent name" "upper case is not a name"
+printf 'image: a\nimage: b\n' > "$TMP/cfg/agents.d/dup.yaml"
+refused dup "dup\.yaml:2:1: .*image" "duplicate key: file:line:column"
+printf 'image: [a\n' > "$TMP/cfg/agents.d/broken.yaml"
+refused broken "broken\.yaml:[0-9]+:[0-9]+" "malformed YAML: file:line:column"
+printf 'image: a\nrestart_forever: true\n' > "$TMP/cfg/agents.d/unknown.yaml"
+refused unknown "unknown\.yaml:2:1: unknown key 'restart_forever' \(expected: name, " "unknown key named with what is allowed"
+printf 'auth: borrowed\n' > "$TMP/cfg/agents.d/badauth.yaml"
+refused badauth "'auth' is 'borrowed'; expected one of: empty-authfile, host" "a bad auth policy"
+printf 'name: other\n' > "$TMP/cfg/agents.d/mismatch.yaml"
+refused mismatch "declares name 'other', but the file is for agent 'mismatch'" "name must match the file"
+printf 'env: [NOEQUALS]\n' > "$TMP/cfg/agents.d/badenv.yaml"
+refused badenv "env entry 1 is not KEY=VALUE" "env entries are KEY=VALUE"
+printf 'image: [a, b]\n' > "$TMP/cfg/agents.d/listimage.yaml"
+refused listimage "'image' must be one value, not a list" "image is one value"
+printf 'image:\n  repo: a\n' > "$TMP/cfg/agents.d/nested.yaml"
+refused nested "nested\.yaml:2:3: .*not a mapping" "nested mappings refused"
+head -c 3000000 /dev/zero | tr '\0' 'a' > "$TMP/cfg/agents.d/huge.yaml"
+refused huge "huge\.yaml: .*(too large|larger)" "a huge file is refused"
+printf 'image: a\0b\n' > "$TMP/cfg/agents.d/binary.yaml"
+refused binary "binary\.yaml: binary file" "a binary file is refused"
+ln -s /etc/passwd "$TMP/cfg/agents.d/link.yaml"
+refused link "link\.yaml" "a symlink to something else is not read as a declaration"
+done_testing
