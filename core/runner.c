@@ -236,6 +236,18 @@ static void finish_entry(struct runner *r, size_t i, enum sos_status status)
         r->opts->on_finish(r->opts->callback_data, e);
 }
 
+/* The message of the first finding that is a problem, so a skipped check
+ * says why its dependency failed without the reader looking it up. */
+static const char *first_problem(const struct sos_check_result *res)
+{
+    if (res->status == SOS_ST_SKIPPED)
+        return NULL; /* its own line says why, through the same rule */
+    for (size_t i = 0; i < res->n_findings; i++)
+        if (res->findings[i].severity > SOURCEOS_SEV_INFO && res->findings[i].message)
+            return res->findings[i].message;
+    return res->reason; /* a crash or a timeout says it there */
+}
+
 static void skip_entry(struct runner *r, size_t i)
 {
     struct sos_run_entry *e = &r->run->entries[i];
@@ -248,14 +260,16 @@ static void skip_entry(struct runner *r, size_t i)
                    r->run->host.os);
     } else if (need >= 0) {
         const struct sos_run_entry *n = &r->run->entries[need];
-        set_reason(&e->result, "needs %s, which %s", n->decl->id,
+        const char *cause = first_problem(&n->result);
+        set_reason(&e->result, "needs %s, which %s%s%s", n->decl->id,
                    n->result.status == SOS_ST_SKIPPED
                        ? "was skipped"
                        : n->result.status == SOS_ST_TIMEOUT
                              ? "timed out"
                              : n->result.status == SOS_ST_ERROR
                                    ? "could not decide (error)"
-                                   : "failed");
+                                   : "failed",
+                   cause ? ": " : "", cause ? cause : "");
     }
     finish_entry(r, i, SOS_ST_SKIPPED);
 }

@@ -31,10 +31,15 @@ checks:
   - {id: t.soft, plugin: behave, check: status, severity: warning, params: {status: failure}}
   - {id: t.mac, plugin: behave, check: status, when: {os: [macos]}}
   - {id: t.needs-mac, plugin: behave, check: status, needs: [t.mac]}
+  - {id: t.crash, plugin: crash, check: segv}
+  - {id: t.needs-crash, plugin: behave, check: status, needs: [t.crash]}
+  - {id: t.needs-skipped, plugin: behave, check: status, needs: [t.needs-crash]}
 YAML
 out=$(run deps)
 is "$(st t.needs status)" skipped "needs on a failed check: skipped"
 like "$(st t.needs reason)" 'needs t\.fail, which failed' "with the reason"
+is "$(st t.needs-crash reason)" "needs t.crash, which could not decide (error): the check crashed: killed by signal 11 (Segmentation fault)" "the reason carries the dependency's own"
+is "$(st t.needs-skipped reason)" "needs t.needs-crash, which was skipped" "a chain of skips names the next link only"
 is "$(st t.after status)" ok "after on a failed check: still runs"
 is "$(st t.soft status)" warning "a failure declared severity: warning counts as a warning"
 is "$(st t.mac status)" "$(uname | grep -q Darwin && echo ok || echo skipped)" "when: os: [macos] follows the host"
