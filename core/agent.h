@@ -18,14 +18,16 @@ extern const char *const sos_agent_keys[];
  * characters (so never a path). */
 int sos_agent_name_valid(const char *name);
 
-/* Reads CONFIG_DIR/agents.d/NAME.yaml. Adds the defaults (container
- * "sourceos-NAME", auth "empty-authfile") and `agent: NAME`. Errors name
- * the file (and line:column for what is inside it). */
+/* Reads CONFIG_DIR/agents.d/NAME.yaml. Adds the defaults (name, container
+ * "sourceos-NAME", auth "empty-authfile"). Errors name the file (and
+ * line:column for what is inside it). */
 int sos_agent_load(const char *config_dir, const char *name,
                    struct sos_agent *out, sos_error *err);
 
-/* Gives every agent-scope check of CHECKS the agent's keys as params (the
- * agent's value wins over a default written in checks.d). */
+/* In every agent-scope check of CHECKS, replaces each param value that is
+ * "${agent.KEY}" by the agent's KEY (a list splices in; a key the agent
+ * lacks drops the value), and sets param `agent` to its name. A reference
+ * that is only part of a value is an error naming the check. */
 int sos_agent_apply(const struct sos_agent *agent, struct sos_checks *checks,
                     sos_error *err);
 

@@ -7,7 +7,17 @@ AGENT="$SOS_BUILDDIR/sourceos-agent"
 make_config cfg <<'YAML'
 checks:
   - {id: t.runtime, plugin: behave, check: status}
-  - {id: t.agent, plugin: behave, check: params, scope: agent, params: {auth: host, keep: from-checksd}}
+  - id: t.agent
+    plugin: behave
+    check: params
+    scope: agent
+    params:
+      image: "${agent.image}"
+      container: "${agent.container}"
+      auth: "${agent.auth}"
+      authfile: ["${agent.authfile}", "${agent.log_dir}"]
+      env: "${agent.env}"
+      keep: from-checksd
 YAML
 mkdir -p "$TMP/cfg/agents.d"
 cat > "$TMP/cfg/agents.d/web.yaml" <<'YAML'
@@ -25,9 +35,10 @@ is "$(printf '%s' "$out" | jget '[c["id"] for c in d["checks"]]')" '["t.runtime"
 params=$(printf '%s' "$out" | jget "find('t.agent')['facts']")
 like "$params" '"param.image.value": "localhost/web@sha256:0123"' "the agent's image is a param"
 like "$params" '"param.container.value": "sourceos-web"' "container defaults to sourceos-NAME"
-like "$params" '"param.auth.value": "empty-authfile"' "the agent's auth wins over checks.d's default"
+like "$params" '"param.auth.value": "empty-authfile"' "\${agent.auth} is the agent's auth"
+like "$params" '"param.authfile.value": "/home/me/.config/sourceos/empty-auth.json"' "a key the agent lacks (log_dir) drops out of a list"
 like "$params" '"param.keep.value": "from-checksd"' "checks.d's other params stay"
-like "$params" '"param.agent.value": "web"' "the agent's name is a param"
+like "$params" '"param.agent.value": "web"' "the agent's name is param agent"
 like "$params" '"param.env.value": "HOME=/home/me,DOCKER_CONFIG=' "env is a list"
 out=$("$SOS" doctor local-runtime --json --plugin-dir "$TEST_PLUGINS" --config-dir "$TMP/cfg")
 is "$(printf '%s' "$out" | jget '[c["id"] for c in d["checks"]]')" '["t.runtime"]' "doctor local-runtime still runs runtime checks only"
@@ -36,6 +47,13 @@ refused() { # refused NAME PATTERN DESCRIPTION
     err=$("$AGENT" doctor "$1" --plugin-dir "$TEST_PLUGINS" --config-dir "$TMP/cfg" 2>&1 >/dev/null); rc=$?
     like "$rc:$err" "^3:.*$2" "$3"
 }
+make_config partial <<'YAML'
+checks:
+  - {id: t.partial, plugin: behave, check: params, scope: agent, params: {image: "registry/${agent.image}"}}
+YAML
+cp -R "$TMP/cfg/agents.d" "$TMP/partial/"
+err=$("$AGENT" doctor web --plugin-dir "$TEST_PLUGINS" --config-dir "$TMP/partial" 2>&1 >/dev/null); rc=$?
+like "$rc:$err" "^3:.*10-test\.yaml:2:5: check t\.partial, param 'image': 'registry/\\\$\{agent\.image\}' must be the whole value" "a reference inside a value is refused, naming where"
 refused nosuch "no agent 'nosuch': .*agents\.d/nosuch\.yaml: no such declaration" "a missing declaration is named"
 refused ../cfg/agents.d/web "'\.\./cfg/agents\.d/web' is not an agent name" "a path is not a name"
 refused Web "'Web' is not an agent name" "upper case is not a name"
