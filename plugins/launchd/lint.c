@@ -1,0 +1,992 @@
+/* launchd: the lint rules, applied to one plist, and the lint check. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "launchd.h"
+
+/* What one plist asks launchd to do, read once for every rule. */
+struct service {
+    sourceos_ctx *ctx;
+    struct launchd_verdict *v;
+    size_t problems;
+    const char *path;
+    const struct launchd_plist *plist;
+    struct launchd_place place;
+    plist_t dict; /* the top-level dict, or NULL */
+    char label[256];
+    int has_label;
+    char program[PATH_MAX]; /* Program, else ProgramArguments[0] */
+    int has_program;
+    struct launchd_argv args;
+    enum { KA_ABSENT, KA_FALSE, KA_TRUE, KA_DICT, KA_OTHER } keep_alive;
+    char keep_alive_text[128];
+    int restarts_on_failure; /* KeepAlive {SuccessfulExit false | Crashed true} */
+    int has_throttle;
+    long long throttle;
+    int run_at_load;
+    char out_path[PATH_MAX];
+    char err_path[PATH_MAX];
+};
+
+/* A `podman run` found in what the service runs. */
+struct podman_use {
+    int found;
+    int governed; /* the script carries LAUNCHD_GOVERNED_MARKER */
+    char where[PATH_MAX + 32];
+    char command[LAUNCHD_TEXT_MAX];
+    char image[512];
+    char pull[64];
+    int has_authfile;
+};
+
+/* ---- small helpers --------------------------------------------------------- */
+
+static const char *basename_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* The name launchd expects as Label: the file name without ".plist". */
+static void expected_label(const char *path, char *out, size_t size)
+{
+    const char *base = basename_of(path);
+    size_t n = strlen(base);
+    if (n > 6 && strcmp(base + n - 6, ".plist") == 0)
+        n -= 6;
+    launchd_textf(out, size, "%.*s", (int)n, base);
+}
+
+static void join_words(const struct launchd_argv *a, size_t from, char *out,
+                       size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = from; i < a->n && used + 1 < size; i++) {
+        int w = snprintf(out + used, size - used, "%s%s", i > from ? " " : "",
+                         a->v[i]);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    if (used >= size && size > 4)
+        memcpy(out + size - 4, "...", 4);
+}
+
+static void add_evidence(sourceos_finding *fd, const struct service *s)
+{
+    const struct launchd_plist *p = s->plist;
+    char text[64];
+    sourceos_finding_evidence(fd, "label", s->has_label ? s->label : "");
+    sourceos_finding_evidence(fd, "program", s->has_program ? s->program : "");
+    sourceos_finding_evidence(fd, "keep_alive", s->keep_alive_text);
+    if (s->has_throttle) {
+        launchd_textf(text, sizeof text, "%lld", s->throttle);
+        sourceos_finding_evidence(fd, "throttle_interval", text);
+    } else {
+        sourceos_finding_evidence(fd, "throttle_interval", "");
+    }
+    sourceos_finding_evidence(fd, "stdout", s->out_path);
+    sourceos_finding_evidence(fd, "stderr", s->err_path);
+    if (p->have_stat) {
+        launchd_textf(text, sizeof text, "%u", (unsigned)p->st.st_uid);
+        sourceos_finding_evidence(fd, "owner_uid", text);
+        launchd_textf(text, sizeof text, "%04o", (unsigned)(p->st.st_mode & 07777));
+        sourceos_finding_evidence(fd, "mode", text);
+    }
+    sourceos_finding_evidence(fd, "format", p->format);
+}
+
+/* Records a problem with this plist: named, with the file's evidence. */
+static sourceos_finding *problem(struct service *s, const char *code,
+                                 sourceos_severity sev, const char *format, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static sourceos_finding *problem(struct service *s, const char *code,
+                                 sourceos_severity sev, const char *format, ...)
+{
+    char message[2048];
+    sourceos_finding *fd;
+    va_list ap;
+    va_start(ap, format);
+    vsnprintf(message, sizeof message, format, ap);
+    va_end(ap);
+    fd = launchd_note(s->ctx, s->v, code, sev, "%s", message);
+    sourceos_finding_path(fd, s->path);
+    add_evidence(fd, s);
+    if (sev > SOURCEOS_SEV_INFO)
+        s->problems++;
+    return fd;
+}
+
+/* Adds the command "VERB ARGS PATH", PATH quoted for the shell. */
+static void command_on_file(sourceos_finding *fd, const struct service *s,
+                            const char *verb)
+{
+    char word[PATH_MAX * 2], command[PATH_MAX * 2 + 512];
+    launchd_shell_word(word, sizeof word, s->path);
+    launchd_textf(command, sizeof command, "%s %s", verb, word);
+    sourceos_finding_command(fd, command);
+}
+
+/* System locations are root's: their fixes need sudo. */
+static const char *sudo_for(const struct service *s)
+{
+    return s->place.kind == LAUNCHD_SYSTEM_AGENTS ||
+                   s->place.kind == LAUNCHD_SYSTEM_DAEMONS
+               ? "sudo "
+               : "";
+}
+
+/* ---- reading the service --------------------------------------------------- */
+
+static void read_keep_alive(struct service *s)
+{
+    plist_t ka = plist_dict_get_item(s->dict, "KeepAlive");
+    int successful_exit = 1, crashed = 0, b = 0;
+    s->keep_alive = KA_ABSENT;
+    launchd_textf(s->keep_alive_text, sizeof s->keep_alive_text, "absent");
+    if (!ka)
+        return;
+    if (launchd_plist_bool(s->dict, "KeepAlive", &b)) {
+        s->keep_alive = b ? KA_TRUE : KA_FALSE;
+        launchd_textf(s->keep_alive_text, sizeof s->keep_alive_text, "%s",
+                      b ? "true" : "false");
+        return;
+    }
+    if (plist_get_node_type(ka) != PLIST_DICT) {
+        s->keep_alive = KA_OTHER;
+        launchd_textf(s->keep_alive_text, sizeof s->keep_alive_text,
+                      "not a boolean or dict");
+        return;
+    }
+    s->keep_alive = KA_DICT;
+    launchd_plist_bool(ka, "SuccessfulExit", &successful_exit);
+    launchd_plist_bool(ka, "Crashed", &crashed);
+    s->restarts_on_failure = !successful_exit || crashed;
+    launchd_textf(s->keep_alive_text, sizeof s->keep_alive_text,
+                  "{SuccessfulExit: %s, Crashed: %s}",
+                  plist_dict_get_item(ka, "SuccessfulExit")
+                      ? (successful_exit ? "true" : "false")
+                      : "unset",
+                  plist_dict_get_item(ka, "Crashed") ? (crashed ? "true" : "false")
+                                                     : "unset");
+}
+
+static void read_service(struct service *s)
+{
+    s->dict = s->plist->root &&
+                      plist_get_node_type(s->plist->root) == PLIST_DICT
+                  ? s->plist->root
+                  : NULL;
+    launchd_textf(s->keep_alive_text, sizeof s->keep_alive_text, "absent");
+    if (!s->dict)
+        return;
+    s->has_label = launchd_plist_string(s->dict, "Label", s->label,
+                                        sizeof s->label) != NULL;
+    launchd_plist_strings(s->dict, "ProgramArguments", &s->args);
+    if (launchd_plist_string(s->dict, "Program", s->program, sizeof s->program))
+        s->has_program = 1;
+    else if (s->args.n > 0) {
+        launchd_textf(s->program, sizeof s->program, "%s", s->args.v[0]);
+        s->has_program = 1;
+    }
+    read_keep_alive(s);
+    s->has_throttle = launchd_plist_integer(s->dict, "ThrottleInterval",
+                                            &s->throttle);
+    launchd_plist_bool(s->dict, "RunAtLoad", &s->run_at_load);
+    launchd_plist_string(s->dict, "StandardOutPath", s->out_path,
+                         sizeof s->out_path);
+    launchd_plist_string(s->dict, "StandardErrorPath", s->err_path,
+                         sizeof s->err_path);
+}
+
+/* ---- the file itself: readable, owner, mode ------------------------------- */
+
+static void report_read_failure(struct service *s)
+{
+    const struct launchd_plist *p = s->plist;
+    sourceos_finding *fd;
+    if (p->too_large) {
+        fd = problem(s, "launchd.plist-too-large", SOURCEOS_SEV_WARNING,
+                     "%s is larger than %u KiB and was not linted: a launchd "
+                     "plist is normally a few KiB",
+                     s->path, LAUNCHD_PLIST_MAX_BYTES / 1024u);
+        sourceos_finding_remediation(
+            fd, "Look at what was written there; remove it if it is not a "
+                "service definition someone installed on purpose.");
+        return;
+    }
+    switch (p->read_error) {
+    case -ENOENT:
+        fd = problem(s, "launchd.plist-missing", SOURCEOS_SEV_WARNING,
+                     "%s does not exist (or is a symlink to nothing)", s->path);
+        sourceos_finding_remediation(
+            fd, "Install the service's plist there, or remove the dangling "
+                "link and the declaration that names it.");
+        break;
+    case -EXDEV:
+        fd = problem(s, "launchd.plist-outside-root", SOURCEOS_SEV_WARNING,
+                     "%s is a symlink that leads out of the --root tree; it "
+                     "was not read", s->path);
+        sourceos_finding_remediation(
+            fd, "Copy the file the link points to into the tree, or run "
+                "without --root on the machine itself.");
+        break;
+    case -EISDIR:
+    case -EINVAL:
+        fd = problem(s, "launchd.plist-not-a-file", SOURCEOS_SEV_WARNING,
+                     "%s is %s, not a plist file: launchd cannot load it",
+                     s->path, p->read_error == -EISDIR ? "a directory"
+                                                       : "not a regular file");
+        sourceos_finding_remediation(
+            fd, "Remove what is in its place, or move it out of the launch "
+                "directory.");
+        break;
+    default:
+        fd = problem(s, "launchd.plist-unreadable", SOURCEOS_SEV_WARNING,
+                     "%s cannot be read: %s", s->path, strerror(-p->read_error));
+        sourceos_finding_remediation(
+            fd, "Run as a user who can read it (launchd reads it as root), "
+                "or fix its owner and mode.");
+        break;
+    }
+}
+
+static void report_mode(struct service *s)
+{
+    const struct stat *st = &s->plist->st;
+    char verb[64];
+    sourceos_finding *fd;
+    if (!(st->st_mode & 022))
+        return;
+    fd = problem(s, "launchd.plist-permissions", SOURCEOS_SEV_CRITICAL,
+                 "%s is writable by %s (mode %04o): launchd refuses to load "
+                 "it (error 122, bad ownership or permissions), and anyone "
+                 "who can write it decides what runs",
+                 s->path,
+                 (st->st_mode & 022) == 022 ? "group and others"
+                 : st->st_mode & 020        ? "its group"
+                                            : "others",
+                 (unsigned)(st->st_mode & 07777));
+    sourceos_finding_remediation(
+        fd, "Make it writable by its owner only, then check nobody changed "
+            "what it runs.");
+    launchd_textf(verb, sizeof verb, "%schmod 644", sudo_for(s));
+    command_on_file(fd, s, verb);
+}
+
+static void report_owner(struct service *s)
+{
+    const struct stat *st = &s->plist->st;
+    const struct launchd_place *pl = &s->place;
+    char who[320], verb[320];
+    sourceos_finding *fd;
+    if (!pl->owner_known || st->st_uid == pl->owner_uid)
+        return;
+    if (pl->user[0])
+        launchd_textf(who, sizeof who, "%s (uid %u)", pl->user,
+                      (unsigned)pl->owner_uid);
+    else
+        launchd_textf(who, sizeof who, "uid %u", (unsigned)pl->owner_uid);
+    fd = problem(s, "launchd.plist-owner", SOURCEOS_SEV_CRITICAL,
+                 "%s is owned by uid %u, not by %s to whom %s belongs: "
+                 "launchd refuses to load it (error 122, bad ownership or "
+                 "permissions), and uid %u can change what runs",
+                 s->path, (unsigned)st->st_uid, who,
+                 pl->kind == LAUNCHD_USER_AGENTS ? "the home" : pl->dir,
+                 (unsigned)st->st_uid);
+    sourceos_finding_remediation(
+        fd, "Give the file to the owner of its launch directory (it was often "
+            "written with sudo by an installer), then check what it runs.");
+    if (pl->kind == LAUNCHD_SYSTEM_AGENTS || pl->kind == LAUNCHD_SYSTEM_DAEMONS)
+        launchd_textf(verb, sizeof verb, "sudo chown root:wheel");
+    else if (pl->user[0])
+        launchd_textf(verb, sizeof verb, "sudo chown %s", pl->user);
+    else
+        launchd_textf(verb, sizeof verb, "sudo chown %u", (unsigned)pl->owner_uid);
+    command_on_file(fd, s, verb);
+}
+
+static void report_system_wide_agent(struct service *s)
+{
+    sourceos_finding *fd;
+    if (s->place.kind != LAUNCHD_SYSTEM_AGENTS || s->plist->st.st_uid != 0)
+        return;
+    fd = problem(s, "launchd.system-wide-agent", SOURCEOS_SEV_CRITICAL,
+                 "%s is a root-owned agent in /Library/LaunchAgents: a "
+                 "per-user agent installed system-wide, started in every "
+                 "user's session, which no user can stop for good",
+                 s->path);
+    sourceos_finding_remediation(
+        fd, "Install an agent for the user who needs it, in that user's "
+            "~/Library/LaunchAgents and owned by them; if it really must run "
+            "for the whole machine, make it a LaunchDaemon with UserName. "
+            "Then remove this file.");
+}
+
+static void report_file(struct service *s)
+{
+    if (!s->plist->have_stat || !S_ISREG(s->plist->st.st_mode))
+        return;
+    report_owner(s);
+    report_mode(s);
+    report_system_wide_agent(s);
+}
+
+/* ---- the document ------------------------------------------------------- */
+
+/* 0 when the document cannot be linted further. */
+static int report_document(struct service *s)
+{
+    const struct launchd_plist *p = s->plist;
+    sourceos_finding *fd;
+    if (p->malformed[0]) {
+        fd = problem(s, "launchd.plist-malformed", SOURCEOS_SEV_CRITICAL,
+                     "%s is not a plist launchd can load: %s", s->path,
+                     p->malformed);
+        sourceos_finding_remediation(
+            fd, "Regenerate the file from its source, or fix it ('plutil "
+                "-lint' on the Mac shows where it breaks); remove it if "
+                "nobody installed it on purpose.");
+        sourceos_finding_evidence(fd, "problem", p->malformed);
+        return 0;
+    }
+    if (!s->dict) {
+        fd = problem(s, "launchd.plist-not-a-dict", SOURCEOS_SEV_CRITICAL,
+                     "%s is a property list but not a dictionary at the top "
+                     "level: launchd cannot load it as a service", s->path);
+        sourceos_finding_remediation(
+            fd, "A launchd plist is one <dict> with Label and Program or "
+                "ProgramArguments; regenerate it from its source.");
+        return 0;
+    }
+    if (p->keys_written > p->keys_read) {
+        char text[32];
+        fd = problem(s, "launchd.plist-keys-lost", SOURCEOS_SEV_WARNING,
+                     "%s has %u <key> elements but only %u were read: a key "
+                     "without a value, or a key given twice; launchd may see "
+                     "a different service than this lint did",
+                     s->path, p->keys_written, p->keys_read);
+        sourceos_finding_remediation(
+            fd, "Give every key exactly one value, once per dictionary.");
+        launchd_textf(text, sizeof text, "%u", p->keys_written);
+        sourceos_finding_evidence(fd, "keys_written", text);
+        launchd_textf(text, sizeof text, "%u", p->keys_read);
+        sourceos_finding_evidence(fd, "keys_read", text);
+    }
+    return 1;
+}
+
+/* ---- the rules ---------------------------------------------------------- */
+
+static void report_label(struct service *s)
+{
+    char want[256], command[PATH_MAX * 2 + 600], word[PATH_MAX * 2];
+    sourceos_finding *fd;
+    expected_label(s->path, want, sizeof want);
+    launchd_shell_word(word, sizeof word, s->path);
+    if (!s->has_label) {
+        fd = problem(s, "launchd.label-missing", SOURCEOS_SEV_WARNING,
+                     "%s has no Label (a string): launchd refuses a job "
+                     "without one, and nothing can name this service",
+                     s->path);
+        sourceos_finding_remediation(fd, "Set Label to the file name without "
+                                         ".plist.");
+        launchd_textf(command, sizeof command,
+                      "%splutil -insert Label -string %s %s", sudo_for(s),
+                      want, word);
+        sourceos_finding_command(fd, command);
+        return;
+    }
+    if (strcmp(s->label, want) == 0)
+        return;
+    fd = problem(s, "launchd.label-mismatch", SOURCEOS_SEV_WARNING,
+                 "%s has Label '%s', not '%s' as its file name says: "
+                 "launchctl and the logs name one, the file system the other",
+                 s->path, s->label, want);
+    sourceos_finding_remediation(
+        fd, "Name the file LABEL.plist (unload it first), or set Label to "
+            "the file name.");
+    launchd_textf(command, sizeof command, "%splutil -replace Label -string %s %s",
+                  sudo_for(s), want, word);
+    sourceos_finding_command(fd, command);
+}
+
+static void report_program(struct service *s)
+{
+    sourceos_finding *fd;
+    if (!s->has_program) {
+        fd = problem(s, "launchd.program-missing", SOURCEOS_SEV_CRITICAL,
+                     "%s has neither Program nor ProgramArguments: launchd "
+                     "has nothing to run", s->path);
+        sourceos_finding_remediation(
+            fd, "Set ProgramArguments to the absolute path of the program "
+                "and its arguments.");
+        return;
+    }
+    if (s->program[0] == '/')
+        return;
+    fd = problem(s, "launchd.program-relative", SOURCEOS_SEV_CRITICAL,
+                 "%s runs '%s', not an absolute path: which binary runs "
+                 "depends on launchd's PATH and working directory, not on "
+                 "this file", s->path, s->program);
+    sourceos_finding_remediation(
+        fd, "Give Program (or ProgramArguments[0]) as an absolute path.");
+}
+
+static void report_keep_alive(struct service *s)
+{
+    char command[PATH_MAX * 2 + 256], word[PATH_MAX * 2];
+    sourceos_finding *fd;
+    launchd_shell_word(word, sizeof word, s->path);
+    if (s->keep_alive == KA_TRUE) {
+        /* RunAtLoad is part of this finding: it is what starts the loop at
+         * every login or boot, not a problem of its own. */
+        fd = problem(s, "launchd.keepalive-unbounded", SOURCEOS_SEV_CRITICAL,
+                     "%s has KeepAlive true%s: launchd restarts it whenever it "
+                     "exits, for any reason and without bound; a service "
+                     "that cannot start respawns thousands of times",
+                     s->path, s->run_at_load ? " and RunAtLoad true (it starts "
+                                               "at every load)" : "");
+        sourceos_finding_remediation(
+            fd, "Restart only on failure, with a pause between tries: "
+                "KeepAlive {SuccessfulExit: false} and a ThrottleInterval of "
+                "at least 10 seconds. A service that keeps failing should stay "
+                "down and be looked at.");
+        launchd_textf(command, sizeof command,
+                      "%splutil -replace KeepAlive -xml "
+                      "'<dict><key>SuccessfulExit</key><false/></dict>' %s",
+                      sudo_for(s), word);
+        sourceos_finding_command(fd, command);
+        launchd_textf(command, sizeof command,
+                      "%splutil -replace ThrottleInterval -integer 30 %s",
+                      sudo_for(s), word);
+        sourceos_finding_command(fd, command);
+        sourceos_finding_evidence(fd, "run_at_load", s->run_at_load ? "true" : "false");
+        return;
+    }
+    if (s->keep_alive != KA_DICT || !s->restarts_on_failure ||
+        (s->has_throttle && s->throttle >= LAUNCHD_MIN_THROTTLE))
+        return;
+    fd = problem(s, "launchd.keepalive-unthrottled", SOURCEOS_SEV_WARNING,
+                 "%s restarts on failure (KeepAlive %s) with %s: a service "
+                 "that fails at start respawns in a tight loop",
+                 s->path, s->keep_alive_text,
+                 s->has_throttle ? "a ThrottleInterval under 10 seconds"
+                                 : "no ThrottleInterval");
+    sourceos_finding_remediation(
+        fd, "Set ThrottleInterval to at least 10 seconds (30 is a good "
+            "start) so failures are spaced out.");
+    launchd_textf(command, sizeof command,
+                  "%splutil -replace ThrottleInterval -integer 30 %s",
+                  sudo_for(s), word);
+    sourceos_finding_command(fd, command);
+    sourceos_finding_evidence(fd, "run_at_load", s->run_at_load ? "true" : "false");
+}
+
+/* PATH is in a world-writable temporary directory (or is one). */
+static int under_tmp(const char *path)
+{
+    static const char *const tmp_dirs[] = {"/tmp", "/var/tmp", "/private/tmp",
+                                           "/private/var/tmp", NULL};
+    char clean[PATH_MAX];
+    size_t n = 0;
+    /* "//tmp/./x" is /tmp/x to the kernel: collapse repeated slashes and
+     * "." components before comparing. */
+    for (const char *p = path; *p && n + 1 < sizeof clean;) {
+        if (p[0] == '/' && p[1] == '/')
+            p++;
+        else if (p[0] == '/' && p[1] == '.' && (p[2] == '/' || !p[2]))
+            p += 2;
+        else
+            clean[n++] = *p++;
+    }
+    clean[n] = '\0';
+    for (size_t i = 0; tmp_dirs[i]; i++) {
+        size_t len = strlen(tmp_dirs[i]);
+        if (strncmp(clean, tmp_dirs[i], len) == 0 &&
+            (clean[len] == '/' || clean[len] == '\0'))
+            return 1;
+    }
+    return 0;
+}
+
+/* Where this service's logs belong, or 0 when that depends on a user we
+ * cannot name. */
+static int log_dir_for(const struct service *s, char *out, size_t size)
+{
+    char label[256];
+    if (s->has_label)
+        launchd_textf(label, sizeof label, "%s", s->label);
+    else
+        expected_label(s->path, label, sizeof label);
+    switch (s->place.kind) {
+    case LAUNCHD_USER_AGENTS:
+        launchd_textf(out, size, "/Users/%s/Library/Logs/%s", s->place.user, label);
+        return 1;
+    case LAUNCHD_SYSTEM_AGENTS:
+    case LAUNCHD_SYSTEM_DAEMONS:
+        launchd_textf(out, size, "/Library/Logs/%s", label);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void report_log(struct service *s, const char *key, const char *value,
+                       const char *stream, const char *file)
+{
+    char dir[PATH_MAX], word[PATH_MAX * 2], target[PATH_MAX * 2],
+        command[PATH_MAX * 5];
+    sourceos_finding *fd;
+    if (!value[0] || !under_tmp(value))
+        return;
+    fd = problem(s, "launchd.log-in-tmp", SOURCEOS_SEV_CRITICAL,
+                 "%s sends its %s (%s) to %s: under a world-writable "
+                 "temporary directory anyone can create or replace that "
+                 "file first, the logs are lost at reboot, and nobody looks "
+                 "for a service's logs there",
+                 s->path, stream, key, value);
+    sourceos_finding_remediation(
+        fd, "Log to a directory the service's user owns: "
+            "~/Library/Logs/LABEL for an agent, /Library/Logs/LABEL for a "
+            "daemon.");
+    sourceos_finding_evidence(fd, "key", key);
+    if (!log_dir_for(s, dir, sizeof dir))
+        return;
+    launchd_shell_word(word, sizeof word, dir);
+    launchd_textf(command, sizeof command, "%smkdir -p %s", sudo_for(s), word);
+    sourceos_finding_command(fd, command);
+    launchd_textf(target, sizeof target, "%s/%s", dir, file);
+    launchd_shell_word(word, sizeof word, target);
+    launchd_textf(command, sizeof command, "%splutil -replace %s -string %s ",
+                  sudo_for(s), key, word);
+    launchd_shell_word(word, sizeof word, s->path);
+    strncat(command, word, sizeof command - strlen(command) - 1);
+    sourceos_finding_command(fd, command);
+}
+
+static void report_logs(struct service *s)
+{
+    report_log(s, "StandardOutPath", s->out_path, "standard output", "stdout.log");
+    report_log(s, "StandardErrorPath", s->err_path, "standard error", "stderr.log");
+}
+
+static void report_network_state(struct service *s)
+{
+    plist_t ka = plist_dict_get_item(s->dict, "KeepAlive");
+    int top = plist_dict_get_item(s->dict, "NetworkState") != NULL;
+    int in_keep_alive = s->keep_alive == KA_DICT &&
+                        plist_dict_get_item(ka, "NetworkState") != NULL;
+    char verb[64];
+    sourceos_finding *fd;
+    if (!top && !in_keep_alive)
+        return;
+    fd = problem(s, "launchd.networkstate-obsolete", SOURCEOS_SEV_WARNING,
+                 "%s uses %s, which launchd no longer implements (since "
+                 "macOS 10.10): the condition is ignored, so the job does not "
+                 "wait for the network as it was meant to",
+                 s->path, top ? "NetworkState" : "KeepAlive.NetworkState");
+    sourceos_finding_remediation(
+        fd, "Remove the key and make the program wait for (or retry) the "
+            "network itself.");
+    launchd_textf(verb, sizeof verb, "%splutil -remove %s", sudo_for(s),
+                  top ? "NetworkState" : "KeepAlive.NetworkState");
+    command_on_file(fd, s, verb);
+}
+
+/* ---- podman run ------------------------------------------------------------ */
+
+static int word_is(const char *w, const char *a, const char *b)
+{
+    return strcmp(w, a) == 0 || (b && strcmp(w, b) == 0);
+}
+
+/* podman's global options that take a value as the next word. */
+static int global_option_takes_value(const char *w)
+{
+    static const char *const with_value[] = {
+        "--url", "--connection", "-c", "--identity", "--root", "--runroot",
+        "--log-level", "--storage-driver", "--storage-opt", "--cgroup-manager",
+        "--runtime", "--tmpdir", "--network-cmd-path", "--events-backend",
+        "--hooks-dir", "--module", "--conmon", "--ssh", "--volumepath",
+        "--imagestore", "--network-config-dir", "--runtime-flag", NULL};
+    if (strchr(w, '='))
+        return 0;
+    for (size_t i = 0; with_value[i]; i++)
+        if (strcmp(w, with_value[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* `podman run` options that are flags (take no value); any other option
+ * without "=" takes the next word. Combined short flags (-dit) count. */
+static int run_option_is_flag(const char *w)
+{
+    static const char *const flags[] = {
+        "--rm", "--replace", "--detach", "--interactive", "--tty",
+        "--privileged", "--read-only", "--read-only-tmpfs", "--init",
+        "--quiet", "--publish-all", "--no-hosts", "--no-healthcheck",
+        "--oom-kill-disable", "--env-host", "--http-proxy", "--rmi",
+        "--sig-proxy", "--tls-verify", "--passwd", "--help", NULL};
+    if (strchr(w, '='))
+        return 1;
+    if (w[0] == '-' && w[1] != '-') {
+        for (const char *p = w + 1; *p; p++)
+            if (!strchr("ditqP", *p))
+                return 0;
+        return w[1] != '\0';
+    }
+    for (size_t i = 0; flags[i]; i++)
+        if (strcmp(w, flags[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* The value of option NAME at W[*K] ("--name=v" or "--name v"), advancing
+ * *K past it; NULL when W[*K] is not that option. */
+static const char *option_value(const char *name, const char *const *w,
+                                size_t n, size_t *k)
+{
+    size_t len = strlen(name);
+    if (strncmp(w[*k], name, len) != 0)
+        return NULL;
+    if (w[*k][len] == '=')
+        return w[*k] + len + 1;
+    if (w[*k][len] != '\0')
+        return NULL;
+    if (*k + 1 < n)
+        return w[++*k];
+    return "";
+}
+
+static void read_run_options(const char *const *w, size_t n, size_t k,
+                             struct podman_use *u)
+{
+    for (; k < n; k++) {
+        const char *value;
+        if (strcmp(w[k], "--") == 0) {
+            if (k + 1 < n)
+                launchd_textf(u->image, sizeof u->image, "%s", w[k + 1]);
+            return;
+        }
+        if (w[k][0] != '-') {
+            launchd_textf(u->image, sizeof u->image, "%s", w[k]);
+            return;
+        }
+        if ((value = option_value("--pull", w, n, &k)) != NULL) {
+            launchd_textf(u->pull, sizeof u->pull, "%s", value);
+        } else if (option_value("--authfile", w, n, &k) != NULL) {
+            u->has_authfile = 1;
+        } else if (!run_option_is_flag(w[k])) {
+            k++; /* its value */
+        }
+    }
+}
+
+/* Finds `podman [global options] run` (or `container run`) in one command's
+ * words, wherever podman stands (after exec, env, sudo, a Nix path). */
+static int podman_run_in(const struct launchd_argv *a, struct podman_use *u)
+{
+    const char *const *w = a->v;
+    for (size_t i = 0; i < a->n; i++) {
+        size_t j = i + 1;
+        if (!word_is(basename_of(w[i]), "podman", "podman-remote"))
+            continue;
+        while (j < a->n && w[j][0] == '-')
+            j += global_option_takes_value(w[j]) ? 2 : 1;
+        if (j < a->n && strcmp(w[j], "container") == 0)
+            j++;
+        if (j >= a->n || strcmp(w[j], "run") != 0)
+            continue;
+        u->found = 1;
+        join_words(a, i, u->command, sizeof u->command);
+        read_run_options(w, a->n, j + 1, u);
+        return 1;
+    }
+    return 0;
+}
+
+/* Splits shell TEXT into simple commands the way a reader would (quotes
+ * dropped; newline, ;, &, |, parentheses and backquotes end a command; #
+ * starts a comment; backslash-newline continues) and looks for podman run
+ * in each. Not a shell parser: enough to see a podman command and its
+ * options. */
+static int podman_run_in_shell(const char *text, size_t len,
+                               struct podman_use *u)
+{
+    struct launchd_argv *words = calloc(1, sizeof *words);
+    char word[LAUNCHD_TEXT_MAX];
+    size_t wl = 0;
+    int in_word = 0, found = 0;
+    if (!words)
+        return 0;
+    for (size_t i = 0; i <= len && !found; i++) {
+        char c = i < len ? text[i] : '\n';
+        if (c == '\\' && i + 1 < len && text[i + 1] == '\n') {
+            i++;
+            continue;
+        }
+        if (c == '#' && !in_word) {
+            while (i + 1 < len && text[i + 1] != '\n')
+                i++;
+            continue;
+        }
+        if (c == '\'' || c == '"') {
+            in_word = 1;
+            continue;
+        }
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\0' ||
+            strchr("\n;&|()`", c)) {
+            if (in_word)
+                launchd_argv_add(words, word, wl);
+            in_word = 0;
+            wl = 0;
+            if (c != ' ' && c != '\t' && c != '\r') {
+                found = podman_run_in(words, u);
+                memset(words, 0, sizeof *words);
+            }
+            continue;
+        }
+        if (wl + 1 < sizeof word)
+            word[wl++] = c;
+        in_word = 1;
+    }
+    free(words);
+    return found;
+}
+
+static int is_shell(const char *program)
+{
+    static const char *const shells[] = {"sh", "bash", "zsh", "dash", "ksh", NULL};
+    for (size_t i = 0; shells[i]; i++)
+        if (strcmp(basename_of(program), shells[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Reads the script at PATH (host view, under --root) and looks in it. */
+static void look_in_script(struct service *s, const char *path,
+                           struct podman_use *u)
+{
+    const char *data = NULL;
+    size_t len = 0;
+    if (u->found || path[0] != '/' ||
+        sourceos_read_file(s->ctx, path, LAUNCHD_SCRIPT_MAX_BYTES, &data, &len) < 0)
+        return;
+    if (len < 2 || data[0] != '#' || data[1] != '!')
+        return;
+    u->governed = memmem(data, len, LAUNCHD_GOVERNED_MARKER,
+                         strlen(LAUNCHD_GOVERNED_MARKER)) != NULL;
+    if (podman_run_in_shell(data, len, u))
+        launchd_textf(u->where, sizeof u->where, "the script %s", path);
+}
+
+/* Looks for `podman run` in ProgramArguments, a shell's -c command, and the
+ * script the service runs. */
+static void find_podman_run(struct service *s, struct podman_use *u)
+{
+    const struct launchd_argv *a = &s->args;
+    const char *script = s->has_program ? s->program : "";
+    if (podman_run_in(a, u)) {
+        launchd_textf(u->where, sizeof u->where, "ProgramArguments");
+        return;
+    }
+    if (a->n > 1 && is_shell(s->program)) {
+        for (size_t i = 1; i < a->n; i++) {
+            const char *w = a->v[i];
+            if (w[0] == '-' && w[1] != '-' && strchr(w, 'c') && i + 1 < a->n) {
+                const char *command = a->v[i + 1];
+                if (podman_run_in_shell(command, strlen(command), u)) {
+                    launchd_textf(u->where, sizeof u->where, "the %s -c command",
+                                  basename_of(s->program));
+                    return;
+                }
+                script = "";
+                break;
+            }
+            if (w[0] != '-') {
+                script = w; /* sh /path/to/script.sh */
+                break;
+            }
+        }
+    }
+    look_in_script(s, script, u);
+}
+
+/* Whether IMAGE names a registry (pulled from it unless already local):
+ * "localhost/..." and transports of local storage are local; a name with a
+ * domain, or with none (docker.io), is a registry image. -1: cannot tell
+ * (a shell variable). */
+static int image_from_registry(const char *image)
+{
+    static const char *const local_transports[] = {
+        "containers-storage:", "oci:", "oci-archive:", "docker-archive:",
+        "dir:", NULL};
+    const char *slash;
+    size_t first;
+    if (!image[0] || strchr(image, '$'))
+        return -1;
+    for (size_t i = 0; local_transports[i]; i++)
+        if (strncmp(image, local_transports[i], strlen(local_transports[i])) == 0)
+            return 0;
+    if (strncmp(image, "docker://", 9) == 0)
+        image += 9;
+    /* An image ID (hex) is local by definition. */
+    if (strspn(image, "0123456789abcdef") == strlen(image) && strlen(image) >= 12)
+        return 0;
+    slash = strchr(image, '/');
+    if (!slash)
+        return 1;
+    first = (size_t)(slash - image);
+    if ((first == 9 && strncmp(image, "localhost", 9) == 0) ||
+        strncmp(image, "localhost:", 10) == 0)
+        return 0;
+    return 1;
+}
+
+static void podman_evidence(sourceos_finding *fd, const struct podman_use *u)
+{
+    sourceos_finding_evidence(fd, "where", u->where);
+    sourceos_finding_evidence(fd, "podman_command", u->command);
+    sourceos_finding_evidence(fd, "image", u->image);
+    sourceos_finding_evidence(fd, "pull", u->pull[0] ? u->pull : "(podman's default: missing)");
+    sourceos_finding_evidence(
+        fd, "authfile",
+        u->has_authfile ? "given"
+                        : "none: the host's auth files and credential helpers "
+                          "apply");
+}
+
+static void report_podman(struct service *s)
+{
+    struct podman_use u;
+    sourceos_finding *fd;
+    memset(&u, 0, sizeof u);
+    find_podman_run(s, &u);
+    if (!u.found)
+        return;
+    if (!u.governed) {
+        fd = problem(s, "launchd.raw-podman-run", SOURCEOS_SEV_CRITICAL,
+                     "%s runs `podman run` directly (in %s) instead of the "
+                     "governed wrapper: nothing checks the Podman machine "
+                     "first, and %s",
+                     s->path, u.where,
+                     u.has_authfile ? "a failure is respawned as it is"
+                                    : "without --authfile the host's registry "
+                                      "credentials and helpers apply");
+        sourceos_finding_remediation(
+            fd, "Run the agent through the wrapper sourceos-agent generates: "
+                "it checks the runtime, then runs a local image with "
+                "--pull=never and an empty auth file.");
+        podman_evidence(fd, &u);
+    }
+    if (strcmp(u.pull, "always") == 0 || strcmp(u.pull, "newer") == 0) {
+        fd = problem(s, "launchd.podman-pull-at-start", SOURCEOS_SEV_CRITICAL,
+                     "%s runs podman with --pull=%s (in %s): every start, and "
+                     "every respawn, goes to the registry (and its credential "
+                     "helper); an outage or a moved tag stops or changes the "
+                     "service",
+                     s->path, u.pull, u.where);
+        sourceos_finding_remediation(
+            fd, "Pull the image once, on purpose; pin it by digest and run "
+                "with --pull=never.");
+        podman_evidence(fd, &u);
+    }
+    if (image_from_registry(u.image) == 1) {
+        fd = problem(s, "launchd.registry-image", SOURCEOS_SEV_WARNING,
+                     "%s runs %s (in %s), a registry image: unless it is "
+                     "already local it is pulled at start, with the "
+                     "credentials podman finds",
+                     s->path, u.image, u.where);
+        sourceos_finding_remediation(
+            fd, "Run a local image (localhost/NAME, imported or built on the "
+                "machine) pinned by digest.");
+        podman_evidence(fd, &u);
+        sourceos_finding_evidence(fd, "pinned", strstr(u.image, "@sha256:") ? "yes" : "no");
+    }
+}
+
+/* ---- one file --------------------------------------------------------------- */
+
+static void describe(struct service *s)
+{
+    sourceos_finding *fd = problem(
+        s, "launchd.plist", SOURCEOS_SEV_INFO, "%s: %s runs %s (%s plist)",
+        s->path, s->has_label ? s->label : "(no label)",
+        s->has_program ? s->program : "(nothing)", s->plist->format);
+    char arguments[LAUNCHD_TEXT_MAX];
+    join_words(&s->args, 0, arguments, sizeof arguments);
+    sourceos_finding_evidence(fd, "arguments", arguments);
+    sourceos_finding_evidence(fd, "run_at_load", s->run_at_load ? "true" : "false");
+}
+
+size_t launchd_lint_file(sourceos_ctx *ctx, struct launchd_verdict *v,
+                         const char *path, int describe_it)
+{
+    struct launchd_plist plist;
+    struct service *s = calloc(1, sizeof *s);
+    size_t problems;
+    if (!s) {
+        launchd_note(ctx, v, "launchd.out-of-memory", SOURCEOS_SEV_WARNING,
+                     "out of memory: %s was not linted", path);
+        return 1;
+    }
+    launchd_plist_load(ctx, path, &plist);
+    s->ctx = ctx;
+    s->v = v;
+    s->path = path;
+    s->plist = &plist;
+    launchd_place_of(ctx, path, &s->place);
+    read_service(s);
+    if (plist.read_error || plist.too_large) {
+        report_read_failure(s);
+        report_file(s);
+    } else {
+        report_file(s);
+        if (report_document(s)) {
+            report_label(s);
+            report_program(s);
+            report_keep_alive(s);
+            report_logs(s);
+            report_network_state(s);
+            report_podman(s);
+            if (describe_it)
+                describe(s);
+        }
+    }
+    problems = s->problems;
+    launchd_plist_release(&plist);
+    free(s);
+    return problems;
+}
+
+/* ---- the lint check ------------------------------------------------------------ */
+
+sourceos_status launchd_check_lint(sourceos_ctx *ctx)
+{
+    struct launchd_verdict v = {0};
+    const char *path = sourceos_param(ctx, "plist");
+    sourceos_finding *fd;
+    if (!path || !path[0]) {
+        launchd_note(ctx, NULL, "launchd.no-plist", SOURCEOS_SEV_INFO,
+                     "no plist to lint: the agent declares none (param plist)");
+        return SOURCEOS_SKIPPED;
+    }
+    if (path[0] != '/') {
+        fd = launchd_note(ctx, NULL, "launchd.plist-param-invalid",
+                          SOURCEOS_SEV_WARNING,
+                          "param plist '%s' is not an absolute path", path);
+        sourceos_finding_remediation(
+            fd, "Give the plist's absolute path as the host sees it.");
+        return SOURCEOS_ERROR;
+    }
+    launchd_lint_file(ctx, &v, path, 1);
+    return launchd_status_of(&v);
+}

@@ -1,0 +1,98 @@
+/* launchd: lints launchd service definitions (plists). */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "launchd.h"
+
+/* ---- helpers every check shares ------------------------------------------ */
+
+sourceos_finding *launchd_note(sourceos_ctx *ctx, struct launchd_verdict *v,
+                               const char *code, sourceos_severity sev,
+                               const char *format, ...)
+{
+    char message[2048];
+    va_list ap;
+    va_start(ap, format);
+    vsnprintf(message, sizeof message, format, ap);
+    va_end(ap);
+    if (v && sev > SOURCEOS_SEV_INFO && (!v->any || sev > v->worst)) {
+        v->any = 1;
+        v->worst = sev;
+    }
+    return sourceos_finding_add(ctx, code, sev, "%s", message);
+}
+
+sourceos_status launchd_status_of(const struct launchd_verdict *v)
+{
+    if (!v->any)
+        return SOURCEOS_OK;
+    return v->worst == SOURCEOS_SEV_CRITICAL ? SOURCEOS_FAILURE
+                                             : SOURCEOS_WARNING;
+}
+
+void launchd_textf(char *out, size_t size, const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    vsnprintf(out, size, format, ap);
+    va_end(ap);
+}
+
+static int is_plain_word(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                     "0123456789/._-+:@%,", *s))
+            return 0;
+    return 1;
+}
+
+void launchd_shell_word(char *out, size_t size, const char *path)
+{
+    size_t n = 0;
+    if (size == 0)
+        return;
+    if (is_plain_word(path)) {
+        launchd_textf(out, size, "%s", path);
+        return;
+    }
+    /* 'it'\''s': a quote inside ends the quoting, escapes itself, resumes. */
+    out[n++] = '\'';
+    for (const char *p = path; *p && n + 5 < size; p++) {
+        if (*p == '\'') {
+            memcpy(out + n, "'\\''", 4);
+            n += 4;
+        } else {
+            out[n++] = *p;
+        }
+    }
+    if (n + 1 < size)
+        out[n++] = '\'';
+    out[n] = '\0';
+}
+
+/* ---- the plugin ------------------------------------------------------------ */
+
+static const struct sourceos_check checks[] = {
+    {"lint", "The agent's launchd plist is safe: bounded respawn, private "
+             "logs, right owner and mode, governed podman run",
+     launchd_check_lint},
+    {"scan", "Every plist in the launch directories (each user's "
+             "LaunchAgents, /Library/LaunchAgents, /Library/LaunchDaemons) "
+             "is linted",
+     launchd_check_scan},
+    {NULL, NULL, NULL},
+};
+
+const struct sourceos_plugin SOURCEOS_PLUGIN_SYMBOL = {
+    .abi_version = SOURCEOS_ABI_VERSION,
+    .name = "launchd",
+    .version = PACKAGE_VERSION,
+    .checks = checks,
+    .actions = NULL,
+};

@@ -1,0 +1,303 @@
+#!/bin/sh
+# launchd: the plist lint (one file, check `lint`) and the scan of every
+# launch directory under --root (check `scan`) on copied macOS trees. Each
+# rule is shown firing and a clean plist shown not firing; XML and binary
+# plists read the same; broken, truncated, huge, escaping and odd files give
+# a finding naming the file, never a crash; a Linux host skips the scan.
+. "$SOS_SRCDIR/tests/lib.sh"
+LFIX="$FIXTURES/launchd"
+UA=Users/alice/Library/LaunchAgents
+SA=Library/LaunchAgents
+SD=Library/LaunchDaemons
+
+make_config scan <<'YAML'
+checks:
+  - {id: host.facts, plugin: host, check: facts}
+  - {id: launchd.scan, plugin: launchd, check: scan, after: [host.facts], when: {os: [macos]}}
+YAML
+lint_config() { # lint_config PATH: a checks.d linting the plist at PATH
+    make_config lint <<YAML
+checks:
+  - {id: host.facts, plugin: host, check: facts}
+  - {id: launchd.lint, plugin: launchd, check: lint, after: [host.facts], when: {os: [macos]}, params: {plist: "$1"}}
+YAML
+}
+# new_tree NAME: a macOS tree under $TMP whose alice (uid 501) owns her home.
+new_tree() {
+    T="$TMP/$1"
+    cp -R "$FIXTURES/roots/macos" "$T"
+    mkdir -p "$T/$UA" "$T/$SA" "$T/$SD"
+    chown 501 "$T/Users/alice" "$T/Users/alice/Library" "$T/$UA"
+}
+doctor() { "$SOS" doctor local-runtime --json --root "$T" --plugin-dir "$BUILD_PLUGINS" --config-dir "$TMP/$1"; }
+scan() { out=$(doctor scan); rc=$?; }
+lint() { lint_config "$1"; out=$(doctor lint); rc=$?; }
+q() { printf '%s' "$out" | jget "$1"; }
+status() { q "find('$1')['status']"; }
+codes() { q "sorted(f['code'] for f in find('$1')['findings'])"; }
+# fnd CHECK CODE FIELD: FIELD of the first finding of CHECK with CODE
+fnd() { q "[f for f in find('$1')['findings'] if f['code']=='$2'][0]['$3']"; }
+ev() { q "[f for f in find('$1')['findings'] if f['code']=='$2'][0]['evidence'].get('$3')"; }
+has() { q "any(f['code']=='$2' for f in find('$1')['findings'])"; }
+
+# write_plist FILE BODY: an XML plist whose top-level dict holds BODY.
+write_plist() {
+    mkdir -p "$(dirname "$1")"
+    { printf '<?xml version="1.0" encoding="UTF-8"?>\n'
+      printf '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n'
+      printf '<plist version="1.0">\n<dict>\n%s\n</dict>\n</plist>\n' "$2"; } > "$1"
+    chmod 644 "$1"
+}
+# A service with nothing wrong, labelled LABEL, with EXTRA keys.
+clean_body() {
+    printf '<key>Label</key><string>%s</string>
+<key>ProgramArguments</key><array><string>/usr/local/bin/agent</string><string>--serve</string></array>
+<key>RunAtLoad</key><true/>
+<key>KeepAlive</key><dict><key>SuccessfulExit</key><false/></dict>
+<key>ThrottleInterval</key><integer>30</integer>
+<key>StandardOutPath</key><string>/Users/alice/Library/Logs/%s/stdout.log</string>
+<key>StandardErrorPath</key><string>/Users/alice/Library/Logs/%s/stderr.log</string>%s' "$1" "$1" "$1" "${2:-}"
+}
+# user_plist LABEL BODY: alice's agent LABEL.plist, hers, mode 644.
+user_plist() { write_plist "$T/$UA/$1.plist" "$2"; chown 501 "$T/$UA/$1.plist"; }
+P=/$UA/com.example.case.plist   # the file the single-file cases lint
+case_plist() { user_plist com.example.case "$1"; lint "$P"; }
+
+# --- a Linux host: the scan does not apply, and says why ---------------------
+T="$FIXTURES/roots/debian"
+scan
+is "$(status launchd.scan)" skipped "a Debian tree skips launchd.scan"
+like "$(q "find('launchd.scan')['reason']")" 'applies only to macos; this host is linux' "with the when: reason"
+is "$rc" 0 "and exits 0"
+out=$("$SOS" doctor local-runtime --json --plugin-dir "$BUILD_PLUGINS" --config-dir "$TMP/scan")
+is "$(status launchd.scan)" "$(uname | grep -q Darwin && echo ok || echo skipped)" "without --root it follows this (Linux) host"
+
+# --- clean plists: no problem anywhere --------------------------------------
+new_tree clean
+user_plist com.example.good "$(clean_body com.example.good)"
+write_plist "$T/$SD/com.example.daemon.plist" "$(clean_body com.example.daemon)"
+echo "not a plist" > "$T/$UA/README"
+scan
+is "$rc" 0 "clean plists: exit 0"
+is "$(status launchd.scan)" ok "scan ok"
+is "$(codes launchd.scan)" '["launchd.scan-summary"]' "only the summary, no problem finding"
+is "$(ev launchd.scan launchd.scan-summary /Users/alice/Library/LaunchAgents)" 1 "alice's agent linted (README ignored: only *.plist)"
+is "$(ev launchd.scan launchd.scan-summary /Library/LaunchDaemons)" 1 "the daemon linted"
+is "$(ev launchd.scan launchd.scan-summary /Library/LaunchAgents)" 0 "empty /Library/LaunchAgents counted as 0"
+like "$(fnd launchd.scan launchd.scan-summary message)" 'linted 2 plists \(0 problems\)' "summary message counts files and problems"
+lint /$UA/com.example.good.plist
+is "$(status launchd.lint)" ok "lint of the clean agent: ok"
+is "$(codes launchd.lint)" '["launchd.plist"]' "only its description"
+is "$(ev launchd.lint launchd.plist arguments)" "/usr/local/bin/agent --serve" "description names what it runs"
+is "$(ev launchd.lint launchd.plist owner_uid)" 501 "owner uid in evidence"
+is "$(ev launchd.lint launchd.plist mode)" 0644 "mode in evidence (octal)"
+
+# --- XML and binary read the same -------------------------------------------
+new_tree fmt
+cp "$LFIX/agent.plist" "$T/$UA/com.example.agent.plist"; chown 501 "$T/$UA/com.example.agent.plist"
+lint /$UA/com.example.agent.plist
+xml_codes=$(codes launchd.lint); xml_ev=$(q "[f['evidence'] for f in find('launchd.lint')['findings']]")
+is "$(ev launchd.lint launchd.log-in-tmp format)" xml "agent.plist read as XML"
+cp "$LFIX/agent.bplist" "$T/$UA/com.example.agent.plist"
+lint /$UA/com.example.agent.plist
+is "$(ev launchd.lint launchd.log-in-tmp format)" binary "agent.bplist read as binary"
+is "$(codes launchd.lint)" "$xml_codes" "binary and XML give the same findings"
+is "$(q "[f['evidence'] for f in find('launchd.lint')['findings']]")" "$(printf '%s' "$xml_ev" | sed 's/"xml"/"binary"/g')" "and the same evidence but the format"
+is "$xml_codes" '["launchd.log-in-tmp", "launchd.log-in-tmp", "launchd.plist"]' "agent.plist: both logs in /tmp; KeepAlive on failure with ThrottleInterval 30 is fine"
+is "$(status launchd.lint)" failure "logs in /tmp: failure"
+is "$rc" 2 "exit 2"
+is "$(ev launchd.lint launchd.log-in-tmp keep_alive)" "{SuccessfulExit: false, Crashed: true}" "keep_alive evidence"
+is "$(ev launchd.lint launchd.log-in-tmp throttle_interval)" 30 "throttle_interval evidence"
+is "$(ev launchd.lint launchd.log-in-tmp stdout)" /tmp/agent.out.log "stdout evidence"
+is "$(ev launchd.lint launchd.log-in-tmp stderr)" /tmp/agent.err.log "stderr evidence"
+is "$(ev launchd.lint launchd.log-in-tmp label)" com.example.agent "label evidence"
+is "$(ev launchd.lint launchd.log-in-tmp program)" /usr/local/bin/agent "program evidence"
+is "$(q "[f for f in find('launchd.lint')['findings'] if f['code']=='launchd.log-in-tmp'][0]['commands']")" \
+   '["mkdir -p /Users/alice/Library/Logs/com.example.agent", "plutil -replace StandardOutPath -string /Users/alice/Library/Logs/com.example.agent/stdout.log /Users/alice/Library/LaunchAgents/com.example.agent.plist"]' \
+   "exact fix: a log directory of alice's and plutil"
+
+# --- broken plists: a finding with the path, never a crash -------------------
+broken() { # broken SOURCE-FILE WHY-PATTERN FORMAT DESCRIPTION
+    cp "$1" "$T/$UA/com.example.case.plist"; chown 501 "$T/$UA/com.example.case.plist"
+    lint "$P"
+    is "$(status launchd.lint):$(codes launchd.lint)" 'failure:["launchd.plist-malformed"]' "$4: malformed, failure (not a crash)"
+    like "$(fnd launchd.lint launchd.plist-malformed message)" "$2" "$4: says why"
+    is "$(fnd launchd.lint launchd.plist-malformed path):$(ev launchd.lint launchd.plist-malformed format)" "$P:$3" "$4: names the file, format $3"
+}
+broken "$LFIX/bad.bplist" 'binary plist that is truncated or corrupt' binary "truncated bad.bplist"
+broken "$LFIX/bad.plist" 'does not end with </plist>' xml "bad.plist (key without value, unclosed)"
+broken "$LFIX/edge2.plist" 'text that is not a valid property list' xml "edge2.plist (unknown element)"
+: > "$TMP/empty"; broken "$TMP/empty" 'the file is empty' unknown "an empty file"
+printf '\000\001\002\377garbage\000' > "$TMP/garbage"; broken "$TMP/garbage" 'binary data that is not a property list' unknown "binary garbage"
+head -c 4000 "$LFIX/agent.plist" | head -c 500 > "$TMP/cut.plist"; broken "$TMP/cut.plist" 'not a valid property list|does not end' xml "XML cut in the middle"
+cp "$LFIX/edge.plist" "$T/$UA/com.example.case.plist"
+lint "$P"
+like "$(codes launchd.lint)" '"launchd.plist-keys-lost"' "edge.plist: the duplicate Label is noticed"
+is "$(ev launchd.lint launchd.plist-keys-lost keys_written):$(ev launchd.lint launchd.plist-keys-lost keys_read)" 5:4 "5 keys written, 4 read"
+like "$(codes launchd.lint)" '"launchd.label-mismatch"' "and the Label libplist kept (dup) is not the file name"
+write_plist "$T/$UA/com.example.case.plist" ''
+printf '<?xml version="1.0"?>\n<plist version="1.0"><array><string>x</string></array></plist>\n' > "$T/$UA/com.example.case.plist"
+lint "$P"
+is "$(codes launchd.lint)" '["launchd.plist-not-a-dict"]' "a top-level array: not a dict"
+is "$(status launchd.lint)" failure "which fails"
+{ cat "$LFIX/agent.plist"; head -c 1100000 /dev/zero | tr '\0' ' '; } > "$T/$UA/com.example.case.plist"
+lint "$P"
+is "$(codes launchd.lint)" '["launchd.plist-too-large"]' "a file over 1 MiB is not parsed"
+is "$(status launchd.lint)" warning "too large: warning"
+
+# --- KeepAlive --------------------------------------------------------------
+case_plist "$(clean_body com.example.case | sed 's|<key>KeepAlive</key><dict><key>SuccessfulExit</key><false/></dict>|<key>KeepAlive</key><true/>|')"
+is "$(codes launchd.lint)" '["launchd.keepalive-unbounded", "launchd.plist"]' "KeepAlive true: unbounded respawn"
+is "$(q "[f for f in find('launchd.lint')['findings'] if f['code']=='launchd.keepalive-unbounded'][0]['severity']")" critical "critical"
+like "$(fnd launchd.lint launchd.keepalive-unbounded message)" 'RunAtLoad true' "RunAtLoad is part of the finding"
+is "$(ev launchd.lint launchd.keepalive-unbounded keep_alive)" true "keep_alive evidence true"
+like "$(fnd launchd.lint launchd.keepalive-unbounded commands)" "plutil -replace KeepAlive -xml '<dict><key>SuccessfulExit</key><false/></dict>' $P" "exact fix: restart on failure only"
+is "$rc" 2 "exit 2"
+case_plist "$(clean_body com.example.case | sed 's|<key>KeepAlive</key><dict><key>SuccessfulExit</key><false/></dict>|<key>KeepAlive</key><true/>|; s|<key>RunAtLoad</key><true/>||')"
+unlike "$(fnd launchd.lint launchd.keepalive-unbounded message)" 'RunAtLoad' "without RunAtLoad the message does not claim it"
+case_plist "$(clean_body com.example.case | sed 's|<key>ThrottleInterval</key><integer>30</integer>||')"
+is "$(codes launchd.lint)" '["launchd.keepalive-unthrottled", "launchd.plist"]' "restart on failure without ThrottleInterval: unthrottled"
+is "$(status launchd.lint)" warning "a warning"
+like "$(fnd launchd.lint launchd.keepalive-unthrottled commands)" "plutil -replace ThrottleInterval -integer 30 $P" "exact fix sets ThrottleInterval"
+case_plist "$(clean_body com.example.case | sed 's|<integer>30</integer>|<integer>5</integer>|; s|<key>SuccessfulExit</key><false/>|<key>Crashed</key><true/>|')"
+is "$(codes launchd.lint)" '["launchd.keepalive-unthrottled", "launchd.plist"]' "Crashed true with ThrottleInterval 5: unthrottled"
+like "$(fnd launchd.lint launchd.keepalive-unthrottled message)" 'under 10 seconds' "says the interval is too short"
+case_plist "$(clean_body com.example.case | sed 's|<integer>30</integer>|<integer>10</integer>|')"
+is "$(codes launchd.lint)" '["launchd.plist"]' "ThrottleInterval 10: fine"
+case_plist "$(clean_body com.example.case | sed 's|<key>SuccessfulExit</key><false/>|<key>SuccessfulExit</key><true/>|; s|<key>ThrottleInterval</key><integer>30</integer>||')"
+is "$(codes launchd.lint)" '["launchd.plist"]' "KeepAlive that restarts only after success is not a failure loop"
+case_plist "$(clean_body com.example.case | sed 's|<key>KeepAlive</key><dict><key>SuccessfulExit</key><false/></dict>|<key>KeepAlive</key><false/>|')"
+is "$(codes launchd.lint)" '["launchd.plist"]' "KeepAlive false: fine"
+
+# --- logs under /tmp ---------------------------------------------------------
+for log in /var/tmp/a.log /private/tmp/a.log /private/var/tmp/x/a.log //tmp/./a.log /tmp; do
+    case_plist "$(clean_body com.example.case | sed "s|/Users/alice/Library/Logs/com.example.case/stderr.log|$log|")"
+    is "$(codes launchd.lint):$(ev launchd.lint launchd.log-in-tmp key)" '["launchd.log-in-tmp", "launchd.plist"]:StandardErrorPath' "StandardErrorPath $log: logs in tmp"
+done
+case_plist "$(clean_body com.example.case | sed "s|/Users/alice/Library/Logs/com.example.case/stdout.log|/tmpfiles/a.log|")"
+is "$(codes launchd.lint)" '["launchd.plist"]' "/tmpfiles is not /tmp"
+
+# --- Label, Program ---------------------------------------------------------
+case_plist "$(clean_body com.example.case | sed 's|<key>Label</key><string>com.example.case</string>||')"
+is "$(codes launchd.lint)" '["launchd.label-missing", "launchd.plist"]' "no Label: label-missing"
+like "$(fnd launchd.lint launchd.label-missing commands)" "plutil -insert Label -string com.example.case $P" "exact fix inserts the file's name"
+case_plist "$(clean_body com.example.other)"
+is "$(codes launchd.lint)" '["launchd.label-mismatch", "launchd.plist"]' "Label not the file name: label-mismatch"
+is "$(status launchd.lint)" warning "a warning"
+case_plist '<key>Label</key><string>com.example.case</string><key>RunAtLoad</key><true/>'
+is "$(codes launchd.lint)" '["launchd.plist", "launchd.program-missing"]' "neither Program nor ProgramArguments: program-missing"
+is "$(status launchd.lint)" failure "a failure"
+case_plist "$(clean_body com.example.case | sed 's|<string>/usr/local/bin/agent</string>|<string>bin/agent</string>|')"
+is "$(codes launchd.lint)" '["launchd.plist", "launchd.program-relative"]' "relative program: program-relative"
+case_plist '<key>Label</key><string>com.example.case</string><key>Program</key><string>/usr/bin/true</string>'
+is "$(codes launchd.lint)" '["launchd.plist"]' "Program alone (absolute) is fine"
+case_plist "$(clean_body com.example.case '<key>NetworkState</key><true/>')"
+is "$(codes launchd.lint)" '["launchd.networkstate-obsolete", "launchd.plist"]' "NetworkState: obsolete"
+is "$(status launchd.lint)" warning "a warning"
+case_plist "$(clean_body com.example.case | sed 's|<key>SuccessfulExit</key><false/>|<key>SuccessfulExit</key><false/><key>NetworkState</key><true/>|')"
+like "$(fnd launchd.lint launchd.networkstate-obsolete commands)" "plutil -remove KeepAlive.NetworkState $P" "KeepAlive.NetworkState too, with its fix"
+
+# --- podman run -------------------------------------------------------------
+args() { # args WORD...: a ProgramArguments array
+    printf '<key>ProgramArguments</key><array>'
+    for w in "$@"; do printf '<string>%s</string>' "$w"; done
+    printf '</array>'
+}
+podman_plist() { case_plist "$(clean_body com.example.case | sed 's|<key>ProgramArguments</key>.*</array>||')$1"; }
+podman_plist "$(args /opt/homebrew/bin/podman run --rm --pull=always docker.io/library/nginx:latest)"
+is "$(codes launchd.lint)" '["launchd.plist", "launchd.podman-pull-at-start", "launchd.raw-podman-run", "launchd.registry-image"]' "raw podman run --pull=always of a docker.io image"
+is "$(ev launchd.lint launchd.raw-podman-run where)" ProgramArguments "found in ProgramArguments"
+like "$(ev launchd.lint launchd.raw-podman-run authfile)" '^none' "no --authfile noted in evidence"
+is "$(ev launchd.lint launchd.registry-image image)" docker.io/library/nginx:latest "the image named"
+is "$(ev launchd.lint launchd.podman-pull-at-start pull)" always "pull policy in evidence"
+is "$(status launchd.lint)" failure "a failure"
+podman_plist "$(args /usr/bin/env podman --remote --url unix:///x run -d --name web --pull newer nginx)"
+is "$(codes launchd.lint)" '["launchd.plist", "launchd.podman-pull-at-start", "launchd.raw-podman-run", "launchd.registry-image"]' "env podman --remote ... run --pull newer nginx (short name: docker.io)"
+is "$(ev launchd.lint launchd.registry-image image)" nginx "the image after value-taking options"
+podman_plist "$(args /bin/sh -c "exec podman run --rm --pull never --authfile /Users/alice/empty.json localhost/web@sha256:abcd")"
+is "$(codes launchd.lint)" '["launchd.plist", "launchd.raw-podman-run"]' "sh -c with podman run: raw, but local image and --pull never"
+is "$(ev launchd.lint launchd.raw-podman-run where)" "the sh -c command" "found in the -c command"
+is "$(ev launchd.lint launchd.raw-podman-run authfile)" given "--authfile seen"
+podman_plist "$(args /opt/homebrew/bin/podman machine start)"
+is "$(codes launchd.lint)" '["launchd.plist"]' "podman machine start is not podman run"
+mkdir -p "$T/Users/alice/bin"
+printf '#!/bin/sh\n# runs the agent\nset -e\nexec /opt/homebrew/bin/podman --remote run --rm \\\n  --pull="always" \\\n  quay.io/org/app:1\n' > "$T/Users/alice/bin/run-agent"
+podman_plist "$(args /Users/alice/bin/run-agent)"
+is "$(codes launchd.lint)" '["launchd.plist", "launchd.podman-pull-at-start", "launchd.raw-podman-run", "launchd.registry-image"]' "a wrapper script with a raw podman run (continued lines, quoted option)"
+is "$(ev launchd.lint launchd.raw-podman-run where)" "the script /Users/alice/bin/run-agent" "names the script"
+is "$(ev launchd.lint launchd.registry-image image)" quay.io/org/app:1 "image read across the continuation"
+podman_plist "$(args /bin/bash /Users/alice/bin/run-agent)"
+like "$(codes launchd.lint)" '"launchd.raw-podman-run"' "bash SCRIPT: the script is read too"
+printf '#!/bin/sh\n# sourceos-agent: governed wrapper (generated; do not edit)\nexec podman run --rm --replace --pull=never --authfile /Users/alice/.config/sourceos/empty-auth.json localhost/web@sha256:0123\n' > "$T/Users/alice/bin/run-agent"
+podman_plist "$(args /Users/alice/bin/run-agent)"
+is "$(codes launchd.lint)" '["launchd.plist"]' "the governed wrapper: no podman finding"
+is "$(status launchd.lint)" ok "ok"
+sed -i 's/--pull=never/--pull=always/' "$T/Users/alice/bin/run-agent"
+podman_plist "$(args /Users/alice/bin/run-agent)"
+is "$(codes launchd.lint)" '["launchd.plist", "launchd.podman-pull-at-start"]' "the marker does not hide --pull=always"
+printf '#!/bin/sh\n# podman run is mentioned in a comment only\nexec /usr/local/bin/agent\n' > "$T/Users/alice/bin/run-agent"
+podman_plist "$(args /Users/alice/bin/run-agent)"
+is "$(codes launchd.lint)" '["launchd.plist"]' "podman run in a comment is not a command"
+
+# --- owner and mode ---------------------------------------------------------
+new_tree own
+user_plist com.example.mine "$(clean_body com.example.mine)"
+user_plist com.example.rootowned "$(clean_body com.example.rootowned)"; chown 0 "$T/$UA/com.example.rootowned.plist"
+user_plist com.example.g "$(clean_body com.example.g)"; chmod 664 "$T/$UA/com.example.g.plist"
+user_plist com.example.o "$(clean_body com.example.o)"; chmod 646 "$T/$UA/com.example.o.plist"
+write_plist "$T/$SA/com.example.sys.plist" "$(clean_body com.example.sys)"
+write_plist "$T/$SD/com.example.nobody.plist" "$(clean_body com.example.nobody)"; chown nobody "$T/$SD/com.example.nobody.plist"
+write_plist "$T/$SD/com.example.root.plist" "$(clean_body com.example.root)"
+scan
+pathcodes=$(q "sorted((f['path'] or '')+' '+f['code'] for f in find('launchd.scan')['findings'] if f['severity']!='info')")
+is "$pathcodes" '["/Library/LaunchAgents/com.example.sys.plist launchd.system-wide-agent", "/Library/LaunchDaemons/com.example.nobody.plist launchd.plist-owner", "/Users/alice/Library/LaunchAgents/com.example.g.plist launchd.plist-permissions", "/Users/alice/Library/LaunchAgents/com.example.o.plist launchd.plist-permissions", "/Users/alice/Library/LaunchAgents/com.example.rootowned.plist launchd.plist-owner"]' \
+   "owner and mode problems, each naming its file; the right ones are clean"
+sel() { q "[f for f in find('launchd.scan')['findings'] if (f.get('path') or '').endswith('$1')][0]$2"; }
+like "$(sel com.example.rootowned.plist "['message']")" 'owned by uid 0, not by alice \(uid 501\)' "root-owned file in alice's agents: another user than the home's owner"
+is "$(sel com.example.rootowned.plist "['commands']")" "[\"sudo chown alice /$UA/com.example.rootowned.plist\"]" "exact fix: chown alice"
+like "$(sel com.example.nobody.plist "['message']")" "owned by uid $(id -u nobody), not by root" "a daemon owned by nobody"
+is "$(sel com.example.nobody.plist "['commands']")" "[\"sudo chown root:wheel /$SD/com.example.nobody.plist\"]" "exact fix: chown root:wheel"
+like "$(sel com.example.g.plist "['message']")" 'writable by its group \(mode 0664\)' "664: group-writable"
+is "$(sel com.example.g.plist "['commands']")" "[\"chmod 644 /$UA/com.example.g.plist\"]" "exact fix: chmod 644"
+like "$(sel com.example.o.plist "['message']")" 'writable by others \(mode 0646\)' "646: writable by others"
+is "$(sel com.example.o.plist "['evidence']['mode']")" 0646 "mode evidence"
+is "$(sel com.example.sys.plist "['severity']")" critical "root-owned agent in /Library/LaunchAgents: critical"
+is "$(sel com.example.sys.plist "['evidence']['owner_uid']")" 0 "owner uid 0 in evidence"
+is "$(status launchd.scan)" failure "scan: failure"
+chown 501 "$T/$SA/com.example.sys.plist"
+scan
+is "$(q "[f['code'] for f in find('launchd.scan')['findings'] if f.get('path')=='/$SA/com.example.sys.plist']")" '["launchd.plist-owner"]' "a user-owned plist in /Library/LaunchAgents: wrong owner (root expected), not the root-owned rule"
+
+# --- odd entries in a launch directory --------------------------------------
+new_tree odd
+user_plist com.example.good "$(clean_body com.example.good)"
+ln -s ../../../../../../../../../../etc/passwd "$T/$UA/evil.plist"
+mkdir "$T/$UA/dir.plist"
+mkfifo "$T/$UA/fifo.plist"
+ln -s /Users/alice/Library/LaunchAgents/none "$T/$UA/dangling.plist"
+cp "$LFIX/bad.bplist" "$T/$SA/bad.plist"
+scan
+pathcodes=$(q "sorted((f['path'] or '')+' '+f['code'] for f in find('launchd.scan')['findings'] if f['severity']!='info')")
+is "$pathcodes" '["/Library/LaunchAgents/bad.plist launchd.plist-malformed", "/Library/LaunchAgents/bad.plist launchd.system-wide-agent", "/Users/alice/Library/LaunchAgents/dangling.plist launchd.plist-missing", "/Users/alice/Library/LaunchAgents/dir.plist launchd.plist-not-a-file", "/Users/alice/Library/LaunchAgents/evil.plist launchd.plist-outside-root", "/Users/alice/Library/LaunchAgents/fifo.plist launchd.plist-not-a-file"]' \
+   "escaping symlink, directory, FIFO, dangling link, truncated binary: one finding each, named"
+like "$(q "[f['message'] for f in find('launchd.scan')['findings'] if f['code']=='launchd.plist-outside-root'][0]")" 'leads out of the --root tree; it was not read' "the escaping link is not read"
+unlike "$out" 'root:x:0:0' "nothing of the host's /etc/passwd reaches the report"
+is "$(ev launchd.scan launchd.scan-summary linted)" 6 "all six entries linted"
+is "$(q "all(f.get('path') for f in find('launchd.scan')['findings'] if f['code']!='launchd.scan-summary')")" true "every finding names its file"
+
+# --- the bound on the number of files --------------------------------------
+new_tree many
+"$PYTHON" - "$T/$SD" <<'PY'
+import sys
+for i in range(2003):
+    label = "com.example.n%04d" % i
+    open("%s/%s.plist" % (sys.argv[1], label), "w").write(
+        '<?xml version="1.0"?><plist version="1.0"><dict><key>Label</key><string>%s</string>'
+        '<key>Program</key><string>/usr/bin/true</string></dict></plist>\n' % label)
+PY
+chmod 644 "$T/$SD"/*.plist
+scan
+is "$(codes launchd.scan)" '["launchd.scan-summary", "launchd.scan-truncated"]' "2003 plists: the scan stops and says so"
+is "$(ev launchd.scan launchd.scan-summary linted)" 2000 "after 2000"
+is "$(status launchd.scan)" warning "a cut scan is a warning"
+done_testing
