@@ -1,0 +1,726 @@
+/* systemd: the policy rules, applied to one parsed unit and its drop-ins. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "systemd.h"
+
+/* systemd's defaults (DefaultStartLimitIntervalSec=10s, Burst=5, and
+ * RestartSec=100ms) when a unit does not set them. */
+#define DEFAULT_START_LIMIT_INTERVAL_USEC 10000000ull
+#define DEFAULT_START_LIMIT_BURST 5ull
+#define DEFAULT_RESTART_USEC 100000ull
+#define MAX_EXECS 32
+#define MAX_WORDS 256
+
+/* The marker the agent's own wrapper script carries; a script with it runs
+ * `podman run --pull=never` on a local image, nothing else does. */
+static const char GOVERNED_MARKER[] = "sourceos-agent: governed wrapper";
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static int is_user_scope(const char *path)
+{
+    return strstr(path, "/systemd/user/") != NULL;
+}
+
+/* A drop-in that runs after every other (systemd applies them in name
+ * order), so the fix it holds is what systemd ends up with. */
+static void add_dropin_fix(sourceos_finding *f, const struct unit *u, const char *name,
+                           const char *content)
+{
+    char cmd[8192];
+    systemd_textf(cmd, sizeof cmd,
+             "mkdir -p '%s.d' && printf '%s' > '%s.d/zz-sourceos-%s.conf' && "
+             "systemctl%s daemon-reload",
+             u->path, content, u->path, name, is_user_scope(u->path) ? " --user" : "");
+    sourceos_finding_command(f, cmd);
+}
+
+/* ---- ExecStart -------------------------------------------------------- */
+
+/* The words of an Exec*= value without systemd's prefixes (-@:+!|); with
+ * `@` the second word is only argv[0]'s name, so it is dropped. */
+static size_t exec_words(const char *value, char *buf, size_t size, char **words)
+{
+    int at = 0;
+    size_t n;
+    while (*value && strchr("-@:+!|", *value))
+        at |= *value++ == '@';
+    n = systemd_split_words(value, buf, size, words, MAX_WORDS);
+    if (at && n >= 2) {
+        memmove(words + 1, words + 2, (n - 2) * sizeof *words);
+        n--;
+    }
+    return n;
+}
+
+static void check_exec(sourceos_ctx *ctx, struct verdict *v, const struct unit *u)
+{
+    const struct unit_setting *execs[MAX_EXECS];
+    const struct unit_setting *type = unit_get(u, "Service", "Type");
+    int oneshot = type && strcmp(type->value, "oneshot") == 0;
+    size_t n = unit_list(u, "Service", "ExecStart", execs, MAX_EXECS);
+    sourceos_finding *f;
+    if (strcmp(u->kind, "service") != 0)
+        return;
+    if (n == 0 && !(oneshot && (unit_get(u, "Service", "ExecStop") ||
+                                unit_get(u, "Service", "SuccessAction")))) {
+        /* Point at the empty ExecStart= that reset the list, if one did. */
+        const struct unit_setting *reset = NULL;
+        for (size_t i = 0; i < u->n; i++)
+            if (strcmp(u->settings[i].section, "Service") == 0 &&
+                strcmp(u->settings[i].key, "ExecStart") == 0)
+                reset = &u->settings[i];
+        f = systemd_note(ctx, v, reset ? reset->file : u->path, reset ? reset->line : 0,
+                         "systemd.exec-missing", SOURCEOS_SEV_CRITICAL,
+                         reset ? "ExecStart= resets the command and none follows: "
+                                 "systemd refuses to start the service"
+                               : "no ExecStart=: systemd refuses to start the service");
+        sourceos_finding_remediation(f, "Give the service the absolute path of the program "
+                                        "to run in ExecStart= (or Type=oneshot with ExecStop=).");
+        return;
+    }
+    if (n > 1 && !oneshot) {
+        f = systemd_note(ctx, v, execs[1]->file, execs[1]->line, "systemd.exec-multiple",
+                         SOURCEOS_SEV_CRITICAL,
+                         "%zu ExecStart= commands: only Type=oneshot services may have "
+                         "more than one; systemd refuses this one", n);
+        sourceos_finding_remediation(f, "Keep one ExecStart= (an empty ExecStart= in a "
+                                        "drop-in clears the unit's own first).");
+    }
+    for (size_t i = 0; i < n && i < MAX_EXECS; i++) {
+        char buf[8192], *words[MAX_WORDS];
+        size_t nw = exec_words(execs[i]->value, buf, sizeof buf, words);
+        if (nw == 0 || words[0][0] == '/')
+            continue;
+        f = systemd_note(ctx, v, execs[i]->file, execs[i]->line, "systemd.exec-relative",
+                         SOURCEOS_SEV_WARNING,
+                         strchr(words[0], '/')
+                             ? "ExecStart=%s is a relative path: systemd rejects it"
+                             : "ExecStart=%s is not an absolute path: systemd looks it up "
+                               "in its own fixed search path, not the user's PATH",
+                         words[0]);
+        sourceos_finding_evidence(f, "exec_start", words[0]);
+        sourceos_finding_remediation(f, "Use the program's absolute path.");
+    }
+}
+
+/* ---- Restart= and the start rate limit ---------------------------------- */
+
+struct span {
+    uint64_t usec;
+    char text[96]; /* as written, or the default, for the evidence */
+};
+
+static void read_span(sourceos_ctx *ctx, struct verdict *v, const struct unit_setting *s,
+                      uint64_t fallback, const char *fallback_text, struct span *out)
+{
+    out->usec = fallback;
+    systemd_textf(out->text, sizeof out->text, "%s (default)", fallback_text);
+    if (!s)
+        return;
+    if (systemd_parse_timespan(s->value, &out->usec) != 0) {
+        sourceos_finding *f = systemd_note(
+            ctx, v, s->file, s->line, "systemd.bad-value", SOURCEOS_SEV_WARNING,
+            "%s=%s is not a time span: systemd ignores it and uses %s", s->key,
+            s->value, fallback_text);
+        sourceos_finding_remediation(f, "Write a time span such as 5s, 500ms or 1min 30s.");
+        out->usec = fallback;
+        return;
+    }
+    systemd_textf(out->text, sizeof out->text, "%s", s->value);
+}
+
+static int restart_policy_valid(const char *value)
+{
+    static const char *const valid[] = {"no", "on-success", "on-failure", "on-abnormal",
+                                        "on-watchdog", "on-abort", "always", NULL};
+    for (size_t i = 0; valid[i]; i++)
+        if (strcmp(value, valid[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Burst × RestartSec ≥ Interval: the Burst+1-th start never falls inside
+ * the interval, so the limit never triggers. Saturates instead of
+ * overflowing. */
+static int limit_never_triggers(uint64_t interval, uint64_t burst, uint64_t restart)
+{
+    if (interval == 0 || burst == 0)
+        return 1;
+    if (restart != 0 && burst > UINT64_MAX / restart)
+        return 1;
+    return burst * restart >= interval;
+}
+
+static void check_restart(sourceos_ctx *ctx, struct verdict *v, const struct unit *u)
+{
+    const struct unit_setting *restart = unit_get(u, "Service", "Restart");
+    const struct unit_setting *interval_s = unit_get(u, "Unit", "StartLimitIntervalSec");
+    const struct unit_setting *burst_s = unit_get(u, "Unit", "StartLimitBurst");
+    struct span restart_sec, interval;
+    uint64_t burst = DEFAULT_START_LIMIT_BURST;
+    char burst_text[96] = "5 (default)";
+    sourceos_finding *f;
+    char fix[512];
+
+    if (!restart)
+        return;
+    if (!restart_policy_valid(restart->value)) {
+        f = systemd_note(ctx, v, restart->file, restart->line, "systemd.bad-value",
+                         SOURCEOS_SEV_WARNING,
+                         "Restart=%s is not a restart policy: systemd ignores it (no "
+                         "restarts)", restart->value);
+        sourceos_finding_remediation(f, "Use Restart=on-failure with a start limit, or "
+                                        "Restart=no.");
+        return;
+    }
+    if (strcmp(restart->value, "no") == 0)
+        return;
+    /* The old spellings in [Service] still work when [Unit] has none. */
+    if (!interval_s)
+        interval_s = unit_get(u, "Service", "StartLimitInterval");
+    if (!interval_s)
+        interval_s = unit_get(u, "Service", "StartLimitIntervalSec");
+    if (!burst_s)
+        burst_s = unit_get(u, "Service", "StartLimitBurst");
+    read_span(ctx, v, unit_get(u, "Service", "RestartSec"), DEFAULT_RESTART_USEC, "100ms",
+              &restart_sec);
+    read_span(ctx, v, interval_s, DEFAULT_START_LIMIT_INTERVAL_USEC, "10s", &interval);
+    if (burst_s) {
+        char *end;
+        errno = 0;
+        unsigned long long b = strtoull(burst_s->value, &end, 10);
+        if (errno || *end || end == burst_s->value || burst_s->value[0] == '-') {
+            f = systemd_note(ctx, v, burst_s->file, burst_s->line, "systemd.bad-value",
+                             SOURCEOS_SEV_WARNING,
+                             "StartLimitBurst=%s is not a number: systemd ignores it and "
+                             "uses 5", burst_s->value);
+            sourceos_finding_remediation(f, "Write a count such as 3.");
+        } else {
+            burst = b;
+            systemd_textf(burst_text, sizeof burst_text, "%s", burst_s->value);
+        }
+    }
+
+    if (limit_never_triggers(interval.usec, burst, restart_sec.usec)) {
+        const char *why = interval.usec == 0
+                              ? "StartLimitIntervalSec=0 disables the start rate limit"
+                          : burst == 0
+                              ? "StartLimitBurst=0 disables the start rate limit"
+                              : "StartLimitBurst restarts RestartSec apart never fit inside "
+                                "StartLimitIntervalSec, so the rate limit never triggers";
+        f = systemd_note(ctx, v, restart->file, restart->line, "systemd.restart-unbounded",
+                         SOURCEOS_SEV_CRITICAL,
+                         "Restart=%s restarts without bound: %s (RestartSec=%s, "
+                         "StartLimitBurst=%s, StartLimitIntervalSec=%s)",
+                         restart->value, why, restart_sec.text, burst_text, interval.text);
+        sourceos_finding_evidence(f, "restart", restart->value);
+        sourceos_finding_evidence(f, "restart_sec", restart_sec.text);
+        sourceos_finding_evidence(f, "start_limit_interval", interval.text);
+        sourceos_finding_evidence(f, "start_limit_burst", burst_text);
+        sourceos_finding_remediation(
+            f, "Bound the restarts: in [Unit] set StartLimitIntervalSec= and "
+               "StartLimitBurst= so that Burst x RestartSec is well below the interval "
+               "(e.g. RestartSec=5, StartLimitBurst=3, StartLimitIntervalSec=60), or set "
+               "Restart=no.");
+        systemd_textf(fix, sizeof fix,
+                 "[Unit]\\nStartLimitIntervalSec=60\\nStartLimitBurst=3\\n[Service]\\n"
+                 "Restart=%s\\nRestartSec=5\\n",
+                 strcmp(restart->value, "always") == 0 ? "on-failure" : restart->value);
+        add_dropin_fix(f, u, "restart-bound", fix);
+    }
+    if (restart_sec.usec < 1000000) {
+        f = systemd_note(ctx, v, restart->file, restart->line, "systemd.restart-fast",
+                         SOURCEOS_SEV_WARNING,
+                         "Restart=%s with RestartSec=%s: restarts come less than a "
+                         "second apart", restart->value, restart_sec.text);
+        sourceos_finding_evidence(f, "restart_sec", restart_sec.text);
+        sourceos_finding_remediation(f, "Wait between restarts: RestartSec=5 or more.");
+    }
+}
+
+/* ---- logs --------------------------------------------------------------- */
+
+/* The file StandardOutput=/StandardError= writes to, or NULL. */
+static const char *log_file_of(const char *value)
+{
+    static const char *const kinds[] = {"file:", "append:", "truncate:", NULL};
+    for (size_t i = 0; kinds[i]; i++)
+        if (starts_with(value, kinds[i]))
+            return value + strlen(kinds[i]);
+    return NULL;
+}
+
+static int in_tmp(const char *path)
+{
+    /* %T and %V are systemd's specifiers for /tmp and /var/tmp. */
+    static const char *const dirs[] = {"/tmp", "/var/tmp", "%T", "%V", NULL};
+    for (size_t i = 0; dirs[i]; i++) {
+        size_t n = strlen(dirs[i]);
+        if (strncmp(path, dirs[i], n) == 0 && (path[n] == '/' || path[n] == '\0'))
+            return 1;
+    }
+    return 0;
+}
+
+static void check_logs(sourceos_ctx *ctx, struct verdict *v, const struct unit *u)
+{
+    static const char *const keys[] = {"StandardOutput", "StandardError", NULL};
+    for (size_t i = 0; keys[i]; i++) {
+        const struct unit_setting *s = unit_get(u, "Service", keys[i]);
+        const char *file = s ? log_file_of(s->value) : NULL;
+        sourceos_finding *f;
+        char fix[128];
+        if (!file || !in_tmp(file))
+            continue;
+        f = systemd_note(ctx, v, s->file, s->line, "systemd.log-in-tmp",
+                         SOURCEOS_SEV_CRITICAL,
+                         "%s=%s logs under a world-writable temporary directory: anyone "
+                         "can read, pre-create or replace the file, and it vanishes",
+                         s->key, s->value);
+        sourceos_finding_evidence(f, "log", file);
+        sourceos_finding_remediation(f, "Log to the journal, or to a file in the service's "
+                                        "own log directory (LogsDirectory=).");
+        systemd_textf(fix, sizeof fix, "[Service]\\n%s=journal\\n", keys[i]);
+        add_dropin_fix(f, u, i == 0 ? "stdout" : "stderr", fix);
+    }
+}
+
+/* ---- podman run --------------------------------------------------------- */
+
+/* Where a podman command was found: the unit's Exec line, and the wrapper
+ * script's line when it came from one. */
+struct site {
+    const struct unit_setting *exec;
+    const char *script;
+    int script_line;
+};
+
+static int podman_bool_flag(const char *w)
+{
+    static const char *const flags[] = {
+        "--rm", "--detach", "--interactive", "--tty", "--privileged", "--read-only",
+        "--init", "--replace", "--rmi", "--no-hosts", "--no-healthcheck", "--quiet",
+        "--publish-all", "--env-host", "--oom-kill-disable", "--sig-proxy",
+        "--http-proxy", "--tls-verify", "--read-only-tmpfs", "--help", NULL};
+    if (w[1] != '-') /* a cluster of short options: -d, -it, -dti ... */
+        return w[1] && strspn(w + 1, "ditPq") == strlen(w + 1);
+    for (size_t i = 0; flags[i]; i++)
+        if (strcmp(w, flags[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* The index of `run` when WORDS[AT] (podman) starts a `podman run` or
+ * `podman container run`, else -1. Global options are skipped. */
+static long podman_run_index(char **words, size_t n, size_t at)
+{
+    static const char *const other[] = {
+        "exec", "start", "stop", "ps", "pull", "images", "image", "build", "kill", "rm",
+        "system", "machine", "pod", "play", "kube", "generate", "logs", "inspect", "create",
+        "restart", "volume", "network", "info", "version", "login", "logout", "push",
+        "tag", "save", "load", "wait", "attach", "compose", "auto-update", "healthcheck",
+        "secret", "manifest", "unshare", "rmi", "cp", "top", "stats", "events", NULL};
+    if (strcmp(base_name(words[at]), "podman") != 0)
+        return -1;
+    for (size_t i = at + 1; i < n; i++) {
+        if (words[i][0] == '-' || strcmp(words[i], "container") == 0)
+            continue;
+        if (strcmp(words[i], "run") == 0)
+            return (long)i;
+        for (size_t k = 0; other[k]; k++)
+            if (strcmp(words[i], other[k]) == 0)
+                return -1;
+        /* else the value of a global option such as --url */
+    }
+    return -1;
+}
+
+/* The registry IMAGE is pulled from, or NULL for a local one (localhost/,
+ * an image ID) or one that cannot be judged (a shell variable). */
+static const char *image_registry(const char *image, char *out, size_t size)
+{
+    const char *slash = strchr(image, '/');
+    size_t first = slash ? (size_t)(slash - image) : 0;
+    size_t hex = strspn(image, "0123456789abcdef");
+    int domain;
+    if (strchr(image, '$') || strchr(image, '%') || starts_with(image, "sha256:") ||
+        (hex >= 12 && image[hex] == '\0'))
+        return NULL;
+    /* A first component with a dot or a port, or localhost, is a domain;
+     * without one podman resolves the name on a registry (docker.io). */
+    domain = slash && (memchr(image, '.', first) || memchr(image, ':', first) ||
+                       (first == 9 && strncmp(image, "localhost", 9) == 0));
+    if (!domain) {
+        systemd_textf(out, size, "docker.io, implied: the name has no registry");
+        return out;
+    }
+    if (first == 9 && strncmp(image, "localhost", 9) == 0)
+        return NULL;
+    systemd_textf(out, size, "%.*s", (int)first, image);
+    return out;
+}
+
+static void note_podman(sourceos_ctx *ctx, struct verdict *v, const struct site *at,
+                        const char *code, sourceos_severity sev, const char *what,
+                        const char *remedy)
+{
+    sourceos_finding *f;
+    char where[4200] = "";
+    if (at->script)
+        systemd_textf(where, sizeof where, " (in %s, which %s=%s runs, line %d)", at->script,
+                 at->exec->key, base_name(at->script), at->script_line);
+    f = systemd_note(ctx, v, at->exec->file, at->exec->line, code, sev, "%s%s", what, where);
+    if (at->script) {
+        char line[32];
+        systemd_textf(line, sizeof line, "%d", at->script_line);
+        sourceos_finding_evidence(f, "wrapper", at->script);
+        sourceos_finding_evidence(f, "wrapper_line", line);
+    }
+    sourceos_finding_remediation(f, remedy);
+}
+
+/* The `podman run` at WORDS[RUN]: itself, its pull policy, its image. */
+static void check_podman_run(sourceos_ctx *ctx, struct verdict *v, const struct site *at,
+                             char **words, size_t n, size_t run)
+{
+    char what[1024], registry[256];
+    note_podman(ctx, v, at, "systemd.raw-podman-run", SOURCEOS_SEV_CRITICAL,
+                "a raw `podman run` instead of the governed wrapper: nothing checks the "
+                "runtime, the image or the credentials before it runs",
+                "Run the agent through the wrapper sourceos-agent generates (it checks "
+                "the runtime, then runs a local image with --pull=never and an empty "
+                "auth file).");
+    for (size_t i = run + 1; i < n; i++) {
+        const char *w = words[i], *pull = NULL;
+        if (strcmp(w, "--") == 0) {
+            i++;
+            w = i < n ? words[i] : NULL;
+        } else if (w[0] == '-') {
+            if (starts_with(w, "--pull="))
+                pull = w + 7;
+            else if (strcmp(w, "--pull") == 0 && i + 1 < n)
+                pull = words[++i];
+            else if (!strchr(w, '=') && !podman_bool_flag(w))
+                i++; /* the option's value */
+            if (pull && (strcmp(pull, "always") == 0 || strcmp(pull, "newer") == 0)) {
+                systemd_textf(what, sizeof what, "`podman run --pull=%s` pulls the image from "
+                         "a registry at every start", pull);
+                note_podman(ctx, v, at, "systemd.pull-at-start", SOURCEOS_SEV_CRITICAL,
+                            what, "Use --pull=never with a local image pinned by digest.");
+            }
+            continue;
+        }
+        if (w && image_registry(w, registry, sizeof registry)) {
+            systemd_textf(what, sizeof what, "`podman run` image %s comes from a registry "
+                     "(%s), not a local image", w, registry);
+            note_podman(ctx, v, at, "systemd.registry-image", SOURCEOS_SEV_WARNING, what,
+                        "Run a local image (localhost/NAME@sha256:...) that was pulled "
+                        "and verified beforehand.");
+        }
+        return; /* the first word that is not an option is the image */
+    }
+}
+
+/* Every `podman run` in a shell text (a -c string or a wrapper script):
+ * continuation lines joined, comments dropped, split at ; | & ( ). */
+static void check_shell_text(sourceos_ctx *ctx, struct verdict *v, struct site *at,
+                             const char *text, size_t len)
+{
+    char *copy = malloc(len + 1), *p, *line;
+    int lineno = 0;
+    if (!copy)
+        return;
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    for (p = copy; (line = p) && *p;) {
+        int start = ++lineno;
+        char *nl;
+        /* Join "\\\n" continuations in place. */
+        while ((nl = strchr(p, '\n')) && nl > line && nl[-1] == '\\') {
+            nl[-1] = ' ';
+            nl[0] = ' ';
+            lineno++;
+            p = nl + 1;
+        }
+        nl = strchr(p, '\n');
+        if (nl)
+            *nl = '\0';
+        p = nl ? nl + 1 : p + strlen(p);
+        {
+            char *hash = line + strspn(line, " \t");
+            char buf[8192], *words[MAX_WORDS];
+            size_t n;
+            if (*hash == '#')
+                continue;
+            for (char *c = line; *c; c++)
+                if (strchr(";|&()`", *c))
+                    *c = ' ';
+            n = systemd_split_words(line, buf, sizeof buf, words, MAX_WORDS);
+            at->script_line = start;
+            for (size_t i = 0; i < n; i++) {
+                long run = podman_run_index(words, n, i);
+                if (run >= 0)
+                    check_podman_run(ctx, v, at, words, n, (size_t)run);
+            }
+        }
+    }
+    free(copy);
+}
+
+static int is_shell(const char *program)
+{
+    static const char *const shells[] = {"sh", "bash", "dash", "zsh", "ksh", "ash", NULL};
+    for (size_t i = 0; shells[i]; i++)
+        if (strcmp(base_name(program), shells[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* A script the Exec line runs: governed when it carries the marker, else
+ * every `podman run` in it is raw. Binaries and missing files say nothing. */
+static void check_wrapper(sourceos_ctx *ctx, struct verdict *v, struct site *at,
+                          const char *program)
+{
+    const char *data;
+    size_t len;
+    int rc = sourceos_read_file(ctx, program, SYSTEMD_MAX_UNIT_BYTES, &data, &len);
+    if (rc < 0 || memchr(data, '\0', len) || strstr(data, GOVERNED_MARKER))
+        return;
+    at->script = program;
+    check_shell_text(ctx, v, at, data, len);
+    at->script = NULL;
+}
+
+static void check_podman(sourceos_ctx *ctx, struct verdict *v, const struct unit *u)
+{
+    static const char *const keys[] = {"ExecStartPre", "ExecStart", "ExecStartPost", NULL};
+    for (size_t k = 0; keys[k]; k++) {
+        const struct unit_setting *execs[MAX_EXECS];
+        size_t n = unit_list(u, "Service", keys[k], execs, MAX_EXECS);
+        for (size_t i = 0; i < n && i < MAX_EXECS; i++) {
+            char buf[8192], *words[MAX_WORDS];
+            size_t nw = exec_words(execs[i]->value, buf, sizeof buf, words), first = 0;
+            struct site at = {execs[i], NULL, 0};
+            long run;
+            /* `env [VAR=value...] podman run` is podman run. */
+            if (nw && strcmp(base_name(words[0]), "env") == 0)
+                for (first = 1; first < nw && (words[first][0] == '-' ||
+                                               strchr(words[first], '=')); first++)
+                    ;
+            if (first >= nw)
+                continue;
+            run = podman_run_index(words, nw, first);
+            if (run >= 0) {
+                check_podman_run(ctx, v, &at, words, nw, (size_t)run);
+            } else if (is_shell(words[first])) {
+                for (size_t w = first + 1; w + 1 < nw; w++)
+                    if (strcmp(words[w], "-c") == 0) {
+                        check_shell_text(ctx, v, &at, words[w + 1], strlen(words[w + 1]));
+                        break;
+                    }
+            } else if (words[first][0] == '/') {
+                check_wrapper(ctx, v, &at, words[first]);
+            }
+        }
+    }
+}
+
+/* ---- owner and mode ----------------------------------------------------- */
+
+/* Who should own a unit: root for the system directories, else whoever
+ * owns the directory it is in (the user, for ~/.config/systemd/user). */
+static long expected_owner(sourceos_ctx *ctx, const char *path)
+{
+    static const char *const system_dirs[] = {"/etc/", "/usr/", "/lib/", "/run/", NULL};
+    char dir[4096];
+    const char *host, *slash;
+    struct stat st;
+    for (size_t i = 0; system_dirs[i]; i++)
+        if (starts_with(path, system_dirs[i]))
+            return 0;
+    slash = strrchr(path, '/');
+    systemd_textf(dir, sizeof dir, "%.*s", slash && slash != path ? (int)(slash - path) : 1, path);
+    host = sourceos_host_path(ctx, dir);
+    if (!host || stat(host, &st) != 0)
+        return -1;
+    return (long)st.st_uid;
+}
+
+static int stat_unit(sourceos_ctx *ctx, const char *path, struct stat *st)
+{
+    const char *host = sourceos_host_path(ctx, path);
+    return host && stat(host, st) == 0 ? 0 : -1;
+}
+
+static void check_ownership(sourceos_ctx *ctx, struct verdict *v, const struct unit *u)
+{
+    struct stat st;
+    long owner;
+    char cmd[4200];
+    sourceos_finding *f;
+    for (size_t i = 0; i < u->n_files; i++) {
+        const char *file = u->files[i];
+        if (stat_unit(ctx, file, &st) != 0)
+            continue;
+        owner = expected_owner(ctx, u->path);
+        if (owner >= 0 && (long)st.st_uid != owner) {
+            f = systemd_note(ctx, v, file, 0, "systemd.unit-owner", SOURCEOS_SEV_CRITICAL,
+                             "owned by uid %ld, not uid %ld (%s): that user can change "
+                             "what runs", (long)st.st_uid, owner,
+                             owner == 0 ? "root, for a system directory"
+                                        : "the owner of its directory");
+            if (owner == 0)
+                systemd_textf(cmd, sizeof cmd, "chown root:root '%s'", file);
+            else
+                systemd_textf(cmd, sizeof cmd, "chown %ld '%s'", owner, file);
+            sourceos_finding_remediation(f, "Give the file to the owner of its directory.");
+            sourceos_finding_command(f, cmd);
+        }
+        if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+            f = systemd_note(ctx, v, file, 0, "systemd.unit-permissions",
+                             SOURCEOS_SEV_CRITICAL,
+                             "mode %04o: writable by %s, who can then change what runs",
+                             (unsigned)(st.st_mode & 07777),
+                             st.st_mode & S_IWOTH ? "anyone" : "its group");
+            systemd_textf(cmd, sizeof cmd, "chmod 644 '%s'", file);
+            sourceos_finding_remediation(f, "Make it writable by its owner only.");
+            sourceos_finding_command(f, cmd);
+        }
+    }
+}
+
+/* ---- per-user services installed system-wide ---------------------------- */
+
+static int points_home(const char *value)
+{
+    return strstr(value, "/home/") || strstr(value, "%h");
+}
+
+static void check_system_wide_user_unit(sourceos_ctx *ctx, struct verdict *v,
+                                        const struct unit *u)
+{
+    static const char *const keys[] = {"ExecStartPre", "ExecStart", "ExecStartPost",
+                                       "WorkingDirectory", "Environment",
+                                       "EnvironmentFile", NULL};
+    const struct unit_setting *user = unit_get(u, "Service", "User");
+    const struct unit_setting *dynamic = unit_get(u, "Service", "DynamicUser");
+    if (!starts_with(u->path, "/etc/systemd/system/"))
+        return;
+    if (user && strcmp(user->value, "root") != 0 && strcmp(user->value, "0") != 0)
+        return;
+    if (dynamic && strchr("yt1", dynamic->value[0]))
+        return;
+    for (size_t k = 0; keys[k]; k++) {
+        const struct unit_setting *vals[MAX_EXECS];
+        size_t n = unit_list(u, "Service", keys[k], vals, MAX_EXECS);
+        for (size_t i = 0; i < n && i < MAX_EXECS; i++) {
+            const char *home = strstr(vals[i]->value, "/home/");
+            char owner[128] = "", cmd[4400];
+            sourceos_finding *f;
+            if (!points_home(vals[i]->value))
+                continue;
+            f = systemd_note(ctx, v, vals[i]->file, vals[i]->line,
+                             "systemd.user-unit-system-wide", SOURCEOS_SEV_CRITICAL,
+                             "%s=%s points into a home directory, but the unit is "
+                             "installed system-wide without User=: it runs as root",
+                             vals[i]->key, vals[i]->value);
+            sourceos_finding_remediation(f, "Install it as a user service in that user's "
+                                            "~/.config/systemd/user (or set User=).");
+            if (home && sscanf(home, "/home/%127[^/ ]", owner) == 1) {
+                systemd_textf(cmd, sizeof cmd,
+                         "systemctl disable --now '%s' && install -D -m 644 -o '%s' '%s' "
+                         "'/home/%s/.config/systemd/user/%s' && rm '%s'",
+                         base_name(u->path), owner, u->path, owner, base_name(u->path),
+                         u->path);
+                sourceos_finding_command(f, cmd);
+            }
+            return; /* one finding says it; the rest is the same cause */
+        }
+    }
+}
+
+/* ---- the unit as a whole ------------------------------------------------ */
+
+static void note_unit(sourceos_ctx *ctx, const struct unit *u)
+{
+    const struct unit_setting *restart = unit_get(u, "Service", "Restart");
+    const struct unit_setting *execs[1];
+    char buf[8192], *words[MAX_WORDS], owner[32] = "?", mode[16] = "?", dropins[16];
+    const char *exec = "(none)";
+    struct stat st;
+    sourceos_finding *f;
+    if (unit_list(u, "Service", "ExecStart", execs, 1) &&
+        exec_words(execs[0]->value, buf, sizeof buf, words) > 0)
+        exec = words[0];
+    if (stat_unit(ctx, u->path, &st) == 0) {
+        systemd_textf(owner, sizeof owner, "%ld", (long)st.st_uid);
+        systemd_textf(mode, sizeof mode, "%04o", (unsigned)(st.st_mode & 07777));
+    }
+    systemd_textf(dropins, sizeof dropins, "%zu", u->n_files - 1);
+    f = systemd_note(ctx, NULL, u->path, 0, "systemd.unit", SOURCEOS_SEV_INFO,
+                     "Restart=%s, ExecStart=%s", restart ? restart->value : "no", exec);
+    sourceos_finding_evidence(f, "path", u->path);
+    sourceos_finding_evidence(f, "restart", restart ? restart->value : "no (default)");
+    sourceos_finding_evidence(f, "exec_start", exec);
+    sourceos_finding_evidence(f, "owner", owner);
+    sourceos_finding_evidence(f, "mode", mode);
+    sourceos_finding_evidence(f, "dropins", dropins);
+}
+
+void systemd_lint_unit(sourceos_ctx *ctx, struct verdict *v, const struct unit *u)
+{
+    note_unit(ctx, u);
+    check_exec(ctx, v, u);
+    check_restart(ctx, v, u);
+    check_logs(ctx, v, u);
+    check_podman(ctx, v, u);
+    check_ownership(ctx, v, u);
+    check_system_wide_user_unit(ctx, v, u);
+}
+
+void systemd_lint_path(sourceos_ctx *ctx, struct verdict *v, const char *path,
+                       int via_symlink)
+{
+    struct unit u;
+    if (unit_load(ctx, v, path, via_symlink, &u) == 0)
+        systemd_lint_unit(ctx, v, &u);
+    unit_free(&u);
+}
+
+sourceos_status systemd_check_lint(sourceos_ctx *ctx)
+{
+    const char *path = sourceos_param(ctx, "unit");
+    struct verdict v = {0, SOURCEOS_SEV_INFO};
+    if (!path || !*path) {
+        sourceos_finding_add(ctx, "systemd.lint-no-unit", SOURCEOS_SEV_INFO,
+                             "no unit to lint: param `unit` is unset (the agent declares "
+                             "no systemd unit yet)");
+        return SOURCEOS_SKIPPED;
+    }
+    if (path[0] != '/') {
+        sourceos_finding *f = sourceos_finding_add(
+            ctx, "systemd.params", SOURCEOS_SEV_CRITICAL,
+            "param `unit` must be an absolute path, not '%s'", path);
+        sourceos_finding_remediation(f, "Give the unit file's absolute path.");
+        return SOURCEOS_ERROR;
+    }
+    systemd_lint_path(ctx, &v, path, 0);
+    return systemd_status(&v);
+}

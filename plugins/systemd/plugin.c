@@ -1,0 +1,61 @@
+/* systemd: lints systemd unit files (the agent's own, and every service
+ * installed in the standard locations) for the policy findings. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "systemd.h"
+
+sourceos_finding *systemd_note(sourceos_ctx *ctx, struct verdict *v,
+                               const char *file, int line, const char *code,
+                               sourceos_severity sev, const char *format, ...)
+{
+    char message[1024];
+    sourceos_finding *f;
+    va_list ap;
+    va_start(ap, format);
+    vsnprintf(message, sizeof message, format, ap);
+    va_end(ap);
+    if (v && sev > SOURCEOS_SEV_INFO && (!v->any || sev > v->worst)) {
+        v->any = 1;
+        v->worst = sev;
+    }
+    /* FILE:LINE first, as compilers say it, so editors can jump there. */
+    if (line > 0)
+        f = sourceos_finding_add(ctx, code, sev, "%s:%d: %s", file, line, message);
+    else
+        f = sourceos_finding_add(ctx, code, sev, "%s: %s", file, message);
+    sourceos_finding_path(f, file);
+    return f;
+}
+
+void systemd_textf(char *out, size_t size, const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    vsnprintf(out, size, format, ap);
+    va_end(ap);
+}
+
+sourceos_status systemd_status(const struct verdict *v)
+{
+    if (!v->any)
+        return SOURCEOS_OK;
+    return v->worst == SOURCEOS_SEV_CRITICAL ? SOURCEOS_FAILURE : SOURCEOS_WARNING;
+}
+
+static const struct sourceos_check checks[] = {
+    {"lint", "The agent's systemd unit (and its drop-ins) is safe", systemd_check_lint},
+    {"scan", "Every installed systemd service, whoever installed it, is safe",
+     systemd_check_scan},
+    {NULL, NULL, NULL},
+};
+
+const struct sourceos_plugin SOURCEOS_PLUGIN_SYMBOL = {
+    .abi_version = SOURCEOS_ABI_VERSION,
+    .name = "systemd",
+    .version = PACKAGE_VERSION,
+    .checks = checks,
+    .actions = NULL,
+};

@@ -1,0 +1,190 @@
+/* systemd: finds every service installed in the standard locations,
+ * whoever installed it, and lints each. */
+#include "config.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "systemd.h"
+
+/* The locations a unit can be installed in by hand (or by a tool) to run
+ * at boot or login; /usr/lib is the distribution's and left out. */
+static const char *const fixed_locations[] = {
+    "/etc/systemd/system",
+    "/etc/systemd/user",
+    "/root/.config/systemd/user",
+    NULL,
+};
+
+struct scan {
+    sourceos_ctx *ctx;
+    struct verdict v;
+    size_t linted; /* in all locations, against the bound */
+    int cut;
+};
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int is_service_name(const char *name)
+{
+    size_t len = strlen(name);
+    return name[0] != '.' && len > 8 && strcmp(name + len - 8, ".service") == 0;
+}
+
+/* The *.service names in HOST_DIR, sorted so reports are stable. */
+static size_t list_services(const char *host_dir, char ***out)
+{
+    DIR *d = opendir(host_dir);
+    struct dirent *e;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    *out = NULL;
+    if (!d)
+        return 0;
+    while ((e = readdir(d))) {
+        if (!is_service_name(e->d_name))
+            continue;
+        if (n == cap) {
+            char **grown = realloc(names, (cap = cap ? cap * 2 : 64) * sizeof *names);
+            if (!grown)
+                break;
+            names = grown;
+        }
+        if ((names[n] = strdup(e->d_name)))
+            n++;
+    }
+    closedir(d);
+    if (n)
+        qsort(names, n, sizeof *names, by_name);
+    *out = names;
+    return n;
+}
+
+/* Where a symlinked unit points ("" when it is not a link). */
+static void link_target(const char *host_file, char *out, size_t size)
+{
+    ssize_t n = readlink(host_file, out, size - 1);
+    out[n > 0 ? n : 0] = '\0';
+}
+
+/* An alias or enablement of a unit the distribution ships: its package
+ * owns it, and its directory is not one the scan covers. */
+static int is_vendor_link(const char *target)
+{
+    return strncmp(target, "/lib/systemd/", 13) == 0 ||
+           strncmp(target, "/usr/lib/systemd/", 17) == 0;
+}
+
+static void scan_location(struct scan *s, const char *dir)
+{
+    const char *host = sourceos_host_path(s->ctx, dir);
+    char **names;
+    size_t n, linted = 0, masked = 0;
+    sourceos_finding *f;
+    char count[32];
+    if (!host) {
+        f = systemd_note(s->ctx, NULL, dir, 0, "systemd.location", SOURCEOS_SEV_INFO,
+                         "absent: nothing to lint");
+        sourceos_finding_evidence(f, "linted", "0");
+        return;
+    }
+    n = list_services(host, &names);
+    for (size_t i = 0; i < n; i++) {
+        char path[4400], host_file[8400];
+        struct stat st = {0};
+        char target[4096] = "";
+        systemd_textf(path, sizeof path, "%s/%s", dir, names[i]);
+        systemd_textf(host_file, sizeof host_file, "%s/%s", host, names[i]);
+        if (s->linted >= SYSTEMD_MAX_SCAN_FILES) {
+            s->cut = 1;
+            free(names[i]);
+            continue;
+        }
+        if (lstat(host_file, &st) == 0 && S_ISLNK(st.st_mode))
+            link_target(host_file, target, sizeof target);
+        if (strcmp(target, "/dev/null") == 0) {
+            systemd_note(s->ctx, NULL, path, 0, "systemd.unit-masked", SOURCEOS_SEV_INFO,
+                         "masked (a symlink to /dev/null): systemd will not start it");
+            masked++;
+        } else if (is_vendor_link(target) && sourceos_host_path(s->ctx, path)) {
+            f = systemd_note(s->ctx, NULL, path, 0, "systemd.unit-vendor-link",
+                             SOURCEOS_SEV_INFO,
+                             "an alias of the distribution's unit %s: not linted", target);
+            sourceos_finding_evidence(f, "target", target);
+        } else {
+            systemd_lint_path(s->ctx, &s->v, path, S_ISLNK(st.st_mode));
+            s->linted++;
+            linted++;
+        }
+        free(names[i]);
+    }
+    free(names);
+    f = systemd_note(s->ctx, NULL, dir, 0, "systemd.location", SOURCEOS_SEV_INFO,
+                     "%zu service unit(s) linted, %zu masked", linted, masked);
+    systemd_textf(count, sizeof count, "%zu", linted);
+    sourceos_finding_evidence(f, "linted", count);
+    systemd_textf(count, sizeof count, "%zu", masked);
+    sourceos_finding_evidence(f, "masked", count);
+}
+
+/* Each user's ~/.config/systemd/user under /home, in name order. */
+static void scan_home_locations(struct scan *s)
+{
+    const char *home = sourceos_host_path(s->ctx, "/home");
+    DIR *d = home ? opendir(home) : NULL;
+    struct dirent *e;
+    char **users = NULL;
+    size_t n = 0, cap = 0;
+    if (!d)
+        return;
+    while ((e = readdir(d))) {
+        char dir[512];
+        if (e->d_name[0] == '.')
+            continue;
+        systemd_textf(dir, sizeof dir, "/home/%s/.config/systemd/user", e->d_name);
+        if (!sourceos_host_path(s->ctx, dir))
+            continue; /* a user without user units: nothing to say */
+        if (n == cap) {
+            char **grown = realloc(users, (cap = cap ? cap * 2 : 16) * sizeof *users);
+            if (!grown)
+                break;
+            users = grown;
+        }
+        if ((users[n] = strdup(dir)))
+            n++;
+    }
+    closedir(d);
+    if (n)
+        qsort(users, n, sizeof *users, by_name);
+    for (size_t i = 0; i < n; i++) {
+        scan_location(s, users[i]);
+        free(users[i]);
+    }
+    free(users);
+}
+
+sourceos_status systemd_check_scan(sourceos_ctx *ctx)
+{
+    struct scan s = {ctx, {0, SOURCEOS_SEV_INFO}, 0, 0};
+    for (size_t i = 0; fixed_locations[i]; i++)
+        scan_location(&s, fixed_locations[i]);
+    scan_home_locations(&s);
+    if (s.cut) {
+        sourceos_finding *f = sourceos_finding_add(
+            ctx, "systemd.scan-truncated", SOURCEOS_SEV_WARNING,
+            "more than %u service units: the rest were not linted",
+            SYSTEMD_MAX_SCAN_FILES);
+        sourceos_finding_remediation(f, "Lint the remaining units one by one (systemd.lint).");
+        s.v.any = 1;
+        if (s.v.worst < SOURCEOS_SEV_WARNING)
+            s.v.worst = SOURCEOS_SEV_WARNING;
+    }
+    return systemd_status(&s.v);
+}

@@ -1,0 +1,101 @@
+/* systemd: shared declarations of the unit file linter. */
+#ifndef SOS_PLUGIN_SYSTEMD_H
+#define SOS_PLUGIN_SYSTEMD_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sourceos/plugin.h"
+
+/* A unit file larger than this is not analysed (systemd's own units are a
+ * few KiB; a bigger one is not a unit someone wrote by hand). */
+#define SYSTEMD_MAX_UNIT_BYTES (1024u * 1024u)
+/* Drop-ins read per unit, and files the scan lints in all. */
+#define SYSTEMD_MAX_DROPINS 64
+#define SYSTEMD_MAX_SCAN_FILES 2000
+
+/* A time span in microseconds; SYSTEMD_INFINITY for "infinity". */
+#define SYSTEMD_INFINITY UINT64_MAX
+
+/* The worst problem recorded so far, for the check's status. */
+struct verdict {
+    int any;
+    sourceos_severity worst;
+};
+
+/* One Key=Value assignment, where it was written. */
+struct unit_setting {
+    char *section;
+    char *key;
+    char *value;
+    const char *file; /* host view: the unit or one of its drop-ins */
+    int line;
+};
+
+/* A unit file and its drop-ins, parsed in the order systemd applies them. */
+struct unit {
+    char path[4096]; /* host view */
+    const char *kind; /* the suffix after the last dot, e.g. "service" */
+    struct unit_setting *settings;
+    size_t n, cap;
+    char *files[SYSTEMD_MAX_DROPINS + 1]; /* the unit, then its drop-ins */
+    size_t n_files;
+};
+
+/* Records a finding about FILE (host view) at LINE (0: the whole file):
+ * the message starts "FILE:LINE: ", the finding's path is FILE, and a
+ * warning or critical one counts toward V. */
+sourceos_finding *systemd_note(sourceos_ctx *ctx, struct verdict *v,
+                               const char *file, int line, const char *code,
+                               sourceos_severity sev, const char *format, ...)
+    __attribute__((format(printf, 7, 8)));
+
+/* snprintf that cuts silently: paths are bounded, the text is for people. */
+void systemd_textf(char *out, size_t size, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The check's status from what it recorded. */
+sourceos_status systemd_status(const struct verdict *v);
+
+/* Reads the unit at PATH (host view) and its drop-ins PATH.d/\*.conf.
+ * A file that cannot be used (missing, binary, too large, outside --root,
+ * a directory) is a finding and returns -1; STALE_LINK says PATH is a
+ * symlink, so a missing target is stale enablement rather than a typo. */
+int unit_load(sourceos_ctx *ctx, struct verdict *v, const char *path,
+              int stale_link, struct unit *u);
+
+void unit_free(struct unit *u);
+
+/* The effective value of a single-valued KEY in SECTION: the last
+ * assignment, or NULL when unset or reset by an empty assignment. */
+const struct unit_setting *unit_get(const struct unit *u, const char *section,
+                                    const char *key);
+
+/* The effective values of a list KEY (ExecStart=, Environment=): the
+ * assignments after the last empty one. Stores up to MAX, returns how many
+ * there are. */
+size_t unit_list(const struct unit *u, const char *section, const char *key,
+                 const struct unit_setting **out, size_t max);
+
+/* Parses a systemd time span ("90", "500ms", "1min 30s", "infinity");
+ * a bare number is in seconds. Returns 0, or -1 when it is not one. */
+int systemd_parse_timespan(const char *text, uint64_t *usec);
+
+/* Splits a command line as systemd does (quotes, backslashes) into at most
+ * MAX words stored in BUF; returns the number of words. */
+size_t systemd_split_words(const char *text, char *buf, size_t size,
+                           char **words, size_t max);
+
+/* Lints the parsed unit U: every rule, plus one info finding with the
+ * unit's evidence (path, restart, exec_start, owner, mode). */
+void systemd_lint_unit(sourceos_ctx *ctx, struct verdict *v,
+                       const struct unit *u);
+
+/* Reads and lints the unit at PATH (the whole job of both checks). */
+void systemd_lint_path(sourceos_ctx *ctx, struct verdict *v, const char *path,
+                       int via_symlink);
+
+sourceos_status systemd_check_lint(sourceos_ctx *ctx);
+sourceos_status systemd_check_scan(sourceos_ctx *ctx);
+
+#endif

@@ -1,0 +1,433 @@
+#!/bin/sh
+# The systemd plugin: lints unit files (and their drop-ins) under --root,
+# one at a time (systemd.lint) and in the standard locations (systemd.scan).
+# Each rule is checked both ways: the finding when the unit is wrong, none
+# when it is right.
+. "$SOS_SRCDIR/tests/lib.sh"
+FIX="$FIXTURES/systemd"
+T="$TMP/root"
+
+new_tree() { # a fresh Debian tree at $T with the unit directories
+    rm -rf "$T"
+    cp -R "$FIXTURES/roots/debian" "$T"
+    mkdir -p "$T/etc/systemd/system" "$T/etc/systemd/user" \
+             "$T/home/alice/.config/systemd/user" "$T/usr/local/bin"
+}
+unit() { # unit PATH: the unit on stdin, at PATH (host view) in $T
+    mkdir -p "$(dirname "$T$1")"
+    cat > "$T$1"
+    chmod 644 "$T$1"
+}
+lint() { # lint PATH: systemd.lint of one unit, run as a runtime check
+    make_config "lint" <<YAML
+checks:
+  - id: host.facts
+    plugin: host
+    check: facts
+    scope: runtime
+  - id: systemd.lint
+    plugin: systemd
+    check: lint
+    after: [host.facts]
+    scope: runtime
+    params: {unit: "$1"}
+YAML
+    out=$("$SOS" doctor local-runtime --json --root "$T" --plugin-dir "$BUILD_PLUGINS" \
+          --config-dir "$TMP/lint"); rc=$?
+    id=systemd.lint
+}
+make_config scan <<'YAML'
+checks:
+  - id: host.facts
+    plugin: host
+    check: facts
+    scope: runtime
+  - id: systemd.scan
+    plugin: systemd
+    check: scan
+    after: [host.facts]
+    scope: runtime
+    when: {os: [linux, wsl]}
+YAML
+scan() {
+    out=$("$SOS" doctor local-runtime --json --root "${1:-$T}" --plugin-dir "$BUILD_PLUGINS" \
+          --config-dir "$TMP/scan"); rc=$?
+    id=systemd.scan
+}
+j() { printf '%s' "$out" | jget "$1"; }
+status() { j "find('$id')['status']"; }
+# The problem codes (warning, critical), sorted and unique, comma-joined.
+problems() { j "','.join(sorted(set(f['code'] for f in find('$id')['findings'] if f['severity']!='info')))"; }
+# A field of the first finding with CODE.
+field() { j "[f for f in find('$id')['findings'] if f['code']=='$1'][0]$2"; }
+msg() { field "$1" "['message']"; }
+sev() { field "$1" "['severity']"; }
+ev() { field "$1" "['evidence']['$2']"; }
+
+S=/etc/systemd/system
+
+# --- a clean, bounded unit: nothing to fix; evidence for every unit
+new_tree
+unit $S/ok.service <<'U'
+[Unit]
+Description=bounded
+StartLimitIntervalSec=60
+StartLimitBurst=3
+
+[Service]
+ExecStart=/usr/bin/sleep infinity
+Restart=on-failure
+RestartSec=5
+StandardOutput=journal
+
+[Install]
+WantedBy=multi-user.target
+U
+lint $S/ok.service
+is "$(problems)" "" "bounded unit (5s x 3 < 60s): no problem"
+is "$(status)" ok "bounded unit: ok"
+is "$rc" 0 "bounded unit: exit 0"
+is "$(ev systemd.unit path)" $S/ok.service "unit evidence: path (host view)"
+is "$(ev systemd.unit restart)" on-failure "unit evidence: restart"
+is "$(ev systemd.unit exec_start)" /usr/bin/sleep "unit evidence: argv[0] only"
+is "$(ev systemd.unit owner)" 0 "unit evidence: owner uid"
+is "$(ev systemd.unit mode)" 0644 "unit evidence: mode in octal"
+
+# --- the same with RestartSec=30: 3 x 30s >= 60s, the limit never triggers
+sed -i 's/^RestartSec=5$/RestartSec=30/' "$T$S/ok.service"
+lint $S/ok.service
+is "$(problems)" systemd.restart-unbounded "RestartSec=30, burst 3, interval 60: unbounded"
+is "$(sev systemd.restart-unbounded)" critical "unbounded restart is critical"
+is "$(status)" failure "critical: failure"
+is "$rc" 2 "critical: exit 2"
+like "$(msg systemd.restart-unbounded)" "^$S/ok.service:8: Restart=on-failure" "message names FILE:LINE of Restart="
+is "$(field systemd.restart-unbounded "['path']")" $S/ok.service "finding path"
+is "$(ev systemd.restart-unbounded restart_sec)" 30 "evidence restart_sec"
+is "$(ev systemd.restart-unbounded start_limit_interval)" 60 "evidence start_limit_interval"
+is "$(ev systemd.restart-unbounded start_limit_burst)" 3 "evidence start_limit_burst"
+like "$(field systemd.restart-unbounded "['commands'][0]")" "zz-sourceos-restart-bound.conf" "exact fix: a last drop-in with the bound"
+
+# --- defaults: 5 x 100ms inside 10s is bounded, but too fast
+restart_unit() { # restart_unit SERVICE-LINES [UNIT-LINES]
+    printf '[Unit]\n%b\n[Service]\nExecStart=/usr/bin/true\n%b\n' "${2:-}" "$1" | unit $S/r.service
+    lint $S/r.service
+}
+restart_unit 'Restart=always'
+is "$(problems)" systemd.restart-fast "Restart=always with the defaults: bounded, but restarts < 1s apart"
+is "$(ev systemd.restart-fast restart_sec)" "100ms (default)" "default RestartSec named as such"
+is "$(sev systemd.restart-fast)" warning "fast restart is a warning"
+is "$(status)" warning "warning only: status warning"
+is "$rc" 1 "warning only: exit 1"
+restart_unit 'Restart=on-failure\nRestartSec=3'
+is "$(problems)" systemd.restart-unbounded "5 x 3s >= the default 10s: unbounded"
+is "$(ev systemd.restart-unbounded start_limit_interval)" "10s (default)" "default interval named"
+is "$(ev systemd.restart-unbounded start_limit_burst)" "5 (default)" "default burst named"
+restart_unit 'Restart=on-failure\nRestartSec=1' 'StartLimitIntervalSec=0'
+is "$(problems)" systemd.restart-unbounded "StartLimitIntervalSec=0 disables the limit"
+like "$(msg systemd.restart-unbounded)" "StartLimitIntervalSec=0 disables" "and says so"
+restart_unit 'Restart=on-failure\nRestartSec=1' 'StartLimitBurst=0'
+is "$(problems)" systemd.restart-unbounded "StartLimitBurst=0 disables the limit"
+restart_unit 'Restart=on-failure\nRestartSec=1\nStartLimitInterval=0'
+is "$(problems)" systemd.restart-unbounded "old [Service] StartLimitInterval=0 is honoured"
+restart_unit 'Restart=on-failure\nRestartSec=1\nStartLimitInterval=60\nStartLimitBurst=3'
+is "$(problems)" "" "old [Service] spellings bound it (3 x 1s < 60s)"
+restart_unit 'Restart=no\nRestartSec=0' 'StartLimitIntervalSec=0'
+is "$(problems)" "" "Restart=no: no restart finding"
+restart_unit 'RestartSec=0'
+is "$(problems)" "" "no Restart= at all: no restart finding"
+
+# --- time spans, through behaviour
+restart_unit 'Restart=on-failure\nRestartSec=1min 30s' 'StartLimitIntervalSec=5min\nStartLimitBurst=3'
+is "$(problems)" "" "1min 30s x 3 = 270s < 5min: bounded"
+restart_unit 'Restart=on-failure\nRestartSec=1min 40s' 'StartLimitIntervalSec=5min\nStartLimitBurst=3'
+is "$(problems)" systemd.restart-unbounded "1min 40s x 3 = 300s >= 5min: unbounded"
+restart_unit 'Restart=on-failure\nRestartSec=1min40s' 'StartLimitIntervalSec=300\nStartLimitBurst=3'
+is "$(problems)" systemd.restart-unbounded "1min40s (no space), bare 300 = seconds"
+restart_unit 'Restart=on-failure\nRestartSec=500ms' 'StartLimitIntervalSec=2s\nStartLimitBurst=3'
+is "$(problems)" systemd.restart-fast "500ms x 3 < 2s: bounded, but fast"
+restart_unit 'Restart=on-failure\nRestartSec=700ms' 'StartLimitIntervalSec=2s\nStartLimitBurst=3'
+is "$(problems)" "systemd.restart-fast,systemd.restart-unbounded" "700ms x 3 >= 2s: unbounded (ms parsed as ms)"
+restart_unit 'Restart=on-failure\nRestartSec=1h' 'StartLimitIntervalSec=infinity\nStartLimitBurst=3'
+is "$(problems)" "" "an infinite interval bounds any restart"
+restart_unit 'Restart=on-failure\nRestartSec=1.5' 'StartLimitIntervalSec=4\nStartLimitBurst=3'
+is "$(problems)" systemd.restart-unbounded "fractions: 1.5s x 3 >= 4s"
+restart_unit 'Restart=on-failure\nRestartSec=abc' 'StartLimitIntervalSec=60\nStartLimitBurst=3'
+is "$(problems)" "systemd.bad-value,systemd.restart-fast" "RestartSec=abc: not a span, systemd uses 100ms"
+like "$(msg systemd.bad-value)" "r.service:7: RestartSec=abc is not a time span" "bad value named with its line"
+restart_unit 'Restart=on-failure\nRestartSec=5 fortnights' 'StartLimitIntervalSec=60\nStartLimitBurst=3'
+is "$(problems)" "systemd.bad-value,systemd.restart-fast" "an unknown unit is not a span"
+restart_unit 'Restart=sometimes'
+is "$(problems)" systemd.bad-value "Restart=sometimes is not a policy"
+
+# --- drop-ins, in name order, after the unit
+unit $S/d.service <<'U'
+[Unit]
+StartLimitIntervalSec=60
+StartLimitBurst=3
+[Service]
+ExecStart=/usr/bin/true
+Restart=always
+RestartSec=30
+U
+lint $S/d.service
+is "$(problems)" systemd.restart-unbounded "unit alone: unbounded"
+mkdir -p "$T$S/d.service.d"
+printf '[Service]\nRestart=no\n' > "$T$S/d.service.d/10-off.conf"
+lint $S/d.service
+is "$(problems)" "" "a drop-in with Restart=no overrides it"
+is "$(ev systemd.unit dropins)" 1 "one drop-in read"
+printf '[Service]\nRestart=on-failure\n' > "$T$S/d.service.d/20-on.conf"
+lint $S/d.service
+is "$(problems)" systemd.restart-unbounded "a later drop-in (name order) turns it back on"
+is "$(field systemd.restart-unbounded "['path']")" $S/d.service.d/20-on.conf "the finding names the drop-in"
+like "$(msg systemd.restart-unbounded)" "^$S/d.service.d/20-on.conf:2: " "and its line"
+rm "$T$S/d.service.d/20-on.conf"
+printf '[Service]\nExecStart=\n' > "$T$S/d.service.d/30-reset.conf"
+lint $S/d.service
+is "$(problems)" systemd.exec-missing "ExecStart= in a drop-in resets the list: nothing left"
+like "$(msg systemd.exec-missing)" "^$S/d.service.d/30-reset.conf:2: " "pointing at the reset"
+printf '[Service]\nExecStart=\nExecStart=/usr/bin/podman run --rm localhost/agent\n' > "$T$S/d.service.d/30-reset.conf"
+lint $S/d.service
+is "$(problems)" systemd.raw-podman-run "the replacement ExecStart is linted"
+is "$(ev systemd.unit exec_start)" /usr/bin/podman "evidence: the effective ExecStart"
+like "$(msg systemd.raw-podman-run)" "^$S/d.service.d/30-reset.conf:3: " "raw run found in the drop-in, line 3"
+printf '[Service]\nExecStart=/usr/bin/false\n' > "$T$S/d.service.d/30-reset.conf"
+lint $S/d.service
+is "$(problems)" systemd.exec-multiple "a second ExecStart without a reset: systemd refuses it"
+printf 'binary\0drop-in\n' > "$T$S/d.service.d/30-reset.conf"
+lint $S/d.service
+is "$(problems)" systemd.unit-binary "a binary drop-in is a finding; the unit is still linted"
+is "$(ev systemd.unit exec_start)" /usr/bin/true "unit itself still linted"
+rm -rf "$T$S/d.service.d"
+
+# --- continuation lines and comments
+unit $S/c.service <<'U'
+[Service]
+# a comment
+; another
+ExecStart=/usr/bin/podman \
+  --log-level=info \
+# a comment inside a continuation is skipped
+  run --rm \
+  --pull=always quay.io/acme/agent:1
+U
+lint $S/c.service
+is "$(problems)" "systemd.pull-at-start,systemd.raw-podman-run,systemd.registry-image" "continued ExecStart joined: run, --pull=always, registry image"
+like "$(msg systemd.raw-podman-run)" "^$S/c.service:4: " "line of the first physical line"
+like "$(msg systemd.registry-image)" "quay.io/acme/agent:1 comes from a registry \(quay.io\)" "registry named"
+
+# --- unusable files
+printf '[Service]\nExecStart=/usr/bin/true\0\n' > "$T$S/nul.service"
+lint $S/nul.service
+is "$(problems)" systemd.unit-binary "NUL bytes: binary"
+head -c 1100000 /dev/zero | tr '\0' '#' > "$T$S/huge.service"
+lint $S/huge.service
+is "$(problems)" systemd.unit-too-large "over 1 MiB: not analysed"
+lint $S/nothere.service
+is "$(problems)" systemd.unit-missing "missing unit"
+is "$(sev systemd.unit-missing)" critical "the agent's missing unit is critical"
+ln -s ../../../../../../../../etc/passwd "$T$S/escape.service"
+lint $S/escape.service
+is "$(problems)" systemd.unit-outside-root "a symlink out of --root is not followed"
+mkdir "$T$S/dir.service"
+lint $S/dir.service
+is "$(problems)" systemd.unit-unreadable "a directory named x.service"
+like "$(msg systemd.unit-unreadable)" "Is a directory" "says why"
+rm -rf "$T$S/nul.service" "$T$S/huge.service" "$T$S/escape.service" "$T$S/dir.service"
+
+# --- owner and mode (we are root here)
+if [ "$(id -u)" = 0 ]; then
+    chown nobody "$T$S/ok.service"
+    lint $S/ok.service
+    like "$(problems)" systemd.unit-owner "a system unit owned by nobody"
+    is "$(field systemd.unit-owner "['commands'][0]")" "chown root:root '$S/ok.service'" "exact chown"
+    is "$(ev systemd.unit owner)" "$(id -u nobody)" "evidence owner uid"
+    chown 0 "$T$S/ok.service"
+    H=/home/alice/.config/systemd/user
+    printf '[Service]\nExecStart=/usr/bin/true\n' | unit $H/a.service
+    chown -R 1000 "$T/home/alice"
+    lint $H/a.service
+    is "$(problems)" "" "a user unit owned by its directory's owner"
+    chown 0 "$T$H/a.service"
+    lint $H/a.service
+    is "$(problems)" systemd.unit-owner "a user unit owned by root in alice's directory"
+    is "$(field systemd.unit-owner "['commands'][0]")" "chown 1000 '$H/a.service'" "chown to the directory's owner"
+else
+    for _ in 1 2 3 4 5 6; do ok 0 "# SKIP not root"; done
+fi
+chmod 664 "$T$S/ok.service"
+lint $S/ok.service
+like "$(problems)" systemd.unit-permissions "group-writable unit"
+is "$(ev systemd.unit mode)" 0664 "evidence mode"
+is "$(field systemd.unit-permissions "['commands'][0]")" "chmod 644 '$S/ok.service'" "exact chmod"
+chmod 644 "$T$S/ok.service"
+lint $S/ok.service
+unlike "$(problems)" "unit-permissions|unit-owner" "back to 644 root: no owner/mode finding"
+
+# --- a per-user service installed system-wide
+printf '[Service]\nExecStart=/home/alice/bin/agent --serve\n' | unit $S/u.service
+lint $S/u.service
+is "$(problems)" systemd.user-unit-system-wide "ExecStart in /home, system-wide, no User="
+like "$(msg systemd.user-unit-system-wide)" "^$S/u.service:2: .*runs as root" "says it runs as root"
+like "$(field systemd.user-unit-system-wide "['commands'][0]")" "/home/alice/.config/systemd/user/u.service" "fix moves it to alice"
+printf '[Service]\nUser=alice\nExecStart=/home/alice/bin/agent --serve\n' | unit $S/u.service
+lint $S/u.service
+is "$(problems)" "" "with User=alice: fine"
+printf '[Service]\nExecStart=/usr/bin/agent\nWorkingDirectory=%%h/work\n' | unit $S/u.service
+lint $S/u.service
+is "$(problems)" systemd.user-unit-system-wide "WorkingDirectory=%h counts"
+printf '[Service]\nExecStart=/usr/bin/agent\nEnvironment=DATA=/home/bob/data\n' | unit $S/u.service
+lint $S/u.service
+is "$(problems)" systemd.user-unit-system-wide "Environment into /home counts"
+printf '[Service]\nExecStart=/usr/bin/agent\nWorkingDirectory=%%h/work\n' | unit /etc/systemd/user/u.service
+lint /etc/systemd/user/u.service
+is "$(problems)" "" "the same in /etc/systemd/user is a user unit: fine"
+
+# --- ExecStart present, absolute
+cp "$FIX/noexec.service" "$T$S/noexec.service"
+lint $S/noexec.service
+is "$(problems)" systemd.exec-missing "noexec.service: no ExecStart"
+is "$(sev systemd.exec-missing)" critical "missing ExecStart is critical"
+printf '[Service]\nType=oneshot\nExecStop=/usr/bin/true\n' | unit $S/oneshot.service
+lint $S/oneshot.service
+is "$(problems)" "" "Type=oneshot with ExecStop needs no ExecStart"
+cp "$FIX/bad.service" "$T$S/bad.service"
+lint $S/bad.service
+is "$(problems)" "systemd.bad-value,systemd.exec-relative" "bad.service: relative ExecStart, Restart=sometimes"
+like "$(msg systemd.exec-relative)" "^$S/bad.service:4: ExecStart=relative/path" "relative path named with its line"
+is "$(sev systemd.exec-relative)" warning "relative ExecStart is a warning"
+cp "$FIX/missingexec.service" "$T$S/missingexec.service"
+lint $S/missingexec.service
+is "$(problems)" "" "missingexec.service: absolute path, nothing to lint"
+cp "$FIX/bad2.service" "$T$S/bad2.service"
+lint $S/bad2.service
+like "$(problems)" "systemd.bad-value" "bad2.service: bad values"
+unlike "$(problems)" "log-in-tmp" "bad2.service: file:relative.log is not /tmp"
+
+# --- sections and syntax
+unit $S/syn.service <<'U'
+[Unit]
+Description=x
+[Servce]
+ExecStart=/usr/bin/true
+[X-Vendor]
+Anything=goes
+[Service]
+ExecStart=/usr/bin/true
+this is not an assignment
+U
+lint $S/syn.service
+is "$(problems)" "systemd.syntax,systemd.unknown-section" "unknown section and a bad line (X- sections allowed)"
+like "$(msg systemd.unknown-section)" "^$S/syn.service:3: unknown section \[Servce\]" "unknown section with its line"
+like "$(msg systemd.syntax)" "^$S/syn.service:9: not a Key=Value line: this is not an assignment" "bad line quoted"
+
+# --- logs
+cp "$FIX/agent.service" "$T$S/agent.service"
+lint $S/agent.service
+is "$(problems)" systemd.restart-fast "agent.service: logs in %h are fine; 5 x 100ms < 10s bounded; fast"
+printf '[Service]\nExecStart=/usr/bin/true\nStandardOutput=append:/tmp/agent.log\nStandardError=file:/var/tmp/agent.err\n' | unit $S/log.service
+lint $S/log.service
+is "$(j "[f['message'] for f in find('systemd.lint')['findings'] if f['code']=='systemd.log-in-tmp']")" \
+   "[\"$S/log.service:3: StandardOutput=append:/tmp/agent.log logs under a world-writable temporary directory: anyone can read, pre-create or replace the file, and it vanishes\", \"$S/log.service:4: StandardError=file:/var/tmp/agent.err logs under a world-writable temporary directory: anyone can read, pre-create or replace the file, and it vanishes\"]" \
+   "append:/tmp and file:/var/tmp, each with its line"
+is "$(sev systemd.log-in-tmp)" critical "logs in /tmp are critical"
+printf '[Service]\nExecStart=/usr/bin/true\nStandardOutput=truncate:/tmpfoo/x.log\nStandardError=journal\n' | unit $S/log.service
+lint $S/log.service
+is "$(problems)" "" "/tmpfoo is not /tmp; journal is fine"
+
+# --- podman run
+pod() { printf '[Service]\nExecStart=%s\n' "$1" | unit $S/p.service; lint $S/p.service; }
+pod '/usr/bin/podman run --rm --pull always docker.io/library/alpine'
+is "$(problems)" "systemd.pull-at-start,systemd.raw-podman-run,systemd.registry-image" "--pull always (two words)"
+is "$(sev systemd.registry-image)" warning "registry image: warning"
+is "$(sev systemd.pull-at-start)" critical "pull at start: critical"
+pod '-/usr/bin/podman run --pull=newer --name x -v /a:/b localhost/agent'
+is "$(problems)" "systemd.pull-at-start,systemd.raw-podman-run" "prefix stripped; --pull=newer; localhost/ is local (options with values skipped)"
+pod '/usr/bin/podman run -it --rm alpine sh'
+is "$(problems)" "systemd.raw-podman-run,systemd.registry-image" "short name: docker.io implied"
+like "$(msg systemd.registry-image)" "docker.io, implied" "says docker.io is implied"
+pod '/usr/bin/podman --remote container run --pull=never localhost/agent@sha256:0123'
+is "$(problems)" systemd.raw-podman-run "podman --remote container run, local image: raw run only"
+pod '/usr/bin/podman ps -a'
+is "$(problems)" "" "podman ps is not a run"
+pod "/bin/sh -c 'exec podman run --rm localhost/agent'"
+is "$(problems)" systemd.raw-podman-run "a shell -c string with podman run"
+pod '/usr/bin/env FOO=1 podman run localhost/agent'
+is "$(problems)" systemd.raw-podman-run "env podman run"
+printf '#!/bin/sh\n# plain wrapper\nset -e\nexec podman run --rm \\\n  --pull=always \\\n  ghcr.io/acme/agent\n' > "$T/usr/local/bin/agent-run"
+pod '/usr/local/bin/agent-run --flag'
+is "$(problems)" "systemd.pull-at-start,systemd.raw-podman-run,systemd.registry-image" "a wrapper without the marker is a raw podman run"
+is "$(ev systemd.raw-podman-run wrapper)" /usr/local/bin/agent-run "evidence: the wrapper"
+is "$(ev systemd.raw-podman-run wrapper_line)" 4 "evidence: its line"
+like "$(msg systemd.raw-podman-run)" "^$S/p.service:2: " "the finding points at the unit's ExecStart"
+printf '#!/bin/sh\n# sourceos-agent: governed wrapper (generated)\nexec podman run --rm --pull=never localhost/agent\n' > "$T/usr/local/bin/agent-run"
+pod '/usr/local/bin/agent-run'
+is "$(problems)" "" "the governed wrapper is trusted"
+printf '#!/bin/sh\n# podman run is mentioned only in a comment\nexec /usr/bin/agent\n' > "$T/usr/local/bin/agent-run"
+pod '/usr/local/bin/agent-run'
+is "$(problems)" "" "a script without podman run"
+
+# --- the lint check without a unit (the agent declares none yet)
+make_config nounit <<'YAML'
+checks:
+  - id: systemd.lint
+    plugin: systemd
+    check: lint
+    scope: runtime
+YAML
+out=$("$SOS" doctor local-runtime --json --root "$T" --plugin-dir "$BUILD_PLUGINS" --config-dir "$TMP/nounit")
+id=systemd.lint
+is "$(status)" skipped "no unit param: skipped"
+is "$(field systemd.lint-no-unit "['severity']")" info "saying why"
+
+# --- the scan: every location, whoever installed the unit
+new_tree
+printf '[Service]\nExecStart=/usr/bin/podman run --rm localhost/agent\n' | unit $S/raw.service
+printf '[Service]\nExecStart=/usr/bin/true\n' | unit $S/fine.service
+printf '[Unit]\nStartLimitIntervalSec=60\n[Service]\nExecStart=/usr/bin/true\nRestart=on-failure\nRestartSec=5\n' | unit /etc/systemd/user/u.service
+printf '[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart=/usr/bin/true\nRestart=always\nRestartSec=5\n' | unit /home/alice/.config/systemd/user/loop.service
+ln -s /dev/null "$T$S/masked.service"
+ln -s /usr/lib/systemd/system/gone.service "$T$S/stale.service"
+mkdir -p "$T/usr/lib/systemd/system"
+printf '[Service]\nExecStart=/usr/bin/true\nRestart=always\nRestartSec=0\n' > "$T/usr/lib/systemd/system/vendor.service"
+ln -s /usr/lib/systemd/system/vendor.service "$T$S/alias.service"
+mkdir "$T$S/dir.service" "$T$S/multi-user.target.wants"
+printf 'not a unit\n' > "$T$S/notes.txt"
+scan
+is "$(status)" failure "scan: failure (critical findings)"
+is "$rc" 2 "scan: exit 2"
+is "$(problems)" "systemd.raw-podman-run,systemd.restart-unbounded,systemd.unit-stale-link,systemd.unit-unreadable" "scan: every problem, every location"
+is "$(msg systemd.raw-podman-run)" "$S/raw.service:2: a raw \`podman run\` instead of the governed wrapper: nothing checks the runtime, the image or the credentials before it runs" "system unit: FILE:LINE"
+is "$(field systemd.restart-unbounded "['path']")" /home/alice/.config/systemd/user/loop.service "alice's user unit found"
+like "$(msg systemd.restart-unbounded)" "loop.service:5: " "with its line"
+is "$(field systemd.unit-stale-link "['path']")" $S/stale.service "stale enablement link"
+is "$(field systemd.unit-masked "['path']")" $S/masked.service "masked unit noted"
+is "$(field systemd.unit-masked "['severity']")" info "masked is info"
+is "$(field systemd.unit-vendor-link "['path']")" $S/alias.service "an alias of a distribution unit is noted, not linted"
+is "$(j "[f['message'] for f in find('systemd.scan')['findings'] if f['code']=='systemd.location']")" \
+   "[\"$S: 4 service unit(s) linted, 1 masked\", \"/etc/systemd/user: 1 service unit(s) linted, 0 masked\", \"/root/.config/systemd/user: absent: nothing to lint\", \"/home/alice/.config/systemd/user: 1 service unit(s) linted, 0 masked\"]" \
+   "one note per location with its count"
+is "$(j "[f['path'] for f in find('systemd.scan')['findings'] if not f.get('path')]")" "[]" "every finding names its file"
+is "$(j "sorted(f['evidence']['path'] for f in find('systemd.scan')['findings'] if f['code']=='systemd.unit')")" \
+   "[\"/etc/systemd/system/fine.service\", \"/etc/systemd/system/raw.service\", \"/etc/systemd/user/u.service\", \"/home/alice/.config/systemd/user/loop.service\"]" \
+   "every linted unit has its evidence"
+
+# a clean tree: ok
+rm "$T$S/raw.service" "$T$S/stale.service" "/$T/home/alice/.config/systemd/user/loop.service"
+rmdir "$T$S/dir.service"
+scan
+is "$(status)" ok "clean tree: ok (masked is only a note)"
+is "$rc" 0 "clean tree: exit 0"
+
+# the bound on files
+for i in $(seq 1 2003); do printf '[Service]\nExecStart=/usr/bin/true\n' > "$T$S/n$i.service"; done
+scan
+like "$(j "[f['message'] for f in find('systemd.scan')['findings'] if f['code']=='systemd.scan-truncated']")" "more than 2000" "the scan is bounded and says so"
+rm -f "$T$S"/n*.service
+
+# --- macOS: the scan does not apply
+scan "$FIXTURES/roots/macos"
+is "$(status)" skipped "macOS tree: systemd.scan skipped"
+is "$(j "find('systemd.scan')['reason']")" "applies only to linux,wsl; this host is macos" "with the when: reason"
+
+done_testing
