@@ -147,5 +147,7 @@ size_t launchd_lint_file(sourceos_ctx *ctx, struct launchd_verdict *v,
 
 sourceos_status launchd_check_lint(sourceos_ctx *ctx);
 sourceos_status launchd_check_scan(sourceos_ctx *ctx);
+/* Live state of one job from `launchctl print` (live.c). */
+sourceos_status launchd_check_state(sourceos_ctx *ctx);
 
 #endif

@@ -1,4 +1,5 @@
-/* launchd: lints launchd service definitions (plists). */
+/* launchd: lints launchd service definitions (plists) and reads a job's
+ * live state from launchctl. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -86,6 +87,9 @@ static const struct sourceos_check checks[] = {
              "LaunchAgents, /Library/LaunchAgents, /Library/LaunchDaemons) "
              "is linted",
      launchd_check_scan},
+    {"state", "The agent's launchd job is loaded, enabled and not failing "
+              "or respawning in a loop (launchctl print, print-disabled)",
+     launchd_check_state},
     {NULL, NULL, NULL},
 };
 

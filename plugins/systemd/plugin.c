@@ -1,5 +1,6 @@
 /* systemd: lints systemd unit files (the agent's own, and every service
- * installed in the standard locations) for the policy findings. */
+ * installed in the standard locations) for the policy findings, and asks
+ * the running manager about the agent's unit (live.c). */
 #include "config.h"
 
 #include <stdarg.h>
@@ -49,6 +50,8 @@ static const struct sourceos_check checks[] = {
     {"lint", "The agent's systemd unit (and its drop-ins) is safe", systemd_check_lint},
     {"scan", "Every installed systemd service, whoever installed it, is safe",
      systemd_check_scan},
+    {"state", "The agent's systemd unit is loaded, running and not in a respawn loop",
+     systemd_check_state},
     {NULL, NULL, NULL},
 };
 

@@ -97,5 +97,7 @@ void systemd_lint_path(sourceos_ctx *ctx, struct verdict *v, const char *path,
 
 sourceos_status systemd_check_lint(sourceos_ctx *ctx);
 sourceos_status systemd_check_scan(sourceos_ctx *ctx);
+/* live.c: asks the running manager (`systemctl show`) about the unit. */
+sourceos_status systemd_check_state(sourceos_ctx *ctx);
 
 #endif
