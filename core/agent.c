@@ -12,8 +12,10 @@
 #define MAX_NAME_LEN 64
 
 const char *const sos_agent_keys[] = {
-    "name",  "description", "backend", "scope",   "image", "container",
-    "command", "auth",      "authfile", "env",    "log_dir", NULL,
+    "name",    "description", "backend", "scope", "image", "container",
+    "command", "auth",        "authfile", "env",  "log_dir",
+    /* the installed service: launchd plist and label, systemd unit */
+    "plist",   "label",       "unit",    "user",  NULL,
 };
 
 struct enum_key {
@@ -25,13 +27,14 @@ static const struct enum_key enum_keys[] = {
     {"backend", {"launchd", "systemd", "auto", NULL}},
     {"scope", {"user", "system", NULL}},
     {"auth", {"empty-authfile", "host", NULL}},
+    {"user", {"true", "false", NULL}},
     {NULL, {NULL}},
 };
 
 /* Keys that take one value; `command` and `env` may be lists. */
 static const char *const scalar_keys[] = {
-    "name", "description", "backend", "scope", "image",
-    "container", "auth", "authfile", "log_dir", NULL,
+    "name", "description", "backend", "scope", "image", "container", "auth",
+    "authfile", "log_dir", "plist", "label", "unit", "user", NULL,
 };
 
 int sos_agent_name_valid(const char *name)

@@ -54,6 +54,17 @@ YAML
 cp -R "$TMP/cfg/agents.d" "$TMP/partial/"
 err=$("$AGENT" doctor web --plugin-dir "$TEST_PLUGINS" --config-dir "$TMP/partial" 2>&1 >/dev/null); rc=$?
 like "$rc:$err" "^3:.*10-test\.yaml:2:5: check t\.partial, param 'image': 'registry/\\\$\{agent\.image\}' must be the whole value" "a reference inside a value is refused, naming where"
+cat > "$TMP/cfg/agents.d/svc.yaml" <<'YAML'
+image: localhost/svc:1
+plist: /Users/me/Library/LaunchAgents/dev.sourceos.svc.plist
+label: dev.sourceos.svc
+unit: /home/me/.config/systemd/user/sourceos-svc.service
+user: "true"
+YAML
+out=$("$AGENT" doctor svc --json --plugin-dir "$TEST_PLUGINS" --config-dir "$TMP/cfg"); rc=$?
+is "$rc" 0 "the service keys (plist, label, unit, user) are accepted"
+printf 'user: maybe\n' > "$TMP/cfg/agents.d/baduser.yaml"
+refused baduser "'user' is 'maybe'; expected one of: true, false" "user is true or false"
 refused nosuch "no agent 'nosuch': .*agents\.d/nosuch\.yaml: no such declaration" "a missing declaration is named"
 refused ../cfg/agents.d/web "'\.\./cfg/agents\.d/web' is not an agent name" "a path is not a name"
 refused Web "'Web' is not an agent name" "upper case is not a name"
