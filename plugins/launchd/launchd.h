@@ -149,5 +149,7 @@ sourceos_status launchd_check_lint(sourceos_ctx *ctx);
 sourceos_status launchd_check_scan(sourceos_ctx *ctx);
 /* Live state of one job from `launchctl print` (live.c). */
 sourceos_status launchd_check_state(sourceos_ctx *ctx);
+/* The enable/disable overrides on disk, and stale ones (overrides.c). */
+sourceos_status launchd_check_overrides(sourceos_ctx *ctx);
 
 #endif

@@ -90,6 +90,10 @@ static const struct sourceos_check checks[] = {
     {"state", "The agent's launchd job is loaded, enabled and not failing "
               "or respawning in a loop (launchctl print, print-disabled)",
      launchd_check_state},
+    {"overrides", "launchd's disable overrides on disk (disabled.plist, "
+                  "disabled.UID.plist), and stale ones for services that no "
+                  "longer exist",
+     launchd_check_overrides},
     {NULL, NULL, NULL},
 };
 

@@ -1,6 +1,7 @@
 /* systemd: lints systemd unit files (the agent's own, and every service
  * installed in the standard locations) for the policy findings, and asks
- * the running manager about the agent's unit (live.c). */
+ * the running manager about the agent's unit (live.c) and systemd's own
+ * parser and security rating about its unit file (verify.c). */
 #include "config.h"
 
 #include <stdarg.h>
@@ -52,6 +53,8 @@ static const struct sourceos_check checks[] = {
      systemd_check_scan},
     {"state", "The agent's systemd unit is loaded, running and not in a respawn loop",
      systemd_check_state},
+    {"verify", "systemd's own parser accepts the agent's unit, and its exposure is bounded",
+     systemd_check_verify},
     {NULL, NULL, NULL},
 };
 

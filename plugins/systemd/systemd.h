@@ -99,5 +99,8 @@ sourceos_status systemd_check_lint(sourceos_ctx *ctx);
 sourceos_status systemd_check_scan(sourceos_ctx *ctx);
 /* live.c: asks the running manager (`systemctl show`) about the unit. */
 sourceos_status systemd_check_state(sourceos_ctx *ctx);
+/* verify.c: `systemd-analyze verify` and `security --offline=yes` on the
+ * unit file. */
+sourceos_status systemd_check_verify(sourceos_ctx *ctx);
 
 #endif
