@@ -16,6 +16,7 @@
 #include <plist/plist.h>
 
 #include "sourceos/plugin.h"
+#include "../common/plugin_util.h"
 
 /* Real launchd plists are a few KiB; anything bigger is not parsed. */
 #define LAUNCHD_PLIST_MAX_BYTES (1024u * 1024u)
@@ -38,20 +39,13 @@
 
 /* ---- findings (plugin.c) ------------------------------------------------- */
 
-/* Worst severity seen, turned into the check's status at the end. */
-struct launchd_verdict {
-    int any;
-    sourceos_severity worst;
-};
 
 /* Records a finding; V (may be NULL) keeps the worst severity above info. */
-sourceos_finding *launchd_note(sourceos_ctx *ctx, struct launchd_verdict *v,
+sourceos_finding *launchd_note(sourceos_ctx *ctx, struct verdict *v,
                                const char *code, sourceos_severity sev,
                                const char *format, ...)
     __attribute__((format(printf, 5, 6)));
 
-/* The check's status for V: OK, WARNING, or FAILURE when critical. */
-sourceos_status launchd_status_of(const struct launchd_verdict *v);
 
 /* snprintf for text where a cut is acceptable (paths in messages). */
 void launchd_textf(char *out, size_t size, const char *format, ...)
@@ -140,7 +134,7 @@ void launchd_place_of(sourceos_ctx *ctx, const char *path,
 /* Lints the plist at PATH (host view), recording every problem as a
  * finding naming the file. With DESCRIBE, also one info finding saying
  * what the plist runs. Returns the number of problems found. */
-size_t launchd_lint_file(sourceos_ctx *ctx, struct launchd_verdict *v,
+size_t launchd_lint_file(sourceos_ctx *ctx, struct verdict *v,
                          const char *path, int describe);
 
 /* ---- checks -------------------------------------------------------------- */

@@ -12,7 +12,7 @@
 /* What one plist asks launchd to do, read once for every rule. */
 struct service {
     sourceos_ctx *ctx;
-    struct launchd_verdict *v;
+    struct verdict *v;
     size_t problems;
     const char *path;
     const struct launchd_plist *plist;
@@ -927,7 +927,7 @@ static void describe(struct service *s)
     sourceos_finding_evidence(fd, "run_at_load", s->run_at_load ? "true" : "false");
 }
 
-size_t launchd_lint_file(sourceos_ctx *ctx, struct launchd_verdict *v,
+size_t launchd_lint_file(sourceos_ctx *ctx, struct verdict *v,
                          const char *path, int describe_it)
 {
     struct launchd_plist plist;
@@ -971,7 +971,7 @@ size_t launchd_lint_file(sourceos_ctx *ctx, struct launchd_verdict *v,
 
 sourceos_status launchd_check_lint(sourceos_ctx *ctx)
 {
-    struct launchd_verdict v = {0};
+    struct verdict v = {0};
     const char *path = sourceos_param(ctx, "plist");
     sourceos_finding *fd;
     if (!path || !path[0]) {
@@ -988,5 +988,5 @@ sourceos_status launchd_check_lint(sourceos_ctx *ctx)
         return SOURCEOS_ERROR;
     }
     launchd_lint_file(ctx, &v, path, 1);
-    return launchd_status_of(&v);
+    return verdict_status(&v);
 }

@@ -299,7 +299,7 @@ static long runs_of(const struct job *job)
     return job->runs[0] ? strtol(job->runs, NULL, 10) : 0;
 }
 
-static void note_respawn_loop(sourceos_ctx *ctx, struct launchd_verdict *v,
+static void note_respawn_loop(sourceos_ctx *ctx, struct verdict *v,
                               const struct target *t, const struct job *job)
 {
     char last[256], logs[2 * PATH_MAX + 256], text[3 * PATH_MAX];
@@ -322,7 +322,7 @@ static void note_respawn_loop(sourceos_ctx *ctx, struct launchd_verdict *v,
     add_job_evidence(fd, t, job);
 }
 
-static void note_failing(sourceos_ctx *ctx, struct launchd_verdict *v,
+static void note_failing(sourceos_ctx *ctx, struct verdict *v,
                          const struct target *t, const struct job *job)
 {
     char last[256], logs[2 * PATH_MAX + 256], text[3 * PATH_MAX];
@@ -370,7 +370,7 @@ static void publish_job_facts(sourceos_ctx *ctx, const struct job *job)
         sourceos_fact_set(ctx, "launchd.job.runs", job->runs);
 }
 
-static void judge_job(sourceos_ctx *ctx, struct launchd_verdict *v,
+static void judge_job(sourceos_ctx *ctx, struct verdict *v,
                       const struct target *t, const struct job *job)
 {
     int running = strcmp(job->state, "running") == 0;
@@ -434,7 +434,7 @@ static void usual_plist(const struct target *t, char *out, size_t size)
         launchd_textf(out, size, "~/Library/LaunchAgents/%s.plist", t->label);
 }
 
-static void note_not_loaded(sourceos_ctx *ctx, struct launchd_verdict *v,
+static void note_not_loaded(sourceos_ctx *ctx, struct verdict *v,
                             const struct target *t, const char *said)
 {
     char plist[PATH_MAX], text[2 * PATH_MAX];
@@ -455,7 +455,7 @@ static void note_not_loaded(sourceos_ctx *ctx, struct launchd_verdict *v,
     sourceos_finding_evidence(fd, "error", "113");
 }
 
-static void note_disabled(sourceos_ctx *ctx, struct launchd_verdict *v,
+static void note_disabled(sourceos_ctx *ctx, struct verdict *v,
                           const struct target *t, const char *why)
 {
     char text[1024];
@@ -475,7 +475,7 @@ static void note_disabled(sourceos_ctx *ctx, struct launchd_verdict *v,
     sourceos_finding_evidence(fd, "service", t->service);
 }
 
-static void note_bad_ownership(sourceos_ctx *ctx, struct launchd_verdict *v,
+static void note_bad_ownership(sourceos_ctx *ctx, struct verdict *v,
                                const struct target *t, const char *said)
 {
     char plist[PATH_MAX], text[3 * PATH_MAX];
@@ -497,7 +497,7 @@ static void note_bad_ownership(sourceos_ctx *ctx, struct launchd_verdict *v,
     sourceos_finding_evidence(fd, "error", "122");
 }
 
-static void note_wrong_session(sourceos_ctx *ctx, struct launchd_verdict *v,
+static void note_wrong_session(sourceos_ctx *ctx, struct verdict *v,
                                const struct target *t, const char *said)
 {
     char text[1024];
@@ -515,7 +515,7 @@ static void note_wrong_session(sourceos_ctx *ctx, struct launchd_verdict *v,
     sourceos_finding_evidence(fd, "error", "134");
 }
 
-static void note_blocked_by_btm(sourceos_ctx *ctx, struct launchd_verdict *v,
+static void note_blocked_by_btm(sourceos_ctx *ctx, struct verdict *v,
                                 const struct target *t, const char *said)
 {
     sourceos_finding *fd = launchd_note(
@@ -552,7 +552,7 @@ static void note_launchctl_failed(sourceos_ctx *ctx, const struct target *t,
 }
 
 /* Records what a failed print means. 1 when the check could not decide. */
-static int judge_refusal(sourceos_ctx *ctx, struct launchd_verdict *v,
+static int judge_refusal(sourceos_ctx *ctx, struct verdict *v,
                          const struct target *t, const struct sourceos_cmd *r,
                          int *reported_disabled)
 {
@@ -680,7 +680,7 @@ static int parse_overrides(const char *text, size_t size, const char *label)
     return result;
 }
 
-static void check_overrides(sourceos_ctx *ctx, struct launchd_verdict *v,
+static void check_overrides(sourceos_ctx *ctx, struct verdict *v,
                             const struct target *t, int reported_disabled)
 {
     char what[256];
@@ -710,7 +710,7 @@ static void check_overrides(sourceos_ctx *ctx, struct launchd_verdict *v,
 
 sourceos_status launchd_check_state(sourceos_ctx *ctx)
 {
-    struct launchd_verdict v = {0};
+    struct verdict v = {0};
     struct target t = {0};
     struct job *job;
     const struct sourceos_cmd *r;
@@ -748,5 +748,5 @@ sourceos_status launchd_check_state(sourceos_ctx *ctx)
     check_overrides(ctx, &v, &t, reported_disabled);
     if (undecided && !(v.any && v.worst == SOURCEOS_SEV_CRITICAL))
         return SOURCEOS_ERROR;
-    return launchd_status_of(&v);
+    return verdict_status(&v);
 }

@@ -155,7 +155,7 @@ static int collect_labels(sourceos_ctx *ctx, struct labels *l)
 /* ---- the override files --------------------------------------------------- */
 
 struct run {
-    struct launchd_verdict v;
+    struct verdict v;
     struct labels labels;
     size_t dirs_found, files_read, disabled, enabled, stale, malformed;
     size_t stale_loaded;
@@ -491,7 +491,7 @@ sourceos_status launchd_check_overrides(sourceos_ctx *ctx)
     if (r->labels.cut)
         report_cut(ctx, r);
     report_summary(ctx, r);
-    status = launchd_status_of(&r->v);
+    status = verdict_status(&r->v);
     labels_free(&r->labels);
     free(r);
     return status;

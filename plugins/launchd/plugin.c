@@ -10,7 +10,7 @@
 
 /* ---- helpers every check shares ------------------------------------------ */
 
-sourceos_finding *launchd_note(sourceos_ctx *ctx, struct launchd_verdict *v,
+sourceos_finding *launchd_note(sourceos_ctx *ctx, struct verdict *v,
                                const char *code, sourceos_severity sev,
                                const char *format, ...)
 {
@@ -19,20 +19,10 @@ sourceos_finding *launchd_note(sourceos_ctx *ctx, struct launchd_verdict *v,
     va_start(ap, format);
     vsnprintf(message, sizeof message, format, ap);
     va_end(ap);
-    if (v && sev > SOURCEOS_SEV_INFO && (!v->any || sev > v->worst)) {
-        v->any = 1;
-        v->worst = sev;
-    }
+    verdict_see(v, sev);
     return sourceos_finding_add(ctx, code, sev, "%s", message);
 }
 
-sourceos_status launchd_status_of(const struct launchd_verdict *v)
-{
-    if (!v->any)
-        return SOURCEOS_OK;
-    return v->worst == SOURCEOS_SEV_CRITICAL ? SOURCEOS_FAILURE
-                                             : SOURCEOS_WARNING;
-}
 
 void launchd_textf(char *out, size_t size, const char *format, ...)
 {

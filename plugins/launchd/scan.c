@@ -92,7 +92,7 @@ struct location {
 };
 
 struct scan {
-    struct launchd_verdict v;
+    struct verdict v;
     size_t files;
     size_t problems;
     int cut;
@@ -234,7 +234,7 @@ sourceos_status launchd_check_scan(sourceos_ctx *ctx)
     if (s->cut)
         report_cut(ctx, s);
     report_summary(ctx, s);
-    status = launchd_status_of(&s->v);
+    status = verdict_status(&s->v);
     free(s);
     return status;
 }

@@ -71,15 +71,15 @@ static void note_behaviour(sourceos_finding *f, const char *version)
 {
     sourceos_finding_evidence(
         f, "authfile",
-        podman_version_at_least(version, 4, 4)
+        plugin_version_at_least(version, 4, 4)
             ? "--authfile stops the later auth files being read"
             : "before 4.4: --authfile does not stop the later auth files "
               "(XDG, Docker config) being read");
     sourceos_finding_evidence(f, "machine_config",
-                              podman_version_at_least(version, 5, 0)
+                              plugin_version_at_least(version, 5, 0)
                                   ? "ConfigDir (5.0+)"
                                   : "ConfigPath (before 5.0)");
-    if (podman_version_at_least(version, 5, 3))
+    if (plugin_version_at_least(version, 5, 3))
         sourceos_finding_evidence(f, "remote_socket",
                                   "podman info's remoteSocket.exists is "
                                   "unreliable (5.3+); the socket is probed "

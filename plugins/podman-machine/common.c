@@ -17,11 +17,7 @@ const char *podman_program(sourceos_ctx *ctx)
 
 unsigned podman_timeout_ms(sourceos_ctx *ctx)
 {
-    const char *t = sourceos_param(ctx, "timeout_ms");
-    unsigned long v = 0;
-    if (t && sscanf(t, "%lu", &v) == 1 && v > 0 && v < 3600000ul)
-        return (unsigned)v;
-    return PODMAN_DEFAULT_TIMEOUT_MS;
+    return plugin_param_uint(ctx, "timeout_ms", 1, 3599999, PODMAN_DEFAULT_TIMEOUT_MS);
 }
 
 const struct sourceos_cmd *podman_run(sourceos_ctx *ctx,
@@ -85,12 +81,4 @@ sourceos_status podman_command_trouble(sourceos_ctx *ctx,
         return SOURCEOS_ERROR;
     }
     return SOURCEOS_OK;
-}
-
-int podman_version_at_least(const char *version, int major, int minor)
-{
-    int ma = 0, mi = 0;
-    if (!version || sscanf(version, "%d.%d", &ma, &mi) < 1)
-        return 0;
-    return ma > major || (ma == major && mi >= minor);
 }

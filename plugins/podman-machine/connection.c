@@ -22,11 +22,7 @@ struct endpoint {
 
 static unsigned ping_timeout_ms(sourceos_ctx *ctx)
 {
-    const char *t = sourceos_param(ctx, "ping_timeout_ms");
-    unsigned long v = 0;
-    if (t && sscanf(t, "%lu", &v) == 1 && v > 0 && v < 600000ul)
-        return (unsigned)v;
-    return DEFAULT_PING_MS;
+    return plugin_param_uint(ctx, "ping_timeout_ms", 1, 599999, DEFAULT_PING_MS);
 }
 
 /* macOS and Windows have only a remote client; elsewhere it is asked for. */

@@ -22,15 +22,6 @@ struct container {
     long restarts;
 };
 
-static unsigned param_ms(sourceos_ctx *ctx, const char *key, unsigned dflt)
-{
-    const char *t = sourceos_param(ctx, key);
-    unsigned long v = 0;
-    if (t && sscanf(t, "%lu", &v) == 1 && v < 3600000ul)
-        return (unsigned)v;
-    return dflt;
-}
-
 static long restart_limit(sourceos_ctx *ctx)
 {
     const char *t = sourceos_param(ctx, "restart_limit");
@@ -108,7 +99,7 @@ static const struct sourceos_cmd *watch_stopping(sourceos_ctx *ctx,
                                                  struct container *c,
                                                  unsigned *watched_ms)
 {
-    unsigned threshold = param_ms(ctx, "stopping_threshold_ms", DEFAULT_STOPPING_MS);
+    unsigned threshold = plugin_param_uint(ctx, "stopping_threshold_ms", 0, 3599999, DEFAULT_STOPPING_MS);
     const struct sourceos_cmd *r = NULL;
     struct timespec step = {0, 250 * 1000 * 1000};
     *watched_ms = 0;

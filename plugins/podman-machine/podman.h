@@ -3,6 +3,7 @@
 #define SOS_PLUGIN_PODMAN_H
 
 #include "sourceos/plugin.h"
+#include "../common/plugin_util.h"
 
 #define PODMAN_DEFAULT_TIMEOUT_MS 10000u
 
@@ -30,8 +31,6 @@ sourceos_status podman_command_trouble(sourceos_ctx *ctx,
                                        const struct sourceos_cmd *r,
                                        const char *what);
 
-/* "1" when the dotted version A is at least MAJOR.MINOR, else 0. */
-int podman_version_at_least(const char *version, int major, int minor);
 
 sourceos_status podman_check_binary(sourceos_ctx *ctx);
 sourceos_status podman_check_machine(sourceos_ctx *ctx);

@@ -253,5 +253,5 @@ sourceos_status registry_check_auth_files(sourceos_ctx *ctx)
     for (size_t i = 0; i < c.n; i++)
         report_file(ctx, &v, &c, i);
     publish_chain_facts(ctx, &c);
-    return registry_status_of(&v);
+    return verdict_status(&v);
 }

@@ -37,14 +37,6 @@ static const char *env_home(const struct env_view *env)
 
 /* ---- the auth file chain --------------------------------------------------- */
 
-static int version_at_least(const char *version, int major, int minor)
-{
-    int ma = 0, mi = 0;
-    if (!version || sscanf(version, "%d.%d", &ma, &mi) < 1)
-        return 0;
-    return ma > major || (ma == major && mi >= minor);
-}
-
 static int os_has_runtime_dir_auth(sourceos_ctx *ctx)
 {
     return !registry_fact_is(ctx, "host.os", "macos") &&
@@ -121,7 +113,7 @@ void registry_build_chain(struct chain *c, const struct env_view *env,
     const char *source = "--authfile";
     memset(c, 0, sizeof *c);
     c->podman_version = sourceos_fact_get(env->ctx, "podman.version");
-    c->authfile_is_exclusive = version_at_least(c->podman_version, 4, 4);
+    c->authfile_is_exclusive = plugin_version_at_least(c->podman_version, 4, 4);
     if (!registry_nonempty(authfile)) {
         authfile =
             registry_nonempty(registry_env_get(env, "REGISTRY_AUTH_FILE"));

@@ -72,20 +72,10 @@ sourceos_finding *registry_note(sourceos_ctx *ctx, struct verdict *v,
     va_start(ap, format);
     vsnprintf(message, sizeof message, format, ap);
     va_end(ap);
-    if (v && sev > SOURCEOS_SEV_INFO && (!v->any || sev > v->worst)) {
-        v->any = 1;
-        v->worst = sev;
-    }
+    verdict_see(v, sev);
     return sourceos_finding_add(ctx, code, sev, "%s", message);
 }
 
-sourceos_status registry_status_of(const struct verdict *v)
-{
-    if (!v->any)
-        return SOURCEOS_OK;
-    return v->worst == SOURCEOS_SEV_CRITICAL ? SOURCEOS_FAILURE
-                                             : SOURCEOS_WARNING;
-}
 
 const char *registry_nonempty(const char *s)
 {

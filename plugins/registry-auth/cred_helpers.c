@@ -375,5 +375,5 @@ sourceos_status registry_check_cred_helpers(sourceos_ctx *ctx)
         report_remote_risk(ctx, &v, hs, why);
     publish_helper_facts(ctx, hs);
     free(hs);
-    return registry_status_of(&v);
+    return verdict_status(&v);
 }

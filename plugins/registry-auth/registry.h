@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "sourceos/plugin.h"
+#include "../common/plugin_util.h"
 
 /* Real auth files are a few KiB; anything bigger is not analysed. */
 #define AUTH_FILE_MAX_BYTES (1024u * 1024u)
@@ -54,11 +55,6 @@ int registry_member_path(char *out, size_t size, const char *parent,
 /* S, or NULL when S is NULL or empty. */
 const char *registry_nonempty(const char *s);
 
-/* Worst severity seen, turned into the check's status at the end. */
-struct verdict {
-    int any;
-    sourceos_severity worst;
-};
 
 /* Records a finding; V (may be NULL) keeps the worst severity above info. */
 sourceos_finding *registry_note(sourceos_ctx *ctx, struct verdict *v,
@@ -66,8 +62,6 @@ sourceos_finding *registry_note(sourceos_ctx *ctx, struct verdict *v,
                                 const char *format, ...)
     __attribute__((format(printf, 5, 6)));
 
-/* The check's status for V: OK, WARNING, or FAILURE when critical. */
-sourceos_status registry_status_of(const struct verdict *v);
 
 /* ---- the environment and the auth file chain (chain.c) ------------------- */
 

@@ -722,5 +722,5 @@ sourceos_status systemd_check_lint(sourceos_ctx *ctx)
         return SOURCEOS_ERROR;
     }
     systemd_lint_path(ctx, &v, path, 0);
-    return systemd_status(&v);
+    return verdict_status(&v);
 }

@@ -78,11 +78,7 @@ static int is_true(const char *text)
 
 static unsigned live_timeout_ms(sourceos_ctx *ctx)
 {
-    const char *t = sourceos_param(ctx, "timeout_ms");
-    unsigned long ms = 0;
-    if (t && sscanf(t, "%lu", &ms) == 1 && ms > 0 && ms < 3600000ul)
-        return (unsigned)ms;
-    return LIVE_DEFAULT_TIMEOUT_MS;
+    return plugin_param_uint(ctx, "timeout_ms", 1, 3599999, LIVE_DEFAULT_TIMEOUT_MS);
 }
 
 static long number_or(const char *text, long fallback)
@@ -350,11 +346,11 @@ static sourceos_status judge(sourceos_ctx *ctx, struct live *l)
     publish_facts(ctx, l);
     if (!strcmp(load, "not-found")) {
         note_not_found(ctx, l);
-        return systemd_status(&l->v);
+        return verdict_status(&l->v);
     }
     if (!strcmp(load, "masked") || !strcmp(prop(l, P_UNIT_FILE_STATE), "masked")) {
         note_masked(ctx, l);
-        return systemd_status(&l->v);
+        return verdict_status(&l->v);
     }
     if (is_respawn_loop(ctx, l))
         note_respawn_loop(ctx, l);
@@ -363,7 +359,7 @@ static sourceos_status judge(sourceos_ctx *ctx, struct live *l)
     else if (!l->v.any)
         note_state(ctx, l);
     check_fragment(ctx, l);
-    return systemd_status(&l->v);
+    return verdict_status(&l->v);
 }
 
 /* ---- Running systemctl ------------------------------------------------------ */

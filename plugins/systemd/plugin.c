@@ -19,10 +19,7 @@ sourceos_finding *systemd_note(sourceos_ctx *ctx, struct verdict *v,
     va_start(ap, format);
     vsnprintf(message, sizeof message, format, ap);
     va_end(ap);
-    if (v && sev > SOURCEOS_SEV_INFO && (!v->any || sev > v->worst)) {
-        v->any = 1;
-        v->worst = sev;
-    }
+    verdict_see(v, sev);
     /* FILE:LINE first, as compilers say it, so editors can jump there. */
     if (line > 0)
         f = sourceos_finding_add(ctx, code, sev, "%s:%d: %s", file, line, message);
@@ -40,12 +37,6 @@ void systemd_textf(char *out, size_t size, const char *format, ...)
     va_end(ap);
 }
 
-sourceos_status systemd_status(const struct verdict *v)
-{
-    if (!v->any)
-        return SOURCEOS_OK;
-    return v->worst == SOURCEOS_SEV_CRITICAL ? SOURCEOS_FAILURE : SOURCEOS_WARNING;
-}
 
 static const struct sourceos_check checks[] = {
     {"lint", "The agent's systemd unit (and its drop-ins) is safe", systemd_check_lint},

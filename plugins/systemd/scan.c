@@ -186,5 +186,5 @@ sourceos_status systemd_check_scan(sourceos_ctx *ctx)
         if (s.v.worst < SOURCEOS_SEV_WARNING)
             s.v.worst = SOURCEOS_SEV_WARNING;
     }
-    return systemd_status(&s.v);
+    return verdict_status(&s.v);
 }

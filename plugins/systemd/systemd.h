@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "sourceos/plugin.h"
+#include "../common/plugin_util.h"
 
 /* A unit file larger than this is not analysed (systemd's own units are a
  * few KiB; a bigger one is not a unit someone wrote by hand). */
@@ -17,11 +18,6 @@
 /* A time span in microseconds; SYSTEMD_INFINITY for "infinity". */
 #define SYSTEMD_INFINITY UINT64_MAX
 
-/* The worst problem recorded so far, for the check's status. */
-struct verdict {
-    int any;
-    sourceos_severity worst;
-};
 
 /* One Key=Value assignment, where it was written. */
 struct unit_setting {
@@ -54,8 +50,6 @@ sourceos_finding *systemd_note(sourceos_ctx *ctx, struct verdict *v,
 void systemd_textf(char *out, size_t size, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* The check's status from what it recorded. */
-sourceos_status systemd_status(const struct verdict *v);
 
 /* Reads the unit at PATH (host view) and its drop-ins PATH.d/\*.conf.
  * A file that cannot be used (missing, binary, too large, outside --root,

@@ -45,11 +45,7 @@ static int is_true(const char *text)
 
 static unsigned verify_timeout_ms(sourceos_ctx *ctx)
 {
-    const char *t = sourceos_param(ctx, "timeout_ms");
-    unsigned long ms = 0;
-    if (t && sscanf(t, "%lu", &ms) == 1 && ms > 0 && ms < 3600000ul)
-        return (unsigned)ms;
-    return VERIFY_DEFAULT_TIMEOUT_MS;
+    return plugin_param_uint(ctx, "timeout_ms", 1, 3599999, VERIFY_DEFAULT_TIMEOUT_MS);
 }
 
 static double exposure_limit(sourceos_ctx *ctx)
@@ -390,13 +386,13 @@ static sourceos_status rate_exposure(sourceos_ctx *ctx, struct verify *vf)
         systemd_note(ctx, NULL, vf->unit, 0, "systemd.exposure-unknown", SOURCEOS_SEV_INFO,
                      "this systemd-analyze cannot rate user units offline; exposure not "
                      "rated");
-        return systemd_status(&vf->v);
+        return verdict_status(&vf->v);
     }
     if (r->not_started || parse_exposure(r->out, &score, level, sizeof level) < 0)
         note_exposure_unknown(ctx, vf, r);
     else
         note_exposure(ctx, vf, score, level, exposure_limit(ctx));
-    return systemd_status(&vf->v);
+    return verdict_status(&vf->v);
 }
 
 /* ---- The check ------------------------------------------------------------------- */

@@ -1,0 +1,46 @@
+/* Helpers the shipped plugins share: check status from findings, params. */
+#include "config.h"
+
+#include "plugin_util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void verdict_see(struct verdict *v, sourceos_severity sev)
+{
+    if (v && sev > SOURCEOS_SEV_INFO && (!v->any || sev > v->worst)) {
+        v->any = 1;
+        v->worst = sev;
+    }
+}
+
+sourceos_status verdict_status(const struct verdict *v)
+{
+    if (!v->any)
+        return SOURCEOS_OK;
+    return v->worst == SOURCEOS_SEV_CRITICAL ? SOURCEOS_FAILURE : SOURCEOS_WARNING;
+}
+
+unsigned plugin_param_uint(sourceos_ctx *ctx, const char *key, unsigned long min,
+                           unsigned long max, unsigned dflt)
+{
+    const char *text = sourceos_param(ctx, key);
+    char *end;
+    unsigned long v;
+    if (!text || *text < '0' || *text > '9')
+        return dflt;
+    errno = 0;
+    v = strtoul(text, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return dflt;
+    return (unsigned)v;
+}
+
+int plugin_version_at_least(const char *version, int major, int minor)
+{
+    int ma = 0, mi = 0;
+    if (!version || sscanf(version, "%d.%d", &ma, &mi) < 1)
+        return 0;
+    return ma > major || (ma == major && mi >= minor);
+}

@@ -1,0 +1,31 @@
+/* Helpers the shipped plugins share. Compiled into each plugin (a plugin is
+ * one self-contained .so; only the sourceos_* API crosses into the core). */
+#ifndef SOS_PLUGIN_UTIL_H
+#define SOS_PLUGIN_UTIL_H
+
+#include "sourceos/plugin.h"
+
+/* The worst problem recorded so far, turned into the check's status. */
+struct verdict {
+    int any;
+    sourceos_severity worst;
+};
+
+/* Remembers SEV when it is a problem (above info) worse than what V holds.
+ * V may be NULL. */
+void verdict_see(struct verdict *v, sourceos_severity sev);
+
+/* OK when V saw no problem, FAILURE when the worst was critical, else
+ * WARNING. */
+sourceos_status verdict_status(const struct verdict *v);
+
+/* The unsigned number in param KEY when it lies in [MIN, MAX], else DFLT
+ * (absent, not a number, or out of range). */
+unsigned plugin_param_uint(sourceos_ctx *ctx, const char *key, unsigned long min,
+                           unsigned long max, unsigned dflt);
+
+/* Whether the dotted VERSION ("4.3.1") is at least MAJOR.MINOR; 0 when
+ * VERSION is NULL or not a version. */
+int plugin_version_at_least(const char *version, int major, int minor);
+
+#endif
