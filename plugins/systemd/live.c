@@ -35,6 +35,7 @@ enum live_prop {
     P_DROP_IN_PATHS,
     P_RESTART,
     P_START_LIMIT_BURST,
+    P_NEED_DAEMON_RELOAD,
     P_COUNT
 };
 
@@ -54,6 +55,7 @@ static const struct {
     [P_DROP_IN_PATHS] = {"DropInPaths", "drop_in_paths"},
     [P_RESTART] = {"Restart", "restart"},
     [P_START_LIMIT_BURST] = {"StartLimitBurst", "start_limit_burst"},
+    [P_NEED_DAEMON_RELOAD] = {"NeedDaemonReload", "need_daemon_reload"},
 };
 
 /* What the check knows about the unit, for every finding it records. */
@@ -282,23 +284,38 @@ static void note_failed(sourceos_ctx *ctx, struct live *l)
     sourceos_finding_command(f, cmd);
 }
 
-/* systemd keeps a loaded unit in memory after its file is deleted: it still
- * shows as enabled and may even run, but it is gone at the next reload. */
+/* systemd keeps a loaded unit in memory after its file is deleted: it may
+ * still run, but the next daemon-reload drops it. systemd 252 then shows
+ * UnitFileState=bad and NeedDaemonReload=yes, so the file's absence, not the
+ * enablement, is what tells. A file changed since it was loaded is the
+ * milder case: the service runs a definition that is no longer on disk. */
 static void check_fragment(sourceos_ctx *ctx, struct live *l)
 {
     const char *fragment = prop(l, P_FRAGMENT_PATH);
     sourceos_finding *f;
     char cmd[512];
-    if (strcmp(prop(l, P_UNIT_FILE_STATE), "enabled") || !*fragment)
+    if (!*fragment || strcmp(prop(l, P_LOAD_STATE), "loaded"))
         return;
-    if (sourceos_host_path(ctx, fragment))
+    if (sourceos_host_path(ctx, fragment)) {
+        if (!is_true(prop(l, P_NEED_DAEMON_RELOAD)))
+            return;
+        f = live_note(ctx, l, "systemd.unit-changed", SOURCEOS_SEV_WARNING,
+                      "its unit file %s (or a drop-in) changed after systemd loaded it: "
+                      "the unit runs by the old definition until a daemon-reload",
+                      fragment);
+        sourceos_finding_path(f, fragment);
+        sourceos_finding_remediation(f, "Reload systemd, then restart the unit to apply the change.");
+        systemd_textf(cmd, sizeof cmd, "systemctl %sdaemon-reload && systemctl %srestart %s",
+                      l->user ? "--user " : "", l->user ? "--user " : "", l->unit);
+        sourceos_finding_command(f, cmd);
         return;
+    }
     f = live_note(ctx, l, "systemd.unit-stale", SOURCEOS_SEV_WARNING,
-                  "enabled, but its unit file %s no longer exists: systemd runs a "
-                  "copy in memory that the next daemon-reload drops",
-                  fragment);
+                  "its unit file %s no longer exists (unit file state %s): systemd keeps "
+                  "a copy in memory that the next daemon-reload drops",
+                  fragment, *prop(l, P_UNIT_FILE_STATE) ? prop(l, P_UNIT_FILE_STATE) : "unknown");
     sourceos_finding_path(f, fragment);
-    sourceos_finding_remediation(f, "Reinstall the unit file, or disable the unit and reload.");
+    sourceos_finding_remediation(f, "Reinstall the unit file, or stop and disable the unit and reload.");
     systemctl_command(l, "disable", cmd, sizeof cmd);
     sourceos_finding_command(f, cmd);
 }

@@ -158,6 +158,28 @@ is "$(codes)" systemd.unit-running,systemd.unit-stale "running, and stale"
 is "$(fnd systemd.unit-stale "['path']")" /etc/systemd/system/agent.service "stale finding's path"
 cp "$FIX/agent.service" "$T/etc/systemd/system/agent.service"
 
+# --- the same, as real systemd 252 shows it (captured under nspawn): the
+# deleted file's state is "bad", not "enabled", and a reload is pending
+answer "$FIX/show-stale.txt"
+state sysstale.service
+is "$(codes)" systemd.unit-running,systemd.unit-stale "systemd 252's deleted unit: stale"
+like "$(fnd systemd.unit-stale "['message']")" "no longer exists \(unit file state bad\)" "says the state systemd gave"
+is "$(ev systemd.unit-stale need_daemon_reload)" yes "evidence NeedDaemonReload"
+
+# --- changed on disk since loaded: the file is there, NeedDaemonReload=yes
+cp "$FIX/agent.service" "$T/etc/systemd/system/sysedited.service"
+answer "$FIX/show-changed.txt"
+state sysedited.service
+is "$(status)" warning "changed since loaded: warning"
+is "$(codes)" systemd.unit-running,systemd.unit-changed "running by the old definition"
+is "$(fnd systemd.unit-changed "['path']")" /etc/systemd/system/sysedited.service "names the file"
+is "$(fnd systemd.unit-changed "['commands'][0]")" \
+    "systemctl daemon-reload && systemctl restart sysedited.service" "how to apply the change"
+# Loaded from a file that is there and unchanged: neither.
+answer "$FIX/show-agent.txt"
+state agent.service
+is "$(codes)" systemd.unit-running "unchanged file: no stale, no changed"
+
 # --- no systemd: the real message, rc 1
 answer "" 1 "System has not been booted with systemd as init system (PID 1). Can't operate.
 Failed to connect to bus: Host is down"
