@@ -50,6 +50,13 @@ int nix_root_is_host(sourceos_ctx *ctx)
     return root && !strcmp(root, "/");
 }
 
+/* The length of TEXT's first line, at most MAX. */
+static int first_line_len(const char *text, size_t max)
+{
+    size_t n = strcspn(text, "\n");
+    return (int)(n < max ? n : max);
+}
+
 /* Runs nix-store and stores its answer, or why there is none, in WHY. */
 static int ask_deriver(sourceos_ctx *ctx, const char *store_path, char *deriver,
                        size_t size, char *why, size_t why_size)
@@ -66,8 +73,8 @@ static int ask_deriver(sourceos_ctx *ctx, const char *store_path, char *deriver,
         nix_textf(why, why_size, "'%s -q --deriver' did not answer within %.1f s", argv[0],
                   r->duration);
     else if (r->exit_status != 0)
-        nix_textf(why, why_size, "'%s -q --deriver' failed (exit status %d): %.200s",
-                  argv[0], r->exit_status, r->err);
+        nix_textf(why, why_size, "'%s -q --deriver' failed (exit status %d): %.*s",
+                  argv[0], r->exit_status, first_line_len(r->err, 200), r->err);
     else if (nix_parse_deriver(r->out, r->out_len, deriver, size) != 0)
         nix_textf(why, why_size, "'%s -q --deriver' printed no store path", argv[0]);
     else

@@ -65,6 +65,8 @@ static void read_generation(int root_fd, struct nix_profile *p)
     const char *base, *target_base = strrchr(hop->target, '/');
     struct stat st;
     unsigned long n;
+    if (nix_classify_target(hop->target) != NIX_TARGET_GENERATION)
+        return; /* straight into the store, or somewhere else */
     split_path(hop->link, dir, sizeof dir, &base);
     target_base = target_base ? target_base + 1 : hop->target;
     if (nix_generation_name(target_base, name, sizeof name, &n) != 0 || strcmp(name, base) != 0)

@@ -132,6 +132,15 @@ checks:
     scope: runtime
     timeout: 30
 YAML
+make_config nostore <<'YAML'
+checks:
+  - id: nix.generations
+    plugin: nix-gen
+    check: generations
+    scope: runtime
+    timeout: 30
+    params: {nix_store: /nonexistent/nix-store, timeout_ms: 5000}
+YAML
 # Inside: /nix is $S/nix; build, make it the system generation, run the
 # check on the real root; print the build's output path, its deriver and
 # the report, separated.
@@ -143,16 +152,23 @@ nix-env -p /nix/var/nix/profiles/system --set "\$out"
 echo "\$out"
 nix-store -q --deriver "\$out"
 "$SOS" doctor local-runtime --json --plugin-dir "$BUILD_PLUGINS" --config-dir "$TMP/host" || true
+echo
+"$SOS" doctor local-runtime --json --plugin-dir "$BUILD_PLUGINS" --config-dir "$TMP/nostore" || true
 SH
 all=$(unshare -m --propagation private sh "$TMP/inside.sh"); urc=$?
 is "$urc" 0 "built and checked in a private mount namespace"
 built=$(printf '%s\n' "$all" | sed -n 1p)
 drv=$(printf '%s\n' "$all" | sed -n 2p)
-out=$(printf '%s\n' "$all" | sed -n '3,$p')
+out=$(printf '%s\n' "$all" | sed -n '3,/^$/p')
+missing=$(printf '%s\n' "$all" | sed -n '/^$/,$p')
 like "$drv" '^/nix/store/[0-9a-df-np-sv-z]{32}-agent-system\.drv$' "nix-store -q --deriver names the .drv"
 sys=$(j "[f for f in find('nix.generations')['findings'] if f['code']=='nix.generation' and f['evidence']['kind']=='system'][0]['evidence']")
 like "$sys" "\"store_path\": \"$built\"" "the system generation is the built path"
 like "$sys" "\"deriver\": \"$drv\"" "its deriver, from the real nix-store, is evidence"
 like "$sys" '"generation": "4"' "generation 4"
+out=$missing
+sys=$(j "[f for f in find('nix.generations')['findings'] if f['code']=='nix.generation' and f['evidence']['kind']=='system'][0]['evidence']")
+like "$sys" '"deriver_unavailable": "cannot run .*/nonexistent/nix-store' "a missing nix-store: evidence saying why, no failure"
+is "$(j "find('nix.generations')['status']")" ok "... and the check is still ok"
 ok "$([ -e /nix/store/"${built#/nix/store/}" ]; [ $? -ne 0 ]; echo $?)" "nothing of it is left in this machine's /nix"
 done_testing
