@@ -8,7 +8,7 @@ PACKAGES="build-essential autoconf automake libtool libltdl-dev pkg-config
 libjansson-dev libyaml-dev libarchive-dev libplist-dev libplist-utils
 libcmocka-dev python3 python3-yaml python3-jsonschema podman runc
 busybox-static procps docker-registry apache2-utils systemd
-systemd-container"
+systemd-container nix-bin"
 
 missing=""
 for p in $PACKAGES; do
