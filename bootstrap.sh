@@ -8,19 +8,29 @@ PACKAGES="build-essential autoconf automake libtool libltdl-dev pkg-config
 libjansson-dev libyaml-dev libarchive-dev libplist-dev libplist-utils
 libcmocka-dev python3 python3-yaml python3-jsonschema podman runc
 busybox-static procps docker-registry apache2-utils systemd
-systemd-container nix-bin"
+systemd-container"
+# Without its recommends: nix-setup-systemd would enable a nix-daemon on
+# this machine, and the tests use their own stores.
+PACKAGES_NO_RECOMMENDS="nix-bin"
 
-missing=""
-for p in $PACKAGES; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-        missing="$missing $p"
-done
-if [ -n "$missing" ]; then
+# The packages of the list $1 that are not installed.
+missing_of() {
+    for p in $1; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+            printf ' %s' "$p"
+    done
+}
+missing=$(missing_of "$PACKAGES")
+missing_nr=$(missing_of "$PACKAGES_NO_RECOMMENDS")
+if [ -n "$missing$missing_nr" ]; then
     as_root=""
     [ "$(id -u)" -eq 0 ] || as_root="sudo"
-    echo "bootstrap: installing$missing"
+    echo "bootstrap: installing$missing$missing_nr"
     $as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq $missing >/dev/null
+    [ -z "$missing" ] || DEBIAN_FRONTEND=noninteractive \
+        $as_root apt-get install -y -qq $missing >/dev/null
+    [ -z "$missing_nr" ] || DEBIAN_FRONTEND=noninteractive \
+        $as_root apt-get install -y -qq --no-install-recommends $missing_nr >/dev/null
 fi
 
 [ -x configure ] || ./autogen.sh

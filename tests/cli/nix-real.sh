@@ -155,7 +155,13 @@ nix-store -q --deriver "\$out"
 echo
 "$SOS" doctor local-runtime --json --plugin-dir "$BUILD_PLUGINS" --config-dir "$TMP/nostore" || true
 SH
+# The bind needs a /nix to mount on: without nix-setup-systemd (bootstrap
+# installs nix-bin without it) there is none, so make an empty one for the
+# run and remove it after.
+made_nix=""
+[ -e /nix ] || { mkdir /nix && made_nix=1; }
 all=$(unshare -m --propagation private sh "$TMP/inside.sh"); urc=$?
+[ -z "$made_nix" ] || rmdir /nix
 is "$urc" 0 "built and checked in a private mount namespace"
 built=$(printf '%s\n' "$all" | sed -n 1p)
 drv=$(printf '%s\n' "$all" | sed -n 2p)
