@@ -10,11 +10,11 @@ import re
 import sys
 from pathlib import Path
 
-NAME = r'"([a-z]+\.[a-z0-9]+(?:-[a-z0-9]+)*)"'
+NAME = r'"([a-z][a-z0-9]*\.[a-z0-9]+(?:-[a-z0-9]+)*)"'
 # A code, an optional ': "other code"', then the next argument mentions a
 # severity before any further comma.
 CODE = re.compile(NAME + r'(?=(?:\s*:\s*"[^"]*")?\s*,\s*[^,;]{0,60}?(?:SOURCEOS_SEV_|sev))', re.I)
-RETURN = re.compile(r'return\s+"([a-z]+\.[a-z0-9]+(?:-[a-z0-9]+)*)";')
+RETURN = re.compile(r'return\s+"([a-z][a-z0-9]*\.[a-z0-9]+(?:-[a-z0-9]+)*)";')
 
 codes = set()
 for path in sorted(Path(sys.argv[1]).glob('*/*.c')):
