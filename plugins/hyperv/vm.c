@@ -414,6 +414,8 @@ static sourceos_status ask_hyperv(sourceos_ctx *ctx, struct vm_check *c)
     if (r->truncated)
         return unparsable(ctx, c, "the output was cut at the capture bound");
     st = hyperv_parse_getvm(r->out, r->out_len, c->machine, &c->vm, why, sizeof why);
+    if (st == HYPERV_PARSE_EMPTY && r->exit_status == 0 && r->err_len == 0)
+        return unparsable(ctx, c, "no output, no error");
     if (r->exit_status != 0 || r->term_signal || st == HYPERV_PARSE_EMPTY)
         return judge_error(ctx, c, r);
     if (st != HYPERV_PARSE_OK)

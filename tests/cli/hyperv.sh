@@ -193,6 +193,9 @@ is "$rc/$(status)/$(codes)" 3/error/hyperv.powershell-failed "another error: the
 like "$(fnd hyperv.powershell-failed "['message']")" "exit status 1\): Get-VM : Generic failure" "with the error's first line"
 
 # --- output that is not a VM
+answer ""; vm "$HV"
+is "$(status)/$(codes)" error/hyperv.output-unparsable "no output and no error: unparsable"
+like "$(fnd hyperv.output-unparsable "['message']")" "no output, no error" "says so"
 printf 'this is not JSON\r\n' > "$TMP/garbage.txt"
 answer "$TMP/garbage.txt"; vm "$HV"
 is "$rc/$(status)/$(codes)" 3/error/hyperv.output-unparsable "not JSON: unparsable, error"
