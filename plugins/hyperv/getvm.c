@@ -5,13 +5,15 @@
  * than -Depth as its type name; PowerShell 7 may print State as a name.
  * Only the fields below are read; the rest is ignored, whatever its type.
  *
- * The plugin links jansson itself (as launchd links libplist) rather than
- * going through sourceos_json_get(), so this parser needs no sourceos_ctx
- * and the unit test runs it on hostile input directly. */
+ * The JSON is read through the core (sourceos_json_get and friends), as
+ * every plugin reads JSON. The core hands scalars over as text, so a
+ * number and a string of the same digits read alike ("State": "2" is
+ * state 2, "Name": 7 is a VM named "7"); the string "null" reads as null.
+ * Nothing else here needs the context: bytes in, a struct or an error out. */
 #include "config.h"
 
 #include <ctype.h>
-#include <jansson.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,119 +22,226 @@
 
 #include "hyperv.h"
 
-/* Copies the string member KEY of OBJ into OUT; "" when absent or not a
- * string. */
-static void copy_string(json_t *obj, const char *key, char *out, size_t size)
+/* The decoded output, from where the JSON starts. */
+struct getvm_doc {
+    sourceos_ctx *ctx;
+    const char *text;
+    size_t len;
+};
+
+/* The value at PREFIX KEY as the core writes it ("null" for null), or NULL
+ * when absent, an object or an array. PREFIX is "" or ends in '.'. */
+static const char *value_at(const struct getvm_doc *d, const char *prefix, const char *key)
 {
-    const char *s = json_string_value(json_object_get(obj, key));
+    char path[64];
+    snprintf(path, sizeof path, "%s%s", prefix, key);
+    return sourceos_json_get(d->ctx, d->text, d->len, path);
+}
+
+/* The scalar at PREFIX KEY as text, or NULL when absent, null, an object
+ * or an array. */
+static const char *scalar_at(const struct getvm_doc *d, const char *prefix, const char *key)
+{
+    const char *v = value_at(d, prefix, key);
+    return v && strcmp(v, "null") ? v : NULL;
+}
+
+static void copy_scalar(const struct getvm_doc *d, const char *prefix, const char *key,
+                        char *out, size_t size)
+{
+    const char *s = scalar_at(d, prefix, key);
     snprintf(out, size, "%s", s ? s : "");
 }
 
-/* The integer member KEY of OBJ (a whole real counts), or -1. */
-static long long integer_member(json_t *obj, const char *key)
+static int skip_digits(const char **t)
 {
-    json_t *v = json_object_get(obj, key);
-    double d;
-    if (json_is_integer(v))
-        return json_integer_value(v);
-    if (!json_is_real(v))
+    const char *start = *t;
+    while (isdigit((unsigned char)**t))
+        (*t)++;
+    return *t > start;
+}
+
+/* Whether TEXT is a number as JSON writes one, -?d+(.d+)?([eE][+-]?d+)?
+ * (strtod alone would also take " 2", "0x2" or "inf"); *REAL says it has
+ * a fraction or an exponent. */
+static int number_syntax(const char *t, int *real)
+{
+    *real = 0;
+    if (*t == '-')
+        t++;
+    if (!skip_digits(&t))
+        return 0;
+    if (*t == '.') {
+        t++;
+        *real = 1;
+        if (!skip_digits(&t))
+            return 0;
+    }
+    if (*t == 'e' || *t == 'E') {
+        t++;
+        *real = 1;
+        if (*t == '+' || *t == '-')
+            t++;
+        if (!skip_digits(&t))
+            return 0;
+    }
+    return *t == '\0';
+}
+
+/* TEXT as an integer when it is one; 0, or -1 (not an integer, or beyond
+ * long long). */
+static int integer_text(const char *text, long long *out)
+{
+    int real;
+    if (!number_syntax(text, &real) || real)
         return -1;
-    d = json_real_value(v);
-    if (!isfinite(d) || d < 0 || d > 9e15 || d != (double)(long long)d)
+    errno = 0;
+    *out = strtoll(text, NULL, 10);
+    return errno ? -1 : 0;
+}
+
+/* The number at PREFIX KEY when it is whole (an integer, or a real such as
+ * 2.0 between 0 and 9e15), else -1. */
+static long long integer_member(const struct getvm_doc *d, const char *prefix, const char *key)
+{
+    const char *text = scalar_at(d, prefix, key);
+    long long n;
+    double r;
+    int real;
+    if (!text || !number_syntax(text, &real))
         return -1;
-    return (long long)d;
+    if (!real)
+        return integer_text(text, &n) == 0 ? n : -1;
+    r = strtod(text, NULL);
+    if (!isfinite(r) || r < 0 || r > 9e15 || r != (double)(long long)r)
+        return -1;
+    return (long long)r;
+}
+
+/* What the object or array at PREFIX KEY is, for a finding to show; "" when
+ * absent. The core tells an object from an array only by its member names,
+ * so an empty one is either. */
+static void describe_container(const struct getvm_doc *d, const char *prefix,
+                               const char *key, char *out, size_t size)
+{
+    char path[64];
+    long n;
+    snprintf(path, sizeof path, "%s%s", prefix, key);
+    n = sourceos_json_count(d->ctx, d->text, d->len, path);
+    if (n < 0)
+        snprintf(out, size, "%s", "");
+    else if (n == 0)
+        snprintf(out, size, "(an empty JSON object or array)");
+    else if (sourceos_json_key_at(d->ctx, d->text, d->len, path, 0))
+        snprintf(out, size, "(a JSON object)");
+    else
+        snprintf(out, size, "(a JSON array)");
 }
 
 /* State as a number (5.1) or a name (7); anything else is kept as "what
  * was given" only, for the finding to show. */
-static void read_state(json_t *obj, struct hyperv_vm *vm)
+static void read_state(const struct getvm_doc *d, const char *prefix, struct hyperv_vm *vm)
 {
-    json_t *v = json_object_get(obj, "State");
+    const char *v = value_at(d, prefix, "State");
+    long long n;
+    int real;
     vm->state_number = -1;
     vm->state = NULL;
-    if (json_is_integer(v)) {
-        json_int_t n = json_integer_value(v);
-        snprintf(vm->state_given, sizeof vm->state_given, "%" JSON_INTEGER_FORMAT, n);
-        if (n >= 0 && n <= 0xFFFF) {
+    if (!v) {
+        describe_container(d, prefix, "State", vm->state_given, sizeof vm->state_given);
+        return;
+    }
+    if (!strcmp(v, "null")) {
+        snprintf(vm->state_given, sizeof vm->state_given, "(a JSON null)");
+        return;
+    }
+    snprintf(vm->state_given, sizeof vm->state_given, "%s", v);
+    if (number_syntax(v, &real)) {
+        if (integer_text(v, &n) == 0 && n >= 0 && n <= 0xFFFF) {
             vm->state_number = (long)n;
             vm->state = hyperv_state_by_number((long)n);
         }
-    } else if (json_is_string(v)) {
-        snprintf(vm->state_given, sizeof vm->state_given, "%s", json_string_value(v));
-        vm->state = hyperv_state_by_name(json_string_value(v));
-        if (vm->state)
-            vm->state_number = vm->state->number;
-    } else if (v) {
-        snprintf(vm->state_given, sizeof vm->state_given, "(a JSON %s)",
-                 json_is_null(v) ? "null" : json_is_object(v) ? "object"
-                 : json_is_array(v) ? "array" : json_is_boolean(v) ? "boolean" : "real");
-    } else {
-        vm->state_given[0] = '\0';
+        return;
     }
+    vm->state = hyperv_state_by_name(v);
+    if (vm->state)
+        vm->state_number = vm->state->number;
 }
 
 /* Uptime as TimeSpan prints itself, [d.]hh:mm:ss: a string as given, or
  * the members of the TimeSpan object 5.1 serializes. */
-static void read_uptime(json_t *obj, struct hyperv_vm *vm)
+static void read_uptime(const struct getvm_doc *d, const char *prefix, struct hyperv_vm *vm)
 {
-    json_t *v = json_object_get(obj, "Uptime");
-    long long d, h, m, s;
+    const char *s = scalar_at(d, prefix, "Uptime");
+    char span[48];
+    long long days, h, m, sec;
     vm->uptime[0] = '\0';
-    if (json_is_string(v)) {
-        snprintf(vm->uptime, sizeof vm->uptime, "%s", json_string_value(v));
+    if (s) {
+        snprintf(vm->uptime, sizeof vm->uptime, "%s", s);
         return;
     }
-    if (!json_is_object(v))
+    snprintf(span, sizeof span, "%sUptime.", prefix);
+    days = integer_member(d, span, "Days");
+    h = integer_member(d, span, "Hours");
+    m = integer_member(d, span, "Minutes");
+    sec = integer_member(d, span, "Seconds");
+    if (days < 0 || h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 59)
         return;
-    d = integer_member(v, "Days");
-    h = integer_member(v, "Hours");
-    m = integer_member(v, "Minutes");
-    s = integer_member(v, "Seconds");
-    if (d < 0 || h < 0 || h > 23 || m < 0 || m > 59 || s < 0 || s > 59)
-        return;
-    if (d)
-        snprintf(vm->uptime, sizeof vm->uptime, "%lld.%02lld:%02lld:%02lld", d, h, m, s);
+    if (days)
+        snprintf(vm->uptime, sizeof vm->uptime, "%lld.%02lld:%02lld:%02lld", days, h, m, sec);
     else
-        snprintf(vm->uptime, sizeof vm->uptime, "%02lld:%02lld:%02lld", h, m, s);
+        snprintf(vm->uptime, sizeof vm->uptime, "%02lld:%02lld:%02lld", h, m, sec);
 }
 
-static void read_vm(json_t *obj, struct hyperv_vm *vm)
+static void read_vm(const struct getvm_doc *d, const char *prefix, struct hyperv_vm *vm)
 {
-    copy_string(obj, "Name", vm->name, sizeof vm->name);
-    read_state(obj, vm);
-    copy_string(obj, "Status", vm->status, sizeof vm->status);
-    read_uptime(obj, vm);
-    vm->processor_count = integer_member(obj, "ProcessorCount");
-    vm->memory_assigned = integer_member(obj, "MemoryAssigned");
-    vm->generation = integer_member(obj, "Generation");
-    copy_string(obj, "Version", vm->version, sizeof vm->version);
-    copy_string(obj, "Path", vm->path, sizeof vm->path);
+    copy_scalar(d, prefix, "Name", vm->name, sizeof vm->name);
+    read_state(d, prefix, vm);
+    copy_scalar(d, prefix, "Status", vm->status, sizeof vm->status);
+    read_uptime(d, prefix, vm);
+    vm->processor_count = integer_member(d, prefix, "ProcessorCount");
+    vm->memory_assigned = integer_member(d, prefix, "MemoryAssigned");
+    vm->generation = integer_member(d, prefix, "Generation");
+    copy_scalar(d, prefix, "Version", vm->version, sizeof vm->version);
+    copy_scalar(d, prefix, "Path", vm->path, sizeof vm->path);
 }
 
-/* Picks the VM named WANT among the objects of DOC (an object or an array
- * of them): an exact match first, else one that differs only in case. */
-static json_t *pick(json_t *doc, const char *want, struct hyperv_vm *vm)
+/* Where item I is: "" for a lone object, "[I]." in an array. */
+static void item_prefix(int is_array, size_t i, char *out, size_t size)
 {
-    json_t *exact = NULL, *folded = NULL, *item;
-    size_t i, n = json_is_array(doc) ? json_array_size(doc) : 1;
-    for (i = 0; i < n; i++) {
+    if (is_array)
+        snprintf(out, size, "[%zu].", i);
+    else
+        snprintf(out, size, "%s", "");
+}
+
+/* Picks the VM named WANT among the N items (an object, or an array of
+ * them): an exact match first, else one that differs only in case. Sets
+ * PREFIX to where it is; returns whether there is one. */
+static int pick(const struct getvm_doc *d, int is_array, size_t n, const char *want,
+                struct hyperv_vm *vm, char *prefix, size_t size)
+{
+    char item[32];
+    int exact = 0, found = 0;
+    for (size_t i = 0; i < n; i++) {
         const char *name;
-        item = json_is_array(doc) ? json_array_get(doc, i) : doc;
-        if (!json_is_object(item))
-            continue;
-        name = json_string_value(json_object_get(item, "Name"));
+        item_prefix(is_array, i, item, sizeof item);
+        name = scalar_at(d, item, "Name");
         if (!name)
             continue;
         vm->vms++;
         if (strcasecmp(name, want))
             continue;
         vm->matches++;
-        if (!exact && !strcmp(name, want))
-            exact = item;
-        if (!folded)
-            folded = item;
+        if (!exact && !strcmp(name, want)) {
+            exact = 1;
+            snprintf(prefix, size, "%s", item);
+        } else if (!found) {
+            snprintf(prefix, size, "%s", item);
+        }
+        found = 1;
     }
-    return exact ? exact : folded;
+    return found;
 }
 
 /* PowerShell may put warnings (a module loaded through the compatibility
@@ -151,44 +260,60 @@ static const char *json_start(const char *text)
     return p;
 }
 
-static enum hyperv_parse_status parse_decoded(const char *text, size_t len,
+/* The document's items: an object is one, an array its elements. Returns
+ * HYPERV_PARSE_OK with *IS_ARRAY and *N set, or the error with WHY. */
+static enum hyperv_parse_status items(const struct getvm_doc *d, int *is_array, size_t *n,
+                                      char *why, size_t why_size)
+{
+    long count = sourceos_json_count(d->ctx, d->text, d->len, "");
+    if (sourceos_json_get(d->ctx, d->text, d->len, "")) {
+        snprintf(why, why_size, "JSON of the wrong shape: neither a VM object nor an array of them");
+        return HYPERV_PARSE_WRONG_SHAPE;
+    }
+    if (count < 0) {
+        snprintf(why, why_size, "not JSON (or cut short)");
+        return HYPERV_PARSE_NOT_JSON;
+    }
+    *is_array = count > 0 && !sourceos_json_key_at(d->ctx, d->text, d->len, "", 0);
+    if (*is_array && count > HYPERV_MAX_VMS) {
+        snprintf(why, why_size, "JSON of the wrong shape: an array of %ld items, more VMs than "
+                 "a Hyper-V host holds (%u)", count, HYPERV_MAX_VMS);
+        return HYPERV_PARSE_WRONG_SHAPE;
+    }
+    *n = *is_array ? (size_t)count : 1;
+    return HYPERV_PARSE_OK;
+}
+
+static enum hyperv_parse_status parse_decoded(sourceos_ctx *ctx, const char *text, size_t len,
                                               const char *want, struct hyperv_vm *vm,
                                               char *why, size_t why_size)
 {
     const char *start = json_start(text);
-    json_error_t err;
-    json_t *doc, *match;
+    struct getvm_doc d = {ctx, start, len - (size_t)(start - text)};
+    enum hyperv_parse_status st;
+    char prefix[32];
+    int is_array;
+    size_t n;
     if (!*start) {
         snprintf(why, why_size, "no output");
         return HYPERV_PARSE_EMPTY;
     }
-    doc = json_loadb(start, len - (size_t)(start - text), JSON_DECODE_ANY, &err);
-    if (!doc) {
-        snprintf(why, why_size, "not JSON: %s at line %d, column %d", err.text, err.line,
-                 err.column);
-        return HYPERV_PARSE_NOT_JSON;
-    }
-    if (!json_is_object(doc) && !json_is_array(doc)) {
-        snprintf(why, why_size, "JSON of the wrong shape: neither a VM object nor an array of them");
-        json_decref(doc);
-        return HYPERV_PARSE_WRONG_SHAPE;
-    }
-    match = pick(doc, want, vm);
-    if (!match) {
-        enum hyperv_parse_status st = vm->vms ? HYPERV_PARSE_NO_MATCH : HYPERV_PARSE_WRONG_SHAPE;
-        if (vm->vms)
-            snprintf(why, why_size, "%zu VM(s) in the output, none named '%s'", vm->vms, want);
-        else
-            snprintf(why, why_size, "JSON of the wrong shape: no object with a string Name");
-        json_decref(doc);
+    st = items(&d, &is_array, &n, why, why_size);
+    if (st != HYPERV_PARSE_OK)
         return st;
+    if (!pick(&d, is_array, n, want, vm, prefix, sizeof prefix)) {
+        if (!vm->vms) {
+            snprintf(why, why_size, "JSON of the wrong shape: no object with a Name");
+            return HYPERV_PARSE_WRONG_SHAPE;
+        }
+        snprintf(why, why_size, "%zu VM(s) in the output, none named '%s'", vm->vms, want);
+        return HYPERV_PARSE_NO_MATCH;
     }
-    read_vm(match, vm);
-    json_decref(doc);
+    read_vm(&d, prefix, vm);
     return HYPERV_PARSE_OK;
 }
 
-enum hyperv_parse_status hyperv_parse_getvm(const char *data, size_t len,
+enum hyperv_parse_status hyperv_parse_getvm(sourceos_ctx *ctx, const char *data, size_t len,
                                             const char *want, struct hyperv_vm *vm,
                                             char *why, size_t why_size)
 {
@@ -199,7 +324,7 @@ enum hyperv_parse_status hyperv_parse_getvm(const char *data, size_t len,
     vm->state_number = vm->processor_count = vm->memory_assigned = vm->generation = -1;
     if (hyperv_text_decode(data, len, &text, &text_len, why, why_size) < 0)
         return HYPERV_PARSE_BAD_TEXT;
-    st = parse_decoded(text, text_len, want, vm, why, why_size);
+    st = parse_decoded(ctx, text, text_len, want, vm, why, why_size);
     free(text);
     return st;
 }

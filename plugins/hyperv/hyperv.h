@@ -1,7 +1,9 @@
 /* hyperv: shared declarations. The parsers (text.c, state.c, getvm.c,
- * errors.c) are pure: bytes in, a struct or an error out, no sourceos_ctx,
- * so tests/unit/test_hyperv_parse.c compiles them directly. vm.c is the
- * check that runs PowerShell and judges what the parsers made of it. */
+ * errors.c) are pure: bytes in, a struct or an error out, no findings and
+ * no commands (getvm.c takes a sourceos_ctx only to read JSON through the
+ * core), so tests/unit/test_hyperv_parse.c compiles them directly and links
+ * the core. vm.c is the check that runs PowerShell and judges what the
+ * parsers made of it. */
 #ifndef SOS_PLUGIN_HYPERV_H
 #define SOS_PLUGIN_HYPERV_H
 
@@ -14,6 +16,9 @@
 #define HYPERV_MAX_OUTPUT (256u * 1024u)
 /* Hyper-V refuses VM names longer than 100 characters. */
 #define HYPERV_MAX_NAME 100
+/* A Hyper-V host holds at most 1024 VMs: a longer array is not Get-VM's
+ * answer, and each item costs a lookup in the core. */
+#define HYPERV_MAX_VMS 1024u
 
 /* ---- text.c: what powershell.exe printed, as UTF-8 ---------------------- */
 
@@ -55,12 +60,15 @@ enum hyperv_parse_status {
     HYPERV_PARSE_EMPTY,       /* nothing printed (Get-VM found nothing) */
     HYPERV_PARSE_BAD_TEXT,    /* too large, truncated UTF-16, ... */
     HYPERV_PARSE_NOT_JSON,    /* not JSON, or JSON cut short */
-    HYPERV_PARSE_WRONG_SHAPE, /* JSON, but not VM objects with a Name */
+    HYPERV_PARSE_WRONG_SHAPE, /* JSON, but not VM objects with a Name, or
+                                 more than HYPERV_MAX_VMS of them */
     HYPERV_PARSE_NO_MATCH     /* VMs, none of them named NAME */
 };
 
-/* The fields of one VM this plugin reads; "" or -1 when absent or of a
- * type Get-VM does not print there. */
+/* The fields of one VM this plugin reads; "" or -1 when absent, null, or
+ * of a type Get-VM does not print there. The core gives scalars as text, so
+ * a string field may hold a number's digits and a number field a string
+ * of digits. */
 struct hyperv_vm {
     char name[HYPERV_MAX_NAME * 3 + 1];
     char state_given[64];     /* State as printed: "2", "Running" */
@@ -80,8 +88,9 @@ struct hyperv_vm {
 /* Parses DATA (LEN bytes, any of the encodings hyperv_text_decode takes)
  * and fills VM with the VM named WANT: an exact match, else one that
  * matches ignoring case (Hyper-V names are case-insensitive). WHY says what
- * was wrong when the result is not HYPERV_PARSE_OK. */
-enum hyperv_parse_status hyperv_parse_getvm(const char *data, size_t len,
+ * was wrong when the result is not HYPERV_PARSE_OK. Reads the JSON with
+ * sourceos_json_get() and friends on CTX; records nothing there. */
+enum hyperv_parse_status hyperv_parse_getvm(sourceos_ctx *ctx, const char *data, size_t len,
                                             const char *want, struct hyperv_vm *vm,
                                             char *why, size_t why_size);
 

@@ -413,7 +413,7 @@ static sourceos_status ask_hyperv(sourceos_ctx *ctx, struct vm_check *c)
         return powershell_timeout(ctx, c, r, timeout_ms);
     if (r->truncated)
         return unparsable(ctx, c, "the output was cut at the capture bound");
-    st = hyperv_parse_getvm(r->out, r->out_len, c->machine, &c->vm, why, sizeof why);
+    st = hyperv_parse_getvm(ctx, r->out, r->out_len, c->machine, &c->vm, why, sizeof why);
     if (st == HYPERV_PARSE_EMPTY && r->exit_status == 0 && r->err_len == 0)
         return unparsable(ctx, c, "no output, no error");
     if (r->exit_status != 0 || r->term_signal || st == HYPERV_PARSE_EMPTY)

@@ -1,7 +1,9 @@
 /* The hyperv plugin's pure parsers on the fixtures and on hostile input:
  * encodings (BOM, UTF-16LE, odd byte counts), Get-VM's JSON in both
  * PowerShell dialects, wrong shapes and types, PowerShell's error texts,
- * and which machine names may reach a PowerShell command. */
+ * and which machine names may reach a PowerShell command. The Get-VM
+ * parser reads JSON through the core, so it runs on a context of its own
+ * (one per test) made as the runner makes one for a check. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -14,9 +16,55 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctx.h"
+#include "result.h"
+
 #include "../../plugins/hyperv/hyperv.h"
 
 #define VM "podman-machine-default"
+
+/* A context for a check that is never run: what sourceos_json_get needs. */
+struct ctx_fixture {
+    char id[32], plugin[8], check[8];
+    struct sos_check_decl decl;
+    struct sos_check_result result;
+    sourceos_ctx *ctx;
+};
+
+static int ctx_setup(void **state)
+{
+    struct ctx_fixture *fx = calloc(1, sizeof *fx);
+    struct sos_ctx_config config;
+    if (!fx)
+        return -1;
+    snprintf(fx->id, sizeof fx->id, "test.hyperv-parse");
+    snprintf(fx->plugin, sizeof fx->plugin, "hyperv");
+    snprintf(fx->check, sizeof fx->check, "vm");
+    fx->decl.id = fx->id;
+    fx->decl.plugin = fx->plugin;
+    fx->decl.check = fx->check;
+    memset(&config, 0, sizeof config);
+    config.decl = &fx->decl;
+    fx->ctx = sos_ctx_new(&config, &fx->result);
+    *state = fx;
+    return fx->ctx ? 0 : -1;
+}
+
+static int ctx_teardown(void **state)
+{
+    struct ctx_fixture *fx = *state;
+    /* A parser records nothing: no finding, fact or command. */
+    int recorded = fx->result.n_findings + fx->result.n_facts + fx->result.n_commands != 0;
+    sos_ctx_free(fx->ctx);
+    sos_check_result_free(&fx->result);
+    free(fx);
+    return recorded ? -1 : 0;
+}
+
+static sourceos_ctx *ctx_of(void **state)
+{
+    return ((struct ctx_fixture *)*state)->ctx;
+}
 
 static char *read_fixture(const char *name, size_t *len)
 {
@@ -39,17 +87,19 @@ static char *read_fixture(const char *name, size_t *len)
     return data;
 }
 
-static enum hyperv_parse_status parse_text(const char *text, struct hyperv_vm *vm)
+static enum hyperv_parse_status parse_text(sourceos_ctx *ctx, const char *text,
+                                           struct hyperv_vm *vm)
 {
     char why[512];
-    return hyperv_parse_getvm(text, strlen(text), VM, vm, why, sizeof why);
+    return hyperv_parse_getvm(ctx, text, strlen(text), VM, vm, why, sizeof why);
 }
 
-static enum hyperv_parse_status parse_fixture(const char *name, struct hyperv_vm *vm)
+static enum hyperv_parse_status parse_fixture(sourceos_ctx *ctx, const char *name,
+                                              struct hyperv_vm *vm)
 {
     size_t len;
     char *data = read_fixture(name, &len), why[512];
-    enum hyperv_parse_status st = hyperv_parse_getvm(data, len, VM, vm, why, sizeof why);
+    enum hyperv_parse_status st = hyperv_parse_getvm(ctx, data, len, VM, vm, why, sizeof why);
     free(data);
     return st;
 }
@@ -151,25 +201,25 @@ static void expect_running_vm(const struct hyperv_vm *vm)
 
 static void test_fixtures(void **state)
 {
+    sourceos_ctx *ctx = ctx_of(state);
     struct hyperv_vm vm;
-    (void)state;
-    assert_int_equal(parse_fixture("getvm-ps51-running.json", &vm), HYPERV_PARSE_OK);
+    assert_int_equal(parse_fixture(ctx, "getvm-ps51-running.json", &vm), HYPERV_PARSE_OK);
     expect_running_vm(&vm);
     assert_string_equal(vm.state_given, "2");
-    assert_int_equal(parse_fixture("getvm-ps51-bom.json", &vm), HYPERV_PARSE_OK);
+    assert_int_equal(parse_fixture(ctx, "getvm-ps51-bom.json", &vm), HYPERV_PARSE_OK);
     expect_running_vm(&vm);
-    assert_int_equal(parse_fixture("getvm-ps51-utf16le.json", &vm), HYPERV_PARSE_OK);
+    assert_int_equal(parse_fixture(ctx, "getvm-ps51-utf16le.json", &vm), HYPERV_PARSE_OK);
     expect_running_vm(&vm);
-    assert_int_equal(parse_fixture("getvm-ps7-running.json", &vm), HYPERV_PARSE_OK);
+    assert_int_equal(parse_fixture(ctx, "getvm-ps7-running.json", &vm), HYPERV_PARSE_OK);
     expect_running_vm(&vm);
     assert_string_equal(vm.state_given, "Running");
-    assert_int_equal(parse_fixture("getvm-ps51-off.json", &vm), HYPERV_PARSE_OK);
+    assert_int_equal(parse_fixture(ctx, "getvm-ps51-off.json", &vm), HYPERV_PARSE_OK);
     assert_string_equal(vm.state->name, "Off");
     assert_string_equal(vm.uptime, "00:00:00");
-    assert_int_equal(parse_fixture("getvm-ps7-starting.json", &vm), HYPERV_PARSE_OK);
+    assert_int_equal(parse_fixture(ctx, "getvm-ps7-starting.json", &vm), HYPERV_PARSE_OK);
     assert_int_equal(vm.state->kind, HYPERV_STATE_STARTING);
     /* Two VMs: the one named VM is picked, not the first. */
-    assert_int_equal(parse_fixture("getvm-ps51-two.json", &vm), HYPERV_PARSE_OK);
+    assert_int_equal(parse_fixture(ctx, "getvm-ps51-two.json", &vm), HYPERV_PARSE_OK);
     assert_string_equal(vm.name, VM);
     assert_string_equal(vm.state->name, "Saved");
     assert_int_equal(vm.vms, 2);
@@ -178,21 +228,21 @@ static void test_fixtures(void **state)
 
 static void test_fixture_cut_anywhere(void **state)
 {
+    sourceos_ctx *ctx = ctx_of(state);
     size_t len;
     char *data = read_fixture("getvm-ps51-running.json", &len), why[512];
     struct hyperv_vm vm;
-    (void)state;
     /* Every prefix is refused with a reason, never a crash or a VM. Cut
      * just after the closing brace, only the CRLF is missing: fine. */
     for (size_t cut = 0; cut + 3 < len; cut++) {
-        enum hyperv_parse_status st = hyperv_parse_getvm(data, cut, VM, &vm, why, sizeof why);
+        enum hyperv_parse_status st = hyperv_parse_getvm(ctx, data, cut, VM, &vm, why, sizeof why);
         assert_int_not_equal(st, HYPERV_PARSE_OK);
         assert_true(why[0] != '\0');
     }
     free(data);
     data = read_fixture("getvm-ps51-utf16le.json", &len);
     for (size_t cut = 8; cut + 6 < len; cut += 7) {
-        enum hyperv_parse_status st = hyperv_parse_getvm(data, cut, VM, &vm, why, sizeof why);
+        enum hyperv_parse_status st = hyperv_parse_getvm(ctx, data, cut, VM, &vm, why, sizeof why);
         assert_int_equal(st, cut % 2 ? HYPERV_PARSE_BAD_TEXT : HYPERV_PARSE_NOT_JSON);
     }
     free(data);
@@ -200,34 +250,81 @@ static void test_fixture_cut_anywhere(void **state)
 
 /* ---- getvm.c: hostile and odd input -------------------------------------------- */
 
+/* Parses TEXT, expecting status WANT and a WHY that says WHY_PART. */
+static void expect_refusal(sourceos_ctx *ctx, const char *text, enum hyperv_parse_status want,
+                           const char *why_part)
+{
+    struct hyperv_vm vm;
+    char why[512] = "";
+    assert_int_equal(hyperv_parse_getvm(ctx, text, strlen(text), VM, &vm, why, sizeof why), want);
+    if (!strstr(why, why_part))
+        fail_msg("'%s': why is '%s', not saying '%s'", text, why, why_part);
+}
+
+/* An array of N VMs named "vm-0" ... and, last, VM. */
+static char *vm_array(size_t n)
+{
+    size_t size = n * 32 + 64, used = 1;
+    char *doc = malloc(size);
+    assert_non_null(doc);
+    strcpy(doc, "[");
+    for (size_t i = 0; i + 1 < n; i++)
+        used += (size_t)snprintf(doc + used, size - used, "{\"Name\": \"vm-%zu\"},", i);
+    snprintf(doc + used, size - used, "{\"Name\": \"" VM "\", \"State\": 2}]");
+    return doc;
+}
+
 static void test_not_vms(void **state)
 {
+    sourceos_ctx *ctx = ctx_of(state);
     struct hyperv_vm vm;
     char *huge;
     char why[512];
-    (void)state;
-    assert_int_equal(parse_text("", &vm), HYPERV_PARSE_EMPTY);
-    assert_int_equal(parse_text(" \r\n\r\n", &vm), HYPERV_PARSE_EMPTY);
-    assert_int_equal(parse_text("Get-VM : something went wrong\r\n", &vm), HYPERV_PARSE_NOT_JSON);
-    assert_int_equal(parse_text("{\"Name\": \"" VM "\", \"State\": 2", &vm), HYPERV_PARSE_NOT_JSON);
-    assert_int_equal(parse_text("{\"Name\": \"" VM "\"} trailing", &vm), HYPERV_PARSE_NOT_JSON);
-    assert_int_equal(parse_text("\x01\x02\x03\xff\xfe", &vm), HYPERV_PARSE_NOT_JSON);
-    assert_int_equal(parse_text("2", &vm), HYPERV_PARSE_WRONG_SHAPE);
-    assert_int_equal(parse_text("\"Running\"", &vm), HYPERV_PARSE_WRONG_SHAPE);
-    assert_int_equal(parse_text("null", &vm), HYPERV_PARSE_WRONG_SHAPE);
-    assert_int_equal(parse_text("[]", &vm), HYPERV_PARSE_WRONG_SHAPE);
-    assert_int_equal(parse_text("[1, \"x\", null, []]", &vm), HYPERV_PARSE_WRONG_SHAPE);
-    assert_int_equal(parse_text("{\"State\": 2}", &vm), HYPERV_PARSE_WRONG_SHAPE);
-    assert_int_equal(parse_text("{\"Name\": 7, \"State\": 2}", &vm), HYPERV_PARSE_WRONG_SHAPE);
-    assert_int_equal(parse_text("{\"Name\": \"other\", \"State\": 2}", &vm), HYPERV_PARSE_NO_MATCH);
+    expect_refusal(ctx, "", HYPERV_PARSE_EMPTY, "no output");
+    expect_refusal(ctx, " \r\n\r\n", HYPERV_PARSE_EMPTY, "no output");
+    expect_refusal(ctx, "Get-VM : something went wrong\r\n", HYPERV_PARSE_NOT_JSON,
+                   "not JSON (or cut short)");
+    expect_refusal(ctx, "{\"Name\": \"" VM "\", \"State\": 2", HYPERV_PARSE_NOT_JSON, "not JSON");
+    expect_refusal(ctx, "{\"Name\": \"" VM "\"} trailing", HYPERV_PARSE_NOT_JSON, "not JSON");
+    expect_refusal(ctx, "\x01\x02\x03\xff\xfe", HYPERV_PARSE_NOT_JSON, "not JSON");
+    expect_refusal(ctx, "2", HYPERV_PARSE_WRONG_SHAPE, "neither a VM object nor an array");
+    expect_refusal(ctx, "\"Running\"", HYPERV_PARSE_WRONG_SHAPE, "neither a VM object");
+    expect_refusal(ctx, "null", HYPERV_PARSE_WRONG_SHAPE, "neither a VM object");
+    expect_refusal(ctx, "[]", HYPERV_PARSE_WRONG_SHAPE, "no object with a Name");
+    expect_refusal(ctx, "{}", HYPERV_PARSE_WRONG_SHAPE, "no object with a Name");
+    expect_refusal(ctx, "[1, \"x\", null, [], [{\"Name\": \"" VM "\"}]]", HYPERV_PARSE_WRONG_SHAPE,
+                   "no object with a Name");
+    expect_refusal(ctx, "{\"State\": 2}", HYPERV_PARSE_WRONG_SHAPE, "no object with a Name");
+    expect_refusal(ctx, "{\"Name\": null, \"State\": 2}", HYPERV_PARSE_WRONG_SHAPE,
+                   "no object with a Name");
+    expect_refusal(ctx, "{\"Name\": {\"x\": 1}, \"State\": 2}", HYPERV_PARSE_WRONG_SHAPE,
+                   "no object with a Name");
+    /* The core gives scalars as text, so a number is a name like any
+     * (jansson alone refused this as the wrong shape). */
+    expect_refusal(ctx, "{\"Name\": 7, \"State\": 2}", HYPERV_PARSE_NO_MATCH,
+                   "1 VM(s) in the output, none named '" VM "'");
+    expect_refusal(ctx, "{\"Name\": \"other\", \"State\": 2}", HYPERV_PARSE_NO_MATCH,
+                   "1 VM(s) in the output, none named '" VM "'");
+    assert_int_equal(parse_text(ctx, "{\"Name\": \"other\", \"State\": 2}", &vm),
+                     HYPERV_PARSE_NO_MATCH);
     assert_int_equal(vm.vms, 1);
-    /* Nesting far beyond any VM: the parser's own depth bound refuses it. */
+    /* As many VMs as a host holds are read, the match last; one more is
+     * not Get-VM's answer. */
+    huge = vm_array(HYPERV_MAX_VMS);
+    assert_int_equal(parse_text(ctx, huge, &vm), HYPERV_PARSE_OK);
+    assert_int_equal(vm.vms, HYPERV_MAX_VMS);
+    assert_int_equal(vm.state_number, 2);
+    free(huge);
+    huge = vm_array(HYPERV_MAX_VMS + 1);
+    expect_refusal(ctx, huge, HYPERV_PARSE_WRONG_SHAPE, "more VMs than a Hyper-V host holds");
+    free(huge);
+    /* Nesting far beyond any VM: the JSON parser's depth bound refuses it. */
     huge = malloc(200001);
     assert_non_null(huge);
     memset(huge, '[', 100000);
     memset(huge + 100000, ']', 100000);
     huge[200000] = '\0';
-    assert_int_equal(hyperv_parse_getvm(huge, 200000, VM, &vm, why, sizeof why),
+    assert_int_equal(hyperv_parse_getvm(ctx, huge, 200000, VM, &vm, why, sizeof why),
                      HYPERV_PARSE_NOT_JSON);
     free(huge);
     /* Over the bound: refused before parsing. */
@@ -235,22 +332,32 @@ static void test_not_vms(void **state)
     assert_non_null(huge);
     memset(huge, ' ', HYPERV_MAX_OUTPUT + 1);
     huge[0] = '{';
-    assert_int_equal(hyperv_parse_getvm(huge, HYPERV_MAX_OUTPUT + 1, VM, &vm, why, sizeof why),
+    assert_int_equal(hyperv_parse_getvm(ctx, huge, HYPERV_MAX_OUTPUT + 1, VM, &vm, why,
+                                        sizeof why),
                      HYPERV_PARSE_BAD_TEXT);
     assert_non_null(strstr(why, "more than"));
     free(huge);
+    assert_int_equal(hyperv_parse_getvm(ctx, "\xFF\xFE{\0}", 5, VM, &vm, why, sizeof why),
+                     HYPERV_PARSE_BAD_TEXT);
+    assert_non_null(strstr(why, "odd number"));
+}
+
+/* Parses {"Name": VM, MEMBERS}, which must succeed. */
+static void parse_members(sourceos_ctx *ctx, const char *members, struct hyperv_vm *vm)
+{
+    char doc[1024];
+    snprintf(doc, sizeof doc, "{\"Name\": \"%s\", %s}", VM, members);
+    assert_int_equal(parse_text(ctx, doc, vm), HYPERV_PARSE_OK);
 }
 
 static void test_field_types(void **state)
 {
+    sourceos_ctx *ctx = ctx_of(state);
     struct hyperv_vm vm;
-    (void)state;
     /* Nulls and wrong types everywhere: a VM with nothing known. */
-    assert_int_equal(parse_text("{\"Name\": \"" VM "\", \"State\": null, \"Status\": 3, "
-                                "\"Uptime\": [1], \"ProcessorCount\": \"2\", "
-                                "\"MemoryAssigned\": -1.5, \"Generation\": true, "
-                                "\"Version\": {}, \"Path\": null}", &vm),
-                     HYPERV_PARSE_OK);
+    parse_members(ctx, "\"State\": null, \"Status\": [3], \"Uptime\": [1], "
+                       "\"ProcessorCount\": \"two\", \"MemoryAssigned\": -1.5, "
+                       "\"Generation\": true, \"Version\": {}, \"Path\": null", &vm);
     assert_int_equal(vm.state_number, -1);
     assert_null(vm.state);
     assert_string_equal(vm.state_given, "(a JSON null)");
@@ -261,65 +368,112 @@ static void test_field_types(void **state)
     assert_int_equal(vm.generation, -1);
     assert_string_equal(vm.version, "");
     assert_string_equal(vm.path, "");
-    /* State absent, a boolean, an object, a real. */
-    assert_int_equal(parse_text("{\"Name\": \"" VM "\"}", &vm), HYPERV_PARSE_OK);
+    /* What the core cannot tell apart, as it gives scalars as text: a
+     * number and a string of its digits, a boolean and "true". */
+    parse_members(ctx, "\"State\": \"2\", \"Status\": 3, \"ProcessorCount\": \"2\"", &vm);
+    assert_string_equal(vm.state->name, "Running");
+    assert_string_equal(vm.status, "3");
+    assert_int_equal(vm.processor_count, 2);
+    parse_members(ctx, "\"State\": true", &vm);
+    assert_string_equal(vm.state_given, "true");
+    assert_null(vm.state);
+    /* Not numbers, though strtod would take them. */
+    parse_members(ctx, "\"ProcessorCount\": \" 2\", \"Generation\": \"0x2\", "
+                       "\"MemoryAssigned\": \"inf\", \"State\": \"0x2\"", &vm);
+    assert_int_equal(vm.processor_count, -1);
+    assert_int_equal(vm.generation, -1);
+    assert_int_equal(vm.memory_assigned, -1);
+    assert_null(vm.state);
+    /* Whole reals count as integers (ConvertTo-Json prints a [double]
+     * so); fractions, negatives and reals beyond 9e15 do not. */
+    parse_members(ctx, "\"MemoryAssigned\": 2147483648.0, \"ProcessorCount\": 2e0, "
+                       "\"Generation\": 1.5", &vm);
+    assert_int_equal(vm.memory_assigned, 2147483648LL);
+    assert_int_equal(vm.processor_count, 2);
+    assert_int_equal(vm.generation, -1);
+    parse_members(ctx, "\"MemoryAssigned\": 9e16, \"ProcessorCount\": -2.0, "
+                       "\"Generation\": -3", &vm);
+    assert_int_equal(vm.memory_assigned, -1);
+    assert_int_equal(vm.processor_count, -1);
+    assert_int_equal(vm.generation, -3);
+    /* State absent, an object, an array, empty, a real. */
+    parse_members(ctx, "\"Status\": \"x\"", &vm);
     assert_string_equal(vm.state_given, "");
-    assert_int_equal(parse_text("{\"Name\": \"" VM "\", \"State\": true}", &vm), HYPERV_PARSE_OK);
-    assert_string_equal(vm.state_given, "(a JSON boolean)");
-    assert_int_equal(parse_text("{\"Name\": \"" VM "\", \"State\": {\"value\": 2}}", &vm),
-                     HYPERV_PARSE_OK);
+    parse_members(ctx, "\"State\": {\"value\": 2}", &vm);
     assert_null(vm.state);
-    assert_int_equal(parse_text("{\"Name\": \"" VM "\", \"State\": 2.0}", &vm), HYPERV_PARSE_OK);
+    assert_string_equal(vm.state_given, "(a JSON object)");
+    parse_members(ctx, "\"State\": [2]", &vm);
     assert_null(vm.state);
+    assert_string_equal(vm.state_given, "(a JSON array)");
+    parse_members(ctx, "\"State\": []", &vm);
+    assert_string_equal(vm.state_given, "(an empty JSON object or array)");
+    parse_members(ctx, "\"State\": {}", &vm);
+    assert_string_equal(vm.state_given, "(an empty JSON object or array)");
+    parse_members(ctx, "\"State\": 2.0", &vm);
+    assert_null(vm.state);
+    assert_int_equal(vm.state_number, -1);
+    assert_string_equal(vm.state_given, "2.0");
     /* Numbers outside the enum, negative, beyond 16 bits, beyond 64. */
-    assert_int_equal(parse_text("{\"Name\": \"" VM "\", \"State\": 12345}", &vm), HYPERV_PARSE_OK);
+    parse_members(ctx, "\"State\": 12345", &vm);
     assert_int_equal(vm.state_number, 12345);
     assert_null(vm.state);
     assert_string_equal(vm.state_given, "12345");
-    assert_int_equal(parse_text("{\"Name\": \"" VM "\", \"State\": -3}", &vm), HYPERV_PARSE_OK);
+    parse_members(ctx, "\"State\": -3", &vm);
     assert_int_equal(vm.state_number, -1);
     assert_null(vm.state);
-    assert_int_equal(parse_text("{\"Name\": \"" VM "\", \"State\": 4294967298}", &vm),
-                     HYPERV_PARSE_OK);
+    assert_string_equal(vm.state_given, "-3");
+    parse_members(ctx, "\"State\": 4294967298", &vm);
+    assert_int_equal(vm.state_number, -1);
     assert_null(vm.state);
-    assert_int_equal(parse_text("{\"Name\": \"" VM "\", \"State\": 1e400}", &vm),
+    parse_members(ctx, "\"State\": \"99999999999999999999\"", &vm);
+    assert_int_equal(vm.state_number, -1);
+    assert_null(vm.state);
+    assert_int_equal(parse_text(ctx, "{\"Name\": \"" VM "\", \"State\": 1e400}", &vm),
                      HYPERV_PARSE_NOT_JSON);
     /* State by name, any case, and names not in the enum. */
-    assert_int_equal(parse_text("{\"Name\": \"" VM "\", \"State\": \"saved\"}", &vm),
-                     HYPERV_PARSE_OK);
+    parse_members(ctx, "\"State\": \"saved\"", &vm);
     assert_int_equal(vm.state_number, 6);
-    assert_int_equal(parse_text("{\"Name\": \"" VM "\", \"State\": \"2\"}", &vm), HYPERV_PARSE_OK);
+    assert_string_equal(vm.state_given, "saved");
+    parse_members(ctx, "\"State\": \"Runnin\"", &vm);
     assert_null(vm.state);
-    /* Uptime: out-of-range members are not formatted; days are. */
-    assert_int_equal(parse_text("{\"Name\": \"" VM "\", \"Uptime\": {\"Days\": 3, \"Hours\": 4, "
-                                "\"Minutes\": 5, \"Seconds\": 6}}", &vm), HYPERV_PARSE_OK);
+    assert_int_equal(vm.state_number, -1);
+    /* Uptime: a string as given, null as absent; out-of-range members of
+     * the TimeSpan object are not formatted; days are. */
+    parse_members(ctx, "\"Uptime\": \"1.02:03:04\"", &vm);
+    assert_string_equal(vm.uptime, "1.02:03:04");
+    parse_members(ctx, "\"Uptime\": null", &vm);
+    assert_string_equal(vm.uptime, "");
+    parse_members(ctx, "\"Uptime\": {\"Days\": 3, \"Hours\": 4, \"Minutes\": 5, \"Seconds\": 6}",
+                  &vm);
     assert_string_equal(vm.uptime, "3.04:05:06");
-    assert_int_equal(parse_text("{\"Name\": \"" VM "\", \"Uptime\": {\"Days\": 0, \"Hours\": 99, "
-                                "\"Minutes\": 5, \"Seconds\": 6}}", &vm), HYPERV_PARSE_OK);
+    parse_members(ctx, "\"Uptime\": {\"Days\": 0, \"Hours\": 99, \"Minutes\": 5, \"Seconds\": 6}",
+                  &vm);
+    assert_string_equal(vm.uptime, "");
+    parse_members(ctx, "\"Uptime\": {\"Days\": 0, \"Hours\": 1, \"Minutes\": 5}", &vm);
     assert_string_equal(vm.uptime, "");
 }
 
 static void test_names(void **state)
 {
+    sourceos_ctx *ctx = ctx_of(state);
     struct hyperv_vm vm;
     char why[512];
     const char *quoted = "{\"Name\": \"it's \\\"odd\\\"\", \"State\": 2}";
     const char *dup = "[{\"Name\": \"PODMAN-machine-default\", \"State\": 2},"
                       " {\"Name\": \"" VM "\", \"State\": 3},"
                       " {\"Name\": \"" VM "\", \"State\": 2}]";
-    (void)state;
     /* A name with quotes in the output is data, nothing more. */
-    assert_int_equal(hyperv_parse_getvm(quoted, strlen(quoted), "it's \"odd\"", &vm, why,
+    assert_int_equal(hyperv_parse_getvm(ctx, quoted, strlen(quoted), "it's \"odd\"", &vm, why,
                                         sizeof why), HYPERV_PARSE_OK);
     assert_string_equal(vm.name, "it's \"odd\"");
     /* Several with the name: the first exact match, all counted. */
-    assert_int_equal(parse_text(dup, &vm), HYPERV_PARSE_OK);
+    assert_int_equal(parse_text(ctx, dup, &vm), HYPERV_PARSE_OK);
     assert_string_equal(vm.name, VM);
     assert_int_equal(vm.state_number, 3);
     assert_int_equal(vm.vms, 3);
     assert_int_equal(vm.matches, 3);
     /* Only a case-folded match: taken (Hyper-V ignores case). */
-    assert_int_equal(parse_text("[{\"Name\": \"Podman-Machine-Default\", \"State\": 2}]", &vm),
+    assert_int_equal(parse_text(ctx, "[{\"Name\": \"Podman-Machine-Default\", \"State\": 2}]", &vm),
                      HYPERV_PARSE_OK);
     assert_string_equal(vm.name, "Podman-Machine-Default");
     /* A huge name is cut, not overflowed. */
@@ -330,12 +484,12 @@ static void test_names(void **state)
         strcpy(doc, "{\"Name\": \"");
         memset(doc + 10, 'a', n);
         strcpy(doc + 10 + n, "\"}");
-        assert_int_equal(parse_text(doc, &vm), HYPERV_PARSE_NO_MATCH);
+        assert_int_equal(parse_text(ctx, doc, &vm), HYPERV_PARSE_NO_MATCH);
         free(doc);
     }
     /* Warnings before the JSON (a module loaded through the compatibility
      * session) are skipped. */
-    assert_int_equal(parse_text("WARNING: Module Hyper-V is loaded in Windows PowerShell using "
+    assert_int_equal(parse_text(ctx, "WARNING: Module Hyper-V is loaded in Windows PowerShell using "
                                 "WinPSCompatSession remoting session\r\n{\"Name\": \"" VM
                                 "\", \"State\": \"Running\"}\r\n", &vm), HYPERV_PARSE_OK);
     assert_int_equal(vm.state_number, 2);
@@ -418,11 +572,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decode),
         cmocka_unit_test(test_states),
-        cmocka_unit_test(test_fixtures),
-        cmocka_unit_test(test_fixture_cut_anywhere),
-        cmocka_unit_test(test_not_vms),
-        cmocka_unit_test(test_field_types),
-        cmocka_unit_test(test_names),
+        cmocka_unit_test_setup_teardown(test_fixtures, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_fixture_cut_anywhere, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_not_vms, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_field_types, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_names, ctx_setup, ctx_teardown),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_safe_names),
     };
