@@ -1,9 +1,11 @@
-/* Helpers the shipped plugins share: check status from findings, params. */
+/* Helpers the shipped plugins share: check status from findings, findings
+ * and bounded text, params, versions. */
 #include "config.h"
 
 #include "plugin_util.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -20,6 +22,26 @@ sourceos_status verdict_status(const struct verdict *v)
     if (!v->any)
         return SOURCEOS_OK;
     return v->worst == SOURCEOS_SEV_CRITICAL ? SOURCEOS_FAILURE : SOURCEOS_WARNING;
+}
+
+sourceos_finding *plugin_note(sourceos_ctx *ctx, struct verdict *v, const char *code,
+                              sourceos_severity sev, const char *format, ...)
+{
+    char message[2048];
+    va_list ap;
+    va_start(ap, format);
+    vsnprintf(message, sizeof message, format, ap);
+    va_end(ap);
+    verdict_see(v, sev);
+    return sourceos_finding_add(ctx, code, sev, "%s", message);
+}
+
+void plugin_textf(char *out, size_t size, const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    vsnprintf(out, size, format, ap);
+    va_end(ap);
 }
 
 unsigned plugin_param_uint(sourceos_ctx *ctx, const char *key, unsigned long min,

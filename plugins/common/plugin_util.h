@@ -3,6 +3,8 @@
 #ifndef SOS_PLUGIN_UTIL_H
 #define SOS_PLUGIN_UTIL_H
 
+#include <stddef.h>
+
 #include "sourceos/plugin.h"
 
 /* The worst problem recorded so far, turned into the check's status. */
@@ -18,6 +20,17 @@ void verdict_see(struct verdict *v, sourceos_severity sev);
 /* OK when V saw no problem, FAILURE when the worst was critical, else
  * WARNING. */
 sourceos_status verdict_status(const struct verdict *v);
+
+/* Records a finding with the message FORMAT...; V (may be NULL) keeps the
+ * worst severity above info. */
+sourceos_finding *plugin_note(sourceos_ctx *ctx, struct verdict *v, const char *code,
+                              sourceos_severity sev, const char *format, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* snprintf for text where a cut is acceptable (paths in messages): the
+ * text is for people, and every buffer is bounded. */
+void plugin_textf(char *out, size_t size, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* The unsigned number in param KEY when it lies in [MIN, MAX], else DFLT
  * (absent, not a number, or out of range). */

@@ -40,16 +40,6 @@
 /* ---- findings (plugin.c) ------------------------------------------------- */
 
 
-/* Records a finding; V (may be NULL) keeps the worst severity above info. */
-sourceos_finding *launchd_note(sourceos_ctx *ctx, struct verdict *v,
-                               const char *code, sourceos_severity sev,
-                               const char *format, ...)
-    __attribute__((format(printf, 5, 6)));
-
-
-/* snprintf for text where a cut is acceptable (paths in messages). */
-void launchd_textf(char *out, size_t size, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* PATH as one shell word for a command the user may paste: as it is when it
  * is plain, else single-quoted. */

@@ -59,7 +59,7 @@ static void expected_label(const char *path, char *out, size_t size)
     size_t n = strlen(base);
     if (n > 6 && strcmp(base + n - 6, ".plist") == 0)
         n -= 6;
-    launchd_textf(out, size, "%.*s", (int)n, base);
+    plugin_textf(out, size, "%.*s", (int)n, base);
 }
 
 static void join_words(const struct launchd_argv *a, size_t from, char *out,
@@ -86,7 +86,7 @@ static void add_evidence(sourceos_finding *fd, const struct service *s)
     sourceos_finding_evidence(fd, "program", s->has_program ? s->program : "");
     sourceos_finding_evidence(fd, "keep_alive", s->keep_alive_text);
     if (s->has_throttle) {
-        launchd_textf(text, sizeof text, "%lld", s->throttle);
+        plugin_textf(text, sizeof text, "%lld", s->throttle);
         sourceos_finding_evidence(fd, "throttle_interval", text);
     } else {
         sourceos_finding_evidence(fd, "throttle_interval", "");
@@ -94,9 +94,9 @@ static void add_evidence(sourceos_finding *fd, const struct service *s)
     sourceos_finding_evidence(fd, "stdout", s->out_path);
     sourceos_finding_evidence(fd, "stderr", s->err_path);
     if (p->have_stat) {
-        launchd_textf(text, sizeof text, "%u", (unsigned)p->st.st_uid);
+        plugin_textf(text, sizeof text, "%u", (unsigned)p->st.st_uid);
         sourceos_finding_evidence(fd, "owner_uid", text);
-        launchd_textf(text, sizeof text, "%04o", (unsigned)(p->st.st_mode & 07777));
+        plugin_textf(text, sizeof text, "%04o", (unsigned)(p->st.st_mode & 07777));
         sourceos_finding_evidence(fd, "mode", text);
     }
     sourceos_finding_evidence(fd, "format", p->format);
@@ -116,7 +116,7 @@ static sourceos_finding *problem(struct service *s, const char *code,
     va_start(ap, format);
     vsnprintf(message, sizeof message, format, ap);
     va_end(ap);
-    fd = launchd_note(s->ctx, s->v, code, sev, "%s", message);
+    fd = plugin_note(s->ctx, s->v, code, sev, "%s", message);
     sourceos_finding_path(fd, s->path);
     add_evidence(fd, s);
     if (sev > SOURCEOS_SEV_INFO)
@@ -130,7 +130,7 @@ static void command_on_file(sourceos_finding *fd, const struct service *s,
 {
     char word[PATH_MAX * 2], command[PATH_MAX * 2 + 512];
     launchd_shell_word(word, sizeof word, s->path);
-    launchd_textf(command, sizeof command, "%s %s", verb, word);
+    plugin_textf(command, sizeof command, "%s %s", verb, word);
     sourceos_finding_command(fd, command);
 }
 
@@ -150,32 +150,32 @@ static void read_keep_alive(struct service *s)
     plist_t ka = plist_dict_get_item(s->dict, "KeepAlive");
     int successful_exit = 1, crashed = 0, b = 0;
     s->keep_alive = KA_ABSENT;
-    launchd_textf(s->keep_alive_text, sizeof s->keep_alive_text, "absent");
+    plugin_textf(s->keep_alive_text, sizeof s->keep_alive_text, "absent");
     if (!ka)
         return;
     if (launchd_plist_bool(s->dict, "KeepAlive", &b)) {
         s->keep_alive = b ? KA_TRUE : KA_FALSE;
-        launchd_textf(s->keep_alive_text, sizeof s->keep_alive_text, "%s",
-                      b ? "true" : "false");
+        plugin_textf(s->keep_alive_text, sizeof s->keep_alive_text, "%s",
+                     b ? "true" : "false");
         return;
     }
     if (plist_get_node_type(ka) != PLIST_DICT) {
         s->keep_alive = KA_OTHER;
-        launchd_textf(s->keep_alive_text, sizeof s->keep_alive_text,
-                      "not a boolean or dict");
+        plugin_textf(s->keep_alive_text, sizeof s->keep_alive_text,
+                     "not a boolean or dict");
         return;
     }
     s->keep_alive = KA_DICT;
     launchd_plist_bool(ka, "SuccessfulExit", &successful_exit);
     launchd_plist_bool(ka, "Crashed", &crashed);
     s->restarts_on_failure = !successful_exit || crashed;
-    launchd_textf(s->keep_alive_text, sizeof s->keep_alive_text,
-                  "{SuccessfulExit: %s, Crashed: %s}",
-                  plist_dict_get_item(ka, "SuccessfulExit")
-                      ? (successful_exit ? "true" : "false")
-                      : "unset",
-                  plist_dict_get_item(ka, "Crashed") ? (crashed ? "true" : "false")
-                                                     : "unset");
+    plugin_textf(s->keep_alive_text, sizeof s->keep_alive_text,
+                 "{SuccessfulExit: %s, Crashed: %s}",
+                 plist_dict_get_item(ka, "SuccessfulExit")
+                     ? (successful_exit ? "true" : "false")
+                     : "unset",
+                 plist_dict_get_item(ka, "Crashed") ? (crashed ? "true" : "false")
+                                                    : "unset");
 }
 
 static void read_service(struct service *s)
@@ -184,7 +184,7 @@ static void read_service(struct service *s)
                       plist_get_node_type(s->plist->root) == PLIST_DICT
                   ? s->plist->root
                   : NULL;
-    launchd_textf(s->keep_alive_text, sizeof s->keep_alive_text, "absent");
+    plugin_textf(s->keep_alive_text, sizeof s->keep_alive_text, "absent");
     if (!s->dict)
         return;
     s->has_label = launchd_plist_string(s->dict, "Label", s->label,
@@ -193,7 +193,7 @@ static void read_service(struct service *s)
     if (launchd_plist_string(s->dict, "Program", s->program, sizeof s->program))
         s->has_program = 1;
     else if (s->args.n > 0) {
-        launchd_textf(s->program, sizeof s->program, "%s", s->args.v[0]);
+        plugin_textf(s->program, sizeof s->program, "%s", s->args.v[0]);
         s->has_program = 1;
     }
     read_keep_alive(s);
@@ -277,7 +277,7 @@ static void report_mode(struct service *s)
     sourceos_finding_remediation(
         fd, "Make it writable by its owner only, then check nobody changed "
             "what it runs.");
-    launchd_textf(verb, sizeof verb, "%schmod 644", sudo_for(s));
+    plugin_textf(verb, sizeof verb, "%schmod 644", sudo_for(s));
     command_on_file(fd, s, verb);
 }
 
@@ -290,10 +290,10 @@ static void report_owner(struct service *s)
     if (!pl->owner_known || st->st_uid == pl->owner_uid)
         return;
     if (pl->user[0])
-        launchd_textf(who, sizeof who, "%s (uid %u)", pl->user,
-                      (unsigned)pl->owner_uid);
+        plugin_textf(who, sizeof who, "%s (uid %u)", pl->user,
+                     (unsigned)pl->owner_uid);
     else
-        launchd_textf(who, sizeof who, "uid %u", (unsigned)pl->owner_uid);
+        plugin_textf(who, sizeof who, "uid %u", (unsigned)pl->owner_uid);
     fd = problem(s, "launchd.plist-owner", SOURCEOS_SEV_CRITICAL,
                  "%s is owned by uid %u, not by %s to whom %s belongs: "
                  "launchd refuses to load it (error 122, bad ownership or "
@@ -305,11 +305,11 @@ static void report_owner(struct service *s)
         fd, "Give the file to the owner of its launch directory (it was often "
             "written with sudo by an installer), then check what it runs.");
     if (pl->kind == LAUNCHD_SYSTEM_AGENTS || pl->kind == LAUNCHD_SYSTEM_DAEMONS)
-        launchd_textf(verb, sizeof verb, "sudo chown root:wheel");
+        plugin_textf(verb, sizeof verb, "sudo chown root:wheel");
     else if (pl->user[0])
-        launchd_textf(verb, sizeof verb, "sudo chown %s", pl->user);
+        plugin_textf(verb, sizeof verb, "sudo chown %s", pl->user);
     else
-        launchd_textf(verb, sizeof verb, "sudo chown %u", (unsigned)pl->owner_uid);
+        plugin_textf(verb, sizeof verb, "sudo chown %u", (unsigned)pl->owner_uid);
     command_on_file(fd, s, verb);
 }
 
@@ -375,9 +375,9 @@ static int report_document(struct service *s)
                      s->path, p->keys_written, p->keys_read);
         sourceos_finding_remediation(
             fd, "Give every key exactly one value, once per dictionary.");
-        launchd_textf(text, sizeof text, "%u", p->keys_written);
+        plugin_textf(text, sizeof text, "%u", p->keys_written);
         sourceos_finding_evidence(fd, "keys_written", text);
-        launchd_textf(text, sizeof text, "%u", p->keys_read);
+        plugin_textf(text, sizeof text, "%u", p->keys_read);
         sourceos_finding_evidence(fd, "keys_read", text);
     }
     return 1;
@@ -398,9 +398,9 @@ static void report_label(struct service *s)
                      s->path);
         sourceos_finding_remediation(fd, "Set Label to the file name without "
                                          ".plist.");
-        launchd_textf(command, sizeof command,
-                      "%splutil -insert Label -string %s %s", sudo_for(s),
-                      want, word);
+        plugin_textf(command, sizeof command,
+                     "%splutil -insert Label -string %s %s", sudo_for(s),
+                     want, word);
         sourceos_finding_command(fd, command);
         return;
     }
@@ -413,8 +413,8 @@ static void report_label(struct service *s)
     sourceos_finding_remediation(
         fd, "Name the file LABEL.plist (unload it first), or set Label to "
             "the file name.");
-    launchd_textf(command, sizeof command, "%splutil -replace Label -string %s %s",
-                  sudo_for(s), want, word);
+    plugin_textf(command, sizeof command, "%splutil -replace Label -string %s %s",
+                 sudo_for(s), want, word);
     sourceos_finding_command(fd, command);
 }
 
@@ -459,14 +459,14 @@ static void report_keep_alive(struct service *s)
                 "KeepAlive {SuccessfulExit: false} and a ThrottleInterval of "
                 "at least 10 seconds. A service that keeps failing should stay "
                 "down and be looked at.");
-        launchd_textf(command, sizeof command,
-                      "%splutil -replace KeepAlive -xml "
-                      "'<dict><key>SuccessfulExit</key><false/></dict>' %s",
-                      sudo_for(s), word);
+        plugin_textf(command, sizeof command,
+                     "%splutil -replace KeepAlive -xml "
+                     "'<dict><key>SuccessfulExit</key><false/></dict>' %s",
+                     sudo_for(s), word);
         sourceos_finding_command(fd, command);
-        launchd_textf(command, sizeof command,
-                      "%splutil -replace ThrottleInterval -integer 30 %s",
-                      sudo_for(s), word);
+        plugin_textf(command, sizeof command,
+                     "%splutil -replace ThrottleInterval -integer 30 %s",
+                     sudo_for(s), word);
         sourceos_finding_command(fd, command);
         sourceos_finding_evidence(fd, "run_at_load", s->run_at_load ? "true" : "false");
         return;
@@ -483,9 +483,9 @@ static void report_keep_alive(struct service *s)
     sourceos_finding_remediation(
         fd, "Set ThrottleInterval to at least 10 seconds (30 is a good "
             "start) so failures are spaced out.");
-    launchd_textf(command, sizeof command,
-                  "%splutil -replace ThrottleInterval -integer 30 %s",
-                  sudo_for(s), word);
+    plugin_textf(command, sizeof command,
+                 "%splutil -replace ThrottleInterval -integer 30 %s",
+                 sudo_for(s), word);
     sourceos_finding_command(fd, command);
     sourceos_finding_evidence(fd, "run_at_load", s->run_at_load ? "true" : "false");
 }
@@ -523,16 +523,16 @@ static int log_dir_for(const struct service *s, char *out, size_t size)
 {
     char label[256];
     if (s->has_label)
-        launchd_textf(label, sizeof label, "%s", s->label);
+        plugin_textf(label, sizeof label, "%s", s->label);
     else
         expected_label(s->path, label, sizeof label);
     switch (s->place.kind) {
     case LAUNCHD_USER_AGENTS:
-        launchd_textf(out, size, "/Users/%s/Library/Logs/%s", s->place.user, label);
+        plugin_textf(out, size, "/Users/%s/Library/Logs/%s", s->place.user, label);
         return 1;
     case LAUNCHD_SYSTEM_AGENTS:
     case LAUNCHD_SYSTEM_DAEMONS:
-        launchd_textf(out, size, "/Library/Logs/%s", label);
+        plugin_textf(out, size, "/Library/Logs/%s", label);
         return 1;
     default:
         return 0;
@@ -561,12 +561,12 @@ static void report_log(struct service *s, const char *key, const char *value,
     if (!log_dir_for(s, dir, sizeof dir))
         return;
     launchd_shell_word(word, sizeof word, dir);
-    launchd_textf(command, sizeof command, "%smkdir -p %s", sudo_for(s), word);
+    plugin_textf(command, sizeof command, "%smkdir -p %s", sudo_for(s), word);
     sourceos_finding_command(fd, command);
-    launchd_textf(target, sizeof target, "%s/%s", dir, file);
+    plugin_textf(target, sizeof target, "%s/%s", dir, file);
     launchd_shell_word(word, sizeof word, target);
-    launchd_textf(command, sizeof command, "%splutil -replace %s -string %s ",
-                  sudo_for(s), key, word);
+    plugin_textf(command, sizeof command, "%splutil -replace %s -string %s ",
+                 sudo_for(s), key, word);
     launchd_shell_word(word, sizeof word, s->path);
     strncat(command, word, sizeof command - strlen(command) - 1);
     sourceos_finding_command(fd, command);
@@ -596,8 +596,8 @@ static void report_network_state(struct service *s)
     sourceos_finding_remediation(
         fd, "Remove the key and make the program wait for (or retry) the "
             "network itself.");
-    launchd_textf(verb, sizeof verb, "%splutil -remove %s", sudo_for(s),
-                  top ? "NetworkState" : "KeepAlive.NetworkState");
+    plugin_textf(verb, sizeof verb, "%splutil -remove %s", sudo_for(s),
+                 top ? "NetworkState" : "KeepAlive.NetworkState");
     command_on_file(fd, s, verb);
 }
 
@@ -673,15 +673,15 @@ static void read_run_options(const char *const *w, size_t n, size_t k,
         const char *value;
         if (strcmp(w[k], "--") == 0) {
             if (k + 1 < n)
-                launchd_textf(u->image, sizeof u->image, "%s", w[k + 1]);
+                plugin_textf(u->image, sizeof u->image, "%s", w[k + 1]);
             return;
         }
         if (w[k][0] != '-') {
-            launchd_textf(u->image, sizeof u->image, "%s", w[k]);
+            plugin_textf(u->image, sizeof u->image, "%s", w[k]);
             return;
         }
         if ((value = option_value("--pull", w, n, &k)) != NULL) {
-            launchd_textf(u->pull, sizeof u->pull, "%s", value);
+            plugin_textf(u->pull, sizeof u->pull, "%s", value);
         } else if (option_value("--authfile", w, n, &k) != NULL) {
             u->has_authfile = 1;
         } else if (!run_option_is_flag(w[k])) {
@@ -785,7 +785,7 @@ static void look_in_script(struct service *s, const char *path,
     u->governed = memmem(data, len, LAUNCHD_GOVERNED_MARKER,
                          strlen(LAUNCHD_GOVERNED_MARKER)) != NULL;
     if (podman_run_in_shell(data, len, u))
-        launchd_textf(u->where, sizeof u->where, "the script %s", path);
+        plugin_textf(u->where, sizeof u->where, "the script %s", path);
 }
 
 /* Looks for `podman run` in ProgramArguments, a shell's -c command, and the
@@ -795,7 +795,7 @@ static void find_podman_run(struct service *s, struct podman_use *u)
     const struct launchd_argv *a = &s->args;
     const char *script = s->has_program ? s->program : "";
     if (podman_run_in(a, u)) {
-        launchd_textf(u->where, sizeof u->where, "ProgramArguments");
+        plugin_textf(u->where, sizeof u->where, "ProgramArguments");
         return;
     }
     if (a->n > 1 && is_shell(s->program)) {
@@ -804,8 +804,8 @@ static void find_podman_run(struct service *s, struct podman_use *u)
             if (w[0] == '-' && w[1] != '-' && strchr(w, 'c') && i + 1 < a->n) {
                 const char *command = a->v[i + 1];
                 if (podman_run_in_shell(command, strlen(command), u)) {
-                    launchd_textf(u->where, sizeof u->where, "the %s -c command",
-                                  basename_of(s->program));
+                    plugin_textf(u->where, sizeof u->where, "the %s -c command",
+                                 basename_of(s->program));
                     return;
                 }
                 script = "";
@@ -934,8 +934,8 @@ size_t launchd_lint_file(sourceos_ctx *ctx, struct verdict *v,
     struct service *s = calloc(1, sizeof *s);
     size_t problems;
     if (!s) {
-        launchd_note(ctx, v, "launchd.out-of-memory", SOURCEOS_SEV_WARNING,
-                     "out of memory: %s was not linted", path);
+        plugin_note(ctx, v, "launchd.out-of-memory", SOURCEOS_SEV_WARNING,
+                    "out of memory: %s was not linted", path);
         return 1;
     }
     launchd_plist_load(ctx, path, &plist);
@@ -975,14 +975,14 @@ sourceos_status launchd_check_lint(sourceos_ctx *ctx)
     const char *path = sourceos_param(ctx, "plist");
     sourceos_finding *fd;
     if (!path || !path[0]) {
-        launchd_note(ctx, NULL, "launchd.no-plist", SOURCEOS_SEV_INFO,
-                     "no plist to lint: the agent declares none (param plist)");
+        plugin_note(ctx, NULL, "launchd.no-plist", SOURCEOS_SEV_INFO,
+                    "no plist to lint: the agent declares none (param plist)");
         return SOURCEOS_SKIPPED;
     }
     if (path[0] != '/') {
-        fd = launchd_note(ctx, NULL, "launchd.plist-param-invalid",
-                          SOURCEOS_SEV_WARNING,
-                          "param plist '%s' is not an absolute path", path);
+        fd = plugin_note(ctx, NULL, "launchd.plist-param-invalid",
+                         SOURCEOS_SEV_WARNING,
+                         "param plist '%s' is not an absolute path", path);
         sourceos_finding_remediation(
             fd, "Give the plist's absolute path as the host sees it.");
         return SOURCEOS_ERROR;

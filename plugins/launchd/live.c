@@ -86,11 +86,11 @@ static void pick_domain(sourceos_ctx *ctx, char *out, size_t size)
     const char *domain = sourceos_param(ctx, "domain");
     const char *uid = sourceos_param(ctx, "uid");
     if (domain && *domain)
-        launchd_textf(out, size, "%s", domain);
+        plugin_textf(out, size, "%s", domain);
     else if (uid && *uid)
-        launchd_textf(out, size, "gui/%s", uid);
+        plugin_textf(out, size, "gui/%s", uid);
     else
-        launchd_textf(out, size, "gui/%u", (unsigned)getuid());
+        plugin_textf(out, size, "gui/%u", (unsigned)getuid());
 }
 
 /* 0 and T filled in, or -1 after recording why the params are unusable. */
@@ -109,16 +109,16 @@ static int read_target(sourceos_ctx *ctx, struct target *t)
     if (is_target_word(t->label) && !strchr(t->label, '/') &&
         is_target_word(t->domain) &&
         (!uid || !*uid || strspn(uid, "0123456789") == strlen(uid))) {
-        launchd_textf(t->service, sizeof t->service, "%s/%s", t->domain,
-                      t->label);
+        plugin_textf(t->service, sizeof t->service, "%s/%s", t->domain,
+                     t->label);
         return 0;
     }
-    fd = launchd_note(ctx, NULL, "launchd.state-param-invalid",
-                      SOURCEOS_SEV_WARNING,
-                      "cannot ask launchctl about label '%s' in domain '%s': "
-                      "a label is a reverse-DNS name, a domain 'gui/UID', "
-                      "'user/UID' or 'system', a uid a number",
-                      t->label, t->domain);
+    fd = plugin_note(ctx, NULL, "launchd.state-param-invalid",
+                     SOURCEOS_SEV_WARNING,
+                     "cannot ask launchctl about label '%s' in domain '%s': "
+                     "a label is a reverse-DNS name, a domain 'gui/UID', "
+                     "'user/UID' or 'system', a uid a number",
+                     t->label, t->domain);
     sourceos_finding_remediation(
         fd, "Fix the label, domain or uid param in checks.d or the agent's "
             "declaration.");
@@ -159,8 +159,8 @@ static void keep_job_key(struct job *job, const char *key, size_t key_len,
         const struct job_key *k = &job_keys[i];
         if (strlen(k->name) != key_len || memcmp(k->name, key, key_len) != 0)
             continue;
-        launchd_textf((char *)job + k->offset, k->size, "%.*s",
-                      (int)value_len, value);
+        plugin_textf((char *)job + k->offset, k->size, "%.*s",
+                     (int)value_len, value);
         job->keys_read++;
         return;
     }
@@ -238,11 +238,11 @@ static int last_exit_failed(const struct job *job)
 static void describe_last_exit(const struct job *job, char *out, size_t size)
 {
     if (job->last_signal[0])
-        launchd_textf(out, size, "killed by signal %s", job->last_signal);
+        plugin_textf(out, size, "killed by signal %s", job->last_signal);
     else if (job->last_exit_code[0])
-        launchd_textf(out, size, "exit code %s", job->last_exit_code);
+        plugin_textf(out, size, "exit code %s", job->last_exit_code);
     else
-        launchd_textf(out, size, "no exit recorded");
+        plugin_textf(out, size, "no exit recorded");
 }
 
 static void add_job_evidence(sourceos_finding *fd, const struct target *t,
@@ -278,20 +278,20 @@ static void describe_logs(const struct target *t, const struct job *job,
                           char *out, size_t size)
 {
     if (job->stdout_path[0] || job->stderr_path[0])
-        launchd_textf(out, size,
-                      "Its output goes to %s and %s; launchd's own record is "
-                      "in `log show --last 1h --predicate 'process == "
-                      "\"launchd\"' | grep %s`.",
-                      job->stdout_path[0] ? job->stdout_path : "(nowhere)",
-                      job->stderr_path[0] ? job->stderr_path : "(nowhere)",
-                      t->label);
+        plugin_textf(out, size,
+                     "Its output goes to %s and %s; launchd's own record is "
+                     "in `log show --last 1h --predicate 'process == "
+                     "\"launchd\"' | grep %s`.",
+                     job->stdout_path[0] ? job->stdout_path : "(nowhere)",
+                     job->stderr_path[0] ? job->stderr_path : "(nowhere)",
+                     t->label);
     else
-        launchd_textf(out, size,
-                      "It has no StandardOutPath or StandardErrorPath, so its "
-                      "output is lost; launchd's own record is in `log show "
-                      "--last 1h --predicate 'process == \"launchd\"' | grep "
-                      "%s`.",
-                      t->label);
+        plugin_textf(out, size,
+                     "It has no StandardOutPath or StandardErrorPath, so its "
+                     "output is lost; launchd's own record is in `log show "
+                     "--last 1h --predicate 'process == \"launchd\"' | grep "
+                     "%s`.",
+                     t->label);
 }
 
 static long runs_of(const struct job *job)
@@ -305,19 +305,19 @@ static void note_respawn_loop(sourceos_ctx *ctx, struct verdict *v,
     char last[256], logs[2 * PATH_MAX + 256], text[3 * PATH_MAX];
     sourceos_finding *fd;
     describe_last_exit(job, last, sizeof last);
-    fd = launchd_note(ctx, v, "launchd.respawn-loop", SOURCEOS_SEV_CRITICAL,
-                      "%s has run %s times (limit %ld) and its last run "
-                      "failed (%s): launchd is respawning it in a loop",
-                      t->service, job->runs, t->runs_limit, last);
+    fd = plugin_note(ctx, v, "launchd.respawn-loop", SOURCEOS_SEV_CRITICAL,
+                     "%s has run %s times (limit %ld) and its last run "
+                     "failed (%s): launchd is respawning it in a loop",
+                     t->service, job->runs, t->runs_limit, last);
     describe_logs(t, job, logs, sizeof logs);
-    launchd_textf(text, sizeof text,
-                  "Stop the loop first: `launchctl bootout %s` (the plist "
-                  "stays; nothing is deleted). %s Fix the cause, bound the "
-                  "restarts (KeepAlive {SuccessfulExit false} with "
-                  "ThrottleInterval), then load it again.",
-                  t->service, logs);
+    plugin_textf(text, sizeof text,
+                 "Stop the loop first: `launchctl bootout %s` (the plist "
+                 "stays; nothing is deleted). %s Fix the cause, bound the "
+                 "restarts (KeepAlive {SuccessfulExit false} with "
+                 "ThrottleInterval), then load it again.",
+                 t->service, logs);
     sourceos_finding_remediation(fd, text);
-    launchd_textf(text, sizeof text, "launchctl bootout %s", t->service);
+    plugin_textf(text, sizeof text, "launchctl bootout %s", t->service);
     sourceos_finding_command(fd, text);
     add_job_evidence(fd, t, job);
 }
@@ -328,15 +328,15 @@ static void note_failing(sourceos_ctx *ctx, struct verdict *v,
     char last[256], logs[2 * PATH_MAX + 256], text[3 * PATH_MAX];
     sourceos_finding *fd;
     describe_last_exit(job, last, sizeof last);
-    fd = launchd_note(ctx, v, "launchd.job-failing", SOURCEOS_SEV_CRITICAL,
-                      "%s is %s and its last run failed: %s%s%s",
-                      t->service, job->state[0] ? job->state : "not running",
-                      last, job->last_exit_reason[0] ? ", reason " : "",
-                      job->last_exit_reason);
+    fd = plugin_note(ctx, v, "launchd.job-failing", SOURCEOS_SEV_CRITICAL,
+                     "%s is %s and its last run failed: %s%s%s",
+                     t->service, job->state[0] ? job->state : "not running",
+                     last, job->last_exit_reason[0] ? ", reason " : "",
+                     job->last_exit_reason);
     describe_logs(t, job, logs, sizeof logs);
-    launchd_textf(text, sizeof text,
-                  "%s Once fixed, start it with `launchctl kickstart %s`.",
-                  logs, t->service);
+    plugin_textf(text, sizeof text,
+                 "%s Once fixed, start it with `launchctl kickstart %s`.",
+                 logs, t->service);
     sourceos_finding_remediation(fd, text);
     add_job_evidence(fd, t, job);
 }
@@ -348,15 +348,15 @@ static void note_state(sourceos_ctx *ctx, const struct target *t,
     sourceos_finding *fd;
     describe_last_exit(job, last, sizeof last);
     if (strcmp(job->state, "running") == 0)
-        fd = launchd_note(ctx, NULL, "launchd.job-running", SOURCEOS_SEV_INFO,
-                          "%s is running as pid %s (%s runs, last: %s)",
-                          t->service, job->pid[0] ? job->pid : "?",
-                          job->runs[0] ? job->runs : "?", last);
+        fd = plugin_note(ctx, NULL, "launchd.job-running", SOURCEOS_SEV_INFO,
+                         "%s is running as pid %s (%s runs, last: %s)",
+                         t->service, job->pid[0] ? job->pid : "?",
+                         job->runs[0] ? job->runs : "?", last);
     else
-        fd = launchd_note(ctx, NULL, "launchd.job-state", SOURCEOS_SEV_INFO,
-                          "%s is %s (%s runs, last: %s)", t->service,
-                          job->state[0] ? job->state : "in an unknown state",
-                          job->runs[0] ? job->runs : "0", last);
+        fd = plugin_note(ctx, NULL, "launchd.job-state", SOURCEOS_SEV_INFO,
+                         "%s is %s (%s runs, last: %s)", t->service,
+                         job->state[0] ? job->state : "in an unknown state",
+                         job->runs[0] ? job->runs : "0", last);
     add_job_evidence(fd, t, job);
 }
 
@@ -422,16 +422,16 @@ static void first_line(const struct sourceos_cmd *r, char *out, size_t size)
     while (*text == '\n' || *text == ' ')
         text++;
     len = strcspn(text, "\n");
-    launchd_textf(out, size, "%.*s", (int)len, text);
+    plugin_textf(out, size, "%.*s", (int)len, text);
 }
 
 /* Where an agent's or a daemon's plist is normally installed. */
 static void usual_plist(const struct target *t, char *out, size_t size)
 {
     if (strcmp(t->domain, "system") == 0)
-        launchd_textf(out, size, "/Library/LaunchDaemons/%s.plist", t->label);
+        plugin_textf(out, size, "/Library/LaunchDaemons/%s.plist", t->label);
     else
-        launchd_textf(out, size, "~/Library/LaunchAgents/%s.plist", t->label);
+        plugin_textf(out, size, "~/Library/LaunchAgents/%s.plist", t->label);
 }
 
 static void note_not_loaded(sourceos_ctx *ctx, struct verdict *v,
@@ -439,17 +439,17 @@ static void note_not_loaded(sourceos_ctx *ctx, struct verdict *v,
 {
     char plist[PATH_MAX], text[2 * PATH_MAX];
     sourceos_finding *fd =
-        launchd_note(ctx, v, "launchd.job-not-loaded", SOURCEOS_SEV_WARNING,
-                     "%s is not loaded: launchd does not know it (error 113: "
-                     "%s)",
-                     t->service, said);
+        plugin_note(ctx, v, "launchd.job-not-loaded", SOURCEOS_SEV_WARNING,
+                    "%s is not loaded: launchd does not know it (error 113: "
+                    "%s)",
+                    t->service, said);
     usual_plist(t, plist, sizeof plist);
-    launchd_textf(text, sizeof text,
-                  "Nothing runs it now. If it should run, install it with "
-                  "`sourceos-agent install`, or load its plist: `launchctl "
-                  "bootstrap %s %s`. If it was removed on purpose, nothing "
-                  "to do.",
-                  t->domain, plist);
+    plugin_textf(text, sizeof text,
+                 "Nothing runs it now. If it should run, install it with "
+                 "`sourceos-agent install`, or load its plist: `launchctl "
+                 "bootstrap %s %s`. If it was removed on purpose, nothing "
+                 "to do.",
+                 t->domain, plist);
     sourceos_finding_remediation(fd, text);
     sourceos_finding_evidence(fd, "service", t->service);
     sourceos_finding_evidence(fd, "error", "113");
@@ -460,17 +460,17 @@ static void note_disabled(sourceos_ctx *ctx, struct verdict *v,
 {
     char text[1024];
     sourceos_finding *fd =
-        launchd_note(ctx, v, "launchd.job-disabled", SOURCEOS_SEV_WARNING,
-                     "%s is disabled (%s): launchd will not load it, even at "
-                     "login or boot",
-                     t->service, why);
-    launchd_textf(text, sizeof text,
-                  "If it should run: `launchctl enable %s`, then load it. A "
-                  "disabled override for a job that no longer exists is a "
-                  "stale leftover: it does no harm.",
-                  t->service);
+        plugin_note(ctx, v, "launchd.job-disabled", SOURCEOS_SEV_WARNING,
+                    "%s is disabled (%s): launchd will not load it, even at "
+                    "login or boot",
+                    t->service, why);
+    plugin_textf(text, sizeof text,
+                 "If it should run: `launchctl enable %s`, then load it. A "
+                 "disabled override for a job that no longer exists is a "
+                 "stale leftover: it does no harm.",
+                 t->service);
     sourceos_finding_remediation(fd, text);
-    launchd_textf(text, sizeof text, "launchctl enable %s", t->service);
+    plugin_textf(text, sizeof text, "launchctl enable %s", t->service);
     sourceos_finding_command(fd, text);
     sourceos_finding_evidence(fd, "service", t->service);
 }
@@ -479,19 +479,19 @@ static void note_bad_ownership(sourceos_ctx *ctx, struct verdict *v,
                                const struct target *t, const char *said)
 {
     char plist[PATH_MAX], text[3 * PATH_MAX];
-    sourceos_finding *fd = launchd_note(
+    sourceos_finding *fd = plugin_note(
         ctx, v, "launchd.job-bad-ownership", SOURCEOS_SEV_CRITICAL,
         "launchd refuses %s: its plist has bad ownership or permissions "
         "(error 122: %s)",
         t->service, said);
     usual_plist(t, plist, sizeof plist);
-    launchd_textf(text, sizeof text,
-                  "launchd loads a plist only when its owner is the domain's "
-                  "user (root for /Library) and group and others cannot "
-                  "write it: `chmod 644 %s` and chown it to that user; "
-                  "`sourceos doctor local-runtime` (launchd.scan) names the "
-                  "file.",
-                  plist);
+    plugin_textf(text, sizeof text,
+                 "launchd loads a plist only when its owner is the domain's "
+                 "user (root for /Library) and group and others cannot "
+                 "write it: `chmod 644 %s` and chown it to that user; "
+                 "`sourceos doctor local-runtime` (launchd.scan) names the "
+                 "file.",
+                 plist);
     sourceos_finding_remediation(fd, text);
     sourceos_finding_evidence(fd, "service", t->service);
     sourceos_finding_evidence(fd, "error", "122");
@@ -501,15 +501,15 @@ static void note_wrong_session(sourceos_ctx *ctx, struct verdict *v,
                                const struct target *t, const char *said)
 {
     char text[1024];
-    sourceos_finding *fd = launchd_note(
+    sourceos_finding *fd = plugin_note(
         ctx, v, "launchd.job-wrong-session", SOURCEOS_SEV_CRITICAL,
         "%s cannot load in this session (error 134: %s): its "
         "LimitLoadToSessionType does not match domain %s",
         t->service, said, t->domain);
-    launchd_textf(text, sizeof text,
-                  "An agent for a logged-in user belongs in gui/UID (session "
-                  "Aqua), a daemon in system; fix LimitLoadToSessionType or "
-                  "the domain (param domain) so they agree.");
+    plugin_textf(text, sizeof text,
+                 "An agent for a logged-in user belongs in gui/UID (session "
+                 "Aqua), a daemon in system; fix LimitLoadToSessionType or "
+                 "the domain (param domain) so they agree.");
     sourceos_finding_remediation(fd, text);
     sourceos_finding_evidence(fd, "service", t->service);
     sourceos_finding_evidence(fd, "error", "134");
@@ -518,7 +518,7 @@ static void note_wrong_session(sourceos_ctx *ctx, struct verdict *v,
 static void note_blocked_by_btm(sourceos_ctx *ctx, struct verdict *v,
                                 const struct target *t, const char *said)
 {
-    sourceos_finding *fd = launchd_note(
+    sourceos_finding *fd = plugin_note(
         ctx, v, "launchd.job-blocked", SOURCEOS_SEV_CRITICAL,
         "%s is blocked by Background Task Management (error 161: %s): the "
         "user or a management profile turned it off",
@@ -537,13 +537,13 @@ static void note_launchctl_failed(sourceos_ctx *ctx, const struct target *t,
                                   const char *said)
 {
     char status[32];
-    sourceos_finding *fd = launchd_note(
+    sourceos_finding *fd = plugin_note(
         ctx, NULL, "launchd.launchctl-failed", SOURCEOS_SEV_WARNING,
         "`%s print %s` failed (exit %d%s%s): %s", t->launchctl, t->service,
         r->exit_status, r->term_signal ? ", signal " : "",
         r->term_signal ? strsignal(r->term_signal) : "",
         said[0] ? said : "no message");
-    launchd_textf(status, sizeof status, "%d", r->exit_status);
+    plugin_textf(status, sizeof status, "%d", r->exit_status);
     sourceos_finding_remediation(
         fd, "`launchctl error N` explains launchctl's error numbers; run the "
             "command by hand to see the whole answer.");
@@ -590,23 +590,23 @@ static int launchctl_ran(sourceos_ctx *ctx, const struct target *t,
     char text[PATH_MAX + 256];
     sourceos_finding *fd;
     if (r->not_started) {
-        fd = launchd_note(ctx, NULL, "launchd.launchctl-missing",
-                          SOURCEOS_SEV_WARNING,
-                          "cannot run '%s %s': %s", t->launchctl, what,
-                          strerror(r->start_errno));
-        launchd_textf(text, sizeof text,
-                      "launchctl is part of macOS (/bin/launchctl); check "
-                      "PATH, or the launchctl param ('%s').",
-                      t->launchctl);
+        fd = plugin_note(ctx, NULL, "launchd.launchctl-missing",
+                         SOURCEOS_SEV_WARNING,
+                         "cannot run '%s %s': %s", t->launchctl, what,
+                         strerror(r->start_errno));
+        plugin_textf(text, sizeof text,
+                     "launchctl is part of macOS (/bin/launchctl); check "
+                     "PATH, or the launchctl param ('%s').",
+                     t->launchctl);
         sourceos_finding_remediation(fd, text);
         return -1;
     }
     if (r->timed_out || r->exit_status < 0) {
-        fd = launchd_note(ctx, NULL, "launchd.launchctl-timeout",
-                          SOURCEOS_SEV_WARNING,
-                          "'%s %s' %s after %.1f s", t->launchctl, what,
-                          r->timed_out ? "did not answer" : "was killed",
-                          r->duration);
+        fd = plugin_note(ctx, NULL, "launchd.launchctl-timeout",
+                         SOURCEOS_SEV_WARNING,
+                         "'%s %s' %s after %.1f s", t->launchctl, what,
+                         r->timed_out ? "did not answer" : "was killed",
+                         r->duration);
         sourceos_finding_remediation(
             fd, "launchd is not answering: look at `log show --last 10m "
                 "--predicate 'process == \"launchd\"'`; a reboot clears a "
@@ -686,17 +686,17 @@ static void check_overrides(sourceos_ctx *ctx, struct verdict *v,
     char what[256];
     const struct sourceos_cmd *r;
     int state;
-    launchd_textf(what, sizeof what, "print-disabled %s", t->domain);
+    plugin_textf(what, sizeof what, "print-disabled %s", t->domain);
     r = launchctl(ctx, t, "print-disabled", t->domain);
     if (launchctl_ran(ctx, t, r, what) != 0)
         return;
     if (r->exit_status != 0) {
         char said[512];
         first_line(r, said, sizeof said);
-        launchd_note(ctx, NULL, "launchd.overrides-unknown", SOURCEOS_SEV_INFO,
-                     "could not read the disabled overrides of %s (exit %d: "
-                     "%s)",
-                     t->domain, r->exit_status, said);
+        plugin_note(ctx, NULL, "launchd.overrides-unknown", SOURCEOS_SEV_INFO,
+                    "could not read the disabled overrides of %s (exit %d: "
+                    "%s)",
+                    t->domain, r->exit_status, said);
         return;
     }
     state = parse_overrides(r->out, r->out_len, t->label);
@@ -717,9 +717,9 @@ sourceos_status launchd_check_state(sourceos_ctx *ctx)
     int undecided = 0, reported_disabled = 0;
     const char *label = sourceos_param(ctx, "label");
     if (!label || !label[0]) {
-        launchd_note(ctx, NULL, "launchd.no-label", SOURCEOS_SEV_INFO,
-                     "no launchd job to look at: the agent declares no label "
-                     "(param label)");
+        plugin_note(ctx, NULL, "launchd.no-label", SOURCEOS_SEV_INFO,
+                    "no launchd job to look at: the agent declares no label "
+                    "(param label)");
         return SOURCEOS_SKIPPED;
     }
     if (read_target(ctx, &t) != 0)
@@ -732,8 +732,8 @@ sourceos_status launchd_check_state(sourceos_ctx *ctx)
     } else {
         job = calloc(1, sizeof *job);
         if (!job) {
-            launchd_note(ctx, NULL, "launchd.out-of-memory",
-                         SOURCEOS_SEV_WARNING, "out of memory");
+            plugin_note(ctx, NULL, "launchd.out-of-memory",
+                        SOURCEOS_SEV_WARNING, "out of memory");
             return SOURCEOS_ERROR;
         }
         parse_print(r->out, r->out_len, job);

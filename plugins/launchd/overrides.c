@@ -106,7 +106,7 @@ static void label_of(sourceos_ctx *ctx, const char *path, const char *name,
     launchd_plist_load(ctx, path, &p);
     if (!p.root || !launchd_plist_string(p.root, "Label", out, size) ||
         !out[0])
-        launchd_textf(out, size, "%.*s", (int)(strlen(name) - 6), name);
+        plugin_textf(out, size, "%.*s", (int)(strlen(name) - 6), name);
     launchd_plist_release(&p);
 }
 
@@ -120,7 +120,7 @@ static int collect_dir(sourceos_ctx *ctx, struct labels *l, const char *dir)
         if (l->files >= OVERRIDES_MAX_PLISTS) {
             l->cut = 1;
         } else if (rc == 0) {
-            launchd_textf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
+            plugin_textf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
             label_of(ctx, path, names[i]->d_name, label, sizeof label);
             rc = labels_add(l, label);
             l->files++;
@@ -138,8 +138,8 @@ static int collect_labels(sourceos_ctx *ctx, struct labels *l)
     int n = real ? scandir(real, &users, visible, alphasort) : -1, rc = 0;
     for (int i = 0; i < n; i++) {
         char dir[PATH_MAX];
-        launchd_textf(dir, sizeof dir, USERS "/%s/Library/LaunchAgents",
-                      users[i]->d_name);
+        plugin_textf(dir, sizeof dir, USERS "/%s/Library/LaunchAgents",
+                     users[i]->d_name);
         if (rc == 0)
             rc = collect_dir(ctx, l, dir);
         free(users[i]);
@@ -181,10 +181,10 @@ static int override_file_named(const struct dirent *e)
 static void domain_of(const char *name, char *out, size_t size)
 {
     if (strcmp(name, "disabled.plist") == 0)
-        launchd_textf(out, size, "system");
+        plugin_textf(out, size, "system");
     else
-        launchd_textf(out, size, "gui/%.*s", (int)(strlen(name) - 15),
-                      name + 9);
+        plugin_textf(out, size, "gui/%.*s", (int)(strlen(name) - 15),
+                     name + 9);
 }
 
 static void evidence_of(sourceos_finding *fd, const char *domain,
@@ -199,7 +199,7 @@ static void evidence_of(sourceos_finding *fd, const char *domain,
 static void report_disabled(sourceos_ctx *ctx, const char *domain,
                             const char *label, const char *file)
 {
-    sourceos_finding *fd = launchd_note(
+    sourceos_finding *fd = plugin_note(
         ctx, NULL, "launchd.override-disabled", SOURCEOS_SEV_INFO,
         "%s is disabled in the %s domain by an override in %s", label,
         domain, file);
@@ -210,7 +210,7 @@ static void report_stale(sourceos_ctx *ctx, struct run *r, const char *domain,
                          const char *label, const char *file, int disabled)
 {
     char command[3 * LAUNCHD_TEXT_MAX], word[PATH_MAX + 16];
-    sourceos_finding *fd = launchd_note(
+    sourceos_finding *fd = plugin_note(
         ctx, &r->v, "launchd.stale-override", SOURCEOS_SEV_WARNING,
         "%s override for %s in the %s domain (%s) is for a service that no "
         "longer exists: no plist in the launch directories has that label",
@@ -227,9 +227,9 @@ static void report_stale(sourceos_ctx *ctx, struct run *r, const char *domain,
                 : "It is harmless: launchctl keeps enabled overrides too. "
                   "Delete the key from the file to tidy up, or leave it.");
     launchd_shell_word(word, sizeof word, file);
-    launchd_textf(command, sizeof command,
-                  "sudo /usr/libexec/PlistBuddy -c \"Delete :%s\" %s", label,
-                  word);
+    plugin_textf(command, sizeof command,
+                 "sudo /usr/libexec/PlistBuddy -c \"Delete :%s\" %s", label,
+                 word);
     sourceos_finding_command(fd, command);
 }
 
@@ -263,21 +263,21 @@ static void report_unreadable(sourceos_ctx *ctx, struct run *r,
     sourceos_finding *fd;
     r->malformed++;
     if (p->read_error == -EXDEV) {
-        fd = launchd_note(ctx, &r->v, "launchd.override-outside-root",
-                          SOURCEOS_SEV_WARNING,
-                          "%s is a symlink that leads out of the --root tree; "
-                          "it was not read", file);
+        fd = plugin_note(ctx, &r->v, "launchd.override-outside-root",
+                         SOURCEOS_SEV_WARNING,
+                         "%s is a symlink that leads out of the --root tree; "
+                         "it was not read", file);
         sourceos_finding_remediation(
             fd, "Copy the file the link points to into the tree, or run "
                 "without --root on the machine itself.");
     } else {
-        fd = launchd_note(
+        fd = plugin_note(
             ctx, &r->v, "launchd.override-malformed", SOURCEOS_SEV_WARNING,
             "%s is not a dictionary of labels launchd can read: %s", file,
             p->read_error ? strerror(-p->read_error)
             : p->too_large ? "it is larger than 1 MiB"
             : p->malformed[0] ? p->malformed
-                              : "the top level is not a dictionary");
+                             : "the top level is not a dictionary");
         sourceos_finding_remediation(
             fd, "launchd ignores (or rewrites) a broken override file, so "
                 "its overrides are lost: check it with `plutil -lint FILE`.");
@@ -295,7 +295,7 @@ static void read_override_file(sourceos_ctx *ctx, struct run *r,
     plist_dict_iter it = NULL;
     plist_t value = NULL;
 
-    launchd_textf(file, sizeof file, "%s/%s", dir, name);
+    plugin_textf(file, sizeof file, "%s/%s", dir, name);
     domain_of(name, domain, sizeof domain);
     launchd_plist_load(ctx, file, &p);
     if (!p.root || plist_get_node_type(p.root) != PLIST_DICT ||
@@ -336,7 +336,7 @@ static int seen_before(struct run *r, const char *real)
 static void report_dir_outside(sourceos_ctx *ctx, struct run *r,
                                const char *dir)
 {
-    sourceos_finding *fd = launchd_note(
+    sourceos_finding *fd = plugin_note(
         ctx, &r->v, "launchd.override-outside-root", SOURCEOS_SEV_WARNING,
         "%s is a symlink that leads out of the --root tree (or to "
         "nothing); it was not read",
@@ -355,11 +355,11 @@ static int unresolved_link(sourceos_ctx *ctx, const char *dir)
     char parent[PATH_MAX], path[2 * PATH_MAX];
     const char *slash = strrchr(dir, '/'), *real;
     struct stat st;
-    launchd_textf(parent, sizeof parent, "%.*s", (int)(slash - dir), dir);
+    plugin_textf(parent, sizeof parent, "%.*s", (int)(slash - dir), dir);
     real = sourceos_host_path(ctx, parent[0] ? parent : "/");
     if (!real)
         return 0;
-    launchd_textf(path, sizeof path, "%s/%s", real, slash + 1);
+    plugin_textf(path, sizeof path, "%s/%s", real, slash + 1);
     return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
 }
 
@@ -408,17 +408,17 @@ static void judge_loaded(sourceos_ctx *ctx, struct run *r)
             r->labels.cut)
             continue;
         r->stale_loaded++;
-        fd = launchd_note(ctx, &r->v, "launchd.stale-label",
-                          SOURCEOS_SEV_WARNING,
-                          "%s is loaded but no plist in the launch "
-                          "directories has that label: its file was removed "
-                          "while it was loaded", label);
+        fd = plugin_note(ctx, &r->v, "launchd.stale-label",
+                         SOURCEOS_SEV_WARNING,
+                         "%s is loaded but no plist in the launch "
+                         "directories has that label: its file was removed "
+                         "while it was loaded", label);
         sourceos_finding_evidence(fd, "label", label);
         sourceos_finding_remediation(
             fd, "Find out what it runs (`launchctl print DOMAIN/LABEL`), "
                 "then remove it from launchd: `launchctl remove LABEL` in "
                 "its domain; it is gone after a reboot anyway.");
-        launchd_textf(command, sizeof command, "launchctl remove %s", label);
+        plugin_textf(command, sizeof command, "launchctl remove %s", label);
         sourceos_finding_command(fd, command);
     }
 }
@@ -428,7 +428,7 @@ static void judge_loaded(sourceos_ctx *ctx, struct run *r)
 static void report_cut(sourceos_ctx *ctx, struct run *r)
 {
     char count[32];
-    sourceos_finding *fd = launchd_note(
+    sourceos_finding *fd = plugin_note(
         ctx, &r->v, "launchd.overrides-truncated", SOURCEOS_SEV_WARNING,
         "stopped reading plists after %d: %zu override%s whose label was not "
         "among them could not be judged stale or not",
@@ -436,20 +436,20 @@ static void report_cut(sourceos_ctx *ctx, struct run *r)
     sourceos_finding_remediation(
         fd, "Thousands of launch plists are not normal: run launchd.scan and "
             "remove the ones nobody installed on purpose.");
-    launchd_textf(count, sizeof count, "%d", OVERRIDES_MAX_PLISTS);
+    plugin_textf(count, sizeof count, "%d", OVERRIDES_MAX_PLISTS);
     sourceos_finding_evidence(fd, "limit", count);
 }
 
 static void evidence_count(sourceos_finding *fd, const char *key, size_t n)
 {
     char text[32];
-    launchd_textf(text, sizeof text, "%zu", n);
+    plugin_textf(text, sizeof text, "%zu", n);
     sourceos_finding_evidence(fd, key, text);
 }
 
 static void report_summary(sourceos_ctx *ctx, const struct run *r)
 {
-    sourceos_finding *fd = launchd_note(
+    sourceos_finding *fd = plugin_note(
         ctx, NULL, "launchd.overrides-summary", SOURCEOS_SEV_INFO,
         "%zu override file%s: %zu disabled, %zu enabled, %zu stale; %zu "
         "unreadable; %zu plist%s in the launch directories",
@@ -470,8 +470,8 @@ sourceos_status launchd_check_overrides(sourceos_ctx *ctx)
     struct run *r = calloc(1, sizeof *r);
     sourceos_status status;
     if (!r || collect_labels(ctx, &r->labels) != 0) {
-        launchd_note(ctx, NULL, "launchd.out-of-memory", SOURCEOS_SEV_WARNING,
-                     "out of memory while reading the launch directories");
+        plugin_note(ctx, NULL, "launchd.out-of-memory", SOURCEOS_SEV_WARNING,
+                    "out of memory while reading the launch directories");
         if (r)
             labels_free(&r->labels);
         free(r);
@@ -480,9 +480,9 @@ sourceos_status launchd_check_overrides(sourceos_ctx *ctx)
     for (size_t i = 0; i < N_OVERRIDE_DIRS; i++)
         read_override_dir(ctx, r, override_dirs[i]);
     if (r->dirs_found == 0 && !r->v.any) {
-        launchd_note(ctx, NULL, "launchd.no-overrides", SOURCEOS_SEV_INFO,
-                     "no launchd override directory: neither %s nor %s "
-                     "exists", override_dirs[0], override_dirs[1]);
+        plugin_note(ctx, NULL, "launchd.no-overrides", SOURCEOS_SEV_INFO,
+                    "no launchd override directory: neither %s nor %s "
+                    "exists", override_dirs[0], override_dirs[1]);
         labels_free(&r->labels);
         free(r);
         return SOURCEOS_SKIPPED;

@@ -94,9 +94,9 @@ static void check_xml_shape(const char *data, size_t len,
                       count_occurrences(data, len, "<key/>");
     p->keys_read = count_keys(p->root, 0);
     if (!ends_with(data, len, "</plist>"))
-        launchd_textf(p->malformed, sizeof p->malformed,
-                      "the XML does not end with </plist>: it is truncated "
-                      "or malformed");
+        plugin_textf(p->malformed, sizeof p->malformed,
+                     "the XML does not end with </plist>: it is truncated "
+                     "or malformed");
 }
 
 static void parse(const char *data, size_t len, struct launchd_plist *p)
@@ -109,8 +109,8 @@ static void parse(const char *data, size_t len, struct launchd_plist *p)
     if (!p->root) {
         if (!binary && (len == 0 || memchr(data, '\0', len)))
             p->format = "unknown";
-        launchd_textf(p->malformed, sizeof p->malformed, "%s",
-                      why_unparsable(data, len));
+        plugin_textf(p->malformed, sizeof p->malformed, "%s",
+                     why_unparsable(data, len));
         return;
     }
     if (!binary)
@@ -170,7 +170,7 @@ const char *launchd_plist_string(plist_t dict, const char *key, char *out,
     plist_get_string_val(node, &value);
     if (!value)
         return NULL;
-    launchd_textf(out, size, "%s", value);
+    plugin_textf(out, size, "%s", value);
     free(value);
     return out;
 }

@@ -2,35 +2,11 @@
  * live state from launchctl. */
 #include "config.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "launchd.h"
 
 /* ---- helpers every check shares ------------------------------------------ */
-
-sourceos_finding *launchd_note(sourceos_ctx *ctx, struct verdict *v,
-                               const char *code, sourceos_severity sev,
-                               const char *format, ...)
-{
-    char message[2048];
-    va_list ap;
-    va_start(ap, format);
-    vsnprintf(message, sizeof message, format, ap);
-    va_end(ap);
-    verdict_see(v, sev);
-    return sourceos_finding_add(ctx, code, sev, "%s", message);
-}
-
-
-void launchd_textf(char *out, size_t size, const char *format, ...)
-{
-    va_list ap;
-    va_start(ap, format);
-    vsnprintf(out, size, format, ap);
-    va_end(ap);
-}
 
 static int is_plain_word(const char *s)
 {
@@ -49,7 +25,7 @@ void launchd_shell_word(char *out, size_t size, const char *path)
     if (size == 0)
         return;
     if (is_plain_word(path)) {
-        launchd_textf(out, size, "%s", path);
+        plugin_textf(out, size, "%s", path);
         return;
     }
     /* 'it'\''s': a quote inside ends the quoting, escapes itself, resumes. */

@@ -22,10 +22,10 @@ static void parent_of(const char *path, char *out, size_t size)
     const char *slash = strrchr(path, '/');
     size_t n = slash ? (size_t)(slash - path) : 0;
     if (n == 0) {
-        launchd_textf(out, size, "/");
+        plugin_textf(out, size, "/");
         return;
     }
-    launchd_textf(out, size, "%.*s", (int)n, path);
+    plugin_textf(out, size, "%.*s", (int)n, path);
 }
 
 /* NAME when DIR is /Users/NAME/Library/LaunchAgents, else 0. */
@@ -41,7 +41,7 @@ static int user_of_agents_dir(const char *dir, char *name, size_t size)
     name_len = len - prefix - tail_len;
     if (memchr(start, '/', name_len))
         return 0;
-    launchd_textf(name, size, "%.*s", (int)name_len, start);
+    plugin_textf(name, size, "%.*s", (int)name_len, start);
     return 1;
 }
 
@@ -68,7 +68,7 @@ void launchd_place_of(sourceos_ctx *ctx, const char *path,
         place->kind = strcmp(place->dir, SYSTEM_AGENTS) == 0
                           ? LAUNCHD_SYSTEM_AGENTS
                           : LAUNCHD_SYSTEM_DAEMONS;
-        launchd_textf(place->user, sizeof place->user, "root");
+        plugin_textf(place->user, sizeof place->user, "root");
         place->owner_uid = 0;
         place->owner_known = 1;
     } else if (user_of_agents_dir(place->dir, place->user,
@@ -76,7 +76,7 @@ void launchd_place_of(sourceos_ctx *ctx, const char *path,
         /* A user's agents must be that user's: the home's owner says who
          * that is in a copied tree, where names do not map to our uids. */
         place->kind = LAUNCHD_USER_AGENTS;
-        launchd_textf(home, sizeof home, USERS "/%s", place->user);
+        plugin_textf(home, sizeof home, USERS "/%s", place->user);
         owner_from_stat(ctx, home, place);
     } else {
         place->kind = LAUNCHD_ELSEWHERE;
@@ -119,7 +119,7 @@ static void remember(struct scan *s, const char *dir, long linted)
         s->dirs_not_named++;
         return;
     }
-    launchd_textf(s->where[s->n_where].dir, sizeof s->where[0].dir, "%s", dir);
+    plugin_textf(s->where[s->n_where].dir, sizeof s->where[0].dir, "%s", dir);
     s->where[s->n_where++].linted = linted;
 }
 
@@ -141,7 +141,7 @@ static void scan_dir(sourceos_ctx *ctx, struct scan *s, const char *dir)
         if (s->files >= LAUNCHD_SCAN_MAX_FILES) {
             s->cut = 1;
         } else {
-            launchd_textf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
+            plugin_textf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
             s->problems += launchd_lint_file(ctx, &s->v, path, 0);
             s->files++;
             linted++;
@@ -160,8 +160,8 @@ static void scan_users(sourceos_ctx *ctx, struct scan *s)
     int n = real ? scandir(real, &users, visible, alphasort) : -1;
     for (int i = 0; i < n; i++) {
         char dir[PATH_MAX];
-        launchd_textf(dir, sizeof dir, USERS "/%s/Library/LaunchAgents",
-                      users[i]->d_name);
+        plugin_textf(dir, sizeof dir, USERS "/%s/Library/LaunchAgents",
+                     users[i]->d_name);
         /* A home without LaunchAgents is normal: not worth a line. */
         if (sourceos_host_path(ctx, dir))
             scan_dir(ctx, s, dir);
@@ -179,35 +179,35 @@ static void report_summary(sourceos_ctx *ctx, const struct scan *s)
         const struct location *l = &s->where[i];
         char part[PATH_MAX + 32];
         if (l->linted < 0)
-            launchd_textf(part, sizeof part, "%s%s absent", i ? ", " : "", l->dir);
+            plugin_textf(part, sizeof part, "%s%s absent", i ? ", " : "", l->dir);
         else
-            launchd_textf(part, sizeof part, "%s%s %ld", i ? ", " : "", l->dir,
-                          l->linted);
+            plugin_textf(part, sizeof part, "%s%s %ld", i ? ", " : "", l->dir,
+                         l->linted);
         if (used + strlen(part) + 1 < sizeof text) {
             memcpy(text + used, part, strlen(part) + 1);
             used += strlen(part);
         }
     }
-    fd = launchd_note(ctx, NULL, "launchd.scan-summary", SOURCEOS_SEV_INFO,
-                      "linted %zu plist%s (%zu problem%s): %s%s", s->files,
-                      s->files == 1 ? "" : "s", s->problems,
-                      s->problems == 1 ? "" : "s", text,
-                      s->dirs_not_named ? ", and more users' agents" : "");
+    fd = plugin_note(ctx, NULL, "launchd.scan-summary", SOURCEOS_SEV_INFO,
+                     "linted %zu plist%s (%zu problem%s): %s%s", s->files,
+                     s->files == 1 ? "" : "s", s->problems,
+                     s->problems == 1 ? "" : "s", text,
+                     s->dirs_not_named ? ", and more users' agents" : "");
     for (size_t i = 0; i < s->n_where; i++) {
         const struct location *l = &s->where[i];
-        launchd_textf(count, sizeof count, "%ld", l->linted);
+        plugin_textf(count, sizeof count, "%ld", l->linted);
         sourceos_finding_evidence(fd, l->dir, l->linted < 0 ? "absent" : count);
     }
-    launchd_textf(count, sizeof count, "%zu", s->files);
+    plugin_textf(count, sizeof count, "%zu", s->files);
     sourceos_finding_evidence(fd, "linted", count);
-    launchd_textf(count, sizeof count, "%zu", s->problems);
+    plugin_textf(count, sizeof count, "%zu", s->problems);
     sourceos_finding_evidence(fd, "problems", count);
 }
 
 static void report_cut(sourceos_ctx *ctx, struct scan *s)
 {
     char limit[32];
-    sourceos_finding *fd = launchd_note(
+    sourceos_finding *fd = plugin_note(
         ctx, &s->v, "launchd.scan-truncated", SOURCEOS_SEV_WARNING,
         "stopped after %d plists: the launch directories hold more, and "
         "those were not linted", LAUNCHD_SCAN_MAX_FILES);
@@ -215,7 +215,7 @@ static void report_cut(sourceos_ctx *ctx, struct scan *s)
         fd, "Thousands of launch plists are not normal: look for a tool that "
             "writes them in a loop, remove the ones nobody installed on "
             "purpose, and scan again.");
-    launchd_textf(limit, sizeof limit, "%d", LAUNCHD_SCAN_MAX_FILES);
+    plugin_textf(limit, sizeof limit, "%d", LAUNCHD_SCAN_MAX_FILES);
     sourceos_finding_evidence(fd, "limit", limit);
 }
 
@@ -224,8 +224,8 @@ sourceos_status launchd_check_scan(sourceos_ctx *ctx)
     struct scan *s = calloc(1, sizeof *s);
     sourceos_status status;
     if (!s) {
-        launchd_note(ctx, NULL, "launchd.out-of-memory", SOURCEOS_SEV_WARNING,
-                     "out of memory before the scan could start");
+        plugin_note(ctx, NULL, "launchd.out-of-memory", SOURCEOS_SEV_WARNING,
+                    "out of memory before the scan could start");
         return SOURCEOS_ERROR;
     }
     scan_users(ctx, s);

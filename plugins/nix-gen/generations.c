@@ -55,7 +55,7 @@ static void repair_advice(struct gen_run *g, sourceos_finding *f, const char *ki
         sourceos_finding_remediation(
             f, "Switch the profile back to a generation that exists (list them first).");
     }
-    nix_textf(cmd, sizeof cmd, "nix-env -p %s --list-generations", profile);
+    plugin_textf(cmd, sizeof cmd, "nix-env -p %s --list-generations", profile);
     sourceos_finding_command(f, cmd);
 }
 
@@ -63,7 +63,7 @@ static void add_chain_evidence(sourceos_finding *f, const struct nix_profile *p)
 {
     for (size_t i = 0; i < p->chain.n_hops && i < 4; i++) {
         char key[32];
-        nix_textf(key, sizeof key, "link%zu", i + 1);
+        plugin_textf(key, sizeof key, "link%zu", i + 1);
         sourceos_finding_evidence(f, key, p->chain.hops[i].target);
     }
 }
@@ -104,7 +104,7 @@ static void publish_system_facts(struct gen_run *g, const struct nix_profile *p,
                                  const char *date)
 {
     char number[32];
-    nix_textf(number, sizeof number, "%lu", p->generation);
+    plugin_textf(number, sizeof number, "%lu", p->generation);
     sourceos_fact_set(g->ctx, "nix.system_generation", number);
     sourceos_fact_set(g->ctx, "nix.system_generation_date", date);
     sourceos_fact_set(g->ctx, "nix.system_store_path", p->store_path);
@@ -154,14 +154,14 @@ static void note_generation(struct gen_run *g, const struct nix_profile *p, cons
     sourceos_finding_evidence(f, "kind", kind);
     if (*user)
         sourceos_finding_evidence(f, "user", user);
-    nix_textf(text, sizeof text, "%lu", p->generation);
+    plugin_textf(text, sizeof text, "%lu", p->generation);
     sourceos_finding_evidence(f, "generation", text);
     sourceos_finding_evidence(f, "generation_link", p->generation_link);
     sourceos_finding_evidence(f, "date", date);
     sourceos_finding_evidence(f, "store_path", p->store_path[0] ? p->store_path : "(not in the store)");
-    nix_textf(text, sizeof text, "%zu", p->generations);
+    plugin_textf(text, sizeof text, "%zu", p->generations);
     sourceos_finding_evidence(f, "generations", text);
-    nix_textf(text, sizeof text, "%lu", p->oldest);
+    plugin_textf(text, sizeof text, "%lu", p->oldest);
     sourceos_finding_evidence(f, "oldest", text);
     if (p->store_path[0])
         nix_deriver_evidence(g->ctx, f, p->store_path);
@@ -189,7 +189,7 @@ static void report_user_profiles(struct gen_run *g, const char *dir, const char 
 {
     for (size_t i = 0; user_profiles[i]; i++) {
         char path[NIX_PATH_MAX];
-        nix_textf(path, sizeof path, "%s/%s", dir, user_profiles[i]);
+        plugin_textf(path, sizeof path, "%s/%s", dir, user_profiles[i]);
         report_profile(g, path, !strcmp(user_profiles[i], "profile") ? "user" : "home-manager",
                        user);
     }
@@ -239,14 +239,14 @@ static void report_all(struct gen_run *g, struct nix_home *homes)
     report_profile(g, NIX_PROFILES_DIR "/default", "default", "");
     n = list_per_user(g->root_fd, &users);
     for (size_t i = 0; i < n; i++) {
-        nix_textf(dir, sizeof dir, "%s/%s", PER_USER_DIR, users[i]);
+        plugin_textf(dir, sizeof dir, "%s/%s", PER_USER_DIR, users[i]);
         report_user_profiles(g, dir, users[i]);
         free(users[i]);
     }
     free(users);
     n = nix_list_homes(g->root_fd, homes, NIX_MAX_USERS);
     for (size_t i = 0; i < n; i++) {
-        nix_textf(dir, sizeof dir, "%s/.local/state/nix/profiles", homes[i].dir);
+        plugin_textf(dir, sizeof dir, "%s/.local/state/nix/profiles", homes[i].dir);
         report_user_profiles(g, dir, homes[i].user);
     }
 }
@@ -289,7 +289,7 @@ sourceos_status nix_check_generations(sourceos_ctx *ctx)
         if (g.profiles == 0) {
             status = no_profiles(&g);
         } else {
-            nix_textf(count, sizeof count, "%zu", g.profiles);
+            plugin_textf(count, sizeof count, "%zu", g.profiles);
             sourceos_fact_set(ctx, "nix.profiles", count);
             status = verdict_status(&g.v);
         }

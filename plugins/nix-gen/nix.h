@@ -148,10 +148,6 @@ int nix_root_is_host(sourceos_ctx *ctx);
 void nix_deriver_evidence(sourceos_ctx *ctx, sourceos_finding *f,
                           const char *store_path);
 
-/* snprintf that cuts silently: paths are bounded, the text is for people. */
-void nix_textf(char *out, size_t size, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /* An ISO 8601 UTC time ("2026-11-23T15:47:55Z"). */
 void nix_time_text(time_t t, char *out, size_t size);
 

@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,19 +15,11 @@
  * store lock (another nix process, a stuck daemon). */
 #define NIX_DEFAULT_TIMEOUT_MS 10000u
 
-void nix_textf(char *out, size_t size, const char *format, ...)
-{
-    va_list ap;
-    va_start(ap, format);
-    vsnprintf(out, size, format, ap);
-    va_end(ap);
-}
-
 void nix_time_text(time_t t, char *out, size_t size)
 {
     struct tm tm;
     if (!gmtime_r(&t, &tm) || !strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-        nix_textf(out, size, "%lld", (long long)t);
+        plugin_textf(out, size, "%lld", (long long)t);
 }
 
 int nix_open_root(sourceos_ctx *ctx)
@@ -68,15 +59,15 @@ static int ask_deriver(sourceos_ctx *ctx, const char *store_path, char *deriver,
                                          NIX_DEFAULT_TIMEOUT_MS);
     const struct sourceos_cmd *r = sourceos_run(ctx, argv, NULL, timeout);
     if (r->not_started)
-        nix_textf(why, why_size, "cannot run '%s': %s", argv[0], strerror(r->start_errno));
+        plugin_textf(why, why_size, "cannot run '%s': %s", argv[0], strerror(r->start_errno));
     else if (r->timed_out)
-        nix_textf(why, why_size, "'%s -q --deriver' did not answer within %.1f s", argv[0],
+        plugin_textf(why, why_size, "'%s -q --deriver' did not answer within %.1f s", argv[0],
                   r->duration);
     else if (r->exit_status != 0)
-        nix_textf(why, why_size, "'%s -q --deriver' failed (exit status %d): %.*s",
+        plugin_textf(why, why_size, "'%s -q --deriver' failed (exit status %d): %.*s",
                   argv[0], r->exit_status, first_line_len(r->err, 200), r->err);
     else if (nix_parse_deriver(r->out, r->out_len, deriver, size) != 0)
-        nix_textf(why, why_size, "'%s -q --deriver' printed no store path", argv[0]);
+        plugin_textf(why, why_size, "'%s -q --deriver' printed no store path", argv[0]);
     else
         return 0;
     return -1;

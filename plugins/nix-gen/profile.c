@@ -26,7 +26,7 @@ static void split_path(const char *path, char *dir, size_t size, const char **ba
 {
     const char *slash = strrchr(path, '/');
     size_t n = slash ? (size_t)(slash - path) : 0;
-    nix_textf(dir, size, "%.*s", (int)(n ? n : 1), n ? path : "/");
+    plugin_textf(dir, size, "%.*s", (int)(n ? n : 1), n ? path : "/");
     *base = slash ? slash + 1 : path;
 }
 
@@ -73,9 +73,9 @@ static void read_generation(int root_fd, struct nix_profile *p)
         return;
     p->generation = n;
     if (hop->target[0] == '/')
-        nix_textf(p->generation_link, sizeof p->generation_link, "%s", hop->target);
+        plugin_textf(p->generation_link, sizeof p->generation_link, "%s", hop->target);
     else
-        nix_textf(p->generation_link, sizeof p->generation_link, "%s/%s",
+        plugin_textf(p->generation_link, sizeof p->generation_link, "%s/%s",
                   dir[1] ? dir : "", hop->target);
     if (fstatat(root_fd, p->generation_link + 1, &st, AT_SYMLINK_NOFOLLOW) == 0)
         p->generation_time = st.st_mtime;
@@ -85,7 +85,7 @@ static void read_generation(int root_fd, struct nix_profile *p)
 void nix_profile_read(int root_fd, const char *path, struct nix_profile *p)
 {
     memset(p, 0, sizeof *p);
-    nix_textf(p->path, sizeof p->path, "%s", path);
+    plugin_textf(p->path, sizeof p->path, "%s", path);
     nix_resolve(root_fd, path, &p->chain);
     if (p->chain.n_hops > 0)
         read_generation(root_fd, p);
@@ -116,8 +116,8 @@ static size_t list_homes_in(int root_fd, const char *base, struct nix_home *home
         if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof homes[n].user ||
             fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
             continue;
-        nix_textf(homes[n].user, sizeof homes[n].user, "%s", e->d_name);
-        nix_textf(homes[n].dir, sizeof homes[n].dir, "%s/%s", base, e->d_name);
+        plugin_textf(homes[n].user, sizeof homes[n].user, "%s", e->d_name);
+        plugin_textf(homes[n].dir, sizeof homes[n].dir, "%s/%s", base, e->d_name);
         n++;
     }
     closedir(d);
@@ -134,8 +134,8 @@ size_t nix_list_homes(int root_fd, struct nix_home *homes, size_t max)
         qsort(homes, n, sizeof *homes, by_dir);
     if (n < max && fstatat(root_fd, "root", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
         S_ISDIR(st.st_mode)) {
-        nix_textf(homes[n].user, sizeof homes[n].user, "root");
-        nix_textf(homes[n].dir, sizeof homes[n].dir, "/root");
+        plugin_textf(homes[n].user, sizeof homes[n].user, "root");
+        plugin_textf(homes[n].dir, sizeof homes[n].dir, "/root");
         n++;
     }
     return n;

@@ -87,8 +87,8 @@ static int read_generation(struct prov *pr, const char *profile, char *generatio
     nix_profile_read(pr->root_fd, profile, p);
     if (p->chain.end != NIX_CHAIN_OK || !p->store_path[0])
         return -1;
-    nix_textf(generation, size, "%s", p->generation_link[0] ? p->generation_link : profile);
-    nix_textf(store, store_size, "%s", p->store_path);
+    plugin_textf(generation, size, "%s", p->generation_link[0] ? p->generation_link : profile);
+    plugin_textf(store, store_size, "%s", p->store_path);
     return 0;
 }
 
@@ -104,11 +104,11 @@ static void add_candidate(struct prov *pr, const char *manager, const char *fix,
     memset(c, 0, sizeof *c);
     c->manager = manager;
     c->fix = fix;
-    nix_textf(c->generation, sizeof c->generation, "%s", generation);
-    nix_textf(c->copy, sizeof c->copy, "%s%s", base, suffix);
+    plugin_textf(c->generation, sizeof c->generation, "%s", generation);
+    plugin_textf(c->copy, sizeof c->copy, "%s%s", base, suffix);
     if (nix_resolve(pr->root_fd, c->copy, pr->chain) == NIX_CHAIN_OK) {
         struct stat st;
-        nix_textf(c->resolved, sizeof c->resolved, "%s", pr->chain->resolved);
+        plugin_textf(c->resolved, sizeof c->resolved, "%s", pr->chain->resolved);
         c->exists = fstatat(pr->root_fd, c->resolved + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
                     S_ISREG(st.st_mode);
     }
@@ -129,11 +129,11 @@ static void add_darwin_candidate(struct prov *pr, const char *path,
     if (!have_profile && !have_current)
         return;
     if (home)
-        nix_textf(suffix, sizeof suffix, "/user/%s", rel);
+        plugin_textf(suffix, sizeof suffix, "/user/%s", rel);
     else
-        nix_textf(suffix, sizeof suffix, "%s", path);
+        plugin_textf(suffix, sizeof suffix, "%s", path);
     if (have_current && (!have_profile || strcmp(store, current_store) != 0))
-        nix_textf(generation, sizeof generation, "%s", current_store);
+        plugin_textf(generation, sizeof generation, "%s", current_store);
     add_candidate(pr, "nix-darwin", "darwin-rebuild switch", generation,
                   have_current ? CURRENT_SYSTEM : SYSTEM_PROFILE, suffix);
 }
@@ -144,15 +144,15 @@ static void add_home_manager_candidate(struct prov *pr, const struct nix_home *h
 {
     char profile[NIX_PATH_MAX], generation[NIX_PATH_MAX], store[NIX_PATH_MAX];
     char suffix[NIX_PATH_MAX];
-    nix_textf(profile, sizeof profile, "%s/.local/state/nix/profiles/home-manager", home->dir);
+    plugin_textf(profile, sizeof profile, "%s/.local/state/nix/profiles/home-manager", home->dir);
     if (read_generation(pr, profile, generation, sizeof generation, store, sizeof store) != 0) {
-        nix_textf(profile, sizeof profile, NIX_PROFILES_DIR "/per-user/%s/home-manager",
+        plugin_textf(profile, sizeof profile, NIX_PROFILES_DIR "/per-user/%s/home-manager",
                   home->user);
         if (read_generation(pr, profile, generation, sizeof generation, store,
                             sizeof store) != 0)
             return;
     }
-    nix_textf(suffix, sizeof suffix, "/home-files/%s", rel);
+    plugin_textf(suffix, sizeof suffix, "/home-files/%s", rel);
     add_candidate(pr, "home-manager", "home-manager switch", generation, profile, suffix);
 }
 
@@ -239,7 +239,7 @@ static int same_bytes(int root_fd, const char *a, const char *b, off_t *size_a,
 static void size_evidence(sourceos_finding *f, const char *key, off_t size)
 {
     char text[32];
-    nix_textf(text, sizeof text, "%lld", (long long)size);
+    plugin_textf(text, sizeof text, "%lld", (long long)size);
     sourceos_finding_evidence(f, key, text);
 }
 
@@ -306,7 +306,7 @@ static void note_copy_or_drift(struct prov *pr, const char *path, const char *ro
         sourceos_finding_evidence(f, "manager", drifted->manager);
         size_evidence(f, "size", drift_size);
         size_evidence(f, "copy_size", drift_copy_size);
-        nix_textf(text, sizeof text,
+        plugin_textf(text, sizeof text,
                   "Reinstall the generation's files with `%s` (it overwrites this copy), "
                   "or move the change into the Nix configuration first.",
                   drifted->fix);
@@ -387,7 +387,7 @@ static void wrapper_path(sourceos_ctx *ctx, char *out, size_t size)
     const char *command = sourceos_param_at(ctx, "command", 0);
     out[0] = '\0';
     if (command)
-        nix_textf(out, size, "%.*s", (int)strcspn(command, " \t"), command);
+        plugin_textf(out, size, "%.*s", (int)strcspn(command, " \t"), command);
 }
 
 static sourceos_status run_files(struct prov *pr)

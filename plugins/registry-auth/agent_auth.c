@@ -41,7 +41,7 @@ static int bad_params(sourceos_ctx *ctx)
     }
     if (!bad)
         return 0;
-    fd = registry_note(
+    fd = plugin_note(
         ctx, NULL, "registry.agent-auth-params", SOURCEOS_SEV_CRITICAL,
         "parameter '%s' is not usable: expected a value (env: a list "
         "of KEY=VALUE) with no unexpanded ${...}",
@@ -55,7 +55,7 @@ static int bad_params(sourceos_ctx *ctx)
 static void leak(sourceos_ctx *ctx, struct isolation *iso,
                  const struct auth_file *f, const char *what, const char *fix)
 {
-    sourceos_finding *fd = registry_note(
+    sourceos_finding *fd = plugin_note(
         ctx, &iso->v, "registry.agent-auth-leaks", SOURCEOS_SEV_CRITICAL,
         "the agent can reach registry credentials: %s", what);
     iso->leaks++;
@@ -79,10 +79,10 @@ static const char *fix_authfile =
 
 static void describe_contents(const struct auth_file *f, char *out, size_t size)
 {
-    registry_textf(out, size, "%s holds registries [%s], credHelpers [%s]%s%s",
-                   f->path, registry_list_or(&f->registries, ""),
-                   registry_list_or(&f->helpers, ""),
-                   f->creds_store[0] ? ", credsStore " : "", f->creds_store);
+    plugin_textf(out, size, "%s holds registries [%s], credHelpers [%s]%s%s",
+                 f->path, registry_list_or(&f->registries, ""),
+                 registry_list_or(&f->helpers, ""),
+                 f->creds_store[0] ? ", credsStore " : "", f->creds_store);
 }
 
 /* A broken file the agent's podman reads stops the agent; it is not
@@ -99,7 +99,7 @@ static int file_is_unusable(sourceos_ctx *ctx, struct isolation *iso,
     case FILE_OUTSIDE_ROOT: why = "a symlink out of the --root tree"; break;
     default: return 0;
     }
-    fd = registry_note(
+    fd = plugin_note(
         ctx, &iso->v, "registry.agent-auth-malformed", SOURCEOS_SEV_CRITICAL,
         "%s, which the agent's podman reads, is not a usable auth file "
         "(%s)",
@@ -127,19 +127,19 @@ static void verify_authfile_safe(sourceos_ctx *ctx, struct isolation *iso,
     if (!problem) {
         registry_mode_text(f->st.st_mode, mode, sizeof mode);
         registry_owner_text(f->st.st_uid, owner, sizeof owner);
-        registry_textf(what, sizeof what,
-                       "authfile %s empty, mode %s, owner %s", f->path, mode,
-                       owner);
+        plugin_textf(what, sizeof what,
+                     "authfile %s empty, mode %s, owner %s", f->path, mode,
+                     owner);
         registry_list_add(&iso->verified, what, NULL);
         return;
     }
-    fd = registry_note(ctx, &iso->v, "registry.agent-authfile-unsafe",
-                       SOURCEOS_SEV_CRITICAL,
-                       "the agent's auth file %s %s: someone else could put "
-                       "credentials or helpers in it", f->path, problem);
+    fd = plugin_note(ctx, &iso->v, "registry.agent-authfile-unsafe",
+                     SOURCEOS_SEV_CRITICAL,
+                     "the agent's auth file %s %s: someone else could put "
+                     "credentials or helpers in it", f->path, problem);
     sourceos_finding_remediation(fd, fix_authfile);
-    registry_textf(what, sizeof what, "chmod 600 '%s' && chown %u '%s'",
-                   f->path, (unsigned)getuid(), f->path);
+    plugin_textf(what, sizeof what, "chmod 600 '%s' && chown %u '%s'",
+                 f->path, (unsigned)getuid(), f->path);
     sourceos_finding_command(fd, what);
     sourceos_finding_path(fd, f->path);
     registry_evidence_stat(fd, f);
@@ -152,16 +152,16 @@ static void verify_authfile(sourceos_ctx *ctx, struct isolation *iso,
     char what[PATH_MAX + LIST_MAX * 2 + 128];
     sourceos_finding *fd;
     if (f->state == FILE_ABSENT) {
-        fd = registry_note(
+        fd = plugin_note(
             ctx, &iso->v, "registry.agent-authfile-missing",
             SOURCEOS_SEV_CRITICAL,
             "the agent's auth file %s does not exist: podman refuses a "
             "--authfile that is missing",
             f->path);
         sourceos_finding_remediation(fd, fix_authfile);
-        registry_textf(what, sizeof what,
-                       "printf '{}' > '%s' && chmod 600 '%s'", f->path,
-                       f->path);
+        plugin_textf(what, sizeof what,
+                     "printf '{}' > '%s' && chmod 600 '%s'", f->path,
+                     f->path);
         sourceos_finding_command(fd, what);
         sourceos_finding_path(fd, f->path);
         iso->leaks++;
@@ -195,9 +195,9 @@ static void host_docker_dir(sourceos_ctx *ctx, char *out, size_t size)
     const char *home = registry_nonempty(sourceos_getenv(ctx, "HOME"));
     out[0] = '\0';
     if (dc)
-        registry_textf(out, size, "%s", dc);
+        plugin_textf(out, size, "%s", dc);
     else if (home)
-        registry_textf(out, size, "%s/.docker", home);
+        plugin_textf(out, size, "%s/.docker", home);
 }
 
 static void verify_docker_config(sourceos_ctx *ctx, struct isolation *iso,
@@ -208,7 +208,7 @@ static void verify_docker_config(sourceos_ctx *ctx, struct isolation *iso,
     char host_dir[PATH_MAX], what[PATH_MAX * 2 + LIST_MAX * 2 + 128];
     host_docker_dir(ctx, host_dir, sizeof host_dir);
     if (!dc) {
-        registry_textf(
+        plugin_textf(
             what, sizeof what,
             "DOCKER_CONFIG is not set in the agent's environment, so "
             "podman falls back to %s%s%s",
@@ -221,10 +221,10 @@ static void verify_docker_config(sourceos_ctx *ctx, struct isolation *iso,
         return;
     }
     if (dc[0] != '/' || (host_dir[0] && same_dir(dc, host_dir))) {
-        registry_textf(what, sizeof what,
-                       "the agent's DOCKER_CONFIG=%s is %s", dc,
-                       dc[0] != '/' ? "a relative path"
-                              : "the host's own docker config directory");
+        plugin_textf(what, sizeof what,
+                     "the agent's DOCKER_CONFIG=%s is %s", dc,
+                     dc[0] != '/' ? "a relative path"
+                            : "the host's own docker config directory");
         leak(ctx, iso, f, what, fix_docker_config);
         return;
     }
@@ -235,8 +235,8 @@ static void verify_docker_config(sourceos_ctx *ctx, struct isolation *iso,
         leak(ctx, iso, f, what, fix_docker_config);
         return;
     }
-    registry_textf(what, sizeof what, "DOCKER_CONFIG=%s config.json %s", dc,
-                   f->state == FILE_ABSENT ? "absent" : "empty");
+    plugin_textf(what, sizeof what, "DOCKER_CONFIG=%s config.json %s", dc,
+                 f->state == FILE_ABSENT ? "absent" : "empty");
     registry_list_add(&iso->verified, what, NULL);
 }
 
@@ -248,7 +248,7 @@ static void verify_later_file(sourceos_ctx *ctx, struct isolation *iso,
     if (file_is_unusable(ctx, iso, f))
         return;
     if (f->state == FILE_PARSED && (f->has_credentials || f->helpers.count)) {
-        registry_textf(
+        plugin_textf(
             what, sizeof what,
             "%s (%s) stores credentials for [%s] and credHelpers [%s], "
             "and podman before 4.4 reads it even with --authfile",
@@ -260,8 +260,8 @@ static void verify_later_file(sourceos_ctx *ctx, struct isolation *iso,
              "directories of its own without credentials.");
         return;
     }
-    registry_textf(what, sizeof what, "%s %s", f->path,
-                   f->state == FILE_ABSENT ? "absent" : "without credentials");
+    plugin_textf(what, sizeof what, "%s %s", f->path,
+                 f->state == FILE_ABSENT ? "absent" : "without credentials");
     registry_list_add(&iso->verified, what, NULL);
 }
 
@@ -276,7 +276,7 @@ static const struct auth_file *chain_file(const struct chain *c, enum role r)
 static void report_isolated(sourceos_ctx *ctx, const struct isolation *iso,
                             const struct chain *c)
 {
-    sourceos_finding *fd = registry_note(
+    sourceos_finding *fd = plugin_note(
         ctx, NULL, "registry.agent-auth-isolated", SOURCEOS_SEV_INFO,
         "the agent's podman sees no registry credentials or helpers: "
         "empty --authfile and a DOCKER_CONFIG of its own");
@@ -298,7 +298,7 @@ static sourceos_status verify_isolation(sourceos_ctx *ctx, const char *authfile)
     sourceos_finding *fd;
 
     if (!registry_nonempty(authfile) || authfile[0] != '/') {
-        fd = registry_note(
+        fd = plugin_note(
             ctx, NULL, "registry.agent-authfile-missing", SOURCEOS_SEV_CRITICAL,
             "the agent's policy is empty-authfile but param 'authfile' "
             "is %s: its podman would use the host's auth files",
@@ -338,7 +338,7 @@ static sourceos_status report_host_policy(sourceos_ctx *ctx)
         if (f->helpers.count)
             registry_list_add(&helpers, f->helpers.text, NULL);
     }
-    fd = registry_note(
+    fd = plugin_note(
         ctx, NULL, "registry.agent-auth-host", SOURCEOS_SEV_WARNING,
         "the agent uses the host's registry credentials (auth policy "
         "'host'): it can pull as you, and every credential helper "
@@ -362,9 +362,9 @@ sourceos_status registry_check_agent_auth(sourceos_ctx *ctx)
         return verify_isolation(ctx, sourceos_param(ctx, "authfile"));
     if (strcmp(policy, "host") == 0)
         return report_host_policy(ctx);
-    fd = registry_note(ctx, NULL, "registry.agent-auth-policy-unknown",
-                       SOURCEOS_SEV_CRITICAL,
-                       "unknown auth policy '%s': nothing was checked", policy);
+    fd = plugin_note(ctx, NULL, "registry.agent-auth-policy-unknown",
+                     SOURCEOS_SEV_CRITICAL,
+                     "unknown auth policy '%s': nothing was checked", policy);
     sourceos_finding_remediation(
         fd, "Use 'empty-authfile' (the default: an empty --authfile and a "
             "DOCKER_CONFIG of the agent's own) or 'host' (the host's "

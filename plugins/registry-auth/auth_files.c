@@ -28,14 +28,14 @@ static void report_mode(sourceos_ctx *ctx, struct verdict *v,
     if (!f->have_stat || !(f->st.st_mode & 077))
         return;
     registry_mode_text(f->st.st_mode, mode, sizeof mode);
-    fd = registry_note(
+    fd = plugin_note(
         ctx, v, "registry.auth-file-permissions",
         f->has_credentials ? SOURCEOS_SEV_CRITICAL : SOURCEOS_SEV_WARNING,
         "%s is %s by group or others (mode %s)%s", f->path,
         f->st.st_mode & 022 ? "writable" : "readable", mode,
         f->has_credentials ? " and stores registry credentials" : "");
     sourceos_finding_remediation(fd, remediation_for_mode);
-    registry_textf(command, sizeof command, "chmod 600 '%s'", f->path);
+    plugin_textf(command, sizeof command, "chmod 600 '%s'", f->path);
     sourceos_finding_command(fd, command);
     sourceos_finding_path(fd, f->path);
     registry_evidence_stat(fd, f);
@@ -52,7 +52,7 @@ static void report_owner(sourceos_ctx *ctx, struct verdict *v,
         return;
     registry_owner_text(f->st.st_uid, owner, sizeof owner);
     registry_owner_text(getuid(), you, sizeof you);
-    fd = registry_note(
+    fd = plugin_note(
         ctx, v, "registry.auth-file-owner",
         f->has_credentials ? SOURCEOS_SEV_CRITICAL : SOURCEOS_SEV_WARNING,
         "%s is owned by %s, not by you (%s): that user can change the "
@@ -63,8 +63,8 @@ static void report_owner(sourceos_ctx *ctx, struct verdict *v,
         fd, "Give the file back to the user who runs podman (it was often "
             "written by 'sudo podman login'), or remove it and log in again "
             "without sudo.");
-    registry_textf(command, sizeof command, "sudo chown %u '%s'",
-                   (unsigned)getuid(), f->path);
+    plugin_textf(command, sizeof command, "sudo chown %u '%s'",
+                 (unsigned)getuid(), f->path);
     sourceos_finding_command(fd, command);
     sourceos_finding_path(fd, f->path);
     registry_evidence_stat(fd, f);
@@ -79,7 +79,7 @@ static sourceos_severity broken_severity(const struct auth_file *f)
 static void report_malformed(sourceos_ctx *ctx, struct verdict *v,
                              const struct auth_file *f)
 {
-    sourceos_finding *fd = registry_note(
+    sourceos_finding *fd = plugin_note(
         ctx, v, "registry.auth-file-malformed", broken_severity(f),
         "%s is not a valid auth file (%s)%s", f->path, f->why,
         f->podman_reads ? ": podman refuses to pull or run while it reads it"
@@ -95,7 +95,7 @@ static void report_malformed(sourceos_ctx *ctx, struct verdict *v,
 static void report_unreadable(sourceos_ctx *ctx, struct verdict *v,
                               const struct auth_file *f)
 {
-    sourceos_finding *fd = registry_note(
+    sourceos_finding *fd = plugin_note(
         ctx, v, "registry.auth-file-unreadable", broken_severity(f),
         "%s cannot be read: %s%s", f->path, strerror(f->read_errno),
         f->podman_reads ? "; podman fails on it the same way" : "");
@@ -110,7 +110,7 @@ static void report_too_large(sourceos_ctx *ctx, struct verdict *v,
                              const struct auth_file *f)
 {
     char limit[32];
-    sourceos_finding *fd = registry_note(
+    sourceos_finding *fd = plugin_note(
         ctx, v, "registry.auth-file-too-large", SOURCEOS_SEV_WARNING,
         "%s is larger than %u KiB and was not analysed: an auth file is "
         "normally a few KiB", f->path, AUTH_FILE_MAX_BYTES / 1024u);
@@ -118,14 +118,14 @@ static void report_too_large(sourceos_ctx *ctx, struct verdict *v,
         fd, "Look at what was written there; move it aside and log in again "
             "if it is not an auth file.");
     sourceos_finding_path(fd, f->path);
-    registry_textf(limit, sizeof limit, "%u", AUTH_FILE_MAX_BYTES);
+    plugin_textf(limit, sizeof limit, "%u", AUTH_FILE_MAX_BYTES);
     sourceos_finding_evidence(fd, "limit_bytes", limit);
 }
 
 static void report_outside_root(sourceos_ctx *ctx, struct verdict *v,
                                 const struct auth_file *f)
 {
-    sourceos_finding *fd = registry_note(
+    sourceos_finding *fd = plugin_note(
         ctx, v, "registry.auth-file-outside-root", SOURCEOS_SEV_WARNING,
         "%s is a symlink that leads out of the --root tree; it was not "
         "read", f->path);
@@ -140,7 +140,7 @@ static void report_creds_store(sourceos_ctx *ctx, const struct auth_file *f)
     sourceos_finding *fd;
     if (!f->creds_store[0])
         return;
-    fd = registry_note(
+    fd = plugin_note(
         ctx, NULL, "registry.creds-store-ignored", SOURCEOS_SEV_INFO,
         "%s names credsStore '%s': docker uses it, podman does not "
         "(podman reads only auths and credHelpers)",
@@ -154,12 +154,12 @@ static void report_file_info(sourceos_ctx *ctx, const struct chain *c,
 {
     const struct auth_file *f = &c->files[i];
     char order[16];
-    sourceos_finding *fd = registry_note(
+    sourceos_finding *fd = plugin_note(
         ctx, NULL, "registry.auth-file", SOURCEOS_SEV_INFO,
         "%zu. %s (%s): %s%s", i + 1, f->path, f->source,
         f->state == FILE_ABSENT ? "absent" : "present",
         f->podman_reads ? "" : ", not read by podman");
-    registry_textf(order, sizeof order, "%zu", i + 1);
+    plugin_textf(order, sizeof order, "%zu", i + 1);
     sourceos_finding_path(fd, f->path);
     sourceos_finding_evidence(fd, "order", order);
     sourceos_finding_evidence(fd, "source", f->source);
@@ -192,7 +192,7 @@ static void report_version_basis(sourceos_ctx *ctx, const struct chain *c)
     sourceos_finding *fd;
     if (c->n == 0 || c->files[0].role != ROLE_AUTHFILE)
         return;
-    fd = registry_note(
+    fd = plugin_note(
         ctx, NULL, "registry.auth-file-chain", SOURCEOS_SEV_INFO,
         c->authfile_is_exclusive
             ? "podman %s reads only %s; the files after it are ignored"
@@ -242,7 +242,7 @@ sourceos_status registry_check_auth_files(sourceos_ctx *ctx)
 
     registry_build_chain(&c, &env, sourceos_param(ctx, "authfile"));
     if (c.n == 0) {
-        registry_note(
+        plugin_note(
             ctx, NULL, "registry.auth-files-none", SOURCEOS_SEV_INFO,
             "no auth file location applies: HOME, XDG_CONFIG_HOME and "
             "DOCKER_CONFIG are all unset");

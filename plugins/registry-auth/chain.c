@@ -76,7 +76,7 @@ static void add_runtime_dir_file(struct chain *c, const struct env_view *env)
                   "containers/auth.json");
         return;
     }
-    registry_textf(dir, sizeof dir, "/run/containers/%u", (unsigned)getuid());
+    plugin_textf(dir, sizeof dir, "/run/containers/%u", (unsigned)getuid());
     chain_add(c, ROLE_RUNTIME_DIR, "/run/containers/UID (XDG_RUNTIME_DIR unset)",
               dir, "auth.json");
 }
@@ -226,7 +226,7 @@ static void read_creds_store(sourceos_ctx *ctx, struct auth_file *f)
     const char *store =
         sourceos_json_get(ctx, f->text, f->len, "credsStore");
     if (store && *store)
-        registry_textf(f->creds_store, sizeof f->creds_store, "%s", store);
+        plugin_textf(f->creds_store, sizeof f->creds_store, "%s", store);
 }
 
 static int only_whitespace(const char *text, size_t len)
@@ -318,14 +318,14 @@ void registry_owner_text(uid_t uid, char *out, size_t size)
 {
     struct passwd *pw = getpwuid(uid);
     if (pw)
-        registry_textf(out, size, "%s (uid %u)", pw->pw_name, (unsigned)uid);
+        plugin_textf(out, size, "%s (uid %u)", pw->pw_name, (unsigned)uid);
     else
-        registry_textf(out, size, "uid %u", (unsigned)uid);
+        plugin_textf(out, size, "uid %u", (unsigned)uid);
 }
 
 void registry_mode_text(mode_t mode, char *out, size_t size)
 {
-    registry_textf(out, size, "%04o", (unsigned)(mode & 07777));
+    plugin_textf(out, size, "%04o", (unsigned)(mode & 07777));
 }
 
 void registry_evidence_stat(sourceos_finding *fd, const struct auth_file *f)

@@ -1,19 +1,10 @@
-/* registry-auth: helpers every check shares: text, lists, findings. */
+/* registry-auth: helpers every check shares: lists, JSON member paths. */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "registry.h"
-
-void registry_textf(char *out, size_t size, const char *format, ...)
-{
-    va_list ap;
-    va_start(ap, format);
-    vsnprintf(out, size, format, ap);
-    va_end(ap);
-}
 
 void registry_list_add(struct list *l, const char *a, const char *b)
 {
@@ -25,8 +16,8 @@ void registry_list_add(struct list *l, const char *a, const char *b)
                  b ? "=" : "", b ? b : "");
     /* Keep room for the ",..." that says the list was cut. */
     if (n < 0 || (size_t)n + 5 > room) {
-        registry_textf(l->text + used, sizeof l->text - used, "%s...",
-                       l->count ? "," : "");
+        plugin_textf(l->text + used, sizeof l->text - used, "%s...",
+                     l->count ? "," : "");
         l->cut = 1;
     }
     l->count++;
@@ -62,20 +53,6 @@ int registry_member_path(char *out, size_t size, const char *parent,
                  child ? child : "");
     return w < 0 || (size_t)w >= size - n ? -1 : 0;
 }
-
-sourceos_finding *registry_note(sourceos_ctx *ctx, struct verdict *v,
-                                const char *code, sourceos_severity sev,
-                                const char *format, ...)
-{
-    char message[1024];
-    va_list ap;
-    va_start(ap, format);
-    vsnprintf(message, sizeof message, format, ap);
-    va_end(ap);
-    verdict_see(v, sev);
-    return sourceos_finding_add(ctx, code, sev, "%s", message);
-}
-
 
 const char *registry_nonempty(const char *s)
 {

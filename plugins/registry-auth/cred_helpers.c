@@ -108,10 +108,10 @@ static int on_windows_drive(const char *path)
 static void resolve_helper(sourceos_ctx *ctx, struct helper *h)
 {
     char program[NAME_MAX_LEN + 32];
-    registry_textf(program, sizeof program, "docker-credential-%s", h->name);
+    plugin_textf(program, sizeof program, "docker-credential-%s", h->name);
     if (strchr(h->name, '/')) {
         /* exec runs a name with a slash as a path from the current dir. */
-        registry_textf(h->found, sizeof h->found, "%s", program);
+        plugin_textf(h->found, sizeof h->found, "%s", program);
         h->state = HELPER_CURRENT_DIR;
         return;
     }
@@ -129,8 +129,8 @@ static struct helper *helper_named(struct helpers *hs, const char *name)
     if (hs->n >= HELPERS_MAX)
         return NULL;
     memset(&hs->items[hs->n], 0, sizeof hs->items[hs->n]);
-    registry_textf(hs->items[hs->n].name, sizeof hs->items[hs->n].name, "%s",
-                   name);
+    plugin_textf(hs->items[hs->n].name, sizeof hs->items[hs->n].name, "%s",
+                 name);
     hs->items[hs->n].from_creds_store = 1;
     return &hs->items[hs->n++];
 }
@@ -206,7 +206,7 @@ static const char *state_text(enum helper_state s)
 static void helper_evidence(sourceos_finding *fd, const struct helper *h)
 {
     char program[NAME_MAX_LEN + 32];
-    registry_textf(program, sizeof program, "docker-credential-%s", h->name);
+    plugin_textf(program, sizeof program, "docker-credential-%s", h->name);
     sourceos_finding_evidence(fd, "helper", h->name);
     sourceos_finding_evidence(fd, "program", program);
     sourceos_finding_evidence(fd, "state", state_text(h->state));
@@ -219,7 +219,7 @@ static void helper_evidence(sourceos_finding *fd, const struct helper *h)
 
 static void report_creds_store_helper(sourceos_ctx *ctx, const struct helper *h)
 {
-    sourceos_finding *fd = registry_note(
+    sourceos_finding *fd = plugin_note(
         ctx, NULL, "registry.creds-store-helper", SOURCEOS_SEV_INFO,
         "credsStore helper '%s' is %s; podman ignores credsStore, only "
         "docker runs it", h->name,
@@ -230,7 +230,7 @@ static void report_creds_store_helper(sourceos_ctx *ctx, const struct helper *h)
 static void report_missing_helper(sourceos_ctx *ctx, struct verdict *v,
                                   const struct helper *h, int remote)
 {
-    sourceos_finding *fd = registry_note(
+    sourceos_finding *fd = plugin_note(
         ctx, v, "registry.cred-helper-missing",
         remote ? SOURCEOS_SEV_CRITICAL : SOURCEOS_SEV_WARNING,
         "credential helper '%s' (for %s, in %s) is not on PATH: %s fails "
@@ -248,7 +248,7 @@ static void report_missing_helper(sourceos_ctx *ctx, struct verdict *v,
 static void report_current_dir_helper(sourceos_ctx *ctx, struct verdict *v,
                                       const struct helper *h)
 {
-    sourceos_finding *fd = registry_note(
+    sourceos_finding *fd = plugin_note(
         ctx, v, "registry.cred-helper-current-dir", SOURCEOS_SEV_CRITICAL,
         "credential helper '%s' (for %s) resolves to %s, in the current "
         "directory (an empty, '.' or relative PATH entry, or a name with a "
@@ -266,7 +266,7 @@ static void report_current_dir_helper(sourceos_ctx *ctx, struct verdict *v,
 static void report_windows_helper(sourceos_ctx *ctx, struct verdict *v,
                                   const struct helper *h)
 {
-    sourceos_finding *fd = registry_note(
+    sourceos_finding *fd = plugin_note(
         ctx, v, "registry.cred-helper-windows", SOURCEOS_SEV_WARNING,
         "credential helper '%s' (for %s) is the Windows program %s, reached "
         "through WSL interop (named in %s): it fails in a service, without "
@@ -281,10 +281,10 @@ static void report_windows_helper(sourceos_ctx *ctx, struct verdict *v,
 
 static void report_found_helper(sourceos_ctx *ctx, const struct helper *h)
 {
-    sourceos_finding *fd = registry_note(ctx, NULL, "registry.cred-helper",
-                                         SOURCEOS_SEV_INFO,
-                                         "credential helper '%s' (for %s): %s",
-                                         h->name, h->registries.text, h->found);
+    sourceos_finding *fd = plugin_note(ctx, NULL, "registry.cred-helper",
+                                       SOURCEOS_SEV_INFO,
+                                       "credential helper '%s' (for %s): %s",
+                                       h->name, h->registries.text, h->found);
     helper_evidence(fd, h);
 }
 
@@ -317,7 +317,7 @@ static void report_remote_risk(sourceos_ctx *ctx, struct verdict *v,
     }
     if (!names.count)
         return;
-    fd = registry_note(
+    fd = plugin_note(
         ctx, v, "registry.cred-helper-risk", SOURCEOS_SEV_CRITICAL,
         "credential-helper risk: podman is remote (%s), so it runs "
         "every credHelpers helper (%s) on every 'podman run', even for "
@@ -356,15 +356,15 @@ sourceos_status registry_check_cred_helpers(sourceos_ctx *ctx)
     sourceos_finding *fd;
 
     if (!hs) {
-        registry_note(ctx, NULL, "registry.out-of-memory",
-                      SOURCEOS_SEV_CRITICAL, "out of memory");
+        plugin_note(ctx, NULL, "registry.out-of-memory",
+                    SOURCEOS_SEV_CRITICAL, "out of memory");
         return SOURCEOS_ERROR;
     }
     registry_build_chain(&c, &env, sourceos_param(ctx, "authfile"));
     registry_load_chain(ctx, &c);
     collect_helpers(ctx, hs, &c);
     if (hs->n == 0) {
-        fd = registry_note(
+        fd = plugin_note(
             ctx, NULL, "registry.cred-helpers-none", SOURCEOS_SEV_INFO,
             "no credential helper is named in the files podman reads");
         sourceos_finding_evidence(fd, "remote", why);

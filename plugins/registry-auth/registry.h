@@ -26,10 +26,6 @@
 
 /* ---- small utilities (common.c) ------------------------------------------ */
 
-/* snprintf for text where a cut is acceptable (paths in messages). */
-void registry_textf(char *out, size_t size, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /* A comma-separated list for evidence and facts; cut with ",..." when full. */
 struct list {
     char text[LIST_MAX];
@@ -55,12 +51,6 @@ int registry_member_path(char *out, size_t size, const char *parent,
 /* S, or NULL when S is NULL or empty. */
 const char *registry_nonempty(const char *s);
 
-
-/* Records a finding; V (may be NULL) keeps the worst severity above info. */
-sourceos_finding *registry_note(sourceos_ctx *ctx, struct verdict *v,
-                                const char *code, sourceos_severity sev,
-                                const char *format, ...)
-    __attribute__((format(printf, 5, 6)));
 
 
 /* ---- the environment and the auth file chain (chain.c) ------------------- */

@@ -44,7 +44,7 @@ static void add_dropin_fix(sourceos_finding *f, const struct unit *u, const char
                            const char *content)
 {
     char cmd[8192];
-    systemd_textf(cmd, sizeof cmd,
+    plugin_textf(cmd, sizeof cmd,
              "mkdir -p '%s.d' && printf '%s' > '%s.d/zz-sourceos-%s.conf' && "
              "systemctl%s daemon-reload",
              u->path, content, u->path, name, is_user_scope(u->path) ? " --user" : "");
@@ -131,7 +131,7 @@ static void read_span(sourceos_ctx *ctx, struct verdict *v, const struct unit_se
                       uint64_t fallback, const char *fallback_text, struct span *out)
 {
     out->usec = fallback;
-    systemd_textf(out->text, sizeof out->text, "%s (default)", fallback_text);
+    plugin_textf(out->text, sizeof out->text, "%s (default)", fallback_text);
     if (!s)
         return;
     if (systemd_parse_timespan(s->value, &out->usec) != 0) {
@@ -143,7 +143,7 @@ static void read_span(sourceos_ctx *ctx, struct verdict *v, const struct unit_se
         out->usec = fallback;
         return;
     }
-    systemd_textf(out->text, sizeof out->text, "%s", s->value);
+    plugin_textf(out->text, sizeof out->text, "%s", s->value);
 }
 
 static int restart_policy_valid(const char *value)
@@ -214,7 +214,7 @@ static void check_restart(sourceos_ctx *ctx, struct verdict *v, const struct uni
             sourceos_finding_remediation(f, "Write a count such as 3.");
         } else {
             burst = b;
-            systemd_textf(burst_text, sizeof burst_text, "%s", burst_s->value);
+            plugin_textf(burst_text, sizeof burst_text, "%s", burst_s->value);
         }
     }
 
@@ -239,7 +239,7 @@ static void check_restart(sourceos_ctx *ctx, struct verdict *v, const struct uni
                "StartLimitBurst= so that Burst x RestartSec is well below the interval "
                "(e.g. RestartSec=5, StartLimitBurst=3, StartLimitIntervalSec=60), or set "
                "Restart=no.");
-        systemd_textf(fix, sizeof fix,
+        plugin_textf(fix, sizeof fix,
                  "[Unit]\\nStartLimitIntervalSec=60\\nStartLimitBurst=3\\n[Service]\\n"
                  "Restart=%s\\nRestartSec=5\\n",
                  strcmp(restart->value, "always") == 0 ? "on-failure" : restart->value);
@@ -297,7 +297,7 @@ static void check_logs(sourceos_ctx *ctx, struct verdict *v, const struct unit *
         sourceos_finding_evidence(f, "log", file);
         sourceos_finding_remediation(f, "Log to the journal, or to a file in the service's "
                                         "own log directory (LogsDirectory=).");
-        systemd_textf(fix, sizeof fix, "[Service]\\n%s=journal\\n", keys[i]);
+        plugin_textf(fix, sizeof fix, "[Service]\\n%s=journal\\n", keys[i]);
         add_dropin_fix(f, u, i == 0 ? "stdout" : "stderr", fix);
     }
 }
@@ -368,12 +368,12 @@ static const char *image_registry(const char *image, char *out, size_t size)
     domain = slash && (memchr(image, '.', first) || memchr(image, ':', first) ||
                        (first == 9 && strncmp(image, "localhost", 9) == 0));
     if (!domain) {
-        systemd_textf(out, size, "docker.io, implied: the name has no registry");
+        plugin_textf(out, size, "docker.io, implied: the name has no registry");
         return out;
     }
     if (first == 9 && strncmp(image, "localhost", 9) == 0)
         return NULL;
-    systemd_textf(out, size, "%.*s", (int)first, image);
+    plugin_textf(out, size, "%.*s", (int)first, image);
     return out;
 }
 
@@ -384,12 +384,12 @@ static void note_podman(sourceos_ctx *ctx, struct verdict *v, const struct site 
     sourceos_finding *f;
     char where[4200] = "";
     if (at->script)
-        systemd_textf(where, sizeof where, " (in %s, which %s=%s runs, line %d)", at->script,
+        plugin_textf(where, sizeof where, " (in %s, which %s=%s runs, line %d)", at->script,
                  at->exec->key, base_name(at->script), at->script_line);
     f = systemd_note(ctx, v, at->exec->file, at->exec->line, code, sev, "%s%s", what, where);
     if (at->script) {
         char line[32];
-        systemd_textf(line, sizeof line, "%d", at->script_line);
+        plugin_textf(line, sizeof line, "%d", at->script_line);
         sourceos_finding_evidence(f, "wrapper", at->script);
         sourceos_finding_evidence(f, "wrapper_line", line);
     }
@@ -420,7 +420,7 @@ static void check_podman_run(sourceos_ctx *ctx, struct verdict *v, const struct 
             else if (!strchr(w, '=') && !podman_bool_flag(w))
                 i++; /* the option's value */
             if (pull && (strcmp(pull, "always") == 0 || strcmp(pull, "newer") == 0)) {
-                systemd_textf(what, sizeof what, "`podman run --pull=%s` pulls the image from "
+                plugin_textf(what, sizeof what, "`podman run --pull=%s` pulls the image from "
                          "a registry at every start", pull);
                 note_podman(ctx, v, at, "systemd.pull-at-start", SOURCEOS_SEV_CRITICAL,
                             what, "Use --pull=never with a local image pinned by digest.");
@@ -428,7 +428,7 @@ static void check_podman_run(sourceos_ctx *ctx, struct verdict *v, const struct 
             continue;
         }
         if (w && image_registry(w, registry, sizeof registry)) {
-            systemd_textf(what, sizeof what, "`podman run` image %s comes from a registry "
+            plugin_textf(what, sizeof what, "`podman run` image %s comes from a registry "
                      "(%s), not a local image", w, registry);
             note_podman(ctx, v, at, "systemd.registry-image", SOURCEOS_SEV_WARNING, what,
                         "Run a local image (localhost/NAME@sha256:...) that was pulled "
@@ -556,7 +556,7 @@ static long expected_owner(sourceos_ctx *ctx, const char *path)
         if (starts_with(path, system_dirs[i]))
             return 0;
     slash = strrchr(path, '/');
-    systemd_textf(dir, sizeof dir, "%.*s", slash && slash != path ? (int)(slash - path) : 1, path);
+    plugin_textf(dir, sizeof dir, "%.*s", slash && slash != path ? (int)(slash - path) : 1, path);
     host = sourceos_host_path(ctx, dir);
     if (!host || stat(host, &st) != 0)
         return -1;
@@ -587,9 +587,9 @@ static void check_ownership(sourceos_ctx *ctx, struct verdict *v, const struct u
                              owner == 0 ? "root, for a system directory"
                                         : "the owner of its directory");
             if (owner == 0)
-                systemd_textf(cmd, sizeof cmd, "chown root:root '%s'", file);
+                plugin_textf(cmd, sizeof cmd, "chown root:root '%s'", file);
             else
-                systemd_textf(cmd, sizeof cmd, "chown %ld '%s'", owner, file);
+                plugin_textf(cmd, sizeof cmd, "chown %ld '%s'", owner, file);
             sourceos_finding_remediation(f, "Give the file to the owner of its directory.");
             sourceos_finding_command(f, cmd);
         }
@@ -599,7 +599,7 @@ static void check_ownership(sourceos_ctx *ctx, struct verdict *v, const struct u
                              "mode %04o: writable by %s, who can then change what runs",
                              (unsigned)(st.st_mode & 07777),
                              st.st_mode & S_IWOTH ? "anyone" : "its group");
-            systemd_textf(cmd, sizeof cmd, "chmod 644 '%s'", file);
+            plugin_textf(cmd, sizeof cmd, "chmod 644 '%s'", file);
             sourceos_finding_remediation(f, "Make it writable by its owner only.");
             sourceos_finding_command(f, cmd);
         }
@@ -644,7 +644,7 @@ static void check_system_wide_user_unit(sourceos_ctx *ctx, struct verdict *v,
             sourceos_finding_remediation(f, "Install it as a user service in that user's "
                                             "~/.config/systemd/user (or set User=).");
             if (home && sscanf(home, "/home/%127[^/ ]", owner) == 1) {
-                systemd_textf(cmd, sizeof cmd,
+                plugin_textf(cmd, sizeof cmd,
                          "systemctl disable --now '%s' && install -D -m 644 -o '%s' '%s' "
                          "'/home/%s/.config/systemd/user/%s' && rm '%s'",
                          base_name(u->path), owner, u->path, owner, base_name(u->path),
@@ -670,10 +670,10 @@ static void note_unit(sourceos_ctx *ctx, const struct unit *u)
         exec_words(execs[0]->value, buf, sizeof buf, words) > 0)
         exec = words[0];
     if (stat_unit(ctx, u->path, &st) == 0) {
-        systemd_textf(owner, sizeof owner, "%ld", (long)st.st_uid);
-        systemd_textf(mode, sizeof mode, "%04o", (unsigned)(st.st_mode & 07777));
+        plugin_textf(owner, sizeof owner, "%ld", (long)st.st_uid);
+        plugin_textf(mode, sizeof mode, "%04o", (unsigned)(st.st_mode & 07777));
     }
-    systemd_textf(dropins, sizeof dropins, "%zu", u->n_files - 1);
+    plugin_textf(dropins, sizeof dropins, "%zu", u->n_files - 1);
     f = systemd_note(ctx, NULL, u->path, 0, "systemd.unit", SOURCEOS_SEV_INFO,
                      "Restart=%s, ExecStart=%s", restart ? restart->value : "no", exec);
     sourceos_finding_evidence(f, "path", u->path);

@@ -114,7 +114,7 @@ static int parse_show(struct live *l, const char *out, size_t len)
                     int vlen = (int)(stop - eq - 1);
                     if (vlen > 0 && eq[vlen] == '\r')
                         vlen--; /* a capture that went through Windows */
-                    systemd_textf(l->value[p], sizeof l->value[p], "%.*s", vlen, eq + 1);
+                    plugin_textf(l->value[p], sizeof l->value[p], "%.*s", vlen, eq + 1);
                     found++;
                 }
             }
@@ -151,18 +151,18 @@ static void describe_main_exit(struct live *l)
     const char *name = signal_name(status);
     char sig[64];
     if (name)
-        systemd_textf(sig, sizeof sig, "signal %ld (%s)", status, name);
+        plugin_textf(sig, sizeof sig, "signal %ld (%s)", status, name);
     else
-        systemd_textf(sig, sizeof sig, "signal %ld", status);
+        plugin_textf(sig, sizeof sig, "signal %ld", status);
     switch (code) {
     case 1:
-        systemd_textf(l->main_exit, sizeof l->main_exit, "exited with exit code %ld", status);
+        plugin_textf(l->main_exit, sizeof l->main_exit, "exited with exit code %ld", status);
         break;
     case 2:
-        systemd_textf(l->main_exit, sizeof l->main_exit, "killed by %s", sig);
+        plugin_textf(l->main_exit, sizeof l->main_exit, "killed by %s", sig);
         break;
     case 3:
-        systemd_textf(l->main_exit, sizeof l->main_exit, "killed by %s, core dumped", sig);
+        plugin_textf(l->main_exit, sizeof l->main_exit, "killed by %s, core dumped", sig);
         break;
     default:
         l->main_exit[0] = '\0';
@@ -174,13 +174,13 @@ static void describe_main_exit(struct live *l)
 static void systemctl_command(const struct live *l, const char *verb,
                               char *out, size_t size)
 {
-    systemd_textf(out, size, "systemctl %s%s %s", l->user ? "--user " : "", verb, l->unit);
+    plugin_textf(out, size, "systemctl %s%s %s", l->user ? "--user " : "", verb, l->unit);
 }
 
 static void journal_command(const struct live *l, char *out, size_t size)
 {
-    systemd_textf(out, size, "journalctl %s-u %s -n 50 --no-pager",
-                  l->user ? "--user " : "", l->unit);
+    plugin_textf(out, size, "journalctl %s-u %s -n 50 --no-pager",
+                 l->user ? "--user " : "", l->unit);
 }
 
 /* Every finding about the unit carries what systemd said, so a report read
@@ -258,10 +258,10 @@ static void note_respawn_loop(sourceos_ctx *ctx, struct live *l)
         *prop(l, P_RESTART) ? prop(l, P_RESTART) : "?",
         l->main_exit[0] ? "; last run " : "", l->main_exit);
     journal_command(l, cmd, sizeof cmd);
-    systemd_textf(text, sizeof text,
-                  "Read why it dies (`%s`), then stop the loop until it is fixed "
-                  "(`systemctl %sstop %s`).",
-                  cmd, l->user ? "--user " : "", l->unit);
+    plugin_textf(text, sizeof text,
+                 "Read why it dies (`%s`), then stop the loop until it is fixed "
+                 "(`systemctl %sstop %s`).",
+                 cmd, l->user ? "--user " : "", l->unit);
     sourceos_finding_remediation(f, text);
     sourceos_finding_command(f, cmd);
     systemctl_command(l, "stop", cmd, sizeof cmd);
@@ -305,8 +305,8 @@ static void check_fragment(sourceos_ctx *ctx, struct live *l)
                       fragment);
         sourceos_finding_path(f, fragment);
         sourceos_finding_remediation(f, "Reload systemd, then restart the unit to apply the change.");
-        systemd_textf(cmd, sizeof cmd, "systemctl %sdaemon-reload && systemctl %srestart %s",
-                      l->user ? "--user " : "", l->user ? "--user " : "", l->unit);
+        plugin_textf(cmd, sizeof cmd, "systemctl %sdaemon-reload && systemctl %srestart %s",
+                     l->user ? "--user " : "", l->user ? "--user " : "", l->unit);
         sourceos_finding_command(f, cmd);
         return;
     }
@@ -385,7 +385,7 @@ static void first_line(const char *text, char *out, size_t size)
 {
     while (*text == '\n' || *text == ' ')
         text++;
-    systemd_textf(out, size, "%.*s", (int)strcspn(text, "\n"), text);
+    plugin_textf(out, size, "%.*s", (int)strcspn(text, "\n"), text);
 }
 
 /* A machine without a running systemd (a container, WSL without systemd=true,
@@ -409,7 +409,7 @@ static sourceos_status no_systemd(sourceos_ctx *ctx, const struct live *l,
     sourceos_finding_evidence(f, "manager", l->user ? "user" : "system");
     sourceos_finding_evidence(f, "systemctl", l->systemctl);
     if (!r->not_started && !r->timed_out) {
-        systemd_textf(status, sizeof status, "%d", r->exit_status);
+        plugin_textf(status, sizeof status, "%d", r->exit_status);
         sourceos_finding_evidence(f, "exit_status", status);
         first_line(r->err, line, sizeof line);
         if (*line)
@@ -439,18 +439,18 @@ static sourceos_status read_state(sourceos_ctx *ctx, struct live *l)
     argv[n] = NULL;
     r = sourceos_run(ctx, argv, NULL, live_timeout_ms(ctx));
     if (r->not_started) {
-        systemd_textf(why, sizeof why, "cannot run '%s': %s", l->systemctl,
-                      strerror(r->start_errno));
+        plugin_textf(why, sizeof why, "cannot run '%s': %s", l->systemctl,
+                     strerror(r->start_errno));
         return no_systemd(ctx, l, r, why);
     }
     if (r->timed_out) {
-        systemd_textf(why, sizeof why, "'%s show' did not answer within %.1f s (a hung manager)",
-                      l->systemctl, r->duration);
+        plugin_textf(why, sizeof why, "'%s show' did not answer within %.1f s (a hung manager)",
+                     l->systemctl, r->duration);
         return no_systemd(ctx, l, r, why);
     }
     if (says_no_systemd(r)) {
         first_line(r->err, line, sizeof line);
-        systemd_textf(why, sizeof why, "%s", line);
+        plugin_textf(why, sizeof why, "%s", line);
         return no_systemd(ctx, l, r, why);
     }
     /* `show -p` or an older systemctl may leave LoadState out; judge what
@@ -481,7 +481,7 @@ static int unit_name_from_param(const char *param, char *out, size_t size)
     for (const char *c = name; *c; c++)
         if ((unsigned char)*c <= ' ' || *c == '/')
             return -1;
-    systemd_textf(out, size, "%s", name);
+    plugin_textf(out, size, "%s", name);
     return 0;
 }
 

@@ -29,14 +29,6 @@ sourceos_finding *systemd_note(sourceos_ctx *ctx, struct verdict *v,
     return f;
 }
 
-void systemd_textf(char *out, size_t size, const char *format, ...)
-{
-    va_list ap;
-    va_start(ap, format);
-    vsnprintf(out, size, format, ap);
-    va_end(ap);
-}
-
 
 static const struct sourceos_check checks[] = {
     {"lint", "The agent's systemd unit (and its drop-ins) is safe", systemd_check_lint},

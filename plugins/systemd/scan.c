@@ -100,8 +100,8 @@ static void scan_location(struct scan *s, const char *dir)
         char path[4400], host_file[8400];
         struct stat st = {0};
         char target[4096] = "";
-        systemd_textf(path, sizeof path, "%s/%s", dir, names[i]);
-        systemd_textf(host_file, sizeof host_file, "%s/%s", host, names[i]);
+        plugin_textf(path, sizeof path, "%s/%s", dir, names[i]);
+        plugin_textf(host_file, sizeof host_file, "%s/%s", host, names[i]);
         if (s->linted >= SYSTEMD_MAX_SCAN_FILES) {
             s->cut = 1;
             free(names[i]);
@@ -128,9 +128,9 @@ static void scan_location(struct scan *s, const char *dir)
     free(names);
     f = systemd_note(s->ctx, NULL, dir, 0, "systemd.location", SOURCEOS_SEV_INFO,
                      "%zu service unit(s) linted, %zu masked", linted, masked);
-    systemd_textf(count, sizeof count, "%zu", linted);
+    plugin_textf(count, sizeof count, "%zu", linted);
     sourceos_finding_evidence(f, "linted", count);
-    systemd_textf(count, sizeof count, "%zu", masked);
+    plugin_textf(count, sizeof count, "%zu", masked);
     sourceos_finding_evidence(f, "masked", count);
 }
 
@@ -148,7 +148,7 @@ static void scan_home_locations(struct scan *s)
         char dir[512];
         if (e->d_name[0] == '.')
             continue;
-        systemd_textf(dir, sizeof dir, "/home/%s/.config/systemd/user", e->d_name);
+        plugin_textf(dir, sizeof dir, "/home/%s/.config/systemd/user", e->d_name);
         if (!sourceos_host_path(s->ctx, dir))
             continue; /* a user without user units: nothing to say */
         if (n == cap) {

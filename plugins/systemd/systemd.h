@@ -46,10 +46,6 @@ sourceos_finding *systemd_note(sourceos_ctx *ctx, struct verdict *v,
                                sourceos_severity sev, const char *format, ...)
     __attribute__((format(printf, 7, 8)));
 
-/* snprintf that cuts silently: paths are bounded, the text is for people. */
-void systemd_textf(char *out, size_t size, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
 
 /* Reads the unit at PATH (host view) and its drop-ins PATH.d/\*.conf.
  * A file that cannot be used (missing, binary, too large, outside --root,

@@ -237,7 +237,7 @@ static size_t list_dropins(sourceos_ctx *ctx, const char *path, char **names, si
     DIR *d;
     struct dirent *e;
     size_t n = 0;
-    systemd_textf(dir, sizeof dir, "%s.d", path);
+    plugin_textf(dir, sizeof dir, "%s.d", path);
     host = sourceos_host_path(ctx, dir);
     if (!host || !(d = opendir(host)))
         return 0;
@@ -280,7 +280,7 @@ int unit_load(sourceos_ctx *ctx, struct verdict *v, const char *path,
     size_t n;
     const char *dot;
     memset(u, 0, sizeof *u);
-    systemd_textf(u->path, sizeof u->path, "%s", path);
+    plugin_textf(u->path, sizeof u->path, "%s", path);
     dot = strrchr(path, '.');
     u->kind = dot && !strchr(dot, '/') ? dot + 1 : "service";
     if (parse_file(ctx, v, u, path, stale_link, 0) != 0)
@@ -288,7 +288,7 @@ int unit_load(sourceos_ctx *ctx, struct verdict *v, const char *path,
     n = list_dropins(ctx, path, names, SYSTEMD_MAX_DROPINS);
     for (size_t i = 0; i < n; i++) {
         char file[4400];
-        systemd_textf(file, sizeof file, "%s.d/%s", path, names[i]);
+        plugin_textf(file, sizeof file, "%s.d/%s", path, names[i]);
         parse_file(ctx, v, u, file, 0, 1);
         free(names[i]);
     }

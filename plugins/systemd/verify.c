@@ -76,7 +76,7 @@ static int make_runtime_dir(sourceos_ctx *ctx, struct verify *vf)
     const char *tmp = sourceos_getenv(ctx, "TMPDIR");
     if (!tmp || tmp[0] != '/')
         tmp = "/tmp";
-    systemd_textf(vf->runtime_dir, sizeof vf->runtime_dir, "%s/sourceos-verify.XXXXXX", tmp);
+    plugin_textf(vf->runtime_dir, sizeof vf->runtime_dir, "%s/sourceos-verify.XXXXXX", tmp);
     if (!mkdtemp(vf->runtime_dir)) {
         int err = errno;
         sourceos_finding *f = sourceos_finding_add(
@@ -87,8 +87,8 @@ static int make_runtime_dir(sourceos_ctx *ctx, struct verify *vf)
         vf->runtime_dir[0] = '\0';
         return -1;
     }
-    systemd_textf(vf->runtime_env, sizeof vf->runtime_env, "XDG_RUNTIME_DIR=%s",
-                  vf->runtime_dir);
+    plugin_textf(vf->runtime_env, sizeof vf->runtime_env, "XDG_RUNTIME_DIR=%s",
+                 vf->runtime_dir);
     return 0;
 }
 
@@ -135,7 +135,7 @@ static void first_line(const char *text, char *out, size_t size)
 {
     while (*text == '\n' || *text == ' ')
         text++;
-    systemd_textf(out, size, "%.*s", (int)strcspn(text, "\n"), text);
+    plugin_textf(out, size, "%.*s", (int)strcspn(text, "\n"), text);
 }
 
 static sourceos_status tool_unavailable(sourceos_ctx *ctx, const struct verify *vf,
@@ -194,7 +194,7 @@ static void split_message(const char *raw, struct message *m)
             break;
         }
     }
-    systemd_textf(m->subject, sizeof m->subject, "%.*s", (int)(subject_end - raw), raw);
+    plugin_textf(m->subject, sizeof m->subject, "%.*s", (int)(subject_end - raw), raw);
     m->text = colon + 2;
 }
 
@@ -265,7 +265,7 @@ static void fold_messages(sourceos_ctx *ctx, struct verify *vf, const char *text
     char raw[VERIFY_MAX_LINE];
     while (*text) {
         size_t len = strcspn(text, "\n");
-        systemd_textf(raw, sizeof raw, "%.*s", (int)len, text);
+        plugin_textf(raw, sizeof raw, "%.*s", (int)len, text);
         if (len > 0 && raw[strlen(raw) - 1] == '\r')
             raw[strlen(raw) - 1] = '\0';
         if (*raw)
@@ -299,11 +299,11 @@ static void note_verified(sourceos_ctx *ctx, const struct verify *vf,
         "systemd-analyze verify: exit status %d, %d message(s) about this unit, %d about "
         "other units (not counted)",
         r->exit_status, vf->kept, vf->ignored);
-    systemd_textf(number, sizeof number, "%d", r->exit_status);
+    plugin_textf(number, sizeof number, "%d", r->exit_status);
     sourceos_finding_evidence(f, "exit_status", number);
-    systemd_textf(number, sizeof number, "%d", vf->kept);
+    plugin_textf(number, sizeof number, "%d", vf->kept);
     sourceos_finding_evidence(f, "messages", number);
-    systemd_textf(number, sizeof number, "%d", vf->ignored);
+    plugin_textf(number, sizeof number, "%d", vf->ignored);
     sourceos_finding_evidence(f, "other_unit_messages", number);
     sourceos_finding_evidence(f, "manager", vf->user ? "user" : "system");
 }
@@ -325,7 +325,7 @@ static int parse_exposure(const char *out, double *score, char *level, size_t si
         return -1;
     if (sscanf(colon + 2, "%lf %31[A-Za-z]", score, word) != 2)
         return -1;
-    systemd_textf(level, size, "%s", word);
+    plugin_textf(level, size, "%s", word);
     return 0;
 }
 
@@ -349,8 +349,8 @@ static void note_exposure(sourceos_ctx *ctx, struct verify *vf, double score,
     char text[32], limit_text[32];
     int high = score > limit;
     sourceos_finding *f;
-    systemd_textf(text, sizeof text, "%.1f", score);
-    systemd_textf(limit_text, sizeof limit_text, "%.1f", limit);
+    plugin_textf(text, sizeof text, "%.1f", score);
+    plugin_textf(limit_text, sizeof limit_text, "%.1f", limit);
     sourceos_fact_set(ctx, "systemd.exposure", text);
     f = systemd_note(ctx, &vf->v, vf->unit, 0,
                      high ? "systemd.exposure-high" : "systemd.exposure",

@@ -35,7 +35,7 @@ static void first_line(const char *text, char *out, size_t size)
 {
     while (*text == '\n' || *text == ' ')
         text++;
-    wsl_textf(out, size, "%.*s", (int)strcspn(text, "\n"), text);
+    plugin_textf(out, size, "%.*s", (int)strcspn(text, "\n"), text);
 }
 
 /* Records a finding about running wsl.exe itself; the check cannot decide. */
@@ -45,11 +45,11 @@ static sourceos_status probe_failed(sourceos_ctx *ctx, struct distro_run *d,
                                     const char *why)
 {
     char status[32];
-    sourceos_finding *f = wsl_note(ctx, &d->v, code, sev,
+    sourceos_finding *f = plugin_note(ctx, &d->v, code, sev,
                                    "'%s %s': %s", d->wsl, args, why);
     sourceos_finding_evidence(f, "wsl", d->wsl);
     if (!r->not_started && !r->timed_out) {
-        wsl_textf(status, sizeof status, "%d", r->exit_status);
+        plugin_textf(status, sizeof status, "%d", r->exit_status);
         sourceos_finding_evidence(f, "exit_status", status);
     }
     sourceos_finding_remediation(
@@ -74,12 +74,12 @@ static sourceos_status undecodable(sourceos_ctx *ctx, struct distro_run *d,
 {
     char why[256], num[32];
     sourceos_finding *f;
-    wsl_textf(why, sizeof why, "its output cannot be decoded: %s", wsl_text_error_text(e));
-    f = wsl_note(ctx, &d->v, "wsl2.output-undecodable", SOURCEOS_SEV_CRITICAL,
+    plugin_textf(why, sizeof why, "its output cannot be decoded: %s", wsl_text_error_text(e));
+    f = plugin_note(ctx, &d->v, "wsl2.output-undecodable", SOURCEOS_SEV_CRITICAL,
                  "'%s %s': %s", d->wsl, args, why);
-    wsl_textf(num, sizeof num, "%zu", r->out_len);
+    plugin_textf(num, sizeof num, "%zu", r->out_len);
     sourceos_finding_evidence(f, "bytes", num);
-    wsl_textf(num, sizeof num, "%zu", t->offset);
+    plugin_textf(num, sizeof num, "%zu", t->offset);
     sourceos_finding_evidence(f, "at_byte", num);
     sourceos_finding_remediation(f, "Run the command in a Windows terminal; a wsl.exe "
                                     "this old or this broken is worth updating "
@@ -97,11 +97,11 @@ static sourceos_status read_list(sourceos_ctx *ctx, struct distro_run *d, unsign
     char why[512], line[WSL_MESSAGE_MAX];
     int from_stderr;
     if (r->not_started) {
-        wsl_textf(why, sizeof why, "cannot be run: %s", strerror(r->start_errno));
+        plugin_textf(why, sizeof why, "cannot be run: %s", strerror(r->start_errno));
         return probe_failed(ctx, d, "wsl2.wsl-missing", SOURCEOS_SEV_CRITICAL, "-l -v", r, why);
     }
     if (r->timed_out) {
-        wsl_textf(why, sizeof why, "no answer within %.1f s (a hung WSL service?)",
+        plugin_textf(why, sizeof why, "no answer within %.1f s (a hung WSL service?)",
                   r->duration);
         return probe_failed(ctx, d, "wsl2.wsl-timeout", SOURCEOS_SEV_CRITICAL, "-l -v", r, why);
     }
@@ -118,11 +118,11 @@ static sourceos_status read_list(sourceos_ctx *ctx, struct distro_run *d, unsign
     if (pe == WSL_PARSE_OK)
         return SOURCEOS_OK;
     if (r->exit_status != 0 || from_stderr) {
-        wsl_textf(why, sizeof why, "failed (exit status %d): %s", r->exit_status,
+        plugin_textf(why, sizeof why, "failed (exit status %d): %s", r->exit_status,
                   *line ? line : "no message");
         return probe_failed(ctx, d, "wsl2.wsl-failed", SOURCEOS_SEV_CRITICAL, "-l -v", r, why);
     }
-    wsl_textf(why, sizeof why, "no table of distros in its output (%s)",
+    plugin_textf(why, sizeof why, "no table of distros in its output (%s)",
               pe == WSL_PARSE_EMPTY ? "it printed nothing" : line);
     return probe_failed(ctx, d, "wsl2.output-unparsed", SOURCEOS_SEV_CRITICAL, "-l -v", r, why);
 }
@@ -149,7 +149,7 @@ static void read_status(sourceos_ctx *ctx, struct distro_run *d, unsigned timeou
     }
     if (!why)
         return;
-    f = wsl_note(ctx, NULL, "wsl2.status-unavailable", SOURCEOS_SEV_INFO,
+    f = plugin_note(ctx, NULL, "wsl2.status-unavailable", SOURCEOS_SEV_INFO,
                  "'%s --status' gave no defaults (%s); older wsl.exe lack --status",
                  d->wsl, why);
     sourceos_finding_evidence(f, "wsl", d->wsl);
@@ -179,7 +179,7 @@ static void distro_evidence(sourceos_finding *f, const struct distro_run *d,
     sourceos_finding_evidence(f, "distro", d->distro);
     if (row) {
         sourceos_finding_evidence(f, "state", row->state);
-        wsl_textf(num, sizeof num, "%d", row->version);
+        plugin_textf(num, sizeof num, "%d", row->version);
         sourceos_finding_evidence(f, "version", num);
     }
     sourceos_finding_evidence(f, "distros", d->names);
@@ -187,7 +187,7 @@ static void distro_evidence(sourceos_finding *f, const struct distro_run *d,
     if (d->status.default_distro[0])
         sourceos_finding_evidence(f, "default_distribution", d->status.default_distro);
     if (d->status.default_version) {
-        wsl_textf(num, sizeof num, "%d", d->status.default_version);
+        plugin_textf(num, sizeof num, "%d", d->status.default_version);
         sourceos_finding_evidence(f, "default_version", num);
     }
 }
@@ -197,15 +197,15 @@ static void machine_command(const struct distro_run *d, const char *verb, char *
                             size_t size)
 {
     if (strcmp(d->machine, DEFAULT_MACHINE) == 0)
-        wsl_textf(out, size, "podman machine %s", verb);
+        plugin_textf(out, size, "podman machine %s", verb);
     else
-        wsl_textf(out, size, "podman machine %s %s", verb, d->machine);
+        plugin_textf(out, size, "podman machine %s %s", verb, d->machine);
 }
 
 static void note_missing(sourceos_ctx *ctx, struct distro_run *d)
 {
     char cmd[256];
-    sourceos_finding *f = wsl_note(
+    sourceos_finding *f = plugin_note(
         ctx, &d->v, "wsl2.machine-missing", SOURCEOS_SEV_CRITICAL,
         "the Podman machine '%s' has no WSL distro: '%s' is not in `wsl.exe -l -v`%s",
         d->machine, d->distro,
@@ -222,12 +222,12 @@ static void note_missing(sourceos_ctx *ctx, struct distro_run *d)
 static void note_wsl1(sourceos_ctx *ctx, struct distro_run *d, const struct wsl_distro *row)
 {
     char cmd[256];
-    sourceos_finding *f = wsl_note(
+    sourceos_finding *f = plugin_note(
         ctx, &d->v, "wsl2.machine-wsl1", SOURCEOS_SEV_CRITICAL,
         "the Podman machine's distro '%s' runs on WSL 1: podman's engine needs WSL 2",
         row->name);
     distro_evidence(f, d, row);
-    wsl_textf(cmd, sizeof cmd, "wsl.exe --set-version %s 2", row->name);
+    plugin_textf(cmd, sizeof cmd, "wsl.exe --set-version %s 2", row->name);
     sourceos_finding_remediation(f, "Convert the distro to WSL 2 (and make 2 the "
                                     "default with `wsl.exe --set-default-version 2`).");
     sourceos_finding_command(f, cmd);
@@ -238,14 +238,14 @@ static void note_state(sourceos_ctx *ctx, struct distro_run *d, const struct wsl
     char cmd[256];
     sourceos_finding *f;
     if (!strcmp(row->state, "Running")) {
-        f = wsl_note(ctx, &d->v, "wsl2.machine-running", SOURCEOS_SEV_INFO,
+        f = plugin_note(ctx, &d->v, "wsl2.machine-running", SOURCEOS_SEV_INFO,
                      "the Podman machine's distro '%s' is running on WSL %d",
                      row->name, row->version);
         distro_evidence(f, d, row);
         return;
     }
     if (!strcmp(row->state, "Stopped")) {
-        f = wsl_note(ctx, &d->v, "wsl2.machine-stopped", SOURCEOS_SEV_WARNING,
+        f = plugin_note(ctx, &d->v, "wsl2.machine-stopped", SOURCEOS_SEV_WARNING,
                      "the Podman machine's distro '%s' is stopped: every podman "
                      "command fails until the machine starts", row->name);
         machine_command(d, "start", cmd, sizeof cmd);
@@ -255,7 +255,7 @@ static void note_state(sourceos_ctx *ctx, struct distro_run *d, const struct wsl
         return;
     }
     /* Installing, Converting, Uninstalling, or a localized word. */
-    f = wsl_note(ctx, &d->v, "wsl2.machine-state-other", SOURCEOS_SEV_WARNING,
+    f = plugin_note(ctx, &d->v, "wsl2.machine-state-other", SOURCEOS_SEV_WARNING,
                  "the Podman machine's distro '%s' is '%s', neither Running nor Stopped",
                  row->name, row->state);
     sourceos_finding_remediation(f, "Wait for WSL to finish (Installing, Converting), "
@@ -271,13 +271,13 @@ static void publish(sourceos_ctx *ctx, const struct distro_run *d,
     sourceos_fact_set(ctx, "wsl.machine_distro", d->distro);
     sourceos_fact_set(ctx, "wsl.machine_state", row ? row->state : "missing");
     if (row) {
-        wsl_textf(num, sizeof num, "%d", row->version);
+        plugin_textf(num, sizeof num, "%d", row->version);
         sourceos_fact_set(ctx, "wsl.machine_version", num);
     }
     if (d->status.default_distro[0])
         sourceos_fact_set(ctx, "wsl.default_distro", d->status.default_distro);
     if (d->status.default_version) {
-        wsl_textf(num, sizeof num, "%d", d->status.default_version);
+        plugin_textf(num, sizeof num, "%d", d->status.default_version);
         sourceos_fact_set(ctx, "wsl.default_version", num);
     }
 }
@@ -312,7 +312,7 @@ static const char *machine_name(sourceos_ctx *ctx)
 static sourceos_status bad_param(sourceos_ctx *ctx, const char *key, const char *value,
                                  const char *want)
 {
-    sourceos_finding *f = wsl_note(ctx, NULL, "wsl2.params", SOURCEOS_SEV_CRITICAL,
+    sourceos_finding *f = plugin_note(ctx, NULL, "wsl2.params", SOURCEOS_SEV_CRITICAL,
                                    "param `%s` is not %s: '%.128s'", key, want, value);
     sourceos_finding_remediation(f, "Fix the check's params in checks.d.");
     return SOURCEOS_ERROR;
@@ -332,12 +332,12 @@ sourceos_status wsl_check_distro(sourceos_ctx *ctx)
         return bad_param(ctx, "wsl", wsl, "a program name or path");
     d = calloc(1, sizeof *d);
     if (!d) {
-        wsl_note(ctx, NULL, "wsl2.out-of-memory", SOURCEOS_SEV_CRITICAL, "out of memory");
+        plugin_note(ctx, NULL, "wsl2.out-of-memory", SOURCEOS_SEV_CRITICAL, "out of memory");
         return SOURCEOS_ERROR;
     }
     d->wsl = wsl ? wsl : "wsl.exe";
-    wsl_textf(d->machine, sizeof d->machine, "%s", machine);
-    wsl_textf(d->distro, sizeof d->distro, "%s%s",
+    plugin_textf(d->machine, sizeof d->machine, "%s", machine);
+    plugin_textf(d->distro, sizeof d->distro, "%s%s",
               strncmp(machine, "podman", 6) ? "podman-" : "", machine);
     status = read_list(ctx, d, timeout);
     if (status == SOURCEOS_OK) {

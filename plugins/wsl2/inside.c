@@ -65,7 +65,7 @@ static void first_line_of(const char *data, size_t len, char *out, size_t size)
     size_t n = strcspn(data, "\r\n");
     if (n > len)
         n = len;
-    wsl_textf(out, size, "%.*s", (int)n, data);
+    plugin_textf(out, size, "%.*s", (int)n, data);
 }
 
 static void read_kernel(sourceos_ctx *ctx, struct inside *in)
@@ -79,9 +79,9 @@ static void read_kernel(sourceos_ctx *ctx, struct inside *in)
         return;
     }
     fact = sourceos_fact_get(ctx, "host.kernel");
-    wsl_textf(in->kernel, sizeof in->kernel, "%s", fact ? fact : "");
+    plugin_textf(in->kernel, sizeof in->kernel, "%s", fact ? fact : "");
     in->version = generation_of(in->kernel);
-    f = wsl_note(ctx, &in->v, "wsl2.osrelease-unreadable", SOURCEOS_SEV_WARNING,
+    f = plugin_note(ctx, &in->v, "wsl2.osrelease-unreadable", SOURCEOS_SEV_WARNING,
                  "%s cannot be read: the WSL version is taken from the kernel "
                  "release the host reports (%s)",
                  OSRELEASE_PATH, *in->kernel ? in->kernel : "none");
@@ -95,17 +95,17 @@ static void read_interop(sourceos_ctx *ctx, struct inside *in)
         char path[128], first[32];
         const char *data;
         size_t len;
-        wsl_textf(path, sizeof path, "%s/%s", BINFMT_DIR, interop_entries[i]);
+        plugin_textf(path, sizeof path, "%s/%s", BINFMT_DIR, interop_entries[i]);
         if (sourceos_read_file(ctx, path, SMALL_FILE_MAX, &data, &len) < 0)
             continue;
         first_line_of(data, len, first, sizeof first);
         if (!strcmp(first, "enabled")) {
             in->interop = INTEROP_ENABLED;
-            wsl_textf(in->interop_entry, sizeof in->interop_entry, "%s", path);
+            plugin_textf(in->interop_entry, sizeof in->interop_entry, "%s", path);
             return;
         }
         in->interop = INTEROP_DISABLED;
-        wsl_textf(in->interop_entry, sizeof in->interop_entry, "%s", path);
+        plugin_textf(in->interop_entry, sizeof in->interop_entry, "%s", path);
     }
 }
 
@@ -114,10 +114,10 @@ static void read_distro_name(sourceos_ctx *ctx, struct inside *in)
     const char *name = sourceos_getenv(ctx, "WSL_DISTRO_NAME");
     sourceos_finding *f;
     if (name && wsl_name_valid(name)) {
-        wsl_textf(in->distro, sizeof in->distro, "%s", name);
+        plugin_textf(in->distro, sizeof in->distro, "%s", name);
         return;
     }
-    f = wsl_note(ctx, NULL, "wsl2.distro-name-unset", SOURCEOS_SEV_INFO,
+    f = plugin_note(ctx, NULL, "wsl2.distro-name-unset", SOURCEOS_SEV_INFO,
                  name ? "WSL_DISTRO_NAME is not a distro name; the distro's name "
                         "is unknown (commands below say DISTRO)"
                       : "WSL_DISTRO_NAME is not set (sudo and services drop it); "
@@ -138,7 +138,7 @@ static void read_conf(sourceos_ctx *ctx, struct inside *in)
         wsl_parse_conf(data, len, &in->conf);
         return;
     }
-    f = wsl_note(ctx, &in->v, "wsl2.conf-unreadable", SOURCEOS_SEV_WARNING,
+    f = plugin_note(ctx, &in->v, "wsl2.conf-unreadable", SOURCEOS_SEV_WARNING,
                  "%s: %s; WSL's defaults are assumed (systemd off, interop on, "
                  "Windows PATH appended)",
                  WSL_CONF_PATH, rc > 0 ? "over 64 KiB, not read" : strerror(-rc));
@@ -156,12 +156,12 @@ static const char *distro_or_placeholder(const struct inside *in)
 static void note_wsl1(sourceos_ctx *ctx, struct inside *in)
 {
     char cmd[256];
-    sourceos_finding *f = wsl_note(
+    sourceos_finding *f = plugin_note(
         ctx, &in->v, "wsl2.wsl1", SOURCEOS_SEV_CRITICAL,
         "this distro runs on WSL 1 (kernel %s): WSL 1 translates system calls "
         "and has no real Linux kernel, so it cannot run containers or the "
         "Podman machine's engine", in->kernel);
-    wsl_textf(cmd, sizeof cmd, "wsl.exe --set-version %s 2", distro_or_placeholder(in));
+    plugin_textf(cmd, sizeof cmd, "wsl.exe --set-version %s 2", distro_or_placeholder(in));
     sourceos_finding_remediation(f, "Convert the distro to WSL 2 (from Windows; it "
                                     "keeps the distro's files), then reopen it.");
     sourceos_finding_command(f, cmd);
@@ -178,7 +178,7 @@ static void note_conf_issues(sourceos_ctx *ctx, struct inside *in)
     };
     for (size_t i = 0; i < in->conf.n_issues; i++) {
         const struct wsl_conf_issue *is = &in->conf.issues[i];
-        sourceos_finding *f = wsl_note(
+        sourceos_finding *f = plugin_note(
             ctx, &in->v, "wsl2.conf-syntax", SOURCEOS_SEV_WARNING,
             "%s:%d: '%s' is %s: WSL ignores it and keeps its default",
             WSL_CONF_PATH, is->line, is->text, why[is->kind]);
@@ -187,7 +187,7 @@ static void note_conf_issues(sourceos_ctx *ctx, struct inside *in)
                                         "then run `wsl.exe --shutdown` to apply it.");
     }
     if (in->conf.more_issues)
-        wsl_note(ctx, &in->v, "wsl2.conf-syntax", SOURCEOS_SEV_WARNING,
+        plugin_note(ctx, &in->v, "wsl2.conf-syntax", SOURCEOS_SEV_WARNING,
                  "%s: %zu more lines WSL cannot read", WSL_CONF_PATH,
                  in->conf.more_issues);
 }
@@ -196,9 +196,9 @@ static void note_conf_issues(sourceos_ctx *ctx, struct inside *in)
 static void where_set(const struct wsl_conf_bool *b, char *out, size_t size)
 {
     if (b->set)
-        wsl_textf(out, size, "%s:%d", WSL_CONF_PATH, b->line);
+        plugin_textf(out, size, "%s:%d", WSL_CONF_PATH, b->line);
     else
-        wsl_textf(out, size, "WSL's default");
+        plugin_textf(out, size, "WSL's default");
 }
 
 static void note_interop(sourceos_ctx *ctx, struct inside *in)
@@ -210,7 +210,7 @@ static void note_interop(sourceos_ctx *ctx, struct inside *in)
         return;
     where_set(&in->conf.interop, where, sizeof where);
     if (!conf_on) {
-        f = wsl_note(ctx, NULL, "wsl2.interop-off", SOURCEOS_SEV_INFO,
+        f = plugin_note(ctx, NULL, "wsl2.interop-off", SOURCEOS_SEV_INFO,
                      "interop is turned off ([interop] enabled=false, %s): wsl.exe, "
                      "powershell.exe and Windows credential helpers cannot be run "
                      "from this distro", where);
@@ -219,18 +219,18 @@ static void note_interop(sourceos_ctx *ctx, struct inside *in)
     }
     if (in->interop == INTEROP_DISABLED) {
         char cmd[192];
-        f = wsl_note(ctx, &in->v, "wsl2.interop-disabled", SOURCEOS_SEV_WARNING,
+        f = plugin_note(ctx, &in->v, "wsl2.interop-disabled", SOURCEOS_SEV_WARNING,
                      "%s is registered but disabled: running wsl.exe, powershell.exe "
                      "or a Windows credential helper fails with \"Exec format error\"",
                      in->interop_entry);
-        wsl_textf(cmd, sizeof cmd, "sudo sh -c 'echo 1 > %s'", in->interop_entry);
+        plugin_textf(cmd, sizeof cmd, "sudo sh -c 'echo 1 > %s'", in->interop_entry);
         sourceos_finding_remediation(f, "Enable the entry again (or restart WSL with "
                                         "`wsl.exe --shutdown` from Windows).");
         sourceos_finding_command(f, cmd);
         sourceos_finding_path(f, in->interop_entry);
         return;
     }
-    f = wsl_note(ctx, &in->v, "wsl2.interop-absent", SOURCEOS_SEV_WARNING,
+    f = plugin_note(ctx, &in->v, "wsl2.interop-absent", SOURCEOS_SEV_WARNING,
                  "no WSLInterop entry under %s although wsl.conf does not turn "
                  "interop off (%s): Windows programs (wsl.exe, powershell.exe, "
                  "docker-credential-*.exe) fail with \"Exec format error\"%s",
@@ -255,7 +255,7 @@ static void note_systemd(sourceos_ctx *ctx, struct inside *in)
     if (wsl_conf_value(&in->conf.systemd, 0))
         return;
     where_set(&in->conf.systemd, where, sizeof where);
-    f = wsl_note(ctx, &in->v, "wsl2.systemd-off", SOURCEOS_SEV_WARNING,
+    f = plugin_note(ctx, &in->v, "wsl2.systemd-off", SOURCEOS_SEV_WARNING,
                  "systemd is not PID 1 in this distro ([boot] systemd is false, %s): "
                  "agents cannot be installed as systemd services here, and the "
                  "systemd checks' systemctl will say \"System has not been booted "
@@ -275,7 +275,7 @@ static void note_windows_path(sourceos_ctx *ctx, struct inside *in)
     if (!wsl_conf_value(&in->conf.append_windows_path, 1))
         return;
     where_set(&in->conf.append_windows_path, where, sizeof where);
-    f = wsl_note(ctx, NULL, "wsl2.windows-path", SOURCEOS_SEV_INFO,
+    f = plugin_note(ctx, NULL, "wsl2.windows-path", SOURCEOS_SEV_INFO,
                  "the Windows PATH is appended to the Linux PATH ([interop] "
                  "appendWindowsPath is true, %s): Windows programs such as Docker "
                  "Desktop's docker-credential-*.exe resolve by name here", where);
@@ -291,8 +291,8 @@ static void summarize(sourceos_ctx *ctx, struct inside *in)
     int systemd = wsl_conf_value(&in->conf.systemd, 0);
     int append = wsl_conf_value(&in->conf.append_windows_path, 1);
     sourceos_finding *f;
-    wsl_textf(version, sizeof version, "%d", in->version);
-    f = wsl_note(ctx, NULL, "wsl2.inside", SOURCEOS_SEV_INFO,
+    plugin_textf(version, sizeof version, "%d", in->version);
+    f = plugin_note(ctx, NULL, "wsl2.inside", SOURCEOS_SEV_INFO,
                  "WSL %s, distro %s, interop %s, systemd %s, Windows PATH %s",
                  in->version ? version : "(version unknown)",
                  *in->distro ? in->distro : "(name unknown)", interop_text(in->interop),

@@ -52,7 +52,7 @@ static int list_item(const char *list, size_t i, char *out, size_t size)
     for (size_t k = 0; p && *p; k++) {
         size_t n = strcspn(p, ",");
         if (k == i) {
-            wsl_textf(out, size, "%.*s", (int)n, p);
+            plugin_textf(out, size, "%.*s", (int)n, p);
             return strcmp(out, "...") != 0;
         }
         p = p[n] ? p + n + 1 : NULL;
@@ -107,15 +107,15 @@ static void scan_dir(sourceos_ctx *ctx, struct interop *io, const char *dir)
         if (strncmp(e->d_name, HELPER_PREFIX, strlen(HELPER_PREFIX)) != 0 ||
             already_found(io, e->d_name))
             continue;
-        wsl_textf(path, sizeof path, "%s/%s", real, e->d_name);
+        plugin_textf(path, sizeof path, "%s/%s", real, e->d_name);
         if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
             continue;
         if (io->n_found == MAX_FOUND) {
             io->scan_cut = 1;
             break;
         }
-        wsl_textf(io->found[io->n_found].name, sizeof io->found[0].name, "%s", e->d_name);
-        wsl_textf(io->found[io->n_found].dir, sizeof io->found[0].dir, "%s", dir);
+        plugin_textf(io->found[io->n_found].name, sizeof io->found[0].name, "%s", e->d_name);
+        plugin_textf(io->found[io->n_found].dir, sizeof io->found[0].dir, "%s", dir);
         io->n_found++;
     }
     closedir(d);
@@ -133,7 +133,7 @@ static void scan_path(sourceos_ctx *ctx, struct interop *io)
         }
         if (n < PATH_MAX && on_windows_drive(p, n)) {
             char dir[PATH_MAX];
-            wsl_textf(dir, sizeof dir, "%.*s", (int)n, p);
+            plugin_textf(dir, sizeof dir, "%.*s", (int)n, p);
             scan_dir(ctx, io, dir);
         }
         p = p[n] ? p + n + 1 : NULL;
@@ -144,7 +144,7 @@ static void scan_path(sourceos_ctx *ctx, struct interop *io)
 static const char *found_dir_of(const struct interop *io, const char *helper)
 {
     char program[ITEM_MAX + 32];
-    wsl_textf(program, sizeof program, HELPER_PREFIX "%s", helper);
+    plugin_textf(program, sizeof program, HELPER_PREFIX "%s", helper);
     for (size_t i = 0; i < io->n_found; i++)
         if (strcmp(io->found[i].name, program) == 0)
             return io->found[i].dir;
@@ -190,8 +190,8 @@ static void note_cred_helper(sourceos_ctx *ctx, struct interop *io, const char *
     const char *dir = found_dir_of(io, helper);
     sourceos_finding *f;
     registries_of(io, helper, registries, sizeof registries);
-    wsl_textf(program, sizeof program, HELPER_PREFIX "%s", helper);
-    f = wsl_note(ctx, &io->v, "wsl2.windows-cred-helper", SOURCEOS_SEV_WARNING,
+    plugin_textf(program, sizeof program, HELPER_PREFIX "%s", helper);
+    f = plugin_note(ctx, &io->v, "wsl2.windows-cred-helper", SOURCEOS_SEV_WARNING,
                  "podman in this WSL distro would run the Windows program %s (credHelpers "
                  "for %s) through interop%s: it needs a logged-in Windows session and "
                  "working interop, which a service started by systemd inside WSL does "
@@ -215,7 +215,7 @@ static void note_creds_store(sourceos_ctx *ctx, struct interop *io, const char *
     sourceos_finding *f;
     if (!ends_with(store, ".exe") && !dir)
         return;
-    f = wsl_note(ctx, &io->v, "wsl2.windows-creds-store", SOURCEOS_SEV_WARNING,
+    f = plugin_note(ctx, &io->v, "wsl2.windows-creds-store", SOURCEOS_SEV_WARNING,
                  "credsStore names the Windows helper '%s' (Docker Desktop's WSL "
                  "integration writes it): docker inside WSL stores and reads every "
                  "registry's password in the Windows credential manager through "
@@ -254,8 +254,8 @@ static void note_reachable(sourceos_ctx *ctx, struct interop *io, const struct f
     sourceos_finding *f;
     if (is_configured(io, fd->name))
         return;
-    wsl_textf(path, sizeof path, "%s/%s", fd->dir, fd->name);
-    f = wsl_note(ctx, NULL, "wsl2.windows-helper-on-path", SOURCEOS_SEV_INFO,
+    plugin_textf(path, sizeof path, "%s/%s", fd->dir, fd->name);
+    f = plugin_note(ctx, NULL, "wsl2.windows-helper-on-path", SOURCEOS_SEV_INFO,
                  "the Windows credential helper %s is on the Linux PATH (%s, appended "
                  "from Windows): nothing names it yet, but a credHelpers or credsStore "
                  "entry naming '%s' would run it through interop",
@@ -291,15 +291,15 @@ sourceos_status wsl_check_interop(sourceos_ctx *ctx)
     io.cred_helpers = sourceos_fact_get(ctx, "registry.cred_helpers");
     io.creds_store = sourceos_fact_get(ctx, "registry.creds_store");
     if (!io.helper_states && !io.creds_store)
-        wsl_note(ctx, NULL, "wsl2.interop-no-registry-facts", SOURCEOS_SEV_INFO,
+        plugin_note(ctx, NULL, "wsl2.interop-no-registry-facts", SOURCEOS_SEV_INFO,
                  "registry.cred-helpers did not run before this check: the helpers "
                  "the auth files name are unknown, only the PATH was searched");
     scan_path(ctx, &io);
     note_configured(ctx, &io);
     for (size_t i = 0; i < io.n_found; i++)
         note_reachable(ctx, &io, &io.found[i]);
-    wsl_textf(count, sizeof count, "%zu", io.dirs_scanned);
-    f = wsl_note(ctx, NULL, "wsl2.interop-helpers", SOURCEOS_SEV_INFO,
+    plugin_textf(count, sizeof count, "%zu", io.dirs_scanned);
+    f = plugin_note(ctx, NULL, "wsl2.interop-helpers", SOURCEOS_SEV_INFO,
                  "%zu Windows docker-credential-* program(s) on the PATH, in %zu "
                  "directories under /mnt/%s", io.n_found, io.dirs_scanned,
                  io.scan_cut ? " (search cut at its bound)" : "");

@@ -5,32 +5,10 @@
  * the Podman machine's own distro as `wsl.exe -l -v` lists it (distro.c). */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "wsl2.h"
-
-sourceos_finding *wsl_note(sourceos_ctx *ctx, struct verdict *v,
-                           const char *code, sourceos_severity sev,
-                           const char *format, ...)
-{
-    char message[1024];
-    va_list ap;
-    va_start(ap, format);
-    vsnprintf(message, sizeof message, format, ap);
-    va_end(ap);
-    verdict_see(v, sev);
-    return sourceos_finding_add(ctx, code, sev, "%s", message);
-}
-
-void wsl_textf(char *out, size_t size, const char *format, ...)
-{
-    va_list ap;
-    va_start(ap, format);
-    vsnprintf(out, size, format, ap);
-    va_end(ap);
-}
 
 int wsl_name_valid(const char *name)
 {

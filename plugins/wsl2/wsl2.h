@@ -158,16 +158,6 @@ int wsl_conf_value(const struct wsl_conf_bool *b, int dflt);
  * to show in a command. */
 int wsl_name_valid(const char *name);
 
-/* Records a finding; V (may be NULL) keeps the worst severity above info. */
-sourceos_finding *wsl_note(sourceos_ctx *ctx, struct verdict *v,
-                           const char *code, sourceos_severity sev,
-                           const char *format, ...)
-    __attribute__((format(printf, 5, 6)));
-
-/* snprintf that cuts silently: the text is for people. */
-void wsl_textf(char *out, size_t size, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /* The commands a finding offers to turn off the Windows PATH in a distro. */
 void wsl_command_no_windows_path(sourceos_finding *f);
 
