@@ -32,17 +32,6 @@ struct vm_check {
     struct verdict v;
 };
 
-static void textf(char *out, size_t size, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void textf(char *out, size_t size, const char *format, ...)
-{
-    va_list ap;
-    va_start(ap, format);
-    vsnprintf(out, size, format, ap);
-    va_end(ap);
-}
-
 /* ---- Whether it applies ------------------------------------------------------ */
 
 /* Param `provider` when given, else what podman.machine published. Returns
@@ -54,16 +43,17 @@ static int uses_hyperv(sourceos_ctx *ctx, char *why, size_t size)
     if (param && *param) {
         if (!strcmp(param, "hyperv"))
             return 1;
-        textf(why, size, "param `provider` is %s, not hyperv", param);
+        plugin_textf(why, size, "param `provider` is %s, not hyperv", param);
         return 0;
     }
     if (fact && !strcmp(fact, "hyperv"))
         return 1;
     if (fact && *fact)
-        textf(why, size, "the Podman machine uses %s, not hyperv", fact);
+        plugin_textf(why, size, "the Podman machine uses %s, not hyperv", fact);
     else
-        textf(why, size, "no Podman machine of the hyperv provider is known (podman.machine "
-                         "published no vmtype, and param `provider` is unset)");
+        plugin_textf(why, size,
+                     "no Podman machine of the hyperv provider is known (podman.machine "
+                     "published no vmtype, and param `provider` is unset)");
     return 0;
 }
 
@@ -74,7 +64,7 @@ static void evidence_number(sourceos_finding *f, const char *key, long long n)
     char text[32];
     if (n < 0)
         return;
-    textf(text, sizeof text, "%lld", n);
+    plugin_textf(text, sizeof text, "%lld", n);
     sourceos_finding_evidence(f, key, text);
 }
 
@@ -123,7 +113,7 @@ static sourceos_finding *vm_note(sourceos_ctx *ctx, struct vm_check *c, const ch
 
 static void command_for(const struct vm_check *c, const char *verb, char *out, size_t size)
 {
-    textf(out, size, "podman machine %s %s", verb, c->machine);
+    plugin_textf(out, size, "podman machine %s %s", verb, c->machine);
 }
 
 static void note_running(sourceos_ctx *ctx, struct vm_check *c)
@@ -143,7 +133,7 @@ static void note_down(sourceos_ctx *ctx, struct vm_check *c)
     if (!strcmp(name, "Paused")) {
         sourceos_finding_remediation(f, "Resume the VM (Hyper-V Manager, or Resume-VM from "
                                         "PowerShell as a member of Hyper-V Administrators).");
-        textf(cmd, sizeof cmd, "Resume-VM -Name '%s'", c->machine);
+        plugin_textf(cmd, sizeof cmd, "Resume-VM -Name '%s'", c->machine);
     } else {
         sourceos_finding_remediation(f, "Start the machine; if it stops again, read "
                                         "`podman machine inspect` and the Hyper-V event log.");
@@ -229,7 +219,7 @@ static sourceos_finding *error_note(sourceos_ctx *ctx, struct vm_check *c, const
 {
     sourceos_finding *f = vm_note(ctx, c, code, sev, "%s", message);
     char status[32];
-    textf(status, sizeof status, "%d", r->exit_status);
+    plugin_textf(status, sizeof status, "%d", r->exit_status);
     sourceos_finding_evidence(f, "exit_status", status);
     evidence_text(f, "stderr", line);
     sourceos_finding_evidence(f, "powershell", c->powershell);
@@ -301,11 +291,11 @@ static sourceos_status note_powershell_failed(sourceos_ctx *ctx, struct vm_check
     char message[768];
     sourceos_finding *f;
     if (r->term_signal)
-        textf(message, sizeof message, "%s was killed by signal %d", c->powershell,
-              r->term_signal);
+        plugin_textf(message, sizeof message, "%s was killed by signal %d", c->powershell,
+                     r->term_signal);
     else
-        textf(message, sizeof message, "%s failed (exit status %d): %s", c->powershell,
-              r->exit_status, *line ? line : "no error text");
+        plugin_textf(message, sizeof message, "%s failed (exit status %d): %s",
+                     c->powershell, r->exit_status, *line ? line : "no error text");
     f = error_note(ctx, c, "hyperv.powershell-failed", SOURCEOS_SEV_CRITICAL, r, line, message);
     sourceos_finding_remediation(f, "Run the command by hand and read what it says.");
     return SOURCEOS_ERROR;
@@ -404,8 +394,8 @@ static sourceos_status ask_hyperv(sourceos_ctx *ctx, struct vm_check *c)
     const struct sourceos_cmd *r;
     char why[512];
     enum hyperv_parse_status st;
-    textf(c->script, sizeof c->script, "Get-VM -Name '%s' | ConvertTo-Json -Depth 1",
-          c->machine);
+    plugin_textf(c->script, sizeof c->script, "Get-VM -Name '%s' | ConvertTo-Json -Depth 1",
+                 c->machine);
     r = sourceos_run(ctx, argv, NULL, timeout_ms);
     if (r->not_started)
         return powershell_missing(ctx, c, r);
@@ -447,7 +437,7 @@ static int pick_machine(sourceos_ctx *ctx, struct vm_check *c)
                                         "name).");
         return -1;
     }
-    textf(c->machine, sizeof c->machine, "%s", name);
+    plugin_textf(c->machine, sizeof c->machine, "%s", name);
     return 0;
 }
 
@@ -457,10 +447,10 @@ static void pick_pipe(sourceos_ctx *ctx, struct vm_check *c)
 {
     const char *fact = sourceos_fact_get(ctx, "podman.machine.pipe");
     if (fact && *fact) {
-        textf(c->pipe, sizeof c->pipe, "%.*s", (int)(sizeof c->pipe - 1), fact);
+        plugin_textf(c->pipe, sizeof c->pipe, "%.*s", (int)(sizeof c->pipe - 1), fact);
         c->pipe_source = "fact podman.machine.pipe";
     } else {
-        textf(c->pipe, sizeof c->pipe, "\\\\.\\pipe\\%s", c->machine);
+        plugin_textf(c->pipe, sizeof c->pipe, "\\\\.\\pipe\\%s", c->machine);
         c->pipe_source = "derived from the machine name";
     }
 }
