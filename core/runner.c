@@ -83,6 +83,7 @@ int sos_host_facts(const struct sos_host *host, struct sos_kv **facts,
         {"host.kernel", host->kernel},
         {"host.hostname", host->hostname},
         {"host.wsl", host->wsl ? "true" : "false"},
+        {"host.wsl_version", host->wsl == 2 ? "2" : host->wsl ? "1" : "0"},
         {"host.container", host->container ? "true" : "false"},
         {"host.root", host->root ? "true" : "false"},
     };

@@ -7,8 +7,8 @@
 
 static const char *const shown[] = {
     "host.os",     "host.os_name",  "host.os_version", "host.arch",
-    "host.kernel", "host.hostname", "host.wsl",        "host.container",
-    "host.root",   NULL,
+    "host.kernel", "host.hostname", "host.wsl",        "host.wsl_version",
+    "host.container", "host.root", NULL,
 };
 
 static int is_true(const char *v)

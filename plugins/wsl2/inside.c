@@ -7,7 +7,7 @@
  * credential helpers in. */
 #include "config.h"
 
-#include <ctype.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,20 +46,6 @@ static const char *interop_text(enum interop_state s)
     return "?";
 }
 
-/* WSL kernels say so in their release: "5.15.133.1-microsoft-standard-WSL2";
- * WSL 1 reports the Windows build, "4.4.0-19041-Microsoft". */
-static int generation_of(const char *release)
-{
-    char lower[256];
-    size_t i;
-    for (i = 0; release[i] && i < sizeof lower - 1; i++)
-        lower[i] = (char)tolower((unsigned char)release[i]);
-    lower[i] = '\0';
-    if (!strstr(lower, "microsoft"))
-        return 0;
-    return strstr(lower, "wsl2") || strstr(lower, "microsoft-standard") ? 2 : 1;
-}
-
 static void first_line_of(const char *data, size_t len, char *out, size_t size)
 {
     size_t n = strcspn(data, "\r\n");
@@ -68,24 +54,14 @@ static void first_line_of(const char *data, size_t len, char *out, size_t size)
     plugin_textf(out, size, "%.*s", (int)n, data);
 }
 
+/* The core reads the kernel release (/proc/sys/kernel/osrelease under
+ * --root, else uname) and tells WSL 2 from WSL 1 by it. */
 static void read_kernel(sourceos_ctx *ctx, struct inside *in)
 {
-    const char *data, *fact;
-    size_t len;
-    sourceos_finding *f;
-    if (sourceos_read_file(ctx, OSRELEASE_PATH, SMALL_FILE_MAX, &data, &len) >= 0) {
-        first_line_of(data, len, in->kernel, sizeof in->kernel);
-        in->version = generation_of(in->kernel);
-        return;
-    }
-    fact = sourceos_fact_get(ctx, "host.kernel");
-    plugin_textf(in->kernel, sizeof in->kernel, "%s", fact ? fact : "");
-    in->version = generation_of(in->kernel);
-    f = plugin_note(ctx, &in->v, "wsl2.osrelease-unreadable", SOURCEOS_SEV_WARNING,
-                 "%s cannot be read: the WSL version is taken from the kernel "
-                 "release the host reports (%s)",
-                 OSRELEASE_PATH, *in->kernel ? in->kernel : "none");
-    sourceos_finding_path(f, OSRELEASE_PATH);
+    const char *kernel = sourceos_fact_get(ctx, "host.kernel");
+    const char *version = sourceos_fact_get(ctx, "host.wsl_version");
+    plugin_textf(in->kernel, sizeof in->kernel, "%s", kernel ? kernel : "");
+    in->version = version ? atoi(version) : 0;
 }
 
 static void read_interop(sourceos_ctx *ctx, struct inside *in)
