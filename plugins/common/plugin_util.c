@@ -24,16 +24,27 @@ sourceos_status verdict_status(const struct verdict *v)
     return v->worst == SOURCEOS_SEV_CRITICAL ? SOURCEOS_FAILURE : SOURCEOS_WARNING;
 }
 
+sourceos_finding *plugin_vnote(sourceos_ctx *ctx, struct verdict *v, const char *code,
+                               sourceos_severity sev, const char *prefix,
+                               const char *format, va_list ap)
+{
+    char message[2048];
+    vsnprintf(message, sizeof message, format, ap);
+    verdict_see(v, sev);
+    if (prefix)
+        return sourceos_finding_add(ctx, code, sev, "%s: %s", prefix, message);
+    return sourceos_finding_add(ctx, code, sev, "%s", message);
+}
+
 sourceos_finding *plugin_note(sourceos_ctx *ctx, struct verdict *v, const char *code,
                               sourceos_severity sev, const char *format, ...)
 {
-    char message[2048];
+    sourceos_finding *f;
     va_list ap;
     va_start(ap, format);
-    vsnprintf(message, sizeof message, format, ap);
+    f = plugin_vnote(ctx, v, code, sev, NULL, format, ap);
     va_end(ap);
-    verdict_see(v, sev);
-    return sourceos_finding_add(ctx, code, sev, "%s", message);
+    return f;
 }
 
 void plugin_textf(char *out, size_t size, const char *format, ...)

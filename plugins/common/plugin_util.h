@@ -3,6 +3,7 @@
 #ifndef SOS_PLUGIN_UTIL_H
 #define SOS_PLUGIN_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "sourceos/plugin.h"
@@ -26,6 +27,13 @@ sourceos_status verdict_status(const struct verdict *v);
 sourceos_finding *plugin_note(sourceos_ctx *ctx, struct verdict *v, const char *code,
                               sourceos_severity sev, const char *format, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* plugin_note with its arguments in AP; with PREFIX (e.g. the file or unit
+ * the finding is about) the message reads "PREFIX: MESSAGE". */
+sourceos_finding *plugin_vnote(sourceos_ctx *ctx, struct verdict *v, const char *code,
+                               sourceos_severity sev, const char *prefix,
+                               const char *format, va_list ap)
+    __attribute__((format(printf, 6, 0)));
 
 /* snprintf for text where a cut is acceptable (paths in messages): the
  * text is for people, and every buffer is bounded. */

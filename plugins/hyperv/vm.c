@@ -83,14 +83,13 @@ static sourceos_finding *vm_note(sourceos_ctx *ctx, struct vm_check *c, const ch
 static sourceos_finding *vm_note(sourceos_ctx *ctx, struct vm_check *c, const char *code,
                                  sourceos_severity sev, const char *format, ...)
 {
-    char message[1024];
+    char prefix[HYPERV_MAX_NAME + 32];
     sourceos_finding *f;
     va_list ap;
+    plugin_textf(prefix, sizeof prefix, "Hyper-V VM '%s'", c->machine);
     va_start(ap, format);
-    vsnprintf(message, sizeof message, format, ap);
+    f = plugin_vnote(ctx, &c->v, code, sev, prefix, format, ap);
     va_end(ap);
-    verdict_see(&c->v, sev);
-    f = sourceos_finding_add(ctx, code, sev, "Hyper-V VM '%s': %s", c->machine, message);
     sourceos_finding_evidence(f, "machine", c->machine);
     sourceos_finding_evidence(f, "machine_source", c->machine_source);
     sourceos_finding_evidence(f, "pipe", c->pipe);

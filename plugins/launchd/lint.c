@@ -110,13 +110,11 @@ static sourceos_finding *problem(struct service *s, const char *code,
 static sourceos_finding *problem(struct service *s, const char *code,
                                  sourceos_severity sev, const char *format, ...)
 {
-    char message[2048];
     sourceos_finding *fd;
     va_list ap;
     va_start(ap, format);
-    vsnprintf(message, sizeof message, format, ap);
+    fd = plugin_vnote(s->ctx, s->v, code, sev, NULL, format, ap);
     va_end(ap);
-    fd = plugin_note(s->ctx, s->v, code, sev, "%s", message);
     sourceos_finding_path(fd, s->path);
     add_evidence(fd, s);
     if (sev > SOURCEOS_SEV_INFO)

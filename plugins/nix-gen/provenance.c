@@ -60,14 +60,11 @@ static sourceos_finding *prov_note(struct prov *pr, const char *path, const char
                                    const char *code, sourceos_severity sev,
                                    const char *format, ...)
 {
-    char message[2048];
     sourceos_finding *f;
     va_list ap;
     va_start(ap, format);
-    vsnprintf(message, sizeof message, format, ap);
+    f = plugin_vnote(pr->ctx, &pr->v, code, sev, path, format, ap);
     va_end(ap);
-    verdict_see(&pr->v, sev);
-    f = sourceos_finding_add(pr->ctx, code, sev, "%s: %s", path, message);
     sourceos_finding_path(f, path);
     sourceos_finding_evidence(f, "role", role);
     return f;

@@ -194,17 +194,11 @@ static sourceos_finding *live_note(sourceos_ctx *ctx, struct live *l,
                                    const char *code, sourceos_severity sev,
                                    const char *format, ...)
 {
-    char message[1024];
     sourceos_finding *f;
     va_list ap;
     va_start(ap, format);
-    vsnprintf(message, sizeof message, format, ap);
+    f = plugin_vnote(ctx, &l->v, code, sev, l->unit, format, ap);
     va_end(ap);
-    if (sev > SOURCEOS_SEV_INFO && (!l->v.any || sev > l->v.worst)) {
-        l->v.any = 1;
-        l->v.worst = sev;
-    }
-    f = sourceos_finding_add(ctx, code, sev, "%s: %s", l->unit, message);
     sourceos_finding_evidence(f, "unit", l->unit);
     sourceos_finding_evidence(f, "manager", l->user ? "user" : "system");
     for (int p = 0; p < P_COUNT; p++)

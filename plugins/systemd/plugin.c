@@ -13,18 +13,17 @@ sourceos_finding *systemd_note(sourceos_ctx *ctx, struct verdict *v,
                                const char *file, int line, const char *code,
                                sourceos_severity sev, const char *format, ...)
 {
-    char message[1024];
+    char where[4200];
     sourceos_finding *f;
     va_list ap;
-    va_start(ap, format);
-    vsnprintf(message, sizeof message, format, ap);
-    va_end(ap);
-    verdict_see(v, sev);
     /* FILE:LINE first, as compilers say it, so editors can jump there. */
     if (line > 0)
-        f = sourceos_finding_add(ctx, code, sev, "%s:%d: %s", file, line, message);
+        plugin_textf(where, sizeof where, "%s:%d", file, line);
     else
-        f = sourceos_finding_add(ctx, code, sev, "%s: %s", file, message);
+        plugin_textf(where, sizeof where, "%s", file);
+    va_start(ap, format);
+    f = plugin_vnote(ctx, v, code, sev, where, format, ap);
+    va_end(ap);
     sourceos_finding_path(f, file);
     return f;
 }
