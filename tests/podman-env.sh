@@ -11,7 +11,8 @@
 #   podman_service_start   `podman system service` on $PODMAN_SOCK (unix://$PODMAN_SOCK)
 #   podman_service_stop    stops it and waits until the socket is gone
 #   podman_cleanup         stops what was started; runs on exit
-#   podman_leftovers       processes still running from this store (conmon, ...)
+#   podman_leftovers       processes of this store (conmon, ...) still running
+#                          after up to 10 s; prints nothing when none is
 
 PODMAN_DIR="$TMP/podman"
 PODMAN_SOCK="$PODMAN_DIR/podman.sock"
@@ -137,5 +138,14 @@ registry_stop() {
 }
 
 podman_leftovers() {
-    pgrep -fa -- "$PODMAN_DIR/" 2>/dev/null | grep -v -e pgrep -e "$$ " || true
+    # A killed container's conmon can take a moment to exit on a loaded
+    # machine: what is still there after 10 s was left behind.
+    _tries=100
+    while :; do
+        _left=$(pgrep -fa -- "$PODMAN_DIR/" 2>/dev/null | grep -v -e pgrep -e "$$ ")
+        [ -z "$_left" ] || [ "$_tries" -le 0 ] && break
+        _tries=$((_tries - 1))
+        sleep 0.1
+    done
+    printf '%s' "$_left"
 }
