@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "agent.h"
+#include "trust.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -151,6 +152,21 @@ static int add_defaults(struct sos_agent *a, sos_error *err)
     return 0;
 }
 
+/* A declaration is as trustworthy as the directories that hold it: who can
+ * write them can replace it (its own file is checked when it is read). */
+static int trust_directories(const char *config_dir, sos_error *err)
+{
+    char *dir = NULL;
+    int rc;
+    if (sos_trust_dir("config directory", config_dir, err) != 0)
+        return -1;
+    if (asprintf(&dir, "%s/agents.d", config_dir) < 0)
+        return sos_fail(err, "out of memory");
+    rc = sos_trust_dir("agents.d directory", dir, err);
+    free(dir);
+    return rc;
+}
+
 int sos_agent_load(const char *config_dir, const char *name,
                    struct sos_agent *out, sos_error *err)
 {
@@ -173,7 +189,8 @@ int sos_agent_load(const char *config_dir, const char *name,
         sos_agent_free(out);
         return -1;
     }
-    if (sos_params_load_file(out->path, sos_agent_keys, &out->decl, err) != 0) {
+    if (trust_directories(config_dir, err) != 0 ||
+        sos_params_load_file(out->path, sos_agent_keys, &out->decl, err) != 0) {
         sos_agent_free(out);
         return -1;
     }
