@@ -232,6 +232,7 @@ static void param_free(struct sos_param *p)
     for (size_t i = 0; i < p->n_values; i++)
         free(p->values[i]);
     free(p->values);
+    free(p->value_at);
     free(p->key);
 }
 
@@ -815,7 +816,8 @@ static int parse_param_value(struct loader *ld, yaml_node_t *n, int node_index,
     if (n_items == 0)
         return 0;
     p->values = calloc(n_items, sizeof *p->values);
-    if (!p->values)
+    p->value_at = calloc(n_items, sizeof *p->value_at);
+    if (!p->values || !p->value_at)
         return fail_oom(ld);
     for (size_t i = 0; i < n_items; i++) {
         yaml_node_t *item = node_at(ld, items[i]);
@@ -833,6 +835,8 @@ static int parse_param_value(struct loader *ld, yaml_node_t *n, int node_index,
         p->values[i] = scalar_text(ld, item, what);
         if (!p->values[i])
             return -1;
+        p->value_at[i].line = (int)item->start_mark.line + 1;
+        p->value_at[i].column = (int)item->start_mark.column + 1;
         p->n_values++;
     }
     return 0;
@@ -868,6 +872,8 @@ static int parse_param(struct loader *ld, yaml_node_t *key, yaml_node_t *value,
         p->key = NULL;
         return fail_at(ld, key, "unknown key '%s' (expected: %s)", shown, expected);
     }
+    p->key_at.line = (int)key->start_mark.line + 1;
+    p->key_at.column = (int)key->start_mark.column + 1;
     d->n_params++; /* counted now so that an error below frees the key */
     return parse_param_value(ld, value, value_index, p);
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent.h"
 #include "cli.h"
 
 static const char global_options[] =
@@ -246,6 +247,15 @@ static int run_agent(struct cli *cli)
         if (cli->n_words != 2) {
             cli_error(cli, "usage: sourceos-agent doctor NAME (see "
                            "'sourceos-agent doctor --help')");
+            return EXIT_USAGE;
+        }
+        if (!sos_agent_name_valid(cli->words[1])) {
+            /* A name that could be a path is the caller's mistake, not a
+             * broken declaration. */
+            cli_error(cli, "'%s' is not an agent name: lower-case letters, "
+                           "digits and '-', at most 64 characters, not starting "
+                           "with '-'",
+                      cli_escape(cli->words[1], shown, sizeof shown));
             return EXIT_USAGE;
         }
         return cmd_agent_doctor(cli, cli->words[1]);
