@@ -78,7 +78,7 @@ int sos_trust_stat(const char *what, const char *path, const struct stat *st,
                         (unsigned)geteuid(), word);
     if (st->st_mode & (S_IWGRP | S_IWOTH))
         return sos_fail(err,
-                        "%s %s is writable by group or others (mode %#o): "
+                        "%s %s is writable by group or others (mode 0%03o): "
                         "refusing to trust it; run: chmod go-w %s",
                         what, path, (unsigned)(st->st_mode & 07777), word);
     return 0;
