@@ -18,6 +18,7 @@ struct cli {
     enum cli_format format;
     unsigned jobs;
     double timeout;
+    int timeout_given; /* --timeout was given: it bounds every check */
     int color;
     int quiet;
     int verbose;

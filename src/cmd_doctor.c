@@ -54,6 +54,7 @@ static int run_doctor(struct cli *cli, const struct sos_session_config *config)
         .root = cli->root,
         .jobs = cli->jobs,
         .default_timeout = cli->timeout,
+        .max_timeout = cli->timeout_given ? cli->timeout : 0,
     };
     sos_error err;
     int rc;

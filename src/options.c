@@ -123,6 +123,7 @@ static int parse_timeout(struct cli *cli, const char *name, const char *value)
     if (errno || *end || end == value || !(t > 0) || t > 86400)
         return fail_value(cli, name, OPT_TIMEOUT, value);
     cli->timeout = t;
+    cli->timeout_given = 1;
     return 0;
 }
 
