@@ -1,8 +1,10 @@
 #include "config.h"
 
 #include "agent.h"
+#include "trust.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,27 +70,76 @@ static int env_entry_valid(const char *entry)
     return 1;
 }
 
+/* Fails with "FILE:LINE:COLUMN: message" at value I of P, or at its key
+ * when the value has no position (I past the end, or P not from a file). */
+static int fail_at_param(sos_error *err, const struct sos_agent *a,
+                         const struct sos_param *p, size_t i, const char *format, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static int fail_at_param(sos_error *err, const struct sos_agent *a,
+                         const struct sos_param *p, size_t i, const char *format, ...)
+{
+    struct sos_pos at = p->value_at && i < p->n_values ? p->value_at[i] : p->key_at;
+    char msg[sizeof err->msg];
+    va_list ap;
+    va_start(ap, format);
+    vsnprintf(msg, sizeof msg, format, ap);
+    va_end(ap);
+    return sos_fail(err, "%s:%d:%d: %.900s", a->path, at.line, at.column, msg);
+}
+
+static int check_enum(const struct sos_agent *a, const struct sos_param *p,
+                      sos_error *err)
+{
+    for (const struct enum_key *e = enum_keys; e->key; e++)
+        if (strcmp(p->key, e->key) == 0 && !in_list(p->values[0], e->values))
+            return fail_at_param(err, a, p, 0, "'%s' is '%s'; expected one of: %s%s%s%s%s",
+                                 p->key, p->values[0], e->values[0],
+                                 e->values[1] ? ", " : "", e->values[1] ? e->values[1] : "",
+                                 e->values[2] ? ", " : "", e->values[2] ? e->values[2] : "");
+    return 0;
+}
+
+/* `env` is what the agent's container gets: a list, each KEY=VALUE. */
+static int check_env(const struct sos_agent *a, const struct sos_param *p,
+                     sos_error *err)
+{
+    if (!p->is_list)
+        return fail_at_param(err, a, p, 0, "'env' must be a list of KEY=VALUE "
+                                           "(env: [KEY=VALUE, ...]), not one value");
+    for (size_t i = 0; i < p->n_values; i++)
+        if (!env_entry_valid(p->values[i]))
+            return fail_at_param(err, a, p, i, "env entry %zu is not KEY=VALUE", i + 1);
+    return 0;
+}
+
 static int check_value(const struct sos_agent *a, const struct sos_param *p,
                        sos_error *err)
 {
     if (in_list(p->key, scalar_keys) && (p->is_list || p->n_values != 1))
-        return sos_fail(err, "%s: '%s' must be one value, not a list", a->path, p->key);
-    for (const struct enum_key *e = enum_keys; e->key; e++)
-        if (strcmp(p->key, e->key) == 0 && !in_list(p->values[0], e->values))
-            return sos_fail(err, "%s: '%s' is '%s'; expected one of: %s%s%s%s%s",
-                            a->path, p->key, p->values[0], e->values[0],
-                            e->values[1] ? ", " : "", e->values[1] ? e->values[1] : "",
-                            e->values[2] ? ", " : "", e->values[2] ? e->values[2] : "");
+        return fail_at_param(err, a, p, p->n_values, "'%s' must be one value, not a list",
+                             p->key);
+    if (check_enum(a, p, err) != 0)
+        return -1;
     if (strcmp(p->key, "name") == 0 && strcmp(p->values[0], a->name) != 0)
-        return sos_fail(err, "%s: declares name '%s', but the file is for agent '%s'",
-                        a->path, p->values[0], a->name);
-    for (size_t i = 0; strcmp(p->key, "env") == 0 && i < p->n_values; i++)
-        if (!env_entry_valid(p->values[i]))
-            return sos_fail(err, "%s: env entry %zu is not KEY=VALUE", a->path, i + 1);
+        return fail_at_param(err, a, p, 0, "declares name '%s', but the file is for agent '%s'",
+                             p->values[0], a->name);
+    if (strcmp(p->key, "env") == 0 && check_env(a, p, err) != 0)
+        return -1;
     for (size_t i = 0; i < p->n_values; i++)
         if (p->values[i][0] == '\0' && strcmp(p->key, "description") != 0)
-            return sos_fail(err, "%s: '%s' is empty", a->path, p->key);
+            return fail_at_param(err, a, p, i, "'%s' is empty", p->key);
     return 0;
+}
+
+/* The file must say whose it is: a copy renamed without editing is caught
+ * by the name check, a declaration without one is not. */
+static int check_has_name(const struct sos_agent *a, sos_error *err)
+{
+    if (sos_decl_param(&a->decl, "name"))
+        return 0;
+    return sos_fail(err, "%s:1:1: 'name' is missing: the declaration must say "
+                         "name: %s", a->path, a->name);
 }
 
 /* Sets KEY to a copy of VALUES in DECL, replacing a value already there. */
@@ -119,6 +170,7 @@ static int set_param(struct sos_check_decl *decl, const char *key,
         for (size_t i = 0; i < slot->n_values; i++)
             free(slot->values[i]);
         free(slot->values);
+        free(slot->value_at);
         free(slot->key);
     }
     *slot = fresh;
@@ -145,10 +197,24 @@ static int add_defaults(struct sos_agent *a, sos_error *err)
     char container[MAX_NAME_LEN + 16];
     snprintf(container, sizeof container, "sourceos-%s", a->name);
     if (set_default(&a->decl, "container", container) != 0 ||
-        set_default(&a->decl, "auth", "empty-authfile") != 0 ||
-        set_default(&a->decl, "name", a->name) != 0)
+        set_default(&a->decl, "auth", "empty-authfile") != 0)
         return sos_fail(err, "%s: out of memory", a->path);
     return 0;
+}
+
+/* A declaration is as trustworthy as the directories that hold it: who can
+ * write them can replace it (its own file is checked when it is read). */
+static int trust_directories(const char *config_dir, sos_error *err)
+{
+    char *dir = NULL;
+    int rc;
+    if (sos_trust_dir("config directory", config_dir, err) != 0)
+        return -1;
+    if (asprintf(&dir, "%s/agents.d", config_dir) < 0)
+        return sos_fail(err, "out of memory");
+    rc = sos_trust_dir("agents.d directory", dir, err);
+    free(dir);
+    return rc;
 }
 
 int sos_agent_load(const char *config_dir, const char *name,
@@ -173,7 +239,8 @@ int sos_agent_load(const char *config_dir, const char *name,
         sos_agent_free(out);
         return -1;
     }
-    if (sos_params_load_file(out->path, sos_agent_keys, &out->decl, err) != 0) {
+    if (trust_directories(config_dir, err) != 0 ||
+        sos_params_load_file(out->path, sos_agent_keys, &out->decl, err) != 0) {
         sos_agent_free(out);
         return -1;
     }
@@ -182,7 +249,7 @@ int sos_agent_load(const char *config_dir, const char *name,
             sos_agent_free(out);
             return -1;
         }
-    if (add_defaults(out, err) != 0) {
+    if (check_has_name(out, err) != 0 || add_defaults(out, err) != 0) {
         sos_agent_free(out);
         return -1;
     }
@@ -237,6 +304,8 @@ static int expand_param(const struct sos_agent *agent, const struct sos_check_de
     for (size_t i = 0; i < p->n_values; i++)
         free(p->values[i]);
     free(p->values);
+    free(p->value_at); /* the values came from elsewhere: no positions */
+    p->value_at = NULL;
     p->values = out;
     p->n_values = n;
     p->is_list = is_list;

@@ -18,9 +18,10 @@ extern const char *const sos_agent_keys[];
  * characters (so never a path). */
 int sos_agent_name_valid(const char *name);
 
-/* Reads CONFIG_DIR/agents.d/NAME.yaml. Adds the defaults (name, container
- * "sourceos-NAME", auth "empty-authfile"). Errors name the file (and
- * line:column for what is inside it). */
+/* Reads CONFIG_DIR/agents.d/NAME.yaml, which must say `name: NAME` and whose
+ * `env` is a list of KEY=VALUE. Adds the defaults (container
+ * "sourceos-NAME", auth "empty-authfile"). Errors name the file, and
+ * line:column for what is inside it. */
 int sos_agent_load(const char *config_dir, const char *name,
                    struct sos_agent *out, sos_error *err);
 

@@ -19,12 +19,20 @@ enum sos_scope { SOS_SCOPE_RUNTIME = 0, SOS_SCOPE_AGENT = 1 };
 /* What a failure of the check means for the run. */
 enum sos_decl_severity { SOS_DECL_CRITICAL = 0, SOS_DECL_WARNING = 1 };
 
+/* A position in a YAML file, 1-based. */
+struct sos_pos {
+    int line;
+    int column;
+};
+
 /* A parameter: a scalar (n_values == 1, is_list == 0) or a list of scalars. */
 struct sos_param {
     char *key;
     char **values;
     size_t n_values;
     int is_list;
+    struct sos_pos key_at;    /* where the key was read; 0:0 when not from a file */
+    struct sos_pos *value_at; /* where each value was read, or NULL */
 };
 
 /* Where something was declared, for error messages. */

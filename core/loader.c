@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "loader.h"
+#include "trust.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -48,32 +49,10 @@ int sos_plugin_set_init(struct sos_plugin_set *set, const char *dir,
 }
 
 /* Trusting a plugin means trusting whoever can write it: the directory and
- * the file must belong to root or to us and be writable by nobody else. */
-static int owner_is_trusted(uid_t uid)
-{
-    return uid == 0 || uid == geteuid();
-}
-
+ * the file must pass the same rules as every file sourceos acts on. */
 static int check_directory(const char *dir, sos_error *err)
 {
-    struct stat st;
-    if (stat(dir, &st) != 0)
-        return sos_fail(err, "plugin directory %s: %s (use --plugin-dir DIR)",
-                        dir, strerror(errno));
-    if (!S_ISDIR(st.st_mode))
-        return sos_fail(err, "plugin directory %s is not a directory", dir);
-    if (!owner_is_trusted(st.st_uid))
-        return sos_fail(err,
-                        "plugin directory %s is owned by uid %u, not root or "
-                        "you: refusing to load from it",
-                        dir, (unsigned)st.st_uid);
-    if (st.st_mode & (S_IWGRP | S_IWOTH))
-        return sos_fail(err,
-                        "plugin directory %s is writable by group or others "
-                        "(mode %03o): refusing to load from it; run: chmod "
-                        "go-w %s",
-                        dir, (unsigned)(st.st_mode & 0777), dir);
-    return 0;
+    return sos_trust_dir("plugin directory", dir, err);
 }
 
 /* Checks the file on the descriptor we will load from, so the file cannot
@@ -92,13 +71,9 @@ static int open_plugin_file(const char *path, sos_error *err)
         close(fd);
         return sos_fail(err, "plugin %s is not a regular file", path);
     }
-    if (!owner_is_trusted(st.st_uid) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+    if (sos_trust_stat("plugin", path, &st, err) != 0) {
         close(fd);
-        return sos_fail(err,
-                        "plugin %s is owned by uid %u with mode %03o: it must "
-                        "belong to root or you and not be writable by group "
-                        "or others",
-                        path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 0777));
+        return -1;
     }
     return fd;
 }

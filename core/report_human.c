@@ -161,8 +161,15 @@ static void print_check_line(FILE *out, const struct sos_run_entry *e,
     put_safe(out, id);
     put_spaces(out, strlen(id) < id_width ? id_width - strlen(id) : 0);
     fputs("  ", out);
+    /* A check whose plugin did not load has no summary of its own; what
+     * checks.d says it runs still tells the reader which check it is. */
     if (e->summary) {
         put_safe(out, e->summary);
+        fputs("  ", out);
+    } else if (e->decl->plugin && e->decl->check) {
+        put_safe(out, e->decl->plugin);
+        fputc('/', out);
+        put_safe(out, e->decl->check);
         fputs("  ", out);
     }
     format_duration(duration, sizeof duration, e->result.duration);
@@ -210,9 +217,12 @@ static void print_reason(FILE *out, const struct sos_check_result *r)
     int explains = r->status == SOS_ST_SKIPPED || r->status == SOS_ST_TIMEOUT ||
                    r->status == SOS_ST_ERROR;
 
-    if (explains && r->reason)
+    int said = explains && r->reason;
+
+    if (said)
         print_labelled(out, INDENT, "", r->reason);
-    if (r->term_signal)
+    /* The runner's reason for a crash already names its signal: once. */
+    if (r->term_signal && !(said && strstr(r->reason, "signal")))
         fprintf(out, INDENT "killed by signal %d\n", r->term_signal);
 }
 
@@ -282,6 +292,11 @@ static size_t id_column_width(const struct sos_run *run, const struct sos_human_
     return width < ID_WIDTH_MAX ? width : ID_WIDTH_MAX;
 }
 
+static const char *plural(long n)
+{
+    return n == 1 ? "" : "s";
+}
+
 static void print_summary(FILE *out, const struct sos_run *run)
 {
     const int *c = run->counts;
@@ -292,11 +307,12 @@ static void print_summary(FILE *out, const struct sos_run *run)
         total += c[st];
     snprintf(duration, sizeof duration, "%.2fs", run->duration >= 0 ? run->duration : 0.0);
     fprintf(out,
-            "%ld check%s: %d ok, %d warning, %d failure, %d error, %d skipped, "
-            "%d timeout in %s (exit %d)\n",
-            total, total == 1 ? "" : "s", c[SOS_ST_OK], c[SOS_ST_WARNING],
-            c[SOS_ST_FAILURE], c[SOS_ST_ERROR], c[SOS_ST_SKIPPED], c[SOS_ST_TIMEOUT],
-            duration, run->exit_code);
+            "%ld check%s: %d ok, %d warning%s, %d failure%s, %d error%s, %d skipped, "
+            "%d timeout%s in %s (exit %d)\n",
+            total, plural(total), c[SOS_ST_OK], c[SOS_ST_WARNING],
+            plural(c[SOS_ST_WARNING]), c[SOS_ST_FAILURE], plural(c[SOS_ST_FAILURE]),
+            c[SOS_ST_ERROR], plural(c[SOS_ST_ERROR]), c[SOS_ST_SKIPPED],
+            c[SOS_ST_TIMEOUT], plural(c[SOS_ST_TIMEOUT]), duration, run->exit_code);
 }
 
 void sos_report_print_human(FILE *out, const struct sos_run *run,

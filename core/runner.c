@@ -380,10 +380,15 @@ child_main(struct runner *r, size_t i, int fd, struct sos_kv *facts,
 
 /* ---- the parent ----------------------------------------------------------- */
 
+/* The check's own deadline, else the run's; never past --timeout, which
+ * the user gave to bound the whole run's checks. */
 static double check_timeout(const struct runner *r, size_t i)
 {
     double t = r->run->entries[i].decl->timeout;
-    return t > 0 ? t : r->opts->default_timeout;
+    double max = r->opts->max_timeout;
+    if (!(t > 0))
+        t = r->opts->default_timeout;
+    return max > 0 && t > max ? max : t;
 }
 
 /* A descriptor that polls readable when PID exits, so the runner sleeps

@@ -17,6 +17,7 @@ struct sos_runner_opts {
     const char *root;       /* --root; NULL for the live host */
     unsigned jobs;          /* parallel checks, >= 1 */
     double default_timeout; /* seconds, for checks without `timeout` */
+    double max_timeout;     /* seconds no check may exceed (--timeout); 0: none */
     /* Told as each check starts and finishes (NDJSON); may be NULL. */
     void (*on_start)(void *data, const struct sos_run_entry *e);
     void (*on_finish)(void *data, const struct sos_run_entry *e);

@@ -7,12 +7,16 @@
 #include <string.h>
 
 #include "host.h"
+#include "trust.h"
 
 static int load_declarations(struct sos_session *s, const char *config_dir,
                              sos_error *err)
 {
     char *dir = NULL;
     int rc;
+    /* Who can write the config directory can replace checks.d. */
+    if (sos_trust_dir("config directory", config_dir, err) != 0)
+        return -1;
     if (asprintf(&dir, "%s/checks.d", config_dir) < 0)
         return sos_fail(err, "out of memory");
     rc = sos_checksd_load_dir(dir, &s->checks, err);

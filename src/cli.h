@@ -2,9 +2,11 @@
 #ifndef SOS_CLI_H
 #define SOS_CLI_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #define EXIT_USAGE 64
+#define EXIT_IO 74 /* the report could not be written (sysexits EX_IOERR) */
 
 enum cli_format { FORMAT_HUMAN, FORMAT_JSON, FORMAT_NDJSON };
 
@@ -16,11 +18,12 @@ struct cli {
     enum cli_format format;
     unsigned jobs;
     double timeout;
+    int timeout_given; /* --timeout was given: it bounds every check */
     int color;
     int quiet;
     int verbose;
     int help;
-    int dry_run;
+    int output_failed; /* a write to stdout failed and was reported */
     char **words; /* the command and its operands */
     int n_words;
 };
@@ -36,6 +39,18 @@ const char *cli_default_config_dir(void);
 /* Prints "PROGRAM: message" to stderr. */
 void cli_error(const struct cli *cli, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Standard output. cli_check_stdout_open: fails (reported) when fd 1 is
+ * closed. cli_flush_stdout: flushes, and on a write error reports it once
+ * on stderr. cli_close_stdout: flushes and closes at exit; returns EXIT_IO
+ * when any write failed, else RC. */
+int cli_check_stdout_open(struct cli *cli);
+int cli_flush_stdout(struct cli *cli);
+int cli_close_stdout(struct cli *cli, int rc);
+
+/* S with everything but printable ASCII as \xNN, in BUF (cut with "..."
+ * when it does not fit). */
+const char *cli_escape(const char *s, char *buf, size_t size);
 
 int cmd_doctor(struct cli *cli);
 int cmd_agent_doctor(struct cli *cli, const char *name);

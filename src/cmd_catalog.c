@@ -9,14 +9,16 @@
 #include "loader.h"
 #include "session.h"
 
-static int emit_json(const struct cli *cli, json_t *doc)
+static int emit_json(struct cli *cli, json_t *doc)
 {
     int rc = doc ? json_dumpf(doc, stdout, JSON_INDENT(2)) : -1;
     json_decref(doc);
-    if (rc != 0) {
-        cli_error(cli, "cannot write JSON");
+    if (!doc)
+        cli_error(cli, "out of memory building the JSON listing");
+    else if (rc != 0)
+        cli_flush_stdout(cli); /* says why; the exit status becomes 74 */
+    if (rc != 0)
         return -1;
-    }
     fputc('\n', stdout);
     return 0;
 }

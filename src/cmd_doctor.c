@@ -9,26 +9,32 @@
 #include "runner.h"
 #include "session.h"
 
+/* Each event is flushed as it is written, so a failed write is seen (and
+ * said once) while the run goes on, and the exit status says so. */
 static void ndjson_started(void *data, const struct sos_run_entry *e)
 {
-    (void)data;
     sos_ndjson_check_started(stdout, e);
+    cli_flush_stdout(data);
 }
 
 static void ndjson_finished(void *data, const struct sos_run_entry *e)
 {
-    (void)data;
     sos_ndjson_check_finished(stdout, e);
+    cli_flush_stdout(data);
 }
 
-static int print_report(const struct cli *cli, const struct sos_run *run)
+static int print_report(struct cli *cli, const struct sos_run *run)
 {
     if (cli->format == FORMAT_JSON) {
         json_t *doc = sos_report_to_json(run);
-        if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2)) != 0) {
-            json_decref(doc);
-            cli_error(cli, "cannot write the JSON report");
+        if (!doc) {
+            cli_error(cli, "out of memory building the JSON report");
             return 3;
+        }
+        if (json_dumpf(doc, stdout, JSON_INDENT(2)) != 0) {
+            json_decref(doc);
+            cli_flush_stdout(cli);
+            return EXIT_IO;
         }
         fputc('\n', stdout);
         json_decref(doc);
@@ -48,6 +54,7 @@ static int run_doctor(struct cli *cli, const struct sos_session_config *config)
         .root = cli->root,
         .jobs = cli->jobs,
         .default_timeout = cli->timeout,
+        .max_timeout = cli->timeout_given ? cli->timeout : 0,
     };
     sos_error err;
     int rc;
@@ -60,6 +67,7 @@ static int run_doctor(struct cli *cli, const struct sos_session_config *config)
     if (cli->format == FORMAT_NDJSON) {
         opts.on_start = ndjson_started;
         opts.on_finish = ndjson_finished;
+        opts.callback_data = cli;
     }
     if (sos_runner_run(&s.run, s.jobs, &opts, &err) != 0) {
         cli_error(cli, "%s", err.msg);

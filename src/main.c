@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent.h"
 #include "cli.h"
 
 static const char global_options[] =
@@ -12,7 +13,8 @@ static const char global_options[] =
     "  --plugin-dir DIR    directory of plugins (default: %s)\n"
     "  --format FMT        human, json or ndjson (--json = --format json)\n"
     "  -j, --jobs N        checks run in parallel (default: CPUs, at least 2)\n"
-    "  --timeout SECS      deadline of a check without its own (default 30)\n"
+    "  --timeout SECS      deadline of every check: a longer one it declares\n"
+    "                      is cut to it (default: its own, else 30)\n"
     "  --no-color          no colours (also when NO_COLOR is set)\n"
     "  -q, --quiet         only problems and the summary\n"
     "  -v, --verbose       also facts and the commands run\n"
@@ -21,7 +23,8 @@ static const char global_options[] =
 
 static const char exit_codes[] =
     "Exit status: 0 all ok, 1 warnings, 2 a failure, 3 could not decide\n"
-    "(a check errored or timed out, or checks.d is invalid), 64 usage error.\n";
+    "(a check errored or timed out, or checks.d is invalid), 64 usage error,\n"
+    "74 the report could not be written.\n";
 
 static void print_options(void)
 {
@@ -36,7 +39,8 @@ static void usage_sourceos(void)
            "Commands:\n"
            "  doctor local-runtime   run every check of scope runtime\n"
            "  plugins                plugins in the plugin directory, loaded or not\n"
-           "  checks                 checks declared in checks.d, in run order\n\n");
+           "  checks                 checks declared in checks.d, in run order\n"
+           "  help [COMMAND]         this help, or a command's\n\n");
     print_options();
     printf("\n%s", exit_codes);
 }
@@ -80,7 +84,8 @@ static void usage_agent(void)
            "  doctor NAME   the host's runtime checks and the agent's own\n"
            "                (scope agent), which take the agent's image,\n"
            "                container, auth file and environment from\n"
-           "                <config-dir>/agents.d/NAME.yaml\n\n"
+           "                <config-dir>/agents.d/NAME.yaml\n"
+           "  help [doctor] this help, or doctor's\n\n"
            "The other lifecycle commands (preflight, status, logs, stage,\n"
            "install, start, stop, restart, activate, quarantine, uninstall)\n"
            "are not in this release.\n\n");
@@ -115,6 +120,65 @@ static void usage_sourceosctl(void)
     print_options();
 }
 
+/* `sourceos help [COMMAND]`: the same text as `sourceos COMMAND --help`. */
+static int help_sourceos(struct cli *cli, const char *command)
+{
+    char shown[256];
+    if (!command || strcmp(command, "help") == 0)
+        usage_sourceos();
+    else if (strcmp(command, "doctor") == 0)
+        usage_doctor();
+    else if (strcmp(command, "plugins") == 0)
+        usage_plugins();
+    else if (strcmp(command, "checks") == 0)
+        usage_checks();
+    else {
+        cli_error(cli, "no help for unknown command '%s'; see 'sourceos help'",
+                  cli_escape(command, shown, sizeof shown));
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int help_agent(struct cli *cli, const char *command)
+{
+    char shown[256];
+    if (!command || strcmp(command, "help") == 0)
+        usage_agent();
+    else if (strcmp(command, "doctor") == 0)
+        usage_agent_doctor();
+    else {
+        cli_error(cli, "no help for unknown command '%s'; see 'sourceos-agent help'",
+                  cli_escape(command, shown, sizeof shown));
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* `help COMMAND` takes the command's words (`help doctor local-runtime`). */
+static int run_help(struct cli *cli,
+                    int (*help)(struct cli *cli, const char *command))
+{
+    const char *command = cli->n_words > 1 ? cli->words[1] : NULL;
+    if (cli->n_words > 3) {
+        cli_error(cli, "usage: %s help [COMMAND]", cli->program);
+        return EXIT_USAGE;
+    }
+    return help(cli, command);
+}
+
+/* NDJSON is the event stream of a run; a listing has no events, and
+ * printing JSON instead would break a reader that asked for lines. */
+static int refuse_ndjson(struct cli *cli, const char *command)
+{
+    if (cli->format != FORMAT_NDJSON)
+        return 0;
+    cli_error(cli, "--format ndjson streams the events of a doctor run; '%s %s' "
+                   "has none: use --format json",
+              cli->program, command);
+    return EXIT_USAGE;
+}
+
 static const char *base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -124,14 +188,17 @@ static const char *base_name(const char *path)
 static int run_sourceos(struct cli *cli)
 {
     const char *cmd = cli->n_words > 0 ? cli->words[0] : NULL;
+    char shown[256];
     if (!cmd) {
         if (cli->help) {
             usage_sourceos();
             return 0;
         }
-        cli_error(cli, "no command given; see 'sourceos --help'");
+        cli_error(cli, "no command given; see 'sourceos help'");
         return EXIT_USAGE;
     }
+    if (strcmp(cmd, "help") == 0)
+        return run_help(cli, help_sourceos);
     if (strcmp(cmd, "doctor") == 0) {
         if (cli->help) {
             usage_doctor();
@@ -149,22 +216,26 @@ static int run_sourceos(struct cli *cli)
             usage_plugins();
             return 0;
         }
-        return cmd_plugins(cli);
+        return refuse_ndjson(cli, cmd) ? EXIT_USAGE : cmd_plugins(cli);
     }
     if (strcmp(cmd, "checks") == 0) {
         if (cli->help) {
             usage_checks();
             return 0;
         }
-        return cmd_checks(cli);
+        return refuse_ndjson(cli, cmd) ? EXIT_USAGE : cmd_checks(cli);
     }
-    cli_error(cli, "unknown command '%s'; see 'sourceos --help'", cmd);
+    cli_error(cli, "unknown command '%s'; see 'sourceos help'",
+              cli_escape(cmd, shown, sizeof shown));
     return EXIT_USAGE;
 }
 
 static int run_agent(struct cli *cli)
 {
     const char *cmd = cli->n_words > 0 ? cli->words[0] : NULL;
+    char shown[256];
+    if (cmd && strcmp(cmd, "help") == 0)
+        return run_help(cli, help_agent);
     if (!cmd || (cli->help && strcmp(cmd, "doctor") != 0)) {
         usage_agent();
         return cli->help ? 0 : EXIT_USAGE;
@@ -179,6 +250,15 @@ static int run_agent(struct cli *cli)
                            "'sourceos-agent doctor --help')");
             return EXIT_USAGE;
         }
+        if (!sos_agent_name_valid(cli->words[1])) {
+            /* A name that could be a path is the caller's mistake, not a
+             * broken declaration. */
+            cli_error(cli, "'%s' is not an agent name: lower-case letters, "
+                           "digits and '-', at most 64 characters, not starting "
+                           "with '-'",
+                      cli_escape(cli->words[1], shown, sizeof shown));
+            return EXIT_USAGE;
+        }
         return cmd_agent_doctor(cli, cli->words[1]);
     }
     for (size_t i = 0; lifecycle_commands[i]; i++)
@@ -187,19 +267,30 @@ static int run_agent(struct cli *cli)
                       cmd);
             return EXIT_USAGE;
         }
-    cli_error(cli, "unknown command '%s'; see 'sourceos-agent --help'", cmd);
+    cli_error(cli, "unknown command '%s'; see 'sourceos-agent help'",
+              cli_escape(cmd, shown, sizeof shown));
     return EXIT_USAGE;
 }
 
 static int run_sourceosctl(struct cli *cli)
 {
+    char shown[256];
     if (cli->help || cli->n_words == 0) {
         usage_sourceosctl();
         return cli->help ? 0 : EXIT_USAGE;
     }
-    cli_error(cli, "unknown command '%s'; see '%s --help'", cli->words[0],
-              cli->program);
+    cli_error(cli, "unknown command '%s'; see '%s --help'",
+              cli_escape(cli->words[0], shown, sizeof shown), cli->program);
     return EXIT_USAGE;
+}
+
+static int run_program(struct cli *cli)
+{
+    if (strcmp(cli->program, "sourceos") == 0)
+        return run_sourceos(cli);
+    if (strcmp(cli->program, "sourceos-agent") == 0)
+        return run_agent(cli);
+    return run_sourceosctl(cli);
 }
 
 int main(int argc, char **argv)
@@ -211,14 +302,12 @@ int main(int argc, char **argv)
     if (strcmp(cli.program, "sourceos-agent") != 0 &&
         strcmp(cli.program, "sourceosctl") != 0)
         cli.program = "sourceos";
+    if (cli_check_stdout_open(&cli) != 0)
+        return EXIT_IO;
     rc = cli_parse(&cli, argc, argv);
     if (rc == 1)
-        return 0;
-    if (rc != 0)
-        return rc;
-    if (strcmp(cli.program, "sourceos") == 0)
-        return run_sourceos(&cli);
-    if (strcmp(cli.program, "sourceos-agent") == 0)
-        return run_agent(&cli);
-    return run_sourceosctl(&cli);
+        rc = 0;
+    else if (rc == 0)
+        rc = run_program(&cli);
+    return cli_close_stdout(&cli, rc);
 }

@@ -67,7 +67,29 @@ static int wants_color(void)
     return isatty(STDOUT_FILENO);
 }
 
-static int parse_format(struct cli *cli, const char *value)
+/* What each option's value must be: said when it is missing or wrong. */
+static const char *value_needed(int opt)
+{
+    switch (opt) {
+    case OPT_ROOT: return "a directory (the root of a copied tree)";
+    case OPT_CONFIG_DIR: return "a directory holding checks.d/";
+    case OPT_PLUGIN_DIR: return "a directory of plugins";
+    case OPT_FORMAT: return "human, json or ndjson";
+    case 'j': return "a number of parallel checks from 1 to 256";
+    case OPT_TIMEOUT: return "seconds, more than 0 and at most 86400";
+    default: return "a value";
+    }
+}
+
+static int fail_value(struct cli *cli, const char *name, int opt, const char *value)
+{
+    char shown[256];
+    cli_error(cli, "option '%s' needs %s, not '%s'", name, value_needed(opt),
+              cli_escape(value, shown, sizeof shown));
+    return -1;
+}
+
+static int parse_format(struct cli *cli, const char *name, const char *value)
 {
     if (strcmp(value, "human") == 0)
         cli->format = FORMAT_HUMAN;
@@ -75,56 +97,64 @@ static int parse_format(struct cli *cli, const char *value)
         cli->format = FORMAT_JSON;
     else if (strcmp(value, "ndjson") == 0)
         cli->format = FORMAT_NDJSON;
-    else {
-        cli_error(cli, "--format must be human, json or ndjson, not '%s'",
-                  value);
-        return -1;
-    }
+    else
+        return fail_value(cli, name, OPT_FORMAT, value);
     return 0;
 }
 
-static int parse_jobs(struct cli *cli, const char *value)
+static int parse_jobs(struct cli *cli, const char *name, const char *value)
 {
     char *end;
     long n;
     errno = 0;
     n = strtol(value, &end, 10);
-    if (errno || *end || end == value || n < 1 || n > 256) {
-        cli_error(cli, "-j takes a number of parallel checks from 1 to 256, "
-                       "not '%s'", value);
-        return -1;
-    }
+    if (errno || *end || end == value || n < 1 || n > 256)
+        return fail_value(cli, name, 'j', value);
     cli->jobs = (unsigned)n;
     return 0;
 }
 
-static int parse_timeout(struct cli *cli, const char *value)
+static int parse_timeout(struct cli *cli, const char *name, const char *value)
 {
     char *end;
     double t;
     errno = 0;
     t = strtod(value, &end);
-    if (errno || *end || end == value || !(t > 0) || t > 86400) {
-        cli_error(cli, "--timeout takes seconds (more than 0, at most 86400), "
-                       "not '%s'", value);
-        return -1;
-    }
+    if (errno || *end || end == value || !(t > 0) || t > 86400)
+        return fail_value(cli, name, OPT_TIMEOUT, value);
     cli->timeout = t;
+    cli->timeout_given = 1;
     return 0;
 }
 
-static int take_option(struct cli *cli, int opt, const char *arg)
+/* A directory option followed by another option (`--root --json`) is a
+ * forgotten value, not a directory named "--json". */
+static int take_dir(struct cli *cli, const char *name, int opt, const char *value,
+                    const char **dst)
+{
+    if (value[0] == '-')
+        return fail_value(cli, name, opt, value);
+    *dst = value;
+    return 0;
+}
+
+static int take_option(struct cli *cli, int opt, const char *name, const char *arg)
 {
     switch (opt) {
-    case OPT_ROOT: cli->root = arg; return 0;
-    case OPT_CONFIG_DIR: cli->config_dir = arg; return 0;
-    case OPT_PLUGIN_DIR: cli->plugin_dir = arg; return 0;
-    case OPT_FORMAT: return parse_format(cli, arg);
+    case OPT_ROOT: return take_dir(cli, name, opt, arg, &cli->root);
+    case OPT_CONFIG_DIR: return take_dir(cli, name, opt, arg, &cli->config_dir);
+    case OPT_PLUGIN_DIR: return take_dir(cli, name, opt, arg, &cli->plugin_dir);
+    case OPT_FORMAT: return parse_format(cli, name, arg);
     case OPT_JSON: cli->format = FORMAT_JSON; return 0;
-    case 'j': return parse_jobs(cli, arg);
-    case OPT_TIMEOUT: return parse_timeout(cli, arg);
+    case 'j': return parse_jobs(cli, name, arg);
+    case OPT_TIMEOUT: return parse_timeout(cli, name, arg);
     case OPT_NO_COLOR: cli->color = 0; return 0;
-    case OPT_DRY_RUN: cli->dry_run = 1; return 0;
+    case OPT_DRY_RUN:
+        /* Accepted and ignored would let a user believe a run was safe. */
+        cli_error(cli, "option '%s' is not in this release: no command of it "
+                       "changes anything, so there is nothing to rehearse",
+                  name);
+        return -1;
     case 'q': cli->quiet = 1; return 0;
     case 'v': cli->verbose = 1; return 0;
     case 'h': cli->help = 1; return 0;
@@ -133,33 +163,103 @@ static int take_option(struct cli *cli, int opt, const char *arg)
                PACKAGE_VERSION, SOURCEOS_ABI_MAJOR, SOURCEOS_ABI_MINOR);
         return 1;
     default:
-        cli_error(cli, "unknown option; see '%s --help'", cli->program);
+        cli_error(cli, "option '%s' is not handled; see '%s --help'", name,
+                  cli->program);
         return -1;
     }
 }
 
+/* ---- Naming the option as it was typed ---------------------------------- */
+
+/* The argv element getopt just took a long option from: the one before
+ * optind, or the one before that when the value was the next element. */
+static const char *long_token(char **argv, const char *value)
+{
+    if (value && optind >= 2 && argv[optind - 1] == value)
+        return argv[optind - 2];
+    return argv[optind - 1];
+}
+
+/* "--name" of a long option as typed (an abbreviation stays one, "=VALUE"
+ * is cut), or "-c" of a short one (SHORT_OPT), escaped, into BUF. */
+static const char *typed_name(char **argv, int short_opt, const char *value,
+                              char *buf, size_t size)
+{
+    char raw[128];
+    if (short_opt) {
+        snprintf(raw, sizeof raw, "-%c", short_opt);
+    } else {
+        const char *token = long_token(argv, value);
+        size_t len = strcspn(token, "=");
+        snprintf(raw, sizeof raw, "%.*s", (int)(len < 100 ? len : 100), token);
+    }
+    return cli_escape(raw, buf, size);
+}
+
+/* How many long options start with PREFIX: more than one makes an
+ * abbreviation ambiguous. */
+static int long_matches(const char *prefix, size_t len)
+{
+    int n = 0;
+    for (const struct option *o = long_options; o->name; o++)
+        n += strncmp(o->name, prefix, len) == 0;
+    return n;
+}
+
+/* Whether getopt's error was about a long option. GNU getopt sets optopt to
+ * 0 for an unknown long option and to the option's value for a long one
+ * given a value it does not take; a short one it does not know is only
+ * ever a character outside SHORTS. */
+static int error_is_long(char **argv, int opt, const char *shorts)
+{
+    if (opt == ':')
+        return strncmp(argv[optind - 1], "--", 2) == 0;
+    return optopt == 0 || optopt >= 256 || strchr(shorts, optopt) != NULL;
+}
+
+/* getopt_long said '?' (unknown, ambiguous, or a value where none is taken)
+ * or ':' (missing value): say which in one line, with the option as typed. */
+static void report_getopt_error(const struct cli *cli, char **argv, int opt,
+                                const char *shorts)
+{
+    int is_long = error_is_long(argv, opt, shorts);
+    const char *token = argv[optind - 1];
+    char name[512];
+
+    typed_name(argv, is_long ? 0 : optopt, NULL, name, sizeof name);
+    if (opt == ':')
+        cli_error(cli, "option '%s' needs a value: %s", name, value_needed(optopt));
+    else if (is_long && optopt)
+        cli_error(cli, "option '%s' takes no value; see '%s --help'", name,
+                  cli->program);
+    else if (is_long && long_matches(token + 2, strcspn(token + 2, "=")) > 1)
+        cli_error(cli, "option '%s' is ambiguous; see '%s --help'", name,
+                  cli->program);
+    else
+        cli_error(cli, "unknown option '%s'; see '%s --help'", name, cli->program);
+}
+
 int cli_parse(struct cli *cli, int argc, char **argv)
 {
+    static const char shorts[] = ":j:qvh"; /* ':' first: a missing value is ':' */
     int opt;
     cli->format = FORMAT_HUMAN;
     cli->jobs = default_jobs();
     cli->timeout = 30.0;
     cli->color = wants_color();
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "j:qvh", long_options, NULL)) != -1) {
-        int rc;
+    for (;;) {
+        int index = -1, rc;
+        char name[512];
+        opt = getopt_long(argc, argv, shorts, long_options, &index);
+        if (opt == -1)
+            break;
         if (opt == '?' || opt == ':') {
-            if (optopt)
-                cli_error(cli, "option -%c %s; see '%s --help'", optopt,
-                          opt == ':' ? "needs a value" : "is unknown",
-                          cli->program);
-            else
-                cli_error(cli, "unknown option or missing value in '%s'; see "
-                               "'%s --help'",
-                          argv[optind - 1], cli->program);
+            report_getopt_error(cli, argv, opt, shorts);
             return EXIT_USAGE;
         }
-        rc = take_option(cli, opt, optarg);
+        typed_name(argv, index < 0 ? opt : 0, optarg, name, sizeof name);
+        rc = take_option(cli, opt, name, optarg);
         if (rc < 0)
             return EXIT_USAGE;
         if (rc > 0)

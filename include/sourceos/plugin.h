@@ -142,7 +142,9 @@ const char *sourceos_param_at(sourceos_ctx *ctx, const char *key, size_t i);
  * KEY or VALUE is NULL or KEY is not dotted lower-case.
  * Every check also sees the host facts the core publishes: host.os (macos,
  * linux, windows, wsl), host.arch, host.kernel, host.os_name,
- * host.os_version, host.wsl, host.container, host.root ("true"/"false").
+ * host.os_version, host.hostname, host.wsl, host.container, host.root
+ * ("true"/"false"), host.wsl_version ("2", "1", or "0" outside WSL).
+ * (tests/unit/test_host_facts checks this list against the core's.)
  */
 int sourceos_fact_set(sourceos_ctx *ctx, const char *key, const char *value);
 

@@ -96,7 +96,7 @@ static void add_evidence(sourceos_finding *fd, const struct service *s)
     if (p->have_stat) {
         plugin_textf(text, sizeof text, "%u", (unsigned)p->st.st_uid);
         sourceos_finding_evidence(fd, "owner_uid", text);
-        plugin_textf(text, sizeof text, "%04o", (unsigned)(p->st.st_mode & 07777));
+        plugin_textf(text, sizeof text, "0%03o", (unsigned)(p->st.st_mode & 07777));
         sourceos_finding_evidence(fd, "mode", text);
     }
     sourceos_finding_evidence(fd, "format", p->format);
@@ -264,7 +264,7 @@ static void report_mode(struct service *s)
     if (!(st->st_mode & 022))
         return;
     fd = problem(s, "launchd.plist-permissions", SOURCEOS_SEV_CRITICAL,
-                 "%s is writable by %s (mode %04o): launchd refuses to load "
+                 "%s is writable by %s (mode 0%03o): launchd refuses to load "
                  "it (error 122, bad ownership or permissions), and anyone "
                  "who can write it decides what runs",
                  s->path,

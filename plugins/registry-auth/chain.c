@@ -325,7 +325,7 @@ void registry_owner_text(uid_t uid, char *out, size_t size)
 
 void registry_mode_text(mode_t mode, char *out, size_t size)
 {
-    plugin_textf(out, size, "%04o", (unsigned)(mode & 07777));
+    plugin_textf(out, size, "0%03o", (unsigned)(mode & 07777));
 }
 
 void registry_evidence_stat(sourceos_finding *fd, const struct auth_file *f)

@@ -596,7 +596,7 @@ static void check_ownership(sourceos_ctx *ctx, struct verdict *v, const struct u
         if (st.st_mode & (S_IWGRP | S_IWOTH)) {
             f = systemd_note(ctx, v, file, 0, "systemd.unit-permissions",
                              SOURCEOS_SEV_CRITICAL,
-                             "mode %04o: writable by %s, who can then change what runs",
+                             "mode 0%03o: writable by %s, who can then change what runs",
                              (unsigned)(st.st_mode & 07777),
                              st.st_mode & S_IWOTH ? "anyone" : "its group");
             plugin_textf(cmd, sizeof cmd, "chmod 644 '%s'", file);
@@ -671,7 +671,7 @@ static void note_unit(sourceos_ctx *ctx, const struct unit *u)
         exec = words[0];
     if (stat_unit(ctx, u->path, &st) == 0) {
         plugin_textf(owner, sizeof owner, "%ld", (long)st.st_uid);
-        plugin_textf(mode, sizeof mode, "%04o", (unsigned)(st.st_mode & 07777));
+        plugin_textf(mode, sizeof mode, "0%03o", (unsigned)(st.st_mode & 07777));
     }
     plugin_textf(dropins, sizeof dropins, "%zu", u->n_files - 1);
     f = systemd_note(ctx, NULL, u->path, 0, "systemd.unit", SOURCEOS_SEV_INFO,

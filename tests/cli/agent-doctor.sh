@@ -55,6 +55,7 @@ cp -R "$TMP/cfg/agents.d" "$TMP/partial/"
 err=$("$AGENT" doctor web --plugin-dir "$TEST_PLUGINS" --config-dir "$TMP/partial" 2>&1 >/dev/null); rc=$?
 like "$rc:$err" "^3:.*10-test\.yaml:2:5: check t\.partial, param 'image': 'registry/\\\$\{agent\.image\}' must be the whole value" "a reference inside a value is refused, naming where"
 cat > "$TMP/cfg/agents.d/svc.yaml" <<'YAML'
+name: svc
 image: localhost/svc:1
 plist: /Users/me/Library/LaunchAgents/dev.sourceos.svc.plist
 label: dev.sourceos.svc
@@ -63,25 +64,42 @@ user: "true"
 YAML
 out=$("$AGENT" doctor svc --json --plugin-dir "$TEST_PLUGINS" --config-dir "$TMP/cfg"); rc=$?
 is "$rc" 0 "the service keys (plist, label, unit, user) are accepted"
-printf 'user: maybe\n' > "$TMP/cfg/agents.d/baduser.yaml"
-refused baduser "'user' is 'maybe'; expected one of: true, false" "user is true or false"
+printf 'name: baduser\nuser: maybe\n' > "$TMP/cfg/agents.d/baduser.yaml"
+refused baduser "baduser\.yaml:2:7: 'user' is 'maybe'; expected one of: true, false" "user is true or false, at file:line:column"
 refused nosuch "no agent 'nosuch': .*agents\.d/nosuch\.yaml: no such declaration" "a missing declaration is named"
-refused ../cfg/agents.d/web "'\.\./cfg/agents\.d/web' is not an agent name" "a path is not a name"
-refused Web "'Web' is not an agent name" "upper case is not a name"
-printf 'image: a\nimage: b\n' > "$TMP/cfg/agents.d/dup.yaml"
-refused dup "dup\.yaml:2:1: .*image" "duplicate key: file:line:column"
+# A name that is not one is the caller's mistake: a usage error, escaped.
+usage() { # usage NAME EXPECTED-STDERR DESCRIPTION
+    err=$("$AGENT" doctor --plugin-dir "$TEST_PLUGINS" --config-dir "$TMP/cfg" -- "$1" 2>&1 >/dev/null); rc=$?
+    is "$rc|$err" "64|sourceos-agent: '$2' is not an agent name: lower-case letters, digits and '-', at most 64 characters, not starting with '-'" "$3"
+}
+usage ../web "../web" "a relative path is not a name (64)"
+usage ../cfg/agents.d/web "../cfg/agents.d/web" "a path into agents.d is not a name"
+usage /etc/passwd "/etc/passwd" "an absolute path is not a name"
+usage Web "Web" "upper case is not a name"
+long=$(printf '%0300d' 0)
+err=$("$AGENT" doctor "$long" --config-dir "$TMP/cfg" 2>&1 >/dev/null); rc=$?
+like "$rc|$err" "^64\|sourceos-agent: '0{100,}\.\.\.' is not an agent name" "300 characters: refused, shown cut"
+usage "$(printf 'w\303\251b')" 'w\xc3\xa9b' "non-ASCII is not a name, printed escaped"
+usage "$(printf 'web\033[2J')" 'web\x1b[2J' "a control character is printed escaped"
+usage "-web" "-web" "a leading '-' is not a name (after --)"
+printf 'name: dup\nimage: a\nimage: b\n' > "$TMP/cfg/agents.d/dup.yaml"
+refused dup "dup\.yaml:3:1: .*image" "duplicate key: file:line:column"
 printf 'image: [a\n' > "$TMP/cfg/agents.d/broken.yaml"
 refused broken "broken\.yaml:[0-9]+:[0-9]+" "malformed YAML: file:line:column"
 printf 'image: a\nrestart_forever: true\n' > "$TMP/cfg/agents.d/unknown.yaml"
 refused unknown "unknown\.yaml:2:1: unknown key 'restart_forever' \(expected: name, " "unknown key named with what is allowed"
-printf 'auth: borrowed\n' > "$TMP/cfg/agents.d/badauth.yaml"
-refused badauth "'auth' is 'borrowed'; expected one of: empty-authfile, host" "a bad auth policy"
-printf 'name: other\n' > "$TMP/cfg/agents.d/mismatch.yaml"
-refused mismatch "declares name 'other', but the file is for agent 'mismatch'" "name must match the file"
-printf 'env: [NOEQUALS]\n' > "$TMP/cfg/agents.d/badenv.yaml"
-refused badenv "env entry 1 is not KEY=VALUE" "env entries are KEY=VALUE"
-printf 'image: [a, b]\n' > "$TMP/cfg/agents.d/listimage.yaml"
-refused listimage "'image' must be one value, not a list" "image is one value"
+printf 'name: badauth\nauth: borrowed\n' > "$TMP/cfg/agents.d/badauth.yaml"
+refused badauth "badauth\.yaml:2:7: 'auth' is 'borrowed'; expected one of: empty-authfile, host" "a bad auth policy, at file:line:column"
+printf 'image: a\nname: other\n' > "$TMP/cfg/agents.d/mismatch.yaml"
+refused mismatch "mismatch\.yaml:2:7: declares name 'other', but the file is for agent 'mismatch'" "name must match the file, at file:line:column"
+printf 'image: a\n' > "$TMP/cfg/agents.d/noname.yaml"
+refused noname "noname\.yaml:1:1: 'name' is missing: the declaration must say name: noname" "name must be present"
+printf 'name: badenv\nenv: [A=1, NOEQUALS]\n' > "$TMP/cfg/agents.d/badenv.yaml"
+refused badenv "badenv\.yaml:2:12: env entry 2 is not KEY=VALUE" "env entries are KEY=VALUE, at file:line:column"
+printf 'name: oneenv\nenv: HOME=/home/me\n' > "$TMP/cfg/agents.d/oneenv.yaml"
+refused oneenv "oneenv\.yaml:2:6: 'env' must be a list of KEY=VALUE" "env must be a list"
+printf 'name: listimage\nimage: [a, b]\n' > "$TMP/cfg/agents.d/listimage.yaml"
+refused listimage "listimage\.yaml:2:1: 'image' must be one value, not a list" "image is one value, at file:line:column"
 printf 'image:\n  repo: a\n' > "$TMP/cfg/agents.d/nested.yaml"
 refused nested "nested\.yaml:2:3: .*not a mapping" "nested mappings refused"
 head -c 3000000 /dev/zero | tr '\0' 'a' > "$TMP/cfg/agents.d/huge.yaml"

@@ -60,7 +60,7 @@ out=$("$SOS" checks --config-dir "$TMP/syntax" --plugin-dir "$TEST_PLUGINS" 2>&1
 like "$rc:$out" "^3:.*10-test\.yaml:[0-9]+:[0-9]+: YAML syntax error" "malformed YAML: a syntax error with its location"
 
 out=$("$SOS" checks --config-dir "$TMP/nowhere" 2>&1); rc=$?
-like "$rc:$out" "^3:.*nowhere/checks\.d" "a missing checks.d is named"
+like "$rc:$out" "^3:.*cannot open config directory .*nowhere.: No such file" "a missing config directory is named"
 
 # Listing, in run order, from two files merged in name order.
 make_config list <<'YAML'

@@ -38,7 +38,7 @@ is "$rc" 2 "human format: same exit code"
 like "$human" '^FAIL +podman\.binary ' "one line per check with status and id"
 like "$human" '\[podman\.binary-missing\] podman cannot be run: not found on PATH' "finding indented with its code"
 like "$human" 'apt-get install podman' "remediation command shown"
-like "$human" '^[0-9]+ checks: [0-9]+ ok, 0 warning, 1 failure, 0 error, [0-9]+ skipped' "summary line"
+like "$human" '^[0-9]+ checks: [0-9]+ ok, 0 warnings, 1 failure, 0 errors, [0-9]+ skipped' "summary line, with plurals"
 unlike "$human" "$(printf '\033')" "no colour when not a terminal"
 
 # Colours only on a terminal (script(1) gives one), and never with

@@ -53,7 +53,7 @@ out=$("$SOS" doctor local-runtime --json --config-dir "$TMP/cfg2" --plugin-dir "
 like "$(printf '%s' "$out" | jget "find('t.fine')['reason']")" 'writable by group or others' "group/world-writable plugin directory refused"
 chmod 0755 "$TMP/unsafe"; chmod 0666 "$TMP/unsafe/behave.so"
 out=$("$SOS" doctor local-runtime --json --config-dir "$TMP/cfg2" --plugin-dir "$TMP/unsafe"); rc=$?
-like "$(printf '%s' "$out" | jget "find('t.fine')['reason']")" 'mode 666' "group/world-writable plugin file refused"
+like "$(printf '%s' "$out" | jget "find('t.fine')['reason']")" 'mode 0666' "group/world-writable plugin file refused"
 chmod 0644 "$TMP/unsafe/behave.so"
 out=$("$SOS" doctor local-runtime --json --config-dir "$TMP/cfg2" --plugin-dir "$TMP/unsafe"); rc=$?
 is "$(printf '%s' "$out" | jget "find('t.fine')['status']")" ok "the same plugin loads once permissions are safe"

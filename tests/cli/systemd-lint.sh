@@ -259,6 +259,12 @@ chmod 664 "$T$S/ok.service"
 lint $S/ok.service
 like "$(problems)" systemd.unit-permissions "group-writable unit"
 is "$(ev systemd.unit mode)" 0664 "evidence mode"
+chmod 2666 "$T$S/ok.service"
+lint $S/ok.service
+is "$(ev systemd.unit mode)" 02666 "evidence mode with its special bits (02666, not 2666)"
+like "$(field systemd.unit-permissions "['message']")" "mode 02666: writable by anyone" "and the message too"
+chmod 664 "$T$S/ok.service"
+lint $S/ok.service
 is "$(field systemd.unit-permissions "['commands'][0]")" "chmod 644 '$S/ok.service'" "exact chmod"
 chmod 644 "$T$S/ok.service"
 lint $S/ok.service

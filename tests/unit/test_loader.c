@@ -168,7 +168,7 @@ static void test_unsafe_permissions(void **state)
         struct sos_plugin_set set;
         const struct sos_loaded_plugin *lp = load(&set, dir, "behave");
         assert_null(lp->plugin);
-        assert_non_null(strstr(lp->error, "mode 664"));
+        assert_non_null(strstr(lp->error, "mode 0664"));
         sos_plugin_set_free(&set);
     }
     assert_int_equal(chmod(path, 0644), 0);

@@ -1,0 +1,62 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/*
+ * The report is the product: a write to stdout that fails (a full disk, a
+ * reader that went away while SIGPIPE is ignored, stdout closed) must not
+ * look like success. stdio remembers a failed write (ferror) but not why,
+ * so the first failure is reported with the errno seen then, once.
+ */
+
+static void report_write_error(struct cli *cli, int error)
+{
+    if (cli->output_failed)
+        return;
+    cli->output_failed = 1;
+    cli_error(cli, "cannot write to standard output: %s",
+              strerror(error ? error : EIO));
+}
+
+int cli_check_stdout_open(struct cli *cli)
+{
+    /* Closed, fd 1 would be reused by the first pipe or file the run opens,
+     * and the report written into it. */
+    if (fcntl(STDOUT_FILENO, F_GETFD) < 0 && errno == EBADF) {
+        report_write_error(cli, EBADF);
+        return -1;
+    }
+    return 0;
+}
+
+/* errno is not reset first: when the failed write was an earlier one (a
+ * JSON dump, an NDJSON event), its errno is still the reason. */
+int cli_flush_stdout(struct cli *cli)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        report_write_error(cli, errno);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_close_stdout(struct cli *cli, int rc)
+{
+    int error;
+
+    if (cli_flush_stdout(cli) != 0)
+        rc = EXIT_IO;
+    errno = 0;
+    if (fclose(stdout) != 0) {
+        error = errno;
+        report_write_error(cli, error);
+        rc = EXIT_IO;
+    }
+    return cli->output_failed ? EXIT_IO : rc;
+}
