@@ -1,0 +1,120 @@
+#!/bin/sh
+# Remediation commands built from hostile host names: every command a plugin
+# can suggest with a word from the host (a path, label, unit, machine,
+# container, image, URL, user name) is made to fire with a name holding
+# `;`, `$(...)`, backticks, both quotes, spaces and a leading `-`, and each
+# `commands` entry of the --json report must pass `sh -n` and split into
+# exactly the intended words and operators (tests/remediation-check.py).
+# A newline in a name withholds the command instead.
+. "$SOS_SRCDIR/tests/lib.sh"
+CHECK="$SOS_SRCDIR/tests/remediation-check.py"
+# The hostile name; MARK is a piece of it that no fixed text holds.
+HOSTILE="-x a;\$(touch PWN)\`id\`'q\"b"
+MARK='touch PWN'
+export HOSTILE
+H=$HOSTILE
+# Options of every run; under --root an offline mode may need --live added
+# here for the stand-in commands to be asked.
+RUN_OPTS="--json --plugin-dir $BUILD_PLUGINS"
+
+# verify NAME: checks the report $TMP/NAME.json against the spec on stdin,
+# one TAP line per command and per expected command.
+verify() {
+    cat > "$TMP/$1.spec"
+    "$PYTHON" "$CHECK" "$TMP/$1.json" "$TMP/$1.spec" "$MARK" > "$TMP/$1.out" 2>&1
+    [ -s "$TMP/$1.out" ] || echo "FAIL $1: the checker said nothing" > "$TMP/$1.out"
+    while IFS= read -r line; do
+        case $line in
+        PASS*) ok 0 "$1: ${line#PASS }" ;;
+        *) ok 1 "$1: ${line#FAIL }" ;;
+        esac
+    done < "$TMP/$1.out"
+}
+# doctor NAME ROOT: runs the checks.d of $TMP/NAME over ROOT into $TMP/NAME.json.
+doctor() {
+    # shellcheck disable=SC2086
+    "$SOS" doctor local-runtime $RUN_OPTS --root "$2" --config-dir "$TMP/$1" \
+        > "$TMP/$1.json"
+}
+write_plist() { # write_plist FILE BODY
+    mkdir -p "$(dirname "$1")"
+    { printf '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n'
+      printf '%s\n</dict>\n</plist>\n' "$2"; } > "$1"
+    chmod 644 "$1"
+}
+
+# ---- launchd: the plist lint over a macOS tree --------------------------------
+T="$TMP/mac"
+UA=Users/alice/Library/LaunchAgents
+SD=Library/LaunchDaemons
+cp -R "$FIXTURES/roots/macos" "$T"
+mkdir -p "$T/$UA" "$T/$SD"
+chown 501 "$T/Users/alice" "$T/Users/alice/Library" "$T/$UA"
+# No Label, KeepAlive true, NetworkState, logs in /tmp, mode 666, owned by
+# root in alice's folder: every rule with a fix fires on one file.
+write_plist "$T/$UA/$H.plist" '<key>ProgramArguments</key><array><string>/bin/agent</string></array>
+<key>KeepAlive</key><true/><key>NetworkState</key><true/>
+<key>StandardOutPath</key><string>/tmp/out.log</string>
+<key>StandardErrorPath</key><string>/tmp/err.log</string>'
+chmod 666 "$T/$UA/$H.plist"
+# A daemon (sudo) whose Label is not its file name, throttled too little.
+write_plist "$T/$SD/$H.plist" '<key>Label</key><string>other</string>
+<key>ProgramArguments</key><array><string>/bin/agent</string></array>
+<key>KeepAlive</key><dict><key>SuccessfulExit</key><false/></dict>
+<key>ThrottleInterval</key><integer>1</integer>'
+chown 501 "$T/$SD/$H.plist"
+make_config launchd <<'YAML'
+checks:
+  - {id: host.facts, plugin: host, check: facts}
+  - {id: launchd.scan, plugin: launchd, check: scan, after: [host.facts], when: {os: [macos]}}
+YAML
+doctor launchd "$T"
+verify launchd <<'SPEC'
+launchd.label-missing	["plutil", "-insert", "Label", "-string", "{H}", "/Users/alice/Library/LaunchAgents/{H}.plist"]
+launchd.keepalive-unbounded	["plutil", "-replace", "KeepAlive", "-xml", "<dict><key>SuccessfulExit</key><false/></dict>", "/Users/alice/Library/LaunchAgents/{H}.plist"]
+launchd.keepalive-unbounded	["plutil", "-replace", "ThrottleInterval", "-integer", "30", "/Users/alice/Library/LaunchAgents/{H}.plist"]
+launchd.networkstate-obsolete	["plutil", "-remove", "NetworkState", "/Users/alice/Library/LaunchAgents/{H}.plist"]
+launchd.log-in-tmp	["mkdir", "-p", "/Users/alice/Library/Logs/{H}"]
+launchd.log-in-tmp	["plutil", "-replace", "StandardOutPath", "-string", "/Users/alice/Library/Logs/{H}/stdout.log", "/Users/alice/Library/LaunchAgents/{H}.plist"]
+launchd.log-in-tmp	["plutil", "-replace", "StandardErrorPath", "-string", "/Users/alice/Library/Logs/{H}/stderr.log", "/Users/alice/Library/LaunchAgents/{H}.plist"]
+launchd.plist-permissions	["chmod", "644", "/Users/alice/Library/LaunchAgents/{H}.plist"]
+launchd.plist-owner	["sudo", "chown", "--", "alice", "/Users/alice/Library/LaunchAgents/{H}.plist"]
+launchd.label-mismatch	["sudo", "plutil", "-replace", "Label", "-string", "{H}", "/Library/LaunchDaemons/{H}.plist"]
+launchd.keepalive-unthrottled	["sudo", "plutil", "-replace", "ThrottleInterval", "-integer", "30", "/Library/LaunchDaemons/{H}.plist"]
+launchd.plist-owner	["sudo", "chown", "--", "root:wheel", "/Library/LaunchDaemons/{H}.plist"]
+SPEC
+
+# ---- launchd: stale overrides and loaded labels -------------------------------
+# YAML single quotes: '' for a quote inside.
+HY=$(printf '%s' "$H" | sed "s/'/''/g")
+# Labels no plist has (".gone"), so both are stale.
+write_plist "$T/var/db/com.apple.xpc.launchd/disabled.plist" "<key>$H.gone</key><true/>"
+make_config overrides <<YAML
+checks:
+  - {id: host.facts, plugin: host, check: facts}
+  - {id: launchd.overrides, plugin: launchd, check: overrides, after: [host.facts], when: {os: [macos]}, params: {loaded: ['$HY.gone']}}
+YAML
+doctor overrides "$T"
+verify overrides <<'SPEC'
+launchd.stale-override	["sudo", "/usr/libexec/PlistBuddy", "-c", "Delete :{H}.gone", "/var/db/com.apple.xpc.launchd/disabled.plist"]
+launchd.stale-label	["launchctl", "remove", "{H}.gone"]
+SPEC
+
+# ---- launchd: a live job: the label is checked before launchctl is asked -----
+# launchd.state takes only [A-Za-z0-9._@:-] labels (its bootout and enable
+# commands are argv all the same; tests/cli/launchd-live.sh has them exact):
+# a hostile one is refused and reaches no command.
+make_config live <<YAML
+checks:
+  - id: launchd.state
+    plugin: launchd
+    check: state
+    scope: runtime
+    params: {label: '$HY', uid: "501"}
+YAML
+doctor live "$T"
+like "$(jget "[f['code'] for f in find('launchd.state')['findings']]" < "$TMP/live.json")" \
+    launchd.state-param-invalid "launchd.state refuses the hostile label"
+verify live < /dev/null
+
+done_testing
