@@ -117,4 +117,34 @@ like "$(jget "[f['code'] for f in find('launchd.state')['findings']]" < "$TMP/li
     launchd.state-param-invalid "launchd.state refuses the hostile label"
 verify live < /dev/null
 
+# ---- systemd: the unit lint over a Debian tree ----------------------------------
+T="$TMP/debian"
+S=/etc/systemd/system
+UU=/home/alice/.config/systemd/user
+cp -R "$FIXTURES/roots/debian" "$T"
+mkdir -p "$T$S" "$T$UU"
+# Unbounded restarts, output to /tmp, a home directory run as root, mode 666,
+# owned by uid 1000: every lint rule with a fix fires on one unit.
+printf '[Unit]\nStartLimitIntervalSec=0\n[Service]\nRestart=always\nExecStart=/home/alice/bin/agent\nStandardOutput=file:/tmp/out.log\n' \
+    > "$T$S/$H.service"
+chmod 666 "$T$S/$H.service"
+chown 1000 "$T$S/$H.service"
+printf '[Unit]\nStartLimitIntervalSec=0\n[Service]\nRestart=always\nExecStart=/usr/bin/agent\n' \
+    > "$T$UU/$H.service"
+make_config systemd <<YAML
+checks:
+  - {id: host.facts, plugin: host, check: facts, scope: runtime}
+  - {id: systemd.lint, plugin: systemd, check: lint, after: [host.facts], scope: runtime, params: {unit: '$S/$HY.service'}}
+  - {id: systemd.lint-user, plugin: systemd, check: lint, after: [host.facts], scope: runtime, params: {unit: '$UU/$HY.service'}}
+YAML
+doctor systemd "$T"
+verify systemd <<'SPEC'
+systemd.restart-unbounded	["mkdir", "-p", "/etc/systemd/system/{H}.service.d", ["&&"], "printf", "[Unit]\\nStartLimitIntervalSec=60\\nStartLimitBurst=3\\n[Service]\\nRestart=%s\\nRestartSec=5\\n", "on-failure", [">"], "/etc/systemd/system/{H}.service.d/zz-sourceos-restart-bound.conf", ["&&"], "systemctl", "daemon-reload"]
+systemd.restart-unbounded	["mkdir", "-p", "/home/alice/.config/systemd/user/{H}.service.d", ["&&"], "printf", "[Unit]\\nStartLimitIntervalSec=60\\nStartLimitBurst=3\\n[Service]\\nRestart=%s\\nRestartSec=5\\n", "on-failure", [">"], "/home/alice/.config/systemd/user/{H}.service.d/zz-sourceos-restart-bound.conf", ["&&"], "systemctl", "--user", "daemon-reload"]
+systemd.log-in-tmp	["mkdir", "-p", "/etc/systemd/system/{H}.service.d", ["&&"], "printf", "[Service]\\n%s=journal\\n", "StandardOutput", [">"], "/etc/systemd/system/{H}.service.d/zz-sourceos-stdout.conf", ["&&"], "systemctl", "daemon-reload"]
+systemd.unit-owner	["chown", "root:root", "/etc/systemd/system/{H}.service"]
+systemd.unit-permissions	["chmod", "644", "/etc/systemd/system/{H}.service"]
+systemd.user-unit-system-wide	["systemctl", "disable", "--now", "--", "{H}.service", ["&&"], "install", "-D", "-m", "644", "-o", "alice", "--", "/etc/systemd/system/{H}.service", "/home/alice/.config/systemd/user/{H}.service", ["&&"], "rm", "--", "/etc/systemd/system/{H}.service"]
+SPEC
+
 done_testing
