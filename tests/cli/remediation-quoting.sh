@@ -10,7 +10,7 @@
 CHECK="$SOS_SRCDIR/tests/remediation-check.py"
 # The hostile name; MARK is a piece of it that no fixed text holds.
 HOSTILE="-x a;\$(touch PWN)\`id\`'q\"b"
-MARK='touch PWN'
+MARK=PWN
 export HOSTILE
 H=$HOSTILE
 # Options of every run; under --root an offline mode may need --live added
@@ -145,6 +145,74 @@ systemd.log-in-tmp	["mkdir", "-p", "/etc/systemd/system/{H}.service.d", ["&&"], 
 systemd.unit-owner	["chown", "root:root", "/etc/systemd/system/{H}.service"]
 systemd.unit-permissions	["chmod", "644", "/etc/systemd/system/{H}.service"]
 systemd.user-unit-system-wide	["systemctl", "disable", "--now", "--", "{H}.service", ["&&"], "install", "-D", "-m", "644", "-o", "alice", "--", "/etc/systemd/system/{H}.service", "/home/alice/.config/systemd/user/{H}.service", ["&&"], "rm", "--", "/etc/systemd/system/{H}.service"]
+SPEC
+
+# ---- systemd: a unit's live state through a stand-in systemctl -------------------
+# The stand-in answers `systemctl show` with a captured answer; the unit's
+# name (the param) is hostile. One run per state. systemd.state takes no
+# space, '/' or leading '-' in a unit name, so this name has none.
+HOSTILE="x;\$(touch\${IFS}PWN)\`id\`'q\"b"
+HY=$(printf '%s' "$HOSTILE" | sed "s/'/''/g")
+SFIX="$FIXTURES/systemd"
+mkdir -p "$TMP/bin/data"
+cat > "$TMP/bin/systemctl" <<'STANDIN'
+#!/bin/sh
+cat "${0%/*}/data/show.out"
+STANDIN
+chmod +x "$TMP/bin/systemctl"
+sed -e 's/^LoadState=.*/LoadState=masked/' -e 's/^UnitFileState=.*/UnitFileState=masked/' \
+    -e 's/^ActiveState=.*/ActiveState=inactive/' "$SFIX/show-agent.txt" > "$TMP/masked.txt"
+sed -e 's/^ActiveState=.*/ActiveState=inactive/' -e 's/^SubState=.*/SubState=dead/' \
+    "$SFIX/show-agent.txt" > "$TMP/inactive.txt"
+cp "$SFIX/agent.service" "$T/etc/systemd/system/agent.service"
+cp "$SFIX/agent.service" "$T/etc/systemd/system/sysedited.service"
+cp "$SFIX/agent.service" "$T$UU/uagent.service"
+state() { # state NAME ANSWER [EXTRA-PARAMS]: systemd.state of the hostile unit
+    cp "$2" "$TMP/bin/data/show.out"
+    make_config "$1" <<YAML
+checks:
+  - {id: host.facts, plugin: host, check: facts, scope: runtime}
+  - {id: systemd.state, plugin: systemd, check: state, after: [host.facts], scope: runtime, params: {unit: '$HY.service'$3}}
+YAML
+    PATH="$TMP/bin:$PATH" doctor "$1" "$T"
+}
+state sd-crash "$SFIX/show-crash.txt" ', restart_limit: "3"'
+verify sd-crash <<'SPEC'
+systemd.respawn-loop	["journalctl", "-u", "{H}.service", "-n", "50", "--no-pager"]
+systemd.respawn-loop	["systemctl", "stop", "--", "{H}.service"]
+systemd.unit-failed	["journalctl", "-u", "{H}.service", "-n", "50", "--no-pager"]
+systemd.unit-failed	["systemctl", "reset-failed", "--", "{H}.service"]
+systemd.unit-failed	["systemctl", "start", "--", "{H}.service"]
+systemd.unit-stale	["systemctl", "disable", "--", "{H}.service"]
+SPEC
+state sd-user "$SFIX/show-crash.txt" ', restart_limit: "3", user: "true"'
+verify sd-user <<'SPEC'
+systemd.respawn-loop	["journalctl", "--user", "-u", "{H}.service", "-n", "50", "--no-pager"]
+systemd.respawn-loop	["systemctl", "--user", "stop", "--", "{H}.service"]
+systemd.unit-failed	["journalctl", "--user", "-u", "{H}.service", "-n", "50", "--no-pager"]
+systemd.unit-failed	["systemctl", "--user", "reset-failed", "--", "{H}.service"]
+systemd.unit-failed	["systemctl", "--user", "start", "--", "{H}.service"]
+systemd.unit-stale	["systemctl", "--user", "disable", "--", "{H}.service"]
+SPEC
+state sd-masked "$TMP/masked.txt"
+verify sd-masked <<'SPEC'
+systemd.unit-masked-live	["systemctl", "unmask", "--", "{H}.service"]
+SPEC
+state sd-inactive "$TMP/inactive.txt"
+verify sd-inactive <<'SPEC'
+systemd.unit-inactive	["systemctl", "start", "--", "{H}.service"]
+SPEC
+state sd-stale "$SFIX/show-stale.txt"
+verify sd-stale <<'SPEC'
+systemd.unit-stale	["systemctl", "disable", "--", "{H}.service"]
+SPEC
+state sd-changed "$SFIX/show-changed.txt"
+verify sd-changed <<'SPEC'
+systemd.unit-changed	["systemctl", "daemon-reload", ["&&"], "systemctl", "restart", "--", "{H}.service"]
+SPEC
+state sd-changed-user "$SFIX/show-changed.txt" ', user: "true"'
+verify sd-changed-user <<'SPEC'
+systemd.unit-changed	["systemctl", "--user", "daemon-reload", ["&&"], "systemctl", "--user", "restart", "--", "{H}.service"]
 SPEC
 
 done_testing
