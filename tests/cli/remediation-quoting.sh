@@ -215,4 +215,60 @@ verify sd-changed-user <<'SPEC'
 systemd.unit-changed	["systemctl", "--user", "daemon-reload", ["&&"], "systemctl", "--user", "restart", "--", "{H}.service"]
 SPEC
 
+# ---- podman: machine names and CONTAINER_HOST through a stand-in podman ----------
+HOSTILE="-x a;\$(touch PWN)\`id\`'q\"b"
+PFIX="$FIXTURES/podman"
+PD="$TMP/pbin/data"
+mkdir -p "$PD"
+cat > "$TMP/pbin/podman" <<'STANDIN'
+#!/bin/sh
+d="${0%/*}/data"
+case "$*" in
+--version) echo "podman version 4.3.1" ;;
+"machine list --format json") cat "$d/list.out" ;;
+"machine inspect "*) cat "$d/inspect.out" ;;
+"system connection list --format json") echo "[]" ;;
+*"info --format json") cat "$d/info.out" ;;
+*) exit 125 ;;
+esac
+STANDIN
+chmod +x "$TMP/pbin/podman"
+cp "$PFIX/info-4.3.1.json" "$PD/info.out"
+# A clean macOS tree: the shipped checks.d also scans its launch folders.
+cp -R "$FIXTURES/roots/macos" "$TMP/pmac"
+machine() { # machine LIST INSPECT: the captured answers, the machine named $HOSTILE
+    "$PYTHON" - "$PFIX/$1" "$PFIX/$2" "$PD" <<'PY'
+import json, os, sys
+h = json.dumps(os.environ["HOSTILE"])[1:-1]  # inside a JSON string
+for src, out in ((sys.argv[1], "list.out"), (sys.argv[2], "inspect.out")):
+    text = open(src).read().replace("podman-machine-default", h)
+    open(os.path.join(sys.argv[3], out), "w").write(text)
+PY
+}
+podman_doctor() { # podman_doctor NAME: the shipped checks.d over the macOS tree
+    # shellcheck disable=SC2086
+    PATH="$TMP/pbin:/usr/bin:/bin" "$SOS" doctor local-runtime $RUN_OPTS --root "$TMP/pmac" \
+        > "$TMP/$1.json"
+}
+# Running, but its socket is missing: stop and start it.
+machine list-4.3.1.json inspect-4.3.1-running.json
+podman_doctor pm-socket
+verify pm-socket <<'SPEC'
+podman.socket-missing	["podman", "machine", "stop", "--", "{H}", [";"], "podman", "machine", "start", "--", "{H}"]
+SPEC
+machine list-5.x-applehv.json inspect-5.x-stopped.json
+podman_doctor pm-stopped
+verify pm-stopped <<'SPEC'
+podman.machine-stopped	["podman", "machine", "start", "--", "{H}"]
+SPEC
+# The endpoint named by CONTAINER_HOST, from the issue: one quoted word.
+machine list-4.3.1.json inspect-4.3.1-running.json
+CONTAINER_HOST='unix:///tmp/a b;touch /tmp/PWNED;.sock' podman_doctor pm-host
+is "$(jget "[c for f in find('podman.connection')['findings'] for c in f['commands']]" < "$TMP/pm-host.json")" \
+    "[\"podman system service --time=0 'unix:///tmp/a b;touch /tmp/PWNED;.sock'\"]" \
+    "CONTAINER_HOST: podman system service --time=0 'unix:///tmp/a b;touch /tmp/PWNED;.sock'"
+HOSTILE='unix:///tmp/a b;touch /tmp/PWNED;.sock' verify pm-host <<'SPEC'
+podman.socket-missing	["podman", "system", "service", "--time=0", "{H}"]
+SPEC
+
 done_testing
