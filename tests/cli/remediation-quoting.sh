@@ -271,4 +271,22 @@ HOSTILE='unix:///tmp/a b;touch /tmp/PWNED;.sock' verify pm-host <<'SPEC'
 podman.socket-missing	["podman", "system", "service", "--time=0", "{H}"]
 SPEC
 
+# ---- a newline in a name: the command is withheld, not split in two -------------
+T="$TMP/mac-nl"
+cp -R "$FIXTURES/roots/macos" "$T"
+mkdir -p "$T/$SD"
+NL="x
+touch PWN"
+write_plist "$T/$SD/$NL.plist" '<key>ProgramArguments</key><array><string>/bin/agent</string></array>'
+chmod 666 "$T/$SD/$NL.plist"
+doctor launchd "$T"
+cp "$TMP/launchd.json" "$TMP/launchd-nl.json"
+HOSTILE=$NL verify launchd-nl <<'SPEC'
+launchd.plist-permissions	["#withheld"]
+launchd.label-missing	["#withheld"]
+SPEC
+like "$(jget "[c for f in find('launchd.scan')['findings'] for c in f['commands']]" < "$TMP/launchd.json")" \
+    '# command withheld, not safe to paste: word 4 \(\\"/Library/LaunchDaemons/x\\\\ntouch PWN.plist\\"\): byte 25 is a newline' \
+    "the withheld command says which word, shown escaped, and why"
+
 done_testing
