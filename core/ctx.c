@@ -12,6 +12,7 @@
 #include "json_path.h"
 #include "redact.h"
 #include "rootfs.h"
+#include "shquote.h"
 
 #define CAPTURE_BOUND (1024u * 1024u)
 #define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
@@ -263,20 +264,76 @@ void sourceos_finding_path(sourceos_finding *finding, const char *path)
         replace_string(&rec->path, path);
 }
 
-void sourceos_finding_command(sourceos_finding *finding, const char *command)
+/* Appends COMMAND (taken over) to the finding's commands. */
+static void push_command(struct sos_finding_rec *rec, char *command)
 {
-    struct sos_finding_rec *rec = finding_rec(finding);
     char **grown;
-    char *copy;
-    if (!rec || !command || !(copy = strdup(command)))
+    if (!command)
         return;
     grown = realloc(rec->commands, (rec->n_commands + 1) * sizeof *grown);
     if (!grown) {
-        free(copy);
+        free(command);
         return;
     }
     rec->commands = grown;
-    rec->commands[rec->n_commands++] = copy;
+    rec->commands[rec->n_commands++] = command;
+}
+
+/* What stands in for a command that cannot be shown safely: a shell
+ * comment, so pasting it does nothing, that says why. */
+static void push_withheld(struct sos_finding_rec *rec, const char *why)
+{
+    char *line;
+    if (asprintf(&line, "# command withheld, not safe to paste: %s", why) < 0)
+        return;
+    push_command(rec, line);
+}
+
+void sourceos_finding_command(sourceos_finding *finding, const char *command)
+{
+    struct sos_finding_rec *rec = finding_rec(finding);
+    sos_error err;
+    if (!rec || !command)
+        return;
+    /* Text from the plugin as it is: one line of visible characters. */
+    if (sos_shquote_check(command, &err) != 0) {
+        char *shown = sos_shquote_escape(command, 160);
+        sos_wrap(&err, "\"%s\"", shown ? shown : "?");
+        free(shown);
+        push_withheld(rec, err.msg);
+        return;
+    }
+    push_command(rec, strdup(command));
+}
+
+void sourceos_finding_command_argv(sourceos_finding *finding, const char *const argv[])
+{
+    struct sos_finding_rec *rec = finding_rec(finding);
+    sos_error err;
+    char *line;
+    if (!rec)
+        return;
+    if (!(line = sos_shquote_argv(argv, &err)))
+        push_withheld(rec, err.msg);
+    else
+        push_command(rec, line);
+}
+
+void sourceos_finding_commandf(sourceos_finding *finding, const char *template, ...)
+{
+    struct sos_finding_rec *rec = finding_rec(finding);
+    sos_error err;
+    va_list ap;
+    char *line;
+    if (!rec)
+        return;
+    va_start(ap, template);
+    line = sos_shquote_vformat(template, ap, &err);
+    va_end(ap);
+    if (!line)
+        push_withheld(rec, err.msg);
+    else
+        push_command(rec, line);
 }
 
 void sourceos_finding_evidence(sourceos_finding *finding, const char *key,

@@ -96,32 +96,6 @@ static int parse_ms(const char *text, unsigned *ms)
     return 0;
 }
 
-/*
- * Quotes PATH for a POSIX shell. Remediation commands are shown for people to
- * paste; a path with a space or a quote must not turn into another command.
- */
-static void shell_quote(const char *path, char *buf, size_t size)
-{
-    size_t o = 0;
-
-    if (size < 3) {
-        if (size)
-            buf[0] = '\0';
-        return;
-    }
-    buf[o++] = '\'';
-    for (const char *p = path; *p && o + 5 < size; p++) {
-        if (*p == '\'') { /* close, escaped quote, reopen */
-            memcpy(buf + o, "'\\''", 4);
-            o += 4;
-        } else {
-            buf[o++] = *p;
-        }
-    }
-    buf[o++] = '\'';
-    buf[o] = '\0';
-}
-
 /* Copies the first line of TEXT into BUF, so evidence stays one short line. */
 static void first_line(const char *text, size_t len, char *buf, size_t size)
 {
@@ -140,7 +114,7 @@ static void first_line(const char *text, size_t len, char *buf, size_t size)
 static void report_too_open(sourceos_ctx *ctx, const char *path, mode_t have,
                             mode_t max)
 {
-    char have_s[16], max_s[16], cmd[4200], quoted[4100];
+    char have_s[16], max_s[16], new_mode[16];
     sourceos_finding *f;
 
     snprintf(have_s, sizeof have_s, "%04o", (unsigned)have);
@@ -152,10 +126,10 @@ static void report_too_open(sourceos_ctx *ctx, const char *path, mode_t have,
     sourceos_finding_remediation(
         f, "Remove the extra permission bits so that the file grants at "
            "most the allowed mode; keep the bits it already lacks.");
-    /* have & max clears only the extra bits: the least change that fixes it. */
-    shell_quote(path, quoted, sizeof quoted);
-    snprintf(cmd, sizeof cmd, "chmod %o %s", (unsigned)(have & max), quoted);
-    sourceos_finding_command(f, cmd);
+    /* have & max clears only the extra bits: the least change that fixes it.
+     * The path is the host's: the core quotes it as one word. */
+    snprintf(new_mode, sizeof new_mode, "%o", (unsigned)(have & max));
+    sourceos_finding_command_argv(f, (const char *const[]){"chmod", new_mode, path, NULL});
     /* The host's view of the path, not the --root one: it is what to fix. */
     sourceos_finding_path(f, path);
     /* Evidence in chmod's own notation, the way max_mode is written. */

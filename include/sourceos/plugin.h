@@ -168,8 +168,42 @@ sourceos_finding *sourceos_finding_add(sourceos_ctx *ctx, const char *code,
 /** Sets what to do about the finding, in words. */
 void sourceos_finding_remediation(sourceos_finding *finding, const char *text);
 
-/** Appends a command that fixes it (shown, never run by the core). */
+/**
+ * Appends a command that fixes it (shown under `$` for people to paste,
+ * never run by the core). COMMAND is taken as it is: use this only for a
+ * constant command. Anything with a word from the host (a path, a label, a
+ * name, a URL, an environment value) goes through
+ * sourceos_finding_command_argv() or sourceos_finding_commandf(), which
+ * quote it. A command holding a control character (newline, tab, ...), an
+ * invisible or direction-changing character or bytes that are not UTF-8 is
+ * withheld: the core records a `# command withheld, ...` comment instead.
+ */
 void sourceos_finding_command(sourceos_finding *finding, const char *command);
+
+/**
+ * Appends the command made of the words ARGV (NULL-terminated): each word
+ * is left bare when it is only [A-Za-z0-9_@%+=:,./-] (and does not start
+ * with '='), else put in POSIX single quotes ('\'' for a quote inside), so
+ * a shell reads exactly these words. Quoting cannot stop a program from
+ * reading a word that starts with '-' as an option: put "--" before such
+ * operands when the program takes it. A word that fails the checks above
+ * withholds the command (a comment saying which word and why).
+ */
+void sourceos_finding_command_argv(sourceos_finding *finding, const char *const argv[]);
+
+/**
+ * Appends a command composed from TEMPLATE, constant shell text (it may
+ * hold `&&`, `|`, `>` and quotes of its own), in which each `%s` becomes
+ * the next argument as one quoted word, as sourceos_finding_command_argv()
+ * quotes it, and `%%` a percent sign. Example:
+ * `sourceos_finding_commandf(f, "mkdir -p %s && printf '{}' > %s", dir, file)`.
+ * No other conversion is allowed, nor a `%s` inside the template's quotes or
+ * right after `$`; a template that breaks these rules, a NULL argument or an
+ * argument that fails the checks withholds the command (a comment saying
+ * why). Never pass host text as TEMPLATE.
+ */
+void sourceos_finding_commandf(sourceos_finding *finding, const char *template, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /** Sets the path the finding is about (as seen on the host, not under --root). */
 void sourceos_finding_path(sourceos_finding *finding, const char *path);

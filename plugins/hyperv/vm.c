@@ -110,9 +110,13 @@ static sourceos_finding *vm_note(sourceos_ctx *ctx, struct vm_check *c, const ch
     return f;
 }
 
-static void command_for(const struct vm_check *c, const char *verb, char *out, size_t size)
+/* These commands are for PowerShell, whose quoting is not POSIX's: they
+ * hold only a name that passed hyperv_name_is_safe(), which the core leaves
+ * bare, so the line means the same in either shell. */
+static void command_for(sourceos_finding *f, const struct vm_check *c, const char *verb)
 {
-    plugin_textf(out, size, "podman machine %s %s", verb, c->machine);
+    sourceos_finding_command_argv(f, (const char *const[]){"podman", "machine", verb,
+                                                           c->machine, NULL});
 }
 
 static void note_running(sourceos_ctx *ctx, struct vm_check *c)
@@ -124,7 +128,6 @@ static void note_running(sourceos_ctx *ctx, struct vm_check *c)
 static void note_down(sourceos_ctx *ctx, struct vm_check *c)
 {
     const char *name = c->vm.state->name;
-    char cmd[256];
     sourceos_finding *f = vm_note(
         ctx, c, "hyperv.vm-not-running", SOURCEOS_SEV_CRITICAL,
         "%s (state %s): the machine cannot serve Podman, so no agent can run on it", name,
@@ -132,13 +135,13 @@ static void note_down(sourceos_ctx *ctx, struct vm_check *c)
     if (!strcmp(name, "Paused")) {
         sourceos_finding_remediation(f, "Resume the VM (Hyper-V Manager, or Resume-VM from "
                                         "PowerShell as a member of Hyper-V Administrators).");
-        plugin_textf(cmd, sizeof cmd, "Resume-VM -Name '%s'", c->machine);
+        sourceos_finding_command_argv(f, (const char *const[]){"Resume-VM", "-Name",
+                                                               c->machine, NULL});
     } else {
         sourceos_finding_remediation(f, "Start the machine; if it stops again, read "
                                         "`podman machine inspect` and the Hyper-V event log.");
-        command_for(c, "start", cmd, sizeof cmd);
+        command_for(f, c, "start");
     }
-    sourceos_finding_command(f, cmd);
 }
 
 static void note_starting(sourceos_ctx *ctx, struct vm_check *c)
@@ -152,7 +155,6 @@ static void note_starting(sourceos_ctx *ctx, struct vm_check *c)
 
 static void note_critical(sourceos_ctx *ctx, struct vm_check *c)
 {
-    char cmd[256];
     sourceos_finding *f = vm_note(
         ctx, c, "hyperv.vm-critical", SOURCEOS_SEV_CRITICAL,
         "%s (state %s): Hyper-V lost access to the VM's storage", c->vm.state->name,
@@ -160,8 +162,7 @@ static void note_critical(sourceos_ctx *ctx, struct vm_check *c)
     sourceos_finding_remediation(f, "Make the disk holding the VM's files (evidence path) "
                                     "available again (missing, full or offline), then "
                                     "start the machine.");
-    command_for(c, "start", cmd, sizeof cmd);
-    sourceos_finding_command(f, cmd);
+    command_for(f, c, "start");
 }
 
 static void note_unknown_state(sourceos_ctx *ctx, struct vm_check *c)
@@ -228,7 +229,6 @@ static sourceos_finding *error_note(sourceos_ctx *ctx, struct vm_check *c, const
 static void note_missing(sourceos_ctx *ctx, struct vm_check *c, const struct sourceos_cmd *r,
                          const char *line)
 {
-    char cmd[256];
     sourceos_finding *f = error_note(
         ctx, c, "hyperv.vm-missing", SOURCEOS_SEV_CRITICAL, r, line,
         "Hyper-V has no VM of this name: the machine was removed outside Podman, or never "
@@ -237,8 +237,7 @@ static void note_missing(sourceos_ctx *ctx, struct vm_check *c, const struct sou
         f, "Create the machine again. If `podman machine list` still lists it, remove "
            "Podman's record first (`podman machine rm`). If the VM does show in Hyper-V "
            "Manager, this account cannot see it: check its Hyper-V Administrators membership.");
-    command_for(c, "init", cmd, sizeof cmd);
-    sourceos_finding_command(f, cmd);
+    command_for(f, c, "init");
 }
 
 static void note_permission(sourceos_ctx *ctx, struct vm_check *c,

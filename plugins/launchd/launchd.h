@@ -37,14 +37,6 @@
  * rather than raw. Keep it in step with the generator. */
 #define LAUNCHD_GOVERNED_MARKER "sourceos-agent: governed wrapper"
 
-/* ---- findings (plugin.c) ------------------------------------------------- */
-
-
-
-/* PATH as one shell word for a command the user may paste: as it is when it
- * is plain, else single-quoted. */
-void launchd_shell_word(char *out, size_t size, const char *path);
-
 /* ---- reading a plist (plist.c) ------------------------------------------- */
 
 /* One plist file as read from the host (under --root). */

@@ -122,23 +122,25 @@ static sourceos_finding *problem(struct service *s, const char *code,
     return fd;
 }
 
-/* Adds the command "VERB ARGS PATH", PATH quoted for the shell. */
-static void command_on_file(sourceos_finding *fd, const struct service *s,
-                            const char *verb)
-{
-    char word[PATH_MAX * 2], command[PATH_MAX * 2 + 512];
-    launchd_shell_word(word, sizeof word, s->path);
-    plugin_textf(command, sizeof command, "%s %s", verb, word);
-    sourceos_finding_command(fd, command);
-}
-
 /* System locations are root's: their fixes need sudo. */
-static const char *sudo_for(const struct service *s)
+static int needs_sudo(const struct service *s)
 {
     return s->place.kind == LAUNCHD_SYSTEM_AGENTS ||
-                   s->place.kind == LAUNCHD_SYSTEM_DAEMONS
-               ? "sudo "
-               : "";
+           s->place.kind == LAUNCHD_SYSTEM_DAEMONS;
+}
+
+/* Adds the command WORDS (NULL-terminated, at most 10), after "sudo" when
+ * SUDO; the core quotes each word, so paths and labels stay one word. */
+static void add_command(sourceos_finding *fd, int sudo, const char *const words[])
+{
+    const char *argv[12];
+    size_t n = 0;
+    if (sudo)
+        argv[n++] = "sudo";
+    for (size_t i = 0; words[i] && n + 1 < sizeof argv / sizeof *argv; i++)
+        argv[n++] = words[i];
+    argv[n] = NULL;
+    sourceos_finding_command_argv(fd, argv);
 }
 
 /* ---- reading the service --------------------------------------------------- */
@@ -259,7 +261,6 @@ static void report_read_failure(struct service *s)
 static void report_mode(struct service *s)
 {
     const struct stat *st = &s->plist->st;
-    char verb[64];
     sourceos_finding *fd;
     if (!(st->st_mode & 022))
         return;
@@ -275,15 +276,14 @@ static void report_mode(struct service *s)
     sourceos_finding_remediation(
         fd, "Make it writable by its owner only, then check nobody changed "
             "what it runs.");
-    plugin_textf(verb, sizeof verb, "%schmod 644", sudo_for(s));
-    command_on_file(fd, s, verb);
+    add_command(fd, needs_sudo(s), (const char *const[]){"chmod", "644", s->path, NULL});
 }
 
 static void report_owner(struct service *s)
 {
     const struct stat *st = &s->plist->st;
     const struct launchd_place *pl = &s->place;
-    char who[320], verb[320];
+    char who[320], owner[320];
     sourceos_finding *fd;
     if (!pl->owner_known || st->st_uid == pl->owner_uid)
         return;
@@ -302,13 +302,14 @@ static void report_owner(struct service *s)
     sourceos_finding_remediation(
         fd, "Give the file to the owner of its launch directory (it was often "
             "written with sudo by an installer), then check what it runs.");
+    /* A user's name comes from the host: "--" keeps it an operand. */
     if (pl->kind == LAUNCHD_SYSTEM_AGENTS || pl->kind == LAUNCHD_SYSTEM_DAEMONS)
-        plugin_textf(verb, sizeof verb, "sudo chown root:wheel");
+        plugin_textf(owner, sizeof owner, "root:wheel");
     else if (pl->user[0])
-        plugin_textf(verb, sizeof verb, "sudo chown %s", pl->user);
+        plugin_textf(owner, sizeof owner, "%s", pl->user);
     else
-        plugin_textf(verb, sizeof verb, "sudo chown %u", (unsigned)pl->owner_uid);
-    command_on_file(fd, s, verb);
+        plugin_textf(owner, sizeof owner, "%u", (unsigned)pl->owner_uid);
+    add_command(fd, 1, (const char *const[]){"chown", "--", owner, s->path, NULL});
 }
 
 static void report_system_wide_agent(struct service *s)
@@ -385,10 +386,9 @@ static int report_document(struct service *s)
 
 static void report_label(struct service *s)
 {
-    char want[256], command[PATH_MAX * 2 + 600], word[PATH_MAX * 2];
+    char want[256];
     sourceos_finding *fd;
     expected_label(s->path, want, sizeof want);
-    launchd_shell_word(word, sizeof word, s->path);
     if (!s->has_label) {
         fd = problem(s, "launchd.label-missing", SOURCEOS_SEV_WARNING,
                      "%s has no Label (a string): launchd refuses a job "
@@ -396,10 +396,8 @@ static void report_label(struct service *s)
                      s->path);
         sourceos_finding_remediation(fd, "Set Label to the file name without "
                                          ".plist.");
-        plugin_textf(command, sizeof command,
-                     "%splutil -insert Label -string %s %s", sudo_for(s),
-                     want, word);
-        sourceos_finding_command(fd, command);
+        add_command(fd, needs_sudo(s), (const char *const[]){
+                        "plutil", "-insert", "Label", "-string", want, s->path, NULL});
         return;
     }
     if (strcmp(s->label, want) == 0)
@@ -411,9 +409,8 @@ static void report_label(struct service *s)
     sourceos_finding_remediation(
         fd, "Name the file LABEL.plist (unload it first), or set Label to "
             "the file name.");
-    plugin_textf(command, sizeof command, "%splutil -replace Label -string %s %s",
-                 sudo_for(s), want, word);
-    sourceos_finding_command(fd, command);
+    add_command(fd, needs_sudo(s), (const char *const[]){
+                    "plutil", "-replace", "Label", "-string", want, s->path, NULL});
 }
 
 static void report_program(struct service *s)
@@ -440,9 +437,9 @@ static void report_program(struct service *s)
 
 static void report_keep_alive(struct service *s)
 {
-    char command[PATH_MAX * 2 + 256], word[PATH_MAX * 2];
+    const char *const throttle[] = {"plutil", "-replace", "ThrottleInterval", "-integer",
+                                    "30", s->path, NULL};
     sourceos_finding *fd;
-    launchd_shell_word(word, sizeof word, s->path);
     if (s->keep_alive == KA_TRUE) {
         /* RunAtLoad is part of this finding: it is what starts the loop at
          * every login or boot, not a problem of its own. */
@@ -457,15 +454,10 @@ static void report_keep_alive(struct service *s)
                 "KeepAlive {SuccessfulExit: false} and a ThrottleInterval of "
                 "at least 10 seconds. A service that keeps failing should stay "
                 "down and be looked at.");
-        plugin_textf(command, sizeof command,
-                     "%splutil -replace KeepAlive -xml "
-                     "'<dict><key>SuccessfulExit</key><false/></dict>' %s",
-                     sudo_for(s), word);
-        sourceos_finding_command(fd, command);
-        plugin_textf(command, sizeof command,
-                     "%splutil -replace ThrottleInterval -integer 30 %s",
-                     sudo_for(s), word);
-        sourceos_finding_command(fd, command);
+        add_command(fd, needs_sudo(s), (const char *const[]){
+                        "plutil", "-replace", "KeepAlive", "-xml",
+                        "<dict><key>SuccessfulExit</key><false/></dict>", s->path, NULL});
+        add_command(fd, needs_sudo(s), throttle);
         sourceos_finding_evidence(fd, "run_at_load", s->run_at_load ? "true" : "false");
         return;
     }
@@ -481,10 +473,7 @@ static void report_keep_alive(struct service *s)
     sourceos_finding_remediation(
         fd, "Set ThrottleInterval to at least 10 seconds (30 is a good "
             "start) so failures are spaced out.");
-    plugin_textf(command, sizeof command,
-                 "%splutil -replace ThrottleInterval -integer 30 %s",
-                 sudo_for(s), word);
-    sourceos_finding_command(fd, command);
+    add_command(fd, needs_sudo(s), throttle);
     sourceos_finding_evidence(fd, "run_at_load", s->run_at_load ? "true" : "false");
 }
 
@@ -540,8 +529,7 @@ static int log_dir_for(const struct service *s, char *out, size_t size)
 static void report_log(struct service *s, const char *key, const char *value,
                        const char *stream, const char *file)
 {
-    char dir[PATH_MAX], word[PATH_MAX * 2], target[PATH_MAX * 2],
-        command[PATH_MAX * 5];
+    char dir[PATH_MAX], target[PATH_MAX * 2];
     sourceos_finding *fd;
     if (!value[0] || !under_tmp(value))
         return;
@@ -558,16 +546,10 @@ static void report_log(struct service *s, const char *key, const char *value,
     sourceos_finding_evidence(fd, "key", key);
     if (!log_dir_for(s, dir, sizeof dir))
         return;
-    launchd_shell_word(word, sizeof word, dir);
-    plugin_textf(command, sizeof command, "%smkdir -p %s", sudo_for(s), word);
-    sourceos_finding_command(fd, command);
+    add_command(fd, needs_sudo(s), (const char *const[]){"mkdir", "-p", dir, NULL});
     plugin_textf(target, sizeof target, "%s/%s", dir, file);
-    launchd_shell_word(word, sizeof word, target);
-    plugin_textf(command, sizeof command, "%splutil -replace %s -string %s ",
-                 sudo_for(s), key, word);
-    launchd_shell_word(word, sizeof word, s->path);
-    strncat(command, word, sizeof command - strlen(command) - 1);
-    sourceos_finding_command(fd, command);
+    add_command(fd, needs_sudo(s), (const char *const[]){
+                    "plutil", "-replace", key, "-string", target, s->path, NULL});
 }
 
 static void report_logs(struct service *s)
@@ -582,7 +564,6 @@ static void report_network_state(struct service *s)
     int top = plist_dict_get_item(s->dict, "NetworkState") != NULL;
     int in_keep_alive = s->keep_alive == KA_DICT &&
                         plist_dict_get_item(ka, "NetworkState") != NULL;
-    char verb[64];
     sourceos_finding *fd;
     if (!top && !in_keep_alive)
         return;
@@ -594,9 +575,9 @@ static void report_network_state(struct service *s)
     sourceos_finding_remediation(
         fd, "Remove the key and make the program wait for (or retry) the "
             "network itself.");
-    plugin_textf(verb, sizeof verb, "%splutil -remove %s", sudo_for(s),
-                 top ? "NetworkState" : "KeepAlive.NetworkState");
-    command_on_file(fd, s, verb);
+    add_command(fd, needs_sudo(s), (const char *const[]){
+                    "plutil", "-remove", top ? "NetworkState" : "KeepAlive.NetworkState",
+                    s->path, NULL});
 }
 
 /* ---- podman run ------------------------------------------------------------ */

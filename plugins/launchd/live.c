@@ -317,8 +317,8 @@ static void note_respawn_loop(sourceos_ctx *ctx, struct verdict *v,
                  "ThrottleInterval), then load it again.",
                  t->service, logs);
     sourceos_finding_remediation(fd, text);
-    plugin_textf(text, sizeof text, "launchctl bootout %s", t->service);
-    sourceos_finding_command(fd, text);
+    sourceos_finding_command_argv(fd, (const char *const[]){"launchctl", "bootout",
+                                                            t->service, NULL});
     add_job_evidence(fd, t, job);
 }
 
@@ -470,8 +470,8 @@ static void note_disabled(sourceos_ctx *ctx, struct verdict *v,
                  "stale leftover: it does no harm.",
                  t->service);
     sourceos_finding_remediation(fd, text);
-    plugin_textf(text, sizeof text, "launchctl enable %s", t->service);
-    sourceos_finding_command(fd, text);
+    sourceos_finding_command_argv(fd, (const char *const[]){"launchctl", "enable",
+                                                            t->service, NULL});
     sourceos_finding_evidence(fd, "service", t->service);
 }
 

@@ -209,7 +209,7 @@ static void report_disabled(sourceos_ctx *ctx, const char *domain,
 static void report_stale(sourceos_ctx *ctx, struct run *r, const char *domain,
                          const char *label, const char *file, int disabled)
 {
-    char command[3 * LAUNCHD_TEXT_MAX], word[PATH_MAX + 16];
+    char entry[LAUNCHD_TEXT_MAX + 16];
     sourceos_finding *fd = plugin_note(
         ctx, &r->v, "launchd.stale-override", SOURCEOS_SEV_WARNING,
         "%s override for %s in the %s domain (%s) is for a service that no "
@@ -226,11 +226,12 @@ static void report_stale(sourceos_ctx *ctx, struct run *r, const char *domain,
                   "file does, or leave it if the label will not come back."
                 : "It is harmless: launchctl keeps enabled overrides too. "
                   "Delete the key from the file to tidy up, or leave it.");
-    launchd_shell_word(word, sizeof word, file);
-    plugin_textf(command, sizeof command,
-                 "sudo /usr/libexec/PlistBuddy -c \"Delete :%s\" %s", label,
-                 word);
-    sourceos_finding_command(fd, command);
+    /* PlistBuddy's own command is one shell word; the label in it is
+     * PlistBuddy's to read, not the shell's. */
+    plugin_textf(entry, sizeof entry, "Delete :%s", label);
+    sourceos_finding_command_argv(fd, (const char *const[]){
+                                          "sudo", "/usr/libexec/PlistBuddy", "-c", entry,
+                                          file, NULL});
 }
 
 /* One LABEL => VALUE entry of an override file. */
@@ -402,7 +403,6 @@ static void judge_loaded(sourceos_ctx *ctx, struct run *r)
     size_t n = sourceos_param_count(ctx, "loaded");
     for (size_t i = 0; i < n; i++) {
         const char *label = sourceos_param_at(ctx, "loaded", i);
-        char command[LAUNCHD_TEXT_MAX + 64];
         sourceos_finding *fd;
         if (!label || !label[0] || labels_have(&r->labels, label) ||
             r->labels.cut)
@@ -418,8 +418,9 @@ static void judge_loaded(sourceos_ctx *ctx, struct run *r)
             fd, "Find out what it runs (`launchctl print DOMAIN/LABEL`), "
                 "then remove it from launchd: `launchctl remove LABEL` in "
                 "its domain; it is gone after a reboot anyway.");
-        plugin_textf(command, sizeof command, "launchctl remove %s", label);
-        sourceos_finding_command(fd, command);
+        /* launchctl takes no "--"; a label is its only operand here. */
+        sourceos_finding_command_argv(fd, (const char *const[]){"launchctl", "remove",
+                                                                label, NULL});
     }
 }
 

@@ -2,46 +2,7 @@
  * live state from launchctl. */
 #include "config.h"
 
-#include <string.h>
-
 #include "launchd.h"
-
-/* ---- helpers every check shares ------------------------------------------ */
-
-static int is_plain_word(const char *s)
-{
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                     "0123456789/._-+:@%,", *s))
-            return 0;
-    return 1;
-}
-
-void launchd_shell_word(char *out, size_t size, const char *path)
-{
-    size_t n = 0;
-    if (size == 0)
-        return;
-    if (is_plain_word(path)) {
-        plugin_textf(out, size, "%s", path);
-        return;
-    }
-    /* 'it'\''s': a quote inside ends the quoting, escapes itself, resumes. */
-    out[n++] = '\'';
-    for (const char *p = path; *p && n + 5 < size; p++) {
-        if (*p == '\'') {
-            memcpy(out + n, "'\\''", 4);
-            n += 4;
-        } else {
-            out[n++] = *p;
-        }
-    }
-    if (n + 1 < size)
-        out[n++] = '\'';
-    out[n] = '\0';
-}
 
 /* ---- the plugin ------------------------------------------------------------ */
 

@@ -39,7 +39,7 @@ static void repair_advice(struct gen_run *g, sourceos_finding *f, const char *ki
                           const char *profile)
 {
     const char *os = sourceos_fact_get(g->ctx, "host.os");
-    char cmd[NIX_PATH_MAX + 64];
+    const char *const list[] = {"nix-env", "-p", profile, "--list-generations", NULL};
     if (!strcmp(kind, "system")) {
         int mac = os && !strcmp(os, "macos");
         sourceos_finding_remediation(
@@ -55,8 +55,7 @@ static void repair_advice(struct gen_run *g, sourceos_finding *f, const char *ki
         sourceos_finding_remediation(
             f, "Switch the profile back to a generation that exists (list them first).");
     }
-    plugin_textf(cmd, sizeof cmd, "nix-env -p %s --list-generations", profile);
-    sourceos_finding_command(f, cmd);
+    sourceos_finding_command_argv(f, list);
 }
 
 static void add_chain_evidence(sourceos_finding *f, const struct nix_profile *p)

@@ -176,15 +176,15 @@ static void remediate(sourceos_ctx *ctx, sourceos_finding *f,
                       const struct endpoint *ep)
 {
     const char *machine = sourceos_fact_get(ctx, "podman.machine.name");
-    char cmd[4300];
     if (strcmp(ep->kind, "CONTAINER_HOST") == 0 || strcmp(ep->kind, "--url") == 0) {
         sourceos_finding_remediation(
             f, "Start the Podman service that should listen there, or point "
                "CONTAINER_HOST at one that runs (unset it to use the local "
                "engine).");
         if (strncmp(ep->uri, "unix://", 7) == 0) {
-            snprintf(cmd, sizeof cmd, "podman system service --time=0 %s", ep->uri);
-            sourceos_finding_command(f, cmd);
+            const char *const argv[] = {"podman", "system", "service", "--time=0",
+                                        ep->uri, NULL};
+            sourceos_finding_command_argv(f, argv);
         }
         return;
     }
@@ -196,10 +196,10 @@ static void remediate(sourceos_ctx *ctx, sourceos_finding *f,
         return;
     }
     sourceos_finding_remediation(f, "Start (or restart) the Podman machine.");
-    snprintf(cmd, sizeof cmd, "podman machine stop %s; podman machine start %s",
-             machine ? machine : "podman-machine-default",
-             machine ? machine : "podman-machine-default");
-    sourceos_finding_command(f, cmd);
+    if (!machine)
+        machine = "podman-machine-default";
+    sourceos_finding_commandf(f, "podman machine stop -- %s; podman machine start -- %s",
+                              machine, machine);
 }
 
 static sourceos_status judge_answer(sourceos_ctx *ctx, const struct endpoint *ep,

@@ -85,12 +85,16 @@ static sourceos_finding *add(sourceos_ctx *ctx, const struct container *c,
     return f;
 }
 
-/* "podman VERB NAME" as the fix to run. */
+/* "podman VERB -- NAME" as the fix to run ("--": a name is never an option). */
 static void command(sourceos_finding *f, const char *verb, const char *name)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "podman %s %s", verb, name);
-    sourceos_finding_command(f, cmd);
+    const char *const argv[] = {"podman", verb, "--", name, NULL};
+    sourceos_finding_command_argv(f, argv);
+}
+
+static void logs_command(sourceos_finding *f, const char *name)
+{
+    sourceos_finding_commandf(f, "podman logs --tail 50 -- %s", name);
 }
 
 /* A container in `stopping` is watched for the threshold: if it is still
@@ -136,7 +140,7 @@ static sourceos_status judge(sourceos_ctx *ctx, struct container *c,
                  c->restarts);
         f = add(ctx, c, "podman.container-restart-loop", SOURCEOS_SEV_CRITICAL, what);
         sourceos_finding_remediation(f, "Look at its logs for why it keeps exiting.");
-        command(f, "logs --tail 50", c->name);
+        logs_command(f, c->name);
         return SOURCEOS_FAILURE;
     }
     if (strcmp(c->status, "running") == 0) {
@@ -150,7 +154,7 @@ static sourceos_status judge(sourceos_ctx *ctx, struct container *c,
         f = add(ctx, c, "podman.container-exited",
                 failed ? SOURCEOS_SEV_CRITICAL : SOURCEOS_SEV_WARNING, what);
         sourceos_finding_remediation(f, "Look at its logs for why it exited.");
-        command(f, "logs --tail 50", c->name);
+        logs_command(f, c->name);
         return failed ? SOURCEOS_FAILURE : SOURCEOS_WARNING;
     }
     if (strcmp(c->status, "created") == 0 || strcmp(c->status, "configured") == 0 ||

@@ -39,7 +39,7 @@ static void join_list(sourceos_ctx *ctx, const struct sourceos_cmd *r,
 
 static sourceos_status not_local(sourceos_ctx *ctx, const char *image)
 {
-    char registry[256], cmd[1024];
+    char registry[256];
     sourceos_finding *f;
     registry_of(image, registry, sizeof registry);
     f = sourceos_finding_add(ctx, "podman.direct-registry-image",
@@ -50,9 +50,8 @@ static sourceos_status not_local(sourceos_ctx *ctx, const char *image)
     sourceos_finding_remediation(
         f, "Pull or import the image once, outside the service, pin it by "
            "digest in the agent's declaration, and run it with --pull=never.");
-    snprintf(cmd, sizeof cmd, "podman pull %s && podman image inspect --format "
-             "'{{.Digest}}' %s", image, image);
-    sourceos_finding_command(f, cmd);
+    sourceos_finding_commandf(f, "podman pull -- %s && podman image inspect --format "
+                              "'{{.Digest}}' -- %s", image, image);
     sourceos_finding_evidence(f, "image", image);
     sourceos_finding_evidence(f, "registry", registry);
     return SOURCEOS_FAILURE;

@@ -72,7 +72,6 @@ static sourceos_status no_machine(sourceos_ctx *ctx, const char *name,
                                   const char *why)
 {
     sourceos_finding *f;
-    char cmd[256];
     if (!machine_expected(ctx)) {
         f = sourceos_finding_add(ctx, "podman.machine-none", SOURCEOS_SEV_INFO,
                                  "no Podman machine (%s); containers run on "
@@ -87,9 +86,8 @@ static sourceos_status no_machine(sourceos_ctx *ctx, const char *name,
                              "host containers run only in a machine",
                              name, why);
     sourceos_finding_remediation(f, "Create the machine, then start it.");
-    snprintf(cmd, sizeof cmd, "podman machine init %s && podman machine start %s",
-             name, name);
-    sourceos_finding_command(f, cmd);
+    sourceos_finding_commandf(f, "podman machine init -- %s && podman machine start -- %s",
+                              name, name);
     return SOURCEOS_FAILURE;
 }
 
@@ -122,7 +120,6 @@ static void publish(sourceos_ctx *ctx, const struct machine *m)
 static sourceos_status judge_state(sourceos_ctx *ctx, const struct machine *m)
 {
     sourceos_finding *f;
-    char cmd[256];
     if (strcmp(m->state, "running") == 0) {
         f = sourceos_finding_add(ctx, "podman.machine-running", SOURCEOS_SEV_INFO,
                                  "Podman machine %s is running", m->name);
@@ -136,7 +133,7 @@ static sourceos_status judge_state(sourceos_ctx *ctx, const struct machine *m)
                                  "start will fail until it runs",
                                  m->name);
         sourceos_finding_remediation(f, "Start the machine.");
-        snprintf(cmd, sizeof cmd, "podman machine start %s", m->name);
+        sourceos_finding_commandf(f, "podman machine start -- %s", m->name);
     } else if (strcmp(m->state, "starting") == 0) {
         f = sourceos_finding_add(ctx, "podman.machine-starting",
                                  SOURCEOS_SEV_CRITICAL,
@@ -146,8 +143,8 @@ static sourceos_status judge_state(sourceos_ctx *ctx, const struct machine *m)
         sourceos_finding_remediation(
             f, "Wait for it to finish starting; if it stays 'starting', stop "
                "and start it.");
-        snprintf(cmd, sizeof cmd, "podman machine stop %s && podman machine start %s",
-                 m->name, m->name);
+        sourceos_finding_commandf(f, "podman machine stop -- %s && podman machine start -- %s",
+                                  m->name, m->name);
     } else {
         f = sourceos_finding_add(ctx, "podman.machine-state-unknown",
                                  SOURCEOS_SEV_CRITICAL,
@@ -157,10 +154,9 @@ static sourceos_status judge_state(sourceos_ctx *ctx, const struct machine *m)
                                            : "its VM's control socket is gone "
                                              "(the VM crashed or was killed)");
         sourceos_finding_remediation(f, "Stop the machine, then start it again.");
-        snprintf(cmd, sizeof cmd, "podman machine stop %s && podman machine start %s",
-                 m->name, m->name);
+        sourceos_finding_commandf(f, "podman machine stop -- %s && podman machine start -- %s",
+                                  m->name, m->name);
     }
-    sourceos_finding_command(f, cmd);
     machine_evidence(f, m);
     return SOURCEOS_FAILURE;
 }

@@ -74,7 +74,7 @@ static const char *fix_docker_config =
     "that holds no config.json (or one that is just {}).";
 
 static const char *fix_authfile =
-    "Point the agent's --authfile at a file of its own that holds just {} "
+    "Point the agent's --authfile at a file of its own that holds just {\"auths\":{}} "
     "(mode 0600, owned by the user the agent runs as).";
 
 static void describe_contents(const struct auth_file *f, char *out, size_t size)
@@ -138,12 +138,21 @@ static void verify_authfile_safe(sourceos_ctx *ctx, struct isolation *iso,
                      "the agent's auth file %s %s: someone else could put "
                      "credentials or helpers in it", f->path, problem);
     sourceos_finding_remediation(fd, fix_authfile);
-    plugin_textf(what, sizeof what, "chmod 600 '%s' && chown %u '%s'",
-                 f->path, (unsigned)getuid(), f->path);
-    sourceos_finding_command(fd, what);
+    plugin_textf(what, sizeof what, "%u", (unsigned)getuid());
+    sourceos_finding_commandf(fd, "chmod 600 %s && chown %s %s", f->path, what, f->path);
     sourceos_finding_path(fd, f->path);
     registry_evidence_stat(fd, f);
     iso->leaks++;
+}
+
+/* PATH's directory ("/" for a file at the top, "." for a bare name). */
+static void parent_dir(const char *path, char *out, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        plugin_textf(out, size, ".");
+    else
+        plugin_textf(out, size, "%.*s", slash == path ? 1 : (int)(slash - path), path);
 }
 
 static void verify_authfile(sourceos_ctx *ctx, struct isolation *iso,
@@ -159,10 +168,13 @@ static void verify_authfile(sourceos_ctx *ctx, struct isolation *iso,
             "--authfile that is missing",
             f->path);
         sourceos_finding_remediation(fd, fix_authfile);
-        plugin_textf(what, sizeof what,
-                     "printf '{}' > '%s' && chmod 600 '%s'", f->path,
-                     f->path);
-        sourceos_finding_command(fd, what);
+        /* The file's directory may not exist either (/run/containers/UID
+         * before podman first ran): make it, or the redirection fails. */
+        parent_dir(f->path, what, sizeof what);
+        sourceos_finding_commandf(fd,
+                                  "mkdir -p %s && printf '{\"auths\":{}}' > %s && "
+                                  "chmod 600 %s",
+                                  what, f->path, f->path);
         sourceos_finding_path(fd, f->path);
         iso->leaks++;
         return;

@@ -23,7 +23,7 @@ static const char *remediation_for_mode =
 static void report_mode(sourceos_ctx *ctx, struct verdict *v,
                         const struct auth_file *f)
 {
-    char mode[16], command[PATH_MAX + 32];
+    char mode[16];
     sourceos_finding *fd;
     if (!f->have_stat || !(f->st.st_mode & 077))
         return;
@@ -35,8 +35,7 @@ static void report_mode(sourceos_ctx *ctx, struct verdict *v,
         f->st.st_mode & 022 ? "writable" : "readable", mode,
         f->has_credentials ? " and stores registry credentials" : "");
     sourceos_finding_remediation(fd, remediation_for_mode);
-    plugin_textf(command, sizeof command, "chmod 600 '%s'", f->path);
-    sourceos_finding_command(fd, command);
+    sourceos_finding_commandf(fd, "chmod 600 %s", f->path);
     sourceos_finding_path(fd, f->path);
     registry_evidence_stat(fd, f);
     sourceos_finding_evidence(fd, "with_credentials",
@@ -46,7 +45,7 @@ static void report_mode(sourceos_ctx *ctx, struct verdict *v,
 static void report_owner(sourceos_ctx *ctx, struct verdict *v,
                          const struct auth_file *f)
 {
-    char owner[128], you[128], command[PATH_MAX + 64];
+    char owner[128], you[128], uid[32];
     sourceos_finding *fd;
     if (!f->have_stat || f->st.st_uid == getuid())
         return;
@@ -63,9 +62,8 @@ static void report_owner(sourceos_ctx *ctx, struct verdict *v,
         fd, "Give the file back to the user who runs podman (it was often "
             "written by 'sudo podman login'), or remove it and log in again "
             "without sudo.");
-    plugin_textf(command, sizeof command, "sudo chown %u '%s'",
-                 (unsigned)getuid(), f->path);
-    sourceos_finding_command(fd, command);
+    plugin_textf(uid, sizeof uid, "%u", (unsigned)getuid());
+    sourceos_finding_commandf(fd, "sudo chown %s %s", uid, f->path);
     sourceos_finding_path(fd, f->path);
     registry_evidence_stat(fd, f);
 }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,16 +40,22 @@ static int is_user_scope(const char *path)
 }
 
 /* A drop-in that runs after every other (systemd applies them in name
- * order), so the fix it holds is what systemd ends up with. */
+ * order), so the fix it holds is what systemd ends up with. Its text is
+ * printf's FORMAT (constant, with one %s) and ARG (which may come from the
+ * unit): printf puts ARG in as it is, whatever it holds. */
 static void add_dropin_fix(sourceos_finding *f, const struct unit *u, const char *name,
-                           const char *content)
+                           const char *format, const char *arg)
 {
-    char cmd[8192];
-    plugin_textf(cmd, sizeof cmd,
-             "mkdir -p '%s.d' && printf '%s' > '%s.d/zz-sourceos-%s.conf' && "
-             "systemctl%s daemon-reload",
-             u->path, content, u->path, name, is_user_scope(u->path) ? " --user" : "");
-    sourceos_finding_command(f, cmd);
+    char dir[PATH_MAX + 8], file[PATH_MAX + 64];
+    plugin_textf(dir, sizeof dir, "%s.d", u->path);
+    plugin_textf(file, sizeof file, "%s/zz-sourceos-%s.conf", dir, name);
+    sourceos_finding_commandf(f,
+                              is_user_scope(u->path)
+                                  ? "mkdir -p %s && printf %s %s > %s && "
+                                    "systemctl --user daemon-reload"
+                                  : "mkdir -p %s && printf %s %s > %s && "
+                                    "systemctl daemon-reload",
+                              dir, format, arg, file);
 }
 
 /* ---- ExecStart -------------------------------------------------------- */
@@ -177,7 +184,6 @@ static void check_restart(sourceos_ctx *ctx, struct verdict *v, const struct uni
     uint64_t burst = DEFAULT_START_LIMIT_BURST;
     char burst_text[96] = "5 (default)";
     sourceos_finding *f;
-    char fix[512];
 
     if (!restart)
         return;
@@ -239,11 +245,11 @@ static void check_restart(sourceos_ctx *ctx, struct verdict *v, const struct uni
                "StartLimitBurst= so that Burst x RestartSec is well below the interval "
                "(e.g. RestartSec=5, StartLimitBurst=3, StartLimitIntervalSec=60), or set "
                "Restart=no.");
-        plugin_textf(fix, sizeof fix,
-                 "[Unit]\\nStartLimitIntervalSec=60\\nStartLimitBurst=3\\n[Service]\\n"
-                 "Restart=%s\\nRestartSec=5\\n",
-                 strcmp(restart->value, "always") == 0 ? "on-failure" : restart->value);
-        add_dropin_fix(f, u, "restart-bound", fix);
+        add_dropin_fix(f, u, "restart-bound",
+                       "[Unit]\\nStartLimitIntervalSec=60\\nStartLimitBurst=3\\n"
+                       "[Service]\\nRestart=%s\\nRestartSec=5\\n",
+                       strcmp(restart->value, "always") == 0 ? "on-failure"
+                                                              : restart->value);
     }
     if (restart_sec.usec < 1000000) {
         f = systemd_note(ctx, v, restart->file, restart->line, "systemd.restart-fast",
@@ -286,7 +292,6 @@ static void check_logs(sourceos_ctx *ctx, struct verdict *v, const struct unit *
         const struct unit_setting *s = unit_get(u, "Service", keys[i]);
         const char *file = s ? log_file_of(s->value) : NULL;
         sourceos_finding *f;
-        char fix[128];
         if (!file || !in_tmp(file))
             continue;
         f = systemd_note(ctx, v, s->file, s->line, "systemd.log-in-tmp",
@@ -297,8 +302,8 @@ static void check_logs(sourceos_ctx *ctx, struct verdict *v, const struct unit *
         sourceos_finding_evidence(f, "log", file);
         sourceos_finding_remediation(f, "Log to the journal, or to a file in the service's "
                                         "own log directory (LogsDirectory=).");
-        plugin_textf(fix, sizeof fix, "[Service]\\n%s=journal\\n", keys[i]);
-        add_dropin_fix(f, u, i == 0 ? "stdout" : "stderr", fix);
+        add_dropin_fix(f, u, i == 0 ? "stdout" : "stderr", "[Service]\\n%s=journal\\n",
+                       keys[i]);
     }
 }
 
@@ -573,7 +578,7 @@ static void check_ownership(sourceos_ctx *ctx, struct verdict *v, const struct u
 {
     struct stat st;
     long owner;
-    char cmd[4200];
+    char uid[32];
     sourceos_finding *f;
     for (size_t i = 0; i < u->n_files; i++) {
         const char *file = u->files[i];
@@ -586,12 +591,9 @@ static void check_ownership(sourceos_ctx *ctx, struct verdict *v, const struct u
                              "what runs", (long)st.st_uid, owner,
                              owner == 0 ? "root, for a system directory"
                                         : "the owner of its directory");
-            if (owner == 0)
-                plugin_textf(cmd, sizeof cmd, "chown root:root '%s'", file);
-            else
-                plugin_textf(cmd, sizeof cmd, "chown %ld '%s'", owner, file);
+            plugin_textf(uid, sizeof uid, "%ld", owner);
             sourceos_finding_remediation(f, "Give the file to the owner of its directory.");
-            sourceos_finding_command(f, cmd);
+            sourceos_finding_commandf(f, "chown %s %s", owner == 0 ? "root:root" : uid, file);
         }
         if (st.st_mode & (S_IWGRP | S_IWOTH)) {
             f = systemd_note(ctx, v, file, 0, "systemd.unit-permissions",
@@ -599,9 +601,8 @@ static void check_ownership(sourceos_ctx *ctx, struct verdict *v, const struct u
                              "mode 0%03o: writable by %s, who can then change what runs",
                              (unsigned)(st.st_mode & 07777),
                              st.st_mode & S_IWOTH ? "anyone" : "its group");
-            plugin_textf(cmd, sizeof cmd, "chmod 644 '%s'", file);
             sourceos_finding_remediation(f, "Make it writable by its owner only.");
-            sourceos_finding_command(f, cmd);
+            sourceos_finding_commandf(f, "chmod 644 %s", file);
         }
     }
 }
@@ -632,7 +633,7 @@ static void check_system_wide_user_unit(sourceos_ctx *ctx, struct verdict *v,
         size_t n = unit_list(u, "Service", keys[k], vals, MAX_EXECS);
         for (size_t i = 0; i < n && i < MAX_EXECS; i++) {
             const char *home = strstr(vals[i]->value, "/home/");
-            char owner[128] = "", cmd[4400];
+            char owner[128] = "", target[PATH_MAX + 256];
             sourceos_finding *f;
             if (!points_home(vals[i]->value))
                 continue;
@@ -644,12 +645,13 @@ static void check_system_wide_user_unit(sourceos_ctx *ctx, struct verdict *v,
             sourceos_finding_remediation(f, "Install it as a user service in that user's "
                                             "~/.config/systemd/user (or set User=).");
             if (home && sscanf(home, "/home/%127[^/ ]", owner) == 1) {
-                plugin_textf(cmd, sizeof cmd,
-                         "systemctl disable --now '%s' && install -D -m 644 -o '%s' '%s' "
-                         "'/home/%s/.config/systemd/user/%s' && rm '%s'",
-                         base_name(u->path), owner, u->path, owner, base_name(u->path),
-                         u->path);
-                sourceos_finding_command(f, cmd);
+                plugin_textf(target, sizeof target, "/home/%s/.config/systemd/user/%s",
+                             owner, base_name(u->path));
+                sourceos_finding_commandf(f,
+                                          "systemctl disable --now -- %s && install -D -m 644 "
+                                          "-o %s -- %s %s && rm -- %s",
+                                          base_name(u->path), owner, u->path, target,
+                                          u->path);
             }
             return; /* one finding says it; the rest is the same cause */
         }

@@ -171,16 +171,28 @@ static void describe_main_exit(struct live *l)
 
 /* ---- Findings --------------------------------------------------------------- */
 
-static void systemctl_command(const struct live *l, const char *verb,
-                              char *out, size_t size)
+/* "systemctl [--user] VERB -- UNIT": the unit's name is a word from the
+ * host, and "--" keeps a name starting with '-' from being an option. */
+static void systemctl_command(sourceos_finding *f, const struct live *l, const char *verb)
 {
-    plugin_textf(out, size, "systemctl %s%s %s", l->user ? "--user " : "", verb, l->unit);
+    sourceos_finding_commandf(f, l->user ? "systemctl --user %s -- %s" : "systemctl %s -- %s",
+                              verb, l->unit);
 }
 
+/* The same as text, for the remediation's words. */
 static void journal_command(const struct live *l, char *out, size_t size)
 {
     plugin_textf(out, size, "journalctl %s-u %s -n 50 --no-pager",
                  l->user ? "--user " : "", l->unit);
+}
+
+/* -u takes the next word as its value, so no "--" is needed. */
+static void add_journal_command(sourceos_finding *f, const struct live *l)
+{
+    sourceos_finding_commandf(f,
+                              l->user ? "journalctl --user -u %s -n 50 --no-pager"
+                                      : "journalctl -u %s -n 50 --no-pager",
+                              l->unit);
 }
 
 /* Every finding about the unit carries what systemd said, so a report read
@@ -222,12 +234,10 @@ static void note_not_found(sourceos_ctx *ctx, struct live *l)
 
 static void note_masked(sourceos_ctx *ctx, struct live *l)
 {
-    char cmd[512];
     sourceos_finding *f = live_note(ctx, l, "systemd.unit-masked-live", SOURCEOS_SEV_WARNING,
                                     "the unit is masked: systemd refuses to start it");
     sourceos_finding_remediation(f, "Unmask it if the agent should run here.");
-    systemctl_command(l, "unmask", cmd, sizeof cmd);
-    sourceos_finding_command(f, cmd);
+    systemctl_command(f, l, "unmask");
 }
 
 /* A unit systemd keeps restarting: either it has used up its start limit
@@ -257,25 +267,20 @@ static void note_respawn_loop(sourceos_ctx *ctx, struct live *l)
                  "(`systemctl %sstop %s`).",
                  cmd, l->user ? "--user " : "", l->unit);
     sourceos_finding_remediation(f, text);
-    sourceos_finding_command(f, cmd);
-    systemctl_command(l, "stop", cmd, sizeof cmd);
-    sourceos_finding_command(f, cmd);
+    add_journal_command(f, l);
+    systemctl_command(f, l, "stop");
 }
 
 static void note_failed(sourceos_ctx *ctx, struct live *l)
 {
-    char cmd[512];
     sourceos_finding *f = live_note(
         ctx, l, "systemd.unit-failed", SOURCEOS_SEV_CRITICAL,
         "the unit failed (Result=%s)%s%s", *prop(l, P_RESULT) ? prop(l, P_RESULT) : "?",
         l->main_exit[0] ? ": main process " : "", l->main_exit);
     sourceos_finding_remediation(f, "Read the journal, fix the cause, then reset and start it.");
-    journal_command(l, cmd, sizeof cmd);
-    sourceos_finding_command(f, cmd);
-    systemctl_command(l, "reset-failed", cmd, sizeof cmd);
-    sourceos_finding_command(f, cmd);
-    systemctl_command(l, "start", cmd, sizeof cmd);
-    sourceos_finding_command(f, cmd);
+    add_journal_command(f, l);
+    systemctl_command(f, l, "reset-failed");
+    systemctl_command(f, l, "start");
 }
 
 /* systemd keeps a loaded unit in memory after its file is deleted: it may
@@ -287,7 +292,6 @@ static void check_fragment(sourceos_ctx *ctx, struct live *l)
 {
     const char *fragment = prop(l, P_FRAGMENT_PATH);
     sourceos_finding *f;
-    char cmd[512];
     if (!*fragment || strcmp(prop(l, P_LOAD_STATE), "loaded"))
         return;
     if (sourceos_host_path(ctx, fragment)) {
@@ -299,9 +303,12 @@ static void check_fragment(sourceos_ctx *ctx, struct live *l)
                       fragment);
         sourceos_finding_path(f, fragment);
         sourceos_finding_remediation(f, "Reload systemd, then restart the unit to apply the change.");
-        plugin_textf(cmd, sizeof cmd, "systemctl %sdaemon-reload && systemctl %srestart %s",
-                     l->user ? "--user " : "", l->user ? "--user " : "", l->unit);
-        sourceos_finding_command(f, cmd);
+        sourceos_finding_commandf(f,
+                                  l->user ? "systemctl --user daemon-reload && "
+                                            "systemctl --user restart -- %s"
+                                          : "systemctl daemon-reload && "
+                                            "systemctl restart -- %s",
+                                  l->unit);
         return;
     }
     f = live_note(ctx, l, "systemd.unit-stale", SOURCEOS_SEV_WARNING,
@@ -310,14 +317,12 @@ static void check_fragment(sourceos_ctx *ctx, struct live *l)
                   fragment, *prop(l, P_UNIT_FILE_STATE) ? prop(l, P_UNIT_FILE_STATE) : "unknown");
     sourceos_finding_path(f, fragment);
     sourceos_finding_remediation(f, "Reinstall the unit file, or stop and disable the unit and reload.");
-    systemctl_command(l, "disable", cmd, sizeof cmd);
-    sourceos_finding_command(f, cmd);
+    systemctl_command(f, l, "disable");
 }
 
 static void note_state(sourceos_ctx *ctx, struct live *l)
 {
     const char *active = prop(l, P_ACTIVE_STATE);
-    char cmd[512];
     sourceos_finding *f;
     if (!strcmp(active, "active")) {
         live_note(ctx, l, "systemd.unit-running", SOURCEOS_SEV_INFO,
@@ -331,8 +336,7 @@ static void note_state(sourceos_ctx *ctx, struct live *l)
                       "not running (%s/%s, Result=%s)", active, prop(l, P_SUB_STATE),
                       *prop(l, P_RESULT) ? prop(l, P_RESULT) : "?");
         sourceos_finding_remediation(f, "Start it if the agent should be running.");
-        systemctl_command(l, "start", cmd, sizeof cmd);
-        sourceos_finding_command(f, cmd);
+        systemctl_command(f, l, "start");
         return;
     }
     /* activating, deactivating, reloading: in passing, nothing to fix yet. */

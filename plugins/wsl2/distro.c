@@ -192,19 +192,21 @@ static void distro_evidence(sourceos_finding *f, const struct distro_run *d,
     }
 }
 
-/* "podman machine VERB" with the machine's name unless it is the default. */
-static void machine_command(const struct distro_run *d, const char *verb, char *out,
-                            size_t size)
+/* "podman machine VERB" with the machine's name unless it is the default.
+ * The name passed wsl_name_valid() (it starts with a letter or digit), so
+ * it needs no "--"; it is quoted all the same. */
+static void machine_command(sourceos_finding *f, const struct distro_run *d,
+                            const char *verb)
 {
+    const char *const argv[] = {"podman", "machine", verb, d->machine, NULL};
     if (strcmp(d->machine, DEFAULT_MACHINE) == 0)
-        plugin_textf(out, size, "podman machine %s", verb);
+        sourceos_finding_commandf(f, "podman machine %s", verb);
     else
-        plugin_textf(out, size, "podman machine %s %s", verb, d->machine);
+        sourceos_finding_command_argv(f, argv);
 }
 
 static void note_missing(sourceos_ctx *ctx, struct distro_run *d)
 {
-    char cmd[256];
     sourceos_finding *f = plugin_note(
         ctx, &d->v, "wsl2.machine-missing", SOURCEOS_SEV_CRITICAL,
         "the Podman machine '%s' has no WSL distro: '%s' is not in `wsl.exe -l -v`%s",
@@ -213,29 +215,26 @@ static void note_missing(sourceos_ctx *ctx, struct distro_run *d)
     distro_evidence(f, d, NULL);
     if (d->list.no_distros)
         sourceos_finding_evidence(f, "wsl_message", d->list.message);
-    machine_command(d, "init", cmd, sizeof cmd);
     sourceos_finding_remediation(f, "Create the machine (podman makes its WSL distro), "
                                     "then start it.");
-    sourceos_finding_command(f, cmd);
+    machine_command(f, d, "init");
 }
 
 static void note_wsl1(sourceos_ctx *ctx, struct distro_run *d, const struct wsl_distro *row)
 {
-    char cmd[256];
+    const char *const cmd[] = {"wsl.exe", "--set-version", row->name, "2", NULL};
     sourceos_finding *f = plugin_note(
         ctx, &d->v, "wsl2.machine-wsl1", SOURCEOS_SEV_CRITICAL,
         "the Podman machine's distro '%s' runs on WSL 1: podman's engine needs WSL 2",
         row->name);
     distro_evidence(f, d, row);
-    plugin_textf(cmd, sizeof cmd, "wsl.exe --set-version %s 2", row->name);
     sourceos_finding_remediation(f, "Convert the distro to WSL 2 (and make 2 the "
                                     "default with `wsl.exe --set-default-version 2`).");
-    sourceos_finding_command(f, cmd);
+    sourceos_finding_command_argv(f, cmd);
 }
 
 static void note_state(sourceos_ctx *ctx, struct distro_run *d, const struct wsl_distro *row)
 {
-    char cmd[256];
     sourceos_finding *f;
     if (!strcmp(row->state, "Running")) {
         f = plugin_note(ctx, &d->v, "wsl2.machine-running", SOURCEOS_SEV_INFO,
@@ -248,9 +247,8 @@ static void note_state(sourceos_ctx *ctx, struct distro_run *d, const struct wsl
         f = plugin_note(ctx, &d->v, "wsl2.machine-stopped", SOURCEOS_SEV_WARNING,
                      "the Podman machine's distro '%s' is stopped: every podman "
                      "command fails until the machine starts", row->name);
-        machine_command(d, "start", cmd, sizeof cmd);
         sourceos_finding_remediation(f, "Start the machine.");
-        sourceos_finding_command(f, cmd);
+        machine_command(f, d, "start");
         distro_evidence(f, d, row);
         return;
     }

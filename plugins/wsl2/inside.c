@@ -131,16 +131,16 @@ static const char *distro_or_placeholder(const struct inside *in)
 
 static void note_wsl1(sourceos_ctx *ctx, struct inside *in)
 {
-    char cmd[256];
+    const char *const cmd[] = {"wsl.exe", "--set-version", distro_or_placeholder(in), "2",
+                               NULL};
     sourceos_finding *f = plugin_note(
         ctx, &in->v, "wsl2.wsl1", SOURCEOS_SEV_CRITICAL,
         "this distro runs on WSL 1 (kernel %s): WSL 1 translates system calls "
         "and has no real Linux kernel, so it cannot run containers or the "
         "Podman machine's engine", in->kernel);
-    plugin_textf(cmd, sizeof cmd, "wsl.exe --set-version %s 2", distro_or_placeholder(in));
     sourceos_finding_remediation(f, "Convert the distro to WSL 2 (from Windows; it "
                                     "keeps the distro's files), then reopen it.");
-    sourceos_finding_command(f, cmd);
+    sourceos_finding_command_argv(f, cmd);
     sourceos_finding_evidence(f, "kernel", in->kernel);
     sourceos_finding_path(f, OSRELEASE_PATH);
 }
@@ -194,15 +194,16 @@ static void note_interop(sourceos_ctx *ctx, struct inside *in)
         return;
     }
     if (in->interop == INTEROP_DISABLED) {
-        char cmd[192];
         f = plugin_note(ctx, &in->v, "wsl2.interop-disabled", SOURCEOS_SEV_WARNING,
                      "%s is registered but disabled: running wsl.exe, powershell.exe "
                      "or a Windows credential helper fails with \"Exec format error\"",
                      in->interop_entry);
-        plugin_textf(cmd, sizeof cmd, "sudo sh -c 'echo 1 > %s'", in->interop_entry);
         sourceos_finding_remediation(f, "Enable the entry again (or restart WSL with "
                                         "`wsl.exe --shutdown` from Windows).");
-        sourceos_finding_command(f, cmd);
+        /* tee, not `sh -c 'echo 1 > PATH'`: the path stays one word of this
+         * shell, never text of another. */
+        sourceos_finding_commandf(f, "echo 1 | sudo tee -- %s > /dev/null",
+                                  in->interop_entry);
         sourceos_finding_path(f, in->interop_entry);
         return;
     }

@@ -114,7 +114,7 @@ for bin in "$installed" "$SOS"; do
     is "$(st t.file '["findings"][0]["code"]')" example.file-too-open "$which: finding example.file-too-open"
     is "$(st t.file '["findings"][0]["evidence"]["mode"]')" 666 "$which: evidence mode=666"
     is "$(st t.file '["findings"][0]["path"]')" "$target" "$which: the finding names the path"
-    is "$(st t.file '["findings"][0]["commands"][0]')" "chmod 644 '$target'" "$which: remediation command chmod 644"
+    is "$(st t.file '["findings"][0]["commands"][0]')" "chmod 644 $target" "$which: remediation command chmod 644 (a plain path stays bare)"
     like "$(st t.file '["findings"][0]["remediation"]')" . "$which: remediation text"
     is "$(st t.file '["facts"]["example.checked"]')" "$target" "$which: fact example.checked=<path>"
 

@@ -254,9 +254,9 @@ is "$pathcodes" '["/Library/LaunchAgents/com.example.sys.plist launchd.system-wi
    "owner and mode problems, each naming its file; the right ones are clean"
 sel() { q "[f for f in find('launchd.scan')['findings'] if (f.get('path') or '').endswith('$1')][0]$2"; }
 like "$(sel com.example.rootowned.plist "['message']")" 'owned by uid 0, not by alice \(uid 501\)' "root-owned file in alice's agents: another user than the home's owner"
-is "$(sel com.example.rootowned.plist "['commands']")" "[\"sudo chown alice /$UA/com.example.rootowned.plist\"]" "exact fix: chown alice"
+is "$(sel com.example.rootowned.plist "['commands']")" "[\"sudo chown -- alice /$UA/com.example.rootowned.plist\"]" "exact fix: chown alice"
 like "$(sel com.example.nobody.plist "['message']")" "owned by uid $(id -u nobody), not by root" "a daemon owned by nobody"
-is "$(sel com.example.nobody.plist "['commands']")" "[\"sudo chown root:wheel /$SD/com.example.nobody.plist\"]" "exact fix: chown root:wheel"
+is "$(sel com.example.nobody.plist "['commands']")" "[\"sudo chown -- root:wheel /$SD/com.example.nobody.plist\"]" "exact fix: chown root:wheel"
 like "$(sel com.example.g.plist "['message']")" 'writable by its group \(mode 0664\)' "664: group-writable"
 is "$(sel com.example.g.plist "['commands']")" "[\"chmod 644 /$UA/com.example.g.plist\"]" "exact fix: chmod 644"
 like "$(sel com.example.o.plist "['message']")" 'writable by others \(mode 01646\)' "1646: writable by others, the sticky bit shown"

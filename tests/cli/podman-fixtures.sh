@@ -104,7 +104,7 @@ rm -f "$MAC$SOCK"
 out=$(doctor); rc=$?
 is "$rc" 2 "no socket at all: exit 2"
 is "$(finding podman.connection code)" podman.socket-missing "missing socket named"
-like "$(printf '%s' "$out" | jget "find('podman.connection')['findings'][0]['commands'][0]")" "podman machine start podman-machine-default" "remedy restarts the machine"
+like "$(printf '%s' "$out" | jget "find('podman.connection')['findings'][0]['commands'][0]")" "podman machine start -- podman-machine-default" "remedy restarts the machine"
 is "$(printf '%s' "$out" | jget 'd["summary"]["failure"]')" 1 "exactly one failure"
 : > "$MAC$SOCK"
 out=$(doctor)
@@ -122,7 +122,7 @@ out=$(doctor); rc=$?
 is "$rc" 2 "state \"\": exit 2"
 is "$(finding podman.machine code)" podman.machine-state-unknown "state \"\" is a failure of its own"
 is "$(printf '%s' "$out" | jget "find('podman.machine')['findings'][0]['commands'][0]")" \
-   "podman machine stop podman-machine-default && podman machine start podman-machine-default" "remedy: stop and start"
+   "podman machine stop -- podman-machine-default && podman machine start -- podman-machine-default" "remedy: stop and start"
 is "$(printf '%s' "$out" | jget "[find(i)['status'] for i in ('podman.connection','podman.info')]")" '["skipped", "skipped"]' "what needs the machine is skipped"
 like "$(printf '%s' "$out" | jget "find('podman.connection')['reason']")" "^needs podman.machine, which failed: Podman machine podman-machine-default is in state ''" "with the reason: the machine's own"
 is "$(printf '%s' "$out" | jget 'd["summary"]["failure"]')" 1 "one failure, not one per check"
@@ -132,7 +132,7 @@ machine list-5.x-applehv.json inspect-5.x-stopped.json
 out=$(doctor); rc=$?
 is "$rc" 2 "5.x stopped: exit 2"
 is "$(finding podman.machine code)" podman.machine-stopped "stopped machine named"
-is "$(printf '%s' "$out" | jget "find('podman.machine')['findings'][0]['commands']")" '["podman machine start podman-machine-default"]' "the exact start command"
+is "$(printf '%s' "$out" | jget "find('podman.machine')['findings'][0]['commands']")" '["podman machine start -- podman-machine-default"]' "the exact start command"
 is "$(printf '%s' "$out" | jget 'd["summary"]["failure"]')" 1 "one failure"
 is "$(printf '%s' "$out" | jget "find('podman.info')['reason']")" "needs podman.connection, which was skipped" "dependents skipped down the chain"
 is "$(grep -c '^machine inspect podman-machine-default$' "$FAKE/calls")" 1 "the default machine from the list was inspected"
@@ -157,7 +157,7 @@ machine list-5.x-applehv.json missing
 out=$(doctor); rc=$?
 is "$rc" 2 "inspect [] rc 125: exit 2"
 is "$(finding podman.machine code)" podman.machine-missing "missing machine named"
-like "$(printf '%s' "$out" | jget "find('podman.machine')['findings'][0]['commands'][0]")" "^podman machine init podman-machine-default && podman machine start podman-machine-default$" "remedy: init and start"
+like "$(printf '%s' "$out" | jget "find('podman.machine')['findings'][0]['commands'][0]")" "^podman machine init -- podman-machine-default && podman machine start -- podman-machine-default$" "remedy: init and start"
 echo "[]" > "$FAKE/list.out"; : > "$FAKE/calls"
 out=$(doctor); rc=$?
 is "$(finding podman.machine code)" podman.machine-missing "no machine defined at all"

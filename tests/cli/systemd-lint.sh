@@ -240,7 +240,7 @@ if [ "$(id -u)" = 0 ]; then
     chown nobody "$T$S/ok.service"
     lint $S/ok.service
     like "$(problems)" systemd.unit-owner "a system unit owned by nobody"
-    is "$(field systemd.unit-owner "['commands'][0]")" "chown root:root '$S/ok.service'" "exact chown"
+    is "$(field systemd.unit-owner "['commands'][0]")" "chown root:root $S/ok.service" "exact chown"
     is "$(ev systemd.unit owner)" "$(id -u nobody)" "evidence owner uid"
     chown 0 "$T$S/ok.service"
     H=/home/alice/.config/systemd/user
@@ -251,7 +251,7 @@ if [ "$(id -u)" = 0 ]; then
     chown 0 "$T$H/a.service"
     lint $H/a.service
     is "$(problems)" systemd.unit-owner "a user unit owned by root in alice's directory"
-    is "$(field systemd.unit-owner "['commands'][0]")" "chown 1000 '$H/a.service'" "chown to the directory's owner"
+    is "$(field systemd.unit-owner "['commands'][0]")" "chown 1000 $H/a.service" "chown to the directory's owner"
 else
     for _ in 1 2 3 4 5 6; do ok 0 "# SKIP not root"; done
 fi
@@ -265,7 +265,7 @@ is "$(ev systemd.unit mode)" 02666 "evidence mode with its special bits (02666, 
 like "$(field systemd.unit-permissions "['message']")" "mode 02666: writable by anyone" "and the message too"
 chmod 664 "$T$S/ok.service"
 lint $S/ok.service
-is "$(field systemd.unit-permissions "['commands'][0]")" "chmod 644 '$S/ok.service'" "exact chmod"
+is "$(field systemd.unit-permissions "['commands'][0]")" "chmod 644 $S/ok.service" "exact chmod"
 chmod 644 "$T$S/ok.service"
 lint $S/ok.service
 unlike "$(problems)" "unit-permissions|unit-owner" "back to 644 root: no owner/mode finding"

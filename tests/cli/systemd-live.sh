@@ -99,7 +99,7 @@ is "$(fnd systemd.respawn-loop "['severity']")" critical "respawn loop is critic
 like "$(fnd systemd.respawn-loop "['message']")" "restarted it 3 times" "restart count in the message"
 like "$(fnd systemd.respawn-loop "['remediation']")" "journalctl -u crash.service -n 50" "remediation: the journal"
 like "$(fnd systemd.respawn-loop "['remediation']")" "systemctl stop crash.service" "remediation: how to stop it"
-like "$(fnd systemd.respawn-loop "['commands']")" "systemctl stop crash.service" "stop command given"
+like "$(fnd systemd.respawn-loop "['commands']")" "systemctl stop -- crash.service" "stop command given"
 like "$(fnd systemd.unit-failed "['message']")" "Result=exit-code.*exit code 3" "failed: Result and exit code"
 is "$(ev systemd.unit-failed n_restarts)" 3 "evidence NRestarts"
 is "$(ev systemd.unit-failed exec_main_code)" 1 "evidence ExecMainCode"
@@ -147,7 +147,7 @@ answer "$TMP/masked.txt"
 state agent.service
 is "$(status)" warning "masked: warning"
 is "$(codes)" systemd.unit-masked-live "masked named"
-like "$(fnd systemd.unit-masked-live "['commands']")" "systemctl unmask agent.service" "unmask command"
+like "$(fnd systemd.unit-masked-live "['commands']")" "systemctl unmask -- agent.service" "unmask command"
 
 # --- stale: enabled, running from memory, but the unit file is gone
 rm "$T/etc/systemd/system/agent.service"
@@ -174,7 +174,7 @@ is "$(status)" warning "changed since loaded: warning"
 is "$(codes)" systemd.unit-running,systemd.unit-changed "running by the old definition"
 is "$(fnd systemd.unit-changed "['path']")" /etc/systemd/system/sysedited.service "names the file"
 is "$(fnd systemd.unit-changed "['commands'][0]")" \
-    "systemctl daemon-reload && systemctl restart sysedited.service" "how to apply the change"
+    "systemctl daemon-reload && systemctl restart -- sysedited.service" "how to apply the change"
 # Loaded from a file that is there and unchanged: neither.
 answer "$FIX/show-agent.txt"
 state agent.service

@@ -188,7 +188,7 @@ fresh_root
 printf 'disabled\ninterpreter /init\n' > "$T/proc/sys/fs/binfmt_misc/WSLInterop"
 run
 like "$(codes wsl2.inside)" wsl2.interop-disabled "binfmt entry disabled: noted"
-like "$(fnd wsl2.interop-disabled "['commands']")" "echo 1 > /proc/sys/fs/binfmt_misc/WSLInterop" "command to enable it"
+like "$(fnd wsl2.interop-disabled "['commands']")" "echo 1 \\| sudo tee -- /proc/sys/fs/binfmt_misc/WSLInterop > /dev/null" "command to enable it"
 rm "$T/proc/sys/fs/binfmt_misc/WSLInterop"
 run
 like "$(fnd wsl2.interop-absent "['message']")" "systemd-binfmt" "absent with systemd on: names systemd-binfmt"

@@ -1,0 +1,292 @@
+#!/bin/sh
+# Remediation commands built from hostile host names: every command a plugin
+# can suggest with a word from the host (a path, label, unit, machine,
+# container, image, URL, user name) is made to fire with a name holding
+# `;`, `$(...)`, backticks, both quotes, spaces and a leading `-`, and each
+# `commands` entry of the --json report must pass `sh -n` and split into
+# exactly the intended words and operators (tests/remediation-check.py).
+# A newline in a name withholds the command instead.
+. "$SOS_SRCDIR/tests/lib.sh"
+CHECK="$SOS_SRCDIR/tests/remediation-check.py"
+# The hostile name; MARK is a piece of it that no fixed text holds.
+HOSTILE="-x a;\$(touch PWN)\`id\`'q\"b"
+MARK=PWN
+export HOSTILE
+H=$HOSTILE
+# Options of every run; under --root an offline mode may need --live added
+# here for the stand-in commands to be asked.
+RUN_OPTS="--json --plugin-dir $BUILD_PLUGINS"
+
+# verify NAME: checks the report $TMP/NAME.json against the spec on stdin,
+# one TAP line per command and per expected command.
+verify() {
+    cat > "$TMP/$1.spec"
+    "$PYTHON" "$CHECK" "$TMP/$1.json" "$TMP/$1.spec" "$MARK" > "$TMP/$1.out" 2>&1
+    [ -s "$TMP/$1.out" ] || echo "FAIL $1: the checker said nothing" > "$TMP/$1.out"
+    while IFS= read -r line; do
+        case $line in
+        PASS*) ok 0 "$1: ${line#PASS }" ;;
+        *) ok 1 "$1: ${line#FAIL }" ;;
+        esac
+    done < "$TMP/$1.out"
+}
+# doctor NAME ROOT: runs the checks.d of $TMP/NAME over ROOT into $TMP/NAME.json.
+doctor() {
+    # shellcheck disable=SC2086
+    "$SOS" doctor local-runtime $RUN_OPTS --root "$2" --config-dir "$TMP/$1" \
+        > "$TMP/$1.json"
+}
+write_plist() { # write_plist FILE BODY
+    mkdir -p "$(dirname "$1")"
+    { printf '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n'
+      printf '%s\n</dict>\n</plist>\n' "$2"; } > "$1"
+    chmod 644 "$1"
+}
+
+# ---- launchd: the plist lint over a macOS tree --------------------------------
+T="$TMP/mac"
+UA=Users/alice/Library/LaunchAgents
+SD=Library/LaunchDaemons
+cp -R "$FIXTURES/roots/macos" "$T"
+mkdir -p "$T/$UA" "$T/$SD"
+chown 501 "$T/Users/alice" "$T/Users/alice/Library" "$T/$UA"
+# No Label, KeepAlive true, NetworkState, logs in /tmp, mode 666, owned by
+# root in alice's folder: every rule with a fix fires on one file.
+write_plist "$T/$UA/$H.plist" '<key>ProgramArguments</key><array><string>/bin/agent</string></array>
+<key>KeepAlive</key><true/><key>NetworkState</key><true/>
+<key>StandardOutPath</key><string>/tmp/out.log</string>
+<key>StandardErrorPath</key><string>/tmp/err.log</string>'
+chmod 666 "$T/$UA/$H.plist"
+# A daemon (sudo) whose Label is not its file name, throttled too little.
+write_plist "$T/$SD/$H.plist" '<key>Label</key><string>other</string>
+<key>ProgramArguments</key><array><string>/bin/agent</string></array>
+<key>KeepAlive</key><dict><key>SuccessfulExit</key><false/></dict>
+<key>ThrottleInterval</key><integer>1</integer>'
+chown 501 "$T/$SD/$H.plist"
+make_config launchd <<'YAML'
+checks:
+  - {id: host.facts, plugin: host, check: facts}
+  - {id: launchd.scan, plugin: launchd, check: scan, after: [host.facts], when: {os: [macos]}}
+YAML
+doctor launchd "$T"
+verify launchd <<'SPEC'
+launchd.label-missing	["plutil", "-insert", "Label", "-string", "{H}", "/Users/alice/Library/LaunchAgents/{H}.plist"]
+launchd.keepalive-unbounded	["plutil", "-replace", "KeepAlive", "-xml", "<dict><key>SuccessfulExit</key><false/></dict>", "/Users/alice/Library/LaunchAgents/{H}.plist"]
+launchd.keepalive-unbounded	["plutil", "-replace", "ThrottleInterval", "-integer", "30", "/Users/alice/Library/LaunchAgents/{H}.plist"]
+launchd.networkstate-obsolete	["plutil", "-remove", "NetworkState", "/Users/alice/Library/LaunchAgents/{H}.plist"]
+launchd.log-in-tmp	["mkdir", "-p", "/Users/alice/Library/Logs/{H}"]
+launchd.log-in-tmp	["plutil", "-replace", "StandardOutPath", "-string", "/Users/alice/Library/Logs/{H}/stdout.log", "/Users/alice/Library/LaunchAgents/{H}.plist"]
+launchd.log-in-tmp	["plutil", "-replace", "StandardErrorPath", "-string", "/Users/alice/Library/Logs/{H}/stderr.log", "/Users/alice/Library/LaunchAgents/{H}.plist"]
+launchd.plist-permissions	["chmod", "644", "/Users/alice/Library/LaunchAgents/{H}.plist"]
+launchd.plist-owner	["sudo", "chown", "--", "alice", "/Users/alice/Library/LaunchAgents/{H}.plist"]
+launchd.label-mismatch	["sudo", "plutil", "-replace", "Label", "-string", "{H}", "/Library/LaunchDaemons/{H}.plist"]
+launchd.keepalive-unthrottled	["sudo", "plutil", "-replace", "ThrottleInterval", "-integer", "30", "/Library/LaunchDaemons/{H}.plist"]
+launchd.plist-owner	["sudo", "chown", "--", "root:wheel", "/Library/LaunchDaemons/{H}.plist"]
+SPEC
+
+# ---- launchd: stale overrides and loaded labels -------------------------------
+# YAML single quotes: '' for a quote inside.
+HY=$(printf '%s' "$H" | sed "s/'/''/g")
+# Labels no plist has (".gone"), so both are stale.
+write_plist "$T/var/db/com.apple.xpc.launchd/disabled.plist" "<key>$H.gone</key><true/>"
+make_config overrides <<YAML
+checks:
+  - {id: host.facts, plugin: host, check: facts}
+  - {id: launchd.overrides, plugin: launchd, check: overrides, after: [host.facts], when: {os: [macos]}, params: {loaded: ['$HY.gone']}}
+YAML
+doctor overrides "$T"
+verify overrides <<'SPEC'
+launchd.stale-override	["sudo", "/usr/libexec/PlistBuddy", "-c", "Delete :{H}.gone", "/var/db/com.apple.xpc.launchd/disabled.plist"]
+launchd.stale-label	["launchctl", "remove", "{H}.gone"]
+SPEC
+
+# ---- launchd: a live job: the label is checked before launchctl is asked -----
+# launchd.state takes only [A-Za-z0-9._@:-] labels (its bootout and enable
+# commands are argv all the same; tests/cli/launchd-live.sh has them exact):
+# a hostile one is refused and reaches no command.
+make_config live <<YAML
+checks:
+  - id: launchd.state
+    plugin: launchd
+    check: state
+    scope: runtime
+    params: {label: '$HY', uid: "501"}
+YAML
+doctor live "$T"
+like "$(jget "[f['code'] for f in find('launchd.state')['findings']]" < "$TMP/live.json")" \
+    launchd.state-param-invalid "launchd.state refuses the hostile label"
+verify live < /dev/null
+
+# ---- systemd: the unit lint over a Debian tree ----------------------------------
+T="$TMP/debian"
+S=/etc/systemd/system
+UU=/home/alice/.config/systemd/user
+cp -R "$FIXTURES/roots/debian" "$T"
+mkdir -p "$T$S" "$T$UU"
+# Unbounded restarts, output to /tmp, a home directory run as root, mode 666,
+# owned by uid 1000: every lint rule with a fix fires on one unit.
+printf '[Unit]\nStartLimitIntervalSec=0\n[Service]\nRestart=always\nExecStart=/home/alice/bin/agent\nStandardOutput=file:/tmp/out.log\n' \
+    > "$T$S/$H.service"
+chmod 666 "$T$S/$H.service"
+chown 1000 "$T$S/$H.service"
+printf '[Unit]\nStartLimitIntervalSec=0\n[Service]\nRestart=always\nExecStart=/usr/bin/agent\n' \
+    > "$T$UU/$H.service"
+make_config systemd <<YAML
+checks:
+  - {id: host.facts, plugin: host, check: facts, scope: runtime}
+  - {id: systemd.lint, plugin: systemd, check: lint, after: [host.facts], scope: runtime, params: {unit: '$S/$HY.service'}}
+  - {id: systemd.lint-user, plugin: systemd, check: lint, after: [host.facts], scope: runtime, params: {unit: '$UU/$HY.service'}}
+YAML
+doctor systemd "$T"
+verify systemd <<'SPEC'
+systemd.restart-unbounded	["mkdir", "-p", "/etc/systemd/system/{H}.service.d", ["&&"], "printf", "[Unit]\\nStartLimitIntervalSec=60\\nStartLimitBurst=3\\n[Service]\\nRestart=%s\\nRestartSec=5\\n", "on-failure", [">"], "/etc/systemd/system/{H}.service.d/zz-sourceos-restart-bound.conf", ["&&"], "systemctl", "daemon-reload"]
+systemd.restart-unbounded	["mkdir", "-p", "/home/alice/.config/systemd/user/{H}.service.d", ["&&"], "printf", "[Unit]\\nStartLimitIntervalSec=60\\nStartLimitBurst=3\\n[Service]\\nRestart=%s\\nRestartSec=5\\n", "on-failure", [">"], "/home/alice/.config/systemd/user/{H}.service.d/zz-sourceos-restart-bound.conf", ["&&"], "systemctl", "--user", "daemon-reload"]
+systemd.log-in-tmp	["mkdir", "-p", "/etc/systemd/system/{H}.service.d", ["&&"], "printf", "[Service]\\n%s=journal\\n", "StandardOutput", [">"], "/etc/systemd/system/{H}.service.d/zz-sourceos-stdout.conf", ["&&"], "systemctl", "daemon-reload"]
+systemd.unit-owner	["chown", "root:root", "/etc/systemd/system/{H}.service"]
+systemd.unit-permissions	["chmod", "644", "/etc/systemd/system/{H}.service"]
+systemd.user-unit-system-wide	["systemctl", "disable", "--now", "--", "{H}.service", ["&&"], "install", "-D", "-m", "644", "-o", "alice", "--", "/etc/systemd/system/{H}.service", "/home/alice/.config/systemd/user/{H}.service", ["&&"], "rm", "--", "/etc/systemd/system/{H}.service"]
+SPEC
+
+# ---- systemd: a unit's live state through a stand-in systemctl -------------------
+# The stand-in answers `systemctl show` with a captured answer; the unit's
+# name (the param) is hostile. One run per state. systemd.state takes no
+# space, '/' or leading '-' in a unit name, so this name has none.
+HOSTILE="x;\$(touch\${IFS}PWN)\`id\`'q\"b"
+HY=$(printf '%s' "$HOSTILE" | sed "s/'/''/g")
+SFIX="$FIXTURES/systemd"
+mkdir -p "$TMP/bin/data"
+cat > "$TMP/bin/systemctl" <<'STANDIN'
+#!/bin/sh
+cat "${0%/*}/data/show.out"
+STANDIN
+chmod +x "$TMP/bin/systemctl"
+sed -e 's/^LoadState=.*/LoadState=masked/' -e 's/^UnitFileState=.*/UnitFileState=masked/' \
+    -e 's/^ActiveState=.*/ActiveState=inactive/' "$SFIX/show-agent.txt" > "$TMP/masked.txt"
+sed -e 's/^ActiveState=.*/ActiveState=inactive/' -e 's/^SubState=.*/SubState=dead/' \
+    "$SFIX/show-agent.txt" > "$TMP/inactive.txt"
+cp "$SFIX/agent.service" "$T/etc/systemd/system/agent.service"
+cp "$SFIX/agent.service" "$T/etc/systemd/system/sysedited.service"
+cp "$SFIX/agent.service" "$T$UU/uagent.service"
+state() { # state NAME ANSWER [EXTRA-PARAMS]: systemd.state of the hostile unit
+    cp "$2" "$TMP/bin/data/show.out"
+    make_config "$1" <<YAML
+checks:
+  - {id: host.facts, plugin: host, check: facts, scope: runtime}
+  - {id: systemd.state, plugin: systemd, check: state, after: [host.facts], scope: runtime, params: {unit: '$HY.service'$3}}
+YAML
+    PATH="$TMP/bin:$PATH" doctor "$1" "$T"
+}
+state sd-crash "$SFIX/show-crash.txt" ', restart_limit: "3"'
+verify sd-crash <<'SPEC'
+systemd.respawn-loop	["journalctl", "-u", "{H}.service", "-n", "50", "--no-pager"]
+systemd.respawn-loop	["systemctl", "stop", "--", "{H}.service"]
+systemd.unit-failed	["journalctl", "-u", "{H}.service", "-n", "50", "--no-pager"]
+systemd.unit-failed	["systemctl", "reset-failed", "--", "{H}.service"]
+systemd.unit-failed	["systemctl", "start", "--", "{H}.service"]
+systemd.unit-stale	["systemctl", "disable", "--", "{H}.service"]
+SPEC
+state sd-user "$SFIX/show-crash.txt" ', restart_limit: "3", user: "true"'
+verify sd-user <<'SPEC'
+systemd.respawn-loop	["journalctl", "--user", "-u", "{H}.service", "-n", "50", "--no-pager"]
+systemd.respawn-loop	["systemctl", "--user", "stop", "--", "{H}.service"]
+systemd.unit-failed	["journalctl", "--user", "-u", "{H}.service", "-n", "50", "--no-pager"]
+systemd.unit-failed	["systemctl", "--user", "reset-failed", "--", "{H}.service"]
+systemd.unit-failed	["systemctl", "--user", "start", "--", "{H}.service"]
+systemd.unit-stale	["systemctl", "--user", "disable", "--", "{H}.service"]
+SPEC
+state sd-masked "$TMP/masked.txt"
+verify sd-masked <<'SPEC'
+systemd.unit-masked-live	["systemctl", "unmask", "--", "{H}.service"]
+SPEC
+state sd-inactive "$TMP/inactive.txt"
+verify sd-inactive <<'SPEC'
+systemd.unit-inactive	["systemctl", "start", "--", "{H}.service"]
+SPEC
+state sd-stale "$SFIX/show-stale.txt"
+verify sd-stale <<'SPEC'
+systemd.unit-stale	["systemctl", "disable", "--", "{H}.service"]
+SPEC
+state sd-changed "$SFIX/show-changed.txt"
+verify sd-changed <<'SPEC'
+systemd.unit-changed	["systemctl", "daemon-reload", ["&&"], "systemctl", "restart", "--", "{H}.service"]
+SPEC
+state sd-changed-user "$SFIX/show-changed.txt" ', user: "true"'
+verify sd-changed-user <<'SPEC'
+systemd.unit-changed	["systemctl", "--user", "daemon-reload", ["&&"], "systemctl", "--user", "restart", "--", "{H}.service"]
+SPEC
+
+# ---- podman: machine names and CONTAINER_HOST through a stand-in podman ----------
+HOSTILE="-x a;\$(touch PWN)\`id\`'q\"b"
+PFIX="$FIXTURES/podman"
+PD="$TMP/pbin/data"
+mkdir -p "$PD"
+cat > "$TMP/pbin/podman" <<'STANDIN'
+#!/bin/sh
+d="${0%/*}/data"
+case "$*" in
+--version) echo "podman version 4.3.1" ;;
+"machine list --format json") cat "$d/list.out" ;;
+"machine inspect "*) cat "$d/inspect.out" ;;
+"system connection list --format json") echo "[]" ;;
+*"info --format json") cat "$d/info.out" ;;
+*) exit 125 ;;
+esac
+STANDIN
+chmod +x "$TMP/pbin/podman"
+cp "$PFIX/info-4.3.1.json" "$PD/info.out"
+# A clean macOS tree: the shipped checks.d also scans its launch folders.
+cp -R "$FIXTURES/roots/macos" "$TMP/pmac"
+machine() { # machine LIST INSPECT: the captured answers, the machine named $HOSTILE
+    "$PYTHON" - "$PFIX/$1" "$PFIX/$2" "$PD" <<'PY'
+import json, os, sys
+h = json.dumps(os.environ["HOSTILE"])[1:-1]  # inside a JSON string
+for src, out in ((sys.argv[1], "list.out"), (sys.argv[2], "inspect.out")):
+    text = open(src).read().replace("podman-machine-default", h)
+    open(os.path.join(sys.argv[3], out), "w").write(text)
+PY
+}
+podman_doctor() { # podman_doctor NAME: the shipped checks.d over the macOS tree
+    # shellcheck disable=SC2086
+    PATH="$TMP/pbin:/usr/bin:/bin" "$SOS" doctor local-runtime $RUN_OPTS --root "$TMP/pmac" \
+        > "$TMP/$1.json"
+}
+# Running, but its socket is missing: stop and start it.
+machine list-4.3.1.json inspect-4.3.1-running.json
+podman_doctor pm-socket
+verify pm-socket <<'SPEC'
+podman.socket-missing	["podman", "machine", "stop", "--", "{H}", [";"], "podman", "machine", "start", "--", "{H}"]
+SPEC
+machine list-5.x-applehv.json inspect-5.x-stopped.json
+podman_doctor pm-stopped
+verify pm-stopped <<'SPEC'
+podman.machine-stopped	["podman", "machine", "start", "--", "{H}"]
+SPEC
+# The endpoint named by CONTAINER_HOST, from the issue: one quoted word.
+machine list-4.3.1.json inspect-4.3.1-running.json
+CONTAINER_HOST='unix:///tmp/a b;touch /tmp/PWNED;.sock' podman_doctor pm-host
+is "$(jget "[c for f in find('podman.connection')['findings'] for c in f['commands']]" < "$TMP/pm-host.json")" \
+    "[\"podman system service --time=0 'unix:///tmp/a b;touch /tmp/PWNED;.sock'\"]" \
+    "CONTAINER_HOST: podman system service --time=0 'unix:///tmp/a b;touch /tmp/PWNED;.sock'"
+HOSTILE='unix:///tmp/a b;touch /tmp/PWNED;.sock' verify pm-host <<'SPEC'
+podman.socket-missing	["podman", "system", "service", "--time=0", "{H}"]
+SPEC
+
+# ---- a newline in a name: the command is withheld, not split in two -------------
+T="$TMP/mac-nl"
+cp -R "$FIXTURES/roots/macos" "$T"
+mkdir -p "$T/$SD"
+NL="x
+touch PWN"
+write_plist "$T/$SD/$NL.plist" '<key>ProgramArguments</key><array><string>/bin/agent</string></array>'
+chmod 666 "$T/$SD/$NL.plist"
+doctor launchd "$T"
+cp "$TMP/launchd.json" "$TMP/launchd-nl.json"
+HOSTILE=$NL verify launchd-nl <<'SPEC'
+launchd.plist-permissions	["#withheld"]
+launchd.label-missing	["#withheld"]
+SPEC
+like "$(jget "[c for f in find('launchd.scan')['findings'] for c in f['commands']]" < "$TMP/launchd.json")" \
+    '# command withheld, not safe to paste: word 4 \(\\"/Library/LaunchDaemons/x\\\\ntouch PWN.plist\\"\): byte 25 is a newline' \
+    "the withheld command says which word, shown escaped, and why"
+
+done_testing
