@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "trust.h"
+#include "shquote.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,28 +21,15 @@ static int owner_is_trusted(uid_t uid)
     return uid == 0 || uid == geteuid();
 }
 
-/* PATH as one shell word, so a pasted fix cannot run anything else:
- * unchanged when it needs no quoting, else in single quotes. */
-static const char *shell_word(const char *path, char *buf, size_t size)
+/* The fix for PATH as a pasteable command, VERB ARG PATH built from quoted
+ * words by the one quoting helper; NULL when PATH cannot be pasted safely
+ * (a newline, a control character), so no command is offered. "--" keeps
+ * a path that starts with "-" a path. */
+static char *fix_command(const char *verb, const char *arg, const char *path)
 {
-    static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                               "0123456789_@%+=:,./-";
-    size_t used = 0;
-
-    if (*path && *path != '-' && strspn(path, safe) == strlen(path))
-        return path;
-    buf[used++] = '\'';
-    for (const char *p = path; *p && used + 6 < size; p++) {
-        if (*p == '\'') {
-            memcpy(buf + used, "'\\''", 4);
-            used += 4;
-        } else {
-            buf[used++] = *p;
-        }
-    }
-    buf[used++] = '\'';
-    buf[used] = '\0';
-    return buf;
+    const char *argv[] = {verb, arg, "--", path, NULL};
+    sos_error ignored = {0};
+    return sos_shquote_argv(argv, &ignored);
 }
 
 const char *sos_file_kind(mode_t mode)
@@ -66,22 +54,29 @@ const char *sos_file_kind(mode_t mode)
 int sos_trust_stat(const char *what, const char *path, const struct stat *st,
                    sos_error *err)
 {
-    char quoted[PATH_MAX * 4 + 8];
-    const char *word = shell_word(path, quoted, sizeof quoted);
+    char uid[24];
+    char *fix;
+    int rc = 0;
 
-    if (!owner_is_trusted(st->st_uid))
-        return sos_fail(err,
-                        "%s %s is owned by uid %u, not root or you (uid %u): "
-                        "refusing to trust it; if what it says is yours, run: "
-                        "chown %u %s",
-                        what, path, (unsigned)st->st_uid, (unsigned)geteuid(),
-                        (unsigned)geteuid(), word);
-    if (st->st_mode & (S_IWGRP | S_IWOTH))
-        return sos_fail(err,
-                        "%s %s is writable by group or others (mode 0%03o): "
-                        "refusing to trust it; run: chmod go-w %s",
-                        what, path, (unsigned)(st->st_mode & 07777), word);
-    return 0;
+    if (!owner_is_trusted(st->st_uid)) {
+        snprintf(uid, sizeof uid, "%u", (unsigned)geteuid());
+        fix = fix_command("chown", uid, path);
+        rc = sos_fail(err,
+                      "%s %s is owned by uid %u, not root or you (uid %u): "
+                      "refusing to trust it; if what it says is yours, run: %s",
+                      what, path, (unsigned)st->st_uid, (unsigned)geteuid(),
+                      fix ? fix : "chown it to yourself");
+        free(fix);
+    } else if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+        fix = fix_command("chmod", "go-w", path);
+        rc = sos_fail(err,
+                      "%s %s is writable by group or others (mode 0%03o): "
+                      "refusing to trust it; run: %s",
+                      what, path, (unsigned)(st->st_mode & 07777),
+                      fix ? fix : "chmod go-w on it");
+        free(fix);
+    }
+    return rc;
 }
 
 int sos_trust_dir(const char *what, const char *path, sos_error *err)

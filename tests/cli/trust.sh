@@ -29,20 +29,20 @@ is "$rc:$err" "0:" "and so is its agents.d"
 fresh; chmod 0777 "$CFG/checks.d"
 err=$(doctor); rc=$?
 like "$rc:$err" "^3:.*checks\.d directory $CFG/checks\.d is writable by group or others \(mode 0777\)" "world-writable checks.d refused, exit 3"
-like "$err" "run: chmod go-w ${q}/checks\.d'\$" "with the chmod fix, path quoted"
+like "$err" "run: chmod go-w -- ${q}/checks\.d'\$" "with the chmod fix, path quoted"
 chmod 1777 "$CFG/checks.d"
 err=$(doctor); rc=$?
 like "$rc:$err" "^3:.*\(mode 01777\)" "the mode is shown with its special bits"
 
 fresh; chmod 0664 "$CFG/checks.d/10-t.yaml"
 err=$(doctor); rc=$?
-like "$rc:$err" "^3:.*file $CFG/checks\.d/10-t\.yaml is writable by group or others \(mode 0664\).*chmod go-w ${q}/checks\.d/10-t\.yaml'" "a group-writable checks.d file refused"
+like "$rc:$err" "^3:.*file $CFG/checks\.d/10-t\.yaml is writable by group or others \(mode 0664\).*chmod go-w -- ${q}/checks\.d/10-t\.yaml'" "a group-writable checks.d file refused"
 err=$("$SOS" checks --plugin-dir "$TEST_PLUGINS" --config-dir "$CFG" 2>&1 >/dev/null); rc=$?
 like "$rc:$err" "^3:.*10-t\.yaml is writable" "checks refuses it too"
 
 fresh; chmod 0775 "$CFG"
 err=$(doctor); rc=$?
-like "$rc:$err" "^3:.*config directory $CFG is writable by group or others \(mode 0775\).*chmod go-w ${q}'" "a group-writable config directory refused"
+like "$rc:$err" "^3:.*config directory $CFG is writable by group or others \(mode 0775\).*chmod go-w -- ${q}'" "a group-writable config directory refused"
 err=$(agent); rc=$?
 like "$rc:$err" "^3:.*config directory $CFG is writable" "for an agent too"
 
@@ -58,7 +58,7 @@ like "$rc:$err" "^3:.*10-t\.yaml is writable by group or others \(mode 0666\)" "
 
 fresh; chmod 0777 "$CFG/agents.d"
 err=$(agent); rc=$?
-like "$rc:$err" "^3:.*agents\.d directory $CFG/agents\.d is writable by group or others \(mode 0777\).*chmod go-w ${q}/agents\.d'" "a world-writable agents.d refused"
+like "$rc:$err" "^3:.*agents\.d directory $CFG/agents\.d is writable by group or others \(mode 0777\).*chmod go-w -- ${q}/agents\.d'" "a world-writable agents.d refused"
 fresh; chmod 0620 "$CFG/agents.d/web.yaml"
 err=$(agent); rc=$?
 like "$rc:$err" "^3:.*web\.yaml is writable by group or others \(mode 0620\)" "a group-writable declaration refused"
@@ -70,7 +70,7 @@ unlike "$err" "root:" "and nothing of what it points to is shown"
 if [ "$(id -u)" -eq 0 ]; then
     fresh; chown 12345 "$CFG/checks.d"; chmod 0777 "$CFG/checks.d"
     err=$(doctor); rc=$?
-    like "$rc:$err" "^3:.*checks\.d directory $CFG/checks\.d is owned by uid 12345, not root or you \(uid 0\).*chown 0 ${q}/checks\.d'" "a checks.d of another uid refused (as root)"
+    like "$rc:$err" "^3:.*checks\.d directory $CFG/checks\.d is owned by uid 12345, not root or you \(uid 0\).*chown 0 -- ${q}/checks\.d'" "a checks.d of another uid refused (as root)"
     fresh; chown 12345 "$CFG/checks.d/10-t.yaml"
     err=$(doctor); rc=$?
     like "$rc:$err" "^3:.*10-t\.yaml is owned by uid 12345" "a checks.d file of another uid refused"
