@@ -144,7 +144,7 @@ int sourceos_fact_set(sourceos_ctx *ctx, const char *key, const char *value)
     if (!ctx || !key || !value || !fact_key_valid(key))
         return -1;
     r = ctx->result;
-    copy = strdup(redacted_value(key, value));
+    copy = sos_result_text(r, redacted_value(key, value));
     if (!copy)
         return -1;
     for (size_t i = 0; i < r->n_facts; i++) {
@@ -208,11 +208,14 @@ sourceos_finding *sourceos_finding_add(sourceos_ctx *ctx, const char *code,
     if (!ctx || !code || !format)
         return &lost;
     r = ctx->result;
+    if (!sos_result_finding_room(r))
+        return &lost; /* counted, for core.result-truncated */
     va_start(ap, format);
     n = vasprintf(&message, format, ap);
     va_end(ap);
     if (n < 0)
         return &lost;
+    sos_result_cut_text(r, message);
     handle = own(ctx, calloc(1, sizeof *handle));
     grown = handle ? realloc(r->findings, (r->n_findings + 1) * sizeof *grown)
                    : NULL;
@@ -237,12 +240,13 @@ sourceos_finding *sourceos_finding_add(sourceos_ctx *ctx, const char *code,
     return handle;
 }
 
-static void replace_string(char **slot, const char *value)
+static void replace_string(sourceos_finding *finding, char **slot,
+                           const char *value)
 {
     char *copy;
     if (!value)
         return;
-    copy = strdup(value);
+    copy = sos_result_text(finding->ctx->result, value);
     if (!copy)
         return;
     free(*slot);
@@ -253,14 +257,14 @@ void sourceos_finding_remediation(sourceos_finding *finding, const char *text)
 {
     struct sos_finding_rec *rec = finding_rec(finding);
     if (rec)
-        replace_string(&rec->remediation, text);
+        replace_string(finding, &rec->remediation, text);
 }
 
 void sourceos_finding_path(sourceos_finding *finding, const char *path)
 {
     struct sos_finding_rec *rec = finding_rec(finding);
     if (rec)
-        replace_string(&rec->path, path);
+        replace_string(finding, &rec->path, path);
 }
 
 void sourceos_finding_command(sourceos_finding *finding, const char *command)
@@ -268,7 +272,8 @@ void sourceos_finding_command(sourceos_finding *finding, const char *command)
     struct sos_finding_rec *rec = finding_rec(finding);
     char **grown;
     char *copy;
-    if (!rec || !command || !(copy = strdup(command)))
+    if (!rec || !command ||
+        !(copy = sos_result_text(finding->ctx->result, command)))
         return;
     grown = realloc(rec->commands, (rec->n_commands + 1) * sizeof *grown);
     if (!grown) {
@@ -288,7 +293,7 @@ void sourceos_finding_evidence(sourceos_finding *finding, const char *key,
     if (!rec || !key || !value)
         return;
     k = strdup(key);
-    v = strdup(redacted_value(key, value));
+    v = sos_result_text(finding->ctx->result, redacted_value(key, value));
     grown = (k && v) ? realloc(rec->evidence,
                                (rec->n_evidence + 1) * sizeof *grown)
                      : NULL;
