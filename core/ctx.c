@@ -67,6 +67,16 @@ void sos_ctx_free(sourceos_ctx *ctx)
     free(ctx);
 }
 
+/* Room for N + 1 items of SIZE in an array of N grown by this rule alone:
+ * doubled whenever N is a power of two (0 too), so that recording up to the
+ * limits costs linear time, not a copy per item. */
+static void *grow_items(void *items, size_t n, size_t size)
+{
+    if (n & (n - 1))
+        return items; /* room left since the last doubling */
+    return realloc(items, (n ? 2 * n : 1) * size);
+}
+
 /* Takes ownership of P (freed with the context); returns P, or NULL (and
  * frees P) when it cannot be tracked. */
 static void *own(sourceos_ctx *ctx, void *p)
@@ -74,7 +84,7 @@ static void *own(sourceos_ctx *ctx, void *p)
     void **grown;
     if (!p)
         return NULL;
-    grown = realloc(ctx->owned, (ctx->n_owned + 1) * sizeof *grown);
+    grown = grow_items(ctx->owned, ctx->n_owned, sizeof *grown);
     if (!grown) {
         free(p);
         return NULL;
@@ -217,7 +227,7 @@ sourceos_finding *sourceos_finding_add(sourceos_ctx *ctx, const char *code,
         return &lost;
     sos_result_cut_text(r, message);
     handle = own(ctx, calloc(1, sizeof *handle));
-    grown = handle ? realloc(r->findings, (r->n_findings + 1) * sizeof *grown)
+    grown = handle ? grow_items(r->findings, r->n_findings, sizeof *grown)
                    : NULL;
     if (!grown) {
         free(message);
