@@ -190,7 +190,8 @@ static void child_reset_signals(void)
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static void child_close_from(int lowest)
+/* Closes every descriptor from LOWEST up; async-signal-safe. */
+void sos_close_from(int lowest)
 {
 #if defined(HAVE_CLOSE_RANGE)
     if (close_range((unsigned)lowest, ~0U, 0) == 0)
@@ -267,7 +268,7 @@ _Noreturn static void child_run(const struct child_plan *plan)
         child_report_and_exit(report_w, errno);
     if (dup2(report_w, 3) < 0 || set_cloexec(3) < 0)
         child_report_and_exit(report_w, errno);
-    child_close_from(4);
+    sos_close_from(4);
     {
         struct rlimit no_core = { 0, 0 };
         setrlimit(RLIMIT_CORE, &no_core);

@@ -36,6 +36,11 @@ int sos_command_run(const char *const argv[], char *const envp[],
 
 void sos_cmd_output_free(struct sos_cmd_output *out);
 
+/* Closes every descriptor from LOWEST up (close_range, else a loop), so a
+ * child keeps only what it was handed. Async-signal-safe: for use between
+ * fork and exec, or before a forked child runs foreign code. */
+void sos_close_from(int lowest);
+
 /* Seconds on the monotonic clock. */
 double sos_now_monotonic(void);
 /* Seconds since the epoch. */

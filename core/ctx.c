@@ -68,6 +68,16 @@ void sos_ctx_free(sourceos_ctx *ctx)
     free(ctx);
 }
 
+/* Room for N + 1 items of SIZE in an array of N grown by this rule alone:
+ * doubled whenever N is a power of two (0 too), so that recording up to the
+ * limits costs linear time, not a copy per item. */
+static void *grow_items(void *items, size_t n, size_t size)
+{
+    if (n & (n - 1))
+        return items; /* room left since the last doubling */
+    return realloc(items, (n ? 2 * n : 1) * size);
+}
+
 /* Takes ownership of P (freed with the context); returns P, or NULL (and
  * frees P) when it cannot be tracked. */
 static void *own(sourceos_ctx *ctx, void *p)
@@ -75,7 +85,7 @@ static void *own(sourceos_ctx *ctx, void *p)
     void **grown;
     if (!p)
         return NULL;
-    grown = realloc(ctx->owned, (ctx->n_owned + 1) * sizeof *grown);
+    grown = grow_items(ctx->owned, ctx->n_owned, sizeof *grown);
     if (!grown) {
         free(p);
         return NULL;
@@ -145,7 +155,7 @@ int sourceos_fact_set(sourceos_ctx *ctx, const char *key, const char *value)
     if (!ctx || !key || !value || !fact_key_valid(key))
         return -1;
     r = ctx->result;
-    copy = strdup(redacted_value(key, value));
+    copy = sos_result_text(r, redacted_value(key, value));
     if (!copy)
         return -1;
     for (size_t i = 0; i < r->n_facts; i++) {
@@ -209,13 +219,16 @@ sourceos_finding *sourceos_finding_add(sourceos_ctx *ctx, const char *code,
     if (!ctx || !code || !format)
         return &lost;
     r = ctx->result;
+    if (!sos_result_finding_room(r))
+        return &lost; /* counted, for core.result-truncated */
     va_start(ap, format);
     n = vasprintf(&message, format, ap);
     va_end(ap);
     if (n < 0)
         return &lost;
+    sos_result_cut_text(r, message);
     handle = own(ctx, calloc(1, sizeof *handle));
-    grown = handle ? realloc(r->findings, (r->n_findings + 1) * sizeof *grown)
+    grown = handle ? grow_items(r->findings, r->n_findings, sizeof *grown)
                    : NULL;
     if (!grown) {
         free(message);
@@ -238,12 +251,13 @@ sourceos_finding *sourceos_finding_add(sourceos_ctx *ctx, const char *code,
     return handle;
 }
 
-static void replace_string(char **slot, const char *value)
+static void replace_string(sourceos_finding *finding, char **slot,
+                           const char *value)
 {
     char *copy;
     if (!value)
         return;
-    copy = strdup(value);
+    copy = sos_result_text(finding->ctx->result, value);
     if (!copy)
         return;
     free(*slot);
@@ -254,22 +268,30 @@ void sourceos_finding_remediation(sourceos_finding *finding, const char *text)
 {
     struct sos_finding_rec *rec = finding_rec(finding);
     if (rec)
-        replace_string(&rec->remediation, text);
+        replace_string(finding, &rec->remediation, text);
 }
 
 void sourceos_finding_path(sourceos_finding *finding, const char *path)
 {
     struct sos_finding_rec *rec = finding_rec(finding);
     if (rec)
-        replace_string(&rec->path, path);
+        replace_string(finding, &rec->path, path);
 }
 
-/* Appends COMMAND (taken over) to the finding's commands. */
+static void push_withheld(struct sos_finding_rec *rec, const char *why);
+
+/* Appends COMMAND (taken over) to the finding's commands. A command over
+ * the message limit is withheld, not cut: a cut one may end inside a quote. */
 static void push_command(struct sos_finding_rec *rec, char *command)
 {
     char **grown;
     if (!command)
         return;
+    if (strlen(command) > SOURCEOS_MAX_MESSAGE_BYTES) {
+        free(command);
+        push_withheld(rec, "it is longer than SOURCEOS_MAX_MESSAGE_BYTES");
+        return;
+    }
     grown = realloc(rec->commands, (rec->n_commands + 1) * sizeof *grown);
     if (!grown) {
         free(command);
@@ -345,7 +367,7 @@ void sourceos_finding_evidence(sourceos_finding *finding, const char *key,
     if (!rec || !key || !value)
         return;
     k = strdup(key);
-    v = strdup(redacted_value(key, value));
+    v = sos_result_text(finding->ctx->result, redacted_value(key, value));
     grown = (k && v) ? realloc(rec->evidence,
                                (rec->n_evidence + 1) * sizeof *grown)
                      : NULL;

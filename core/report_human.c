@@ -32,6 +32,7 @@ static const struct status_style status_styles[SOS_ST_COUNT] = {
     [SOS_ST_ERROR] = { "ERROR", "\033[35m" },
     [SOS_ST_SKIPPED] = { "SKIP", "\033[2m" },
     [SOS_ST_TIMEOUT] = { "TIMEOUT", "\033[35m" },
+    [SOS_ST_INTERRUPTED] = { "INTR", "\033[35m" }, /* the reason says by what */
 };
 
 static const struct status_style *style_of(enum sos_status status)
@@ -215,7 +216,7 @@ static void print_finding(FILE *out, const struct sos_finding_rec *f,
 static void print_reason(FILE *out, const struct sos_check_result *r)
 {
     int explains = r->status == SOS_ST_SKIPPED || r->status == SOS_ST_TIMEOUT ||
-                   r->status == SOS_ST_ERROR;
+                   r->status == SOS_ST_ERROR || r->status == SOS_ST_INTERRUPTED;
 
     int said = explains && r->reason;
 
@@ -308,11 +309,14 @@ static void print_summary(FILE *out, const struct sos_run *run)
     snprintf(duration, sizeof duration, "%.2fs", run->duration >= 0 ? run->duration : 0.0);
     fprintf(out,
             "%ld check%s: %d ok, %d warning%s, %d failure%s, %d error%s, %d skipped, "
-            "%d timeout%s in %s (exit %d)\n",
+            "%d timeout%s",
             total, plural(total), c[SOS_ST_OK], c[SOS_ST_WARNING],
             plural(c[SOS_ST_WARNING]), c[SOS_ST_FAILURE], plural(c[SOS_ST_FAILURE]),
             c[SOS_ST_ERROR], plural(c[SOS_ST_ERROR]), c[SOS_ST_SKIPPED],
-            c[SOS_ST_TIMEOUT], plural(c[SOS_ST_TIMEOUT]), duration, run->exit_code);
+            c[SOS_ST_TIMEOUT], plural(c[SOS_ST_TIMEOUT]));
+    if (c[SOS_ST_INTERRUPTED]) /* only an interrupted run has any */
+        fprintf(out, ", %d interrupted", c[SOS_ST_INTERRUPTED]);
+    fprintf(out, " in %s (exit %d)\n", duration, run->exit_code);
 }
 
 void sos_report_print_human(FILE *out, const struct sos_run *run,

@@ -16,6 +16,7 @@ const char *sos_status_name(enum sos_status status)
     case SOS_ST_ERROR: return "error";
     case SOS_ST_SKIPPED: return "skipped";
     case SOS_ST_TIMEOUT: return "timeout";
+    case SOS_ST_INTERRUPTED: return "interrupted";
     }
     return "unknown";
 }
@@ -81,4 +82,55 @@ void sos_check_result_free(struct sos_check_result *r)
         free_strv(r->commands[i].argv, r->commands[i].argc);
     free(r->commands);
     memset(r, 0, sizeof *r);
+}
+
+/* Where to cut TEXT (LEN bytes) to at most MAX bytes without splitting a
+ * UTF-8 character: the cut backs off over continuation bytes. */
+static size_t cut_point(const char *text, size_t len, size_t max)
+{
+    size_t at = max;
+    if (len <= max)
+        return len;
+    while (at > 0 && ((unsigned char)text[at] & 0xC0) == 0x80)
+        at--;
+    return at;
+}
+
+void sos_result_cut_text(struct sos_check_result *r, char *text)
+{
+    size_t len;
+    if (!text)
+        return;
+    len = strnlen(text, SOURCEOS_MAX_MESSAGE_BYTES + 1);
+    if (len <= SOURCEOS_MAX_MESSAGE_BYTES)
+        return;
+    text[cut_point(text, len, SOURCEOS_MAX_MESSAGE_BYTES)] = '\0';
+    r->texts_cut++;
+}
+
+char *sos_result_text(struct sos_check_result *r, const char *text)
+{
+    size_t len;
+    char *copy;
+    if (!text)
+        return NULL;
+    len = strnlen(text, SOURCEOS_MAX_MESSAGE_BYTES + 1);
+    if (len > SOURCEOS_MAX_MESSAGE_BYTES) {
+        len = cut_point(text, len, SOURCEOS_MAX_MESSAGE_BYTES);
+        r->texts_cut++;
+    }
+    copy = malloc(len + 1);
+    if (copy) {
+        memcpy(copy, text, len);
+        copy[len] = '\0';
+    }
+    return copy;
+}
+
+int sos_result_finding_room(struct sos_check_result *r)
+{
+    if (r->n_findings < SOURCEOS_MAX_FINDINGS)
+        return 1;
+    r->findings_dropped++;
+    return 0;
 }

@@ -12,8 +12,9 @@ enum sos_status {
     SOS_ST_ERROR = 3,   /* could not decide: the plugin said so, or crashed */
     SOS_ST_SKIPPED = 4, /* `when` did not match, or a `needs` did not pass */
     SOS_ST_TIMEOUT = 5, /* killed at its deadline */
+    SOS_ST_INTERRUPTED = 6, /* still running when the run was interrupted */
 };
-#define SOS_ST_COUNT 6
+#define SOS_ST_COUNT 7
 
 struct sos_kv {
     char *key;
@@ -55,6 +56,10 @@ struct sos_check_result {
     size_t n_facts;
     struct sos_command_rec *commands;
     size_t n_commands;
+    /* What the core's limits (sourceos/plugin.h) cut while the check ran,
+     * for the core.result-truncated finding; not part of any report. */
+    size_t findings_dropped; /* over SOURCEOS_MAX_FINDINGS */
+    size_t texts_cut;        /* longer than SOURCEOS_MAX_MESSAGE_BYTES */
 };
 
 const char *sos_status_name(enum sos_status status);
@@ -65,5 +70,17 @@ const char *sos_severity_name(int severity);
 int sos_exit_code(const int counts[SOS_ST_COUNT]);
 
 void sos_check_result_free(struct sos_check_result *r);
+
+/* A copy of TEXT cut to SOURCEOS_MAX_MESSAGE_BYTES (at a UTF-8 character
+ * boundary), counting the cut in R->texts_cut; NULL on ENOMEM or when TEXT
+ * is NULL. */
+char *sos_result_text(struct sos_check_result *r, const char *text);
+
+/* Cuts the malloc'd TEXT in place like sos_result_text(). */
+void sos_result_cut_text(struct sos_check_result *r, char *text);
+
+/* Whether R has room for one more finding; counts the refusal in
+ * R->findings_dropped when not. */
+int sos_result_finding_room(struct sos_check_result *r);
 
 #endif

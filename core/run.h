@@ -25,7 +25,8 @@ struct sos_run {
     struct sos_run_entry *entries; /* in run (topological) order */
     size_t n_entries;
     int counts[SOS_ST_COUNT]; /* filled when the run ends */
-    int exit_code;            /* sos_exit_code(counts) */
+    int exit_code;            /* sos_exit_code(counts), or 128+interrupted_by */
+    int interrupted_by;       /* the signal that interrupted the run, or 0 */
 };
 
 #endif

@@ -4,9 +4,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +21,18 @@
 
 #include "command.h"
 #include "ctx.h"
-#include "report.h"
+#include "signals.h"
+#include "wire.h"
 
-/* A check's child sends NDJSON lines: {"pgid":N} for each command it starts
- * (so the runner can kill it too) and one {"result":{...}} at the end. */
-#define WIRE_LIMIT (64u * 1024u * 1024u)
+/* Bytes read from one check's pipe per wakeup: the runner looks at every
+ * deadline between two reads, so a check that floods its pipe delays
+ * another's deadline by one read and the lines it completes, at most
+ * SOS_WIRE_LINE_MAX to parse. */
+#define READ_CHUNK 65536u
+
+/* Reads of a pipe still open after its check exited (something it left
+ * behind holds it): what was written before the exit, bounded. */
+#define DRAIN_READS 64
 
 enum slot_state { SLOT_WAITING, SLOT_RUNNING, SLOT_DONE };
 
@@ -43,11 +51,7 @@ struct slot {
     double deadline;
     double started_mono;
     double timeout;
-    char *buf;
-    size_t len;
-    pid_t *pgids;
-    size_t n_pgids;
-    char *result_line; /* the {"result":...} line, when sent */
+    struct sos_wire_reader wire; /* what the child sent so far */
 };
 
 struct runner {
@@ -285,38 +289,24 @@ static void error_entry(struct runner *r, size_t i, const char *why)
 
 /* ---- the child ------------------------------------------------------------ */
 
-static void write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        data += n;
-        len -= (size_t)n;
-    }
-}
-
 static void announce_pgid(pid_t pgid, void *data)
 {
-    char line[64];
-    int len = snprintf(line, sizeof line, "{\"pgid\":%ld}\n", (long)pgid);
-    write_all(*(int *)data, line, (size_t)len);
+    sos_wire_send_pgid(*(int *)data, pgid);
 }
 
-static void send_result(int fd, const struct sos_check_result *res)
+/* The child's result pipe becomes descriptor 3 and everything above it is
+ * closed: the plugin must not reach the other checks' pipes and pidfds,
+ * nor anything else the parent holds. */
+static int keep_only_pipe(int fd)
 {
-    json_t *result = sos_result_to_json(res);
-    json_t *wire = result ? json_pack("{s:o}", "result", result) : NULL;
-    char *text = wire ? json_dumps(wire, JSON_COMPACT) : NULL;
-    char *line = NULL;
-    /* One write, so the parent wakes once for it. */
-    if (text && asprintf(&line, "%s\n", text) >= 0)
-        write_all(fd, line, strlen(line));
-    free(line);
-    free(text);
-    json_decref(wire);
+    if (fd != 3) {
+        if (dup2(fd, 3) < 0)
+            return -1;
+        if (fd > 3)
+            close(fd);
+    }
+    sos_close_from(4);
+    return 3;
 }
 
 /* A crash must end the child with its signal, for the report to name it,
@@ -360,6 +350,9 @@ child_main(struct runner *r, size_t i, int fd, struct sos_kv *facts,
 
     default_fatal_signals();
     quiet_stdout();
+    fd = keep_only_pipe(fd);
+    if (fd < 0)
+        _exit(70);
     memset(&res, 0, sizeof res);
     memset(&config, 0, sizeof config);
     config.decl = r->run->entries[i].decl;
@@ -374,8 +367,10 @@ child_main(struct runner *r, size_t i, int fd, struct sos_kv *facts,
         _exit(70);
     res.status = (enum sos_status)run_plugin_check(r->jobs[i].check, ctx, &res);
     sos_ctx_free(ctx);
-    send_result(fd, &res);
-    _exit(0);
+    /* The runner drains its pipe to the end: a write that fails means it is
+     * gone, which is no reason to die of SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
+    _exit(sos_wire_send_result(fd, &res) == 0 ? 0 : 74);
 }
 
 /* ---- the parent ----------------------------------------------------------- */
@@ -406,6 +401,17 @@ static int open_pidfd(pid_t pid)
 #endif
 }
 
+/* Forks with every signal blocked, so that no handler of the runner runs in
+ * the child before it resets them; the caller restores *SAVED on both
+ * sides. */
+static pid_t fork_check(sigset_t *saved)
+{
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, saved);
+    return fork();
+}
+
 static int start_child(struct runner *r, size_t i, sos_error *err)
 {
     struct slot *s = &r->slots[i];
@@ -414,6 +420,7 @@ static int start_child(struct runner *r, size_t i, sos_error *err)
     struct sos_kv *facts = visible_facts(r, i, &n_facts);
     int p[2];
     pid_t pid;
+    sigset_t saved_mask;
 
     if (!facts)
         return sos_fail(err, "out of memory starting check %s", e->decl->id);
@@ -427,8 +434,11 @@ static int start_child(struct runner *r, size_t i, sos_error *err)
     s->deadline = s->started_mono + s->timeout;
     e->result.started = sos_now_wall();
     fflush(NULL); /* buffered output must not be written twice */
-    pid = fork();
+    pid = fork_check(&saved_mask);
     if (pid < 0) {
+        int fork_errno = errno;
+        sigprocmask(SIG_SETMASK, &saved_mask, NULL);
+        errno = fork_errno;
         close(p[0]);
         close(p[1]);
         free(facts);
@@ -438,8 +448,11 @@ static int start_child(struct runner *r, size_t i, sos_error *err)
     if (pid == 0) {
         setpgid(0, 0);
         close(p[0]);
+        sos_signals_child();
+        sigprocmask(SIG_SETMASK, &saved_mask, NULL);
         child_main(r, i, p[1], facts, n_facts);
     }
+    sigprocmask(SIG_SETMASK, &saved_mask, NULL);
     setpgid(pid, pid); /* both sides, so kill(-pid) works from now on */
     close(p[1]);
     fcntl(p[0], F_SETFL, O_NONBLOCK);
@@ -458,94 +471,38 @@ static void kill_slot_groups(struct slot *s)
 {
     if (s->pid > 0)
         kill(-s->pid, SIGKILL);
-    for (size_t k = 0; k < s->n_pgids; k++)
-        kill(-s->pgids[k], SIGKILL);
+    for (size_t k = 0; k < s->wire.n_pgids && k < SOS_WIRE_PGIDS_MAX; k++)
+        kill(-s->wire.pgids[k], SIGKILL);
 }
 
-static void remember_pgid(struct slot *s, const json_t *line)
+/* One read of the pipe, fed to the wire reader; returns 1 when there was
+ * data. Closes the pipe at EOF. */
+static int read_slot(struct slot *s)
 {
-    json_int_t pgid = json_integer_value(json_object_get(line, "pgid"));
-    pid_t *grown;
-    if (pgid <= 1)
-        return; /* never kill(-1) or kill(-0) on a child's word */
-    grown = realloc(s->pgids, (s->n_pgids + 1) * sizeof *grown);
-    if (!grown)
-        return;
-    s->pgids = grown;
-    s->pgids[s->n_pgids++] = (pid_t)pgid;
-}
-
-static void take_line(struct slot *s, char *line)
-{
-    json_t *doc = json_loads(line, 0, NULL);
-    if (!doc)
-        return;
-    if (json_object_get(doc, "pgid"))
-        remember_pgid(s, doc);
-    else if (json_object_get(doc, "result") && !s->result_line)
-        s->result_line = strdup(line);
-    json_decref(doc);
-}
-
-static void take_lines(struct slot *s)
-{
-    char *start = s->buf;
-    char *nl;
-    while ((nl = memchr(start, '\n', s->len - (size_t)(start - s->buf)))) {
-        *nl = '\0';
-        take_line(s, start);
-        start = nl + 1;
+    char chunk[READ_CHUNK];
+    ssize_t n;
+    do
+        n = read(s->fd, chunk, sizeof chunk);
+    while (n < 0 && errno == EINTR);
+    if (n > 0) {
+        sos_wire_feed(&s->wire, chunk, (size_t)n);
+        return 1;
     }
-    s->len -= (size_t)(start - s->buf);
-    memmove(s->buf, start, s->len);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return 0;
+    close(s->fd);
+    s->fd = -1;
+    return 0;
 }
 
-/* Reads what the child sent; closes the pipe at EOF or past the limit. */
-static void read_slot(struct slot *s)
-{
-    char chunk[65536];
-    for (;;) {
-        ssize_t n = read(s->fd, chunk, sizeof chunk);
-        char *grown;
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN)
-            return;
-        if (n <= 0 || s->len + (size_t)n > WIRE_LIMIT) {
-            close(s->fd);
-            s->fd = -1;
-            return;
-        }
-        grown = realloc(s->buf, s->len + (size_t)n + 1);
-        if (!grown) {
-            close(s->fd);
-            s->fd = -1;
-            return;
-        }
-        s->buf = grown;
-        memcpy(s->buf + s->len, chunk, (size_t)n);
-        s->len += (size_t)n;
-        s->buf[s->len] = '\0';
-        take_lines(s);
-    }
-}
-
-static void conclude_from_result(struct runner *r, size_t i)
+static void conclude_from_result(struct runner *r, size_t i,
+                                 struct sos_check_result *got)
 {
     struct slot *s = &r->slots[i];
     struct sos_check_result *res = &r->run->entries[i].result;
-    json_t *doc = json_loads(s->result_line, 0, NULL);
-    struct sos_check_result got;
     double started = res->started;
-    if (!doc || sos_result_from_json(json_object_get(doc, "result"), &got) != 0) {
-        json_decref(doc);
-        set_reason(res, "the check's process sent a malformed result");
-        finish_entry(r, i, SOS_ST_ERROR);
-        return;
-    }
-    json_decref(doc);
     sos_check_result_free(res);
-    *res = got;
+    *res = *got;
     res->started = started;
     res->duration = sos_now_monotonic() - s->started_mono;
     finish_entry(r, i, res->status);
@@ -555,6 +512,7 @@ static void conclude_slot(struct runner *r, size_t i)
 {
     struct slot *s = &r->slots[i];
     struct sos_check_result *res = &r->run->entries[i].result;
+    struct sos_check_result got;
     kill_slot_groups(s); /* anything the check left behind */
     r->running--;
     res->duration = sos_now_monotonic() - s->started_mono;
@@ -568,13 +526,16 @@ static void conclude_slot(struct runner *r, size_t i)
         set_reason(res, "the check crashed: killed by signal %d (%s)",
                    res->term_signal, strsignal(res->term_signal));
         finish_entry(r, i, SOS_ST_ERROR);
-    } else if (!s->result_line) {
+    } else if (sos_wire_take_result(&s->wire, &got) == 0) {
+        conclude_from_result(r, i, &got);
+    } else if (s->wire.malformed) {
+        set_reason(res, "the check's process sent a malformed result");
+        finish_entry(r, i, SOS_ST_ERROR);
+    } else {
         set_reason(res, "the check's process exited with status %d without "
                         "a result",
                    WEXITSTATUS(s->wstatus));
         finish_entry(r, i, SOS_ST_ERROR);
-    } else {
-        conclude_from_result(r, i);
     }
 }
 
@@ -610,8 +571,9 @@ static void service_slots(struct runner *r)
             expire_slot(s);
         if (!s->exited)
             reap_slot(s, 0);
-        if (s->exited && s->fd >= 0)
-            read_slot(s); /* whatever it wrote before exiting */
+        for (int k = 0; s->exited && s->fd >= 0 && k < DRAIN_READS; k++)
+            if (!read_slot(s)) /* whatever it wrote before exiting */
+                break;
         if (s->exited && s->fd >= 0) {
             close(s->fd); /* held open by something it left behind */
             s->fd = -1;
@@ -642,12 +604,19 @@ static int poll_timeout_ms(const struct runner *r)
     return wait <= 0 ? 0 : (int)(wait * 1000.0) + 1;
 }
 
+/* Sleeps until a child wrote or exited, a deadline comes or a signal was
+ * caught; then reads each pipe that has data, once. */
 static void wait_for_children(struct runner *r)
 {
-    struct pollfd *fds = calloc(2 * r->run->n_entries + 1, sizeof *fds);
-    size_t *index = calloc(2 * r->run->n_entries + 1, sizeof *index);
+    struct pollfd *fds = calloc(2 * r->run->n_entries + 2, sizeof *fds);
+    size_t *index = calloc(2 * r->run->n_entries + 2, sizeof *index);
     nfds_t n = 0;
     if (fds && index) {
+        if (sos_signals_fd() >= 0) {
+            fds[n].fd = sos_signals_fd();
+            fds[n].events = POLLIN;
+            index[n++] = SIZE_MAX;
+        }
         for (size_t i = 0; i < r->run->n_entries; i++) {
             const struct slot *s = &r->slots[i];
             if (s->state != SLOT_RUNNING)
@@ -664,12 +633,46 @@ static void wait_for_children(struct runner *r)
             }
         }
         if (poll(fds, n, poll_timeout_ms(r)) > 0)
-            for (nfds_t k = 0; k < n; k++)
-                if (fds[k].revents && fds[k].fd == r->slots[index[k]].fd)
+            for (nfds_t k = 0; k < n; k++) {
+                if (!fds[k].revents)
+                    continue;
+                if (index[k] == SIZE_MAX)
+                    sos_signals_drain();
+                else if (fds[k].fd == r->slots[index[k]].fd)
                     read_slot(&r->slots[index[k]]);
+            }
     }
     free(fds);
     free(index);
+}
+
+/* The run was interrupted by SIG: every running check's groups are killed
+ * and it is reported interrupted; checks not started yet are skipped. */
+static void interrupt_run(struct runner *r, int sig)
+{
+    char buf[32];
+    const char *name = sos_signal_name(sig, buf, sizeof buf);
+    for (size_t i = 0; i < r->run->n_entries; i++)
+        if (r->slots[i].state == SLOT_RUNNING)
+            kill_slot_groups(&r->slots[i]); /* all at once, then reap */
+    for (size_t i = 0; i < r->run->n_entries; i++) {
+        struct slot *s = &r->slots[i];
+        struct sos_run_entry *e = &r->run->entries[i];
+        if (s->state == SLOT_RUNNING) {
+            if (!s->exited)
+                reap_slot(s, 1);
+            r->running--;
+            e->result.duration = sos_now_monotonic() - s->started_mono;
+            set_reason(&e->result, "interrupted by %s before it finished; "
+                                   "its process group was killed", name);
+            finish_entry(r, i, SOS_ST_INTERRUPTED);
+        } else if (s->state == SLOT_WAITING) {
+            e->result.started = sos_now_wall();
+            set_reason(&e->result, "not started: the run was interrupted "
+                                   "by %s", name);
+            finish_entry(r, i, SOS_ST_SKIPPED);
+        }
+    }
 }
 
 /* Starts or settles every check whose dependencies are done. Returns -1 when
@@ -753,9 +756,7 @@ static void free_slots(struct runner *r)
             close(s->pidfd);
         free(s->deps);
         free(s->dep_error);
-        free(s->buf);
-        free(s->pgids);
-        free(s->result_line);
+        sos_wire_reader_free(&s->wire);
     }
     free(r->slots);
 }
@@ -765,7 +766,9 @@ static void count_results(struct sos_run *run)
     memset(run->counts, 0, sizeof run->counts);
     for (size_t i = 0; i < run->n_entries; i++)
         run->counts[run->entries[i].result.status]++;
-    run->exit_code = sos_exit_code(run->counts);
+    /* As a shell reports a command killed by the signal. */
+    run->exit_code = run->interrupted_by ? 128 + run->interrupted_by
+                                         : sos_exit_code(run->counts);
 }
 
 static int prepare(struct runner *r, sos_error *err)
@@ -776,6 +779,7 @@ static int prepare(struct runner *r, sos_error *err)
     for (size_t i = 0; i < r->run->n_entries; i++) {
         r->slots[i].fd = -1;
         r->slots[i].pidfd = -1;
+        sos_wire_reader_init(&r->slots[i].wire);
     }
     for (size_t i = 0; i < r->run->n_entries; i++)
         if (link_dependencies(r, i) != 0)
@@ -789,6 +793,7 @@ int sos_runner_run(struct sos_run *run, const struct sos_runner_job *jobs,
                    const struct sos_runner_opts *opts, sos_error *err)
 {
     struct runner r;
+    struct sos_signals signals;
     double t0 = sos_now_monotonic();
     int rc = 0;
 
@@ -797,13 +802,20 @@ int sos_runner_run(struct sos_run *run, const struct sos_runner_job *jobs,
     r.jobs = jobs;
     r.opts = opts;
     run->started = sos_now_wall();
+    run->interrupted_by = 0;
 #ifdef __linux__
     prctl(PR_SET_CHILD_SUBREAPER, 1);
 #endif
+    if (sos_signals_catch(&signals) != 0)
+        return sos_fail(err, "cannot catch signals: %s", strerror(errno));
     if (prepare(&r, err) != 0) {
         rc = -1;
     } else {
         while (r.done < run->n_entries) {
+            if (sos_signals_caught()) {
+                interrupt_run(&r, sos_signals_caught());
+                break;
+            }
             if (start_ready(&r, err) != 0) {
                 rc = -1;
                 break;
@@ -822,6 +834,10 @@ int sos_runner_run(struct sos_run *run, const struct sos_runner_job *jobs,
     if (r.slots)
         free_slots(&r);
     sweep_orphans();
+    /* Caught at any point, even after the last check: the caller exits
+     * 128+N, as the user asked. */
+    run->interrupted_by = sos_signals_caught();
+    sos_signals_release(&signals);
     sos_kv_free(r.host_facts, r.n_host_facts);
     run->duration = sos_now_monotonic() - t0;
     count_results(run);

@@ -8,6 +8,7 @@
 #include "report.h"
 #include "runner.h"
 #include "session.h"
+#include "signals.h"
 
 /* Each event is flushed as it is written, so a failed write is seen (and
  * said once) while the run goes on, and the exit status says so. */
@@ -74,9 +75,15 @@ static int run_doctor(struct cli *cli, const struct sos_session_config *config)
         sos_session_close(&s);
         return 3;
     }
+    if (s.run.interrupted_by) {
+        char buf[32];
+        cli_error(cli, "interrupted by %s: every check's processes were "
+                       "killed; the report shows what finished",
+                  sos_signal_name(s.run.interrupted_by, buf, sizeof buf));
+    }
     rc = print_report(cli, &s.run);
     if (rc == 0)
-        rc = s.run.exit_code;
+        rc = s.run.exit_code; /* 128+N when interrupted */
     sos_session_close(&s);
     return rc;
 }

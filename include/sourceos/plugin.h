@@ -215,6 +215,28 @@ void sourceos_finding_path(sourceos_finding *finding, const char *path);
 void sourceos_finding_evidence(sourceos_finding *finding, const char *key,
                                const char *value);
 
+/* ---- Limits --------------------------------------------------------------- */
+
+/*
+ * What the core keeps of one check run. Past a limit it keeps what fits,
+ * drops or cuts the rest, and adds one finding, core.result-truncated
+ * (severity warning), saying what was cut; the check's own status stands.
+ */
+
+/** Findings kept per check run; later sourceos_finding_add() calls record
+ *  nothing (the handle they return ignores further detail). */
+#define SOURCEOS_MAX_FINDINGS 10000
+
+/** Bytes kept of each text: a finding's message, remediation, path, each
+ *  command and evidence value, and each fact value. Longer texts are cut at
+ *  a UTF-8 character boundary. */
+#define SOURCEOS_MAX_MESSAGE_BYTES 65536
+
+/** Bytes of a check run's whole result as the core encodes it (JSON: about
+ *  the size of its texts plus some 100 bytes per item). Findings, facts and
+ *  commands that would take it past this are dropped, in recording order. */
+#define SOURCEOS_MAX_RESULT_BYTES (16 * 1024 * 1024)
+
 /* ---- Host probes ---------------------------------------------------------- */
 
 /** The outcome of sourceos_run(); owned by the core. */

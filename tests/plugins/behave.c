@@ -120,8 +120,34 @@ static sourceos_status check_orphan(sourceos_ctx *ctx)
         }
         _exit(0);
     }
-    sleep_ms("200");
+    sleep_ms(sourceos_param(ctx, "sleep_ms") ? sourceos_param(ctx, "sleep_ms")
+                                             : "200");
     return SOURCEOS_OK;
+}
+
+/* Records `findings` findings (default 1) whose messages are
+ * `message_bytes` long, after `sleep_ms`; returns `status`: a result over
+ * the core's limits. */
+static sourceos_status check_flood(sourceos_ctx *ctx)
+{
+    const char *n_text = sourceos_param(ctx, "findings");
+    const char *size_text = sourceos_param(ctx, "message_bytes");
+    long n = n_text ? atol(n_text) : 1;
+    size_t size = size_text ? (size_t)atol(size_text) : 16;
+    char *message = malloc(size + 1);
+    sleep_ms(sourceos_param(ctx, "sleep_ms"));
+    if (!message)
+        return SOURCEOS_ERROR;
+    memset(message, 'x', size);
+    message[size] = '\0';
+    for (long i = 0; i < n; i++) {
+        sourceos_finding *f = sourceos_finding_add(ctx, "behave.flood",
+                                                   SOURCEOS_SEV_INFO, "%ld %s",
+                                                   i, message);
+        sourceos_finding_evidence(f, "index", "i");
+    }
+    free(message);
+    return status_named(sourceos_param(ctx, "status"));
 }
 
 static sourceos_status check_secret(sourceos_ctx *ctx)
@@ -182,6 +208,7 @@ static const struct sourceos_check checks[] = {
     {"expect-fact", "fails unless a fact has a value", check_expect_fact},
     {"command", "runs the argv of its params", check_command},
     {"orphan", "leaves a process behind", check_orphan},
+    {"flood", "records more than the core keeps", check_flood},
     {"secret", "records secrets as evidence and facts", check_secret},
     {"read", "reads a file under --root", check_read},
     {NULL, NULL, NULL},

@@ -415,7 +415,8 @@ static int is_all_zero(const void *p, size_t size)
 static void test_names(void **state)
 {
     static const char *const statuses[] = { "ok", "warning", "failure",
-                                            "error", "skipped", "timeout" };
+                                            "error", "skipped", "timeout",
+                                            "interrupted" };
 
     for (int st = 0; st < SOS_ST_COUNT; st++)
         assert_string_equal(sos_status_name((enum sos_status)st), statuses[st]);
