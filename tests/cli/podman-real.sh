@@ -71,7 +71,7 @@ out=$(CONTAINER_HOST="$PODMAN_URL" "$SOS" doctor local-runtime --json --config-d
 kill "$stopper" 2>/dev/null
 is "$rc" 2 "failures found: exit 2"
 is "$(printf '%s' "$out" | jget "find('c.stuck')['findings'][0]['code']")" podman.container-stuck-stopping "4. stuck in stopping: a failure"
-like "$(printf '%s' "$out" | jget "find('c.stuck')['findings'][0]['commands'][0]")" "^podman kill stuck$" "remedy: kill it"
+like "$(printf '%s' "$out" | jget "find('c.stuck')['findings'][0]['commands'][0]")" "^podman kill -- stuck$" "remedy: kill it"
 is "$(printf '%s' "$out" | jget "find('c.exited')['findings'][0]['code']")" podman.container-exited "exited container found"
 is "$(printf '%s' "$out" | jget "find('c.exited')['findings'][0]['evidence']['exit_code']")" 7 "its exit code"
 is "$(printf '%s' "$out" | jget "find('c.exited')['findings'][0]['evidence']['restart_count']")" 2 "its restart count"

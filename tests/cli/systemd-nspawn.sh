@@ -205,7 +205,7 @@ is "$(ev sysstale systemd.unit-stale need_daemon_reload)" yes "and wants a daemo
 is "$(st sysedited)" warning "unit changed while running: warning"
 is "$(codes sysedited)" systemd.unit-running,systemd.unit-changed "running by the old definition"
 like "$(report sysedited | jget "find('systemd.state')['findings'][1]['commands'][0]")" \
-    "^systemctl daemon-reload && systemctl restart sysedited.service$" "says how to apply it"
+    "^systemctl daemon-reload && systemctl restart -- sysedited.service$" "says how to apply it"
 
 # Nothing of the container is left behind on this machine.
 is "$(grep -c ' /run/systemd/nspawn ' /proc/self/mountinfo)" 0 "no nspawn mount left on the host"
