@@ -4,11 +4,12 @@
 set -eu
 cd "$(dirname "$0")"
 
+# (git: .ci/run builds its sanitizer tree from a clone.)
 PACKAGES="build-essential autoconf automake libtool libltdl-dev pkg-config
 libjansson-dev libyaml-dev libarchive-dev libplist-dev libplist-utils
 libcmocka-dev python3 python3-yaml python3-jsonschema podman runc
 busybox-static procps docker-registry apache2-utils systemd
-systemd-container"
+systemd-container git"
 # Without its recommends: nix-setup-systemd would enable a nix-daemon on
 # this machine, and the tests use their own stores.
 PACKAGES_NO_RECOMMENDS="nix-bin"

@@ -19,6 +19,23 @@ _cleanup() {
 }
 trap _cleanup EXIT
 
+# Nothing of the caller's session decides a result: the report depends on
+# HOME (auth files, user units, Nix profiles), the XDG directories, the
+# variables podman and the registry checks read, the umask (files a test
+# makes group-writable are findings) and the locale. A test that needs one
+# of them sets it itself.
+HOME="$TMP/home" XDG_RUNTIME_DIR="$TMP/xdg-run"
+mkdir -p "$HOME" && mkdir -m 700 "$XDG_RUNTIME_DIR"
+export HOME XDG_RUNTIME_DIR
+unset XDG_CONFIG_HOME XDG_CONFIG_DIRS XDG_DATA_HOME XDG_STATE_HOME XDG_CACHE_HOME \
+    DOCKER_CONFIG REGISTRY_AUTH_FILE CONTAINER_HOST CONTAINER_CONNECTION \
+    CONTAINERS_CONF CONTAINERS_STORAGE_CONF CONTAINERS_REGISTRIES_CONF \
+    NIX_CONF_DIR NIX_USER_CONF_FILES NIX_REMOTE NIX_PATH NIX_CONFIG \
+    SYSTEMD_UNIT_PATH DBUS_SESSION_BUS_ADDRESS
+umask 022
+LC_ALL=C.UTF-8 TZ=UTC
+export LC_ALL TZ
+
 plan() { echo "1..$1"; }
 
 ok() { # ok CONDITION-EXIT-STATUS DESCRIPTION

@@ -24,6 +24,20 @@ AGENT="$SOS_BUILDDIR/sourceos-agent"
 S="$TMP/root"
 export HOME="$TMP/home" XDG_CACHE_HOME="$TMP/home/.cache" NIX_REMOTE=""
 mkdir -p "$HOME"
+# Nix's settings are this test's own, never the machine's /etc/nix or
+# ~/.config/nix: no build users (a machine that never ran nix-setup-systemd
+# has no nixbld group, and nix-build then refuses to build), no binary cache
+# (nix-build would spend a minute trying cache.nixos.org, and offline never
+# get it), no sandbox (Debian's nix-bin cannot make one here).
+export NIX_CONF_DIR="$TMP/nix-conf" NIX_USER_CONF_FILES="$TMP/nix-conf/nix.conf" \
+    XDG_CONFIG_HOME="$TMP/home/.config" XDG_CONFIG_DIRS="$TMP/nix-conf"
+mkdir -p "$NIX_CONF_DIR"
+cat > "$NIX_CONF_DIR/nix.conf" <<'CONF'
+build-users-group =
+substituters =
+substitute = false
+sandbox = false
+CONF
 
 # --- a nix-darwin-shaped macOS tree whose store and profiles Nix made
 cp -R "$FIXTURES/roots/macos" "$S"
@@ -147,7 +161,9 @@ YAML
 cat > "$TMP/inside.sh" <<SH
 set -e
 mount --bind "$S/nix" /nix
-out=\$(nix-build --option sandbox false --no-out-link "$TMP/d.nix" 2>/dev/null)
+out=\$(nix-build --option build-users-group '' --option substituters '' \\
+    --option sandbox false --no-out-link "$TMP/d.nix" 2>"$TMP/nix-build.err") ||
+    { cat "$TMP/nix-build.err" >&2; exit 1; }
 nix-env -p /nix/var/nix/profiles/system --set "\$out"
 echo "\$out"
 nix-store -q --deriver "\$out"

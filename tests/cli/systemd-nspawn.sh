@@ -26,6 +26,9 @@ cp "$srcdir/checks.d/00-host.yaml" "$srcdir/checks.d/31-systemd.yaml" "$CFG/chec
 # into. Only what the test needs starts: no getty, no services of this host.
 cp -a /etc "$TMP/etc" 2>/dev/null || { echo "Bail out! cannot copy /etc"; exit 1; }
 rm -f "$TMP/etc/machine-id"   # systemd makes a transient one on the tmpfs
+# This machine's file systems (network mounts, other disks) are not the
+# container's: local-fs.target would wait for them.
+: > "$TMP/etc/fstab"
 cat > "$TMP/etc/systemd/system/sostest.target" <<'UNIT'
 [Unit]
 Description=sourceos-agent test
