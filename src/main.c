@@ -7,7 +7,10 @@
 
 static const char global_options[] =
     "Options:\n"
-    "  --root DIR          read host files under DIR (a copied tree)\n"
+    "  --root DIR          analyse the copied tree DIR, offline: no command\n"
+    "                      is run and no socket is touched\n"
+    "  --live              with --root, still ask this machine (commands,\n"
+    "                      sockets) about what the tree cannot say\n"
     "  --config-dir DIR    directory holding checks.d/ (default: %s)\n"
     "  --plugin-dir DIR    directory of plugins (default: %s)\n"
     "  --format FMT        human, json or ndjson (--json = --format json)\n"
@@ -216,6 +219,8 @@ int main(int argc, char **argv)
         return 0;
     if (rc != 0)
         return rc;
+    if (cli_check_root(&cli) != 0)
+        return EXIT_USAGE;
     if (strcmp(cli.program, "sourceos") == 0)
         return run_sourceos(&cli);
     if (strcmp(cli.program, "sourceos-agent") == 0)

@@ -21,6 +21,7 @@ enum {
     OPT_NO_COLOR,
     OPT_DRY_RUN,
     OPT_VERSION,
+    OPT_LIVE,
 };
 
 static const struct option long_options[] = {
@@ -37,6 +38,7 @@ static const struct option long_options[] = {
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
+    {"live", no_argument, NULL, OPT_LIVE},
     {NULL, 0, NULL, 0},
 };
 
@@ -125,6 +127,7 @@ static int take_option(struct cli *cli, int opt, const char *arg)
     case OPT_TIMEOUT: return parse_timeout(cli, arg);
     case OPT_NO_COLOR: cli->color = 0; return 0;
     case OPT_DRY_RUN: cli->dry_run = 1; return 0;
+    case OPT_LIVE: cli->live = 1; return 0;
     case 'q': cli->quiet = 1; return 0;
     case 'v': cli->verbose = 1; return 0;
     case 'h': cli->help = 1; return 0;
