@@ -292,7 +292,7 @@ static void report_isolated(sourceos_ctx *ctx, const struct isolation *iso,
 
 static sourceos_status verify_isolation(sourceos_ctx *ctx, const char *authfile)
 {
-    struct env_view env = {ctx, "env"};
+    struct env_view env = {.ctx = ctx, .param = "env"};
     struct isolation iso = {0};
     struct chain c;
     sourceos_finding *fd;
@@ -322,7 +322,7 @@ static sourceos_status verify_isolation(sourceos_ctx *ctx, const char *authfile)
 
 static sourceos_status report_host_policy(sourceos_ctx *ctx)
 {
-    struct env_view env = {ctx, "env"};
+    struct env_view env = {.ctx = ctx, .param = "env"};
     struct list registries = {0}, helpers = {0};
     struct chain c;
     sourceos_finding *fd;

@@ -16,6 +16,8 @@ const char *registry_env_get(const struct env_view *env, const char *name)
 {
     size_t len = strlen(name);
     size_t n;
+    if (env->home)
+        return strcmp(name, "HOME") == 0 ? env->home : NULL;
     if (!env->param)
         return sourceos_getenv(env->ctx, name);
     n = sourceos_param_count(env->ctx, env->param);
@@ -33,6 +35,52 @@ static const char *env_home(const struct env_view *env)
 {
     const char *home = registry_nonempty(registry_env_get(env, "HOME"));
     return home ? home : registry_nonempty(sourceos_getenv(env->ctx, "HOME"));
+}
+
+static int is_tree(sourceos_ctx *ctx)
+{
+    const char *root = sourceos_host_path(ctx, "/");
+    return root && strcmp(root, "/") != 0;
+}
+
+/* Whether HOME is where a tree keeps its users' homes (/Users/NAME,
+ * /home/NAME, /root); the one other home the core lists is the invoking
+ * user's (--live), which keeps the invoking environment. */
+static int tree_home(const char *home)
+{
+    static const char *const parents[] = {"/Users/", "/home/", NULL};
+    if (strcmp(home, "/root") == 0)
+        return 1;
+    for (size_t i = 0; parents[i]; i++) {
+        size_t n = strlen(parents[i]);
+        if (strncmp(home, parents[i], n) == 0 && home[n] && !strchr(home + n, '/'))
+            return 1;
+    }
+    return 0;
+}
+
+size_t registry_env_views(sourceos_ctx *ctx, struct env_view *views, size_t max)
+{
+    size_t n = 0, count = sourceos_home_count(ctx);
+    if (max == 0)
+        return 0;
+    if (!is_tree(ctx)) {
+        views[n++] = (struct env_view){ctx, NULL, NULL, NULL, 0};
+        return n;
+    }
+    for (size_t i = 0; i < count && n < max; i++) {
+        const char *user = NULL;
+        const char *home = sourceos_home_at(ctx, i, &user);
+        const char *real = home ? sourceos_host_path(ctx, home) : NULL;
+        struct stat st;
+        if (!home)
+            continue;
+        views[n] = (struct env_view){ctx, NULL, tree_home(home) ? home : NULL, user, 0};
+        if (real && stat(real, &st) == 0)
+            views[n].uid = (unsigned)st.st_uid;
+        n++;
+    }
+    return n;
 }
 
 /* ---- the auth file chain --------------------------------------------------- */
@@ -59,6 +107,7 @@ static struct auth_file *chain_add(struct chain *c, enum role role,
         return NULL;
     f->role = role;
     f->source = source;
+    f->user = c->user;
     c->n++;
     return f;
 }
@@ -76,7 +125,8 @@ static void add_runtime_dir_file(struct chain *c, const struct env_view *env)
                   "containers/auth.json");
         return;
     }
-    plugin_textf(dir, sizeof dir, "/run/containers/%u", (unsigned)getuid());
+    plugin_textf(dir, sizeof dir, "/run/containers/%u",
+                 env->home ? env->uid : (unsigned)getuid());
     chain_add(c, ROLE_RUNTIME_DIR, "/run/containers/UID (XDG_RUNTIME_DIR unset)",
               dir, "auth.json");
 }
@@ -112,6 +162,7 @@ void registry_build_chain(struct chain *c, const struct env_view *env,
 {
     const char *source = "--authfile";
     memset(c, 0, sizeof *c);
+    c->user = env->user;
     c->podman_version = sourceos_fact_get(env->ctx, "podman.version");
     c->authfile_is_exclusive = plugin_version_at_least(c->podman_version, 4, 4);
     if (!registry_nonempty(authfile)) {
@@ -291,6 +342,12 @@ static void load_file(sourceos_ctx *ctx, struct auth_file *f)
     }
     if (rc == -EXDEV) {
         f->state = FILE_OUTSIDE_ROOT;
+        return;
+    }
+    if (rc == -EACCES) {
+        /* Not allowed to look: the file may or may not exist. */
+        f->state = FILE_DENIED;
+        stat_file(ctx, f);
         return;
     }
     stat_file(ctx, f);

@@ -60,7 +60,17 @@ const char *registry_nonempty(const char *s);
 struct env_view {
     sourceos_ctx *ctx;
     const char *param;
+    /* A home of a --root tree: podman there would run as its user with
+     * HOME set to it and none of the analyst's variables. */
+    const char *home;
+    const char *user;
+    unsigned uid; /* the home's owner in the tree, for /run/containers/UID */
 };
+
+/* The environments whose chains a check looks at: the invoking user's
+ * (one, without --root), or one per home of the tree (the invoking user's
+ * own as it is, when --live). Fills VIEWS up to MAX; returns how many. */
+size_t registry_env_views(sourceos_ctx *ctx, struct env_view *views, size_t max);
 
 /* The value of NAME in ENV, or NULL. */
 const char *registry_env_get(const struct env_view *env, const char *name);
@@ -80,12 +90,14 @@ enum file_state {
     FILE_TOO_LARGE,
     FILE_UNREADABLE,
     FILE_OUTSIDE_ROOT,
+    FILE_DENIED, /* EACCES on the way: not known whether it exists */
 };
 
 struct auth_file {
     enum role role;
     char path[PATH_MAX];
     const char *source;  /* the variable or option that put it in the chain */
+    const char *user;    /* whose home of a tree it is in, or NULL */
     int legacy;          /* ~/.dockercfg: registries at the top level */
     int podman_reads;
     enum file_state state;
@@ -107,6 +119,7 @@ struct chain {
     size_t n;
     const char *podman_version;
     int authfile_is_exclusive; /* podman >= 4.4 stops at --authfile */
+    const char *user; /* whose home of a tree, or NULL */
 };
 
 /* Builds the chain in podman's lookup order; AUTHFILE is --authfile (NULL:
