@@ -314,10 +314,10 @@ static sourceos_status verify_isolation(sourceos_ctx *ctx, const char *authfile)
         for (size_t i = 1; i < c.n; i++)
             if (c.files[i].role != ROLE_DOCKER_CONFIG)
                 verify_later_file(ctx, &iso, &c.files[i]);
-    if (iso.leaks)
-        return SOURCEOS_FAILURE;
-    report_isolated(ctx, &iso, &c);
-    return SOURCEOS_OK;
+    if (!iso.leaks)
+        report_isolated(ctx, &iso, &c);
+    registry_free_chain(&c);
+    return iso.leaks ? SOURCEOS_FAILURE : SOURCEOS_OK;
 }
 
 static sourceos_status report_host_policy(sourceos_ctx *ctx)
@@ -338,6 +338,7 @@ static sourceos_status report_host_policy(sourceos_ctx *ctx)
         if (f->helpers.count)
             registry_list_add(&helpers, f->helpers.text, NULL);
     }
+    registry_free_chain(&c);
     fd = plugin_note(
         ctx, NULL, "registry.agent-auth-host", SOURCEOS_SEV_WARNING,
         "the agent uses the host's registry credentials (auth policy "

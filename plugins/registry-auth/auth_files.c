@@ -156,6 +156,19 @@ static void report_outside_root(sourceos_ctx *ctx, struct verdict *v,
     sourceos_finding_path(fd, f->path);
 }
 
+static void report_not_utf8(sourceos_ctx *ctx, struct verdict *v,
+                            const struct auth_file *f)
+{
+    sourceos_finding *fd = file_note(
+        ctx, v, f, "registry.auth-file-not-utf8", SOURCEOS_SEV_WARNING,
+        "%s is not UTF-8: podman reads it anyway, each invalid byte becoming "
+        "U+FFFD, so a registry name or value holding one is not what was "
+        "written", f->path);
+    sourceos_finding_remediation(
+        fd, "Rewrite the file in UTF-8 (podman login writes it so).");
+    sourceos_finding_path(fd, f->path);
+}
+
 static void report_creds_store(sourceos_ctx *ctx, const struct auth_file *f)
 {
     sourceos_finding *fd;
@@ -203,6 +216,8 @@ static void report_file(sourceos_ctx *ctx, struct verdict *v,
     case FILE_DENIED: plugin_denied(ctx, v, "registry.permission-denied", f->path, f->user); return;
     case FILE_PARSED: report_creds_store(ctx, f); break;
     }
+    if (f->not_utf8)
+        report_not_utf8(ctx, v, f);
     report_owner(ctx, v, f);
     report_mode(ctx, v, f);
 }
@@ -281,6 +296,7 @@ static void check_chain(sourceos_ctx *ctx, struct verdict *v, const struct env_v
         report_file(ctx, v, c, i);
     if (publish)
         publish_chain_facts(ctx, c);
+    registry_free_chain(c);
 }
 
 sourceos_status registry_check_auth_files(sourceos_ctx *ctx)

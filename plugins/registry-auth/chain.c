@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pwd.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -324,6 +325,60 @@ static void parse_contents(sourceos_ctx *ctx, struct auth_file *f)
         read_creds_store(ctx, f);
 }
 
+/* The length of the valid UTF-8 sequence at P (at most N bytes), or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+    size_t len = p[0] < 0x80 ? 1 : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
+               : p[0] >= 0xe0 && p[0] <= 0xef ? 3 : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
+    if (len == 0 || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+        (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+        return 0; /* overlong, surrogate, beyond U+10FFFF */
+    return len;
+}
+
+/* Podman (Go's encoding/json) reads a file that is not UTF-8, each invalid
+ * byte becoming U+FFFD; jansson refuses it. So the text is judged as podman
+ * sees it: a copy with the same replacement. */
+static void as_podman_reads(struct auth_file *f)
+{
+    const unsigned char *p = (const unsigned char *)f->text;
+    size_t n = f->len, out = 0;
+    char *copy;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq(p + i, n - i);
+        if (k == 0)
+            break;
+        i += k;
+        if (i == n)
+            return; /* valid throughout */
+    }
+    copy = malloc(n * 3 + 1);
+    if (!copy)
+        return;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq(p + i, n - i);
+        if (k == 0) {
+            memcpy(copy + out, "\xef\xbf\xbd", 3);
+            out += 3;
+            i++;
+        } else {
+            memcpy(copy + out, p + i, k);
+            out += k;
+            i += k;
+        }
+    }
+    copy[out] = '\0';
+    f->own_text = copy;
+    f->text = copy;
+    f->len = out;
+    f->not_utf8 = 1;
+}
+
 static void stat_file(sourceos_ctx *ctx, struct auth_file *f)
 {
     const char *real = sourceos_host_path(ctx, f->path);
@@ -360,6 +415,8 @@ static void load_file(sourceos_ctx *ctx, struct auth_file *f)
         f->state = FILE_TOO_LARGE;
         return;
     }
+    if (!memchr(f->text, '\0', f->len))
+        as_podman_reads(f);
     parse_contents(ctx, f);
 }
 
@@ -367,6 +424,14 @@ void registry_load_chain(sourceos_ctx *ctx, struct chain *c)
 {
     for (size_t i = 0; i < c->n; i++)
         load_file(ctx, &c->files[i]);
+}
+
+void registry_free_chain(struct chain *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->files[i].own_text);
+        c->files[i].own_text = NULL;
+    }
 }
 
 /* ---- evidence helpers ------------------------------------------------------ */

@@ -368,6 +368,7 @@ static void check_view(sourceos_ctx *ctx, struct verdict *v, const struct env_vi
         report_remote_risk(ctx, v, hs, why);
     if (first)
         publish_helper_facts(ctx, hs);
+    registry_free_chain(c);
 }
 
 sourceos_status registry_check_cred_helpers(sourceos_ctx *ctx)

@@ -106,6 +106,8 @@ struct auth_file {
     int have_stat;
     struct stat st;
     const char *text;    /* owned by the core until the check returns */
+    char *own_text;      /* or ours: the text made UTF-8 (registry_free_chain) */
+    int not_utf8;        /* podman reads it with U+FFFD for each bad byte */
     size_t len;
     int has_credentials;
     struct list registries;   /* entries under auths */
@@ -129,6 +131,8 @@ void registry_build_chain(struct chain *c, const struct env_view *env,
 
 /* Reads every file of C: its state, stat and the names it holds. */
 void registry_load_chain(sourceos_ctx *ctx, struct chain *c);
+/* Frees what registry_load_chain allocated. */
+void registry_free_chain(struct chain *c);
 
 /* "NAME (uid N)", or "uid N" when the user is unknown. */
 void registry_owner_text(uid_t uid, char *out, size_t size);

@@ -99,4 +99,24 @@ else
 fi
 chmod 700 "$TMP"
 chmod -R u+rwX "$D"
+
+# ---- an auth file that is not UTF-8: podman 4.3.1 reads it ------------------------
+L="$TMP/latin1"
+mkdir -p "$L/root/.docker"
+printf '{"auths":{"example.com":{"auth":"dXNlcjpwdw==","email":"caf\351"}}}' > "$L/root/.docker/config.json"
+chmod 600 "$L/root/.docker/config.json"
+if command -v podman >/dev/null 2>&1; then
+    mkdir -p "$TMP/pstore"
+    printf '[storage]\ndriver = "vfs"\ngraphroot = "%s/pstore/root"\nrunroot = "%s/pstore/run"\n' "$TMP" "$TMP" > "$TMP/pstore/storage.conf"
+    got=$(CONTAINERS_STORAGE_CONF="$TMP/pstore/storage.conf" podman login --get-login \
+          --authfile "$L/root/.docker/config.json" example.com 2>&1)
+    is "$got" user "real podman reads the Latin-1 auth file (the behaviour modelled)"
+else
+    is podman installed "podman is installed for the non-UTF-8 auth file test"
+fi
+out=$("$SOS" doctor local-runtime --json --plugin-dir "$BUILD_PLUGINS" --config-dir "$TMP/deny" --root "$L"); rc=$?
+is "$(msgs registry.auth-files registry.auth-file-malformed)" "[]" "so it is not reported malformed"
+like "$(msgs registry.auth-files registry.auth-file-not-utf8)" "root: /root/.docker/config.json is not UTF-8: podman reads it anyway" "but as not UTF-8, a warning"
+like "$(q "[f['evidence'].get('registries') for f in find('registry.auth-files')['findings'] if f['code']=='registry.auth-file' and f['path']=='/root/.docker/config.json']")" example.com "and its registries are read as podman reads them"
+is "$rc" 1 "exit 1"
 done_testing
