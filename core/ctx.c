@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "homes.h"
 #include "http.h"
 #include "json_path.h"
 #include "redact.h"
@@ -36,6 +37,11 @@ struct sourceos_ctx {
     char *json_text; /* a copy: the plugin's buffer may be reused */
     size_t json_len;
     json_t *json_doc;
+    struct sos_home *homes; /* listed on first use */
+    size_t n_homes;
+    int homes_listed;
+    size_t refused;        /* probes the offline gate refused */
+    size_t refused_after;  /* findings recorded before the first refusal */
 };
 
 sourceos_ctx *sos_ctx_new(const struct sos_ctx_config *config,
@@ -65,6 +71,7 @@ void sos_ctx_free(sourceos_ctx *ctx)
     free(ctx->cmds);
     json_decref(ctx->json_doc);
     free(ctx->json_text);
+    sos_homes_free(ctx->homes, ctx->n_homes);
     free(ctx);
 }
 
@@ -546,17 +553,43 @@ static int keep_output(sourceos_ctx *ctx, struct sos_cmd_output *o,
     return 0;
 }
 
+/* Offline, a tree is analysed on its own: this machine's commands and
+ * sockets would answer about the analyst's host, not the tree. The check
+ * gets a recognisable "not started, ECANCELED" and the runner turns it
+ * into skipped (sos_ctx_refused). */
+static int offline_refuses(sourceos_ctx *ctx)
+{
+    if (!ctx->config.offline)
+        return 0;
+    if (ctx->refused++ == 0)
+        ctx->refused_after = ctx->result->n_findings;
+    return 1;
+}
+
+size_t sos_ctx_refused(const sourceos_ctx *ctx, size_t *first_finding)
+{
+    if (first_finding)
+        *first_finding = ctx->refused_after;
+    return ctx->refused;
+}
+
 const struct sourceos_cmd *sourceos_run(sourceos_ctx *ctx,
                                         const char *const argv[],
                                         const char *const env[],
                                         unsigned timeout_ms)
 {
+    static const struct sourceos_cmd offline = {
+        .exit_status = -1, .not_started = 1, .start_errno = ECANCELED,
+        .out = "", .err = "",
+    };
     struct sos_cmd_output *o;
     struct sourceos_cmd *c;
     char **envp;
     int rc;
     if (!ctx || !argv || !argv[0])
         return not_run(EINVAL);
+    if (offline_refuses(ctx))
+        return &offline;
     envp = sos_command_env(env);
     o = calloc(1, sizeof *o);
     c = calloc(1, sizeof *c);
@@ -621,10 +654,14 @@ const struct sourceos_http *sourceos_http_get(sourceos_ctx *ctx,
                                               const char *target,
                                               unsigned timeout_ms)
 {
+    static const struct sourceos_http offline = {.error = -ECANCELED,
+                                                 .body = ""};
     struct sos_http_reply reply;
     struct sourceos_http *h;
     if (!ctx || !url || !target)
         return http_not_run(EINVAL);
+    if (offline_refuses(ctx))
+        return &offline;
     sos_http_get(ctx->config.root, url, target,
                  command_timeout(ctx, timeout_ms), &reply);
     record_http(ctx, url, target, &reply);
@@ -673,6 +710,57 @@ const char *sourceos_host_path(sourceos_ctx *ctx, const char *path)
     if (sos_rootfs_resolve(ctx->config.root, path, 0, &resolved) != 0)
         return NULL;
     return own(ctx, resolved);
+}
+
+int sourceos_host_path_error(sourceos_ctx *ctx, const char *path)
+{
+    char *resolved = NULL;
+    int rc;
+    if (!ctx || !path)
+        return -EINVAL;
+    rc = sos_rootfs_resolve(ctx->config.root, path, 0, &resolved);
+    free(resolved);
+    return rc;
+}
+
+/* ---- user homes ----------------------------------------------------------- */
+
+/* The invoking user's home counts only when the run may ask this machine:
+ * offline, a tree is about its own users, not the analyst. */
+static void list_homes(sourceos_ctx *ctx)
+{
+    const char *home = ctx->config.offline ? NULL : getenv("HOME");
+    const char *user = getenv("USER");
+    if (ctx->homes_listed)
+        return;
+    ctx->homes_listed = 1;
+    if (sos_homes_list(ctx->config.root, home, user, &ctx->homes,
+                       &ctx->n_homes) != 0) {
+        ctx->homes = NULL;
+        ctx->n_homes = 0;
+    }
+}
+
+size_t sourceos_home_count(sourceos_ctx *ctx)
+{
+    if (!ctx)
+        return 0;
+    list_homes(ctx);
+    return ctx->n_homes;
+}
+
+const char *sourceos_home_at(sourceos_ctx *ctx, size_t i, const char **user)
+{
+    if (user)
+        *user = NULL;
+    if (!ctx)
+        return NULL;
+    list_homes(ctx);
+    if (i >= ctx->n_homes)
+        return NULL;
+    if (user)
+        *user = ctx->homes[i].user;
+    return ctx->homes[i].path;
 }
 
 const char *sourceos_getenv(sourceos_ctx *ctx, const char *name)

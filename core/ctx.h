@@ -12,6 +12,7 @@
 struct sos_ctx_config {
     const struct sos_check_decl *decl;
     const char *root;          /* NULL or "/" for the live host */
+    int offline;               /* refuse sourceos_run and sourceos_http_get */
     const struct sos_kv *facts; /* facts this check may read */
     size_t n_facts;
     double deadline;           /* monotonic seconds; 0: none */
@@ -23,6 +24,15 @@ struct sos_ctx_config {
 sourceos_ctx *sos_ctx_new(const struct sos_ctx_config *config,
                           struct sos_check_result *result);
 void sos_ctx_free(sourceos_ctx *ctx);
+
+/* The reason a check that asked this machine is skipped offline. */
+#define SOS_OFFLINE_REASON \
+    "offline analysis of a tree; --live to ask this machine"
+
+/* How many commands and HTTP probes the offline gate refused, and in
+ * *FIRST_FINDING how many findings the check had recorded before the first
+ * refusal (what it recorded later is about an answer it never got). */
+size_t sos_ctx_refused(const sourceos_ctx *ctx, size_t *first_finding);
 
 /* Builds the environment commands run with: LC_ALL=C, PATH, HOME, USER and
  * the container variables of the invoking environment, then EXTRA

@@ -69,6 +69,12 @@ static void free_finding(struct sos_finding_rec *f)
     free_kvs(f->evidence, f->n_evidence);
 }
 
+void sos_check_result_keep_findings(struct sos_check_result *r, size_t keep)
+{
+    while (r->n_findings > keep)
+        free_finding(&r->findings[--r->n_findings]);
+}
+
 void sos_check_result_free(struct sos_check_result *r)
 {
     if (!r)

@@ -69,6 +69,9 @@ const char *sos_severity_name(int severity);
  * failure, 3 could not decide. Skipped checks do not count. */
 int sos_exit_code(const int counts[SOS_ST_COUNT]);
 
+/* Frees the findings from index KEEP on. */
+void sos_check_result_keep_findings(struct sos_check_result *r, size_t keep);
+
 void sos_check_result_free(struct sos_check_result *r);
 
 /* A copy of TEXT cut to SOURCEOS_MAX_MESSAGE_BYTES (at a UTF-8 character

@@ -15,6 +15,7 @@ struct sos_runner_job {
 
 struct sos_runner_opts {
     const char *root;       /* --root; NULL for the live host */
+    int offline;            /* no command, no socket: a tree on its own */
     unsigned jobs;          /* parallel checks, >= 1 */
     double default_timeout; /* seconds, for checks without `timeout` */
     double max_timeout;     /* seconds no check may exceed (--timeout); 0: none */

@@ -13,6 +13,7 @@ enum cli_format { FORMAT_HUMAN, FORMAT_JSON, FORMAT_NDJSON };
 struct cli {
     const char *program; /* sourceos, sourceos-agent, sourceosctl */
     const char *root;
+    int live; /* --live: under --root, still ask this machine */
     const char *config_dir;
     const char *plugin_dir;
     enum cli_format format;
@@ -31,6 +32,14 @@ struct cli {
 /* Parses the global options anywhere on the command line. Returns 0, 1
  * when it printed --version, or EXIT_USAGE after printing why. */
 int cli_parse(struct cli *cli, int argc, char **argv);
+
+/* Refuses a --root that is not a directory this user can read and search:
+ * 0, or EXIT_USAGE after printing why. */
+int cli_check_root(const struct cli *cli);
+
+/* Whether the run analyses a tree on its own: --root other than "/",
+ * without --live. */
+int cli_offline(const struct cli *cli);
 
 /* Default directories: the build tree's when run from it, else installed. */
 const char *cli_default_plugin_dir(void);

@@ -53,6 +53,7 @@ static int run_doctor(struct cli *cli, const struct sos_session_config *config)
     struct sos_session s;
     struct sos_runner_opts opts = {
         .root = cli->root,
+        .offline = cli_offline(cli),
         .jobs = cli->jobs,
         .default_timeout = cli->timeout,
         .max_timeout = cli->timeout_given ? cli->timeout : 0,

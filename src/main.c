@@ -8,7 +8,10 @@
 
 static const char global_options[] =
     "Options:\n"
-    "  --root DIR          read host files under DIR (a copied tree)\n"
+    "  --root DIR          analyse the copied tree DIR, offline: no command\n"
+    "                      is run and no socket is touched\n"
+    "  --live              with --root, still ask this machine (commands,\n"
+    "                      sockets) about what the tree cannot say\n"
     "  --config-dir DIR    directory holding checks.d/ (default: %s)\n"
     "  --plugin-dir DIR    directory of plugins (default: %s)\n"
     "  --format FMT        human, json or ndjson (--json = --format json)\n"
@@ -307,6 +310,8 @@ int main(int argc, char **argv)
     rc = cli_parse(&cli, argc, argv);
     if (rc == 1)
         rc = 0;
+    else if (rc == 0 && cli_check_root(&cli) != 0)
+        rc = EXIT_USAGE;
     else if (rc == 0)
         rc = run_program(&cli);
     return cli_close_stdout(&cli, rc);

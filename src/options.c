@@ -21,6 +21,7 @@ enum {
     OPT_NO_COLOR,
     OPT_DRY_RUN,
     OPT_VERSION,
+    OPT_LIVE,
 };
 
 static const struct option long_options[] = {
@@ -37,6 +38,7 @@ static const struct option long_options[] = {
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
+    {"live", no_argument, NULL, OPT_LIVE},
     {NULL, 0, NULL, 0},
 };
 
@@ -155,6 +157,7 @@ static int take_option(struct cli *cli, int opt, const char *name, const char *a
                        "changes anything, so there is nothing to rehearse",
                   name);
         return -1;
+    case OPT_LIVE: cli->live = 1; return 0;
     case 'q': cli->quiet = 1; return 0;
     case 'v': cli->verbose = 1; return 0;
     case 'h': cli->help = 1; return 0;

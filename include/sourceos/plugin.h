@@ -44,7 +44,7 @@ extern "C" {
 #define SOURCEOS_ABI_MINOR_OF(version) ((unsigned)(version) & 0xffffu)
 
 #define SOURCEOS_ABI_MAJOR 1
-#define SOURCEOS_ABI_MINOR 1
+#define SOURCEOS_ABI_MINOR 2
 /** The ABI version this header describes; put it first in your plugin. */
 #define SOURCEOS_ABI_VERSION \
     SOURCEOS_ABI_MKVERSION(SOURCEOS_ABI_MAJOR, SOURCEOS_ABI_MINOR)
@@ -276,7 +276,11 @@ struct sourceos_cmd {
  * NULL) which overrides. TIMEOUT_MS bounds it (0: the check's remaining
  * time); at the bound its whole process group is killed. Each of stdout and
  * stderr is captured up to 1 MiB. Every run is recorded in the report.
- * Never returns NULL.
+ * Offline (--root without --live) nothing is run: the outcome is
+ * not_started with start_errno ECANCELED, and the core reports the check
+ * as skipped ("offline analysis of a tree; --live to ask this machine"),
+ * dropping the findings recorded after the refusal; a problem found before
+ * it still decides the status. Never returns NULL.
  */
 const struct sourceos_cmd *sourceos_run(sourceos_ctx *ctx,
                                         const char *const argv[],
@@ -290,7 +294,10 @@ const struct sourceos_cmd *sourceos_run(sourceos_ctx *ctx,
  * its length in *LEN and returns 0, or 1 when the file was longer than
  * MAX_BYTES and was cut. On failure returns a negative errno: -ENOENT,
  * -EACCES, -EISDIR, -EXDEV (a symlink leads out of the root), -EINVAL (bad
- * path).
+ * path). -EACCES also when a directory on the way cannot be searched: then
+ * the file may or may not exist, and a check says it was not allowed to
+ * look ("cannot read PATH (permission denied): run as root to see it"), a
+ * warning, never that the file is absent or broken.
  */
 int sourceos_read_file(sourceos_ctx *ctx, const char *path, size_t max_bytes,
                        const char **data, size_t *len);
@@ -301,6 +308,34 @@ int sourceos_read_file(sourceos_ctx *ctx, const char *path, size_t max_bytes,
  * or does not exist.
  */
 const char *sourceos_host_path(sourceos_ctx *ctx, const char *path);
+
+/**
+ * Why sourceos_host_path(PATH) is NULL: 0 when it resolves, else a negative
+ * errno: -ENOENT (or -ENOTDIR) absent, -EACCES not allowed to look (a
+ * directory on the way is not searchable by this user: the path may well
+ * exist), -EXDEV a symlink leads out of the root, -EINVAL a bad path.
+ * Since ABI 1.2.
+ */
+int sourceos_host_path_error(sourceos_ctx *ctx, const char *path);
+
+/**
+ * The number of user homes a per-user check looks at. Without --root, and
+ * with --root --live, the invoking user's $HOME is one of them. Under
+ * --root, every home of the tree is: each directory /Users/NAME (except
+ * /Users/Shared), /home/NAME and /root that exists there, in that order and
+ * in name order, then the invoking user's home when --live (not twice).
+ * Since ABI 1.2.
+ */
+size_t sourceos_home_count(sourceos_ctx *ctx);
+
+/**
+ * Home I (host view, e.g. "/Users/alice"; combine it with
+ * sourceos_read_file(), which applies the root), or NULL when I is out of
+ * range. USER, when not NULL, receives the user's name: the directory's
+ * name, or $USER for the invoking user's home. Name the user in every
+ * finding about a home's files. Since ABI 1.2.
+ */
+const char *sourceos_home_at(sourceos_ctx *ctx, size_t i, const char **user);
 
 /**
  * A variable of the invoking user's environment (HOME, XDG_*, DOCKER_CONFIG,
@@ -316,7 +351,9 @@ struct sourceos_http {
      * -ENOENT no such socket file, -ENOTSOCK a file that is not a socket,
      * -ECONNREFUSED nobody listens, -EACCES not allowed, -ETIMEDOUT no
      * (whole) answer within the bound, -EPROTO an answer that is not HTTP,
-     * -EXDEV the socket path leads out of --root, -EINVAL a bad URL.
+     * -EXDEV the socket path leads out of --root, -EINVAL a bad URL,
+     * -ECANCELED not tried: offline (--root without --live), handled as
+     * for sourceos_run().
      */
     int error;
     /** HTTP status code (e.g. 200) when error is 0, else 0. */

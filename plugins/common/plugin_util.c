@@ -47,6 +47,21 @@ sourceos_finding *plugin_note(sourceos_ctx *ctx, struct verdict *v, const char *
     return f;
 }
 
+sourceos_finding *plugin_denied(sourceos_ctx *ctx, struct verdict *v, const char *code,
+                                const char *path, const char *user)
+{
+    sourceos_finding *f = plugin_note(ctx, v, code, SOURCEOS_SEV_WARNING,
+                                      "%s%scannot read %s (permission denied): run as "
+                                      "root to see it",
+                                      user ? user : "", user ? ": " : "", path);
+    sourceos_finding_remediation(f, "This user is not allowed to look there, so "
+                                    "nothing is known about it: run the doctor as root.");
+    sourceos_finding_path(f, path);
+    if (user)
+        sourceos_finding_evidence(f, "user", user);
+    return f;
+}
+
 void plugin_textf(char *out, size_t size, const char *format, ...)
 {
     va_list ap;

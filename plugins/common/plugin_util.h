@@ -35,6 +35,14 @@ sourceos_finding *plugin_vnote(sourceos_ctx *ctx, struct verdict *v, const char 
                                const char *format, va_list ap)
     __attribute__((format(printf, 6, 0)));
 
+/* The one outcome for a path this user may not look at (EACCES anywhere on
+ * the way): "cannot read PATH (permission denied): run as root to see it",
+ * a warning under CODE (the plugin's PLUGIN.permission-denied), never "absent"
+ * and never a failure about the file. USER (may be NULL) is whose home it is
+ * in. */
+sourceos_finding *plugin_denied(sourceos_ctx *ctx, struct verdict *v, const char *code,
+                                const char *path, const char *user);
+
 /* snprintf for text where a cut is acceptable (paths in messages): the
  * text is for people, and every buffer is bounded. */
 void plugin_textf(char *out, size_t size, const char *format, ...)

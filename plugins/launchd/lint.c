@@ -117,6 +117,8 @@ static sourceos_finding *problem(struct service *s, const char *code,
     va_end(ap);
     sourceos_finding_path(fd, s->path);
     add_evidence(fd, s);
+    if (s->place.kind == LAUNCHD_USER_AGENTS)
+        sourceos_finding_evidence(fd, "user", s->place.user);
     if (sev > SOURCEOS_SEV_INFO)
         s->problems++;
     return fd;
@@ -223,6 +225,11 @@ static void report_read_failure(struct service *s)
         return;
     }
     switch (p->read_error) {
+    case -EACCES:
+        /* Not allowed to look is not broken: launchd reads it as root. */
+        plugin_denied(s->ctx, s->v, "launchd.permission-denied", s->path,
+                      s->place.kind == LAUNCHD_USER_AGENTS ? s->place.user : NULL);
+        break;
     case -ENOENT:
         fd = problem(s, "launchd.plist-missing", SOURCEOS_SEV_WARNING,
                      "%s does not exist (or is a symlink to nothing)", s->path);

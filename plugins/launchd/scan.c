@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,8 +124,10 @@ static void remember(struct scan *s, const char *dir, long linted)
     s->where[s->n_where++].linted = linted;
 }
 
-/* Lints every *.plist in DIR (host view), in name order, until the bound. */
-static void scan_dir(sourceos_ctx *ctx, struct scan *s, const char *dir)
+/* Lints every *.plist in DIR (host view), in name order, until the bound.
+ * USER: whose home DIR is in, or NULL. */
+static void scan_dir(sourceos_ctx *ctx, struct scan *s, const char *dir,
+                     const char *user)
 {
     const char *real = sourceos_host_path(ctx, dir);
     struct dirent **names = NULL;
@@ -132,6 +135,11 @@ static void scan_dir(sourceos_ctx *ctx, struct scan *s, const char *dir)
     int n;
 
     n = real ? scandir(real, &names, plist_named, alphasort) : -1;
+    if (n < 0 && (real ? errno == EACCES
+                       : sourceos_host_path_error(ctx, dir) == -EACCES)) {
+        plugin_denied(ctx, &s->v, "launchd.permission-denied", dir, user);
+        return;
+    }
     if (n < 0) {
         remember(s, dir, -1);
         return;
@@ -162,9 +170,11 @@ static void scan_users(sourceos_ctx *ctx, struct scan *s)
         char dir[PATH_MAX];
         plugin_textf(dir, sizeof dir, USERS "/%s/Library/LaunchAgents",
                      users[i]->d_name);
-        /* A home without LaunchAgents is normal: not worth a line. */
-        if (sourceos_host_path(ctx, dir))
-            scan_dir(ctx, s, dir);
+        /* A home without LaunchAgents is normal: not worth a line; one
+         * this user may not look into is said. */
+        if (sourceos_host_path(ctx, dir) ||
+            sourceos_host_path_error(ctx, dir) == -EACCES)
+            scan_dir(ctx, s, dir, users[i]->d_name);
         free(users[i]);
     }
     free(users);
@@ -229,8 +239,8 @@ sourceos_status launchd_check_scan(sourceos_ctx *ctx)
         return SOURCEOS_ERROR;
     }
     scan_users(ctx, s);
-    scan_dir(ctx, s, SYSTEM_AGENTS);
-    scan_dir(ctx, s, SYSTEM_DAEMONS);
+    scan_dir(ctx, s, SYSTEM_AGENTS, NULL);
+    scan_dir(ctx, s, SYSTEM_DAEMONS, NULL);
     if (s->cut)
         report_cut(ctx, s);
     report_summary(ctx, s);

@@ -304,7 +304,7 @@ static void report_isolated(sourceos_ctx *ctx, const struct isolation *iso,
 
 static sourceos_status verify_isolation(sourceos_ctx *ctx, const char *authfile)
 {
-    struct env_view env = {ctx, "env"};
+    struct env_view env = {.ctx = ctx, .param = "env"};
     struct isolation iso = {0};
     struct chain c;
     sourceos_finding *fd;
@@ -326,15 +326,15 @@ static sourceos_status verify_isolation(sourceos_ctx *ctx, const char *authfile)
         for (size_t i = 1; i < c.n; i++)
             if (c.files[i].role != ROLE_DOCKER_CONFIG)
                 verify_later_file(ctx, &iso, &c.files[i]);
-    if (iso.leaks)
-        return SOURCEOS_FAILURE;
-    report_isolated(ctx, &iso, &c);
-    return SOURCEOS_OK;
+    if (!iso.leaks)
+        report_isolated(ctx, &iso, &c);
+    registry_free_chain(&c);
+    return iso.leaks ? SOURCEOS_FAILURE : SOURCEOS_OK;
 }
 
 static sourceos_status report_host_policy(sourceos_ctx *ctx)
 {
-    struct env_view env = {ctx, "env"};
+    struct env_view env = {.ctx = ctx, .param = "env"};
     struct list registries = {0}, helpers = {0};
     struct chain c;
     sourceos_finding *fd;
@@ -350,6 +350,7 @@ static sourceos_status report_host_policy(sourceos_ctx *ctx)
         if (f->helpers.count)
             registry_list_add(&helpers, f->helpers.text, NULL);
     }
+    registry_free_chain(&c);
     fd = plugin_note(
         ctx, NULL, "registry.agent-auth-host", SOURCEOS_SEV_WARNING,
         "the agent uses the host's registry credentials (auth policy "

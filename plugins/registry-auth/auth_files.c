@@ -2,16 +2,43 @@
 #include "config.h"
 
 #include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "registry.h"
+
+/* Homes of a tree looked at, at most (more are counted, not read). */
+#define HOMES_MAX 64
+
+/* plugin_note for a finding about F: "USER: MESSAGE" in a tree's home, and
+ * the user as evidence, so two users' same-named files stay apart. */
+static sourceos_finding *file_note(sourceos_ctx *ctx, struct verdict *v,
+                                   const struct auth_file *f, const char *code,
+                                   sourceos_severity sev, const char *format, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static sourceos_finding *file_note(sourceos_ctx *ctx, struct verdict *v,
+                                   const struct auth_file *f, const char *code,
+                                   sourceos_severity sev, const char *format, ...)
+{
+    sourceos_finding *fd;
+    va_list ap;
+    va_start(ap, format);
+    fd = plugin_vnote(ctx, v, code, sev, f->user, format, ap);
+    va_end(ap);
+    if (f->user)
+        sourceos_finding_evidence(fd, "user", f->user);
+    return fd;
+}
 
 static const char *exists_text(const struct auth_file *f)
 {
     switch (f->state) {
     case FILE_ABSENT: return "no";
     case FILE_OUTSIDE_ROOT: return "outside --root";
+    case FILE_DENIED: return "unknown (permission denied)";
     default: return "yes";
     }
 }
@@ -28,8 +55,7 @@ static void report_mode(sourceos_ctx *ctx, struct verdict *v,
     if (!f->have_stat || !(f->st.st_mode & 077))
         return;
     registry_mode_text(f->st.st_mode, mode, sizeof mode);
-    fd = plugin_note(
-        ctx, v, "registry.auth-file-permissions",
+    fd = file_note(ctx, v, f, "registry.auth-file-permissions",
         f->has_credentials ? SOURCEOS_SEV_CRITICAL : SOURCEOS_SEV_WARNING,
         "%s is %s by group or others (mode %s)%s", f->path,
         f->st.st_mode & 022 ? "writable" : "readable", mode,
@@ -51,8 +77,7 @@ static void report_owner(sourceos_ctx *ctx, struct verdict *v,
         return;
     registry_owner_text(f->st.st_uid, owner, sizeof owner);
     registry_owner_text(getuid(), you, sizeof you);
-    fd = plugin_note(
-        ctx, v, "registry.auth-file-owner",
+    fd = file_note(ctx, v, f, "registry.auth-file-owner",
         f->has_credentials ? SOURCEOS_SEV_CRITICAL : SOURCEOS_SEV_WARNING,
         "%s is owned by %s, not by you (%s): that user can change the "
         "credentials and helpers your podman uses, and a private file "
@@ -77,8 +102,7 @@ static sourceos_severity broken_severity(const struct auth_file *f)
 static void report_malformed(sourceos_ctx *ctx, struct verdict *v,
                              const struct auth_file *f)
 {
-    sourceos_finding *fd = plugin_note(
-        ctx, v, "registry.auth-file-malformed", broken_severity(f),
+    sourceos_finding *fd = file_note(ctx, v, f, "registry.auth-file-malformed", broken_severity(f),
         "%s is not a valid auth file (%s)%s", f->path, f->why,
         f->podman_reads ? ": podman refuses to pull or run while it reads it"
                         : "");
@@ -93,8 +117,7 @@ static void report_malformed(sourceos_ctx *ctx, struct verdict *v,
 static void report_unreadable(sourceos_ctx *ctx, struct verdict *v,
                               const struct auth_file *f)
 {
-    sourceos_finding *fd = plugin_note(
-        ctx, v, "registry.auth-file-unreadable", broken_severity(f),
+    sourceos_finding *fd = file_note(ctx, v, f, "registry.auth-file-unreadable", broken_severity(f),
         "%s cannot be read: %s%s", f->path, strerror(f->read_errno),
         f->podman_reads ? "; podman fails on it the same way" : "");
     sourceos_finding_remediation(
@@ -108,8 +131,7 @@ static void report_too_large(sourceos_ctx *ctx, struct verdict *v,
                              const struct auth_file *f)
 {
     char limit[32];
-    sourceos_finding *fd = plugin_note(
-        ctx, v, "registry.auth-file-too-large", SOURCEOS_SEV_WARNING,
+    sourceos_finding *fd = file_note(ctx, v, f, "registry.auth-file-too-large", SOURCEOS_SEV_WARNING,
         "%s is larger than %u KiB and was not analysed: an auth file is "
         "normally a few KiB", f->path, AUTH_FILE_MAX_BYTES / 1024u);
     sourceos_finding_remediation(
@@ -123,8 +145,7 @@ static void report_too_large(sourceos_ctx *ctx, struct verdict *v,
 static void report_outside_root(sourceos_ctx *ctx, struct verdict *v,
                                 const struct auth_file *f)
 {
-    sourceos_finding *fd = plugin_note(
-        ctx, v, "registry.auth-file-outside-root", SOURCEOS_SEV_WARNING,
+    sourceos_finding *fd = file_note(ctx, v, f, "registry.auth-file-outside-root", SOURCEOS_SEV_WARNING,
         "%s is a symlink that leads out of the --root tree; it was not "
         "read", f->path);
     sourceos_finding_remediation(
@@ -133,13 +154,25 @@ static void report_outside_root(sourceos_ctx *ctx, struct verdict *v,
     sourceos_finding_path(fd, f->path);
 }
 
+static void report_not_utf8(sourceos_ctx *ctx, struct verdict *v,
+                            const struct auth_file *f)
+{
+    sourceos_finding *fd = file_note(
+        ctx, v, f, "registry.auth-file-not-utf8", SOURCEOS_SEV_WARNING,
+        "%s is not UTF-8: podman reads it anyway, each invalid byte becoming "
+        "U+FFFD, so a registry name or value holding one is not what was "
+        "written", f->path);
+    sourceos_finding_remediation(
+        fd, "Rewrite the file in UTF-8 (podman login writes it so).");
+    sourceos_finding_path(fd, f->path);
+}
+
 static void report_creds_store(sourceos_ctx *ctx, const struct auth_file *f)
 {
     sourceos_finding *fd;
     if (!f->creds_store[0])
         return;
-    fd = plugin_note(
-        ctx, NULL, "registry.creds-store-ignored", SOURCEOS_SEV_INFO,
+    fd = file_note(ctx, NULL, f, "registry.creds-store-ignored", SOURCEOS_SEV_INFO,
         "%s names credsStore '%s': docker uses it, podman does not "
         "(podman reads only auths and credHelpers)",
         f->path, f->creds_store);
@@ -152,8 +185,7 @@ static void report_file_info(sourceos_ctx *ctx, const struct chain *c,
 {
     const struct auth_file *f = &c->files[i];
     char order[16];
-    sourceos_finding *fd = plugin_note(
-        ctx, NULL, "registry.auth-file", SOURCEOS_SEV_INFO,
+    sourceos_finding *fd = file_note(ctx, NULL, f, "registry.auth-file", SOURCEOS_SEV_INFO,
         "%zu. %s (%s): %s%s", i + 1, f->path, f->source,
         f->state == FILE_ABSENT ? "absent" : "present",
         f->podman_reads ? "" : ", not read by podman");
@@ -179,8 +211,11 @@ static void report_file(sourceos_ctx *ctx, struct verdict *v,
     case FILE_UNREADABLE: report_unreadable(ctx, v, f); break;
     case FILE_TOO_LARGE: report_too_large(ctx, v, f); break;
     case FILE_OUTSIDE_ROOT: report_outside_root(ctx, v, f); return;
+    case FILE_DENIED: plugin_denied(ctx, v, "registry.permission-denied", f->path, f->user); return;
     case FILE_PARSED: report_creds_store(ctx, f); break;
     }
+    if (f->not_utf8)
+        report_not_utf8(ctx, v, f);
     report_owner(ctx, v, f);
     report_mode(ctx, v, f);
 }
@@ -190,8 +225,8 @@ static void report_version_basis(sourceos_ctx *ctx, const struct chain *c)
     sourceos_finding *fd;
     if (c->n == 0 || c->files[0].role != ROLE_AUTHFILE)
         return;
-    fd = plugin_note(
-        ctx, NULL, "registry.auth-file-chain", SOURCEOS_SEV_INFO,
+    fd = file_note(
+        ctx, NULL, &c->files[0], "registry.auth-file-chain", SOURCEOS_SEV_INFO,
         c->authfile_is_exclusive
             ? "podman %s reads only %s; the files after it are ignored"
             : "podman %s reads %s first, then still the files after it "
@@ -203,6 +238,17 @@ static void report_version_basis(sourceos_ctx *ctx, const struct chain *c)
                                                 : "unknown, assumed before 4.4");
 }
 
+static void plugin_vnote_none(sourceos_ctx *ctx, const struct env_view *env)
+{
+    sourceos_finding *fd = plugin_note(
+        ctx, NULL, "registry.auth-files-none", SOURCEOS_SEV_INFO,
+        "%s%sno auth file location applies: HOME, XDG_CONFIG_HOME and "
+        "DOCKER_CONFIG are all unset", env->user ? env->user : "",
+        env->user ? ": " : "");
+    if (env->user)
+        sourceos_finding_evidence(fd, "user", env->user);
+}
+
 static void publish_chain_facts(sourceos_ctx *ctx, const struct chain *c)
 {
     struct list files = {0}, registries = {0}, helpers = {0}, stores = {0};
@@ -210,7 +256,7 @@ static void publish_chain_facts(sourceos_ctx *ctx, const struct chain *c)
     for (size_t i = 0; i < c->n; i++) {
         const struct auth_file *f = &c->files[i];
         if (!f->podman_reads || f->state == FILE_ABSENT ||
-            f->state == FILE_OUTSIDE_ROOT)
+            f->state == FILE_OUTSIDE_ROOT || f->state == FILE_DENIED)
             continue;
         if (!files.count)
             sourceos_fact_set(ctx, "registry.authfile", f->path);
@@ -232,24 +278,43 @@ static void publish_chain_facts(sourceos_ctx *ctx, const struct chain *c)
     sourceos_fact_set(ctx, "registry.credentials", credentials ? "true" : "false");
 }
 
+/* One environment's chain: reported file by file; its facts published
+ * when PUBLISH (the first environment's, for the checks after this one). */
+static void check_chain(sourceos_ctx *ctx, struct verdict *v, const struct env_view *env,
+                        struct chain *c, int publish)
+{
+    registry_build_chain(c, env, sourceos_param(ctx, "authfile"));
+    if (c->n == 0) {
+        plugin_vnote_none(ctx, env);
+        return;
+    }
+    registry_load_chain(ctx, c);
+    report_version_basis(ctx, c);
+    for (size_t i = 0; i < c->n; i++)
+        report_file(ctx, v, c, i);
+    if (publish)
+        publish_chain_facts(ctx, c);
+    registry_free_chain(c);
+}
+
 sourceos_status registry_check_auth_files(sourceos_ctx *ctx)
 {
-    struct env_view env = {ctx, NULL};
+    struct env_view views[HOMES_MAX];
     struct verdict v = {0};
-    struct chain c;
+    struct chain *c = malloc(sizeof *c);
+    size_t n = registry_env_views(ctx, views, HOMES_MAX);
 
-    registry_build_chain(&c, &env, sourceos_param(ctx, "authfile"));
-    if (c.n == 0) {
-        plugin_note(
-            ctx, NULL, "registry.auth-files-none", SOURCEOS_SEV_INFO,
-            "no auth file location applies: HOME, XDG_CONFIG_HOME and "
-            "DOCKER_CONFIG are all unset");
-        return SOURCEOS_OK;
+    if (!c) {
+        plugin_note(ctx, NULL, "registry.out-of-memory", SOURCEOS_SEV_CRITICAL,
+                    "out of memory");
+        return SOURCEOS_ERROR;
     }
-    registry_load_chain(ctx, &c);
-    report_version_basis(ctx, &c);
-    for (size_t i = 0; i < c.n; i++)
-        report_file(ctx, &v, &c, i);
-    publish_chain_facts(ctx, &c);
+    if (n == 0)
+        plugin_note(ctx, NULL, "registry.auth-files-no-home", SOURCEOS_SEV_INFO,
+                    "the tree has no user home (/Users/*, /home/*, /root): no "
+                    "auth file chain to look at");
+    for (size_t i = 0; i < n; i++)
+        check_chain(ctx, &v, &views[i], c, i == 0);
+    free(c);
     return verdict_status(&v);
 }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pwd.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,6 +17,8 @@ const char *registry_env_get(const struct env_view *env, const char *name)
 {
     size_t len = strlen(name);
     size_t n;
+    if (env->home)
+        return strcmp(name, "HOME") == 0 ? env->home : NULL;
     if (!env->param)
         return sourceos_getenv(env->ctx, name);
     n = sourceos_param_count(env->ctx, env->param);
@@ -33,6 +36,52 @@ static const char *env_home(const struct env_view *env)
 {
     const char *home = registry_nonempty(registry_env_get(env, "HOME"));
     return home ? home : registry_nonempty(sourceos_getenv(env->ctx, "HOME"));
+}
+
+static int is_tree(sourceos_ctx *ctx)
+{
+    const char *root = sourceos_host_path(ctx, "/");
+    return root && strcmp(root, "/") != 0;
+}
+
+/* Whether HOME is where a tree keeps its users' homes (/Users/NAME,
+ * /home/NAME, /root); the one other home the core lists is the invoking
+ * user's (--live), which keeps the invoking environment. */
+static int tree_home(const char *home)
+{
+    static const char *const parents[] = {"/Users/", "/home/", NULL};
+    if (strcmp(home, "/root") == 0)
+        return 1;
+    for (size_t i = 0; parents[i]; i++) {
+        size_t n = strlen(parents[i]);
+        if (strncmp(home, parents[i], n) == 0 && home[n] && !strchr(home + n, '/'))
+            return 1;
+    }
+    return 0;
+}
+
+size_t registry_env_views(sourceos_ctx *ctx, struct env_view *views, size_t max)
+{
+    size_t n = 0, count = sourceos_home_count(ctx);
+    if (max == 0)
+        return 0;
+    if (!is_tree(ctx)) {
+        views[n++] = (struct env_view){ctx, NULL, NULL, NULL, 0};
+        return n;
+    }
+    for (size_t i = 0; i < count && n < max; i++) {
+        const char *user = NULL;
+        const char *home = sourceos_home_at(ctx, i, &user);
+        const char *real = home ? sourceos_host_path(ctx, home) : NULL;
+        struct stat st;
+        if (!home)
+            continue;
+        views[n] = (struct env_view){ctx, NULL, tree_home(home) ? home : NULL, user, 0};
+        if (real && stat(real, &st) == 0)
+            views[n].uid = (unsigned)st.st_uid;
+        n++;
+    }
+    return n;
 }
 
 /* ---- the auth file chain --------------------------------------------------- */
@@ -59,6 +108,7 @@ static struct auth_file *chain_add(struct chain *c, enum role role,
         return NULL;
     f->role = role;
     f->source = source;
+    f->user = c->user;
     c->n++;
     return f;
 }
@@ -76,7 +126,8 @@ static void add_runtime_dir_file(struct chain *c, const struct env_view *env)
                   "containers/auth.json");
         return;
     }
-    plugin_textf(dir, sizeof dir, "/run/containers/%u", (unsigned)getuid());
+    plugin_textf(dir, sizeof dir, "/run/containers/%u",
+                 env->home ? env->uid : (unsigned)getuid());
     chain_add(c, ROLE_RUNTIME_DIR, "/run/containers/UID (XDG_RUNTIME_DIR unset)",
               dir, "auth.json");
 }
@@ -112,6 +163,7 @@ void registry_build_chain(struct chain *c, const struct env_view *env,
 {
     const char *source = "--authfile";
     memset(c, 0, sizeof *c);
+    c->user = env->user;
     c->podman_version = sourceos_fact_get(env->ctx, "podman.version");
     c->authfile_is_exclusive = plugin_version_at_least(c->podman_version, 4, 4);
     if (!registry_nonempty(authfile)) {
@@ -273,6 +325,60 @@ static void parse_contents(sourceos_ctx *ctx, struct auth_file *f)
         read_creds_store(ctx, f);
 }
 
+/* The length of the valid UTF-8 sequence at P (at most N bytes), or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+    size_t len = p[0] < 0x80 ? 1 : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
+               : p[0] >= 0xe0 && p[0] <= 0xef ? 3 : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
+    if (len == 0 || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+        (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+        return 0; /* overlong, surrogate, beyond U+10FFFF */
+    return len;
+}
+
+/* Podman (Go's encoding/json) reads a file that is not UTF-8, each invalid
+ * byte becoming U+FFFD; jansson refuses it. So the text is judged as podman
+ * sees it: a copy with the same replacement. */
+static void as_podman_reads(struct auth_file *f)
+{
+    const unsigned char *p = (const unsigned char *)f->text;
+    size_t n = f->len, out = 0;
+    char *copy;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq(p + i, n - i);
+        if (k == 0)
+            break;
+        i += k;
+        if (i == n)
+            return; /* valid throughout */
+    }
+    copy = malloc(n * 3 + 1);
+    if (!copy)
+        return;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq(p + i, n - i);
+        if (k == 0) {
+            memcpy(copy + out, "\xef\xbf\xbd", 3);
+            out += 3;
+            i++;
+        } else {
+            memcpy(copy + out, p + i, k);
+            out += k;
+            i += k;
+        }
+    }
+    copy[out] = '\0';
+    f->own_text = copy;
+    f->text = copy;
+    f->len = out;
+    f->not_utf8 = 1;
+}
+
 static void stat_file(sourceos_ctx *ctx, struct auth_file *f)
 {
     const char *real = sourceos_host_path(ctx, f->path);
@@ -293,6 +399,12 @@ static void load_file(sourceos_ctx *ctx, struct auth_file *f)
         f->state = FILE_OUTSIDE_ROOT;
         return;
     }
+    if (rc == -EACCES) {
+        /* Not allowed to look: the file may or may not exist. */
+        f->state = FILE_DENIED;
+        stat_file(ctx, f);
+        return;
+    }
     stat_file(ctx, f);
     if (rc < 0) {
         f->state = FILE_UNREADABLE;
@@ -303,6 +415,8 @@ static void load_file(sourceos_ctx *ctx, struct auth_file *f)
         f->state = FILE_TOO_LARGE;
         return;
     }
+    if (!memchr(f->text, '\0', f->len))
+        as_podman_reads(f);
     parse_contents(ctx, f);
 }
 
@@ -310,6 +424,14 @@ void registry_load_chain(sourceos_ctx *ctx, struct chain *c)
 {
     for (size_t i = 0; i < c->n; i++)
         load_file(ctx, &c->files[i]);
+}
+
+void registry_free_chain(struct chain *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->files[i].own_text);
+        c->files[i].own_text = NULL;
+    }
 }
 
 /* ---- evidence helpers ------------------------------------------------------ */

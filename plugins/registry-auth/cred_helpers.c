@@ -345,35 +345,50 @@ static void publish_helper_facts(sourceos_ctx *ctx, const struct helpers *hs)
     sourceos_fact_set(ctx, "registry.helper_states", states.text);
 }
 
-sourceos_status registry_check_cred_helpers(sourceos_ctx *ctx)
+/* The helpers one environment's chain names, each judged. */
+static void check_view(sourceos_ctx *ctx, struct verdict *v, const struct env_view *env,
+                       struct helpers *hs, struct chain *c, int first)
 {
-    struct env_view env = {ctx, NULL};
-    struct verdict v = {0};
-    struct chain c;
-    struct helpers *hs = calloc(1, sizeof *hs);
     const char *why = NULL;
     int remote = runtime_is_remote(ctx, &why);
     sourceos_finding *fd;
+    registry_build_chain(c, env, sourceos_param(ctx, "authfile"));
+    registry_load_chain(ctx, c);
+    collect_helpers(ctx, hs, c);
+    if (hs->n == 0) {
+        fd = plugin_note(
+            ctx, NULL, "registry.cred-helpers-none", SOURCEOS_SEV_INFO,
+            "%s%sno credential helper is named in the files podman reads",
+            env->user ? env->user : "", env->user ? ": " : "");
+        sourceos_finding_evidence(fd, "remote", why);
+    }
+    for (size_t i = 0; i < hs->n; i++)
+        report_helper(ctx, v, &hs->items[i], remote);
+    if (remote)
+        report_remote_risk(ctx, v, hs, why);
+    if (first)
+        publish_helper_facts(ctx, hs);
+    registry_free_chain(c);
+}
 
-    if (!hs) {
+sourceos_status registry_check_cred_helpers(sourceos_ctx *ctx)
+{
+    struct env_view views[64];
+    size_t n = registry_env_views(ctx, views, 64);
+    struct verdict v = {0};
+    struct chain *c = malloc(sizeof *c);
+    struct helpers *hs = calloc(1, sizeof *hs);
+
+    if (!hs || !c) {
+        free(c);
+        free(hs);
         plugin_note(ctx, NULL, "registry.out-of-memory",
                     SOURCEOS_SEV_CRITICAL, "out of memory");
         return SOURCEOS_ERROR;
     }
-    registry_build_chain(&c, &env, sourceos_param(ctx, "authfile"));
-    registry_load_chain(ctx, &c);
-    collect_helpers(ctx, hs, &c);
-    if (hs->n == 0) {
-        fd = plugin_note(
-            ctx, NULL, "registry.cred-helpers-none", SOURCEOS_SEV_INFO,
-            "no credential helper is named in the files podman reads");
-        sourceos_finding_evidence(fd, "remote", why);
-    }
-    for (size_t i = 0; i < hs->n; i++)
-        report_helper(ctx, &v, &hs->items[i], remote);
-    if (remote)
-        report_remote_risk(ctx, &v, hs, why);
-    publish_helper_facts(ctx, hs);
+    for (size_t i = 0; i < n; i++)
+        check_view(ctx, &v, &views[i], hs, c, i == 0);
+    free(c);
     free(hs);
     return verdict_status(&v);
 }

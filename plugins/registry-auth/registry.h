@@ -60,7 +60,17 @@ const char *registry_nonempty(const char *s);
 struct env_view {
     sourceos_ctx *ctx;
     const char *param;
+    /* A home of a --root tree: podman there would run as its user with
+     * HOME set to it and none of the analyst's variables. */
+    const char *home;
+    const char *user;
+    unsigned uid; /* the home's owner in the tree, for /run/containers/UID */
 };
+
+/* The environments whose chains a check looks at: the invoking user's
+ * (one, without --root), or one per home of the tree (the invoking user's
+ * own as it is, when --live). Fills VIEWS up to MAX; returns how many. */
+size_t registry_env_views(sourceos_ctx *ctx, struct env_view *views, size_t max);
 
 /* The value of NAME in ENV, or NULL. */
 const char *registry_env_get(const struct env_view *env, const char *name);
@@ -80,12 +90,14 @@ enum file_state {
     FILE_TOO_LARGE,
     FILE_UNREADABLE,
     FILE_OUTSIDE_ROOT,
+    FILE_DENIED, /* EACCES on the way: not known whether it exists */
 };
 
 struct auth_file {
     enum role role;
     char path[PATH_MAX];
     const char *source;  /* the variable or option that put it in the chain */
+    const char *user;    /* whose home of a tree it is in, or NULL */
     int legacy;          /* ~/.dockercfg: registries at the top level */
     int podman_reads;
     enum file_state state;
@@ -94,6 +106,8 @@ struct auth_file {
     int have_stat;
     struct stat st;
     const char *text;    /* owned by the core until the check returns */
+    char *own_text;      /* or ours: the text made UTF-8 (registry_free_chain) */
+    int not_utf8;        /* podman reads it with U+FFFD for each bad byte */
     size_t len;
     int has_credentials;
     struct list registries;   /* entries under auths */
@@ -107,6 +121,7 @@ struct chain {
     size_t n;
     const char *podman_version;
     int authfile_is_exclusive; /* podman >= 4.4 stops at --authfile */
+    const char *user; /* whose home of a tree, or NULL */
 };
 
 /* Builds the chain in podman's lookup order; AUTHFILE is --authfile (NULL:
@@ -116,6 +131,8 @@ void registry_build_chain(struct chain *c, const struct env_view *env,
 
 /* Reads every file of C: its state, stat and the names it holds. */
 void registry_load_chain(sourceos_ctx *ctx, struct chain *c);
+/* Frees what registry_load_chain allocated. */
+void registry_free_chain(struct chain *c);
 
 /* "NAME (uid N)", or "uid N" when the user is unknown. */
 void registry_owner_text(uid_t uid, char *out, size_t size);

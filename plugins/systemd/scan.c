@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,14 +39,16 @@ static int is_service_name(const char *name)
     return name[0] != '.' && len > 8 && strcmp(name + len - 8, ".service") == 0;
 }
 
-/* The *.service names in HOST_DIR, sorted so reports are stable. */
-static size_t list_services(const char *host_dir, char ***out)
+/* The *.service names in HOST_DIR, sorted so reports are stable; *ERR
+ * gets opendir's errno when it cannot be listed. */
+static size_t list_services(const char *host_dir, char ***out, int *err)
 {
     DIR *d = opendir(host_dir);
     struct dirent *e;
     char **names = NULL;
     size_t n = 0, cap = 0;
     *out = NULL;
+    *err = d ? 0 : errno;
     if (!d)
         return 0;
     while ((e = readdir(d))) {
@@ -82,20 +85,30 @@ static int is_vendor_link(const char *target)
            strncmp(target, "/usr/lib/systemd/", 17) == 0;
 }
 
-static void scan_location(struct scan *s, const char *dir)
+/* USER: whose home DIR is in, or NULL. */
+static void scan_location(struct scan *s, const char *dir, const char *user)
 {
     const char *host = sourceos_host_path(s->ctx, dir);
     char **names;
     size_t n, linted = 0, masked = 0;
     sourceos_finding *f;
     char count[32];
+    int err = 0;
+    if (!host && sourceos_host_path_error(s->ctx, dir) == -EACCES) {
+        plugin_denied(s->ctx, &s->v, "systemd.permission-denied", dir, user);
+        return;
+    }
     if (!host) {
         f = systemd_note(s->ctx, NULL, dir, 0, "systemd.location", SOURCEOS_SEV_INFO,
                          "absent: nothing to lint");
         sourceos_finding_evidence(f, "linted", "0");
         return;
     }
-    n = list_services(host, &names);
+    n = list_services(host, &names, &err);
+    if (err == EACCES) {
+        plugin_denied(s->ctx, &s->v, "systemd.permission-denied", dir, user);
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
         char path[4400], host_file[8400];
         struct stat st = {0};
@@ -132,6 +145,8 @@ static void scan_location(struct scan *s, const char *dir)
     sourceos_finding_evidence(f, "linted", count);
     plugin_textf(count, sizeof count, "%zu", masked);
     sourceos_finding_evidence(f, "masked", count);
+    if (user)
+        sourceos_finding_evidence(f, "user", user);
 }
 
 /* Each user's ~/.config/systemd/user under /home, in name order. */
@@ -149,7 +164,8 @@ static void scan_home_locations(struct scan *s)
         if (e->d_name[0] == '.')
             continue;
         plugin_textf(dir, sizeof dir, "/home/%s/.config/systemd/user", e->d_name);
-        if (!sourceos_host_path(s->ctx, dir))
+        if (!sourceos_host_path(s->ctx, dir) &&
+            sourceos_host_path_error(s->ctx, dir) != -EACCES)
             continue; /* a user without user units: nothing to say */
         if (n == cap) {
             char **grown = realloc(users, (cap = cap ? cap * 2 : 16) * sizeof *users);
@@ -164,18 +180,42 @@ static void scan_home_locations(struct scan *s)
     if (n)
         qsort(users, n, sizeof *users, by_name);
     for (size_t i = 0; i < n; i++) {
-        scan_location(s, users[i]);
+        char user[256];
+        plugin_textf(user, sizeof user, "%.*s", (int)strcspn(users[i] + 6, "/"),
+                     users[i] + 6);
+        scan_location(s, users[i], user);
         free(users[i]);
     }
     free(users);
+}
+
+/* The homes the core lists that /root and /home/NAME did not cover: the
+ * invoking user's own when it lives elsewhere. */
+static void scan_other_homes(struct scan *s)
+{
+    size_t n = sourceos_home_count(s->ctx);
+    for (size_t i = 0; i < n; i++) {
+        const char *user = NULL;
+        const char *home = sourceos_home_at(s->ctx, i, &user);
+        char dir[4200];
+        if (!home || strcmp(home, "/root") == 0 ||
+            (strncmp(home, "/home/", 6) == 0 && !strchr(home + 6, '/')))
+            continue;
+        plugin_textf(dir, sizeof dir, "%s/.config/systemd/user", home);
+        if (sourceos_host_path(s->ctx, dir) ||
+            sourceos_host_path_error(s->ctx, dir) == -EACCES)
+            scan_location(s, dir, user);
+    }
 }
 
 sourceos_status systemd_check_scan(sourceos_ctx *ctx)
 {
     struct scan s = {ctx, {0, SOURCEOS_SEV_INFO}, 0, 0};
     for (size_t i = 0; fixed_locations[i]; i++)
-        scan_location(&s, fixed_locations[i]);
+        scan_location(&s, fixed_locations[i],
+                      strncmp(fixed_locations[i], "/root/", 6) == 0 ? "root" : NULL);
     scan_home_locations(&s);
+    scan_other_homes(&s);
     if (s.cut) {
         sourceos_finding *f = sourceos_finding_add(
             ctx, "systemd.scan-truncated", SOURCEOS_SEV_WARNING,

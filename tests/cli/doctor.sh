@@ -38,7 +38,7 @@ is "$(printf '%s' "$out" | jget '[c["status"] for c in d["checks"] if c["id"] in
 is "$(printf '%s' "$out" | jget 'find("podman.info")["reason"]')" "needs podman.connection, which was skipped" "with the reason"
 is "$(printf '%s' "$out" | jget 'd["summary"]["failure"]')" 1 "one failure in all"
 
-out=$(PATH="$TMP/nopodman" "$SOS" doctor local-runtime --config-dir "$CFG" --json --root "$FIXTURES/roots/macos")
+out=$(PATH="$TMP/nopodman" "$SOS" doctor local-runtime --config-dir "$CFG" --json --live --root "$FIXTURES/roots/macos")
 like "$(printf '%s' "$out" | jget 'find("podman.binary")["findings"][0]["commands"][0]')" 'brew install podman' "macOS tree: macOS install remediation"
 
 human=$(PATH="$TMP/nopodman" "$SOS" doctor local-runtime --config-dir "$CFG"); rc=$?

@@ -61,7 +61,7 @@ checks:
 YAML
     rm -rf "$TMP/plugins"; mkdir -p "$TMP/plugins"
     cp "$BUILD_PLUGINS/host.so" "$BUILD_PLUGINS/hyperv.so" "$TEST_PLUGINS/behave.so" "$TMP/plugins/"
-    out=$(PATH="$TMP/bin:/usr/bin:/bin" "$SOS" doctor local-runtime --json --root "${3:-$WSL}" \
+    out=$(PATH="$TMP/bin:/usr/bin:/bin" "$SOS" doctor local-runtime --json --live --root "${3:-$WSL}" \
           --plugin-dir "$TMP/plugins" --config-dir "$TMP/hv"); rc=$?
 }
 j() { printf '%s' "$out" | jget "$1"; }
@@ -254,13 +254,13 @@ chmod +x "$TMP/bin/podman"
 mkdir -p "$TMP/shipped"
 cp -R "$SOS_SRCDIR/checks.d" "$TMP/shipped/checks.d"
 answer "$FIX/getvm-ps51-running.json"
-out=$(PATH="$TMP/bin:/usr/bin:/bin" "$SOS" doctor local-runtime --json --root "$LINUX" \
+out=$(PATH="$TMP/bin:/usr/bin:/bin" "$SOS" doctor local-runtime --json --live --root "$LINUX" \
       --plugin-dir "$BUILD_PLUGINS" --config-dir "$TMP/shipped"); rc=$?
 is "$(status)" skipped "shipped hyperv.vm on Linux: skipped"
 is "$(j "find('hyperv.vm')['reason']")" "applies only to windows,wsl; this host is linux" "with the reason"
 is "$(calls)" "" "PowerShell not run on Linux"
 # On WSL it runs; podman is absent here, so the machine's provider is unknown.
-out=$(PATH="$TMP/bin:/usr/bin:/bin" "$SOS" doctor local-runtime --json --root "$WSL" \
+out=$(PATH="$TMP/bin:/usr/bin:/bin" "$SOS" doctor local-runtime --json --live --root "$WSL" \
       --plugin-dir "$BUILD_PLUGINS" --config-dir "$TMP/shipped"); rc=$?
 is "$(status)" skipped "shipped hyperv.vm on WSL without a hyperv machine: skipped"
 like "$(fnd hyperv.not-hyperv "['message']")" "no Podman machine of the hyperv provider" "by the check, saying why"

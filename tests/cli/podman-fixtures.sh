@@ -50,7 +50,7 @@ serve() { # serve MODE: the machine socket answers like this until unserve
 }
 unserve() { kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null; srv=; }
 trap 'unserve; _cleanup' EXIT
-doctor() { PATH="$TMP/bin:/usr/bin:/bin" "$SOS" doctor local-runtime --json --root "$MAC" "$@"; }
+doctor() { PATH="$TMP/bin:/usr/bin:/bin" "$SOS" doctor local-runtime --json --live --root "$MAC" "$@"; }
 status_of() { printf '%s' "$out" | jget "find('$1')['status']"; }
 finding() { printf '%s' "$out" | jget "find('$1')['findings'][0]['$2']"; }
 

@@ -49,7 +49,7 @@ checks:
     timeout: 20
     params: {unit: "$1"$2}
 YAML
-    out=$(PATH="$TMP/bin:/usr/bin:/bin" "$SOS" doctor local-runtime --json --root "$T" \
+    out=$(PATH="$TMP/bin:/usr/bin:/bin" "$SOS" doctor local-runtime --json --live --root "$T" \
           --plugin-dir "$BUILD_PLUGINS" --config-dir "$TMP/live"); rc=$?
 }
 j() { printf '%s' "$out" | jget "$1"; }

@@ -160,7 +160,7 @@ checks:
     scope: runtime
     params: {unit: /etc/systemd/system/agent.service, exposure_limit: 10}
 YAML
-out=$("$SOS" doctor local-runtime --json --root "$TMP/root" --plugin-dir "$BUILD_PLUGINS" \
+out=$("$SOS" doctor local-runtime --json --live --root "$TMP/root" --plugin-dir "$BUILD_PLUGINS" \
       --config-dir "$TMP/verify")
 if command -v systemd-analyze >/dev/null 2>&1; then
     is "$(field systemd.verify-warning "['message']")" "/etc/systemd/system/agent.service:6: Unknown key 'Foo' in section [Service], ignoring." "--root: the file under the root, named by its host path"

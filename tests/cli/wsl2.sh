@@ -47,7 +47,7 @@ YAML
 }
 run() { # run [PATH]: the doctor on the WSL tree
     out=$(HOME=/home/alice PATH="${1:-$WINPATH}" "$SOS" doctor local-runtime --json \
-          --root "$T" --plugin-dir "$BUILD_PLUGINS" --config-dir "$TMP/wsl"); rc=$?
+          --live --root "$T" --plugin-dir "$BUILD_PLUGINS" --config-dir "$TMP/wsl"); rc=$?
 }
 j() { printf '%s' "$out" | jget "$1"; }
 status() { j "find('$1')['status']"; }
@@ -166,7 +166,7 @@ is "$(fact wsl2.inside wsl.version)/$(fact wsl2.inside wsl.interop)/$(fact wsl2.
     2/enabled/true/true "facts: version, interop, systemd, Windows PATH"
 like "$(fnd wsl2.windows-path "['message']")" "WSL's default" "appendWindowsPath: the default named"
 out2=$(HOME=/home/alice WSL_DISTRO_NAME=Ubuntu PATH="$WINPATH" "$SOS" doctor local-runtime --json \
-       --root "$T" --plugin-dir "$BUILD_PLUGINS" --config-dir "$TMP/wsl")
+       --live --root "$T" --plugin-dir "$BUILD_PLUGINS" --config-dir "$TMP/wsl")
 is "$(printf '%s' "$out2" | jget "find('wsl2.inside')['facts'].get('wsl.distro')")" Ubuntu "WSL_DISTRO_NAME read: fact wsl.distro"
 
 cp "$FIX/wsl.conf-off" "$T/etc/wsl.conf"
@@ -197,7 +197,7 @@ is "$(fact wsl2.inside wsl.interop)" absent "fact wsl.interop absent"
 fresh_root
 echo "4.4.0-19041-Microsoft" > "$T/proc/sys/kernel/osrelease"
 out=$(HOME=/home/alice WSL_DISTRO_NAME=Ubuntu PATH="$WINPATH" "$SOS" doctor local-runtime --json \
-      --root "$T" --plugin-dir "$BUILD_PLUGINS" --config-dir "$TMP/wsl")
+      --live --root "$T" --plugin-dir "$BUILD_PLUGINS" --config-dir "$TMP/wsl")
 is "$(status wsl2.inside)" failure "WSL 1: failure"
 like "$(fnd wsl2.wsl1 "['commands']")" "wsl.exe --set-version Ubuntu 2" "remediation names the distro"
 
@@ -223,7 +223,7 @@ is "$(status wsl2.interop)/$(codes wsl2.interop)" ok/wsl2.interop-helpers "nothi
 # --- the shipped checks.d: skipped with the reason off WSL, run on it
 mkdir -p "$TMP/shipped"
 cp -R "$SOS_SRCDIR/checks.d" "$TMP/shipped/checks.d"
-out=$(PATH="$TMP/bin:/usr/bin:/bin" "$SOS" doctor local-runtime --json --root "$FIXTURES/roots/debian" \
+out=$(PATH="$TMP/bin:/usr/bin:/bin" "$SOS" doctor local-runtime --json --live --root "$FIXTURES/roots/debian" \
       --plugin-dir "$BUILD_PLUGINS" --config-dir "$TMP/shipped")
 for id in wsl2.inside wsl2.interop wsl2.distro; do
     is "$(status $id)" skipped "plain Linux: $id skipped"
@@ -231,7 +231,7 @@ done
 is "$(j "find('wsl2.inside')['reason']")" "applies only to wsl; this host is linux" "the when: reason"
 is "$(j "find('wsl2.distro')['reason']")" "applies only to windows,wsl; this host is linux" "wsl2.distro: Windows and WSL"
 answer "$FIX/l-v-running.utf16"
-out=$(HOME=/home/alice PATH="$WINPATH" "$SOS" doctor local-runtime --json --root "$T" \
+out=$(HOME=/home/alice PATH="$WINPATH" "$SOS" doctor local-runtime --json --live --root "$T" \
       --plugin-dir "$BUILD_PLUGINS" --config-dir "$TMP/shipped")
 is "$(status wsl2.inside)" ok "WSL tree, shipped checks.d: wsl2.inside runs"
 unlike "$(status wsl2.interop)" skipped "wsl2.interop runs"

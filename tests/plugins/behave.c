@@ -181,6 +181,34 @@ static sourceos_status check_read(sourceos_ctx *ctx)
     return rc < 0 ? SOURCEOS_FAILURE : SOURCEOS_OK;
 }
 
+/* GETs param target (default /_ping) from param url. */
+static sourceos_status check_http(sourceos_ctx *ctx)
+{
+    const char *url = sourceos_param(ctx, "url");
+    const char *target = sourceos_param(ctx, "target");
+    const struct sourceos_http *h =
+        sourceos_http_get(ctx, url ? url : "", target ? target : "/_ping", 0);
+    sourceos_finding_add(ctx, "behave.http", SOURCEOS_SEV_INFO,
+                         "error %d, status %d", h->error, h->status);
+    return h->error == 0 ? SOURCEOS_OK : SOURCEOS_FAILURE;
+}
+
+/* Lists the homes a per-user check would look at, one finding each. */
+static sourceos_status check_homes(sourceos_ctx *ctx)
+{
+    size_t n = sourceos_home_count(ctx);
+    for (size_t i = 0; i < n; i++) {
+        const char *user = NULL;
+        const char *path = sourceos_home_at(ctx, i, &user);
+        sourceos_finding *f = sourceos_finding_add(
+            ctx, "behave.home", SOURCEOS_SEV_INFO, "%s %s", user, path);
+        sourceos_finding_evidence(f, "user", user);
+        sourceos_finding_path(f, path);
+    }
+    return sourceos_home_at(ctx, n, NULL) == NULL ? SOURCEOS_OK
+                                                  : SOURCEOS_FAILURE;
+}
+
 /* Publishes the params an agent-scope check gets, as facts param.KEY.value
  * (list items joined with ","). */
 static sourceos_status check_params(sourceos_ctx *ctx)
@@ -211,6 +239,8 @@ static const struct sourceos_check checks[] = {
     {"flood", "records more than the core keeps", check_flood},
     {"secret", "records secrets as evidence and facts", check_secret},
     {"read", "reads a file under --root", check_read},
+    {"http", "GETs a target from an API URL", check_http},
+    {"homes", "lists the user homes", check_homes},
     {NULL, NULL, NULL},
 };
 

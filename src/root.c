@@ -1,0 +1,59 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* A tree that is not there, not a directory or not readable would make
+ * every check report "absent" about files it never saw, so it is refused
+ * before anything runs. Listing it proves read and search permission for
+ * this user, whoever the mode bits say may. */
+int cli_check_root(const struct cli *cli)
+{
+    struct stat st;
+    DIR *dir;
+    int fd;
+    if (!cli->root)
+        return 0;
+    if (stat(cli->root, &st) != 0) {
+        cli_error(cli, "--root %s: %s", cli->root,
+                  errno == ENOENT ? "no such directory" : strerror(errno));
+        return EXIT_USAGE;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        cli_error(cli, "--root %s is not a directory: give the top of a "
+                       "copied tree", cli->root);
+        return EXIT_USAGE;
+    }
+    fd = open(cli->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    dir = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!dir || access(cli->root, X_OK) != 0) {
+        int err = errno;
+        if (dir)
+            closedir(dir);
+        else if (fd >= 0)
+            close(fd);
+        cli_error(cli, "--root %s cannot be read (%s): run as a user who "
+                       "can read the tree",
+                  cli->root, strerror(err));
+        return EXIT_USAGE;
+    }
+    closedir(dir);
+    return 0;
+}
+
+int cli_offline(const struct cli *cli)
+{
+    char real[PATH_MAX];
+    if (!cli->root || cli->live)
+        return 0;
+    /* --root / (however spelt) is this machine itself. */
+    return !realpath(cli->root, real) || strcmp(real, "/") != 0;
+}
