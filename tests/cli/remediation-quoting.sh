@@ -228,6 +228,8 @@ case "$*" in
 "machine list --format json") cat "$d/list.out" ;;
 "machine inspect "*) cat "$d/inspect.out" ;;
 "system connection list --format json") echo "[]" ;;
+"container inspect "*) cat "$d/container.out" ;;
+"image inspect "*) echo "Error: $3: image not known" >&2; exit 125 ;;
 *"info --format json") cat "$d/info.out" ;;
 *) exit 125 ;;
 esac
@@ -269,6 +271,73 @@ is "$(jget "[c for f in find('podman.connection')['findings'] for c in f['comman
     "CONTAINER_HOST: podman system service --time=0 'unix:///tmp/a b;touch /tmp/PWNED;.sock'"
 HOSTILE='unix:///tmp/a b;touch /tmp/PWNED;.sock' verify pm-host <<'SPEC'
 podman.socket-missing	["podman", "system", "service", "--time=0", "{H}"]
+SPEC
+
+# The machine's other states, alone (no connection check to add commands).
+make_config pm-only <<'YAML'
+checks:
+  - {id: host.facts, plugin: host, check: facts}
+  - {id: podman.machine, plugin: podman-machine, check: machine, after: [host.facts]}
+YAML
+pm_run() { # pm_run NAME CONFIG: CONFIG's checks over the macOS tree, the stand-in on PATH
+    # shellcheck disable=SC2086
+    PATH="$TMP/pbin:/usr/bin:/bin" "$SOS" doctor local-runtime $RUN_OPTS --root "$TMP/pmac" \
+        --config-dir "$TMP/$2" > "$TMP/$1.json"
+}
+machine list-5.x-applehv.json inspect-5.x-starting.json
+pm_run pm-starting pm-only
+verify pm-starting <<'SPEC'
+podman.machine-starting	["podman", "machine", "stop", "--", "{H}", ["&&"], "podman", "machine", "start", "--", "{H}"]
+SPEC
+machine list-4.3.1.json inspect-4.3.1-noqmpsocket.json
+pm_run pm-unknown pm-only
+verify pm-unknown <<'SPEC'
+podman.machine-state-unknown	["podman", "machine", "stop", "--", "{H}", ["&&"], "podman", "machine", "start", "--", "{H}"]
+SPEC
+# Listed, but inspect finds nothing: podman.machine-missing.
+machine list-4.3.1.json inspect-4.3.1-running.json
+echo "[]" > "$PD/inspect.out"
+pm_run pm-missing pm-only
+verify pm-missing <<'SPEC'
+podman.machine-missing	["podman", "machine", "init", "--", "{H}", ["&&"], "podman", "machine", "start", "--", "{H}"]
+SPEC
+
+# ---- podman: the agent's container and image, both named $HOSTILE ---------------
+# The stand-in answers `container inspect` with $PD/container.out and says
+# "image not known" to every `image inspect`: the image is pulled.
+HY=$(printf '%s' "$HOSTILE" | sed "s/'/''/g")
+make_config pm-agent <<YAML
+checks:
+  - {id: podman.container, plugin: podman-machine, check: container, scope: runtime, params: {container: '$HY', stopping_threshold_ms: "0", restart_limit: "5"}}
+  - {id: podman.image, plugin: podman-machine, check: image, scope: runtime, params: {image: '$HY'}}
+YAML
+container() { # container STATUS EXIT-CODE RESTARTS: what `podman container inspect` says
+    printf '[{"State":{"Status":"%s","ExitCode":%s,"Error":""},"RestartCount":%s,"HostConfig":{"RestartPolicy":{"Name":"always"}}}]\n' \
+        "$1" "$2" "$3" > "$PD/container.out"
+}
+container stopping 0 0
+pm_run pm-stuck pm-agent
+verify pm-stuck <<'SPEC'
+podman.container-stuck-stopping	["podman", "kill", "--", "{H}"]
+podman.direct-registry-image	["podman", "pull", "--", "{H}", ["&&"], "podman", "image", "inspect", "--format", "{{.Digest}}", "--", "{H}"]
+SPEC
+container running 0 9
+pm_run pm-loop pm-agent
+verify pm-loop <<'SPEC'
+podman.container-restart-loop	["podman", "logs", "--tail", "50", "--", "{H}"]
+podman.direct-registry-image	["podman", "pull", "--", "{H}", ["&&"], "podman", "image", "inspect", "--format", "{{.Digest}}", "--", "{H}"]
+SPEC
+container exited 1 0
+pm_run pm-exited pm-agent
+verify pm-exited <<'SPEC'
+podman.container-exited	["podman", "logs", "--tail", "50", "--", "{H}"]
+podman.direct-registry-image	["podman", "pull", "--", "{H}", ["&&"], "podman", "image", "inspect", "--format", "{{.Digest}}", "--", "{H}"]
+SPEC
+container created 0 0
+pm_run pm-created pm-agent
+verify pm-created <<'SPEC'
+podman.container-never-started	["podman", "start", "--", "{H}"]
+podman.direct-registry-image	["podman", "pull", "--", "{H}", ["&&"], "podman", "image", "inspect", "--format", "{{.Digest}}", "--", "{H}"]
 SPEC
 
 # ---- a newline in a name: the command is withheld, not split in two -------------
