@@ -11,7 +11,9 @@ CHECK="$SOS_SRCDIR/tests/remediation-check.py"
 # The hostile name; MARK is a piece of it that no fixed text holds.
 HOSTILE="-x a;\$(touch PWN)\`id\`'q\"b"
 MARK=PWN
-export HOSTILE
+# T: a tree or directory that {T} in a spec stands for (tests/remediation-check.py).
+T=
+export HOSTILE T
 H=$HOSTILE
 # Options of every run; under --root an offline mode may need --live added
 # here for the stand-in commands to be asked.
@@ -338,6 +340,91 @@ pm_run pm-created pm-agent
 verify pm-created <<'SPEC'
 podman.container-never-started	["podman", "start", "--", "{H}"]
 podman.direct-registry-image	["podman", "pull", "--", "{H}", ["&&"], "podman", "image", "inspect", "--format", "{{.Digest}}", "--", "{H}"]
+SPEC
+
+# ---- registry-auth: auth files and the agent's --authfile in hostile places -----
+# No --root: these checks read the invoking user's files by the environment
+# given (env -i, as tests/cli/registry-auth.sh does). T is the directory
+# holding a directory named $HOSTILE. REGISTRY_AUTH_FILE is the hostile name
+# itself, relative, so it starts with '-': the core reads no relative path
+# (the file is reported unreadable, with no command), and the fixes say
+# "--" all the same.
+HOSTILE="-x a;\$(touch PWN)\`id\`'q\"b"
+HY=$(printf '%s' "$HOSTILE" | sed "s/'/''/g")
+T="$TMP/ra"
+HD="$T/$HOSTILE"
+mkdir -p "$T/cwd" "$HD/home" "$HD/run/containers" "$T/agent/docker" "$T/agent/run" "$T/agent/cfg"
+printf '{"auths":{"a.example":{"auth":"eA=="}}}\n' > "$HD/run/containers/auth.json"
+cp "$HD/run/containers/auth.json" "$T/cwd/$HOSTILE"
+chmod 644 "$HD/run/containers/auth.json" "$T/cwd/$HOSTILE"
+make_config ra-files <<'YAML'
+checks:
+  - {id: registry.auth-files, plugin: registry-auth, check: auth-files, scope: runtime}
+YAML
+ra_doctor() { # ra_doctor NAME [CONFIG]: the checks.d of $TMP/CONFIG (NAME), run
+    # from $T/cwd with the environment given, into $TMP/NAME.json
+    # shellcheck disable=SC2086
+    (cd "$T/cwd" && env -i NO_COLOR=1 PATH=/usr/bin:/bin HOME="$HD/home" \
+        XDG_RUNTIME_DIR="$HD/run" REGISTRY_AUTH_FILE="$HOSTILE" \
+        "$SOS" doctor local-runtime $RUN_OPTS --config-dir "$TMP/${2:-$1}") > "$TMP/$1.json"
+}
+ra_doctor ra-files
+verify ra-files <<'SPEC'
+registry.auth-file-permissions	["chmod", "600", "--", "{T}/{H}/run/containers/auth.json"]
+SPEC
+if [ "$(id -u)" -eq 0 ]; then
+    chmod 600 "$HD/run/containers/auth.json" "$T/cwd/$HOSTILE"
+    chown 1 "$HD/run/containers/auth.json" "$T/cwd/$HOSTILE"
+    ra_doctor ra-owner ra-files
+    verify ra-owner <<'SPEC'
+registry.auth-file-owner	["sudo", "chown", "--", "0", "{T}/{H}/run/containers/auth.json"]
+SPEC
+else
+    _n=$((_n + 1)); echo "ok $_n # SKIP chown to another user needs root"
+fi
+# The agent's --authfile: unsafe (mode 666), then missing in a directory
+# that does not exist yet (mkdir -p first).
+agent_auth() { # agent_auth NAME AUTHFILE
+    make_config "$1" <<YAML
+checks:
+  - {id: registry.agent-auth, plugin: registry-auth, check: agent-auth, scope: runtime,
+     params: {auth: empty-authfile, authfile: '$2',
+              env: ["HOME=$T/agent", "DOCKER_CONFIG=$T/agent/docker", "XDG_RUNTIME_DIR=$T/agent/run", "XDG_CONFIG_HOME=$T/agent/cfg"]}}
+YAML
+    ra_doctor "$1"
+}
+printf '{}\n' > "$HD/auth.json"
+chmod 666 "$HD/auth.json"
+agent_auth ra-unsafe "$(printf '%s' "$HD" | sed "s/'/''/g")/auth.json"
+verify ra-unsafe <<SPEC
+registry.agent-authfile-unsafe	["chmod", "600", "{T}/{H}/auth.json", ["&&"], "chown", "$(id -u)", "{T}/{H}/auth.json"]
+SPEC
+agent_auth ra-missing "$(printf '%s' "$HD" | sed "s/'/''/g")/new/auth.json"
+verify ra-missing <<'SPEC'
+registry.agent-authfile-missing	["mkdir", "-p", "{T}/{H}/new", ["&&"], "printf", "{\"auths\":{}}", [">"], "{T}/{H}/new/auth.json", ["&&"], "chmod", "600", "{T}/{H}/new/auth.json"]
+SPEC
+
+# ---- nix-gen: dangling profiles of a user with a hostile name -----------------------
+# /nix/var/nix/profiles/per-user/$HOSTILE/profile and home-manager in
+# /home/$HOSTILE, both pointing at generations collected from the store.
+T="$TMP/nix"
+cp -R "$FIXTURES/roots/debian" "$T"
+PU="$T/nix/var/nix/profiles/per-user/$HOSTILE"
+HM="$T/home/$HOSTILE/.local/state/nix/profiles"
+mkdir -p "$PU" "$HM" "$T/nix/store"
+ln -s profile-2-link "$PU/profile"
+ln -s /nix/store/00000000000000000000000000000000-user-environment "$PU/profile-2-link"
+ln -s home-manager-3-link "$HM/home-manager"
+ln -s /nix/store/11111111111111111111111111111111-home-manager-generation "$HM/home-manager-3-link"
+make_config nix <<'YAML'
+checks:
+  - {id: host.facts, plugin: host, check: facts}
+  - {id: nix.generations, plugin: nix-gen, check: generations, after: [host.facts], scope: runtime}
+YAML
+doctor nix "$T"
+verify nix <<'SPEC'
+nix.generation-dangling	["nix-env", "-p", "/nix/var/nix/profiles/per-user/{H}/profile", "--list-generations"]
+nix.generation-dangling	["nix-env", "-p", "/home/{H}/.local/state/nix/profiles/home-manager", "--list-generations"]
 SPEC
 
 # ---- a newline in a name: the command is withheld, not split in two -------------
