@@ -427,6 +427,159 @@ nix.generation-dangling	["nix-env", "-p", "/nix/var/nix/profiles/per-user/{H}/pr
 nix.generation-dangling	["nix-env", "-p", "/home/{H}/.local/state/nix/profiles/home-manager", "--list-generations"]
 SPEC
 
+# ---- wsl2 and hyperv: names are validated, then left bare -----------------------
+# These plugins take only [A-Za-z0-9][A-Za-z0-9_.-]* names (PowerShell does
+# not read POSIX quotes): a hostile name yields no command (refused, or the
+# placeholder DISTRO), and a valid one the exact words. MARK is then a
+# piece of the valid name.
+VALID=w0rk.x_y-z
+WF="$FIXTURES/wsl2"
+WD="$TMP/wbin/data"
+mkdir -p "$WD"
+cat > "$TMP/wbin/wsl.exe" <<'STANDIN'
+#!/bin/sh
+d="${0%/*}/data"
+case "$1" in -l|--list) k=list ;; --status) k=status ;; *) exit 1 ;; esac
+cat "$d/$k.out"
+STANDIN
+chmod +x "$TMP/wbin/wsl.exe"
+cp "$WF/status.utf16" "$WD/status.out"
+wsl_list() { # wsl_list NAME STATE VERSION: `wsl.exe -l -v` holding that distro, UTF-16LE
+    printf '  NAME                      STATE           VERSION\r\n* Ubuntu-22.04              Running         2\r\n  %-25s %-15s %s\r\n' \
+        "$1" "$2" "$3" | iconv -f UTF-8 -t UTF-16LE > "$WD/list.out"
+}
+T="$TMP/wsl"
+cp -R "$WF/root-wsl2" "$T"
+# WSL 1 inside (its kernel), interop registered but disabled.
+echo "4.4.0-19041-Microsoft" > "$T/proc/sys/kernel/osrelease"
+printf 'disabled\ninterpreter /init\n' > "$T/proc/sys/fs/binfmt_misc/WSLInterop"
+wsl_config() { # wsl_config NAME MACHINE: wsl2.inside and wsl2.distro for MACHINE
+    make_config "$1" <<YAML
+checks:
+  - {id: host.facts, plugin: host, check: facts, scope: runtime}
+  - {id: wsl2.inside, plugin: wsl2, check: inside, after: [host.facts], scope: runtime}
+  - {id: wsl2.distro, plugin: wsl2, check: distro, after: [host.facts], scope: runtime, params: {machine: '$2'}}
+YAML
+}
+wsl_doctor() { # wsl_doctor NAME DISTRO-NAME [CONFIG]: the run inside the WSL tree
+    # shellcheck disable=SC2086
+    HOME=/home/alice WSL_DISTRO_NAME="$2" PATH="$TMP/wbin:/usr/bin:/bin" \
+        "$SOS" doctor local-runtime $RUN_OPTS --root "$T" --config-dir "$TMP/${3:-$1}" \
+        > "$TMP/$1.json"
+}
+HOSTILE="-x a;\$(touch PWN)\`id\`'q\"b"
+HY=$(printf '%s' "$HOSTILE" | sed "s/'/''/g")
+wsl_list "podman-$VALID" Stopped 1
+wsl_config wsl-hostile "$HY"
+wsl_doctor wsl-hostile "$HOSTILE"
+like "$(jget "[f['code'] for f in find('wsl2.distro')['findings']]" < "$TMP/wsl-hostile.json")" \
+    wsl2.params "wsl2.distro refuses the hostile machine name"
+like "$(jget "[f['code'] for f in find('wsl2.inside')['findings']]" < "$TMP/wsl-hostile.json")" \
+    wsl2.distro-name-unset "wsl2.inside does not take a hostile WSL_DISTRO_NAME"
+verify wsl-hostile <<'SPEC'
+wsl2.wsl1	["wsl.exe", "--set-version", "DISTRO", "2"]
+wsl2.interop-disabled	["echo", "1", ["|"], "sudo", "tee", "--", "/proc/sys/fs/binfmt_misc/WSLInterop", [">"], "/dev/null"]
+SPEC
+wsl_config wsl-valid "$VALID"
+wsl_doctor wsl-valid "$VALID"
+HOSTILE=$VALID MARK=w0rk verify wsl-valid <<'SPEC'
+wsl2.wsl1	["wsl.exe", "--set-version", "{H}", "2"]
+wsl2.interop-disabled	["echo", "1", ["|"], "sudo", "tee", "--", "/proc/sys/fs/binfmt_misc/WSLInterop", [">"], "/dev/null"]
+wsl2.machine-wsl1	["wsl.exe", "--set-version", "podman-{H}", "2"]
+wsl2.machine-stopped	["podman", "machine", "start", "{H}"]
+SPEC
+wsl_list Debian Running 2
+wsl_doctor wsl-missing "$VALID" wsl-valid
+HOSTILE=$VALID MARK=w0rk verify wsl-missing <<'SPEC'
+wsl2.wsl1	["wsl.exe", "--set-version", "{H}", "2"]
+wsl2.machine-missing	["podman", "machine", "init", "{H}"]
+SPEC
+
+# hyperv.vm through a stand-in powershell.exe answering from data/out,
+# data/err, data/rc, on a WSL 2 tree.
+HF="$FIXTURES/hyperv"
+HB="$TMP/hbin/data"
+mkdir -p "$HB"
+cat > "$TMP/hbin/powershell.exe" <<'STANDIN'
+#!/bin/sh
+d="${0%/*}/data"
+echo "$*" >> "$d/calls"
+[ -f "$d/out" ] && cat "$d/out"
+[ -f "$d/err" ] && cat "$d/err" >&2
+exit "$(cat "$d/rc" 2>/dev/null || echo 0)"
+STANDIN
+chmod +x "$TMP/hbin/powershell.exe"
+T="$TMP/hv"
+cp -R "$FIXTURES/roots/debian" "$T"
+mkdir -p "$T/proc/sys/kernel"
+echo "5.15.153.1-microsoft-standard-WSL2" > "$T/proc/sys/kernel/osrelease"
+hv_answer() { # hv_answer FIXTURE [STATE] [RC]: Get-VM's answer for $VALID (stdout, or stderr with RC)
+    rm -f "$HB/out" "$HB/err" "$HB/rc"
+    : > "$HB/calls"
+    if [ -n "${3:-}" ]; then
+        sed "s/podman-machine-default/$VALID/g" "$HF/$1" > "$HB/err"; echo "$3" > "$HB/rc"
+    else
+        sed -e "s/podman-machine-default/$VALID/g" -e "s/\"State\":  3,/\"State\":  ${2:-3},/" \
+            "$HF/$1" > "$HB/out"
+    fi
+}
+hv_doctor() { # hv_doctor NAME MACHINE: hyperv.vm for MACHINE
+    make_config "$1" <<YAML
+checks:
+  - {id: host.facts, plugin: host, check: facts, scope: runtime}
+  - {id: hyperv.vm, plugin: hyperv, check: vm, after: [host.facts], scope: runtime, params: {provider: hyperv, machine: '$2'}}
+YAML
+    # shellcheck disable=SC2086
+    PATH="$TMP/hbin:/usr/bin:/bin" "$SOS" doctor local-runtime $RUN_OPTS --root "$T" \
+        --config-dir "$TMP/$1" > "$TMP/$1.json"
+}
+hv_answer getvm-ps51-off.json
+hv_doctor hv-hostile "$HY"
+is "$(jget "[f['code'] for f in find('hyperv.vm')['findings']]" < "$TMP/hv-hostile.json")/$(cat "$HB/calls")" \
+    '["hyperv.params"]/' "hyperv.vm refuses the hostile machine name, PowerShell not run"
+verify hv-hostile < /dev/null
+hv_doctor hv-off "$VALID"
+HOSTILE=$VALID MARK=w0rk verify hv-off <<'SPEC'
+hyperv.vm-not-running	["podman", "machine", "start", "{H}"]
+SPEC
+hv_answer getvm-ps51-off.json 9
+hv_doctor hv-paused "$VALID"
+HOSTILE=$VALID MARK=w0rk verify hv-paused <<'SPEC'
+hyperv.vm-not-running	["Resume-VM", "-Name", "{H}"]
+SPEC
+hv_answer err-ps51-not-found.txt "" 1
+hv_doctor hv-missing "$VALID"
+HOSTILE=$VALID MARK=w0rk verify hv-missing <<'SPEC'
+hyperv.vm-missing	["podman", "machine", "init", "{H}"]
+SPEC
+HOSTILE="-x a;\$(touch PWN)\`id\`'q\"b"
+
+# ---- contrib/example-plugin: file-mode on a file with a hostile name ------------------
+# Built here against the source tree's header (tests/cli/example-plugin.sh
+# builds it as a platform team does, against the installed one).
+EX="$TMP/explug"
+mkdir -p "$EX"
+if cc -std=c11 -Wall -Wextra -Werror -fPIC -shared -I"$SOS_SRCDIR/include" \
+        -o "$EX/example.so" "$SOS_SRCDIR/contrib/example-plugin/example.c" 2> "$TMP/ex-cc.err"; then
+    chmod 755 "$EX" "$EX/example.so"
+    T="$TMP/ex"
+    mkdir -p "$T/$HOSTILE"
+    : > "$T/$HOSTILE/f"
+    chmod 666 "$T/$HOSTILE/f"
+    make_config example <<YAML
+checks:
+  - {id: example.mode, plugin: example, check: file-mode, scope: runtime, params: {path: '/$HY/f', max_mode: "644"}}
+YAML
+    # shellcheck disable=SC2086
+    "$SOS" doctor local-runtime $RUN_OPTS --plugin-dir "$EX" --root "$T" \
+        --config-dir "$TMP/example" > "$TMP/example.json"
+    verify example <<'SPEC'
+example.file-too-open	["chmod", "644", "/{H}/f"]
+SPEC
+else
+    _n=$((_n + 1)); echo "ok $_n # SKIP no C compiler for contrib/example-plugin"
+fi
+
 # ---- a newline in a name: the command is withheld, not split in two -------------
 T="$TMP/mac-nl"
 cp -R "$FIXTURES/roots/macos" "$T"
