@@ -5,7 +5,11 @@
 # `;`, `$(...)`, backticks, both quotes, spaces and a leading `-`, and each
 # `commands` entry of the --json report must pass `sh -n` and split into
 # exactly the intended words and operators (tests/remediation-check.py).
-# A newline in a name withholds the command instead.
+# A newline in a name withholds the command instead. Plugins that take only
+# validated names (wsl2, hyperv, launchd.state) must refuse the hostile one
+# and give the exact words for a valid one. At the end, a census of the
+# command calls in plugins/ and contrib/ fails on a call this file does not
+# know, so a new command cannot go untested.
 . "$SOS_SRCDIR/tests/lib.sh"
 CHECK="$SOS_SRCDIR/tests/remediation-check.py"
 # The hostile name; MARK is a piece of it that no fixed text holds.
@@ -597,5 +601,79 @@ SPEC
 like "$(jget "[c for f in find('launchd.scan')['findings'] for c in f['commands']]" < "$TMP/launchd.json")" \
     '# command withheld, not safe to paste: word 4 \(\\"/Library/LaunchDaemons/x\\\\ntouch PWN.plist\\"\): byte 25 is a newline' \
     "the withheld command says which word, shown escaped, and why"
+
+# ---- every call site is known: a new one must be added here ---------------------------
+# Per file of plugins/ and contrib/: the calls of sourceos_finding_command_argv,
+# of sourceos_finding_commandf and of sourceos_finding_command with a
+# non-literal text (a ?: of two literals counts too), and the runs above
+# that drive them ("-": no word from the host; "=NAME": covered by that
+# test file; "?NAME": a run that needs root). A file whose counts differ
+# fails: drive the new command with a hostile name above, then update the row.
+cat > "$TMP/sites" <<'SITES'
+plugins/systemd/lint.c	0 4 0	systemd
+plugins/systemd/live.c	0 3 0	sd-crash sd-user sd-masked sd-inactive sd-stale sd-changed sd-changed-user
+plugins/launchd/lint.c	1 0 0	launchd launchd-nl
+plugins/launchd/overrides.c	2 0 0	overrides
+plugins/launchd/live.c	2 0 0	live =launchd-live.sh
+plugins/podman-machine/machine.c	0 4 0	pm-stopped pm-starting pm-unknown pm-missing
+plugins/podman-machine/connection.c	1 1 0	pm-host pm-socket
+plugins/podman-machine/container.c	1 1 0	pm-stuck pm-loop pm-exited pm-created
+plugins/podman-machine/image.c	0 1 0	pm-stuck
+plugins/podman-machine/binary.c	0 0 1	- install hints, a constant table
+plugins/registry-auth/auth_files.c	0 2 0	ra-files ?ra-owner
+plugins/registry-auth/agent_auth.c	0 2 0	ra-unsafe ra-missing
+plugins/nix-gen/generations.c	1 0 1	nix
+plugins/nix-gen/provenance.c	0 0 1	- a constant per generation manager
+plugins/wsl2/inside.c	1 1 0	wsl-hostile wsl-valid
+plugins/wsl2/distro.c	2 1 0	wsl-hostile wsl-valid wsl-missing
+plugins/hyperv/vm.c	2 0 0	hv-hostile hv-off hv-paused hv-missing
+contrib/example-plugin/example.c	1 0 0	example
+SITES
+"$PYTHON" - "$SOS_SRCDIR" "$TMP/sites" "$TMP" <<'PY' > "$TMP/sites.out"
+import os, re, sys
+src, table, tmp = sys.argv[1:4]
+def calls(text):
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    text = re.sub(r"//[^\n]*", "", text)
+    argv = len(re.findall(r"\bsourceos_finding_command_argv\s*\(", text))
+    fmt = len(re.findall(r"\bsourceos_finding_commandf\s*\(", text))
+    var = len(re.findall(r'\bsourceos_finding_command\s*\(\s*[^,()]+,\s*[^\s"]', text))
+    return "%d %d %d" % (argv, fmt, var)
+found = {}
+for top in ("plugins", "contrib"):
+    for d, _, files in os.walk(os.path.join(src, top)):
+        for f in files:
+            if f.endswith((".c", ".h")):
+                p = os.path.join(d, f)
+                n = calls(open(p, errors="replace").read())
+                if n != "0 0 0":
+                    found[os.path.relpath(p, src)] = n
+rows = {}
+for line in open(table):
+    path, counts, runs = line.rstrip("\n").split("\t")
+    rows[path] = (counts, runs.split())
+for path in sorted(set(found) | set(rows)):
+    want, runs = rows.get(path, ("0 0 0", []))
+    got = found.get(path, "0 0 0")
+    if got != want:
+        print("FAIL %s: %s argv/commandf/non-literal command calls, the table says %s"
+              % (path, got, want))
+        continue
+    missing = [r for r in runs if r != "-" and r[0] not in "=?"
+               and not os.path.exists(os.path.join(tmp, r + ".out"))]
+    if runs and runs[0] == "-":
+        print("PASS %s: %s calls, no word from the host (%s)" % (path, got, " ".join(runs[1:])))
+    elif missing or not runs:
+        print("FAIL %s: covered by runs that did not happen: %s" % (path, missing))
+    else:
+        print("PASS %s: %s calls, driven by %s" % (path, got, " ".join(runs)))
+PY
+while IFS= read -r line; do
+    case $line in
+    PASS*) ok 0 "call sites: ${line#PASS }" ;;
+    *) ok 1 "call sites: ${line#FAIL }" ;;
+    esac
+done < "$TMP/sites.out"
+[ -s "$TMP/sites.out" ]; ok $? "the call-site census ran"
 
 done_testing
