@@ -61,7 +61,8 @@ static void report_mode(sourceos_ctx *ctx, struct verdict *v,
         f->st.st_mode & 022 ? "writable" : "readable", mode,
         f->has_credentials ? " and stores registry credentials" : "");
     sourceos_finding_remediation(fd, remediation_for_mode);
-    sourceos_finding_commandf(fd, "chmod 600 %s", f->path);
+    /* "--": a relative REGISTRY_AUTH_FILE or DOCKER_CONFIG may start with '-'. */
+    sourceos_finding_commandf(fd, "chmod 600 -- %s", f->path);
     sourceos_finding_path(fd, f->path);
     registry_evidence_stat(fd, f);
     sourceos_finding_evidence(fd, "with_credentials",
@@ -88,7 +89,7 @@ static void report_owner(sourceos_ctx *ctx, struct verdict *v,
             "written by 'sudo podman login'), or remove it and log in again "
             "without sudo.");
     plugin_textf(uid, sizeof uid, "%u", (unsigned)getuid());
-    sourceos_finding_commandf(fd, "sudo chown %s %s", uid, f->path);
+    sourceos_finding_commandf(fd, "sudo chown -- %s %s", uid, f->path);
     sourceos_finding_path(fd, f->path);
     registry_evidence_stat(fd, f);
 }

@@ -119,7 +119,7 @@ out=$(doctor files); rc=$?
 is "$rc" 2 "world-readable file with credentials: exit 2"
 is "$(ev registry.auth-files registry.auth-file-permissions mode)" 0644 "permissions finding with the mode"
 is "$(q "[f for f in find('registry.auth-files')['findings'] if f['code']=='registry.auth-file-permissions'][0]['severity']")" critical "critical: it stores credentials"
-like "$(q "[f for f in find('registry.auth-files')['findings'] if f['code']=='registry.auth-file-permissions'][0]['commands'][0]")" "^chmod 600 $RUN/containers/auth.json$" "with the exact chmod"
+like "$(q "[f for f in find('registry.auth-files')['findings'] if f['code']=='registry.auth-file-permissions'][0]['commands'][0]")" "^chmod 600 -- $RUN/containers/auth.json$" "with the exact chmod"
 chmod 600 "$RUN/containers/auth.json"
 chmod 640 "$H/.docker/config.json"
 out=$(doctor files); rc=$?

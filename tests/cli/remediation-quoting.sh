@@ -5,13 +5,19 @@
 # `;`, `$(...)`, backticks, both quotes, spaces and a leading `-`, and each
 # `commands` entry of the --json report must pass `sh -n` and split into
 # exactly the intended words and operators (tests/remediation-check.py).
-# A newline in a name withholds the command instead.
+# A newline in a name withholds the command instead. Plugins that take only
+# validated names (wsl2, hyperv, launchd.state) must refuse the hostile one
+# and give the exact words for a valid one. At the end, a census of the
+# command calls in plugins/ and contrib/ fails on a call this file does not
+# know, so a new command cannot go untested.
 . "$SOS_SRCDIR/tests/lib.sh"
 CHECK="$SOS_SRCDIR/tests/remediation-check.py"
 # The hostile name; MARK is a piece of it that no fixed text holds.
 HOSTILE="-x a;\$(touch PWN)\`id\`'q\"b"
 MARK=PWN
-export HOSTILE
+# T: a tree or directory that {T} in a spec stands for (tests/remediation-check.py).
+T=
+export HOSTILE T
 H=$HOSTILE
 # Options of every run; under --root an offline mode may need --live added
 # here for the stand-in commands to be asked.
@@ -228,6 +234,8 @@ case "$*" in
 "machine list --format json") cat "$d/list.out" ;;
 "machine inspect "*) cat "$d/inspect.out" ;;
 "system connection list --format json") echo "[]" ;;
+"container inspect "*) cat "$d/container.out" ;;
+"image inspect "*) echo "Error: $3: image not known" >&2; exit 125 ;;
 *"info --format json") cat "$d/info.out" ;;
 *) exit 125 ;;
 esac
@@ -271,6 +279,311 @@ HOSTILE='unix:///tmp/a b;touch /tmp/PWNED;.sock' verify pm-host <<'SPEC'
 podman.socket-missing	["podman", "system", "service", "--time=0", "{H}"]
 SPEC
 
+# The machine's other states, alone (no connection check to add commands).
+make_config pm-only <<'YAML'
+checks:
+  - {id: host.facts, plugin: host, check: facts}
+  - {id: podman.machine, plugin: podman-machine, check: machine, after: [host.facts]}
+YAML
+pm_run() { # pm_run NAME CONFIG: CONFIG's checks over the macOS tree, the stand-in on PATH
+    # shellcheck disable=SC2086
+    PATH="$TMP/pbin:/usr/bin:/bin" "$SOS" doctor local-runtime $RUN_OPTS --root "$TMP/pmac" \
+        --config-dir "$TMP/$2" > "$TMP/$1.json"
+}
+machine list-5.x-applehv.json inspect-5.x-starting.json
+pm_run pm-starting pm-only
+verify pm-starting <<'SPEC'
+podman.machine-starting	["podman", "machine", "stop", "--", "{H}", ["&&"], "podman", "machine", "start", "--", "{H}"]
+SPEC
+machine list-4.3.1.json inspect-4.3.1-noqmpsocket.json
+pm_run pm-unknown pm-only
+verify pm-unknown <<'SPEC'
+podman.machine-state-unknown	["podman", "machine", "stop", "--", "{H}", ["&&"], "podman", "machine", "start", "--", "{H}"]
+SPEC
+# Listed, but inspect finds nothing: podman.machine-missing.
+machine list-4.3.1.json inspect-4.3.1-running.json
+echo "[]" > "$PD/inspect.out"
+pm_run pm-missing pm-only
+verify pm-missing <<'SPEC'
+podman.machine-missing	["podman", "machine", "init", "--", "{H}", ["&&"], "podman", "machine", "start", "--", "{H}"]
+SPEC
+
+# ---- podman: the agent's container and image, both named $HOSTILE ---------------
+# The stand-in answers `container inspect` with $PD/container.out and says
+# "image not known" to every `image inspect`: the image is pulled.
+HY=$(printf '%s' "$HOSTILE" | sed "s/'/''/g")
+make_config pm-agent <<YAML
+checks:
+  - {id: podman.container, plugin: podman-machine, check: container, scope: runtime, params: {container: '$HY', stopping_threshold_ms: "0", restart_limit: "5"}}
+  - {id: podman.image, plugin: podman-machine, check: image, scope: runtime, params: {image: '$HY'}}
+YAML
+container() { # container STATUS EXIT-CODE RESTARTS: what `podman container inspect` says
+    printf '[{"State":{"Status":"%s","ExitCode":%s,"Error":""},"RestartCount":%s,"HostConfig":{"RestartPolicy":{"Name":"always"}}}]\n' \
+        "$1" "$2" "$3" > "$PD/container.out"
+}
+container stopping 0 0
+pm_run pm-stuck pm-agent
+verify pm-stuck <<'SPEC'
+podman.container-stuck-stopping	["podman", "kill", "--", "{H}"]
+podman.direct-registry-image	["podman", "pull", "--", "{H}", ["&&"], "podman", "image", "inspect", "--format", "{{.Digest}}", "--", "{H}"]
+SPEC
+container running 0 9
+pm_run pm-loop pm-agent
+verify pm-loop <<'SPEC'
+podman.container-restart-loop	["podman", "logs", "--tail", "50", "--", "{H}"]
+podman.direct-registry-image	["podman", "pull", "--", "{H}", ["&&"], "podman", "image", "inspect", "--format", "{{.Digest}}", "--", "{H}"]
+SPEC
+container exited 1 0
+pm_run pm-exited pm-agent
+verify pm-exited <<'SPEC'
+podman.container-exited	["podman", "logs", "--tail", "50", "--", "{H}"]
+podman.direct-registry-image	["podman", "pull", "--", "{H}", ["&&"], "podman", "image", "inspect", "--format", "{{.Digest}}", "--", "{H}"]
+SPEC
+container created 0 0
+pm_run pm-created pm-agent
+verify pm-created <<'SPEC'
+podman.container-never-started	["podman", "start", "--", "{H}"]
+podman.direct-registry-image	["podman", "pull", "--", "{H}", ["&&"], "podman", "image", "inspect", "--format", "{{.Digest}}", "--", "{H}"]
+SPEC
+
+# ---- registry-auth: auth files and the agent's --authfile in hostile places -----
+# No --root: these checks read the invoking user's files by the environment
+# given (env -i, as tests/cli/registry-auth.sh does). T is the directory
+# holding a directory named $HOSTILE. REGISTRY_AUTH_FILE is the hostile name
+# itself, relative, so it starts with '-': the core reads no relative path
+# (the file is reported unreadable, with no command), and the fixes say
+# "--" all the same.
+HOSTILE="-x a;\$(touch PWN)\`id\`'q\"b"
+HY=$(printf '%s' "$HOSTILE" | sed "s/'/''/g")
+T="$TMP/ra"
+HD="$T/$HOSTILE"
+mkdir -p "$T/cwd" "$HD/home" "$HD/run/containers" "$T/agent/docker" "$T/agent/run" "$T/agent/cfg"
+printf '{"auths":{"a.example":{"auth":"eA=="}}}\n' > "$HD/run/containers/auth.json"
+cp "$HD/run/containers/auth.json" "$T/cwd/$HOSTILE"
+chmod 644 "$HD/run/containers/auth.json" "$T/cwd/$HOSTILE"
+make_config ra-files <<'YAML'
+checks:
+  - {id: registry.auth-files, plugin: registry-auth, check: auth-files, scope: runtime}
+YAML
+ra_doctor() { # ra_doctor NAME [CONFIG]: the checks.d of $TMP/CONFIG (NAME), run
+    # from $T/cwd with the environment given, into $TMP/NAME.json
+    # shellcheck disable=SC2086
+    (cd "$T/cwd" && env -i NO_COLOR=1 PATH=/usr/bin:/bin HOME="$HD/home" \
+        XDG_RUNTIME_DIR="$HD/run" REGISTRY_AUTH_FILE="$HOSTILE" \
+        "$SOS" doctor local-runtime $RUN_OPTS --config-dir "$TMP/${2:-$1}") > "$TMP/$1.json"
+}
+ra_doctor ra-files
+verify ra-files <<'SPEC'
+registry.auth-file-permissions	["chmod", "600", "--", "{T}/{H}/run/containers/auth.json"]
+SPEC
+if [ "$(id -u)" -eq 0 ]; then
+    chmod 600 "$HD/run/containers/auth.json" "$T/cwd/$HOSTILE"
+    chown 1 "$HD/run/containers/auth.json" "$T/cwd/$HOSTILE"
+    ra_doctor ra-owner ra-files
+    verify ra-owner <<'SPEC'
+registry.auth-file-owner	["sudo", "chown", "--", "0", "{T}/{H}/run/containers/auth.json"]
+SPEC
+else
+    _n=$((_n + 1)); echo "ok $_n # SKIP chown to another user needs root"
+fi
+# The agent's --authfile: unsafe (mode 666), then missing in a directory
+# that does not exist yet (mkdir -p first).
+agent_auth() { # agent_auth NAME AUTHFILE
+    make_config "$1" <<YAML
+checks:
+  - {id: registry.agent-auth, plugin: registry-auth, check: agent-auth, scope: runtime,
+     params: {auth: empty-authfile, authfile: '$2',
+              env: ["HOME=$T/agent", "DOCKER_CONFIG=$T/agent/docker", "XDG_RUNTIME_DIR=$T/agent/run", "XDG_CONFIG_HOME=$T/agent/cfg"]}}
+YAML
+    ra_doctor "$1"
+}
+printf '{}\n' > "$HD/auth.json"
+chmod 666 "$HD/auth.json"
+agent_auth ra-unsafe "$(printf '%s' "$HD" | sed "s/'/''/g")/auth.json"
+verify ra-unsafe <<SPEC
+registry.agent-authfile-unsafe	["chmod", "600", "{T}/{H}/auth.json", ["&&"], "chown", "$(id -u)", "{T}/{H}/auth.json"]
+SPEC
+agent_auth ra-missing "$(printf '%s' "$HD" | sed "s/'/''/g")/new/auth.json"
+verify ra-missing <<'SPEC'
+registry.agent-authfile-missing	["mkdir", "-p", "{T}/{H}/new", ["&&"], "printf", "{\"auths\":{}}", [">"], "{T}/{H}/new/auth.json", ["&&"], "chmod", "600", "{T}/{H}/new/auth.json"]
+SPEC
+
+# ---- nix-gen: dangling profiles of a user with a hostile name -----------------------
+# /nix/var/nix/profiles/per-user/$HOSTILE/profile and home-manager in
+# /home/$HOSTILE, both pointing at generations collected from the store.
+T="$TMP/nix"
+cp -R "$FIXTURES/roots/debian" "$T"
+PU="$T/nix/var/nix/profiles/per-user/$HOSTILE"
+HM="$T/home/$HOSTILE/.local/state/nix/profiles"
+mkdir -p "$PU" "$HM" "$T/nix/store"
+ln -s profile-2-link "$PU/profile"
+ln -s /nix/store/00000000000000000000000000000000-user-environment "$PU/profile-2-link"
+ln -s home-manager-3-link "$HM/home-manager"
+ln -s /nix/store/11111111111111111111111111111111-home-manager-generation "$HM/home-manager-3-link"
+make_config nix <<'YAML'
+checks:
+  - {id: host.facts, plugin: host, check: facts}
+  - {id: nix.generations, plugin: nix-gen, check: generations, after: [host.facts], scope: runtime}
+YAML
+doctor nix "$T"
+verify nix <<'SPEC'
+nix.generation-dangling	["nix-env", "-p", "/nix/var/nix/profiles/per-user/{H}/profile", "--list-generations"]
+nix.generation-dangling	["nix-env", "-p", "/home/{H}/.local/state/nix/profiles/home-manager", "--list-generations"]
+SPEC
+
+# ---- wsl2 and hyperv: names are validated, then left bare -----------------------
+# These plugins take only [A-Za-z0-9][A-Za-z0-9_.-]* names (PowerShell does
+# not read POSIX quotes): a hostile name yields no command (refused, or the
+# placeholder DISTRO), and a valid one the exact words. MARK is then a
+# piece of the valid name.
+VALID=w0rk.x_y-z
+WF="$FIXTURES/wsl2"
+WD="$TMP/wbin/data"
+mkdir -p "$WD"
+cat > "$TMP/wbin/wsl.exe" <<'STANDIN'
+#!/bin/sh
+d="${0%/*}/data"
+case "$1" in -l|--list) k=list ;; --status) k=status ;; *) exit 1 ;; esac
+cat "$d/$k.out"
+STANDIN
+chmod +x "$TMP/wbin/wsl.exe"
+cp "$WF/status.utf16" "$WD/status.out"
+wsl_list() { # wsl_list NAME STATE VERSION: `wsl.exe -l -v` holding that distro, UTF-16LE
+    printf '  NAME                      STATE           VERSION\r\n* Ubuntu-22.04              Running         2\r\n  %-25s %-15s %s\r\n' \
+        "$1" "$2" "$3" | iconv -f UTF-8 -t UTF-16LE > "$WD/list.out"
+}
+T="$TMP/wsl"
+cp -R "$WF/root-wsl2" "$T"
+# WSL 1 inside (its kernel), interop registered but disabled.
+echo "4.4.0-19041-Microsoft" > "$T/proc/sys/kernel/osrelease"
+printf 'disabled\ninterpreter /init\n' > "$T/proc/sys/fs/binfmt_misc/WSLInterop"
+wsl_config() { # wsl_config NAME MACHINE: wsl2.inside and wsl2.distro for MACHINE
+    make_config "$1" <<YAML
+checks:
+  - {id: host.facts, plugin: host, check: facts, scope: runtime}
+  - {id: wsl2.inside, plugin: wsl2, check: inside, after: [host.facts], scope: runtime}
+  - {id: wsl2.distro, plugin: wsl2, check: distro, after: [host.facts], scope: runtime, params: {machine: '$2'}}
+YAML
+}
+wsl_doctor() { # wsl_doctor NAME DISTRO-NAME [CONFIG]: the run inside the WSL tree
+    # shellcheck disable=SC2086
+    HOME=/home/alice WSL_DISTRO_NAME="$2" PATH="$TMP/wbin:/usr/bin:/bin" \
+        "$SOS" doctor local-runtime $RUN_OPTS --root "$T" --config-dir "$TMP/${3:-$1}" \
+        > "$TMP/$1.json"
+}
+HOSTILE="-x a;\$(touch PWN)\`id\`'q\"b"
+HY=$(printf '%s' "$HOSTILE" | sed "s/'/''/g")
+wsl_list "podman-$VALID" Stopped 1
+wsl_config wsl-hostile "$HY"
+wsl_doctor wsl-hostile "$HOSTILE"
+like "$(jget "[f['code'] for f in find('wsl2.distro')['findings']]" < "$TMP/wsl-hostile.json")" \
+    wsl2.params "wsl2.distro refuses the hostile machine name"
+like "$(jget "[f['code'] for f in find('wsl2.inside')['findings']]" < "$TMP/wsl-hostile.json")" \
+    wsl2.distro-name-unset "wsl2.inside does not take a hostile WSL_DISTRO_NAME"
+verify wsl-hostile <<'SPEC'
+wsl2.wsl1	["wsl.exe", "--set-version", "DISTRO", "2"]
+wsl2.interop-disabled	["echo", "1", ["|"], "sudo", "tee", "--", "/proc/sys/fs/binfmt_misc/WSLInterop", [">"], "/dev/null"]
+SPEC
+wsl_config wsl-valid "$VALID"
+wsl_doctor wsl-valid "$VALID"
+HOSTILE=$VALID MARK=w0rk verify wsl-valid <<'SPEC'
+wsl2.wsl1	["wsl.exe", "--set-version", "{H}", "2"]
+wsl2.interop-disabled	["echo", "1", ["|"], "sudo", "tee", "--", "/proc/sys/fs/binfmt_misc/WSLInterop", [">"], "/dev/null"]
+wsl2.machine-wsl1	["wsl.exe", "--set-version", "podman-{H}", "2"]
+wsl2.machine-stopped	["podman", "machine", "start", "{H}"]
+SPEC
+wsl_list Debian Running 2
+wsl_doctor wsl-missing "$VALID" wsl-valid
+HOSTILE=$VALID MARK=w0rk verify wsl-missing <<'SPEC'
+wsl2.wsl1	["wsl.exe", "--set-version", "{H}", "2"]
+wsl2.machine-missing	["podman", "machine", "init", "{H}"]
+SPEC
+
+# hyperv.vm through a stand-in powershell.exe answering from data/out,
+# data/err, data/rc, on a WSL 2 tree.
+HF="$FIXTURES/hyperv"
+HB="$TMP/hbin/data"
+mkdir -p "$HB"
+cat > "$TMP/hbin/powershell.exe" <<'STANDIN'
+#!/bin/sh
+d="${0%/*}/data"
+echo "$*" >> "$d/calls"
+[ -f "$d/out" ] && cat "$d/out"
+[ -f "$d/err" ] && cat "$d/err" >&2
+exit "$(cat "$d/rc" 2>/dev/null || echo 0)"
+STANDIN
+chmod +x "$TMP/hbin/powershell.exe"
+T="$TMP/hv"
+cp -R "$FIXTURES/roots/debian" "$T"
+mkdir -p "$T/proc/sys/kernel"
+echo "5.15.153.1-microsoft-standard-WSL2" > "$T/proc/sys/kernel/osrelease"
+hv_answer() { # hv_answer FIXTURE [STATE] [RC]: Get-VM's answer for $VALID (stdout, or stderr with RC)
+    rm -f "$HB/out" "$HB/err" "$HB/rc"
+    : > "$HB/calls"
+    if [ -n "${3:-}" ]; then
+        sed "s/podman-machine-default/$VALID/g" "$HF/$1" > "$HB/err"; echo "$3" > "$HB/rc"
+    else
+        sed -e "s/podman-machine-default/$VALID/g" -e "s/\"State\":  3,/\"State\":  ${2:-3},/" \
+            "$HF/$1" > "$HB/out"
+    fi
+}
+hv_doctor() { # hv_doctor NAME MACHINE: hyperv.vm for MACHINE
+    make_config "$1" <<YAML
+checks:
+  - {id: host.facts, plugin: host, check: facts, scope: runtime}
+  - {id: hyperv.vm, plugin: hyperv, check: vm, after: [host.facts], scope: runtime, params: {provider: hyperv, machine: '$2'}}
+YAML
+    # shellcheck disable=SC2086
+    PATH="$TMP/hbin:/usr/bin:/bin" "$SOS" doctor local-runtime $RUN_OPTS --root "$T" \
+        --config-dir "$TMP/$1" > "$TMP/$1.json"
+}
+hv_answer getvm-ps51-off.json
+hv_doctor hv-hostile "$HY"
+is "$(jget "[f['code'] for f in find('hyperv.vm')['findings']]" < "$TMP/hv-hostile.json")/$(cat "$HB/calls")" \
+    '["hyperv.params"]/' "hyperv.vm refuses the hostile machine name, PowerShell not run"
+verify hv-hostile < /dev/null
+hv_doctor hv-off "$VALID"
+HOSTILE=$VALID MARK=w0rk verify hv-off <<'SPEC'
+hyperv.vm-not-running	["podman", "machine", "start", "{H}"]
+SPEC
+hv_answer getvm-ps51-off.json 9
+hv_doctor hv-paused "$VALID"
+HOSTILE=$VALID MARK=w0rk verify hv-paused <<'SPEC'
+hyperv.vm-not-running	["Resume-VM", "-Name", "{H}"]
+SPEC
+hv_answer err-ps51-not-found.txt "" 1
+hv_doctor hv-missing "$VALID"
+HOSTILE=$VALID MARK=w0rk verify hv-missing <<'SPEC'
+hyperv.vm-missing	["podman", "machine", "init", "{H}"]
+SPEC
+HOSTILE="-x a;\$(touch PWN)\`id\`'q\"b"
+
+# ---- contrib/example-plugin: file-mode on a file with a hostile name ------------------
+# Built here against the source tree's header (tests/cli/example-plugin.sh
+# builds it as a platform team does, against the installed one).
+EX="$TMP/explug"
+mkdir -p "$EX"
+if cc -std=c11 -Wall -Wextra -Werror -fPIC -shared -I"$SOS_SRCDIR/include" \
+        -o "$EX/example.so" "$SOS_SRCDIR/contrib/example-plugin/example.c" 2> "$TMP/ex-cc.err"; then
+    chmod 755 "$EX" "$EX/example.so"
+    T="$TMP/ex"
+    mkdir -p "$T/$HOSTILE"
+    : > "$T/$HOSTILE/f"
+    chmod 666 "$T/$HOSTILE/f"
+    make_config example <<YAML
+checks:
+  - {id: example.mode, plugin: example, check: file-mode, scope: runtime, params: {path: '/$HY/f', max_mode: "644"}}
+YAML
+    # shellcheck disable=SC2086
+    "$SOS" doctor local-runtime $RUN_OPTS --plugin-dir "$EX" --root "$T" \
+        --config-dir "$TMP/example" > "$TMP/example.json"
+    verify example <<'SPEC'
+example.file-too-open	["chmod", "644", "/{H}/f"]
+SPEC
+else
+    _n=$((_n + 1)); echo "ok $_n # SKIP no C compiler for contrib/example-plugin"
+fi
+
 # ---- a newline in a name: the command is withheld, not split in two -------------
 T="$TMP/mac-nl"
 cp -R "$FIXTURES/roots/macos" "$T"
@@ -288,5 +601,79 @@ SPEC
 like "$(jget "[c for f in find('launchd.scan')['findings'] for c in f['commands']]" < "$TMP/launchd.json")" \
     '# command withheld, not safe to paste: word 4 \(\\"/Library/LaunchDaemons/x\\\\ntouch PWN.plist\\"\): byte 25 is a newline' \
     "the withheld command says which word, shown escaped, and why"
+
+# ---- every call site is known: a new one must be added here ---------------------------
+# Per file of plugins/ and contrib/: the calls of sourceos_finding_command_argv,
+# of sourceos_finding_commandf and of sourceos_finding_command with a
+# non-literal text (a ?: of two literals counts too), and the runs above
+# that drive them ("-": no word from the host; "=NAME": covered by that
+# test file; "?NAME": a run that needs root). A file whose counts differ
+# fails: drive the new command with a hostile name above, then update the row.
+cat > "$TMP/sites" <<'SITES'
+plugins/systemd/lint.c	0 4 0	systemd
+plugins/systemd/live.c	0 3 0	sd-crash sd-user sd-masked sd-inactive sd-stale sd-changed sd-changed-user
+plugins/launchd/lint.c	1 0 0	launchd launchd-nl
+plugins/launchd/overrides.c	2 0 0	overrides
+plugins/launchd/live.c	2 0 0	live =launchd-live.sh
+plugins/podman-machine/machine.c	0 4 0	pm-stopped pm-starting pm-unknown pm-missing
+plugins/podman-machine/connection.c	1 1 0	pm-host pm-socket
+plugins/podman-machine/container.c	1 1 0	pm-stuck pm-loop pm-exited pm-created
+plugins/podman-machine/image.c	0 1 0	pm-stuck
+plugins/podman-machine/binary.c	0 0 1	- install hints, a constant table
+plugins/registry-auth/auth_files.c	0 2 0	ra-files ?ra-owner
+plugins/registry-auth/agent_auth.c	0 2 0	ra-unsafe ra-missing
+plugins/nix-gen/generations.c	1 0 1	nix
+plugins/nix-gen/provenance.c	0 0 1	- a constant per generation manager
+plugins/wsl2/inside.c	1 1 0	wsl-hostile wsl-valid
+plugins/wsl2/distro.c	2 1 0	wsl-hostile wsl-valid wsl-missing
+plugins/hyperv/vm.c	2 0 0	hv-hostile hv-off hv-paused hv-missing
+contrib/example-plugin/example.c	1 0 0	example
+SITES
+"$PYTHON" - "$SOS_SRCDIR" "$TMP/sites" "$TMP" <<'PY' > "$TMP/sites.out"
+import os, re, sys
+src, table, tmp = sys.argv[1:4]
+def calls(text):
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    text = re.sub(r"//[^\n]*", "", text)
+    argv = len(re.findall(r"\bsourceos_finding_command_argv\s*\(", text))
+    fmt = len(re.findall(r"\bsourceos_finding_commandf\s*\(", text))
+    var = len(re.findall(r'\bsourceos_finding_command\s*\(\s*[^,()]+,\s*[^\s"]', text))
+    return "%d %d %d" % (argv, fmt, var)
+found = {}
+for top in ("plugins", "contrib"):
+    for d, _, files in os.walk(os.path.join(src, top)):
+        for f in files:
+            if f.endswith((".c", ".h")):
+                p = os.path.join(d, f)
+                n = calls(open(p, errors="replace").read())
+                if n != "0 0 0":
+                    found[os.path.relpath(p, src)] = n
+rows = {}
+for line in open(table):
+    path, counts, runs = line.rstrip("\n").split("\t")
+    rows[path] = (counts, runs.split())
+for path in sorted(set(found) | set(rows)):
+    want, runs = rows.get(path, ("0 0 0", []))
+    got = found.get(path, "0 0 0")
+    if got != want:
+        print("FAIL %s: %s argv/commandf/non-literal command calls, the table says %s"
+              % (path, got, want))
+        continue
+    missing = [r for r in runs if r != "-" and r[0] not in "=?"
+               and not os.path.exists(os.path.join(tmp, r + ".out"))]
+    if runs and runs[0] == "-":
+        print("PASS %s: %s calls, no word from the host (%s)" % (path, got, " ".join(runs[1:])))
+    elif missing or not runs:
+        print("FAIL %s: covered by runs that did not happen: %s" % (path, missing))
+    else:
+        print("PASS %s: %s calls, driven by %s" % (path, got, " ".join(runs)))
+PY
+while IFS= read -r line; do
+    case $line in
+    PASS*) ok 0 "call sites: ${line#PASS }" ;;
+    *) ok 1 "call sites: ${line#FAIL }" ;;
+    esac
+done < "$TMP/sites.out"
+[ -s "$TMP/sites.out" ]; ok $? "the call-site census ran"
 
 done_testing
