@@ -188,6 +188,7 @@ void sourceos_finding_command(sourceos_finding *finding, const char *command);
  * reading a word that starts with '-' as an option: put "--" before such
  * operands when the program takes it. A word that fails the checks above
  * withholds the command (a comment saying which word and why).
+ * Since ABI 1.2.
  */
 void sourceos_finding_command_argv(sourceos_finding *finding, const char *const argv[]);
 
@@ -200,7 +201,7 @@ void sourceos_finding_command_argv(sourceos_finding *finding, const char *const 
  * No other conversion is allowed, nor a `%s` inside the template's quotes or
  * right after `$`; a template that breaks these rules, a NULL argument or an
  * argument that fails the checks withholds the command (a comment saying
- * why). Never pass host text as TEMPLATE.
+ * why). Never pass host text as TEMPLATE. Since ABI 1.2.
  */
 void sourceos_finding_commandf(sourceos_finding *finding, const char *template, ...)
     __attribute__((format(printf, 2, 3)));

@@ -21,7 +21,7 @@ export HOSTILE T
 H=$HOSTILE
 # Options of every run; under --root an offline mode may need --live added
 # here for the stand-in commands to be asked.
-RUN_OPTS="--json --plugin-dir $BUILD_PLUGINS"
+RUN_OPTS="--json --live --plugin-dir $BUILD_PLUGINS"
 
 # verify NAME: checks the report $TMP/NAME.json against the spec on stdin,
 # one TAP line per command and per expected command.
