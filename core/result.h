@@ -55,7 +55,16 @@ struct sos_check_result {
     size_t n_facts;
     struct sos_command_rec *commands;
     size_t n_commands;
+    /* Secret values the check read (sourceos_secret(), values under secret
+     * keys): sent to the parent so its reports can remove them, and never
+     * printed. */
+    char **secrets;
+    size_t n_secrets;
 };
+
+/* Adds SECRET to R's secrets, once; values too short to be looked for and
+ * markers are left out. Returns 0, or -1 on ENOMEM or past the limit. */
+int sos_result_add_secret(struct sos_check_result *r, const char *secret);
 
 const char *sos_status_name(enum sos_status status);
 const char *sos_severity_name(int severity);

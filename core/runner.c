@@ -307,7 +307,7 @@ static void announce_pgid(pid_t pgid, void *data)
 
 static void send_result(int fd, const struct sos_check_result *res)
 {
-    json_t *result = sos_result_to_json(res);
+    json_t *result = sos_result_to_wire(res);
     json_t *wire = result ? json_pack("{s:o}", "result", result) : NULL;
     char *text = wire ? json_dumps(wire, JSON_COMPACT) : NULL;
     char *line = NULL;

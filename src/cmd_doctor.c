@@ -17,8 +17,7 @@ static void ndjson_started(void *data, const struct sos_run_entry *e)
 
 static void ndjson_finished(void *data, const struct sos_run_entry *e)
 {
-    (void)data;
-    sos_ndjson_check_finished(stdout, e);
+    sos_ndjson_check_finished(stdout, data, e); /* data: the run */
 }
 
 static int print_report(const struct cli *cli, const struct sos_run *run)
@@ -60,6 +59,7 @@ static int run_doctor(struct cli *cli, const struct sos_session_config *config)
     if (cli->format == FORMAT_NDJSON) {
         opts.on_start = ndjson_started;
         opts.on_finish = ndjson_finished;
+        opts.callback_data = &s.run;
     }
     if (sos_runner_run(&s.run, s.jobs, &opts, &err) != 0) {
         cli_error(cli, "%s", err.msg);
