@@ -581,6 +581,28 @@ static size_t key_value(struct out *o, const char *t, size_t i, size_t j,
     return 0;
 }
 
+/* Writes the word I..J, with the tokens that start inside it after a '-',
+ * '_' or '.' (a file named sync-ghp_...) replaced. JWTs are looked for at
+ * word starts only: a failing prefix costs less than its minimum body, a
+ * failing JWT the rest of the word, so only the first keeps this linear. */
+static size_t word_tokens(struct out *o, const char *t, size_t i, size_t j)
+{
+    size_t from = i;
+
+    for (size_t k = i + 1; k < j; k++) {
+        const char *kind;
+        size_t end;
+        if (!strchr("-_.", t[k - 1]) || !is_alnum((unsigned char)t[k]) ||
+            has_prefix(t, k, j, "eyJ") || !(end = token_at(t, k, j, &kind)))
+            continue;
+        put(o, t + from, k - from);
+        put_marker(o, kind);
+        from = k = end;
+    }
+    put(o, t + from, j - from);
+    return j;
+}
+
 /* One word at I (a word start): a rule that matches writes its output and
  * returns where it ended; otherwise the word is written as it is. */
 static size_t word_at(struct out *o, const char *t, size_t i, size_t n)
@@ -595,8 +617,7 @@ static size_t word_at(struct out *o, const char *t, size_t i, size_t n)
     if ((end = url_userinfo(o, t, i, j, n)) || (end = key_value(o, t, i, j, n)) ||
         (end = scheme_credential(o, t, i, j, n)))
         return end;
-    put(o, t + i, j - i);
-    return j;
+    return word_tokens(o, t, i, j);
 }
 
 static void redact_shapes(struct out *o, const char *t, size_t n)

@@ -68,6 +68,10 @@ static void test_token_formats(void **state)
     expect(NULL, "hf_Zq8mN3vB7xK2pL9wR4tY6uI1oA5sD0fGhJ3k", "<redacted:huggingface-token>");
     expect(NULL, "sk_live_Zq8mN3vB7xK2pL9wR4tY6uI1", "<redacted:stripe-key>");
     expect(NULL, "tok=" JWT "&x=1", "tok=<redacted:jwt>&x=1");
+    /* inside a file name, after - _ or . */
+    expect(NULL, "/etc/sync-" GHP ".service", "/etc/sync-<redacted:github-token>.service");
+    expect(NULL, "log_" NPM ".txt", "log_<redacted:npm-token>.txt");
+    same("my-sk-thing disk-usage");
 }
 
 static void test_headers_and_urls(void **state)
@@ -247,7 +251,8 @@ static double seconds_for(const struct sos_redactor *rd, const char *text, size_
 static void test_linear(void **state)
 {
     static const char *const units[] = {"a", "ghp_", "-----BEGIN ", "://:", "password ",
-                                        "eyJaaaaaaaaaaaa.", "$6$", "\"token\"", "Bearer "};
+                                        "eyJaaaaaaaaaaaa.", "$6$", "\"token\"", "Bearer ",
+                                        "x-eyJ", "-sk-a", "_ghp_a"};
     char secret[2048];
     const char *secrets[] = {secret};
     struct sos_redactor *rd;
