@@ -15,6 +15,7 @@
 
 #include "redact.h"
 #include "redact_run.h"
+#include "report.h"
 
 /* Fake values in the published formats (never real credentials). */
 #define GHP "ghp_Zq8mN3vB7xK2pL9wR4tY6uI1oA5sD0fGhJ3k"
@@ -278,6 +279,31 @@ static void test_linear(void **state)
     sos_redactor_free(rd);
 }
 
+/* Secrets travel from the check's process to the parent beside the result,
+ * and only there: the result as reported has no "secrets". */
+static void test_secrets_on_the_wire(void **state)
+{
+    struct sos_check_result r, back;
+    json_t *wire, *shown;
+    (void)state;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(sos_result_add_secret(&r, "opaque-secret-1"), 0);
+    assert_int_equal(sos_result_add_secret(&r, "opaque-secret-1"), 0);
+    assert_int_equal(sos_result_add_secret(&r, "short"), 0);
+    assert_int_equal(r.n_secrets, 1);
+    wire = sos_result_to_wire(&r);
+    shown = sos_result_to_json(&r);
+    assert_non_null(json_object_get(wire, "secrets"));
+    assert_null(json_object_get(shown, "secrets"));
+    assert_int_equal(sos_result_from_json(wire, &back), 0);
+    assert_int_equal(back.n_secrets, 1);
+    assert_string_equal(back.secrets[0], "opaque-secret-1");
+    json_decref(wire);
+    json_decref(shown);
+    sos_check_result_free(&back);
+    sos_check_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_idempotent),
         cmocka_unit_test(test_binary),
         cmocka_unit_test(test_linear),
+        cmocka_unit_test(test_secrets_on_the_wire),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
