@@ -114,6 +114,20 @@ static int is_valid_param_key(const char *s)
     return 1;
 }
 
+/* A plausible YAML key: 1 to 64 letters, digits, '_', '-', '.'. */
+static int is_key_name(const char *s, size_t len)
+{
+    if (len == 0 || len > 64)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+            return 0;
+    }
+    return 1;
+}
+
 /* Copies S for an error message: bounded, control characters replaced, so
  * a hostile file cannot write escape sequences to the user's terminal. */
 static void shown_value(char *buf, size_t size, const char *s, size_t len)
@@ -1107,6 +1121,11 @@ static int parse_top_pair(struct loader *ld, yaml_node_t *key, yaml_node_t *valu
     struct top_ctx *top = ctx;
     if (!scalar_is(key, "checks")) {
         char shown[SHOWN_VALUE_MAX + 4];
+        /* A file that is not ours at all (a symlink to a shadow file, a
+         * key file) shows its first line here: quote only what is a name. */
+        if (!is_key_name((const char *)key->data.scalar.value, key->data.scalar.length))
+            return fail_at(ld, key, "the top-level key is not a name (not shown; "
+                                    "expected: checks): is this a checks.d file?");
         shown_value(shown, sizeof shown, (const char *)key->data.scalar.value,
                     key->data.scalar.length);
         return fail_at(ld, key, "unknown top-level key '%s' (expected: checks)", shown);

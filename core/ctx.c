@@ -147,11 +147,22 @@ static int fact_key_valid(const char *key)
     return 1;
 }
 
-static const char *redacted_value(const char *key, const char *value)
+/* The copy of VALUE (under KEY) that is kept: a value that is secret by its
+ * key or shape becomes a marker, and is remembered as a secret of the run
+ * so that it is also removed wherever else it shows up. */
+static char *kept_value(sourceos_ctx *ctx, const char *key, const char *value)
 {
-    if (sos_redact_key_is_secret(key) || sos_redact_value_is_secret(value))
-        return SOS_REDACTED;
-    return value;
+    if (sos_redact_key_is_secret(key) || sos_redact_value_is_secret(value)) {
+        sos_result_add_secret(ctx->result, value);
+        return sos_redact_value(NULL, key, value);
+    }
+    return strdup(value);
+}
+
+void sourceos_secret(sourceos_ctx *ctx, const char *value)
+{
+    if (ctx && value)
+        sos_result_add_secret(ctx->result, value);
 }
 
 int sourceos_fact_set(sourceos_ctx *ctx, const char *key, const char *value)
@@ -162,7 +173,8 @@ int sourceos_fact_set(sourceos_ctx *ctx, const char *key, const char *value)
     if (!ctx || !key || !value || !fact_key_valid(key))
         return -1;
     r = ctx->result;
-    copy = sos_result_text(r, redacted_value(key, value));
+    copy = kept_value(ctx, key, value);
+    sos_result_cut_text(r, copy);
     if (!copy)
         return -1;
     for (size_t i = 0; i < r->n_facts; i++) {
@@ -374,7 +386,8 @@ void sourceos_finding_evidence(sourceos_finding *finding, const char *key,
     if (!rec || !key || !value)
         return;
     k = strdup(key);
-    v = sos_result_text(finding->ctx->result, redacted_value(key, value));
+    v = kept_value(finding->ctx, key, value);
+    sos_result_cut_text(finding->ctx->result, v);
     grown = (k && v) ? realloc(rec->evidence,
                                (rec->n_evidence + 1) * sizeof *grown)
                      : NULL;
@@ -765,11 +778,24 @@ const char *sourceos_home_at(sourceos_ctx *ctx, size_t i, const char **user)
 
 const char *sourceos_getenv(sourceos_ctx *ctx, const char *name)
 {
-    (void)ctx;
-    return name ? getenv(name) : NULL;
+    const char *value = name ? getenv(name) : NULL;
+    if (ctx && value && sos_redact_key_is_secret(name))
+        sos_result_add_secret(ctx->result, value);
+    return value;
 }
 
 /* ---- JSON ----------------------------------------------------------------- */
+
+/* A value read under a secret key (auths.X.auth, identitytoken, ...) is a
+ * secret of the run; returns VALUE. */
+static const char *remembered(sourceos_ctx *ctx, const char *path,
+                              const char *value)
+{
+    const char *last = path ? strrchr(path, '.') : NULL;
+    if (value && sos_redact_key_is_secret(last ? last + 1 : path))
+        sos_result_add_secret(ctx->result, value);
+    return value;
+}
 
 static json_t *parsed(sourceos_ctx *ctx, const char *text, size_t len)
 {
@@ -792,7 +818,9 @@ const char *sourceos_json_get(sourceos_ctx *ctx, const char *text, size_t len,
                               const char *path)
 {
     json_t *doc = parsed(ctx, text, len);
-    return doc ? own(ctx, sos_json_scalar_text(sos_json_path(doc, path))) : NULL;
+    return remembered(ctx, path,
+                      doc ? own(ctx, sos_json_scalar_text(sos_json_path(doc, path)))
+                          : NULL);
 }
 
 long sourceos_json_count(sourceos_ctx *ctx, const char *text, size_t len,

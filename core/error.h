@@ -9,7 +9,8 @@ typedef struct sos_error {
 } sos_error;
 
 /* Formats the message into ERR (when non-NULL) and returns -1, so callers
- * can write `return sos_fail(err, "...")`. */
+ * can write `return sos_fail(err, "...")`. The message is redacted
+ * (redact.h: key and shape rules), as is sos_wrap()'s. */
 int sos_fail(sos_error *err, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 

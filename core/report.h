@@ -14,14 +14,20 @@
  * process to the runner. Returns a new reference, or NULL on ENOMEM. */
 json_t *sos_result_to_json(const struct sos_check_result *r);
 
-/* Inverse of sos_result_to_json. Returns 0, or -1 when JSON is not a
+/* The wire format proper: sos_result_to_json() plus the "secrets" the check
+ * read, so the parent can remove them from every report. Never printed. */
+json_t *sos_result_to_wire(const struct sos_check_result *r);
+
+/* Inverse of sos_result_to_wire (and of sos_result_to_json). Returns 0, or -1 when JSON is not a
  * well-formed result (OUT is then left empty). */
 int sos_result_from_json(const json_t *json, struct sos_check_result *out);
 
-/* One run entry: {"id","plugin","check","summary","severity", ...result}. */
+/* One run entry: {"id","plugin","check","summary","severity", ...result},
+ * not redacted: what is printed goes through sos_redact_json() first. */
 json_t *sos_entry_to_json(const struct sos_run_entry *e);
 
-/* The whole report, matching schemas/report.schema.json. */
+/* The whole report, matching schemas/report.schema.json, redacted with
+ * every secret the run knows (sos_run_redactor()). */
 json_t *sos_report_to_json(const struct sos_run *run);
 
 /* The report's "summary" member: {"total","ok","warning","failure","error",
@@ -37,14 +43,16 @@ struct sos_human_opts {
 
 /* Human report: one line per check (status, id, summary, duration), the
  * findings indented under it with code, path and remediation, then a
- * summary line. */
+ * summary line; redacted like the JSON report. */
 void sos_report_print_human(FILE *out, const struct sos_run *run,
                             const struct sos_human_opts *opts);
 
 /* NDJSON events, one line each, flushed: {"event":"check-started",...},
- * {"event":"check-finished",...entry}, {"event":"summary",...}. */
+ * {"event":"check-finished",...entry}, {"event":"summary",...}. An entry
+ * is redacted with the secrets of RUN's checks finished so far. */
 void sos_ndjson_check_started(FILE *out, const struct sos_run_entry *e);
-void sos_ndjson_check_finished(FILE *out, const struct sos_run_entry *e);
+void sos_ndjson_check_finished(FILE *out, const struct sos_run *run,
+                               const struct sos_run_entry *e);
 void sos_ndjson_summary(FILE *out, const struct sos_run *run);
 
 #endif

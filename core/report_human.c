@@ -1,7 +1,10 @@
 #include "config.h"
 
 #include "report.h"
+#include "redact_run.h"
 #include "utf8.h"
+
+#include <stdlib.h>
 
 #include <stdint.h>
 #include <string.h>
@@ -267,15 +270,30 @@ static void print_verbose_details(FILE *out, const struct sos_check_result *r)
     }
 }
 
+/* Prints E with every string redacted: a copy of its result and summary
+ * goes through the filter, so nothing here prints the plugin's own text. */
 static void print_entry(FILE *out, const struct sos_run_entry *e, size_t id_width,
-                        const struct sos_human_opts *opts)
+                        const struct sos_human_opts *opts,
+                        const struct sos_redactor *rd)
 {
-    print_check_line(out, e, id_width, opts);
-    print_reason(out, &e->result);
-    for (size_t i = 0; i < e->result.n_findings; i++)
-        print_finding(out, &e->result.findings[i], opts);
+    struct sos_run_entry shown = *e;
+    char *summary = sos_redact_str(rd, e->summary);
+
+    if (sos_redact_result(rd, &e->result, &shown.result) != 0 ||
+        (e->summary && !summary)) {
+        free(summary);
+        fprintf(out, INDENT "(out of memory: this check's result is not shown)\n");
+        return;
+    }
+    shown.summary = summary;
+    print_check_line(out, &shown, id_width, opts);
+    print_reason(out, &shown.result);
+    for (size_t i = 0; i < shown.result.n_findings; i++)
+        print_finding(out, &shown.result.findings[i], opts);
     if (opts->verbose)
-        print_verbose_details(out, &e->result);
+        print_verbose_details(out, &shown.result);
+    sos_check_result_free(&shown.result);
+    free(summary);
 }
 
 /* ---- The report -------------------------------------------------------- */
@@ -323,13 +341,19 @@ void sos_report_print_human(FILE *out, const struct sos_run *run,
                             const struct sos_human_opts *opts)
 {
     static const struct sos_human_opts defaults = { 0, 0, 0 };
+    struct sos_redactor *rd = sos_run_redactor(run);
     size_t id_width;
 
     if (!opts)
         opts = &defaults;
+    if (!rd) {
+        fputs("out of memory: the report cannot be redacted, so it is not shown\n", out);
+        return;
+    }
     id_width = id_column_width(run, opts);
     for (size_t i = 0; i < run->n_entries; i++)
         if (is_shown(&run->entries[i], opts))
-            print_entry(out, &run->entries[i], id_width, opts);
+            print_entry(out, &run->entries[i], id_width, opts, rd);
     print_summary(out, run);
+    sos_redactor_free(rd);
 }

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "report.h"
+#include "redact_run.h"
 #include "utf8.h"
 
 #include <math.h>
@@ -216,6 +217,18 @@ json_t *sos_result_to_json(const struct sos_check_result *r)
         json_object_set_new(obj, "findings", findings_to_json(r)) != 0 ||
         json_object_set_new(obj, "facts", kvs_to_json(r->facts, r->n_facts)) != 0 ||
         json_object_set_new(obj, "commands", commands_to_json(r)) != 0) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+json_t *sos_result_to_wire(const struct sos_check_result *r)
+{
+    json_t *obj = sos_result_to_json(r);
+
+    if (obj && r->n_secrets > 0 &&
+        json_object_set_new(obj, "secrets", strv_to_json(r->secrets, r->n_secrets)) != 0) {
         json_decref(obj);
         return NULL;
     }
@@ -479,7 +492,9 @@ static int parse_result(const json_t *obj, struct sos_check_result *r)
         get_seconds(obj, "duration", &r->duration) != 0 ||
         parse_findings(json_object_get(obj, "findings"), r) != 0 ||
         parse_kvs(json_object_get(obj, "facts"), &r->facts, &r->n_facts) != 0 ||
-        parse_commands(json_object_get(obj, "commands"), r) != 0)
+        parse_commands(json_object_get(obj, "commands"), r) != 0 ||
+        (json_object_get(obj, "secrets") &&
+         parse_strv(json_object_get(obj, "secrets"), &r->secrets, &r->n_secrets) != 0))
         return -1;
     return 0;
 }
@@ -631,9 +646,13 @@ static json_t *entries_to_json(const struct sos_run *run)
 json_t *sos_report_to_json(const struct sos_run *run)
 {
     json_t *obj = json_object();
+    struct sos_redactor *rd = sos_run_redactor(run);
 
-    if (!obj)
+    if (!obj || !rd) {
+        json_decref(obj);
+        sos_redactor_free(rd);
         return NULL;
+    }
     if (json_object_set_new(obj, "tool", json_text(run->tool)) != 0 ||
         json_object_set_new(obj, "version", json_text(run->version)) != 0 ||
         json_object_set_new(obj, "command", json_text(run->command)) != 0 ||
@@ -642,9 +661,11 @@ json_t *sos_report_to_json(const struct sos_run *run)
         json_object_set_new(obj, "duration", json_seconds(run->duration)) != 0 ||
         json_object_set_new(obj, "exit_code", json_integer(run->exit_code)) != 0 ||
         json_object_set_new(obj, "summary", sos_summary_to_json(run)) != 0 ||
-        json_object_set_new(obj, "checks", entries_to_json(run)) != 0) {
+        json_object_set_new(obj, "checks", entries_to_json(run)) != 0 ||
+        sos_redact_json(rd, obj) != 0) {
         json_decref(obj);
-        return NULL;
+        obj = NULL;
     }
+    sos_redactor_free(rd);
     return obj;
 }

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "report.h"
+#include "redact_run.h"
 
 #include <math.h>
 #include <time.h>
@@ -53,6 +54,20 @@ static double start_time(const struct sos_run_entry *e)
     return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
 }
 
+/* EVENT redacted with the secrets RUN knows now; NULL (nothing printed)
+ * when that cannot be done. */
+static json_t *redacted(const struct sos_run *run, json_t *event)
+{
+    struct sos_redactor *rd = event ? sos_run_redactor(run) : NULL;
+
+    if (!rd || sos_redact_json(rd, event) != 0) {
+        json_decref(event);
+        event = NULL;
+    }
+    sos_redactor_free(rd);
+    return event;
+}
+
 void sos_ndjson_check_started(FILE *out, const struct sos_run_entry *e)
 {
     const struct sos_check_decl *d = e->decl;
@@ -60,12 +75,14 @@ void sos_ndjson_check_started(FILE *out, const struct sos_run_entry *e)
                                 d->plugin, "check", d->check, "time", start_time(e));
 
     /* json_pack with s? writes null for a NULL string; never expected here. */
-    emit_line(out, with_members(new_event("check-started"), members));
+    emit_line(out, redacted(NULL, with_members(new_event("check-started"), members)));
 }
 
-void sos_ndjson_check_finished(FILE *out, const struct sos_run_entry *e)
+void sos_ndjson_check_finished(FILE *out, const struct sos_run *run,
+                               const struct sos_run_entry *e)
 {
-    emit_line(out, with_members(new_event("check-finished"), sos_entry_to_json(e)));
+    emit_line(out, redacted(run, with_members(new_event("check-finished"),
+                                              sos_entry_to_json(e))));
 }
 
 void sos_ndjson_summary(FILE *out, const struct sos_run *run)

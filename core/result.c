@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "redact.h"
 #include "sourceos/plugin.h"
 
 const char *sos_status_name(enum sos_status status)
@@ -87,6 +88,12 @@ void sos_check_result_free(struct sos_check_result *r)
     for (size_t i = 0; i < r->n_commands; i++)
         free_strv(r->commands[i].argv, r->commands[i].argc);
     free(r->commands);
+    for (size_t i = 0; i < r->n_secrets; i++) {
+        /* wiped: a freed secret should not linger in the heap */
+        memset(r->secrets[i], 0, strlen(r->secrets[i]));
+        free(r->secrets[i]);
+    }
+    free(r->secrets);
     memset(r, 0, sizeof *r);
 }
 
@@ -138,5 +145,29 @@ int sos_result_finding_room(struct sos_check_result *r)
     if (r->n_findings < SOURCEOS_MAX_FINDINGS)
         return 1;
     r->findings_dropped++;
+    return 0;
+}
+
+int sos_result_add_secret(struct sos_check_result *r, const char *secret)
+{
+    char **grown;
+    char *copy;
+
+    if (!secret || strlen(secret) < SOS_REDACT_MIN_SECRET ||
+        strncmp(secret, SOS_REDACTED_PREFIX, sizeof SOS_REDACTED_PREFIX - 1) == 0)
+        return 0;
+    for (size_t i = 0; i < r->n_secrets; i++)
+        if (strcmp(r->secrets[i], secret) == 0)
+            return 0;
+    if (r->n_secrets >= SOS_REDACT_MAX_SECRETS)
+        return -1;
+    copy = strndup(secret, SOS_REDACT_MAX_SECRET);
+    grown = copy ? realloc(r->secrets, (r->n_secrets + 1) * sizeof *grown) : NULL;
+    if (!grown) {
+        free(copy);
+        return -1;
+    }
+    r->secrets = grown;
+    r->secrets[r->n_secrets++] = copy;
     return 0;
 }

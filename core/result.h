@@ -60,7 +60,16 @@ struct sos_check_result {
      * for the core.result-truncated finding; not part of any report. */
     size_t findings_dropped; /* over SOURCEOS_MAX_FINDINGS */
     size_t texts_cut;        /* longer than SOURCEOS_MAX_MESSAGE_BYTES */
+    /* Secret values the check read (sourceos_secret(), values under secret
+     * keys): sent to the parent so its reports can remove them, and never
+     * printed. */
+    char **secrets;
+    size_t n_secrets;
 };
+
+/* Adds SECRET to R's secrets, once; values too short to be looked for and
+ * markers are left out. Returns 0, or -1 on ENOMEM or past the limit. */
+int sos_result_add_secret(struct sos_check_result *r, const char *secret);
 
 const char *sos_status_name(enum sos_status status);
 const char *sos_severity_name(int severity);

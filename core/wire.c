@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "redact.h"
 #include "report.h"
 #include "sourceos/plugin.h"
 
@@ -282,6 +283,63 @@ void sos_wire_send_pgid(int fd, pid_t pgid)
     write_all(&o, line, (size_t)len);
 }
 
+/* Secrets go hex-encoded (they need not be UTF-8, which JSON strings must
+ * be), in lines of at most this many bytes, well under SOS_WIRE_LINE_MAX. */
+#define SECRETS_LINE_BYTES (256u * 1024u)
+
+static char *hex_of(const char *s, size_t len)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *hex = malloc(2 * len + 1);
+    if (!hex)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        hex[2 * i] = digits[(unsigned char)s[i] >> 4];
+        hex[2 * i + 1] = digits[(unsigned char)s[i] & 15];
+    }
+    hex[2 * len] = '\0';
+    return hex;
+}
+
+static void send_secrets_line(struct out *o, json_t *batch)
+{
+    json_t *wire = json_pack("{s:o}", "secrets", batch);
+    char *text = wire ? json_dumps(wire, JSON_COMPACT) : NULL;
+    if (text) {
+        out_put(o, text, strlen(text));
+        out_put(o, "\n", 1);
+    }
+    free(text);
+    json_decref(wire);
+}
+
+/* The secrets the check read, first, so that whatever of its result
+ * arrives can be redacted with them. */
+static void send_secrets(struct out *o, const struct sos_check_result *res)
+{
+    json_t *batch = NULL;
+    size_t bytes = 0;
+    for (size_t i = 0; i < res->n_secrets; i++) {
+        char *hex = hex_of(res->secrets[i], strlen(res->secrets[i]));
+        if (!hex)
+            continue;
+        if (!batch && !(batch = json_array())) {
+            free(hex);
+            return;
+        }
+        bytes += strlen(hex) + 3;
+        json_array_append_new(batch, json_string(hex));
+        free(hex);
+        if (bytes >= SECRETS_LINE_BYTES) {
+            send_secrets_line(o, batch);
+            batch = NULL;
+            bytes = 0;
+        }
+    }
+    if (batch)
+        send_secrets_line(o, batch);
+}
+
 int sos_wire_send_result(int fd, const struct sos_check_result *res)
 {
     struct out *o = calloc(1, sizeof *o);
@@ -290,6 +348,7 @@ int sos_wire_send_result(int fd, const struct sos_check_result *res)
     if (!o)
         return -1;
     o->fd = fd;
+    send_secrets(o, res);
     send_items(o, res, &cut);
     rc = send_final(o, res, &cut);
     out_flush(o);
@@ -410,6 +469,43 @@ static void take_final(struct sos_wire_reader *w, const json_t *value,
     sos_check_result_free(&final);
 }
 
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* Each hex-encoded secret of VALUE becomes one of the run's secrets (to
+ * redact with, never shown). Anything not well formed is ignored. */
+static void take_secrets(struct sos_wire_reader *w, const json_t *value)
+{
+    size_t i;
+    json_t *item;
+    if (!json_is_array(value))
+        return;
+    json_array_foreach(value, i, item) {
+        const char *hex = json_string_value(item);
+        size_t len = hex ? strlen(hex) : 1, n = len / 2, k;
+        char *raw;
+        if (len % 2 || n > SOS_REDACT_MAX_SECRET || !(raw = malloc(n + 1)))
+            continue;
+        for (k = 0; k < n; k++) {
+            int hi = hex_digit(hex[2 * k]), lo = hex_digit(hex[2 * k + 1]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+                break;
+            raw[k] = (char)(hi << 4 | lo);
+        }
+        raw[k] = '\0';
+        if (k == n)
+            sos_result_add_secret(&w->got, raw);
+        memset(raw, 0, n);
+        free(raw);
+    }
+}
+
 static void take_line(struct sos_wire_reader *w, const char *text, size_t len)
 {
     json_t *doc = json_loadb(text, len, 0, NULL);
@@ -418,6 +514,8 @@ static void take_line(struct sos_wire_reader *w, const char *text, size_t len)
         drop_line(w, len);
     else if ((v = json_object_get(doc, "pgid")))
         remember_pgid(w, v);
+    else if ((v = json_object_get(doc, "secrets")))
+        take_secrets(w, v);
     else if ((v = json_object_get(doc, "item")))
         take_item(w, v, len + 1);
     else if ((v = json_object_get(doc, "result")))

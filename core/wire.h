@@ -3,6 +3,8 @@
  *
  * One JSON object per line:
  *   {"pgid":N}        a command the check started (its group is killed too)
+ *   {"secrets":[HEX]} secrets the check read, hex-encoded, sent first: the
+ *                     runner redacts every report with them, never shows them
  *   {"item":RESULT}   findings, facts or commands to append (one per line)
  *   {"result":RESULT} the check's status, reason and times; the last line
  * RESULT is a check result as sos_result_to_json() writes it. Small lines

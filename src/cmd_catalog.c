@@ -7,11 +7,15 @@
 #include "checksd.h"
 #include "cli.h"
 #include "loader.h"
+#include "redact_run.h"
 #include "session.h"
 
 static int emit_json(struct cli *cli, json_t *doc)
 {
-    int rc = doc ? json_dumpf(doc, stdout, JSON_INDENT(2)) : -1;
+    /* load errors and summaries may quote what a file held */
+    int rc = doc && sos_redact_json(NULL, doc) == 0
+                 ? json_dumpf(doc, stdout, JSON_INDENT(2))
+                 : -1;
     json_decref(doc);
     if (!doc)
         cli_error(cli, "out of memory building the JSON listing");

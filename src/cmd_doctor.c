@@ -12,16 +12,25 @@
 
 /* Each event is flushed as it is written, so a failed write is seen (and
  * said once) while the run goes on, and the exit status says so. */
+/* What the NDJSON callbacks need: where write errors go, and the run whose
+ * finished checks' secrets each event is redacted with. */
+struct ndjson_data {
+    struct cli *cli;
+    const struct sos_run *run;
+};
+
 static void ndjson_started(void *data, const struct sos_run_entry *e)
 {
+    struct ndjson_data *nd = data;
     sos_ndjson_check_started(stdout, e);
-    cli_flush_stdout(data);
+    cli_flush_stdout(nd->cli);
 }
 
 static void ndjson_finished(void *data, const struct sos_run_entry *e)
 {
-    sos_ndjson_check_finished(stdout, e);
-    cli_flush_stdout(data);
+    struct ndjson_data *nd = data;
+    sos_ndjson_check_finished(stdout, nd->run, e);
+    cli_flush_stdout(nd->cli);
 }
 
 static int print_report(struct cli *cli, const struct sos_run *run)
@@ -51,6 +60,7 @@ static int print_report(struct cli *cli, const struct sos_run *run)
 static int run_doctor(struct cli *cli, const struct sos_session_config *config)
 {
     struct sos_session s;
+    struct ndjson_data nd;
     struct sos_runner_opts opts = {
         .root = cli->root,
         .offline = cli_offline(cli),
@@ -69,7 +79,9 @@ static int run_doctor(struct cli *cli, const struct sos_session_config *config)
     if (cli->format == FORMAT_NDJSON) {
         opts.on_start = ndjson_started;
         opts.on_finish = ndjson_finished;
-        opts.callback_data = cli;
+        nd.cli = cli;
+        nd.run = &s.run;
+        opts.callback_data = &nd;
     }
     if (sos_runner_run(&s.run, s.jobs, &opts, &err) != 0) {
         cli_error(cli, "%s", err.msg);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "redact.h"
 #include "sourceos/plugin.h"
 
 enum {
@@ -45,11 +46,16 @@ static const struct option long_options[] = {
 void cli_error(const struct cli *cli, const char *format, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s: ", cli->program);
+    char *msg = NULL, *clean;
     va_start(ap, format);
-    vfprintf(stderr, format, ap);
+    if (vasprintf(&msg, format, ap) < 0)
+        msg = NULL;
     va_end(ap);
-    fputc('\n', stderr);
+    /* the last gate: an error may quote what the user or a file gave */
+    clean = msg ? sos_redact_str(NULL, msg) : NULL;
+    fprintf(stderr, "%s: %s\n", cli->program, clean ? clean : "out of memory");
+    free(clean);
+    free(msg);
 }
 
 static unsigned default_jobs(void)

@@ -216,6 +216,18 @@ void sourceos_finding_path(sourceos_finding *finding, const char *path);
 void sourceos_finding_evidence(sourceos_finding *finding, const char *key,
                                const char *value);
 
+/**
+ * Declares VALUE a secret this check read (a password, a token, an auth
+ * file's `auth`), so that the core removes it from every output of the run
+ * wherever it appears: messages, evidence, commands, other checks' reports.
+ * The value is never printed; for a base64 "user:password" the password is
+ * removed too. Values shorter than 6 bytes are not looked for. Values read
+ * with sourceos_json_get() under a secret key (auth, identitytoken,
+ * registrytoken, password, token, ...) and with sourceos_getenv() under a
+ * secret name are declared by the core itself. Since ABI 1.2.
+ */
+void sourceos_secret(sourceos_ctx *ctx, const char *value);
+
 /* ---- Limits --------------------------------------------------------------- */
 
 /*

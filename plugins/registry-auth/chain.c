@@ -196,6 +196,8 @@ static int has_value(sourceos_ctx *ctx, const struct auth_file *f,
     if (registry_member_path(path, sizeof path, parent, name, key) != 0)
         return 0;
     v = sourceos_json_get(ctx, f->text, f->len, path);
+    if (v && *v)
+        sourceos_secret(ctx, v); /* removed from every output of the run */
     return v && *v;
 }
 

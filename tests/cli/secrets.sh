@@ -12,5 +12,5 @@ for fmt in human json ndjson; do
     like "$out" 'gcr\.io' "$fmt output keeps the names around it"
 done
 out=$("$SOS" doctor local-runtime --json --plugin-dir "$TEST_PLUGINS" --config-dir "$TMP/cfg")
-is "$(printf '%s' "$out" | jget "find('t.secret')['findings'][0]['evidence']['password']")" '<redacted>' "the value is replaced by a marker"
+is "$(printf '%s' "$out" | jget "find('t.secret')['findings'][0]['evidence']['password']")" '<redacted:password>' "the value is replaced by a marker"
 done_testing

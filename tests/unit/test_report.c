@@ -965,7 +965,7 @@ static char *ndjson_stream(const struct sos_run *run)
 
     for (size_t i = 0; i < run->n_entries; i++) {
         sos_ndjson_check_started(f, &run->entries[i]);
-        sos_ndjson_check_finished(f, &run->entries[i]);
+        sos_ndjson_check_finished(f, run, &run->entries[i]);
     }
     sos_ndjson_summary(f, run);
     return capture_end(&c);
