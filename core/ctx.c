@@ -102,6 +102,11 @@ static void *own(sourceos_ctx *ctx, void *p)
     return p;
 }
 
+void *sos_ctx_own(sourceos_ctx *ctx, void *p)
+{
+    return own(ctx, p);
+}
+
 /* ---- params --------------------------------------------------------------- */
 
 static const struct sos_param *find_param(sourceos_ctx *ctx, const char *key)

@@ -25,6 +25,10 @@ sourceos_ctx *sos_ctx_new(const struct sos_ctx_config *config,
                           struct sos_check_result *result);
 void sos_ctx_free(sourceos_ctx *ctx);
 
+/* Takes ownership of P, freed with CTX (for API parts outside ctx.c);
+ * returns P, or NULL (and frees P) when it cannot be tracked. */
+void *sos_ctx_own(sourceos_ctx *ctx, void *p);
+
 /* The reason a check that asked this machine is skipped offline. */
 #define SOS_OFFLINE_REASON \
     "offline analysis of a tree; --live to ask this machine"

@@ -423,6 +423,19 @@ long sourceos_json_count(sourceos_ctx *ctx, const char *text, size_t len,
 const char *sourceos_json_key_at(sourceos_ctx *ctx, const char *text,
                                  size_t len, const char *path, size_t i);
 
+/**
+ * Where TEXT is not JSON, for a finding that says so: returns 0 when TEXT
+ * parses (as the functions above parse it), else 1 with *LINE and *COLUMN
+ * (both from 1; the column counts characters) at the last character the
+ * parser read, a newline counting as the end of its line, and *WHY the
+ * parser's reason (e.g. "'}' expected near end of file"), owned by the core,
+ * without the text near the error, which may be a secret. Each output may
+ * be NULL. Say it as "FILE:LINE:COLUMN: ..." or "line L, column C", with
+ * evidence "line" and "column". Since ABI 1.2.
+ */
+int sourceos_json_error(sourceos_ctx *ctx, const char *text, size_t len,
+                        unsigned *line, unsigned *column, const char **why);
+
 #ifdef __cplusplus
 }
 #endif

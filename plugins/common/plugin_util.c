@@ -62,6 +62,29 @@ sourceos_finding *plugin_denied(sourceos_ctx *ctx, struct verdict *v, const char
     return f;
 }
 
+int plugin_json_where(sourceos_ctx *ctx, const char *text, size_t len,
+                      struct plugin_json_where *w)
+{
+    w->line = w->column = 0;
+    w->reason = "";
+    w->text[0] = '\0';
+    if (sourceos_json_error(ctx, text, len, &w->line, &w->column, &w->reason) == 0)
+        return 0;
+    plugin_textf(w->text, sizeof w->text, "line %u, column %u: %s", w->line,
+                 w->column, w->reason);
+    return 1;
+}
+
+void plugin_json_evidence(sourceos_finding *fd, const struct plugin_json_where *w)
+{
+    char n[16];
+    plugin_textf(n, sizeof n, "%u", w->line);
+    sourceos_finding_evidence(fd, "line", n);
+    plugin_textf(n, sizeof n, "%u", w->column);
+    sourceos_finding_evidence(fd, "column", n);
+    sourceos_finding_evidence(fd, "reason", w->reason);
+}
+
 void plugin_textf(char *out, size_t size, const char *format, ...)
 {
     va_list ap;

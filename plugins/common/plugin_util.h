@@ -43,6 +43,20 @@ sourceos_finding *plugin_vnote(sourceos_ctx *ctx, struct verdict *v, const char 
 sourceos_finding *plugin_denied(sourceos_ctx *ctx, struct verdict *v, const char *code,
                                 const char *path, const char *user);
 
+/* Where a command's output or a file is not JSON (sourceos_json_error). */
+struct plugin_json_where {
+    unsigned line, column; /* from 1 */
+    const char *reason;    /* owned by the core */
+    char text[256];        /* "line L, column C: REASON" */
+};
+
+/* 1 when TEXT (LEN bytes) is not JSON, with W filled; 0 when it is. */
+int plugin_json_where(sourceos_ctx *ctx, const char *text, size_t len,
+                      struct plugin_json_where *w);
+
+/* Evidence line, column and reason of W on FD. */
+void plugin_json_evidence(sourceos_finding *fd, const struct plugin_json_where *w);
+
 /* snprintf for text where a cut is acceptable (paths in messages): the
  * text is for people, and every buffer is bounded. */
 void plugin_textf(char *out, size_t size, const char *format, ...)

@@ -27,6 +27,7 @@ struct getvm_doc {
     sourceos_ctx *ctx;
     const char *text;
     size_t len;
+    const char *output; /* the whole output: TEXT is where the JSON starts */
 };
 
 /* The value at PREFIX KEY as the core writes it ("null" for null), or NULL
@@ -260,20 +261,42 @@ static const char *json_start(const char *text)
     return p;
 }
 
+/* Where the output (from its first character, warnings included) stops
+ * being JSON: the parser's place in the document, moved past the skipped
+ * warning lines. */
+static enum hyperv_parse_status not_json(const struct getvm_doc *d, struct hyperv_vm *vm,
+                                         char *why, size_t why_size)
+{
+    unsigned line = 0, column = 0, lines_before = 0, columns_before = 0;
+    const char *reason = "";
+    for (const char *p = d->output; p < d->text; p++) {
+        if (*p == '\n') {
+            lines_before++;
+            columns_before = 0;
+        } else if (((unsigned char)*p & 0xc0) != 0x80) {
+            columns_before++;
+        }
+    }
+    sourceos_json_error(d->ctx, d->text, d->len, &line, &column, &reason);
+    vm->json_line = line + lines_before;
+    vm->json_column = line == 1 ? column + columns_before : column;
+    snprintf(why, why_size, "not JSON (or cut short): line %u, column %u: %s",
+             vm->json_line, vm->json_column, reason);
+    return HYPERV_PARSE_NOT_JSON;
+}
+
 /* The document's items: an object is one, an array its elements. Returns
  * HYPERV_PARSE_OK with *IS_ARRAY and *N set, or the error with WHY. */
-static enum hyperv_parse_status items(const struct getvm_doc *d, int *is_array, size_t *n,
-                                      char *why, size_t why_size)
+static enum hyperv_parse_status items(const struct getvm_doc *d, struct hyperv_vm *vm,
+                                      int *is_array, size_t *n, char *why, size_t why_size)
 {
     long count = sourceos_json_count(d->ctx, d->text, d->len, "");
     if (sourceos_json_get(d->ctx, d->text, d->len, "")) {
         snprintf(why, why_size, "JSON of the wrong shape: neither a VM object nor an array of them");
         return HYPERV_PARSE_WRONG_SHAPE;
     }
-    if (count < 0) {
-        snprintf(why, why_size, "not JSON (or cut short)");
-        return HYPERV_PARSE_NOT_JSON;
-    }
+    if (count < 0)
+        return not_json(d, vm, why, why_size);
     *is_array = count > 0 && !sourceos_json_key_at(d->ctx, d->text, d->len, "", 0);
     if (*is_array && count > HYPERV_MAX_VMS) {
         snprintf(why, why_size, "JSON of the wrong shape: an array of %ld items, more VMs than "
@@ -289,7 +312,7 @@ static enum hyperv_parse_status parse_decoded(sourceos_ctx *ctx, const char *tex
                                               char *why, size_t why_size)
 {
     const char *start = json_start(text);
-    struct getvm_doc d = {ctx, start, len - (size_t)(start - text)};
+    struct getvm_doc d = {ctx, start, len - (size_t)(start - text), text};
     enum hyperv_parse_status st;
     char prefix[32];
     int is_array;
@@ -298,7 +321,7 @@ static enum hyperv_parse_status parse_decoded(sourceos_ctx *ctx, const char *tex
         snprintf(why, why_size, "no output");
         return HYPERV_PARSE_EMPTY;
     }
-    st = items(&d, &is_array, &n, why, why_size);
+    st = items(&d, vm, &is_array, &n, why, why_size);
     if (st != HYPERV_PARSE_OK)
         return st;
     if (!pick(&d, is_array, n, want, vm, prefix, sizeof prefix)) {

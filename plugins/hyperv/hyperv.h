@@ -83,6 +83,8 @@ struct hyperv_vm {
     char path[1024];
     size_t vms;               /* VM objects in the output */
     size_t matches;           /* of them, named NAME (more than 1: ambiguous) */
+    unsigned json_line;       /* HYPERV_PARSE_NOT_JSON: where in the output */
+    unsigned json_column;     /* (both from 1) its JSON breaks; else 0 */
 };
 
 /* Parses DATA (LEN bytes, any of the encodings hyperv_text_decode takes)

@@ -379,6 +379,13 @@ static sourceos_status unparsable(sourceos_ctx *ctx, struct vm_check *c, const c
     sourceos_finding *f = vm_note(ctx, c, "hyperv.output-unparsable", SOURCEOS_SEV_CRITICAL,
                                   "cannot read Get-VM's output: %s", why);
     sourceos_finding_evidence(f, "powershell", c->powershell);
+    if (c->vm.json_line) {
+        char n[16];
+        plugin_textf(n, sizeof n, "%u", c->vm.json_line);
+        sourceos_finding_evidence(f, "line", n);
+        plugin_textf(n, sizeof n, "%u", c->vm.json_column);
+        sourceos_finding_evidence(f, "column", n);
+    }
     sourceos_finding_remediation(f, "Run the command by hand and compare its output with "
                                     "what Get-VM prints.");
     return SOURCEOS_ERROR;

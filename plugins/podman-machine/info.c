@@ -29,11 +29,22 @@ sourceos_status podman_check_info(sourceos_ctx *ctx)
     sourceos_status st = podman_command_trouble(ctx, r, "info");
     const char *version, *socket_exists;
     sourceos_finding *f;
+    struct plugin_json_where w;
     char why[256];
 
     if (st != SOURCEOS_OK)
         return st;
     version = sourceos_json_get(ctx, r->out, r->out_len, "version.Version");
+    if (r->exit_status == 0 && !version && plugin_json_where(ctx, r->out, r->out_len, &w)) {
+        f = sourceos_finding_add(ctx, "podman.info-failed", SOURCEOS_SEV_CRITICAL,
+                                 "'podman info --format json' printed no JSON "
+                                 "(line %u, column %u of its output: %s)",
+                                 w.line, w.column, w.reason);
+        plugin_json_evidence(f, &w);
+        sourceos_finding_remediation(f, "Run it by hand to see what Podman says.");
+        sourceos_finding_command(f, "podman info");
+        return SOURCEOS_FAILURE;
+    }
     if (r->exit_status != 0 || !version) {
         podman_first_line(r->err_len ? r->err : r->out, why, sizeof why);
         f = sourceos_finding_add(ctx, "podman.info-failed", SOURCEOS_SEV_CRITICAL,

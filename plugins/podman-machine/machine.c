@@ -68,6 +68,28 @@ static long pick_machine(sourceos_ctx *ctx, const struct sourceos_cmd *list,
     return -1;
 }
 
+/* COMMAND printed something other than the JSON array it prints: which
+ * machine there is, if any, is not known. Says where its JSON breaks. */
+static sourceos_status unreadable(sourceos_ctx *ctx, const char *code,
+                                  sourceos_severity sev, const char *command,
+                                  const struct sourceos_cmd *r)
+{
+    struct plugin_json_where w;
+    sourceos_finding *f;
+    if (plugin_json_where(ctx, r->out, r->out_len, &w)) {
+        f = sourceos_finding_add(ctx, code, sev,
+                                 "%s did not print JSON (line %u, column %u "
+                                 "of its output: %s)",
+                                 command, w.line, w.column, w.reason);
+        plugin_json_evidence(f, &w);
+    } else {
+        f = sourceos_finding_add(ctx, code, sev,
+                                 "%s did not print a JSON array", command);
+    }
+    sourceos_finding_remediation(f, "Run it by hand to see what Podman prints.");
+    return SOURCEOS_ERROR;
+}
+
 static sourceos_status no_machine(sourceos_ctx *ctx, const char *name,
                                   const char *why)
 {
@@ -227,13 +249,9 @@ sourceos_status podman_check_machine(sourceos_ctx *ctx)
     if (list->exit_status != 0)
         return list_failed(ctx, list);
     count = sourceos_json_count(ctx, list->out, list->out_len, "");
-    if (count < 0) {
-        sourceos_finding_add(ctx, "podman.machine-list-unreadable",
-                             SOURCEOS_SEV_CRITICAL,
-                             "'podman machine list --format json' did not "
-                             "print a JSON array");
-        return SOURCEOS_ERROR;
-    }
+    if (count < 0)
+        return unreadable(ctx, "podman.machine-list-unreadable", SOURCEOS_SEV_CRITICAL,
+                          "'podman machine list --format json'", list);
     index = pick_machine(ctx, list, count, &m.name);
     if (index < 0)
         return no_machine(ctx, m.name,
@@ -245,7 +263,11 @@ sourceos_status podman_check_machine(sourceos_ctx *ctx)
     st = podman_command_trouble(ctx, inspect, "machine inspect");
     if (st != SOURCEOS_OK)
         return st;
-    if (sourceos_json_count(ctx, inspect->out, inspect->out_len, "") <= 0)
+    count = sourceos_json_count(ctx, inspect->out, inspect->out_len, "");
+    if (count < 0 && inspect->out_len > 0)
+        return unreadable(ctx, "podman.machine-inspect-unreadable", SOURCEOS_SEV_CRITICAL,
+                          "'podman machine inspect'", inspect);
+    if (count <= 0)
         return no_machine(ctx, m.name, "'podman machine inspect' found nothing");
     read_inspect(ctx, inspect, &m);
     publish(ctx, &m);

@@ -92,8 +92,12 @@ static int file_is_unusable(sourceos_ctx *ctx, struct isolation *iso,
 {
     sourceos_finding *fd;
     const char *why;
+    char malformed[512];
     switch (f->state) {
-    case FILE_MALFORMED: why = f->why; break;
+    case FILE_MALFORMED:
+        registry_why_text(f, malformed, sizeof malformed);
+        why = malformed;
+        break;
     case FILE_UNREADABLE: why = strerror(f->read_errno); break;
     case FILE_TOO_LARGE: why = "too large to analyse"; break;
     case FILE_OUTSIDE_ROOT: why = "a symlink out of the --root tree"; break;

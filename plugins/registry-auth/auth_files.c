@@ -103,8 +103,11 @@ static sourceos_severity broken_severity(const struct auth_file *f)
 static void report_malformed(sourceos_ctx *ctx, struct verdict *v,
                              const struct auth_file *f)
 {
-    sourceos_finding *fd = file_note(ctx, v, f, "registry.auth-file-malformed", broken_severity(f),
-        "%s is not a valid auth file (%s)%s", f->path, f->why,
+    char why[512], at[16];
+    sourceos_finding *fd;
+    registry_why_text(f, why, sizeof why);
+    fd = file_note(ctx, v, f, "registry.auth-file-malformed", broken_severity(f),
+        "%s is not a valid auth file (%s)%s", f->path, why,
         f->podman_reads ? ": podman refuses to pull or run while it reads it"
                         : "");
     sourceos_finding_remediation(
@@ -112,6 +115,13 @@ static void report_malformed(sourceos_ctx *ctx, struct verdict *v,
             "new one. A file with no credentials can simply be {}.");
     sourceos_finding_path(fd, f->path);
     sourceos_finding_evidence(fd, "problem", f->why);
+    if (f->json_line) {
+        plugin_textf(at, sizeof at, "%u", f->json_line);
+        sourceos_finding_evidence(fd, "line", at);
+        plugin_textf(at, sizeof at, "%u", f->json_column);
+        sourceos_finding_evidence(fd, "column", at);
+        sourceos_finding_evidence(fd, "reason", f->json_reason);
+    }
     sourceos_finding_evidence(fd, "read", f->podman_reads ? "yes" : "no");
 }
 

@@ -307,8 +307,12 @@ static void parse_contents(sourceos_ctx *ctx, struct auth_file *f)
         why = "binary content, not JSON";
     else if (only_whitespace(f->text, f->len))
         why = "empty (podman needs at least {})";
-    else if (sourceos_json_count(ctx, f->text, f->len, "") < 0)
+    else if (sourceos_json_count(ctx, f->text, f->len, "") < 0) {
         why = "not valid JSON";
+        /* Only a broken file is parsed again, to say where. */
+        sourceos_json_error(ctx, f->text, f->len, &f->json_line,
+                            &f->json_column, &f->json_reason);
+    }
     else if (!looks_like_object(f->text, f->len))
         why = "not a JSON object";
     if (why) {
@@ -450,6 +454,16 @@ void registry_owner_text(uid_t uid, char *out, size_t size)
 void registry_mode_text(mode_t mode, char *out, size_t size)
 {
     plugin_textf(out, size, "0%03o", (unsigned)(mode & 07777));
+}
+
+void registry_why_text(const struct auth_file *f, char *out, size_t size)
+{
+    if (f->json_line)
+        plugin_textf(out, size, "%s at line %u, column %u: %s", f->why,
+                     f->json_line, f->json_column,
+                     f->json_reason ? f->json_reason : "");
+    else
+        plugin_textf(out, size, "%s", f->why ? f->why : "");
 }
 
 void registry_evidence_stat(sourceos_finding *fd, const struct auth_file *f)

@@ -103,6 +103,9 @@ struct auth_file {
     enum file_state state;
     int read_errno;
     const char *why;     /* why it is malformed */
+    unsigned json_line;  /* where it is not JSON (from 1), or 0 */
+    unsigned json_column;
+    const char *json_reason; /* the parser's reason, owned by the core */
     int have_stat;
     struct stat st;
     const char *text;    /* owned by the core until the check returns */
@@ -136,6 +139,10 @@ void registry_free_chain(struct chain *c);
 
 /* "NAME (uid N)", or "uid N" when the user is unknown. */
 void registry_owner_text(uid_t uid, char *out, size_t size);
+
+/* Why F is malformed, with the line and column when it is not JSON:
+ * "not valid JSON at line 3, column 1: string or '}' expected". */
+void registry_why_text(const struct auth_file *f, char *out, size_t size);
 
 /* The permission bits of MODE in octal. */
 void registry_mode_text(mode_t mode, char *out, size_t size);

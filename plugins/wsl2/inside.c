@@ -23,7 +23,8 @@
  * under these names; newer WSL uses the -late one. */
 static const char *const interop_entries[] = {"WSLInterop", "WSLInterop-late"};
 
-enum interop_state { INTEROP_ENABLED, INTEROP_DISABLED, INTEROP_ABSENT };
+/* DENIED: an entry may not be read by this user; what it says is unknown. */
+enum interop_state { INTEROP_ENABLED, INTEROP_DISABLED, INTEROP_ABSENT, INTEROP_DENIED };
 
 struct inside {
     struct verdict v;
@@ -34,6 +35,7 @@ struct inside {
     char interop_entry[64]; /* the entry that decided it */
     struct wsl_conf conf;
     int conf_present;
+    int conf_denied;     /* wsl.conf may not be read: its settings are unknown */
 };
 
 static const char *interop_text(enum interop_state s)
@@ -42,6 +44,7 @@ static const char *interop_text(enum interop_state s)
     case INTEROP_ENABLED: return "enabled";
     case INTEROP_DISABLED: return "disabled";
     case INTEROP_ABSENT: return "absent";
+    case INTEROP_DENIED: return "unknown (permission denied)";
     }
     return "?";
 }
@@ -71,8 +74,16 @@ static void read_interop(sourceos_ctx *ctx, struct inside *in)
         char path[128], first[32];
         const char *data;
         size_t len;
+        int rc;
         plugin_textf(path, sizeof path, "%s/%s", BINFMT_DIR, interop_entries[i]);
-        if (sourceos_read_file(ctx, path, SMALL_FILE_MAX, &data, &len) < 0)
+        rc = sourceos_read_file(ctx, path, SMALL_FILE_MAX, &data, &len);
+        if (rc == -EACCES && in->interop == INTEROP_ABSENT) {
+            /* Not allowed to look is not "absent": say so, claim nothing. */
+            plugin_denied(ctx, &in->v, "wsl2.permission-denied", path, NULL);
+            in->interop = INTEROP_DENIED;
+            return;
+        }
+        if (rc < 0)
             continue;
         first_line_of(data, len, first, sizeof first);
         if (!strcmp(first, "enabled")) {
@@ -112,6 +123,11 @@ static void read_conf(sourceos_ctx *ctx, struct inside *in)
     if (rc == 0) {
         in->conf_present = 1;
         wsl_parse_conf(data, len, &in->conf);
+        return;
+    }
+    if (rc == -EACCES) {
+        plugin_denied(ctx, &in->v, "wsl2.permission-denied", WSL_CONF_PATH, NULL);
+        in->conf_denied = 1;
         return;
     }
     f = plugin_note(ctx, &in->v, "wsl2.conf-unreadable", SOURCEOS_SEV_WARNING,
@@ -182,7 +198,10 @@ static void note_interop(sourceos_ctx *ctx, struct inside *in)
     char where[160];
     sourceos_finding *f;
     int conf_on = wsl_conf_value(&in->conf.interop, 1);
-    if (in->interop == INTEROP_ENABLED)
+    /* Unknown entries, or an unknown wsl.conf behind an absent entry: no
+     * claim about either. */
+    if (in->interop == INTEROP_ENABLED || in->interop == INTEROP_DENIED ||
+        (in->conf_denied && in->interop == INTEROP_ABSENT))
         return;
     where_set(&in->conf.interop, where, sizeof where);
     if (!conf_on) {
@@ -280,7 +299,9 @@ static void summarize(sourceos_ctx *ctx, struct inside *in)
     sourceos_finding_evidence(f, "interop", interop_text(in->interop));
     sourceos_finding_evidence(f, "systemd", systemd ? "true" : "false");
     sourceos_finding_evidence(f, "append_windows_path", append ? "true" : "false");
-    sourceos_finding_evidence(f, "wsl_conf", in->conf_present ? WSL_CONF_PATH : "absent");
+    sourceos_finding_evidence(f, "wsl_conf", in->conf_present ? WSL_CONF_PATH
+                                             : in->conf_denied ? "unknown (permission denied)"
+                                                               : "absent");
 
     sourceos_fact_set(ctx, "wsl.version", in->version ? version : "unknown");
     if (*in->distro)
@@ -301,9 +322,14 @@ sourceos_status wsl_check_inside(sourceos_ctx *ctx)
     summarize(ctx, &in);
     if (in.version == 1)
         note_wsl1(ctx, &in);
-    note_conf_issues(ctx, &in);
+    /* What wsl.conf says is not guessed from WSL's defaults when it may not
+     * be read. */
+    if (!in.conf_denied)
+        note_conf_issues(ctx, &in);
     note_interop(ctx, &in);
-    note_systemd(ctx, &in);
-    note_windows_path(ctx, &in);
+    if (!in.conf_denied) {
+        note_systemd(ctx, &in);
+        note_windows_path(ctx, &in);
+    }
     return verdict_status(&in.v);
 }

@@ -199,6 +199,9 @@ like "$(fnd hyperv.output-unparsable "['message']")" "no output, no error" "says
 printf 'this is not JSON\r\n' > "$TMP/garbage.txt"
 answer "$TMP/garbage.txt"; vm "$HV"
 is "$rc/$(status)/$(codes)" 3/error/hyperv.output-unparsable "not JSON: unparsable, error"
+is "$(fnd hyperv.output-unparsable "['evidence']['line']")/$(fnd hyperv.output-unparsable "['evidence']['column']")" 1/4 \
+   "where: line 1, column 4 (the token 'this')"
+like "$(fnd hyperv.output-unparsable "['message']")" "not JSON \\(or cut short\\): line 1, column 4: invalid token" "the message says where"
 head -c 700 "$FIX/getvm-ps51-running.json" > "$TMP/cut.json"
 answer "$TMP/cut.json"; vm "$HV"
 is "$(codes)" hyperv.output-unparsable "truncated JSON: unparsable"

@@ -172,6 +172,22 @@ out=$(doctor --config-dir "$TMP/named"); rc=$?
 is "$(finding podman.machine code)" podman.machine-missing "a named machine that is not in the list"
 like "$(finding podman.machine message)" "Podman machine other does not exist" "names it"
 
+# --- output that is not JSON: where it breaks, never "no machine"
+machine list-5.x-applehv.json inspect-5.x-running.json
+printf '[\n  {"Name": "podman-machine-default",\n   "Default": true\n' > "$FAKE/list.out"
+out=$(doctor); rc=$?
+is "$rc/$(status_of podman.machine)/$(finding podman.machine code)" 3/error/podman.machine-list-unreadable "a list cut short: unreadable, an error"
+is "$(printf '%s' "$out" | jget "[find('podman.machine')['findings'][0]['evidence'][k] for k in ('line', 'column', 'reason')]")" \
+   "[\"3\", \"19\", \"'}' expected near end of file\"]" "with the line and column where its JSON ends"
+like "$(finding podman.machine message)" "did not print JSON \\(line 3, column 19 of its output: '}' expected near end of file\\)" "the message says where"
+machine list-5.x-applehv.json inspect-5.x-running.json
+printf '[{"Name": "podman-machine-default", "State": running}]\n' > "$FAKE/inspect.out"
+out=$(doctor); rc=$?
+is "$(finding podman.machine code)" podman.machine-inspect-unreadable "inspect output not JSON: unreadable, not missing"
+is "$(printf '%s' "$out" | jget "[find('podman.machine')['findings'][0]['evidence'][k] for k in ('line', 'column')]")" \
+   '["1", "52"]' "at line 1, column 52 (the unquoted running)"
+cp "$PODMAN_FIX/list-4.3.1.json" "$FAKE/list.out"
+
 # --- WSL machine on Windows: a pipe, no socket (5.x)
 make_config wsl <<YAML
 checks:

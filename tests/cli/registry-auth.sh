@@ -149,6 +149,17 @@ is "$(ev registry.auth-files registry.auth-file-malformed problem)" "not valid J
 like "$(q "[f for f in find('registry.auth-files')['findings'] if f['code']=='registry.auth-file-malformed'][0]['message']")" \
      "$H/.docker/config.json" "and names the file"
 is "$(status registry.cred-helpers)" ok "the other checks still run"
+# The place: cut short at the end of line 1, column 33 (the last space).
+is "$(ev registry.auth-files registry.auth-file-malformed line)/$(ev registry.auth-files registry.auth-file-malformed column)" \
+   1/33 "with the line and column where it breaks"
+like "$(q "[f for f in find('registry.auth-files')['findings'] if f['code']=='registry.auth-file-malformed'][0]['message']")" \
+     "config.json is not a valid auth file \\(not valid JSON at line 1, column 33: unexpected token near end of file\\)" \
+     "the message says where and why"
+# A secret next to the error is not quoted (jansson would say near 'dXNl...').
+printf '{"auths": {"x.example": {"auth": dXNlcjpwYXNz}}}' > "$H/.docker/config.json"
+out=$(doctor files)
+is "$(ev registry.auth-files registry.auth-file-malformed reason)" "invalid token" "the reason without the token"
+unlike "$out" "dXNlcjpwYXNz" "the unquoted secret is in no output"
 : > "$H/.docker/config.json"
 out=$(doctor files)
 like "$(ev registry.auth-files registry.auth-file-malformed problem)" '^empty' "an empty file is malformed too (podman needs {})"
@@ -185,6 +196,18 @@ is "$(file_ev /home/dev/.docker/config.json exists)" "outside --root" "a symlink
 is "$(q "[f['path'] for f in find('registry.auth-files')['findings'] if f['code']=='registry.auth-file-outside-root']")" \
    '["/home/dev/.docker/config.json"]' "registry.auth-file-outside-root names it"
 is "$(file_ev /home/dev/.config/containers/auth.json registries)" inside.example "an absolute symlink resolves inside the root"
+ROOTARG=
+# A malformed auth file in a tree: the line and column of its trailing comma.
+mkdir -p "$R/home/ann/.config/containers"
+printf '{\n  "auths": {\n    "quay.io": {},\n  },\n  "credHelpers": {}\n}\n' > "$R/home/ann/.config/containers/auth.json"
+ROOTARG="--root $R"
+out=$(doctor files)
+is "$(q "[(f['evidence']['user'], f['evidence']['line'], f['evidence']['column']) for f in find('registry.auth-files')['findings'] if f['code']=='registry.auth-file-malformed']")" \
+   '[["ann", "4", "3"]]' "--root: ann's malformed auth.json at line 4, column 3 (the '}' after a comma)"
+like "$(q "[f['message'] for f in find('registry.auth-files')['findings'] if f['code']=='registry.auth-file-malformed'][0]")" \
+     "^ann: /home/ann/.config/containers/auth.json is not a valid auth file \\(not valid JSON at line 4, column 3: string or '}' expected\\)" \
+     "and the message says so"
+rm -r "$R/home/ann"
 ROOTARG=
 
 MAC="$TMP/mac"

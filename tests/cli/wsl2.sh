@@ -178,6 +178,31 @@ like "$(fnd wsl2.systemd-off "['message']")" "/etc/wsl.conf:2.*System has not be
 like "$(fnd wsl2.interop-off "['message']")" "/etc/wsl.conf:5" "interop off: the line"
 is "$(fact wsl2.inside wsl.append_windows_path)" false "appendWindowsPath=false read (with its comment)"
 
+# Not allowed to read: a root-only wsl.conf and a root-only 0700 binfmt_misc
+# are permission denied, a warning; no claim about what they say.
+fresh_root
+cp "$FIX/wsl.conf-off" "$T/etc/wsl.conf"
+chmod 600 "$T/etc/wsl.conf"
+chmod 700 "$T/proc/sys/fs/binfmt_misc"
+chmod 755 "$TMP" "$TMP/bin"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+    out=$(setpriv --reuid=12345 --regid=12345 --clear-groups env HOME=/home/alice PATH="$WINPATH" \
+          "$SOS" doctor local-runtime --json --live --root "$T" --plugin-dir "$BUILD_PLUGINS" \
+          --config-dir "$TMP/wsl"); rc=$?
+    is "$(status wsl2.inside)" warning "as uid 12345: wsl2.inside is a warning, not ok"
+    is "$(j "[f['message'] for f in find('wsl2.inside')['findings'] if f['code']=='wsl2.permission-denied']")" \
+       '["cannot read /proc/sys/fs/binfmt_misc/WSLInterop (permission denied): run as root to see it", "cannot read /etc/wsl.conf (permission denied): run as root to see it"]' \
+       "the binfmt entry and wsl.conf: permission denied"
+    is "$(codes wsl2.inside | tr , '\n' | grep -Ec 'conf-unreadable|interop-absent|systemd-off|windows-path|interop-off')" 0 \
+       "no claim about unreadable files (not unreadable, not absent, not WSL's defaults)"
+    is "$(fact wsl2.inside wsl.interop)" "unknown (permission denied)" "fact wsl.interop: unknown"
+else
+    is "$(id -u)" 0 "the permission test runs as root (to drop to uid 12345)"
+fi
+chmod 700 "$TMP"; chmod -R u+rwX "$T"
+fresh_root
+rm "$T/proc/sys/fs/binfmt_misc/WSLInterop"
+
 cp "$FIX/wsl.conf-bad" "$T/etc/wsl.conf"
 run
 is "$(j "[f['message'].split(':')[1] for f in find('wsl2.inside')['findings'] if f['code']=='wsl2.conf-syntax']")" '["2", "3", "5"]' "bad wsl.conf: lines 2, 3, 5"

@@ -287,6 +287,13 @@ static void test_not_vms(void **state)
     expect_refusal(ctx, "{\"Name\": \"" VM "\", \"State\": 2", HYPERV_PARSE_NOT_JSON, "not JSON");
     expect_refusal(ctx, "{\"Name\": \"" VM "\"} trailing", HYPERV_PARSE_NOT_JSON, "not JSON");
     expect_refusal(ctx, "\x01\x02\x03\xff\xfe", HYPERV_PARSE_NOT_JSON, "not JSON");
+    /* Where it breaks, counted in the whole output (the warning line too). */
+    expect_refusal(ctx, "WARNING: a module\r\n{\"Name\": \"" VM "\",\r\n \"State\": 2,,\r\n}",
+                   HYPERV_PARSE_NOT_JSON, "line 3, column 13: string or '}' expected");
+    assert_int_equal(hyperv_parse_getvm(ctx, "  {\"Name\": x}", 13, VM, &vm, why, sizeof why),
+                     HYPERV_PARSE_NOT_JSON);
+    assert_int_equal(vm.json_line, 1);
+    assert_int_equal(vm.json_column, 12); /* the x, after two spaces */
     expect_refusal(ctx, "2", HYPERV_PARSE_WRONG_SHAPE, "neither a VM object nor an array");
     expect_refusal(ctx, "\"Running\"", HYPERV_PARSE_WRONG_SHAPE, "neither a VM object");
     expect_refusal(ctx, "null", HYPERV_PARSE_WRONG_SHAPE, "neither a VM object");
