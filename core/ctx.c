@@ -23,6 +23,9 @@ struct sourceos_finding {
     size_t index; /* into ctx->result->findings; SIZE_MAX: lost */
 };
 
+struct json_cache;
+static void json_cache_free(struct json_cache *c);
+
 struct sourceos_ctx {
     struct sos_ctx_config config;
     struct sos_check_result *result;
@@ -32,16 +35,14 @@ struct sourceos_ctx {
     struct sos_cmd_output **outputs;
     struct sourceos_cmd **cmds;
     size_t n_cmds;
-    /* The last JSON text parsed, so a plugin reading many members of one
-     * command's output parses it once. */
-    char *json_text; /* a copy: the plugin's buffer may be reused */
-    size_t json_len;
-    json_t *json_doc;
     struct sos_home *homes; /* listed on first use */
     size_t n_homes;
     int homes_listed;
     size_t refused;        /* probes the offline gate refused */
     size_t refused_after;  /* findings recorded before the first refusal */
+    /* Every JSON text parsed for this check, so that reading many members
+     * of one document parses it once (see json_doc_of()). */
+    struct json_cache *json;
 };
 
 sourceos_ctx *sos_ctx_new(const struct sos_ctx_config *config,
@@ -69,8 +70,7 @@ void sos_ctx_free(sourceos_ctx *ctx)
     }
     free(ctx->outputs);
     free(ctx->cmds);
-    json_decref(ctx->json_doc);
-    free(ctx->json_text);
+    json_cache_free(ctx->json);
     sos_homes_free(ctx->homes, ctx->n_homes);
     free(ctx);
 }
@@ -802,21 +802,139 @@ static const char *remembered(sourceos_ctx *ctx, const char *path,
     return value;
 }
 
-static json_t *parsed(sourceos_ctx *ctx, const char *text, size_t len)
+
+/* A text is recognised by its address and length plus this many bytes
+ * sampled across it: O(1) per call. Comparing the whole text (as this did)
+ * made each call O(n) and a loop over a document's members O(n^2). */
+#define JSON_SAMPLES 64
+/* Documents looked up per call (newest first); older ones stay alive, since
+ * the plugin may still hold names borrowed from them, but are not looked
+ * up, so a plugin parsing thousands of texts does not pay for all of them. */
+#define JSON_LOOKUP 16
+/* Objects per document whose member names are indexed at a time. */
+#define JSON_INDEXED 8
+
+/* One object's member names in document order: member I in O(1). The
+ * names are borrowed from the document. */
+struct json_index {
+    const json_t *object;
+    const char **keys;
+    size_t n;
+};
+
+struct json_doc {
+    const char *text; /* the plugin's pointer, only compared; NULL: replaced */
+    size_t len;
+    unsigned char sample[JSON_SAMPLES];
+    json_t *doc; /* NULL when the text is not JSON */
+    struct json_index index[JSON_INDEXED];
+    size_t next_index; /* the slot replaced next */
+};
+
+struct json_cache {
+    struct json_doc *docs;
+    size_t n, cap;
+};
+
+static void json_cache_free(struct json_cache *c)
 {
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++) {
+        for (size_t k = 0; k < JSON_INDEXED; k++)
+            free(c->docs[i].index[k].keys);
+        json_decref(c->docs[i].doc);
+    }
+    free(c->docs);
+    free(c);
+}
+
+static void json_sample(const char *text, size_t len,
+                        unsigned char out[JSON_SAMPLES])
+{
+    memset(out, 0, JSON_SAMPLES);
+    for (size_t i = 0; len > 0 && i < JSON_SAMPLES; i++)
+        out[i] = (unsigned char)text[(i * (len - 1)) / (JSON_SAMPLES - 1)];
+}
+
+static struct json_doc *json_doc_add(sourceos_ctx *ctx, const char *text,
+                                     size_t len, const unsigned char *sample)
+{
+    struct json_cache *c = ctx->json;
+    struct json_doc *d;
+    if (!c && !(c = ctx->json = calloc(1, sizeof *c)))
+        return NULL;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 4;
+        struct json_doc *grown = realloc(c->docs, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        c->docs = grown;
+        c->cap = cap;
+    }
+    d = &c->docs[c->n++];
+    memset(d, 0, sizeof *d);
+    d->text = text;
+    d->len = len;
+    memcpy(d->sample, sample, JSON_SAMPLES);
+    d->doc = json_loadb(text, len, JSON_DECODE_ANY, NULL);
+    return d;
+}
+
+/* The parsed document of TEXT: parsed on first use, then found again by
+ * address, length and sample. A buffer reused for new content (same
+ * address and length, other bytes) is parsed anew. */
+static struct json_doc *json_doc_of(sourceos_ctx *ctx, const char *text,
+                                    size_t len)
+{
+    unsigned char sample[JSON_SAMPLES];
+    struct json_cache *c;
     if (!ctx || !text)
         return NULL;
-    if (ctx->json_text && ctx->json_len == len &&
-        memcmp(ctx->json_text, text, len) == 0)
-        return ctx->json_doc;
-    json_decref(ctx->json_doc);
-    free(ctx->json_text);
-    ctx->json_doc = json_loadb(text, len, JSON_DECODE_ANY, NULL);
-    ctx->json_text = malloc(len + 1);
-    if (ctx->json_text)
-        memcpy(ctx->json_text, text, len);
-    ctx->json_len = len;
-    return ctx->json_doc;
+    c = ctx->json;
+    json_sample(text, len, sample);
+    for (size_t k = 0; c && k < c->n && k < JSON_LOOKUP; k++) {
+        struct json_doc *d = &c->docs[c->n - 1 - k];
+        if (d->text != text || d->len != len)
+            continue;
+        if (memcmp(d->sample, sample, JSON_SAMPLES) == 0)
+            return d;
+        d->text = NULL; /* stale: kept alive, never found again */
+    }
+    return json_doc_add(ctx, text, len, sample);
+}
+
+static json_t *parsed(sourceos_ctx *ctx, const char *text, size_t len)
+{
+    struct json_doc *d = json_doc_of(ctx, text, len);
+    return d ? d->doc : NULL;
+}
+
+/* The member names of OBJECT (in D's document), indexed on first use. */
+static const struct json_index *json_index_of(struct json_doc *d,
+                                              const json_t *object)
+{
+    struct json_index *ix;
+    const char *key;
+    json_t *member;
+    size_t n = 0;
+    for (size_t k = 0; k < JSON_INDEXED; k++)
+        if (d->index[k].object == object && d->index[k].keys)
+            return &d->index[k];
+    ix = &d->index[d->next_index];
+    d->next_index = (d->next_index + 1) % JSON_INDEXED;
+    free(ix->keys);
+    memset(ix, 0, sizeof *ix);
+    ix->keys = malloc((json_object_size(object) + 1) * sizeof *ix->keys);
+    if (!ix->keys)
+        return NULL;
+    json_object_foreach((json_t *)object, key, member) {
+        (void)member;
+        ix->keys[n++] = key;
+    }
+    ix->n = n;
+    ix->object = object;
+    return ix;
 }
 
 const char *sourceos_json_get(sourceos_ctx *ctx, const char *text, size_t len,
@@ -842,16 +960,11 @@ long sourceos_json_count(sourceos_ctx *ctx, const char *text, size_t len,
 const char *sourceos_json_key_at(sourceos_ctx *ctx, const char *text,
                                  size_t len, const char *path, size_t i)
 {
-    json_t *v = sos_json_path(parsed(ctx, text, len), path);
-    const char *key;
-    json_t *member;
-    size_t k = 0;
+    struct json_doc *d = json_doc_of(ctx, text, len);
+    json_t *v = d ? sos_json_path(d->doc, path) : NULL;
+    const struct json_index *ix;
     if (!json_is_object(v))
         return NULL;
-    json_object_foreach(v, key, member) {
-        (void)member;
-        if (k++ == i)
-            return key;
-    }
-    return NULL;
+    ix = json_index_of(d, v);
+    return ix && i < ix->n ? ix->keys[i] : NULL;
 }

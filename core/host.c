@@ -92,13 +92,15 @@ static void read_os_release(const char *root, struct sos_host *h)
 static void plist_string(plist_t dict, const char *key, char *out, size_t size)
 {
     plist_t node = plist_dict_get_item(dict, key);
-    char *value = NULL;
+    uint64_t len = 0;
+    const char *value;
     if (!node || plist_get_node_type(node) != PLIST_STRING)
         return;
-    plist_get_string_val(node, &value);
-    if (value)
-        snprintf(out, size, "%s", value);
-    free(value);
+    /* Not plist_get_string_val(): libplist 2.2 aborts the process on a
+     * string holding a NUL byte. Such a value is no version: left unset. */
+    value = plist_get_string_ptr(node, &len);
+    if (value && !memchr(value, '\0', (size_t)len))
+        snprintf(out, size, "%.*s", (int)(len < size ? len : size), value);
 }
 
 /* SystemVersion.plist may be XML or binary; libplist reads both and gives a

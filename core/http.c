@@ -163,6 +163,24 @@ static int send_all(int fd, const char *data, size_t len, double deadline)
     return 0;
 }
 
+/* The decimal number at the start of P (before END), after blanks; -1 when
+ * there is none or it is absurdly large. Never reads at or past END, since
+ * the answer buffer is not NUL-terminated. */
+static long header_number(const char *p, const char *end)
+{
+    long v = 0;
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    if (p >= end || *p < '0' || *p > '9')
+        return -1;
+    for (; p < end && *p >= '0' && *p <= '9'; p++) {
+        if (v > (long)SOS_HTTP_MAX_ANSWER)
+            return -1;
+        v = v * 10 + (*p - '0');
+    }
+    return v;
+}
+
 /* The body's length from the headers, or -1 when they do not say. */
 static long content_length(const char *headers, size_t len)
 {
@@ -173,7 +191,7 @@ static long content_length(const char *headers, size_t len)
         if (!eol)
             break;
         if ((size_t)(eol - p) > 15 && strncasecmp(p, "Content-Length:", 15) == 0)
-            return strtol(p + 15, NULL, 10);
+            return header_number(p + 15, eol);
         p = eol + 1;
     }
     return -1;
@@ -215,12 +233,28 @@ static long read_answer(int fd, char *buf, size_t cap, double deadline)
     return (long)len;
 }
 
-static int parse_answer(const char *buf, size_t len, struct sos_http_reply *out)
+/* The status of a status line "HTTP/1.0 200 ..." or "HTTP/1.1 200 ...":
+ * exactly three digits, then a space or the line's end; -1 otherwise.
+ * Read by hand: BUF is not NUL-terminated and sscanf would also take a
+ * sign ("HTTP/1.1 -2") or read past LEN. */
+static int status_code(const char *buf, size_t len)
+{
+    if (len < 12 || memcmp(buf, "HTTP/1.", 7) != 0 ||
+        (buf[7] != '0' && buf[7] != '1') || buf[8] != ' ')
+        return -1;
+    for (size_t i = 9; i < 12; i++)
+        if (buf[i] < '0' || buf[i] > '9')
+            return -1;
+    if (len > 12 && buf[12] != ' ' && buf[12] != '\r')
+        return -1;
+    return (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
+}
+
+int sos_http_parse_answer(const char *buf, size_t len, struct sos_http_reply *out)
 {
     const char *sep = memmem(buf, len, "\r\n\r\n", 4);
-    int status;
-    if (len < 12 || strncmp(buf, "HTTP/1.", 7) != 0 || buf[8] != ' ' ||
-        sscanf(buf + 9, "%3d", &status) != 1 || !sep)
+    int status = status_code(buf, len);
+    if (status < 0 || !sep)
         return -EPROTO;
     out->status = status;
     out->body_len = len - (size_t)(sep + 4 - buf);
@@ -256,7 +290,7 @@ static int get(const char *root, const char *url, const char *target,
         rc = -ENOMEM;
     if (rc == 0) {
         got = read_answer(fd, buf, SOS_HTTP_MAX_ANSWER, deadline);
-        rc = got < 0 ? (int)got : parse_answer(buf, (size_t)got, out);
+        rc = got < 0 ? (int)got : sos_http_parse_answer(buf, (size_t)got, out);
     }
     free(buf);
     close(fd);

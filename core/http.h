@@ -23,4 +23,11 @@ struct sos_http_reply {
 void sos_http_get(const char *root, const char *url, const char *target,
                   double timeout, struct sos_http_reply *out);
 
+/* Reads the answer BUF (LEN bytes, not NUL-terminated) as an HTTP/1.0 or
+ * 1.1 status line ("HTTP/1.[01] " and exactly three digits), headers and a
+ * body. Fills OUT->status and OUT->body (malloc'd) and returns 0, or
+ * returns -EPROTO when it is not such an answer (-ENOMEM). Exposed for the
+ * tests and the fuzz harness; sos_http_get() uses it. */
+int sos_http_parse_answer(const char *buf, size_t len, struct sos_http_reply *out);
+
 #endif

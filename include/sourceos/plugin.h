@@ -419,6 +419,11 @@ long sourceos_json_count(sourceos_ctx *ctx, const char *text, size_t len,
  * The name of member I of the object at PATH (in document order), or NULL.
  * Names may contain dots: to go below one, use sourceos_json_get() with
  * the member quoted in the path as ["name"], e.g. "auths[\"gcr.io\"].auth".
+ *
+ * TEXT is parsed once per check and found again by its address and length
+ * (and a sample of its bytes); an object's members are indexed on first
+ * use, so a loop over every member is linear in the document's size. Pass
+ * changed content in a new buffer, not changed in place.
  */
 const char *sourceos_json_key_at(sourceos_ctx *ctx, const char *text,
                                  size_t len, const char *path, size_t i);

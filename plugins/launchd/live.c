@@ -181,10 +181,16 @@ static void read_print_line(struct job *job, const char *line, size_t len,
      * contents (arguments, environment, endpoints) are not the job's keys
      * even where their names match ("port", "active", a nested "state"). */
     if (*depth == top && !opens) {
-        eq = strstr(line, " = ");
+        /* Searched within the trimmed line only: "state = " loses its
+         * last blank to the trim, and a search past LEN would find the
+         * next line's " = " (or run off an exactly sized buffer). A key
+         * with nothing after " =" has an empty value. */
+        eq = memmem(line, len, " = ", 3);
         if (eq && eq > line)
             keep_job_key(job, line, (size_t)(eq - line), eq + 3,
                          len - (size_t)(eq + 3 - line));
+        else if (!eq && len > 2 && memcmp(line + len - 2, " =", 2) == 0)
+            keep_job_key(job, line, len - 2, line + len, 0);
     }
     if (opens)
         (*depth)++;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,48 @@ static unsigned count_keys(plist_t node, int depth)
     return count;
 }
 
+/* A string value holding a NUL byte. libplist 2.2 reads one from XML or a
+ * binary plist, then plist_get_string_val() aborts the process on it (its
+ * assertion compares the length with strlen()); launchd would not load such
+ * a file. Its node API gives the length, so look before anyone asks. */
+static int has_nul_string(plist_t node, int depth)
+{
+    if (!node || depth > 32)
+        return 0;
+    switch (plist_get_node_type(node)) {
+    case PLIST_STRING: {
+        uint64_t len = 0;
+        const char *s = plist_get_string_ptr(node, &len);
+        return s && memchr(s, '\0', (size_t)len) != NULL;
+    }
+    case PLIST_DICT: {
+        plist_dict_iter it = NULL;
+        plist_t value = NULL;
+        int found = 0;
+        plist_dict_new_iter(node, &it);
+        if (!it)
+            return 0;
+        for (;;) {
+            plist_dict_next_item(node, it, NULL, &value);
+            if (!value || found)
+                break;
+            found = has_nul_string(value, depth + 1);
+        }
+        free(it);
+        return found;
+    }
+    case PLIST_ARRAY: {
+        uint32_t n = plist_array_get_size(node);
+        for (uint32_t i = 0; i < n; i++)
+            if (has_nul_string(plist_array_get_item(node, i), depth + 1))
+                return 1;
+        return 0;
+    }
+    default:
+        return 0;
+    }
+}
+
 static void stat_file(sourceos_ctx *ctx, struct launchd_plist *p)
 {
     const char *real = sourceos_host_path(ctx, p->path);
@@ -111,6 +154,14 @@ static void parse(const char *data, size_t len, struct launchd_plist *p)
             p->format = "unknown";
         plugin_textf(p->malformed, sizeof p->malformed, "%s",
                      why_unparsable(data, len));
+        return;
+    }
+    if (has_nul_string(p->root, 0)) {
+        plist_free(p->root);
+        p->root = NULL;
+        plugin_textf(p->malformed, sizeof p->malformed,
+                     "a string in it holds a NUL byte, which launchd does "
+                     "not accept");
         return;
     }
     if (!binary)
@@ -200,6 +251,10 @@ int launchd_plist_integer(plist_t dict, const char *key, long long *value)
     if (node) {
         double d = 0;
         plist_get_real_val(node, &d);
+        /* NaN or infinity is no number of seconds; converting it is
+         * undefined behaviour. */
+        if (!isfinite(d))
+            return 0;
         *value = d > 1e15 ? (long long)1e15 : d < -1e15 ? (long long)-1e15
                                                         : (long long)d;
         return 1;

@@ -202,7 +202,7 @@ static int by_name(const void *a, const void *b)
 /* The user names under /nix/var/nix/profiles/per-user, sorted. */
 static size_t list_per_user(int root_fd, char ***out)
 {
-    int fd = openat(root_fd, PER_USER_DIR + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    int fd = openat(root_fd, &PER_USER_DIR[1], O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     struct dirent *e;
     char **names = NULL;

@@ -145,6 +145,11 @@ lint "$P"
 is "$(codes launchd.lint)" '["launchd.plist-too-large"]' "a file over 1 MiB is not parsed"
 is "$(status launchd.lint)" warning "too large: warning"
 
+# A NUL byte inside a <string>: libplist 2.2 reads it, then its
+# plist_get_string_val() aborts the process; it is a malformed plist.
+printf '<?xml version="1.0"?>\n<plist version="1.0"><dict><key>Label</key><string>com.example.case</string><key>Program</key><string>/bin/a\000b</string></dict></plist>\n' > "$TMP/nul.plist"
+broken "$TMP/nul.plist" 'holds a NUL byte' xml "a string holding a NUL byte"
+
 # --- KeepAlive --------------------------------------------------------------
 case_plist "$(clean_body com.example.case | sed 's|<key>KeepAlive</key><dict><key>SuccessfulExit</key><false/></dict>|<key>KeepAlive</key><true/>|')"
 is "$(codes launchd.lint)" '["launchd.keepalive-unbounded", "launchd.plist"]' "KeepAlive true: unbounded respawn"
@@ -162,6 +167,13 @@ like "$(fnd launchd.lint launchd.keepalive-unthrottled commands)" "plutil -repla
 case_plist "$(clean_body com.example.case | sed 's|<integer>30</integer>|<integer>5</integer>|; s|<key>SuccessfulExit</key><false/>|<key>Crashed</key><true/>|')"
 is "$(codes launchd.lint)" '["launchd.keepalive-unthrottled", "launchd.plist"]' "Crashed true with ThrottleInterval 5: unthrottled"
 like "$(fnd launchd.lint launchd.keepalive-unthrottled message)" 'under 10 seconds' "says the interval is too short"
+# A real that is no number (NaN, infinity) is no ThrottleInterval: reading
+# it as one was undefined behaviour (a crash under UBSan).
+for r in nan inf; do
+    case_plist "$(clean_body com.example.case | sed "s|<integer>30</integer>|<real>$r</real>|")"
+    is "$(status launchd.lint):$(codes launchd.lint)" 'warning:["launchd.keepalive-unthrottled", "launchd.plist"]' "ThrottleInterval <real>$r</real>: no interval, unthrottled"
+    is "$(ev launchd.lint launchd.keepalive-unthrottled throttle_interval)" "" "  and no throttle_interval evidence made up from it"
+done
 case_plist "$(clean_body com.example.case | sed 's|<integer>30</integer>|<integer>10</integer>|')"
 is "$(codes launchd.lint)" '["launchd.plist"]' "ThrottleInterval 10: fine"
 case_plist "$(clean_body com.example.case | sed 's|<key>SuccessfulExit</key><false/>|<key>SuccessfulExit</key><true/>|; s|<key>ThrottleInterval</key><integer>30</integer>||')"

@@ -261,6 +261,15 @@ is "$(codes)" '["launchd.launchctl-timeout"]' "launchd.launchctl-timeout"
 is "$(q "find('launchd.state')['commands'][0]['timed_out']")" true "the command is recorded as timed out"
 [ "$took" -le 5 ]; ok $? "ended by timeout_ms, not the stand-in's 30 s sleep (${took}s)"
 
+# --- a key with an empty value ("state = " at a line's end) stays empty: the
+# old parser searched past the trimmed line and took the rest of the output
+declare_check com.example.agent 'uid: "501"'
+sed 's/^\tstate = running$/\tstate = /' "$TMP/running-once.txt" > "$TMP/empty-state.txt"
+answer "$TMP/empty-state.txt" "" 0 "$LFIX/launchctl-print-disabled-new.txt"
+out=$(doctor)
+is "$(q "find('launchd.state')['facts'].get('launchd.job.state')")" null "an empty state value is no state (no fact), not the lines after it"
+is "$(q "find('launchd.state')['facts'].get('launchd.job.pid')")" 77880 "the pid after it is still read"
+
 # --- nothing mutating was ever asked, in any run
 n=$(wc -l < "$TMP/all-calls")
 [ "$n" -gt 20 ]; ok $? "the stand-in's calls were all kept ($n)"

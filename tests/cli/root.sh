@@ -37,6 +37,15 @@ printf 'bplist00\001\002garbage' > "$TMP/mac-bad/System/Library/CoreServices/Sys
 out=$(run "$TMP/mac-bad"); rc=$?
 is "$(printf '%s' "$out" | jget 'd["host"]["os"]')" macos "a truncated plist still says macOS, without crashing"
 
+# A NUL byte in ProductVersion: libplist 2.2 aborts in plist_get_string_val()
+# on it, which killed sourceos itself (exit 134, no report).
+mkdir -p "$TMP/mac-nul/System/Library/CoreServices"
+printf '<?xml version="1.0"?>\n<plist version="1.0"><dict><key>ProductName</key><string>macOS</string><key>ProductVersion</key><string>14\0006</string></dict></plist>\n' > "$TMP/mac-nul/System/Library/CoreServices/SystemVersion.plist"
+out=$(run "$TMP/mac-nul"); rc=$?
+[ "$rc" -lt 64 ]; ok $? "a SystemVersion.plist with a NUL in a string does not kill sourceos (exit $rc)"
+is "$(printf '%s' "$out" | jget 'd["host"]["os"]')" macos "it is still macOS"
+is "$(printf '%s' "$out" | jget 'd["host"]["os_version"]')" "" "with no version made of the NUL-cut string"
+
 cp -R "$FIXTURES/roots/debian" "$TMP/deb"
 ln -s ../../../../../../../../etc/passwd "$TMP/deb/etc/escape"
 ln -s /etc/hostname "$TMP/deb/etc/abs"
