@@ -78,11 +78,14 @@ checks:
   - {id: systemd.scan, plugin: systemd, check: scan, after: [host.facts]}
   - {id: registry.auth-files, plugin: registry-auth, check: auth-files, after: [host.facts]}
 YAML
-deny() { out=$("$@" "$SOS" doctor local-runtime --json --plugin-dir "$BUILD_PLUGINS" --config-dir "$TMP/deny" --root "$D"); rc=$?; }
-deny env
+# deny SOS PLUGINS [PREFIX...]: the run, as PREFIX makes it.
+deny() { local sos=$1 plugins=$2; shift 2
+         out=$("$@" "$sos" doctor local-runtime --json --plugin-dir "$plugins" --config-dir "$TMP/deny" --root "$D"); rc=$?; }
+deny "$SOS" "$BUILD_PLUGINS" env
 like "$(msgs systemd.scan systemd.location)" "/root/.config/systemd/user: 1 service unit" "as root: root's user unit is linted"
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
-    deny setpriv --reuid=12345 --regid=12345 --clear-groups
+    other_user_build
+    deny "$OTHER_SOS" "$OTHER_PLUGINS" setpriv --reuid=12345 --regid=12345 --clear-groups
     is "$rc" 1 "as uid 12345: exit 1 (warnings), no failure"
     is "$(status systemd.scan)" warning "systemd.scan: a warning, not ok"
     is "$(msgs systemd.scan systemd.permission-denied)" \

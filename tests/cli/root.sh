@@ -70,8 +70,9 @@ like "$err" "--root /etc/passwd is not a directory" "saying so"
 # As another (numeric, maybe nonexistent) user: a 0700 tree of root's.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
     mkdir -p "$TMP/pub/locked"; chmod 755 "$TMP" "$TMP/pub"; chmod 700 "$TMP/pub/locked"
+    other_user_build
     err=$(setpriv --reuid=12345 --regid=12345 --clear-groups \
-          "$SOS" doctor local-runtime --root "$TMP/pub/locked" 2>&1 >/dev/null); rc=$?
+          "$OTHER_SOS" doctor local-runtime --root "$TMP/pub/locked" 2>&1 >/dev/null); rc=$?
     is "$rc" 64 "--root of a directory this user cannot read: usage error"
     like "$err" "--root $TMP/pub/locked cannot be read \(Permission denied\)" "saying why"
     chmod 700 "$TMP"

@@ -186,8 +186,9 @@ chmod 600 "$T/etc/wsl.conf"
 chmod 700 "$T/proc/sys/fs/binfmt_misc"
 chmod 755 "$TMP" "$TMP/bin"
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+    other_user_build
     out=$(setpriv --reuid=12345 --regid=12345 --clear-groups env HOME=/home/alice PATH="$WINPATH" \
-          "$SOS" doctor local-runtime --json --live --root "$T" --plugin-dir "$BUILD_PLUGINS" \
+          "$OTHER_SOS" doctor local-runtime --json --live --root "$T" --plugin-dir "$OTHER_PLUGINS" \
           --config-dir "$TMP/wsl"); rc=$?
     is "$(status wsl2.inside)" warning "as uid 12345: wsl2.inside is a warning, not ok"
     is "$(j "[f['message'] for f in find('wsl2.inside')['findings'] if f['code']=='wsl2.permission-denied']")" \
