@@ -48,15 +48,6 @@ static const struct status_style *style_of(enum sos_status status)
 /* ---- Safe text --------------------------------------------------------- */
 
 
-static uint32_t utf8_decode(const unsigned char *s, size_t len)
-{
-    static const unsigned char lead_mask[] = { 0, 0x7F, 0x1F, 0x0F, 0x07 };
-    uint32_t cp = s[0] & lead_mask[len];
-
-    for (size_t i = 1; i < len; i++)
-        cp = (cp << 6) | (s[i] & 0x3F);
-    return cp;
-}
 
 /* C1 controls (some terminals obey them) and bidi controls (they reorder
  * what is displayed, hiding what a message really says). */
@@ -76,8 +67,8 @@ static void put_safe_n(FILE *out, const char *s, size_t len)
         size_t n = sos_utf8_sequence_length(p, len);
         if (n == 0 || (n == 1 && (p[0] < 0x20 || p[0] == 0x7F)))
             fprintf(out, "\\x%02x", p[0]);
-        else if (n > 1 && is_hidden_control(utf8_decode(p, n)))
-            fprintf(out, "\\u%04x", (unsigned)utf8_decode(p, n));
+        else if (n > 1 && is_hidden_control(sos_utf8_decode(p, n)))
+            fprintf(out, "\\u%04x", (unsigned)sos_utf8_decode(p, n));
         else
             fwrite(p, 1, n, out);
         n = n ? n : 1;

@@ -61,15 +61,6 @@ static char *finish(struct text *t, sos_error *err)
 
 /* ---- what may not be pasted -------------------------------------------------- */
 
-static uint32_t decode(const unsigned char *s, size_t len)
-{
-    static const unsigned char lead_mask[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
-    uint32_t cp = s[0] & lead_mask[len];
-    for (size_t i = 1; i < len; i++)
-        cp = (cp << 6) | (s[i] & 0x3F);
-    return cp;
-}
-
 /* Characters that change what a pasted line does (C0 controls run or
  * complete on paste) or hide what it is (bidi overrides, zero-width). */
 static int is_refused(uint32_t cp)
@@ -87,7 +78,7 @@ int sos_shquote_check(const char *text, sos_error *err)
         size_t len = sos_utf8_sequence_length(s + i, avail - i);
         if (len == 0)
             return sos_fail(err, "byte %zu is not UTF-8", i + 1);
-        if (is_refused(decode(s + i, len)))
+        if (is_refused(sos_utf8_decode(s + i, len)))
             return sos_fail(err, "byte %zu is %s", i + 1,
                             s[i] == '\n' ? "a newline"
                             : s[i] == '\t' ? "a tab"
@@ -108,7 +99,7 @@ char *sos_shquote_escape(const char *text, size_t max)
     puts_text(&t, "");
     while (i < avail && t.len < max) {
         size_t len = sos_utf8_sequence_length(s + i, avail - i);
-        uint32_t cp = len ? decode(s + i, len) : 0;
+        uint32_t cp = len ? sos_utf8_decode(s + i, len) : 0;
         if (len == 0 || (len == 1 && is_refused(cp))) {
             if (s[i] == '\n' || s[i] == '\t')
                 puts_text(&t, s[i] == '\n' ? "\\n" : "\\t");

@@ -33,3 +33,12 @@ size_t sos_utf8_sequence_length(const unsigned char *s, size_t avail)
             return 0;
     return len;
 }
+
+uint32_t sos_utf8_decode(const unsigned char *s, size_t len)
+{
+    static const unsigned char lead_mask[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+    uint32_t cp = s[0] & lead_mask[len];
+    for (size_t i = 1; i < len; i++)
+        cp = (cp << 6) | (s[i] & 0x3F);
+    return cp;
+}
