@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,22 @@ struct gen_run {
     struct verdict v;
     size_t profiles; /* found and reported */
     struct nix_profile *p; /* scratch, reused per profile (it is large) */
+    struct nix_denied denied; /* reported once each */
 };
+
+/* PATH, or a directory on the way to it, is one this user may not look at:
+ * nothing is known about the profiles there, which is a warning (once per
+ * directory), never "no profile" nor a broken one. Returns the finding, or
+ * NULL when that directory was reported already. */
+static sourceos_finding *note_denied(struct gen_run *g, const char *path, const char *user)
+{
+    size_t before = g->denied.n;
+    nix_denied_add(&g->denied, g->root_fd, path);
+    if (g->denied.n == before)
+        return NULL;
+    return plugin_denied(g->ctx, &g->v, "nix.permission-denied",
+                         g->denied.paths[g->denied.n - 1], *user ? user : NULL);
+}
 
 /* What breaking PROFILE costs: the system profile is what the next boot or
  * activation uses; a user's profile only loses that user's tools. */
@@ -116,7 +132,10 @@ static void current_system_evidence(struct gen_run *g, sourceos_finding *f,
 {
     struct nix_chain *c;
     char store[NIX_PATH_MAX];
-    if (!nix_exists(g->root_fd, CURRENT_SYSTEM) || !(c = malloc(sizeof *c)))
+    enum nix_presence here = nix_exists(g->root_fd, CURRENT_SYSTEM);
+    if (here == NIX_DENIED)
+        sourceos_finding_evidence(f, "current_system", "unknown (permission denied)");
+    if (here != NIX_PRESENT || !(c = malloc(sizeof *c)))
         return;
     nix_resolve(g->root_fd, CURRENT_SYSTEM, c);
     if (c->end != NIX_CHAIN_OK || !nix_chain_store_path(c, store, sizeof store)) {
@@ -170,18 +189,30 @@ static void note_generation(struct gen_run *g, const struct nix_profile *p, cons
     }
 }
 
-/* Reports the profile at PATH when there is one. */
-static void report_profile(struct gen_run *g, const char *path, const char *kind,
-                           const char *user)
+/* Reports the profile at PATH when there is one; says whether there was. */
+static enum nix_presence report_profile(struct gen_run *g, const char *path,
+                                        const char *kind, const char *user)
 {
-    if (!nix_exists(g->root_fd, path))
-        return;
+    enum nix_presence here = nix_exists(g->root_fd, path);
+    if (here == NIX_DENIED)
+        note_denied(g, path, user);
+    if (here != NIX_PRESENT)
+        return here;
     g->profiles++;
     nix_profile_read(g->root_fd, path, g->p);
-    if (g->p->chain.end != NIX_CHAIN_OK)
+    if (g->p->chain.end == NIX_CHAIN_DENIED) {
+        /* The link is there, but not where it leads: not known to be broken. */
+        sourceos_finding *f = note_denied(g, g->p->chain.resolved, user);
+        if (f) {
+            sourceos_finding_evidence(f, "profile", path);
+            sourceos_finding_evidence(f, "kind", kind);
+        }
+    } else if (g->p->chain.end != NIX_CHAIN_OK) {
         note_broken(g, g->p, kind, user);
-    else
+    } else {
         note_generation(g, g->p, kind, user);
+    }
+    return here;
 }
 
 static void report_user_profiles(struct gen_run *g, const char *dir, const char *user)
@@ -189,8 +220,11 @@ static void report_user_profiles(struct gen_run *g, const char *dir, const char 
     for (size_t i = 0; user_profiles[i]; i++) {
         char path[NIX_PATH_MAX];
         plugin_textf(path, sizeof path, "%s/%s", dir, user_profiles[i]);
-        report_profile(g, path, !strcmp(user_profiles[i], "profile") ? "user" : "home-manager",
-                       user);
+        /* Denied once is denied for the directory's every profile. */
+        if (report_profile(g, path,
+                           !strcmp(user_profiles[i], "profile") ? "user" : "home-manager",
+                           user) == NIX_DENIED)
+            return;
     }
 }
 
@@ -199,15 +233,18 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The user names under /nix/var/nix/profiles/per-user, sorted. */
-static size_t list_per_user(int root_fd, char ***out)
+/* The user names under /nix/var/nix/profiles/per-user, sorted; a
+ * directory this user may not list is reported, not taken as empty. */
+static size_t list_per_user(struct gen_run *g, char ***out)
 {
-    int fd = openat(root_fd, &PER_USER_DIR[1], O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    int fd = openat(g->root_fd, &PER_USER_DIR[1], O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     struct dirent *e;
     char **names = NULL;
     size_t n = 0;
     *out = NULL;
+    if (fd < 0 && errno == EACCES)
+        note_denied(g, PER_USER_DIR, "");
     if (!d) {
         if (fd >= 0)
             close(fd);
@@ -233,17 +270,20 @@ static size_t list_per_user(int root_fd, char ***out)
 static void report_all(struct gen_run *g, struct nix_home *homes)
 {
     char **users, dir[NIX_PATH_MAX];
+    struct nix_denied homes_denied = {0};
     size_t n;
     report_profile(g, SYSTEM_PROFILE, "system", "");
     report_profile(g, NIX_PROFILES_DIR "/default", "default", "");
-    n = list_per_user(g->root_fd, &users);
+    n = list_per_user(g, &users);
     for (size_t i = 0; i < n; i++) {
         plugin_textf(dir, sizeof dir, "%s/%s", PER_USER_DIR, users[i]);
         report_user_profiles(g, dir, users[i]);
         free(users[i]);
     }
     free(users);
-    n = nix_list_homes(g->root_fd, homes, NIX_MAX_USERS);
+    n = nix_list_homes(g->root_fd, homes, NIX_MAX_USERS, &homes_denied);
+    for (size_t i = 0; i < homes_denied.n; i++)
+        note_denied(g, homes_denied.paths[i], "");
     for (size_t i = 0; i < n; i++) {
         plugin_textf(dir, sizeof dir, "%s/.local/state/nix/profiles", homes[i].dir);
         report_user_profiles(g, dir, homes[i].user);
@@ -254,7 +294,7 @@ static void report_all(struct gen_run *g, struct nix_home *homes)
 static sourceos_status no_profiles(struct gen_run *g)
 {
     char count[8] = "0";
-    if (!nix_exists(g->root_fd, "/nix")) {
+    if (nix_exists(g->root_fd, "/nix") == NIX_ABSENT) {
         sourceos_finding_add(g->ctx, "nix.absent", SOURCEOS_SEV_INFO,
                              "no /nix and no Nix profile in any home: Nix is not used here");
         return SOURCEOS_SKIPPED;
@@ -268,7 +308,7 @@ static sourceos_status no_profiles(struct gen_run *g)
 
 sourceos_status nix_check_generations(sourceos_ctx *ctx)
 {
-    struct gen_run g = {ctx, -1, {0, SOURCEOS_SEV_INFO}, 0, NULL};
+    struct gen_run g = {ctx, -1, {0, SOURCEOS_SEV_INFO}, 0, NULL, {0}};
     struct nix_home *homes = calloc(NIX_MAX_USERS, sizeof *homes);
     sourceos_status status;
     char count[32];
@@ -285,7 +325,9 @@ sourceos_status nix_check_generations(sourceos_ctx *ctx)
         status = SOURCEOS_ERROR;
     } else {
         report_all(&g, homes);
-        if (g.profiles == 0) {
+        if (g.profiles == 0 && g.denied.n > 0) {
+            status = verdict_status(&g.v); /* unknown, not "no Nix" */
+        } else if (g.profiles == 0) {
             status = no_profiles(&g);
         } else {
             plugin_textf(count, sizeof count, "%zu", g.profiles);

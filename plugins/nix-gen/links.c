@@ -168,6 +168,8 @@ static enum nix_chain_end follow_link(int root_fd, struct nix_chain *c,
     n = readlinkat(root_fd, candidate + 1, target, sizeof target);
     if (n < 0) {
         c->err_no = errno;
+        if (errno == EACCES)
+            return chain_stop(c, NIX_CHAIN_DENIED, done[0] ? done : "/");
         return chain_stop(c, NIX_CHAIN_IO, candidate);
     }
     if ((size_t)n >= sizeof target)
@@ -215,6 +217,10 @@ enum nix_chain_end nix_resolve(int root_fd, const char *path, struct nix_chain *
         put(candidate, sizeof candidate, "%s/%s", done, comp);
         if (fstatat(root_fd, candidate + 1, &st, AT_SYMLINK_NOFOLLOW) != 0) {
             c->err_no = errno;
+            /* DONE was looked at, so it is the directory this user may not
+             * search: whether CANDIDATE exists is not known. */
+            if (errno == EACCES)
+                return chain_stop(c, NIX_CHAIN_DENIED, done[0] ? done : "/");
             return chain_stop(c, errno == ENOENT || errno == ENOTDIR ? NIX_CHAIN_MISSING
                                                                      : NIX_CHAIN_IO,
                               candidate);
@@ -260,6 +266,8 @@ const char *nix_chain_end_text(enum nix_chain_end end)
         return "is not an absolute path, or holds an empty link";
     case NIX_CHAIN_IO:
         return "cannot be read";
+    case NIX_CHAIN_DENIED:
+        return "cannot be read (permission denied)";
     }
     return "?";
 }

@@ -59,7 +59,9 @@ enum nix_chain_end {
     NIX_CHAIN_TOO_MANY, /* more than NIX_MAX_HOPS links */
     NIX_CHAIN_TOO_LONG, /* a path or link target beyond NIX_PATH_MAX */
     NIX_CHAIN_INVALID,  /* not absolute, or an empty link target */
-    NIX_CHAIN_IO        /* lstat or readlink failed otherwise (err_no) */
+    NIX_CHAIN_IO,       /* lstat or readlink failed otherwise (err_no) */
+    NIX_CHAIN_DENIED    /* EACCES: resolved names the directory this user may
+                         * not search; what lies past it is not known */
 };
 
 /* One link followed: the link (host view, directories resolved), what it
@@ -113,8 +115,20 @@ struct nix_profile {
 };
 
 /* Whether anything exists at PATH (host view) under ROOT_FD, links not
- * followed. */
-int nix_exists(int root_fd, const char *path);
+ * followed: a directory on the way this user may not search is neither. */
+enum nix_presence { NIX_ABSENT, NIX_PRESENT, NIX_DENIED };
+enum nix_presence nix_exists(int root_fd, const char *path);
+
+/* Paths this user was not allowed to look at (EACCES), each the deepest
+ * of the path asked for and its parents that could still be looked at:
+ * the directory that refused, or the path itself when it may not be read.
+ * At most NIX_MAX_DENIED, without repeats. */
+#define NIX_MAX_DENIED 8
+struct nix_denied {
+    size_t n;
+    char paths[NIX_MAX_DENIED][NIX_PATH_MAX];
+};
+void nix_denied_add(struct nix_denied *d, int root_fd, const char *path);
 
 /* Reads the profile link PATH under ROOT_FD into P: its chain, current
  * generation, the store path, the N-link's date and the generation count. */
@@ -127,8 +141,10 @@ struct nix_home {
 };
 
 /* The homes under /home and /Users (directories, sorted by path) and /root,
- * at most MAX; returns how many were stored in HOMES. */
-size_t nix_list_homes(int root_fd, struct nix_home *homes, size_t max);
+ * at most MAX; returns how many were stored in HOMES. /home or /Users this
+ * user may not list goes into DENIED. */
+size_t nix_list_homes(int root_fd, struct nix_home *homes, size_t max,
+                      struct nix_denied *denied);
 
 /* The home PATH lies in, or NULL; *REL is the rest of PATH after it. */
 const struct nix_home *nix_home_of(const struct nix_home *homes, size_t n,

@@ -14,11 +14,31 @@
 
 #include "nix.h"
 
-int nix_exists(int root_fd, const char *path)
+enum nix_presence nix_exists(int root_fd, const char *path)
 {
     struct stat st;
-    return path[0] == '/' && path[1] &&
-           fstatat(root_fd, path + 1, &st, AT_SYMLINK_NOFOLLOW) == 0;
+    if (path[0] != '/' || !path[1])
+        return NIX_ABSENT;
+    if (fstatat(root_fd, path + 1, &st, AT_SYMLINK_NOFOLLOW) == 0)
+        return NIX_PRESENT;
+    return errno == EACCES ? NIX_DENIED : NIX_ABSENT;
+}
+
+void nix_denied_add(struct nix_denied *d, int root_fd, const char *path)
+{
+    char at[NIX_PATH_MAX];
+    struct stat st;
+    char *slash;
+    plugin_textf(at, sizeof at, "%s", path);
+    /* Up to the first path that can be looked at: its search was refused. */
+    while (at[1] && fstatat(root_fd, at + 1, &st, AT_SYMLINK_NOFOLLOW) != 0 &&
+           (slash = strrchr(at, '/')) != NULL)
+        slash[slash == at] = '\0'; /* "/x" becomes "/" */
+    for (size_t i = 0; i < d->n; i++)
+        if (!strcmp(d->paths[i], at))
+            return;
+    if (d->n < NIX_MAX_DENIED)
+        plugin_textf(d->paths[d->n++], sizeof d->paths[0], "%s", at);
 }
 
 /* The directory part of PATH ("/" for a top-level name) and its last name. */
@@ -101,11 +121,13 @@ static int by_dir(const void *a, const void *b)
 
 /* Adds each directory under BASE (/home, /Users) as a home. */
 static size_t list_homes_in(int root_fd, const char *base, struct nix_home *homes,
-                            size_t n, size_t max)
+                            size_t n, size_t max, struct nix_denied *denied)
 {
     int fd = openat(root_fd, base + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     struct dirent *e;
+    if (fd < 0 && errno == EACCES)
+        nix_denied_add(denied, root_fd, base);
     if (!d) {
         if (fd >= 0)
             close(fd);
@@ -124,12 +146,13 @@ static size_t list_homes_in(int root_fd, const char *base, struct nix_home *home
     return n;
 }
 
-size_t nix_list_homes(int root_fd, struct nix_home *homes, size_t max)
+size_t nix_list_homes(int root_fd, struct nix_home *homes, size_t max,
+                      struct nix_denied *denied)
 {
     size_t n = 0;
     struct stat st;
-    n = list_homes_in(root_fd, "/home", homes, n, max);
-    n = list_homes_in(root_fd, "/Users", homes, n, max);
+    n = list_homes_in(root_fd, "/home", homes, n, max, denied);
+    n = list_homes_in(root_fd, "/Users", homes, n, max, denied);
     if (n > 1)
         qsort(homes, n, sizeof *homes, by_dir);
     if (n < max && fstatat(root_fd, "root", &st, AT_SYMLINK_NOFOLLOW) == 0 &&

@@ -49,6 +49,8 @@ struct prov {
     struct nix_chain *chain;     /* the file's own chain */
     struct candidate cand[MAX_CANDIDATES];
     size_t n_cand;
+    struct nix_denied homes_denied; /* /home or /Users not listable */
+    struct nix_denied denied;       /* what this file's judgement could not see */
 };
 
 static sourceos_finding *prov_note(struct prov *pr, const char *path, const char *role,
@@ -70,6 +72,18 @@ static sourceos_finding *prov_note(struct prov *pr, const char *path, const char
     return f;
 }
 
+/* What the judgement of PATH could not see (EACCES): one warning per
+ * path, never "missing" nor "unmanaged". Nothing when all was seen. */
+static void note_denied(struct prov *pr, const char *path, const char *role)
+{
+    for (size_t i = 0; i < pr->denied.n; i++) {
+        sourceos_finding *f = plugin_denied(pr->ctx, &pr->v, "nix.permission-denied",
+                                            pr->denied.paths[i], NULL);
+        sourceos_finding_evidence(f, "role", role);
+        sourceos_finding_evidence(f, "file", path);
+    }
+}
+
 /* ---- the generations that may hold the file ------------------------------- */
 
 /* Reads the generation PROFILE points at into STORE (its store path); 0
@@ -79,9 +93,14 @@ static int read_generation(struct prov *pr, const char *profile, char *generatio
                            size_t size, char *store, size_t store_size)
 {
     struct nix_profile *p = pr->profile;
-    if (!nix_exists(pr->root_fd, profile))
+    enum nix_presence here = nix_exists(pr->root_fd, profile);
+    if (here == NIX_DENIED)
+        nix_denied_add(&pr->denied, pr->root_fd, profile);
+    if (here != NIX_PRESENT)
         return -1;
     nix_profile_read(pr->root_fd, profile, p);
+    if (p->chain.end == NIX_CHAIN_DENIED)
+        nix_denied_add(&pr->denied, pr->root_fd, p->chain.resolved);
     if (p->chain.end != NIX_CHAIN_OK || !p->store_path[0])
         return -1;
     plugin_textf(generation, size, "%s", p->generation_link[0] ? p->generation_link : profile);
@@ -103,11 +122,19 @@ static void add_candidate(struct prov *pr, const char *manager, const char *fix,
     c->fix = fix;
     plugin_textf(c->generation, sizeof c->generation, "%s", generation);
     plugin_textf(c->copy, sizeof c->copy, "%s%s", base, suffix);
-    if (nix_resolve(pr->root_fd, c->copy, pr->chain) == NIX_CHAIN_OK) {
+    switch (nix_resolve(pr->root_fd, c->copy, pr->chain)) {
+    case NIX_CHAIN_OK: {
         struct stat st;
         plugin_textf(c->resolved, sizeof c->resolved, "%s", pr->chain->resolved);
         c->exists = fstatat(pr->root_fd, c->resolved + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
                     S_ISREG(st.st_mode);
+        break;
+    }
+    case NIX_CHAIN_DENIED:
+        nix_denied_add(&pr->denied, pr->root_fd, pr->chain->resolved);
+        break;
+    default:
+        break;
     }
 }
 
@@ -208,14 +235,17 @@ static int same_stream(int a, int b)
 }
 
 /* 1 when the files (resolved paths) hold the same bytes, 0 when not, -1
- * when one cannot be read or is too large to compare. Sizes are stored. */
+ * when one cannot be read or is too large to compare. Sizes are stored; a
+ * file this user may not read goes into DENIED. */
 static int same_bytes(int root_fd, const char *a, const char *b, off_t *size_a,
-                      off_t *size_b)
+                      off_t *size_b, struct nix_denied *denied)
 {
     struct stat sa, sb;
     int fa = open_regular(root_fd, a, &sa), fb = -1, same = -1;
-    if (fa >= 0)
-        fb = open_regular(root_fd, b, &sb);
+    if (fa < 0 && errno == EACCES)
+        nix_denied_add(denied, root_fd, a);
+    if (fa >= 0 && (fb = open_regular(root_fd, b, &sb)) < 0 && errno == EACCES)
+        nix_denied_add(denied, root_fd, b);
     if (fa >= 0 && fb >= 0) {
         *size_a = sa.st_size;
         *size_b = sb.st_size;
@@ -251,7 +281,9 @@ static void note_store(struct prov *pr, const char *path, const char *role)
             in = &pr->cand[i];
     f = prov_note(pr, path, role, "nix.from-store", SOURCEOS_SEV_INFO,
                   "%s the Nix store (%s)%s%s", pr->chain->n_hops ? "a link into" : "in", store,
-                  in ? ", part of the current generation " : "; no current generation has it",
+                  in ? ", part of the current generation "
+                  : pr->denied.n ? "; whether a current generation has it is not known"
+                                 : "; no current generation has it",
                   in ? in->generation : "");
     sourceos_finding_evidence(f, "source", "store");
     sourceos_finding_evidence(f, "store_path", store);
@@ -261,6 +293,8 @@ static void note_store(struct prov *pr, const char *path, const char *role)
         sourceos_finding_evidence(f, "manager", in->manager);
     }
     nix_deriver_evidence(pr->ctx, f, store);
+    if (!in)
+        note_denied(pr, path, role);
 }
 
 static void note_copy_or_drift(struct prov *pr, const char *path, const char *role)
@@ -273,7 +307,8 @@ static void note_copy_or_drift(struct prov *pr, const char *path, const char *ro
         int same;
         if (!c->exists)
             continue;
-        same = same_bytes(pr->root_fd, pr->chain->resolved, c->resolved, &size, &copy_size);
+        same = same_bytes(pr->root_fd, pr->chain->resolved, c->resolved, &size, &copy_size,
+                          &pr->denied);
         if (same == 1) {
             f = prov_note(pr, path, role, "nix.copy", SOURCEOS_SEV_INFO,
                           "an unchanged copy of %s (%s generation %s)", c->copy, c->manager,
@@ -309,6 +344,10 @@ static void note_copy_or_drift(struct prov *pr, const char *path, const char *ro
                   drifted->fix);
         sourceos_finding_remediation(f, text);
         sourceos_finding_command(f, drifted->fix);
+        return;
+    }
+    if (pr->denied.n) {
+        note_denied(pr, path, role); /* a generation may have it: not known */
         return;
     }
     f = prov_note(pr, path, role, "nix.unmanaged", SOURCEOS_SEV_INFO,
@@ -354,7 +393,21 @@ static void judge_file(struct prov *pr, const char *path, const char *role)
         sourceos_finding_remediation(f, "Declare the absolute path to judge where it came from.");
         return;
     }
-    if (nix_resolve(pr->root_fd, path, pr->chain) != NIX_CHAIN_OK) {
+    pr->denied.n = 0;
+    /* A home under a /home this user may not list is not known as one. */
+    for (size_t i = 0; i < pr->homes_denied.n; i++)
+        if (!strncmp(path, pr->homes_denied.paths[i], strlen(pr->homes_denied.paths[i])) &&
+            path[strlen(pr->homes_denied.paths[i])] == '/')
+            nix_denied_add(&pr->denied, pr->root_fd, pr->homes_denied.paths[i]);
+    switch (nix_resolve(pr->root_fd, path, pr->chain)) {
+    case NIX_CHAIN_OK:
+        break;
+    case NIX_CHAIN_DENIED:
+        pr->denied.n = 0;
+        nix_denied_add(&pr->denied, pr->root_fd, pr->chain->resolved);
+        note_denied(pr, path, role);
+        return;
+    default:
         note_unusable(pr, path, role);
         return;
     }
@@ -429,7 +482,8 @@ sourceos_status nix_check_provenance(sourceos_ctx *ctx)
         sourceos_finding_add(ctx, "nix.out-of-memory", SOURCEOS_SEV_CRITICAL,
                              "out of memory tracing the agent's files");
     } else if ((pr->root_fd = nix_open_root(ctx)) >= 0) {
-        pr->n_homes = nix_list_homes(pr->root_fd, pr->homes, NIX_MAX_USERS);
+        pr->n_homes = nix_list_homes(pr->root_fd, pr->homes, NIX_MAX_USERS,
+                                     &pr->homes_denied);
         status = run_files(pr);
         close(pr->root_fd);
     }

@@ -93,6 +93,19 @@ static int file_is_unusable(sourceos_ctx *ctx, struct isolation *iso,
     sourceos_finding *fd;
     const char *why;
     char malformed[512];
+    if (f->state == FILE_RELATIVE) {
+        /* Which file it is depends on the service's working directory. */
+        fd = plugin_note(
+            ctx, &iso->v, "registry.agent-auth-relative", SOURCEOS_SEV_CRITICAL,
+            "%s (%s), which the agent's podman reads, is a relative path: podman "
+            "opens it from the directory the agent starts in (usually / or its "
+            "HOME), so what the agent can reach there is not known",
+            f->path, f->source);
+        sourceos_finding_remediation(fd, fix_authfile);
+        sourceos_finding_path(fd, f->path);
+        iso->leaks++;
+        return 1;
+    }
     switch (f->state) {
     case FILE_MALFORMED:
         registry_why_text(f, malformed, sizeof malformed);
@@ -313,12 +326,11 @@ static sourceos_status verify_isolation(sourceos_ctx *ctx, const char *authfile)
     struct chain c;
     sourceos_finding *fd;
 
-    if (!registry_nonempty(authfile) || authfile[0] != '/') {
+    if (!registry_nonempty(authfile)) {
         fd = plugin_note(
             ctx, NULL, "registry.agent-authfile-missing", SOURCEOS_SEV_CRITICAL,
             "the agent's policy is empty-authfile but param 'authfile' "
-            "is %s: its podman would use the host's auth files",
-            registry_nonempty(authfile) ? "not an absolute path" : "not set");
+            "is not set: its podman would use the host's auth files");
         sourceos_finding_remediation(fd, fix_authfile);
         return SOURCEOS_FAILURE;
     }

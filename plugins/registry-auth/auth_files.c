@@ -1,6 +1,7 @@
 /* registry-auth: the auth-files check: each file in the chain. */
 #include "config.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ static const char *exists_text(const struct auth_file *f)
     case FILE_ABSENT: return "no";
     case FILE_OUTSIDE_ROOT: return "outside --root";
     case FILE_DENIED: return "unknown (permission denied)";
+    case FILE_RELATIVE: return "depends on the working directory";
     default: return "yes";
     }
 }
@@ -138,6 +140,64 @@ static void report_unreadable(sourceos_ctx *ctx, struct verdict *v,
     registry_evidence_stat(fd, f);
 }
 
+/* Whether DIR/REL exists under the root, in words for evidence. */
+static const char *exists_at(sourceos_ctx *ctx, const char *path)
+{
+    if (sourceos_host_path(ctx, path))
+        return "yes";
+    switch (sourceos_host_path_error(ctx, path)) {
+    case -EACCES: return "unknown (permission denied)";
+    case -EXDEV: return "outside --root";
+    default: return "no";
+    }
+}
+
+/* A relative auth file is opened from podman's working directory (podman
+ * 4.3.1, checked: `REGISTRY_AUTH_FILE=rel/auth.json podman login
+ * --get-login` answers from ./rel/auth.json, and so do a relative
+ * DOCKER_CONFIG, XDG_CONFIG_HOME and XDG_RUNTIME_DIR), so it is whichever
+ * file lies there when podman starts; a service starts in / (systemd's and
+ * launchd's default) or in its HOME. Where it is missing, podman pull and
+ * run stop with "stat rel/auth.json: no such file or directory" for
+ * --authfile and REGISTRY_AUTH_FILE; the other locations are skipped. */
+static void report_relative(sourceos_ctx *ctx, struct verdict *v, const struct chain *c,
+                            const struct auth_file *f)
+{
+    char at_root[PATH_MAX + 2], at_home[PATH_MAX * 2 + 2] = "", home_text[PATH_MAX * 3];
+    const char *rel = f->path[0] == '.' && f->path[1] == '/' ? f->path + 2 : f->path;
+    const char *root_exists, *home_exists = NULL;
+    sourceos_finding *fd;
+    plugin_textf(at_root, sizeof at_root, "/%s", rel);
+    root_exists = exists_at(ctx, at_root);
+    home_text[0] = '\0';
+    if (c->home && c->home[0] == '/') {
+        plugin_textf(at_home, sizeof at_home, "%s%s%s", c->home,
+                     c->home[strlen(c->home) - 1] == '/' ? "" : "/", rel);
+        home_exists = exists_at(ctx, at_home);
+        plugin_textf(home_text, sizeof home_text, " or in $HOME (%s: %s)", at_home,
+                     home_exists);
+    }
+    fd = file_note(ctx, v, f, "registry.auth-file-relative", SOURCEOS_SEV_WARNING,
+        "%s (%s) is a relative path: podman opens it from the working directory "
+        "of whatever runs it, so which file it reads depends on where that "
+        "starts; a service usually starts in / (%s: %s)%s%s%s%s", f->path, f->source,
+        at_root, root_exists, home_text,
+        f->role == ROLE_AUTHFILE ? "; where it does not exist, podman pull and run "
+                                   "stop with \"stat " : "",
+        f->role == ROLE_AUTHFILE ? f->path : "",
+        f->role == ROLE_AUTHFILE ? ": no such file or directory\"" : "");
+    sourceos_finding_remediation(
+        fd, "Give the absolute path of the file meant, so that podman reads the "
+            "same file wherever it is started.");
+    sourceos_finding_path(fd, f->path);
+    sourceos_finding_evidence(fd, "from_root", at_root);
+    sourceos_finding_evidence(fd, "from_root_exists", root_exists);
+    if (home_exists) {
+        sourceos_finding_evidence(fd, "from_home", at_home);
+        sourceos_finding_evidence(fd, "from_home_exists", home_exists);
+    }
+}
+
 static void report_too_large(sourceos_ctx *ctx, struct verdict *v,
                              const struct auth_file *f)
 {
@@ -198,7 +258,9 @@ static void report_file_info(sourceos_ctx *ctx, const struct chain *c,
     char order[16];
     sourceos_finding *fd = file_note(ctx, NULL, f, "registry.auth-file", SOURCEOS_SEV_INFO,
         "%zu. %s (%s): %s%s", i + 1, f->path, f->source,
-        f->state == FILE_ABSENT ? "absent" : "present",
+        f->state == FILE_ABSENT     ? "absent"
+        : f->state == FILE_RELATIVE ? "a relative path"
+                                    : "present",
         f->podman_reads ? "" : ", not read by podman");
     plugin_textf(order, sizeof order, "%zu", i + 1);
     sourceos_finding_path(fd, f->path);
@@ -223,6 +285,7 @@ static void report_file(sourceos_ctx *ctx, struct verdict *v,
     case FILE_TOO_LARGE: report_too_large(ctx, v, f); break;
     case FILE_OUTSIDE_ROOT: report_outside_root(ctx, v, f); return;
     case FILE_DENIED: plugin_denied(ctx, v, "registry.permission-denied", f->path, f->user); return;
+    case FILE_RELATIVE: report_relative(ctx, v, c, f); return;
     case FILE_PARSED: report_creds_store(ctx, f); break;
     }
     if (f->not_utf8)
@@ -267,7 +330,8 @@ static void publish_chain_facts(sourceos_ctx *ctx, const struct chain *c)
     for (size_t i = 0; i < c->n; i++) {
         const struct auth_file *f = &c->files[i];
         if (!f->podman_reads || f->state == FILE_ABSENT ||
-            f->state == FILE_OUTSIDE_ROOT || f->state == FILE_DENIED)
+            f->state == FILE_OUTSIDE_ROOT || f->state == FILE_DENIED ||
+            f->state == FILE_RELATIVE)
             continue;
         if (!files.count)
             sourceos_fact_set(ctx, "registry.authfile", f->path);

@@ -164,6 +164,7 @@ void registry_build_chain(struct chain *c, const struct env_view *env,
     const char *source = "--authfile";
     memset(c, 0, sizeof *c);
     c->user = env->user;
+    c->home = env_home(env);
     c->podman_version = sourceos_fact_get(env->ctx, "podman.version");
     c->authfile_is_exclusive = plugin_version_at_least(c->podman_version, 4, 4);
     if (!registry_nonempty(authfile)) {
@@ -393,10 +394,14 @@ static void stat_file(sourceos_ctx *ctx, struct auth_file *f)
 
 static void load_file(sourceos_ctx *ctx, struct auth_file *f)
 {
-    int rc = f->path[0] == '/'
-                 ? sourceos_read_file(ctx, f->path, AUTH_FILE_MAX_BYTES,
-                                      &f->text, &f->len)
-                 : -EINVAL;
+    int rc;
+    if (f->path[0] != '/') {
+        /* Not a file of its own: podman 4.3.1 opens it from its working
+         * directory (auth_files.c says which files that may be). */
+        f->state = FILE_RELATIVE;
+        return;
+    }
+    rc = sourceos_read_file(ctx, f->path, AUTH_FILE_MAX_BYTES, &f->text, &f->len);
     if (rc == -ENOENT || rc == -ENOTDIR) {
         f->state = FILE_ABSENT;
         return;

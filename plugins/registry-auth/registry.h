@@ -91,6 +91,8 @@ enum file_state {
     FILE_UNREADABLE,
     FILE_OUTSIDE_ROOT,
     FILE_DENIED, /* EACCES on the way: not known whether it exists */
+    FILE_RELATIVE, /* a relative path: podman opens it from its working
+                    * directory, so which file it is depends on who runs it */
 };
 
 struct auth_file {
@@ -125,6 +127,7 @@ struct chain {
     const char *podman_version;
     int authfile_is_exclusive; /* podman >= 4.4 stops at --authfile */
     const char *user; /* whose home of a tree, or NULL */
+    const char *home; /* the HOME podman runs with, or NULL */
 };
 
 /* Builds the chain in podman's lookup order; AUTHFILE is --authfile (NULL:

@@ -193,6 +193,51 @@ run "$L" stale
 like "$(fnd nix.provenance nix.from-store 0 "['message']")" "no current generation has it" "a store link no generation has"
 is "$(ev nix.provenance nix.from-store generation)" null "no generation named"
 
+# --- a user who may not look: permission denied, never absent nor broken.
+# The same Linux tree with root-only 0700 directories on three profile
+# paths: the per-user directory, carol's profiles directory, and a
+# directory the default profile's generation leads through.
+P="$TMP/private"
+cp -R "$L" "$P"
+mkdir -p "$P/opt/private/env"
+ln -s default-1-link "$P/nix/var/nix/profiles/default"
+ln -s /opt/private/env "$P/nix/var/nix/profiles/default-1-link"
+chmod 700 "$P/nix/var/nix/profiles/per-user" "$P/home/carol/.local/state/nix/profiles" \
+    "$P/opt/private"
+chmod 755 "$TMP" "$TMP/bin"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+    other_user_build
+    out=$(setpriv --reuid=12345 --regid=12345 --clear-groups env PATH="$TMP/bin:/usr/bin:/bin" \
+          "$OTHER_AGENT" doctor hm --json --root "$P" --plugin-dir "$OTHER_PLUGINS" \
+          --config-dir "$CFG"); rc=$?
+    is "$rc" 1 "as uid 12345: exit 1 (warnings), not 0 and not 2"
+    is "$(j "find('nix.generations')['status']")" warning "nix.generations: warning, not ok"
+    is "$(codes nix.generations)" "nix.permission-denied,nix.permission-denied,nix.permission-denied" \
+       "only permission denied: no generation, no dangling or broken profile"
+    is "$(j "[f['message'] for f in find('nix.generations')['findings']]")" \
+       '["cannot read /opt/private (permission denied): run as root to see it", "cannot read /nix/var/nix/profiles/per-user (permission denied): run as root to see it", "carol: cannot read /home/carol/.local/state/nix/profiles (permission denied): run as root to see it"]' \
+       "the directories that refused: where the default profile leads, per-user, carol's profiles"
+    is "$(ev nix.generations nix.permission-denied profile)" /nix/var/nix/profiles/default "the default profile's link is named"
+    is "$(ev nix.generations nix.permission-denied user 2)" carol "carol's home is named"
+    is "$(j "find('nix.provenance')['status']")" warning "nix.provenance: warning"
+    is "$(codes nix.provenance)" "nix.from-store,nix.permission-denied,nix.permission-denied" \
+       "the unit is in the store; neither place its generation may be can be looked at"
+    like "$(fnd nix.provenance nix.from-store 0 "['message']")" "whether a current generation has it is not known" "not claimed to be in no generation"
+    is "$(j "[f['path'] for f in find('nix.provenance')['findings'] if f['code']=='nix.permission-denied']")" \
+       '["/home/carol/.local/state/nix/profiles", "/nix/var/nix/profiles/per-user"]' \
+       "the directories that refused: carol's profiles, then per-user"
+    is "$(ev nix.provenance nix.permission-denied file)" /home/carol/.config/systemd/user/agent.service "for the agent's unit"
+else
+    is "$(id -u)" 0 "the permission test runs as root (to drop to uid 12345)"
+fi
+chmod 700 "$TMP"
+run "$P" hm
+is "$rc" 0 "as root the same tree: exit 0"
+is "$(codes nix.generations)" "nix.generation,nix.generation,nix.generation" \
+   "as root: the default, carol's per-user and home-manager generations"
+like "$(fnd nix.generations nix.generation 0 "['message']")" "default profile at generation 1 of 1 kept .*, /opt/private/env" "the default profile, read through /opt/private"
+is "$(ev nix.provenance nix.from-store generation)" /home/carol/.local/state/nix/profiles/home-manager-7-link "as root: the unit is part of carol's home-manager generation"
+
 # --- no Nix at all: skipped, saying so
 run "$FIXTURES/roots/debian" bare
 is "$(j "find('nix.generations')['status']")" skipped "no /nix: skipped"

@@ -108,6 +108,37 @@ for fmt in human json ndjson; do
     like "$all" "127\\.0\\.0\\.1:$PORT" "$fmt: the registry name does"
 done
 
+# A relative REGISTRY_AUTH_FILE: the real podman opens it from its working
+# directory (podman 4.3.1: from $HOME it logs in with the file there; from /,
+# where there is none, pull stops at "stat REL: no such file or directory").
+# The doctor must say that, not "Invalid argument" nor that podman fails.
+REL="sos-rel-$$/auth.json"
+mkdir -p "$TMP/home/sos-rel-$$"
+cp "$AUTH" "$TMP/home/$REL"
+rel_podman() { # rel_podman DIR ARGS...: the real podman started in DIR
+    _d=$1; shift
+    (cd "$_d" && REGISTRY_AUTH_FILE="$REL" podman "$@" 2>&1)
+}
+is "$(rel_podman "$TMP/home" login --get-login "127.0.0.1:$PORT")" sosuser \
+   "real podman started in \$HOME reads \$HOME/$REL"
+if [ ! -e "/$REL" ]; then
+    like "$(rel_podman / pull --tls-verify=false "127.0.0.1:$PORT/none")" \
+         "stat $REL: no such file or directory" "real podman started in / stops on the missing /$REL"
+else
+    ok 0 "# SKIP /$REL exists on this machine"
+fi
+out=$(env -i NO_COLOR=1 PATH="$PATH" HOME="$TMP/home" XDG_RUNTIME_DIR="$TMP/run" \
+        CONTAINERS_CONF="$CONTAINERS_CONF" CONTAINERS_STORAGE_CONF="$CONTAINERS_STORAGE_CONF" \
+        REGISTRY_AUTH_FILE="$REL" \
+        "$SOS" doctor local-runtime --json --plugin-dir "$BUILD_PLUGINS" --config-dir "$TMP/cfg"); rc=$?
+rel_ev() { printf '%s' "$out" | jget "[f for f in find('registry.auth-files')['findings'] if f['code']=='registry.auth-file-relative'][0]['evidence'].get('$1')"; }
+is "$rc" 1 "a relative REGISTRY_AUTH_FILE: a warning (exit 1)"
+is "$(rel_ev from_home)" "$TMP/home/$REL" "names what podman started in \$HOME reads"
+is "$(rel_ev from_home_exists)" yes "which exists, as the real podman showed"
+is "$(rel_ev from_root)" "/$REL" "and what it reads started in /"
+unlike "$out" "Invalid argument" "not 'Invalid argument'"
+unlike "$out" "podman fails on it" "no claim that podman fails on it"
+
 registry_stop
 ok 0 "registry stopped"
 done_testing

@@ -183,6 +183,54 @@ out=$(doctor files)
 like "$(codes registry.auth-files)" 'registry.auth-file-unreadable' "a directory in place of the file: unreadable"
 rmdir "$H/.docker/config.json"
 
+# ---- a relative auth file -----------------------------------------------------
+# podman 4.3.1 opens a relative REGISTRY_AUTH_FILE from its working directory
+# (tests/cli/registry-auth-real.sh shows it with the real podman), so the
+# doctor names the file podman would read started in / and in $HOME. The
+# relative path here is $TMP without its leading /, so that both lie in this
+# test's directory: $TMP/rel/auth.json from /, $H$TMP/rel/auth.json from HOME.
+REL="${TMP#/}/rel/auth.json"
+put "$TMP/rel/auth.json" 600 '{"auths":{"rel.example":{"auth":"x"}}}'
+out=$(doctor files REGISTRY_AUTH_FILE="$REL"); rc=$?
+is "$rc" 1 "a relative REGISTRY_AUTH_FILE: exit 1 (a warning)"
+is "$(q "[f['severity'] for f in find('registry.auth-files')['findings'] if f['code']=='registry.auth-file-relative']")" '["warning"]' \
+   "registry.auth-file-relative, a warning"
+like "$(fnd registry.auth-files registry.auth-file-relative)" \
+     "opens it from the working directory of whatever runs it.*starts in / \\($TMP/rel/auth.json: yes\\) or in [$]HOME \\($H$TMP/rel/auth.json: no\\)" \
+     "it says podman reads it from its working directory, and what lies in / and in \$HOME"
+like "$(fnd registry.auth-files registry.auth-file-relative)" "podman pull and run stop with .*stat $REL: no such file or directory" \
+     "and what podman says where it is missing"
+is "$(ev registry.auth-files registry.auth-file-relative from_root_exists)" yes "evidence from_root_exists: yes"
+is "$(ev registry.auth-files registry.auth-file-relative from_home_exists)" no "evidence from_home_exists: no"
+unlike "$out" "Invalid argument" "not 'Invalid argument'"
+unlike "$out" "podman fails on it" "no claim that podman fails on it"
+is "$(file_ev "$REL" exists)" "depends on the working directory" "the chain entry: exists depends on the working directory"
+
+mkdir -p "$TMP/relhome"
+make_config ag-rel <<YAML
+checks:
+  - {id: podman.binary, plugin: podman-machine, check: binary, scope: runtime}
+  - {id: registry.agent-auth, plugin: registry-auth, check: agent-auth, scope: runtime, after: [podman.binary],
+     params: {auth: empty-authfile, authfile: "$REL", env: ["HOME=$TMP/relhome", "DOCKER_CONFIG=$TMP/relhome/dc", "XDG_RUNTIME_DIR=$TMP/relhome/run"]}}
+YAML
+out=$(doctor ag-rel); rc=$?
+is "$rc" 2 "an agent's relative --authfile: exit 2, isolation not shown"
+is "$(codes registry.agent-auth)" '["registry.agent-auth-relative"]' "registry.agent-auth-relative"
+like "$(fnd registry.agent-auth registry.agent-auth-relative)" "opens it from the directory the agent starts in" \
+     "it says podman opens it from the agent's working directory"
+unlike "$out" "Invalid argument" "the agent's: not 'Invalid argument'"
+put "$TMP/agent-auth.json" 600 '{}'
+make_config ag-relxdg <<YAML
+checks:
+  - {id: registry.agent-auth, plugin: registry-auth, check: agent-auth, scope: runtime,
+     params: {auth: empty-authfile, authfile: "$TMP/agent-auth.json", env: ["HOME=$TMP/relhome", "DOCKER_CONFIG=$TMP/relhome/dc", "XDG_RUNTIME_DIR=$TMP/relhome/run", "XDG_CONFIG_HOME=cfg"]}}
+YAML
+out=$(doctor ag-relxdg)
+is "$(codes registry.agent-auth)" '["registry.agent-auth-relative"]' \
+   "podman before 4.4, a relative XDG_CONFIG_HOME: relative, not verified as without credentials"
+like "$(fnd registry.agent-auth registry.agent-auth-relative)" "cfg/containers/auth.json .XDG_CONFIG_HOME." "naming the file and where it came from"
+rm -rf "$TMP/rel"
+
 # ---- --root trees: symlinks, macOS, WSL ---------------------------------------
 R="$TMP/deb"
 cp -R "$FIXTURES/roots/debian" "$R"
