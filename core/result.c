@@ -148,6 +148,11 @@ int sos_result_finding_room(struct sos_check_result *r)
     return 0;
 }
 
+/* A repeat is looked for among the last secrets added only: a plugin that
+ * declares a value again does so right after reading it, and a scan of all
+ * of them made a walk over a big auth file quadratic. */
+#define SECRETS_RECENT 64
+
 int sos_result_add_secret(struct sos_check_result *r, const char *secret)
 {
     char **grown;
@@ -156,11 +161,12 @@ int sos_result_add_secret(struct sos_check_result *r, const char *secret)
     if (!secret || strlen(secret) < SOS_REDACT_MIN_SECRET ||
         strncmp(secret, SOS_REDACTED_PREFIX, sizeof SOS_REDACTED_PREFIX - 1) == 0)
         return 0;
-    for (size_t i = 0; i < r->n_secrets; i++)
-        if (strcmp(r->secrets[i], secret) == 0)
-            return 0;
     if (r->n_secrets >= SOS_REDACT_MAX_SECRETS)
         return -1;
+    for (size_t i = r->n_secrets > SECRETS_RECENT ? r->n_secrets - SECRETS_RECENT : 0;
+         i < r->n_secrets; i++)
+        if (strcmp(r->secrets[i], secret) == 0)
+            return 0;
     copy = strndup(secret, SOS_REDACT_MAX_SECRET);
     grown = copy ? realloc(r->secrets, (r->n_secrets + 1) * sizeof *grown) : NULL;
     if (!grown) {

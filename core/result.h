@@ -67,8 +67,9 @@ struct sos_check_result {
     size_t n_secrets;
 };
 
-/* Adds SECRET to R's secrets, once; values too short to be looked for and
- * markers are left out. Returns 0, or -1 on ENOMEM or past the limit. */
+/* Adds SECRET to R's secrets (a repeat of one of the last 64 is left out,
+ * in constant time); values too short to be looked for and markers are left
+ * out. Returns 0, or -1 on ENOMEM or past SOS_REDACT_MAX_SECRETS. */
 int sos_result_add_secret(struct sos_check_result *r, const char *secret);
 
 const char *sos_status_name(enum sos_status status);
