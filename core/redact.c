@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "redact.h"
+#include "strbuf.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -18,44 +19,16 @@
 
 /* ---- Output buffer ------------------------------------------------------- */
 
-struct out {
-    char *p;
-    size_t len, cap;
-    int failed;
-};
-
-static void put(struct out *o, const char *s, size_t n)
+static void put_marker(struct sos_strbuf *o, const char *kind)
 {
-    if (o->failed)
-        return;
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = o->cap ? o->cap : 64;
-        char *grown;
-        while (cap < o->len + n + 1)
-            cap *= 2;
-        grown = realloc(o->p, cap);
-        if (!grown) {
-            o->failed = 1;
-            return;
-        }
-        o->p = grown;
-        o->cap = cap;
-    }
-    memcpy(o->p + o->len, s, n);
-    o->len += n;
-    o->p[o->len] = '\0';
+    sos_strbuf_put(o, SOS_REDACTED_PREFIX ":", sizeof SOS_REDACTED_PREFIX);
+    sos_strbuf_put(o, kind, strlen(kind));
+    sos_strbuf_put(o, ">", 1);
 }
 
-static void put_marker(struct out *o, const char *kind)
+static char *finish(struct sos_strbuf *o, size_t *out_len)
 {
-    put(o, SOS_REDACTED_PREFIX ":", sizeof SOS_REDACTED_PREFIX);
-    put(o, kind, strlen(kind));
-    put(o, ">", 1);
-}
-
-static char *finish(struct out *o, size_t *out_len)
-{
-    put(o, "", 0); /* an empty input still gets its NUL */
+    sos_strbuf_put(o, "", 0); /* an empty input still gets its NUL */
     if (o->failed) {
         free(o->p);
         return NULL;
@@ -296,7 +269,7 @@ static size_t token_at(const char *t, size_t i, size_t n, const char **kind)
 
 /* A PEM private key from "-----BEGIN" at I: writes the armour lines with a
  * marker between them; returns where to go on, or 0 when it is not one. */
-static size_t pem_at(struct out *o, const char *t, size_t i, size_t n)
+static size_t pem_at(struct sos_strbuf *o, const char *t, size_t i, size_t n)
 {
     static const char begin[] = "-----BEGIN ";
     size_t label = i + sizeof begin - 1, close, body, end;
@@ -316,7 +289,7 @@ static size_t pem_at(struct out *o, const char *t, size_t i, size_t n)
     if (!found)
         return 0;
     body = close + 5;
-    put(o, t + i, body - i);
+    sos_strbuf_put(o, t + i, body - i);
     put_marker(o, "private-key");
     found = memmem(t + body, n - body, "-----END ", 9);
     if (!found)
@@ -327,7 +300,7 @@ static size_t pem_at(struct out *o, const char *t, size_t i, size_t n)
         end++;
     if (has_prefix(t, end, n, "-----"))
         end += 5;
-    put(o, found, (size_t)(t + end - found));
+    sos_strbuf_put(o, found, (size_t)(t + end - found));
     return end;
 }
 
@@ -433,10 +406,10 @@ static int value_span(const char *t, size_t i, size_t n, int whole_line,
 }
 
 /* Writes T[FROM, value) then the value as KIND; returns where it ended. */
-static size_t put_value(struct out *o, const char *t, size_t from,
+static size_t put_value(struct sos_strbuf *o, const char *t, size_t from,
                         const struct value *v, const char *kind)
 {
-    put(o, t + from, v->start - from);
+    sos_strbuf_put(o, t + from, v->start - from);
     put_marker(o, kind);
     return v->end;
 }
@@ -469,7 +442,7 @@ static size_t separator_after(const char *t, size_t j, size_t n, char opened)
 
 /* The Authorization value at V (KEY_START..V already read), keeping its
  * scheme; returns where it ended, or 0 when there is no value. */
-static size_t authorization_value(struct out *o, const char *t, size_t key_start,
+static size_t authorization_value(struct sos_strbuf *o, const char *t, size_t key_start,
                                   size_t v, size_t n)
 {
     static const struct { const char *scheme; const char *kind; } schemes[] = {
@@ -500,7 +473,7 @@ static size_t authorization_value(struct out *o, const char *t, size_t key_start
 
 /* "Bearer X" / "Basic X" in running text: X must look like a credential,
  * so that "Basic authentication" stays as it is. */
-static size_t scheme_credential(struct out *o, const char *t, size_t i,
+static size_t scheme_credential(struct sos_strbuf *o, const char *t, size_t i,
                                 size_t j, size_t n)
 {
     const char *kind;
@@ -522,13 +495,13 @@ static size_t scheme_credential(struct out *o, const char *t, size_t i,
             strong = 1;
     if (end - v < 12 || !strong)
         return 0;
-    put(o, t + i, v - i);
+    sos_strbuf_put(o, t + i, v - i);
     put_marker(o, kind);
     return end;
 }
 
 /* scheme://user:password@host: keeps the user and the host. */
-static size_t url_userinfo(struct out *o, const char *t, size_t i, size_t j,
+static size_t url_userinfo(struct sos_strbuf *o, const char *t, size_t i, size_t j,
                            size_t n)
 {
     size_t a = j + 3, k, colon = 0;
@@ -545,13 +518,13 @@ static size_t url_userinfo(struct out *o, const char *t, size_t i, size_t j,
     }
     if (k >= n || t[k] != '@' || !colon || colon + 1 == k)
         return 0;
-    put(o, t + i, colon + 1 - i);
+    sos_strbuf_put(o, t + i, colon + 1 - i);
     put_marker(o, "userinfo");
     return k;
 }
 
 /* A word at I..J that is a secret key, followed by its value. */
-static size_t key_value(struct out *o, const char *t, size_t i, size_t j,
+static size_t key_value(struct sos_strbuf *o, const char *t, size_t i, size_t j,
                         size_t n)
 {
     char opened = i > 0 && (t[i - 1] == '"' || t[i - 1] == '\'') ? t[i - 1] : 0;
@@ -585,7 +558,7 @@ static size_t key_value(struct out *o, const char *t, size_t i, size_t j,
  * '_' or '.' (a file named sync-ghp_...) replaced. JWTs are looked for at
  * word starts only: a failing prefix costs less than its minimum body, a
  * failing JWT the rest of the word, so only the first keeps this linear. */
-static size_t word_tokens(struct out *o, const char *t, size_t i, size_t j)
+static size_t word_tokens(struct sos_strbuf *o, const char *t, size_t i, size_t j)
 {
     size_t from = i;
 
@@ -595,17 +568,17 @@ static size_t word_tokens(struct out *o, const char *t, size_t i, size_t j)
         if (!strchr("-_.", t[k - 1]) || !is_alnum((unsigned char)t[k]) ||
             has_prefix(t, k, j, "eyJ") || !(end = token_at(t, k, j, &kind)))
             continue;
-        put(o, t + from, k - from);
+        sos_strbuf_put(o, t + from, k - from);
         put_marker(o, kind);
         from = k = end;
     }
-    put(o, t + from, j - from);
+    sos_strbuf_put(o, t + from, j - from);
     return j;
 }
 
 /* One word at I (a word start): a rule that matches writes its output and
  * returns where it ended; otherwise the word is written as it is. */
-static size_t word_at(struct out *o, const char *t, size_t i, size_t n)
+static size_t word_at(struct sos_strbuf *o, const char *t, size_t i, size_t n)
 {
     size_t j = span(t, i, n, is_word), end;
     const char *kind;
@@ -620,7 +593,7 @@ static size_t word_at(struct out *o, const char *t, size_t i, size_t n)
     return word_tokens(o, t, i, j);
 }
 
-static void redact_shapes(struct out *o, const char *t, size_t n)
+static void redact_shapes(struct sos_strbuf *o, const char *t, size_t n)
 {
     size_t i = 0;
 
@@ -635,7 +608,7 @@ static void redact_shapes(struct out *o, const char *t, size_t n)
         } else if (is_word(c) && (i == 0 || !is_word((unsigned char)t[i - 1]))) {
             i = word_at(o, t, i, n);
         } else {
-            put(o, t + i, 1);
+            sos_strbuf_put(o, t + i, 1);
             i++;
         }
     }
@@ -776,7 +749,7 @@ void sos_redactor_free(struct sos_redactor *rd)
 }
 
 /* Replaces every occurrence of a known secret (overlaps merged). */
-static void redact_exact(const struct sos_redactor *rd, struct out *o,
+static void redact_exact(const struct sos_redactor *rd, struct sos_strbuf *o,
                          const char *t, size_t n)
 {
     uint32_t state = 0;
@@ -800,7 +773,7 @@ static void redact_exact(const struct sos_redactor *rd, struct out *o,
                 continue;
             }
             if (pending) {
-                put(o, t + copied, cut_start - copied);
+                sos_strbuf_put(o, t + copied, cut_start - copied);
                 put_marker(o, "known-secret");
                 copied = cut_end;
             }
@@ -810,11 +783,11 @@ static void redact_exact(const struct sos_redactor *rd, struct out *o,
         }
     }
     if (pending) {
-        put(o, t + copied, cut_start - copied);
+        sos_strbuf_put(o, t + copied, cut_start - copied);
         put_marker(o, "known-secret");
         copied = cut_end;
     }
-    put(o, t + copied, n - copied);
+    sos_strbuf_put(o, t + copied, n - copied);
 }
 
 /* ---- Entry points -------------------------------------------------------- */
@@ -822,7 +795,7 @@ static void redact_exact(const struct sos_redactor *rd, struct out *o,
 char *sos_redact_text(const struct sos_redactor *rd, const char *text, size_t len,
                       size_t *out_len)
 {
-    struct out exact = {0}, shaped = {0};
+    struct sos_strbuf exact = {0}, shaped = {0};
 
     if (!text)
         len = 0;

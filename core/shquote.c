@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strbuf.h"
 #include "utf8.h"
 
 #define SAFE_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
@@ -16,40 +17,13 @@
 
 /* ---- a growing string ------------------------------------------------------ */
 
-struct text {
-    char *p;
-    size_t len, cap;
-    int failed;
-};
-
-static void put(struct text *t, const char *s, size_t n)
+static void puts_text(struct sos_strbuf *t, const char *s)
 {
-    if (t->failed)
-        return;
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 64;
-        char *grown;
-        while (cap < t->len + n + 1)
-            cap *= 2;
-        if (!(grown = realloc(t->p, cap))) {
-            t->failed = 1;
-            return;
-        }
-        t->p = grown;
-        t->cap = cap;
-    }
-    memcpy(t->p + t->len, s, n);
-    t->len += n;
-    t->p[t->len] = '\0';
-}
-
-static void puts_text(struct text *t, const char *s)
-{
-    put(t, s, strlen(s));
+    sos_strbuf_put(t, s, strlen(s));
 }
 
 /* The finished string, or NULL (and ERR) when memory ran out. */
-static char *finish(struct text *t, sos_error *err)
+static char *finish(struct sos_strbuf *t, sos_error *err)
 {
     if (t->failed || !t->p) {
         free(t->p);
@@ -93,7 +67,7 @@ char *sos_shquote_escape(const char *text, size_t max)
 {
     const unsigned char *s = (const unsigned char *)text;
     size_t avail = strlen(text);
-    struct text t = {0};
+    struct sos_strbuf t = {0};
     char buf[16];
     size_t i = 0;
     puts_text(&t, "");
@@ -116,7 +90,7 @@ char *sos_shquote_escape(const char *text, size_t max)
         } else if (cp == '\\')
             puts_text(&t, "\\\\");
         else
-            put(&t, text + i, len);
+            sos_strbuf_put(&t, text + i, len);
         i += len;
     }
     if (i < avail)
@@ -145,7 +119,7 @@ static int refuse_word(const char *word, size_t index, sos_error *err)
 
 /* Appends WORD as one shell word: 'it'\''s' for a quote inside (the quote
  * ends the quoting, an escaped quote follows, the quoting resumes). */
-static int put_word(struct text *t, const char *word, size_t index, sos_error *err)
+static int put_word(struct sos_strbuf *t, const char *word, size_t index, sos_error *err)
 {
     if (sos_shquote_check(word, NULL) != 0)
         return refuse_word(word, index, err);
@@ -153,27 +127,27 @@ static int put_word(struct text *t, const char *word, size_t index, sos_error *e
         puts_text(t, word);
         return 0;
     }
-    put(t, "'", 1);
+    sos_strbuf_put(t, "'", 1);
     for (const char *p = word; *p; p++) {
         if (*p == '\'')
             puts_text(t, "'\\''");
         else
-            put(t, p, 1);
+            sos_strbuf_put(t, p, 1);
     }
-    put(t, "'", 1);
+    sos_strbuf_put(t, "'", 1);
     return 0;
 }
 
 char *sos_shquote_argv(const char *const argv[], sos_error *err)
 {
-    struct text t = {0};
+    struct sos_strbuf t = {0};
     if (!argv || !argv[0]) {
         sos_fail(err, "a command needs at least one word");
         return NULL;
     }
     for (size_t i = 0; argv[i]; i++) {
         if (i)
-            put(&t, " ", 1);
+            sos_strbuf_put(&t, " ", 1);
         if (put_word(&t, argv[i], i + 1, err) != 0) {
             free(t.p);
             return NULL;
@@ -187,12 +161,12 @@ char *sos_shquote_argv(const char *const argv[], sos_error *err)
 enum quoting { BARE, SINGLE, DOUBLE };
 
 /* Handles the conversion at *P (just after a '%') and moves past it. */
-static int put_conversion(struct text *t, const char **p, enum quoting q, va_list *ap,
+static int put_conversion(struct sos_strbuf *t, const char **p, enum quoting q, va_list *ap,
                           size_t *words, sos_error *err)
 {
     const char *word;
     if (**p == '%') {
-        put(t, "%", 1);
+        sos_strbuf_put(t, "%", 1);
         (*p)++;
         return 0;
     }
@@ -224,7 +198,7 @@ static enum quoting next_quoting(enum quoting q, char c)
 
 char *sos_shquote_vformat(const char *template, va_list ap, sos_error *err)
 {
-    struct text t = {0};
+    struct sos_strbuf t = {0};
     enum quoting q = BARE;
     size_t words = 0;
     va_list args;
@@ -239,11 +213,11 @@ char *sos_shquote_vformat(const char *template, va_list ap, sos_error *err)
             p++;
             rc = put_conversion(&t, &p, q, &args, &words, err);
         } else if (*p == '\\' && q != SINGLE && p[1]) {
-            put(&t, p, 2); /* an escaped character is not a quote */
+            sos_strbuf_put(&t, p, 2); /* an escaped character is not a quote */
             p += 2;
         } else {
             q = next_quoting(q, *p);
-            put(&t, p++, 1);
+            sos_strbuf_put(&t, p++, 1);
         }
     }
     va_end(args);

@@ -85,7 +85,7 @@ mirror() {
 make_base() {
     local base=$1 m
     [ -x "$base/bin/bash" ] && return 0
-    command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null; }
+    command -v debootstrap >/dev/null || die "debootstrap is missing: run ./bootstrap.sh (it installs it)"
     m=$(mirror)
     [ -n "$m" ] || die "cannot tell which Debian archive apt uses"
     echo "fresh-machine: making the base tree (once) in $base from $m" >&2
