@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "sourceos/plugin.h"
+#include "host.h"
 
 static const char *const shown[] = {
     "host.os",     "host.os_name",  "host.os_version", "host.arch",
@@ -50,6 +50,8 @@ static sourceos_status check_facts(sourceos_ctx *ctx)
 static const struct sourceos_check checks[] = {
     {"facts", "Host facts: OS, architecture, kernel, WSL, container, root",
      check_facts},
+    {"management", "macOS management: MDM enrollment (profiles, or the tree's markers)",
+     host_check_management},
     {NULL, NULL, NULL},
 };
 

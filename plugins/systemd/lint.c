@@ -175,16 +175,124 @@ static int limit_never_triggers(uint64_t interval, uint64_t burst, uint64_t rest
     return burst * restart >= interval;
 }
 
+/* Where systemd reads the start rate limit (src/core/load-fragment-gperf.gperf.in,
+ * the same in systemd 252 and today): in [Unit], StartLimitIntervalSec=, its
+ * old name StartLimitInterval= and StartLimitBurst=; in [Service], "for
+ * compatibility", only the old names StartLimitInterval= and
+ * StartLimitBurst=. Every name writes the one value the unit has, so the
+ * last assignment wins wherever it is. Anywhere else a limit key is unknown
+ * and ignored; `systemd-analyze verify` says, e.g., "Unknown key
+ * 'StartLimitIntervalSec' in section [Service], ignoring." */
+enum limit_place { LIMIT_NOT_A_LIMIT, LIMIT_UNIT, LIMIT_SERVICE_ALIAS, LIMIT_IGNORED };
+
+static int is_interval_key(const char *key)
+{
+    return strcmp(key, "StartLimitIntervalSec") == 0 || strcmp(key, "StartLimitInterval") == 0;
+}
+
+static enum limit_place limit_place(const struct unit *u, const struct unit_setting *s)
+{
+    if (!is_interval_key(s->key) && strcmp(s->key, "StartLimitBurst") != 0)
+        return LIMIT_NOT_A_LIMIT;
+    if (strcmp(s->section, "Unit") == 0)
+        return LIMIT_UNIT;
+    if (strcmp(s->section, "Service") == 0 && strcmp(u->kind, "service") == 0 &&
+        strcmp(s->key, "StartLimitIntervalSec") != 0)
+        return LIMIT_SERVICE_ALIAS;
+    return LIMIT_IGNORED;
+}
+
+/* A limit key outside [Unit]: ignored (a warning, with a drop-in that puts
+ * the value where systemd reads it), or the old [Service] alias systemd
+ * still honours (info: it works, but belongs in [Unit]). */
+static void check_limit_keys(sourceos_ctx *ctx, struct verdict *v, const struct unit *u)
+{
+    for (size_t i = 0; i < u->n; i++) {
+        const struct unit_setting *s = &u->settings[i];
+        enum limit_place place = limit_place(u, s);
+        int burst = strcmp(s->key, "StartLimitBurst") == 0;
+        sourceos_finding *f;
+        if (place == LIMIT_NOT_A_LIMIT || place == LIMIT_UNIT)
+            continue;
+        if (place == LIMIT_SERVICE_ALIAS)
+            f = systemd_note(ctx, v, s->file, s->line, "systemd.start-limit-misplaced",
+                             SOURCEOS_SEV_INFO,
+                             "%s=%s in [Service]: systemd still reads this old spelling, "
+                             "for compatibility, as [Unit]'s %s=", s->key, s->value,
+                             burst ? "StartLimitBurst" : "StartLimitIntervalSec");
+        else
+            f = systemd_note(ctx, v, s->file, s->line, "systemd.start-limit-misplaced",
+                             SOURCEOS_SEV_WARNING,
+                             "%s=%s in [%s]: systemd does not know this key there and "
+                             "ignores it (\"Unknown key '%s' in section [%s], ignoring.\"); "
+                             "the start rate limit is set in [Unit]", s->key, s->value,
+                             s->section, s->key, s->section);
+        sourceos_finding_evidence(f, "key", s->key);
+        sourceos_finding_evidence(f, "section", s->section);
+        sourceos_finding_evidence(f, "value", s->value);
+        sourceos_finding_remediation(f, "Move the line to [Unit] (as StartLimitIntervalSec= "
+                                        "or StartLimitBurst=) and delete it here.");
+        if (place == LIMIT_IGNORED)
+            add_dropin_fix(f, u, burst ? "start-limit-burst" : "start-limit-interval",
+                           burst ? "[Unit]\\nStartLimitBurst=%s\\n"
+                                 : "[Unit]\\nStartLimitIntervalSec=%s\\n",
+                           s->value);
+    }
+}
+
+/* A count as systemd's config_parse_unsigned takes it: decimal digits. */
+static int parse_count(const char *text, uint64_t *out)
+{
+    char *end;
+    unsigned long long n;
+    if (text[0] < '0' || text[0] > '9')
+        return -1;
+    errno = 0;
+    n = strtoull(text, &end, 10);
+    if (errno || *end)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+/* The interval (or, with BURST, the burst) systemd ends up with: the last
+ * assignment where systemd reads one that parses. A line it cannot parse
+ * (an empty one included) it ignores, keeping what came before
+ * ("Failed to parse sec value, ignoring"). */
+static void read_limit(sourceos_ctx *ctx, struct verdict *v, const struct unit *u, int burst,
+                       uint64_t *value, char *text, size_t size)
+{
+    for (size_t i = 0; i < u->n; i++) {
+        const struct unit_setting *s = &u->settings[i];
+        enum limit_place place = limit_place(u, s);
+        uint64_t parsed;
+        if ((place != LIMIT_UNIT && place != LIMIT_SERVICE_ALIAS) ||
+            burst != (strcmp(s->key, "StartLimitBurst") == 0))
+            continue;
+        if (burst ? parse_count(s->value, &parsed) != 0
+                  : systemd_parse_timespan(s->value, &parsed) != 0) {
+            sourceos_finding *f = systemd_note(
+                ctx, v, s->file, s->line, "systemd.bad-value", SOURCEOS_SEV_WARNING,
+                "%s=%s is not a %s: systemd ignores this line", s->key, s->value,
+                burst ? "number" : "time span");
+            sourceos_finding_remediation(f, burst ? "Write a count such as 3."
+                                                  : "Write a time span such as 60s or 5min.");
+            continue;
+        }
+        *value = parsed;
+        plugin_textf(text, size, "%s", s->value);
+    }
+}
+
 static void check_restart(sourceos_ctx *ctx, struct verdict *v, const struct unit *u)
 {
     const struct unit_setting *restart = unit_get(u, "Service", "Restart");
-    const struct unit_setting *interval_s = unit_get(u, "Unit", "StartLimitIntervalSec");
-    const struct unit_setting *burst_s = unit_get(u, "Unit", "StartLimitBurst");
-    struct span restart_sec, interval;
+    struct span restart_sec, interval = {DEFAULT_START_LIMIT_INTERVAL_USEC, "10s (default)"};
     uint64_t burst = DEFAULT_START_LIMIT_BURST;
     char burst_text[96] = "5 (default)";
     sourceos_finding *f;
 
+    check_limit_keys(ctx, v, u);
     if (!restart)
         return;
     if (!restart_policy_valid(restart->value)) {
@@ -198,31 +306,10 @@ static void check_restart(sourceos_ctx *ctx, struct verdict *v, const struct uni
     }
     if (strcmp(restart->value, "no") == 0)
         return;
-    /* The old spellings in [Service] still work when [Unit] has none. */
-    if (!interval_s)
-        interval_s = unit_get(u, "Service", "StartLimitInterval");
-    if (!interval_s)
-        interval_s = unit_get(u, "Service", "StartLimitIntervalSec");
-    if (!burst_s)
-        burst_s = unit_get(u, "Service", "StartLimitBurst");
     read_span(ctx, v, unit_get(u, "Service", "RestartSec"), DEFAULT_RESTART_USEC, "100ms",
               &restart_sec);
-    read_span(ctx, v, interval_s, DEFAULT_START_LIMIT_INTERVAL_USEC, "10s", &interval);
-    if (burst_s) {
-        char *end;
-        errno = 0;
-        unsigned long long b = strtoull(burst_s->value, &end, 10);
-        if (errno || *end || end == burst_s->value || burst_s->value[0] == '-') {
-            f = systemd_note(ctx, v, burst_s->file, burst_s->line, "systemd.bad-value",
-                             SOURCEOS_SEV_WARNING,
-                             "StartLimitBurst=%s is not a number: systemd ignores it and "
-                             "uses 5", burst_s->value);
-            sourceos_finding_remediation(f, "Write a count such as 3.");
-        } else {
-            burst = b;
-            plugin_textf(burst_text, sizeof burst_text, "%s", burst_s->value);
-        }
-    }
+    read_limit(ctx, v, u, 0, &interval.usec, interval.text, sizeof interval.text);
+    read_limit(ctx, v, u, 1, &burst, burst_text, sizeof burst_text);
 
     if (limit_never_triggers(interval.usec, burst, restart_sec.usec)) {
         const char *why = interval.usec == 0

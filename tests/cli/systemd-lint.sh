@@ -131,6 +131,68 @@ restart_unit 'Restart=on-failure\nRestartSec=1\nStartLimitInterval=0'
 is "$(problems)" systemd.restart-unbounded "old [Service] StartLimitInterval=0 is honoured"
 restart_unit 'Restart=on-failure\nRestartSec=1\nStartLimitInterval=60\nStartLimitBurst=3'
 is "$(problems)" "" "old [Service] spellings bound it (3 x 1s < 60s)"
+# The old spellings in [Service] are honoured, and said to belong in [Unit]
+is "$(sev systemd.start-limit-misplaced)" info "old [Service] StartLimitInterval= works: only a note"
+like "$(msg systemd.start-limit-misplaced)" "r.service:7: StartLimitInterval=60 in \[Service\]: systemd still reads" "the note names the line"
+
+# --- systemd's own rules for the start limit's place
+# (load-fragment-gperf.gperf.in: [Service] knows only the old
+# StartLimitInterval= and StartLimitBurst=; StartLimitIntervalSec= there is
+# an unknown key, ignored)
+cp "$FIX/limit-misplaced.service" "$T$S/lm.service"
+lint $S/lm.service
+is "$(problems)" "systemd.restart-unbounded,systemd.start-limit-misplaced" \
+   "StartLimitIntervalSec=3600 in [Service] is ignored: misplaced, and 3 x 5s >= the default 10s"
+is "$(sev systemd.start-limit-misplaced)" warning "an ignored limit key is a warning"
+like "$(msg systemd.start-limit-misplaced)" "^$S/lm.service:8: StartLimitIntervalSec=3600 in \[Service\]: systemd does not know this key there and ignores it" \
+     "the finding names FILE:LINE and says systemd ignores it"
+is "$(ev systemd.start-limit-misplaced key)" StartLimitIntervalSec "evidence key"
+is "$(ev systemd.start-limit-misplaced section)" Service "evidence section"
+is "$(ev systemd.start-limit-misplaced value)" 3600 "evidence value"
+like "$(field systemd.start-limit-misplaced "['remediation']")" "Move the line to \[Unit\]" "remediation: move it to [Unit]"
+is "$(field systemd.start-limit-misplaced "['commands'][0]")" \
+   "mkdir -p $S/lm.service.d && printf '[Unit]\\nStartLimitIntervalSec=%s\\n' 3600 > $S/lm.service.d/zz-sourceos-start-limit-interval.conf && systemctl daemon-reload" \
+   "pasteable fix: a last drop-in with the value in [Unit]"
+is "$(ev systemd.restart-unbounded start_limit_interval)" "10s (default)" "the judgement uses the default interval, not the ignored 3600"
+is "$(ev systemd.restart-unbounded start_limit_burst)" 3 "and the burst [Service] still sets (the old alias)"
+is "$(j "[f['severity'] for f in find('$id')['findings'] if f['code']=='systemd.start-limit-misplaced']")" \
+   '["warning", "info"]' "the ignored key warns, the honoured StartLimitBurst= is a note"
+# systemd's own parser agrees (bootstrap.sh installs systemd)
+sa=$(systemd-analyze verify --man=no "$FIX/limit-misplaced.service" 2>&1)
+like "$sa" "limit-misplaced.service:8: Unknown key 'StartLimitIntervalSec' in section \\[Service\\], ignoring" \
+     "systemd-analyze verify: StartLimitIntervalSec= in [Service] is ignored"
+unlike "$sa" "StartLimitBurst" "and it takes StartLimitBurst= there"
+is "$(systemd-analyze verify --man=no "$FIX/limit-unit.service" 2>&1)" "" "and says nothing about the [Unit] unit"
+# The fix, applied: the same limits in [Unit] bound the restarts
+cp "$FIX/limit-unit.service" "$T$S/lu.service"
+lint $S/lu.service
+is "$(problems)" "" "the same limits in [Unit]: 3 x 5s < 3600s, nothing misplaced"
+is "$(j "[f for f in find('$id')['findings'] if f['code']=='systemd.start-limit-misplaced']")" "[]" "no misplaced note at all"
+mkdir -p "$T$S/lm.service.d"
+printf '[Unit]\nStartLimitIntervalSec=3600\n' > "$T$S/lm.service.d/zz-sourceos-start-limit-interval.conf"
+lint $S/lm.service
+is "$(problems)" systemd.start-limit-misplaced "with the drop-in: bounded; the line in the unit is still misplaced until deleted"
+rm -r "$T$S/lm.service.d"
+# The old name in [Unit] counts (the old code read only [Unit]'s new name
+# and reported a false restart-unbounded)
+restart_unit 'Restart=always\nRestartSec=5s' 'StartLimitInterval=3600\nStartLimitBurst=3'
+is "$(problems)" "" "[Unit] StartLimitInterval=3600: bounded, no false restart-unbounded"
+# The last assignment wins whichever name it uses; a line systemd cannot
+# parse it ignores, keeping the one before
+restart_unit 'Restart=always\nRestartSec=5s\nStartLimitInterval=10' 'StartLimitIntervalSec=3600\nStartLimitBurst=3'
+is "$(problems)" systemd.restart-unbounded "[Service] StartLimitInterval=10 after [Unit]'s 3600 wins: unbounded"
+is "$(ev systemd.restart-unbounded start_limit_interval)" 10 "and is the interval judged"
+restart_unit 'Restart=always\nRestartSec=5s' 'StartLimitIntervalSec=3600\nStartLimitIntervalSec=\nStartLimitBurst=3'
+is "$(problems)" systemd.bad-value "an empty StartLimitIntervalSec= is ignored (not a reset): still bounded by 3600"
+like "$(msg systemd.bad-value)" "r.service:3: StartLimitIntervalSec= is not a time span: systemd ignores this line" "and named"
+restart_unit 'Restart=always\nRestartSec=5s' 'StartLimitIntervalSec=3600\nStartLimitBurst=3\nStartLimitBurst=x'
+is "$(problems)" systemd.bad-value "StartLimitBurst=x ignored: burst 3 still applies"
+# Anywhere else a limit key is ignored too
+printf '[Unit]\nDescription=t\n[Timer]\nOnCalendar=daily\nStartLimitBurst=3\n' | unit $S/t.timer
+lint $S/t.timer
+is "$(problems)" systemd.start-limit-misplaced "StartLimitBurst= in [Timer]: ignored"
+like "$(field systemd.start-limit-misplaced "['commands'][0]")" "zz-sourceos-start-limit-burst.conf" "fix: a burst drop-in"
+
 restart_unit 'Restart=no\nRestartSec=0' 'StartLimitIntervalSec=0'
 is "$(problems)" "" "Restart=no: no restart finding"
 restart_unit 'RestartSec=0'
