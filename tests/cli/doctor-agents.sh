@@ -103,6 +103,9 @@ human=$(doctor); rc=$?
 is "$rc" 2 "human: exit 2"
 is "$(printf '%s\n' "$human" | grep -E '^(agent |FAIL )' | awk '{print $1, $2}' | tr '\n' '|')" "agent api:|agent web:|FAIL podman.image|" \
     "human: the FAIL is under web's heading"
+quiet=$(doctor -q)
+is "$(printf '%s\n' "$quiet" | grep -E '^(agent |[A-Z]+ )' | awk '{print $1, $2}' | tr '\n' '|')" "agent web:|FAIL podman.image|" \
+    "-q: only the agent with a problem gets a heading"
 sed -i 's/9999/2222/' "$CFG/agents.d/web.yaml"
 
 # --- a runtime check fails: each agent's checks that need it are skipped
