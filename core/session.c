@@ -73,16 +73,38 @@ static void add_entry(struct sos_session *s, size_t n, const struct sos_check_de
     }
 }
 
+/* The finding that says an agent was not checked at all, for readers that
+ * look at findings by code; the reason (the runner's) says what is wrong. */
+static int agent_error_finding(struct sos_check_result *r,
+                               const struct sos_session_agent *a)
+{
+    struct sos_finding_rec *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    r->findings = f;
+    r->n_findings = 1;
+    f->severity = SOURCEOS_SEV_CRITICAL;
+    f->code = strdup("core.agent-declaration");
+    f->path = strdup(a->load_decl.origin.file);
+    if (asprintf(&f->message, "%s did not load: %s", a->load_decl.origin.file,
+                 a->name ? "none of this agent's checks ran" : "no agent's checks ran") < 0)
+        f->message = NULL;
+    f->remediation = strdup("Fix the declaration where the reason says; "
+                            "'sourceos-agent doctor NAME' reads it the same way.");
+    return f->code && f->message && f->remediation && f->path ? 0 : -1;
+}
+
 /* A declaration that did not load is one entry in error: no check ran for
- * it, and the reason says which file and where. */
-static void add_agent_error(struct sos_session *s, size_t n,
-                            const struct sos_session_agent *a)
+ * it, the reason says which file and where, and a finding says so by code. */
+static int add_agent_error(struct sos_session *s, size_t n,
+                           const struct sos_session_agent *a)
 {
     s->run.entries[n].decl = &a->load_decl;
     s->run.entries[n].agent = a->name_valid ? a->name : NULL;
     s->run.entries[n].summary = a->load_decl.summary;
     s->jobs[n].check = NULL;
     s->jobs[n].load_error = a->load_error;
+    return agent_error_finding(&s->run.entries[n].result, a);
 }
 
 static size_t agent_entries(const struct sos_session *s)
@@ -109,8 +131,10 @@ static int prepare_entries(struct sos_session *s, int scope, sos_error *err)
     /* After the host's checks, which they may need: each agent's own. */
     for (size_t i = 0; i < s->n_agents; i++) {
         const struct sos_session_agent *a = &s->agents[i];
-        if (a->load_error)
-            add_agent_error(s, n++, a);
+        if (a->load_error && add_agent_error(s, n++, a) != 0) {
+            s->run.n_entries = n; /* what is filled is freed */
+            return sos_fail(err, "out of memory");
+        }
         for (size_t k = 0; !a->load_error && k < a->checks.n; k++)
             add_entry(s, n++, &a->checks.v[k], a->name);
     }
@@ -121,7 +145,8 @@ static int prepare_entries(struct sos_session *s, int scope, sos_error *err)
 /* ---- every agent of agents.d ----------------------------------------- */
 
 /* Records WHY A did not load, and the entry that reports it. */
-static int agent_failed(struct sos_session_agent *a, const char *path, const char *why)
+static int agent_failed(struct sos_session_agent *a, const char *path,
+                        const char *why)
 {
     struct sos_check_decl *d = &a->load_decl;
     memset(d, 0, sizeof *d);
@@ -133,7 +158,7 @@ static int agent_failed(struct sos_session_agent *a, const char *path, const cha
     d->plugin = strdup("core");
     d->check = strdup("agent-declaration");
     d->summary = strdup("The agent's declaration in agents.d");
-    d->origin.file = strdup(path ? path : "agents.d");
+    d->origin.file = strdup(path);
     return a->load_error && d->id && d->plugin && d->check && d->summary &&
                    d->origin.file
                ? 0
@@ -195,13 +220,14 @@ static int load_agents(struct sos_session *s, const char *config_dir, sos_error 
     sos_error list_err;
     int rc = 0;
     if (sos_agents_list(config_dir, &names, &n, &list_err) != 0) {
+        char *dir = NULL;
         s->agents = calloc(1, sizeof *s->agents);
-        if (!s->agents)
+        if (!s->agents || asprintf(&dir, "%s/agents.d", config_dir) < 0)
             return sos_fail(err, "out of memory");
         s->n_agents = 1;
-        return agent_failed(&s->agents[0], NULL, list_err.msg) == 0
-                   ? 0
-                   : sos_fail(err, "out of memory");
+        rc = agent_failed(&s->agents[0], dir, list_err.msg);
+        free(dir);
+        return rc == 0 ? 0 : sos_fail(err, "out of memory");
     }
     s->agents = calloc(n + 1, sizeof *s->agents);
     if (!s->agents)

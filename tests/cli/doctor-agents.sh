@@ -125,6 +125,8 @@ is "$(ids)" '[["host.facts", null], ["podman.binary", null], ["podman.machine", 
     "one entry for each declaration that did not load, in name order; api and web still run"
 is "$(entry core.agent-declaration bad status)" error "bad's entry is an error"
 like "$(entry core.agent-declaration bad reason)" 'agents\.d/bad\.yaml:[0-9]+:[0-9]+: ' "its reason names the file, line and column"
+is "$(entry core.agent-declaration bad findings | jget '[d[0]["code"], d[0]["severity"], d[0]["path"]]')" "[\"core.agent-declaration\", \"critical\", \"$CFG/agents.d/bad.yaml\"]" \
+    "and a finding says so by code, with the file"
 like "$(entry core.agent-declaration - reason)" "agents\\.d/Upper\\.yaml: 'Upper' is not an agent name" "a file that cannot name an agent is named"
 is "$(entry podman.image web status):$(entry podman.image api status)" "ok:ok" "the other agents' checks ran"
 printf '%s' "$out" > "$TMP/report.json"
