@@ -4,6 +4,7 @@
 #include "trust.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
@@ -254,6 +255,73 @@ int sos_agent_load(const char *config_dir, const char *name,
         return -1;
     }
     return 0;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* NAME.yaml's NAME, or NULL when FILE is hidden or not a .yaml file. */
+static char *declaration_stem(const char *file)
+{
+    size_t len = strlen(file);
+    if (file[0] == '.' || len <= 5 || strcmp(file + len - 5, ".yaml") != 0)
+        return NULL;
+    return strndup(file, len - 5);
+}
+
+int sos_agents_list(const char *config_dir, char ***names_out, size_t *n_out,
+                    sos_error *err)
+{
+    char *dir = NULL;
+    DIR *d;
+    struct dirent *ent;
+    char **names = NULL;
+    size_t n = 0;
+    *names_out = NULL;
+    *n_out = 0;
+    if (asprintf(&dir, "%s/agents.d", config_dir) < 0)
+        return sos_fail(err, "out of memory");
+    d = opendir(dir);
+    if (!d) {
+        int saved = errno;
+        if (saved == ENOENT) { /* no agent declared: nothing to list */
+            free(dir);
+            return 0;
+        }
+        sos_fail(err, "cannot read the agents.d directory %s: %s", dir, strerror(saved));
+        free(dir);
+        return -1;
+    }
+    free(dir);
+    while ((ent = readdir(d)) != NULL) {
+        char *stem = declaration_stem(ent->d_name);
+        char **grown = stem ? realloc(names, (n + 2) * sizeof *names) : NULL;
+        if (!stem)
+            continue;
+        if (!grown) {
+            free(stem);
+            closedir(d);
+            sos_agents_list_free(names, n);
+            return sos_fail(err, "out of memory");
+        }
+        names = grown;
+        names[n++] = stem;
+    }
+    closedir(d);
+    if (n > 0)
+        qsort(names, n, sizeof *names, compare_names);
+    *names_out = names;
+    *n_out = n;
+    return 0;
+}
+
+void sos_agents_list_free(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
 }
 
 /* "${agent.KEY}" as the whole of VALUE: KEY, else NULL. */

@@ -25,6 +25,14 @@ int sos_agent_name_valid(const char *name);
 int sos_agent_load(const char *config_dir, const char *name,
                    struct sos_agent *out, sos_error *err);
 
+/* The names of the declarations in CONFIG_DIR/agents.d (each NAME.yaml,
+ * hidden files left out), sorted by strcmp; none when agents.d does not
+ * exist. A name may not be valid: sos_agent_load() says why. Free with
+ * sos_agents_list_free(). */
+int sos_agents_list(const char *config_dir, char ***names, size_t *n,
+                    sos_error *err);
+void sos_agents_list_free(char **names, size_t n);
+
 /* In every agent-scope check of CHECKS, replaces each param value that is
  * "${agent.KEY}" by the agent's KEY (a list splices in; a key the agent
  * lacks drops the value), and sets param `agent` to its name. A reference

@@ -1525,6 +1525,94 @@ void sos_decl_free(struct sos_check_decl *decl)
         decl_free(decl);
 }
 
+/* ------------------------------------------------------------------ */
+/* Copying                                                              */
+
+static int copy_str(const char *src, char **dst)
+{
+    *dst = src ? strdup(src) : NULL;
+    return src && !*dst ? -1 : 0;
+}
+
+static int copy_origin(const struct sos_origin *src, struct sos_origin *dst)
+{
+    *dst = *src;
+    return copy_str(src->file, &dst->file);
+}
+
+/* N_OUT counts the entries copied so far (with the one that failed), so
+ * decl_free() frees exactly those. */
+static int copy_id_list(char *const *ids, const struct sos_origin *origins, size_t n,
+                        char ***ids_out, struct sos_origin **origins_out,
+                        size_t *n_out)
+{
+    *ids_out = calloc(n + 1, sizeof **ids_out);
+    *origins_out = calloc(n + 1, sizeof **origins_out);
+    if (!*ids_out || !*origins_out)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        *n_out = i + 1;
+        if (copy_str(ids[i], &(*ids_out)[i]) != 0 ||
+            copy_origin(&origins[i], &(*origins_out)[i]) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int copy_param(const struct sos_param *src, struct sos_param *dst)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->is_list = src->is_list;
+    dst->key_at = src->key_at;
+    if (copy_str(src->key, &dst->key) != 0 ||
+        !(dst->values = calloc(src->n_values + 1, sizeof *dst->values)))
+        return -1;
+    if (src->value_at) {
+        dst->value_at = malloc((src->n_values + 1) * sizeof *dst->value_at);
+        if (!dst->value_at)
+            return -1;
+        memcpy(dst->value_at, src->value_at, src->n_values * sizeof *dst->value_at);
+    }
+    for (; dst->n_values < src->n_values; dst->n_values++)
+        if (copy_str(src->values[dst->n_values], &dst->values[dst->n_values]) != 0)
+            return -1;
+    return 0;
+}
+
+/* Every pointer of DST is either NULL or its own allocation at each step,
+ * so decl_free() can undo a copy that ran out of memory half way. */
+int sos_decl_copy(const struct sos_check_decl *src, struct sos_check_decl *dst)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->severity = src->severity;
+    dst->timeout = src->timeout;
+    dst->when_os = src->when_os;
+    dst->scope = src->scope;
+    dst->origin.line = src->origin.line;
+    dst->origin.column = src->origin.column;
+    if (copy_str(src->id, &dst->id) != 0 || copy_str(src->plugin, &dst->plugin) != 0 ||
+        copy_str(src->check, &dst->check) != 0 ||
+        copy_str(src->summary, &dst->summary) != 0 ||
+        copy_str(src->origin.file, &dst->origin.file) != 0 ||
+        copy_id_list(src->needs, src->needs_origin, src->n_needs, &dst->needs,
+                     &dst->needs_origin, &dst->n_needs) != 0 ||
+        copy_id_list(src->after, src->after_origin, src->n_after, &dst->after,
+                     &dst->after_origin, &dst->n_after) != 0)
+        goto oom;
+    dst->params = calloc(src->n_params + 1, sizeof *dst->params);
+    if (!dst->params)
+        goto oom;
+    for (; dst->n_params < src->n_params; dst->n_params++)
+        if (copy_param(&src->params[dst->n_params], &dst->params[dst->n_params]) != 0) {
+            dst->n_params++; /* its half-copied values are freed with it */
+            goto oom;
+        }
+    return 0;
+oom:
+    decl_free(dst);
+    return -1;
+}
+
 static char *join_path(const char *dir, const char *name)
 {
     size_t dlen = strlen(dir);

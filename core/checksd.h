@@ -101,6 +101,11 @@ const struct sos_param *sos_decl_param(const struct sos_check_decl *decl,
 int sos_params_load_file(const char *path, const char *const *allowed,
                          struct sos_check_decl *out, sos_error *err);
 
+/* A deep copy of SRC into DST, freed with sos_decl_free(): one declaration
+ * run once per agent gets params of its own. Returns 0, or -1 on ENOMEM (DST
+ * is then empty). */
+int sos_decl_copy(const struct sos_check_decl *src, struct sos_check_decl *dst);
+
 void sos_decl_free(struct sos_check_decl *decl);
 
 void sos_checks_free(struct sos_checks *checks);

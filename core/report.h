@@ -22,7 +22,8 @@ json_t *sos_result_to_wire(const struct sos_check_result *r);
  * well-formed result (OUT is then left empty). */
 int sos_result_from_json(const json_t *json, struct sos_check_result *out);
 
-/* One run entry: {"id","plugin","check","summary","severity", ...result},
+/* One run entry: {"id","plugin","check","summary","severity","scope",
+ * "agent" (an agent's instance only), ...result},
  * not redacted: what is printed goes through sos_redact_json() first. */
 json_t *sos_entry_to_json(const struct sos_run_entry *e);
 

@@ -287,6 +287,30 @@ static void print_entry(FILE *out, const struct sos_run_entry *e, size_t id_widt
     free(summary);
 }
 
+/* doctor local-runtime runs each agent's checks after the host's: the first
+ * shown entry of an agent gets a heading with its name, so the same check id
+ * under two agents reads as two agents. Looks back instead of keeping
+ * state, so that it works however the entries are printed. */
+static void print_agent_heading(FILE *out, const struct sos_run *run, size_t i,
+                                const struct sos_human_opts *opts)
+{
+    const char *agent = run->entries[i].agent;
+    size_t j = i;
+
+    if (!agent)
+        return;
+    while (j > 0 && !is_shown(&run->entries[j - 1], opts))
+        j--;
+    if (j > 0 && run->entries[j - 1].agent &&
+        strcmp(run->entries[j - 1].agent, agent) == 0)
+        return;
+    if (j > 0)
+        fputc('\n', out);
+    fputs(opts->color ? "\033[1magent " : "agent ", out);
+    put_safe(out, agent);
+    fputs(opts->color ? ":" ANSI_RESET "\n" : ":\n", out);
+}
+
 /* ---- The report -------------------------------------------------------- */
 
 static size_t id_column_width(const struct sos_run *run, const struct sos_human_opts *opts)
@@ -343,8 +367,10 @@ void sos_report_print_human(FILE *out, const struct sos_run *run,
     }
     id_width = id_column_width(run, opts);
     for (size_t i = 0; i < run->n_entries; i++)
-        if (is_shown(&run->entries[i], opts))
+        if (is_shown(&run->entries[i], opts)) {
+            print_agent_heading(out, run, i, opts);
             print_entry(out, &run->entries[i], id_width, opts, rd);
+        }
     print_summary(out, run);
     sos_redactor_free(rd);
 }

@@ -553,6 +553,7 @@ json_t *sos_entry_to_json(const struct sos_run_entry *e)
         json_object_set_new(obj, "severity",
                             json_string(decl_severity_name(d->severity))) != 0 ||
         json_object_set_new(obj, "scope", json_string(scope_name(d->scope))) != 0 ||
+        (e->agent && json_object_set_new(obj, "agent", json_text(e->agent)) != 0) ||
         add_result_members(obj, &e->result) != 0) {
         json_decref(obj);
         return NULL;

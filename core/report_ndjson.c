@@ -74,6 +74,13 @@ void sos_ndjson_check_started(FILE *out, const struct sos_run_entry *e)
     json_t *members = json_pack("{s:s?, s:s?, s:s?, s:f}", "id", d->id, "plugin",
                                 d->plugin, "check", d->check, "time", start_time(e));
 
+    /* Which agent's instance of the check, as in the finished event. */
+    if (members && e->agent &&
+        json_object_set_new(members, "agent", json_string(e->agent)) != 0) {
+        json_decref(members);
+        members = NULL;
+    }
+
     /* json_pack with s? writes null for a NULL string; never expected here. */
     emit_line(out, redacted(NULL, with_members(new_event("check-started"), members)));
 }

@@ -11,6 +11,10 @@
 struct sos_run_entry {
     const struct sos_check_decl *decl;
     const char *summary; /* the declaration's, else the plugin's; may be NULL */
+    /* The agents.d declaration this instance of an agent-scope check runs
+     * for (doctor local-runtime runs them once per agent); NULL for the
+     * host's checks and for doctor NAME, whose command names the agent. */
+    const char *agent;
     struct sos_check_result result;
     int done; /* result is final */
 };

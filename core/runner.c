@@ -110,23 +110,40 @@ int sos_host_facts(const struct sos_host *host, struct sos_kv **facts,
 
 /* ---- dependencies --------------------------------------------------------- */
 
-static long find_entry(const struct sos_run *run, const char *id)
+static int same_agent(const char *a, const char *b)
 {
-    for (size_t i = 0; i < run->n_entries; i++)
-        if (strcmp(run->entries[i].decl->id, id) == 0)
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* The entry ID names for a check of AGENT: an id appears once per agent, so
+ * it is the agent's own instance, else the host's (an agent's podman.image
+ * needs the one podman.connection). A host check sees only host checks. */
+static long find_entry(const struct sos_run *run, const char *id,
+                       const char *agent)
+{
+    long host = -1;
+    for (size_t i = 0; i < run->n_entries; i++) {
+        const struct sos_run_entry *e = &run->entries[i];
+        if (strcmp(e->decl->id, id) != 0)
+            continue;
+        if (same_agent(e->agent, agent))
             return (long)i;
-    return -1;
+        if (!e->agent && host < 0)
+            host = (long)i;
+    }
+    return host;
 }
 
 static int link_dependencies(struct runner *r, size_t i)
 {
     const struct sos_check_decl *d = r->run->entries[i].decl;
+    const char *agent = r->run->entries[i].agent;
     struct slot *s = &r->slots[i];
     s->deps = calloc(d->n_needs + d->n_after + 1, sizeof *s->deps);
     if (!s->deps)
         return -1;
     for (size_t k = 0; k < d->n_needs; k++) {
-        long j = find_entry(r->run, d->needs[k]);
+        long j = find_entry(r->run, d->needs[k], agent);
         if (j < 0) {
             if (!s->dep_error &&
                 asprintf(&s->dep_error,
@@ -139,7 +156,7 @@ static int link_dependencies(struct runner *r, size_t i)
     }
     s->n_needs = s->n_deps;
     for (size_t k = 0; k < d->n_after; k++) {
-        long j = find_entry(r->run, d->after[k]);
+        long j = find_entry(r->run, d->after[k], agent);
         if (j >= 0) /* ordering against a check not in this run: nothing to wait for */
             s->deps[s->n_deps++] = (size_t)j;
     }

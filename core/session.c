@@ -53,35 +53,205 @@ static int selected(const struct sos_check_decl *d, int scope)
     return scope < 0 || (int)d->scope == scope;
 }
 
-static int prepare_entries(struct sos_session *s, int scope, sos_error *err)
+/* Entry N runs D (for AGENT, or the host's when NULL), or reports why its
+ * plugin or check could not be found. */
+static void add_entry(struct sos_session *s, size_t n, const struct sos_check_decl *d,
+                      const char *agent)
+{
+    const struct sos_loaded_plugin *lp = sos_plugin_set_load(&s->plugins, d->plugin);
+    const struct sourceos_check *check = NULL;
+    if (lp && lp->plugin)
+        check = sos_plugin_find_check(lp->plugin, d->check);
+    s->run.entries[n].decl = d;
+    s->run.entries[n].agent = agent;
+    s->run.entries[n].summary = d->summary ? d->summary
+                                           : check ? check->summary : NULL;
+    s->jobs[n].check = check;
+    if (!check) {
+        s->job_errors[n] = entry_error(d, lp);
+        s->jobs[n].load_error = s->job_errors[n];
+    }
+}
+
+/* The finding that says an agent was not checked at all, for readers that
+ * look at findings by code; the reason (the runner's) says what is wrong. */
+static int agent_error_finding(struct sos_check_result *r,
+                               const struct sos_session_agent *a)
+{
+    struct sos_finding_rec *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    r->findings = f;
+    r->n_findings = 1;
+    f->severity = SOURCEOS_SEV_CRITICAL;
+    f->code = strdup("core.agent-declaration");
+    f->path = strdup(a->load_decl.origin.file);
+    if (asprintf(&f->message, "%s did not load: %s", a->load_decl.origin.file,
+                 a->name ? "none of this agent's checks ran" : "no agent's checks ran") < 0)
+        f->message = NULL;
+    f->remediation = strdup("Fix the declaration where the reason says; "
+                            "'sourceos-agent doctor NAME' reads it the same way.");
+    return f->code && f->message && f->remediation && f->path ? 0 : -1;
+}
+
+/* A declaration that did not load is one entry in error: no check ran for
+ * it, the reason says which file and where, and a finding says so by code. */
+static int add_agent_error(struct sos_session *s, size_t n,
+                           const struct sos_session_agent *a)
+{
+    s->run.entries[n].decl = &a->load_decl;
+    s->run.entries[n].agent = a->name_valid ? a->name : NULL;
+    s->run.entries[n].summary = a->load_decl.summary;
+    s->jobs[n].check = NULL;
+    s->jobs[n].load_error = a->load_error;
+    return agent_error_finding(&s->run.entries[n].result, a);
+}
+
+static size_t agent_entries(const struct sos_session *s)
 {
     size_t n = 0;
-    s->run.entries = calloc(s->checks.n + 1, sizeof *s->run.entries);
-    s->jobs = calloc(s->checks.n + 1, sizeof *s->jobs);
-    s->job_errors = calloc(s->checks.n + 1, sizeof *s->job_errors);
+    for (size_t i = 0; i < s->n_agents; i++)
+        n += s->agents[i].load_error ? 1 : s->agents[i].checks.n;
+    return n;
+}
+
+static int prepare_entries(struct sos_session *s, int scope, sos_error *err)
+{
+    size_t n = 0, total = s->checks.n + agent_entries(s);
+    s->run.entries = calloc(total + 1, sizeof *s->run.entries);
+    s->jobs = calloc(total + 1, sizeof *s->jobs);
+    s->job_errors = calloc(total + 1, sizeof *s->job_errors);
     if (!s->run.entries || !s->jobs || !s->job_errors)
         return sos_fail(err, "out of memory");
     for (size_t k = 0; k < s->checks.n; k++) {
         const struct sos_check_decl *d = &s->checks.v[s->order[k]];
-        const struct sos_loaded_plugin *lp;
-        const struct sourceos_check *check = NULL;
-        if (!selected(d, scope))
-            continue;
-        lp = sos_plugin_set_load(&s->plugins, d->plugin);
-        if (lp && lp->plugin)
-            check = sos_plugin_find_check(lp->plugin, d->check);
-        s->run.entries[n].decl = d;
-        s->run.entries[n].summary = d->summary ? d->summary
-                                               : check ? check->summary : NULL;
-        s->jobs[n].check = check;
-        if (!check) {
-            s->job_errors[n] = entry_error(d, lp);
-            s->jobs[n].load_error = s->job_errors[n];
+        if (selected(d, scope))
+            add_entry(s, n++, d, NULL);
+    }
+    /* After the host's checks, which they may need: each agent's own. */
+    for (size_t i = 0; i < s->n_agents; i++) {
+        const struct sos_session_agent *a = &s->agents[i];
+        if (a->load_error && add_agent_error(s, n++, a) != 0) {
+            s->run.n_entries = n; /* what is filled is freed */
+            return sos_fail(err, "out of memory");
         }
-        n++;
+        for (size_t k = 0; !a->load_error && k < a->checks.n; k++)
+            add_entry(s, n++, &a->checks.v[k], a->name);
     }
     s->run.n_entries = n;
     return 0;
+}
+
+/* ---- every agent of agents.d ----------------------------------------- */
+
+/* Records WHY A did not load, and the entry that reports it. */
+static int agent_failed(struct sos_session_agent *a, const char *path,
+                        const char *why)
+{
+    struct sos_check_decl *d = &a->load_decl;
+    memset(d, 0, sizeof *d);
+    d->scope = SOS_SCOPE_AGENT;
+    d->origin.line = 1;
+    d->origin.column = 1;
+    a->load_error = strdup(why);
+    d->id = strdup("core.agent-declaration");
+    d->plugin = strdup("core");
+    d->check = strdup("agent-declaration");
+    d->summary = strdup("The agent's declaration in agents.d");
+    d->origin.file = strdup(path);
+    return a->load_error && d->id && d->plugin && d->check && d->summary &&
+                   d->origin.file
+               ? 0
+               : -1;
+}
+
+/* The agent-scope checks of checks.d, in run order, as A's own copies with
+ * its keys. */
+static int agent_checks(const struct sos_session *s, struct sos_session_agent *a,
+                        sos_error *err)
+{
+    a->checks.v = calloc(s->checks.n + 1, sizeof *a->checks.v);
+    if (!a->checks.v)
+        return sos_fail(err, "out of memory");
+    for (size_t k = 0; k < s->checks.n; k++) {
+        const struct sos_check_decl *d = &s->checks.v[s->order[k]];
+        if (d->scope != SOS_SCOPE_AGENT)
+            continue;
+        if (sos_decl_copy(d, &a->checks.v[a->checks.n]) != 0)
+            return sos_fail(err, "out of memory");
+        a->checks.n++;
+    }
+    return sos_agent_apply(&a->agent, &a->checks, err);
+}
+
+/* Loads agents.d/NAME.yaml into A; a declaration that does not load (or
+ * whose checks cannot take its keys) is A's load error, not the run's.
+ * Returns -1 only when out of memory. */
+static int load_agent(struct sos_session *s, struct sos_session_agent *a,
+                      const char *config_dir, const char *name)
+{
+    sos_error err;
+    char *path = NULL, *why = NULL;
+    int rc = 0;
+    a->name = strdup(name);
+    if (!a->name || asprintf(&path, "%s/agents.d/%s.yaml", config_dir, name) < 0)
+        return -1;
+    a->name_valid = sos_agent_name_valid(name);
+    if (sos_agent_load(config_dir, name, &a->agent, &err) != 0) {
+        /* A name that is not one has no path in its message yet. */
+        if (!a->name_valid && asprintf(&why, "%s: %s", path, err.msg) < 0)
+            why = NULL;
+        rc = agent_failed(a, path, why ? why : err.msg);
+    } else if (agent_checks(s, a, &err) != 0) {
+        sos_checks_free(&a->checks);
+        rc = agent_failed(a, path, err.msg);
+    }
+    free(why);
+    free(path);
+    return rc;
+}
+
+/* Every declaration of CONFIG_DIR/agents.d, sorted by name. An agents.d
+ * that cannot be read is one entry in error, without an agent. */
+static int load_agents(struct sos_session *s, const char *config_dir, sos_error *err)
+{
+    char **names = NULL;
+    size_t n = 0;
+    sos_error list_err;
+    int rc = 0;
+    if (sos_agents_list(config_dir, &names, &n, &list_err) != 0) {
+        char *dir = NULL;
+        s->agents = calloc(1, sizeof *s->agents);
+        if (!s->agents || asprintf(&dir, "%s/agents.d", config_dir) < 0)
+            return sos_fail(err, "out of memory");
+        s->n_agents = 1;
+        rc = agent_failed(&s->agents[0], dir, list_err.msg);
+        free(dir);
+        return rc == 0 ? 0 : sos_fail(err, "out of memory");
+    }
+    s->agents = calloc(n + 1, sizeof *s->agents);
+    if (!s->agents)
+        rc = sos_fail(err, "out of memory");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        s->n_agents++;
+        if (load_agent(s, &s->agents[i], config_dir, names[i]) != 0)
+            rc = sos_fail(err, "out of memory loading agent %s", names[i]);
+    }
+    sos_agents_list_free(names, n);
+    return rc;
+}
+
+static void free_agents(struct sos_session *s)
+{
+    for (size_t i = 0; i < s->n_agents; i++) {
+        struct sos_session_agent *a = &s->agents[i];
+        free(a->name);
+        sos_agent_free(&a->agent);
+        sos_checks_free(&a->checks);
+        free(a->load_error);
+        sos_decl_free(&a->load_decl);
+    }
+    free(s->agents);
 }
 
 int sos_session_open(struct sos_session *s, const struct sos_session_config *c,
@@ -98,6 +268,8 @@ int sos_session_open(struct sos_session *s, const struct sos_session_config *c,
     s->run.version = PACKAGE_VERSION;
     s->run.command = c->command;
     sos_host_detect(c->root, &s->run.host);
+    if (c->all_agents && load_agents(s, c->config_dir, err) != 0)
+        return -1;
     return prepare_entries(s, c->scope, err);
 }
 
@@ -113,5 +285,6 @@ void sos_session_close(struct sos_session *s)
     sos_plugin_set_free(&s->plugins);
     free(s->order);
     sos_checks_free(&s->checks);
+    free_agents(s);
     memset(s, 0, sizeof *s);
 }

@@ -16,6 +16,20 @@ struct sos_session_config {
     int scope;              /* enum sos_scope, or -1 for every check */
     const char *command;    /* for the report, e.g. "doctor local-runtime" */
     const struct sos_agent *agent; /* gives agent-scope checks its keys */
+    /* doctor local-runtime: after the selected checks, the agent-scope
+     * checks once for each agents.d declaration, sorted by name. */
+    int all_agents;
+};
+
+/* One agents.d declaration of an all_agents session. */
+struct sos_session_agent {
+    char *name;               /* NAME of NAME.yaml; NULL: agents.d unreadable */
+    int name_valid;           /* NAME can be the entries' agent */
+    struct sos_agent agent;   /* empty when it did not load */
+    struct sos_checks checks; /* copies of checks.d's agent-scope checks, in
+                                 run order, with this agent's keys */
+    char *load_error;         /* why it did not load, or NULL */
+    struct sos_check_decl load_decl; /* the entry that reports load_error */
 };
 
 struct sos_session {
@@ -25,13 +39,16 @@ struct sos_session {
     struct sos_run run;
     struct sos_runner_job *jobs; /* one per run entry */
     char **job_errors;           /* owned messages behind jobs[i].load_error */
+    struct sos_session_agent *agents; /* all_agents: one per declaration */
+    size_t n_agents;
 };
 
 /* Reads <config_dir>/checks.d (fatal on any declaration error), detects the
  * host, loads the plugins the selected checks name and resolves each check.
  * A plugin that does not load, or a check it does not have, becomes that
  * entry's error (naming the declaration's file:line:column), so the other
- * checks still run. */
+ * checks still run. With all_agents, an agents.d declaration that does not
+ * load becomes one entry in error under its name, and the others still run. */
 int sos_session_open(struct sos_session *s, const struct sos_session_config *c,
                      sos_error *err);
 

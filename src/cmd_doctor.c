@@ -114,6 +114,7 @@ int cmd_doctor(struct cli *cli)
         .root = cli->root,
         .scope = SOS_SCOPE_RUNTIME,
         .command = "doctor local-runtime",
+        .all_agents = 1, /* the machine and every agent declared on it */
     };
     return run_doctor(cli, &config);
 }

@@ -40,7 +40,8 @@ static void usage_sourceos(void)
            "Checks that local agent services and their Podman runtime are\n"
            "safe on this machine.\n\n"
            "Commands:\n"
-           "  doctor local-runtime   run every check of scope runtime\n"
+           "  doctor local-runtime   run every check of scope runtime, then each\n"
+           "                         agents.d agent's checks (scope agent)\n"
            "  plugins                plugins in the plugin directory, loaded or not\n"
            "  checks                 checks declared in checks.d, in run order\n"
            "  help [COMMAND]         this help, or a command's\n\n");
@@ -52,7 +53,9 @@ static void usage_doctor(void)
 {
     printf("Usage: sourceos doctor local-runtime [OPTIONS]\n\n"
            "Runs every check of scope runtime declared in checks.d, in\n"
-           "dependency order, and reports each result with its findings and\n"
+           "dependency order, then the checks of scope agent once for each\n"
+           "<config-dir>/agents.d/NAME.yaml (sorted by name, each under its\n"
+           "agent's name), and reports each result with its findings and\n"
            "their remediation.\n\n");
     print_options();
     printf("\n%s", exit_codes);

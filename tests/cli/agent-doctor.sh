@@ -41,7 +41,9 @@ like "$params" '"param.keep.value": "from-checksd"' "checks.d's other params sta
 like "$params" '"param.agent.value": "web"' "the agent's name is param agent"
 like "$params" '"param.env.value": "HOME=/home/me,DOCKER_CONFIG=' "env is a list"
 out=$("$SOS" doctor local-runtime --json --plugin-dir "$TEST_PLUGINS" --config-dir "$TMP/cfg")
-is "$(printf '%s' "$out" | jget '[c["id"] for c in d["checks"]]')" '["t.runtime"]' "doctor local-runtime still runs runtime checks only"
+is "$(printf '%s' "$out" | jget '[[c["id"], c.get("agent")] for c in d["checks"]]')" '[["t.runtime", null], ["t.agent", "web"]]' "doctor local-runtime runs the runtime checks, then each agent's"
+like "$(printf '%s' "$out" | jget "find('t.agent')['facts']")" '"param.image.value": "localhost/web@sha256:0123"' "with the same params as doctor web"
+is "$(doctor web | jget '[c for c in d["checks"] if "agent" in c]')" "[]" "doctor web: its entries name no agent (the command does)"
 
 refused() { # refused NAME PATTERN DESCRIPTION
     err=$("$AGENT" doctor "$1" --plugin-dir "$TEST_PLUGINS" --config-dir "$TMP/cfg" 2>&1 >/dev/null); rc=$?

@@ -999,6 +999,52 @@ static void test_decl_param_lookup(void **state)
     sos_checks_free(NULL);
 }
 
+/* doctor local-runtime runs one declaration once per agent: each copy has
+ * every field, and nothing shared with the original or another copy. */
+static void test_decl_copy(void **state)
+{
+    struct sos_checks c = {NULL, 0};
+    struct sos_check_decl a, b;
+    (void)state;
+
+    load_ok("checks:\n- id: a.b\n  plugin: p\n  check: c\n  summary: s\n"
+            "  needs: [x.y]\n  after: [u.v, w.z]\n  severity: warning\n  timeout: 7\n"
+            "  when: {os: [linux]}\n  scope: agent\n"
+            "  params:\n    one: 1\n    two: [x, y]\n",
+            &c);
+    assert_int_equal(sos_decl_copy(&c.v[0], &a), 0);
+    assert_int_equal(sos_decl_copy(&c.v[0], &b), 0);
+    assert_string_equal(a.id, "a.b");
+    assert_ptr_not_equal(a.id, c.v[0].id);
+    assert_string_equal(a.plugin, "p");
+    assert_string_equal(a.check, "c");
+    assert_string_equal(a.summary, "s");
+    assert_int_equal(a.n_needs, 1);
+    assert_string_equal(a.needs[0], "x.y");
+    assert_int_equal(a.needs_origin[0].line, c.v[0].needs_origin[0].line);
+    assert_int_equal(a.n_after, 2);
+    assert_string_equal(a.after[1], "w.z");
+    assert_int_equal(a.severity, SOS_DECL_WARNING);
+    assert_true(a.timeout == 7.0);
+    assert_int_equal(a.when_os, SOS_OS_LINUX);
+    assert_int_equal(a.scope, SOS_SCOPE_AGENT);
+    assert_string_equal(a.origin.file, "t.yaml");
+    assert_int_equal(a.origin.line, c.v[0].origin.line);
+    assert_int_equal(a.n_params, 2);
+    assert_string_equal(a.params[1].key, "two");
+    assert_true(a.params[1].is_list);
+    assert_int_equal(a.params[1].n_values, 2);
+    assert_string_equal(a.params[1].values[1], "y");
+    assert_int_equal(a.params[1].value_at[1].line, c.v[0].params[1].value_at[1].line);
+    /* Changing one copy's param leaves the original and the other alone. */
+    a.params[0].values[0][0] = '9';
+    assert_string_equal(b.params[0].values[0], "1");
+    assert_string_equal(c.v[0].params[0].values[0], "1");
+    sos_decl_free(&a);
+    sos_decl_free(&b);
+    sos_checks_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1046,6 +1092,7 @@ int main(void)
         cmocka_unit_test(test_resolve_long_chain),
         cmocka_unit_test(test_os_names),
         cmocka_unit_test(test_decl_param_lookup),
+        cmocka_unit_test(test_decl_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
