@@ -29,7 +29,7 @@ chmod +x "$TMP/bin/podman"
 CFG="$TMP/cfg"
 mkdir -p "$CFG/checks.d"
 cp "$SOS_SRCDIR/checks.d/00-host.yaml" "$SOS_SRCDIR/checks.d/10-podman.yaml" "$CFG/checks.d/"
-RUNTIME='["host.facts", "podman.binary", "podman.machine", "podman.connection", "podman.info"]'
+RUNTIME='["host.facts", "host.management", "podman.binary", "podman.machine", "podman.connection", "podman.info"]'
 doctor() { PATH="$TMP/bin:/usr/bin:/bin" "$SOS" doctor local-runtime --config-dir "$CFG" "$@"; }
 calls() { grep -c -x -- "$1" "$TMP/bin/calls"; }
 ids() { printf '%s' "$out" | jget '[[c["id"], c.get("agent")] for c in d["checks"]]'; }
@@ -60,7 +60,7 @@ YAML
 : > "$TMP/bin/calls"
 out=$(doctor --json); rc=$?
 is "$rc" 0 "two agents, images local and pinned: exit 0"
-is "$(ids)" '[["host.facts", null], ["podman.binary", null], ["podman.machine", null], ["podman.connection", null], ["podman.info", null], ["podman.image", "api"], ["podman.container", "api"], ["podman.image", "web"], ["podman.container", "web"]]' \
+is "$(ids)" '[["host.facts", null], ["host.management", null], ["podman.binary", null], ["podman.machine", null], ["podman.connection", null], ["podman.info", null], ["podman.image", "api"], ["podman.container", "api"], ["podman.image", "web"], ["podman.container", "web"]]' \
     "the runtime checks, then api's, then web's: each id once per agent"
 printf '%s' "$out" > "$TMP/report.json"
 $V "$SOS_SRCDIR/schemas/report.schema.json" "$TMP/report.json" >&2
@@ -72,7 +72,7 @@ is "$(calls 'container inspect sourceos-api'):$(calls 'container inspect sourceo
     "each agent's podman.container looked at its own container"
 is "$(entry podman.image web findings | jget 'd[0]["message"]')" "image localhost/web@sha256:2222 is local and pinned by digest" \
     "web's finding is about web's image"
-is "$(printf '%s' "$out" | jget 'd["summary"]["total"]')" 9 "the summary counts every agent's checks"
+is "$(printf '%s' "$out" | jget 'd["summary"]["total"]')" 10 "the summary counts every agent's checks"
 
 human=$(doctor); rc=$?
 is "$rc" 0 "human: exit 0"
@@ -121,7 +121,7 @@ printf 'name: bad\nimage: [localhost/bad\n' > "$CFG/agents.d/bad.yaml"
 printf 'name: Upper\n' > "$CFG/agents.d/Upper.yaml"
 out=$(doctor --json); rc=$?
 is "$rc" 3 "a malformed declaration: exit 3 (could not decide about that agent)"
-is "$(ids)" '[["host.facts", null], ["podman.binary", null], ["podman.machine", null], ["podman.connection", null], ["podman.info", null], ["core.agent-declaration", null], ["podman.image", "api"], ["podman.container", "api"], ["core.agent-declaration", "bad"], ["podman.image", "web"], ["podman.container", "web"]]' \
+is "$(ids)" '[["host.facts", null], ["host.management", null], ["podman.binary", null], ["podman.machine", null], ["podman.connection", null], ["podman.info", null], ["core.agent-declaration", null], ["podman.image", "api"], ["podman.container", "api"], ["core.agent-declaration", "bad"], ["podman.image", "web"], ["podman.container", "web"]]' \
     "one entry for each declaration that did not load, in name order; api and web still run"
 is "$(entry core.agent-declaration bad status)" error "bad's entry is an error"
 like "$(entry core.agent-declaration bad reason)" 'agents\.d/bad\.yaml:[0-9]+:[0-9]+: ' "its reason names the file, line and column"
