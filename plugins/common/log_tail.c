@@ -691,6 +691,21 @@ void log_span_text(long long seconds, char *out, size_t size)
         plugin_textf(out, size, "%llds", s);
 }
 
+void log_repeat_when(const struct log_repeat *r, char *out, size_t size)
+{
+    char span[32];
+    if (!r->first_time[0]) {
+        plugin_textf(out, size, "no timestamps");
+        return;
+    }
+    if (r->span_seconds < 0) {
+        plugin_textf(out, size, "from %s to %s", r->first_time, r->last_time);
+        return;
+    }
+    log_span_text(r->span_seconds, span, sizeof span);
+    plugin_textf(out, size, "from %s to %s, %s", r->first_time, r->last_time, span);
+}
+
 /* ---- through the core ------------------------------------------------------ */
 
 void log_limits_from_params(sourceos_ctx *ctx, struct log_limits *lim)

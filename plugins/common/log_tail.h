@@ -89,6 +89,10 @@ int log_summarize(const char *text, size_t len, int head_cut,
 /* "1h06m39s" for SECONDS into OUT. */
 void log_span_text(long long seconds, char *out, size_t size);
 
+/* When R's lines were written, for a message: "from FIRST to LAST, SPAN",
+ * "from FIRST to LAST" when the span cannot be told, or "no timestamps". */
+void log_repeat_when(const struct log_repeat *r, char *out, size_t size);
+
 /* Reads the log PATH (host view) tail-capped under --root and summarises
  * it. Returns 0, or the negative errno of sourceos_read_file_tail()
  * (-ENOENT: no log yet; -EACCES; -EXDEV: a symlink out of the root, not
