@@ -306,3 +306,58 @@ int sos_rootfs_read(const char *root, const char *path, size_t max,
     *len = got;
     return 0;
 }
+
+/* Where a tail read of an open file starts: MAX bytes before its end as
+ * fstat sees it, or 0 when it is smaller or says no size (/proc). */
+static int tail_start(int fd, size_t max, off_t *start)
+{
+    struct stat st;
+    *start = 0;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (st.st_size > 0 && (uintmax_t)st.st_size > max) {
+        *start = st.st_size - (off_t)max;
+        if (lseek(fd, *start, SEEK_SET) < 0)
+            return -errno;
+    }
+    return 0;
+}
+
+int sos_rootfs_read_tail(const char *root, const char *path, size_t max,
+                         char **data, size_t *len)
+{
+    char *real = NULL;
+    char *buf = NULL;
+    size_t got = 0;
+    off_t start = 0;
+    int fd, rc;
+
+    *data = NULL;
+    *len = 0;
+    if (max > SIZE_MAX - 2)
+        max = SIZE_MAX - 2;
+    rc = sos_rootfs_resolve(root, path, 0, &real);
+    if (rc < 0)
+        return rc;
+    fd = open_regular(real);
+    free(real);
+    if (fd < 0)
+        return fd;
+    rc = tail_start(fd, max, &start);
+    if (rc == 0)
+        rc = read_bounded(fd, max + 1, &buf, &got);
+    close(fd);
+    if (rc < 0)
+        return rc;
+    /* More than MAX came: the file grew since fstat, or had no size. Keep
+     * the last MAX bytes of what was read. */
+    if (got > max) {
+        memmove(buf, buf + (got - max), max);
+        buf[max] = '\0';
+        got = max;
+        start = 1;
+    }
+    *data = buf;
+    *len = got;
+    return start > 0;
+}

@@ -24,4 +24,15 @@ int sos_rootfs_resolve(const char *root, const char *path,
 int sos_rootfs_read(const char *root, const char *path, size_t max,
                     char **data, size_t *len);
 
+/* Reads the last MAX bytes of PATH (host view) under ROOT, as
+ * sos_rootfs_read() reads a file (the same checks and errors), into a
+ * malloc'd, NUL-terminated buffer: for logs, whose newest lines are at the
+ * end of a file that may be gigabytes. Returns 0 when the buffer holds the
+ * whole file, 1 when its beginning was left out (the buffer's first line
+ * is then likely partial). The file is seeked to MAX bytes before the end
+ * its size gives; one that reports no size is read from the start, and
+ * only the last MAX bytes of what was read are kept. */
+int sos_rootfs_read_tail(const char *root, const char *path, size_t max,
+                         char **data, size_t *len);
+
 #endif

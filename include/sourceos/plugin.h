@@ -44,7 +44,7 @@ extern "C" {
 #define SOURCEOS_ABI_MINOR_OF(version) ((unsigned)(version) & 0xffffu)
 
 #define SOURCEOS_ABI_MAJOR 1
-#define SOURCEOS_ABI_MINOR 2
+#define SOURCEOS_ABI_MINOR 3
 /** The ABI version this header describes; put it first in your plugin. */
 #define SOURCEOS_ABI_VERSION \
     SOURCEOS_ABI_MKVERSION(SOURCEOS_ABI_MAJOR, SOURCEOS_ABI_MINOR)
@@ -314,6 +314,19 @@ const struct sourceos_cmd *sourceos_run(sourceos_ctx *ctx,
  */
 int sourceos_read_file(sourceos_ctx *ctx, const char *path, size_t max_bytes,
                        const char **data, size_t *len);
+
+/**
+ * Reads the last MAX_BYTES bytes of the file PATH under --root, with the
+ * checks and errors of sourceos_read_file(): for a log, whose newest lines
+ * are at the end of a file that may be gigabytes, without reading the rest.
+ * Returns 0 when *DATA holds the whole file, 1 when its beginning was left
+ * out (the first line in *DATA is then likely partial: drop it). The tail is
+ * taken from the size the file has when opened; a file that reports no size
+ * is read from its start and the last MAX_BYTES bytes read are kept.
+ * Since ABI 1.3.
+ */
+int sourceos_read_file_tail(sourceos_ctx *ctx, const char *path, size_t max_bytes,
+                            const char **data, size_t *len);
 
 /**
  * The path PATH (absolute, host view) resolved under --root, owned by the

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "launchd.h"
+#include "../common/log_tail.h"
 
 /* What one plist asks launchd to do, read once for every rule. */
 struct service {
@@ -559,10 +560,90 @@ static void report_log(struct service *s, const char *key, const char *value,
                     "plutil", "-replace", key, "-string", target, s->path, NULL});
 }
 
+/* One failure repeated in a log: launchd ran the job again and again and
+ * it failed the same way each time. */
+static void report_log_repeat(struct service *s, const char *key, const char *path,
+                              const struct log_summary *sum, const struct log_repeat *r)
+{
+    char when[LOG_TIME_MAX * 2 + 48];
+    sourceos_finding *fd;
+    log_repeat_when(r, when, sizeof when);
+    fd = problem(s, "launchd.log-repeated-failure", SOURCEOS_SEV_WARNING,
+                 "%s: its log %s (%s) repeats one failure %zu times (%s): \"%s\"; "
+                 "the offline sign of a respawn loop",
+                 s->path, path, key, r->count, when, r->example);
+    sourceos_finding_remediation(
+        fd, "The job fails the same way at every start and launchd starts it "
+            "again: fix what the line names, and restart only on failure with "
+            "a ThrottleInterval of 30 s or more. Read the log's end.");
+    sourceos_finding_evidence(fd, "key", key);
+    sourceos_finding_evidence(fd, "log", path);
+    log_repeat_evidence(fd, sum, r);
+    sourceos_finding_command_argv(fd, (const char *const[]){"tail", "-n", "50", "--",
+                                                            path, NULL});
+}
+
+/* A log that could not be read: not there yet says nothing; not allowed to
+ * look is the plugin's permission-denied; a link out of --root is refused. */
+static void report_log_unread(struct service *s, const char *key, const char *path,
+                              int rc)
+{
+    sourceos_finding *fd;
+    if (rc == -ENOENT || rc == -ENOTDIR)
+        return;
+    if (rc == -EACCES) {
+        plugin_denied(s->ctx, s->v, "launchd.permission-denied", path,
+                      s->place.kind == LAUNCHD_USER_AGENTS ? s->place.user : NULL);
+        return;
+    }
+    if (rc == -EXDEV) {
+        fd = problem(s, "launchd.log-unreadable", SOURCEOS_SEV_WARNING,
+                     "%s: its log %s (%s) is a symlink that leads out of the "
+                     "root: refused, not followed",
+                     s->path, path, key);
+        sourceos_finding_remediation(
+            fd, "A service's log is a plain file in its log directory; find "
+                "out who made the link and where it points.");
+    } else {
+        fd = problem(s, "launchd.log-unreadable", SOURCEOS_SEV_INFO,
+                     "%s: its log %s (%s) was not read: %s", s->path, path, key,
+                     rc == -EISDIR || rc == -EINVAL ? "not a regular file"
+                                                    : strerror(-rc));
+    }
+    sourceos_finding_evidence(fd, "key", key);
+    sourceos_finding_evidence(fd, "log", path);
+}
+
+/* What a log says, read tail-capped under --root. */
+static void report_log_content(struct service *s, const char *key, const char *path)
+{
+    struct log_limits lim;
+    struct log_summary *sum;
+    int rc;
+    if (path[0] != '/')
+        return;
+    sum = malloc(sizeof *sum);
+    if (!sum)
+        return;
+    log_limits_from_params(s->ctx, &lim);
+    rc = log_tail_summarize(s->ctx, path, &lim, sum);
+    if (rc < 0)
+        report_log_unread(s, key, path, rc);
+    for (size_t i = 0; rc == 0 && i < sum->n_repeats; i++)
+        report_log_repeat(s, key, path, sum, &sum->repeats[i]);
+    free(sum);
+}
+
 static void report_logs(struct service *s)
 {
     report_log(s, "StandardOutPath", s->out_path, "standard output", "stdout.log");
     report_log(s, "StandardErrorPath", s->err_path, "standard error", "stderr.log");
+    if (strcmp(s->out_path, s->err_path) == 0) {
+        report_log_content(s, "StandardOutPath, StandardErrorPath", s->out_path);
+        return;
+    }
+    report_log_content(s, "StandardOutPath", s->out_path);
+    report_log_content(s, "StandardErrorPath", s->err_path);
 }
 
 static void report_network_state(struct service *s)

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "systemd.h"
+#include "../common/log_tail.h"
 
 /* systemd's defaults (DefaultStartLimitIntervalSec=10s, Burst=5, and
  * RestartSec=100ms) when a unit does not set them. */
@@ -372,6 +373,88 @@ static int in_tmp(const char *path)
     return 0;
 }
 
+/* One failure repeated in a log: systemd restarted the service again and
+ * again and it failed the same way each time. */
+static void note_log_repeat(sourceos_ctx *ctx, struct verdict *v,
+                            const struct unit_setting *s, const char *path,
+                            const struct log_summary *sum, const struct log_repeat *r)
+{
+    char when[LOG_TIME_MAX * 2 + 48];
+    sourceos_finding *f;
+    log_repeat_when(r, when, sizeof when);
+    f = systemd_note(ctx, v, s->file, s->line, "systemd.log-repeated-failure",
+                     SOURCEOS_SEV_WARNING,
+                     "%s=%s: the log repeats one failure %zu times (%s): \"%s\"; "
+                     "the offline sign of a restart loop",
+                     s->key, s->value, r->count, when, r->example);
+    sourceos_finding_remediation(
+        f, "The service fails the same way at every start and systemd starts it "
+           "again: fix what the line names, and bound restarts (RestartSec=, "
+           "StartLimitBurst= in [Unit]). Read the log's end.");
+    sourceos_finding_evidence(f, "log", path);
+    log_repeat_evidence(f, sum, r);
+    sourceos_finding_command_argv(f, (const char *const[]){"tail", "-n", "50", "--",
+                                                           path, NULL});
+}
+
+/* A log that could not be read: not there yet says nothing; not allowed to
+ * look is the plugin's permission-denied; a link out of --root is refused. */
+static void note_log_unread(sourceos_ctx *ctx, struct verdict *v,
+                            const struct unit_setting *s, const char *path, int rc)
+{
+    sourceos_finding *f;
+    if (rc == -ENOENT || rc == -ENOTDIR)
+        return;
+    if (rc == -EACCES) {
+        plugin_denied(ctx, v, "systemd.permission-denied", path, NULL);
+        return;
+    }
+    if (rc == -EXDEV) {
+        f = systemd_note(ctx, v, s->file, s->line, "systemd.log-unreadable",
+                         SOURCEOS_SEV_WARNING,
+                         "%s=%s: the log is a symlink that leads out of the root: "
+                         "refused, not followed",
+                         s->key, s->value);
+        sourceos_finding_remediation(f, "A service's log is a plain file; find out who "
+                                        "made the link and where it points.");
+    } else {
+        f = systemd_note(ctx, v, s->file, s->line, "systemd.log-unreadable",
+                         SOURCEOS_SEV_INFO, "%s=%s: the log was not read: %s", s->key,
+                         s->value,
+                         rc == -EISDIR || rc == -EINVAL ? "not a regular file"
+                                                        : strerror(-rc));
+    }
+    sourceos_finding_evidence(f, "log", path);
+}
+
+/* What the files StandardOutput=/StandardError= write say, read
+ * tail-capped under --root; a file both name is read once. Paths with
+ * specifiers (%h, %T, ...) are not resolved here and not read. */
+static void check_log_contents(sourceos_ctx *ctx, struct verdict *v, const struct unit *u)
+{
+    static const char *const keys[] = {"StandardOutput", "StandardError", NULL};
+    const char *done = NULL;
+    struct log_limits lim;
+    struct log_summary *sum = NULL;
+    log_limits_from_params(ctx, &lim);
+    for (size_t i = 0; keys[i]; i++) {
+        const struct unit_setting *s = unit_get(u, "Service", keys[i]);
+        const char *file = s ? log_file_of(s->value) : NULL;
+        int rc;
+        if (!file || file[0] != '/' || strchr(file, '%') || (done && strcmp(done, file) == 0))
+            continue;
+        done = file;
+        if (!sum && !(sum = malloc(sizeof *sum)))
+            return;
+        rc = log_tail_summarize(ctx, file, &lim, sum);
+        if (rc < 0)
+            note_log_unread(ctx, v, s, file, rc);
+        for (size_t r = 0; rc == 0 && r < sum->n_repeats; r++)
+            note_log_repeat(ctx, v, s, file, sum, &sum->repeats[r]);
+    }
+    free(sum);
+}
+
 static void check_logs(sourceos_ctx *ctx, struct verdict *v, const struct unit *u)
 {
     static const char *const keys[] = {"StandardOutput", "StandardError", NULL};
@@ -392,6 +475,7 @@ static void check_logs(sourceos_ctx *ctx, struct verdict *v, const struct unit *
         add_dropin_fix(f, u, i == 0 ? "stdout" : "stderr", "[Service]\\n%s=journal\\n",
                        keys[i]);
     }
+    check_log_contents(ctx, v, u);
 }
 
 /* ---- podman run --------------------------------------------------------- */

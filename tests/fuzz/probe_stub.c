@@ -105,6 +105,32 @@ int __wrap_sourceos_read_file(sourceos_ctx *ctx, const char *path,
     return n > max_bytes;
 }
 
+/* As the core's tail read: the input's last MAX_BYTES bytes, 1 when cut. */
+int __wrap_sourceos_read_file_tail(sourceos_ctx *ctx, const char *path,
+                                   size_t max_bytes, const char **data, size_t *len);
+int __wrap_sourceos_read_file_tail(sourceos_ctx *ctx, const char *path,
+                                   size_t max_bytes, const char **data, size_t *len)
+{
+    const char *text = S.input;
+    size_t n = S.len, keep;
+    char *copy;
+    (void)ctx;
+    if (!path || !data || !len || path[0] != '/')
+        return -EINVAL;
+    if (S.routes && S.routes->file &&
+        !S.routes->file(path, S.input, S.len, &text, &n))
+        return -ENOENT;
+    keep = n > max_bytes ? max_bytes : n;
+    copy = made(malloc(keep + 1));
+    if (!copy)
+        return -ENOMEM;
+    memcpy(copy, text + (n - keep), keep);
+    copy[keep] = '\0';
+    *data = copy;
+    *len = keep;
+    return n > max_bytes;
+}
+
 const char *__wrap_sourceos_host_path(sourceos_ctx *ctx, const char *path);
 const char *__wrap_sourceos_host_path(sourceos_ctx *ctx, const char *path)
 {

@@ -67,7 +67,7 @@ static void expect_refusal(const char *name, const char *needle)
 static void test_wrong_major(void **state)
 {
     (void)state;
-    expect_refusal("wrong-major", "built for plugin ABI 2.0; this core speaks 1.2");
+    expect_refusal("wrong-major", "built for plugin ABI 2.0; this core speaks 1.3");
     expect_refusal("wrong-major", SOS_TEST_PLUGIN_DIR "/wrong-major.so");
 }
 

@@ -364,6 +364,67 @@ static void test_truncation(void **state)
     free(data);
 }
 
+/* A tail read keeps the END of a file: a log's newest lines. */
+static void test_tail(void **state)
+{
+    struct tree *t = *state;
+    char content[100];
+    char *data = NULL;
+    size_t len = 0;
+    for (size_t i = 0; i < sizeof content; i++)
+        content[i] = (char)('a' + i % 26);
+    put_file(t, "big", content, sizeof content);
+
+    assert_int_equal(sos_rootfs_read_tail(t->root, "/big", 10, &data, &len), 1);
+    assert_int_equal(len, 10);
+    assert_memory_equal(data, content + 90, 10);
+    assert_int_equal(data[10], '\0');
+    free(data);
+
+    assert_int_equal(sos_rootfs_read_tail(t->root, "/big", 100, &data, &len), 0);
+    assert_int_equal(len, 100);
+    assert_memory_equal(data, content, 100);
+    free(data);
+
+    assert_int_equal(sos_rootfs_read_tail(t->root, "/big", 0, &data, &len), 1);
+    assert_int_equal(len, 0);
+    free(data);
+}
+
+/* A 4 GiB sparse file: only its last bytes are read, however big it is. */
+static void test_tail_of_huge_sparse_file(void **state)
+{
+    struct tree *t = *state;
+    static const char end[] = "the last line\n";
+    char p[PATH_MAX];
+    char *data = NULL;
+    size_t len = 0;
+    int fd;
+    make_path(p, sizeof p, t->root, "huge.log");
+    fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, end, sizeof end - 1, (off_t)4 << 30), (ssize_t)(sizeof end - 1));
+    assert_int_equal(close(fd), 0);
+    assert_int_equal(sos_rootfs_read_tail(t->root, "/huge.log", 20, &data, &len), 1);
+    assert_int_equal(len, 20);
+    assert_memory_equal(data + 20 - (sizeof end - 1), end, sizeof end - 1);
+    free(data);
+}
+
+/* The tail read refuses what the plain read refuses: no way out of ROOT. */
+static void test_tail_refuses_escape(void **state)
+{
+    struct tree *t = *state;
+    char *data = NULL;
+    size_t len = 0;
+    put_link(t, "esc.log", "../../outside");
+    assert_int_equal(sos_rootfs_read_tail(t->root, "/esc.log", 100, &data, &len), -EXDEV);
+    assert_null(data);
+    put_dir(t, "d");
+    assert_int_equal(sos_rootfs_read_tail(t->root, "/d", 100, &data, &len), -EISDIR);
+    assert_int_equal(sos_rootfs_read_tail(t->root, "/missing", 100, &data, &len), -ENOENT);
+}
+
 static void test_large_file_grows_buffer(void **state)
 {
     struct tree *t = *state;
@@ -447,6 +508,9 @@ int main(void)
         TREE_TEST(test_unreadable),
         TREE_TEST(test_truncation),
         TREE_TEST(test_large_file_grows_buffer),
+        TREE_TEST(test_tail),
+        TREE_TEST(test_tail_of_huge_sparse_file),
+        TREE_TEST(test_tail_refuses_escape),
         TREE_TEST(test_binary_content),
         TREE_TEST(test_real_root),
     };
