@@ -162,7 +162,8 @@ static int run_doctor(struct cli *cli, const struct sos_session_config *config)
         return 3;
     }
     stop_status(cli, &hd);
-    if (s.run.interrupted_by) {
+    /* SIGPIPE: the reader is gone, and the failed write said so already. */
+    if (s.run.interrupted_by && s.run.interrupted_by != SIGPIPE) {
         char buf[32];
         cli_error(cli, "interrupted by %s: every check's processes were "
                        "killed; the report shows what finished",

@@ -151,4 +151,32 @@ unlike "$screen" 'running:' "pty, SIGINT: the status line is erased"
 like "$screen" '^INTR +t\.slow' "pty, SIGINT: the running check is reported interrupted"
 like "$screen" '^sourceos: interrupted by SIGINT' "pty, SIGINT: stderr's message is on a line of its own"
 like "$(printf '%s\n' "$screen" | tail -n 1)" ', 1 interrupted in .* \(exit 130\)$' "pty, SIGINT: the summary ends the report"
+# A reader that goes away after the first line (`| head -n 1`), with
+# SIGPIPE at its default: the run stops as if interrupted, killing its
+# checks (one hangs), instead of dying and leaving them running with no one
+# to enforce their deadline; the write error is said once, exit 74.
+make_config gone <<'YAML'
+checks:
+  - {id: t.fast, plugin: behave, check: status}
+  - {id: t.next, plugin: behave, check: status, params: {sleep_ms: 300}}
+  - {id: t.hang, plugin: hang, check: forever, timeout: 60}
+YAML
+out=$("$PYTHON" - "$SOS" doctor local-runtime --plugin-dir "$TEST_PLUGINS" --config-dir "$TMP/gone" -j 3 <<'PY'
+import os, signal, subprocess, sys, time
+t0 = time.monotonic()
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                     preexec_fn=lambda: signal.signal(signal.SIGPIPE, signal.SIG_DFL))
+first = p.stdout.readline()
+p.stdout.close()
+err = p.stderr.read().decode()
+rc = p.wait()
+print("%d|%d|%s|%s|%.1f" % (rc, len(err.splitlines()), err.strip(), first.split()[1].decode(),
+                            time.monotonic() - t0))
+PY
+)
+like "$out" '^74\|1\|sourceos: cannot write to standard output: Broken pipe\|t\.fast\|' \
+    "reader gone after the first line: exit 74, one line on stderr ($out)"
+like "$out" '\|[0-9]\.[0-9]$' "and the run ends at once, not at t.hang's 60 s deadline"
+sleep 0.2
+is "$(pgrep -f "$TMP/gone" | wc -l | tr -d ' ')" 0 "no check's process is left"
 done_testing
