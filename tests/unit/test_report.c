@@ -962,7 +962,8 @@ static void test_human_empty_run(void **state)
 static const char *captured(struct capture *c)
 {
     assert_int_equal(fflush(c->f), 0);
-    return c->text ? c->text : "";
+    assert_non_null(c->text); /* set by the flush, even when empty */
+    return c->text;
 }
 
 static void set_done(struct fixture *fx, int done)
@@ -1059,7 +1060,9 @@ static void test_human_stream_status_line(void **state)
     assert_contains(captured(&c), "12ms\nrunning: registry-auth.helpers (2.0s)");
     set_done(fx, 1);
     sos_human_stream_status(hs, 1002.0, 80); /* none running: erased */
-    assert_true(strcmp(captured(&c) + strlen(captured(&c)) - 4, "\r\x1b[K") == 0);
+    text = captured(&c);
+    assert_true(strlen(text) >= 4);
+    assert_string_equal(text + strlen(text) - 4, "\r\x1b[K");
     sos_human_stream_end(hs);
     sos_human_stream_free(hs);
     text = capture_end(&c);
