@@ -162,7 +162,8 @@ static int run_doctor(struct cli *cli, const struct sos_session_config *config)
         return 3;
     }
     stop_status(cli, &hd);
-    /* SIGPIPE: the reader is gone, and the failed write said so already. */
+    /* SIGPIPE: the reader is gone; the failed write says so (now, or when
+     * stdout is closed), which is the one line the user needs. */
     if (s.run.interrupted_by && s.run.interrupted_by != SIGPIPE) {
         char buf[32];
         cli_error(cli, "interrupted by %s: every check's processes were "
