@@ -40,6 +40,8 @@ struct sos_human_opts {
     int color;     /* ANSI colours */
     int quiet;     /* only checks that are not ok/skipped, and the summary */
     int verbose;   /* also facts and commands run */
+    int status_line; /* a terminal: show the checks still running under the
+                        report (sos_human_stream_status) */
 };
 
 /* Human report: one line per check (status, id, summary, duration), the
@@ -47,6 +49,25 @@ struct sos_human_opts {
  * summary line; redacted like the JSON report. */
 void sos_report_print_human(FILE *out, const struct sos_run *run,
                             const struct sos_human_opts *opts);
+
+/* The human report printed while RUN runs, byte for byte what
+ * sos_report_print_human() prints at the end: call _finished() after each
+ * check finishes (it prints every check whose lines can go out: it and all
+ * before it in run order are done; under --quiet nothing until the end),
+ * _status() now and then to redraw the status line ("running: ID (4.2s),
+ * ..." cut to COLUMNS; NOW is sos_now_wall(); only with opts->status_line),
+ * _clear() to erase it before writing anything else to the terminal, and
+ * _end() for the rest and the summary (the status line erased first).
+ * Nothing is flushed: the caller does. _new() returns NULL on ENOMEM. */
+struct sos_human_stream;
+struct sos_human_stream *sos_human_stream_new(FILE *out, const struct sos_run *run,
+                                              const struct sos_human_opts *opts);
+void sos_human_stream_finished(struct sos_human_stream *hs);
+void sos_human_stream_status(struct sos_human_stream *hs, double now,
+                             unsigned columns);
+void sos_human_stream_clear(struct sos_human_stream *hs);
+void sos_human_stream_end(struct sos_human_stream *hs);
+void sos_human_stream_free(struct sos_human_stream *hs);
 
 /* NDJSON events, one line each, flushed: {"event":"check-started",...},
  * {"event":"check-finished",...entry}, {"event":"summary",...}. An entry

@@ -352,25 +352,189 @@ static void print_summary(FILE *out, const struct sos_run *run)
     fprintf(out, " in %s (exit %d)\n", duration, run->exit_code);
 }
 
+/* ---- Streaming ---------------------------------------------------------- */
+
+/*
+ * The report is printed as the run goes: a check's lines go out once it and
+ * every check before it in run order are done, so the report reads the same
+ * as when printed at the end. Each batch is redacted with the secrets known
+ * when it is printed (every check up to it is done), as the NDJSON events
+ * are. Under --quiet which checks are shown, and so the id column's width,
+ * is known only at the end: the lines wait for it. On a terminal a status
+ * line under the report names the checks still running; it is erased before
+ * any line is printed, so it never mixes into the report.
+ */
+
+#define STATUS_ERASE "\r\033[K" /* to the line's start, clear to its end */
+#define STATUS_COLUMNS 80       /* when the terminal does not say */
+
+struct sos_human_stream {
+    FILE *out;
+    const struct sos_run *run;
+    struct sos_human_opts opts;
+    size_t next;     /* the first entry not printed yet */
+    size_t id_width;
+    int status_shown; /* a status line is on the screen */
+};
+
+struct sos_human_stream *sos_human_stream_new(FILE *out, const struct sos_run *run,
+                                              const struct sos_human_opts *opts)
+{
+    static const struct sos_human_opts defaults = { 0, 0, 0, 0 };
+    struct sos_human_stream *hs = calloc(1, sizeof *hs);
+
+    if (!hs)
+        return NULL;
+    hs->out = out;
+    hs->run = run;
+    hs->opts = opts ? *opts : defaults;
+    if (!hs->opts.quiet) /* every check is shown: the width is known now */
+        hs->id_width = id_column_width(run, &hs->opts);
+    return hs;
+}
+
+void sos_human_stream_clear(struct sos_human_stream *hs)
+{
+    if (hs && hs->status_shown) {
+        fputs(STATUS_ERASE, hs->out);
+        hs->status_shown = 0;
+    }
+}
+
+/* Prints the entries from hs->next up to (not including) END. */
+static void print_entries(struct sos_human_stream *hs, size_t end)
+{
+    struct sos_redactor *rd;
+
+    if (hs->next >= end)
+        return;
+    rd = sos_run_redactor(hs->run);
+    if (!rd)
+        return; /* tried again with the next batch, and at the end */
+    sos_human_stream_clear(hs);
+    for (; hs->next < end; hs->next++)
+        if (is_shown(&hs->run->entries[hs->next], &hs->opts)) {
+            print_agent_heading(hs->out, hs->run, hs->next, &hs->opts);
+            print_entry(hs->out, &hs->run->entries[hs->next], hs->id_width,
+                        &hs->opts, rd);
+        }
+    sos_redactor_free(rd);
+}
+
+void sos_human_stream_finished(struct sos_human_stream *hs)
+{
+    size_t end = hs->next;
+
+    if (hs->opts.quiet)
+        return;
+    while (end < hs->run->n_entries && hs->run->entries[end].done)
+        end++;
+    print_entries(hs, end);
+}
+
+/* Bytes of S that hold at most MAX characters (UTF-8 sequences kept whole). */
+static size_t prefix_of_chars(const char *s, size_t len, size_t max)
+{
+    size_t chars = 0, i = 0;
+
+    while (i < len) {
+        size_t n = sos_utf8_sequence_length((const unsigned char *)s + i, len - i);
+        if (chars == max)
+            break;
+        i += n ? n : 1;
+        chars++;
+    }
+    return i;
+}
+
+static size_t count_chars(const char *s, size_t len)
+{
+    return prefix_of_chars(s, len, SIZE_MAX);
+}
+
+/* "running: ID (4.2s), ID (1.0s)" into a new string; NULL when none runs. */
+static char *status_text(const struct sos_human_stream *hs, double now, size_t *len)
+{
+    char *text = NULL;
+    FILE *f = open_memstream(&text, len);
+    int any = 0;
+
+    if (!f)
+        return NULL;
+    for (size_t i = hs->next; i < hs->run->n_entries; i++) {
+        const struct sos_run_entry *e = &hs->run->entries[i];
+        double elapsed = now - e->result.started;
+        if (e->done || !(e->result.started > 0))
+            continue; /* finished, or not started yet */
+        fputs(any ? ", " : "running: ", f);
+        put_safe(f, e->decl->id);
+        fprintf(f, " (%.1fs)", elapsed > 0 ? elapsed : 0.0);
+        any = 1;
+    }
+    if (fclose(f) != 0 || !any) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+void sos_human_stream_status(struct sos_human_stream *hs, double now,
+                             unsigned columns)
+{
+    size_t len = 0, keep, max;
+    char *text;
+
+    if (!hs || !hs->opts.status_line)
+        return;
+    text = status_text(hs, now, &len);
+    sos_human_stream_clear(hs);
+    if (!text)
+        return;
+    /* One character short of the width: a full line would wrap, and the
+     * erase would then clear only its last row. */
+    max = (columns > 0 ? columns : STATUS_COLUMNS) - 1;
+    if (max < 4)
+        max = 4;
+    keep = len;
+    if (count_chars(text, len) > max)
+        keep = prefix_of_chars(text, len, max - 3);
+    fwrite(text, 1, keep, hs->out);
+    if (keep < len)
+        fputs("...", hs->out);
+    hs->status_shown = 1;
+    free(text);
+}
+
+void sos_human_stream_end(struct sos_human_stream *hs)
+{
+    if (!hs)
+        return;
+    sos_human_stream_clear(hs);
+    if (hs->opts.quiet) /* which checks are shown is known now */
+        hs->id_width = id_column_width(hs->run, &hs->opts);
+    print_entries(hs, hs->run->n_entries);
+    if (hs->next < hs->run->n_entries) {
+        fputs("out of memory: the report cannot be redacted, so it is not shown\n",
+              hs->out);
+        return;
+    }
+    print_summary(hs->out, hs->run);
+}
+
+void sos_human_stream_free(struct sos_human_stream *hs)
+{
+    free(hs);
+}
+
 void sos_report_print_human(FILE *out, const struct sos_run *run,
                             const struct sos_human_opts *opts)
 {
-    static const struct sos_human_opts defaults = { 0, 0, 0 };
-    struct sos_redactor *rd = sos_run_redactor(run);
-    size_t id_width;
+    struct sos_human_stream *hs = sos_human_stream_new(out, run, opts);
 
-    if (!opts)
-        opts = &defaults;
-    if (!rd) {
+    if (!hs) {
         fputs("out of memory: the report cannot be redacted, so it is not shown\n", out);
         return;
     }
-    id_width = id_column_width(run, opts);
-    for (size_t i = 0; i < run->n_entries; i++)
-        if (is_shown(&run->entries[i], opts)) {
-            print_agent_heading(out, run, i, opts);
-            print_entry(out, &run->entries[i], id_width, opts, rd);
-        }
-    print_summary(out, run);
-    sos_redactor_free(rd);
+    sos_human_stream_end(hs);
+    sos_human_stream_free(hs);
 }

@@ -63,6 +63,7 @@ struct runner {
     size_t n_host_facts;
     unsigned running;
     size_t done;
+    double next_tick; /* monotonic time of the next on_tick */
 };
 
 /* ---- host facts ----------------------------------------------------------- */
@@ -642,6 +643,8 @@ static int poll_timeout_ms(const struct runner *r)
         if (s->deadline - now < wait)
             wait = s->deadline - now;
     }
+    if (r->opts->on_tick && r->next_tick - now < wait)
+        wait = r->next_tick - now;
     return wait <= 0 ? 0 : (int)(wait * 1000.0) + 1;
 }
 
@@ -685,6 +688,17 @@ static void wait_for_children(struct runner *r)
     }
     free(fds);
     free(index);
+}
+
+/* Once its interval has passed, however busy the children keep the poll. */
+static void tick(struct runner *r)
+{
+    double now = sos_now_monotonic();
+    if (!r->opts->on_tick || now < r->next_tick)
+        return;
+    /* a zero interval must not turn the poll into a busy loop */
+    r->next_tick = now + (r->opts->tick_interval > 0.05 ? r->opts->tick_interval : 0.05);
+    r->opts->on_tick(r->opts->callback_data);
 }
 
 /* The run was interrupted by SIG: every running check's groups are killed
@@ -842,6 +856,7 @@ int sos_runner_run(struct sos_run *run, const struct sos_runner_job *jobs,
     r.run = run;
     r.jobs = jobs;
     r.opts = opts;
+    r.next_tick = t0 + opts->tick_interval;
     run->started = sos_now_wall();
     run->interrupted_by = 0;
 #ifdef __linux__
@@ -870,6 +885,7 @@ int sos_runner_run(struct sos_run *run, const struct sos_runner_job *jobs,
             }
             wait_for_children(&r);
             service_slots(&r);
+            tick(&r);
         }
     }
     if (r.slots)

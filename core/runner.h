@@ -22,6 +22,10 @@ struct sos_runner_opts {
     /* Told as each check starts and finishes (NDJSON); may be NULL. */
     void (*on_start)(void *data, const struct sos_run_entry *e);
     void (*on_finish)(void *data, const struct sos_run_entry *e);
+    /* Told every tick_interval seconds while checks run (a terminal's
+     * status line), between the runner's other work; may be NULL. */
+    void (*on_tick)(void *data);
+    double tick_interval;
     void *callback_data;
 };
 

@@ -8,7 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
-static const int caught_signals[3] = {SIGINT, SIGTERM, SIGHUP};
+/* SIGPIPE too: a streamed report's reader that goes away stops the run as
+ * an interruption does (its checks killed), rather than killing this
+ * process and leaving them running with no one to enforce a deadline. The
+ * write itself then fails with EPIPE, which the caller reports. */
+static const int caught_signals[SOS_SIGNALS_CAUGHT] = {SIGINT, SIGTERM, SIGHUP,
+                                                       SIGPIPE};
 
 /* The runner's bookkeeping of an interruption: the first signal, and the
  * self-pipe the handler writes to (the handler can reach nothing else). */
@@ -41,9 +46,9 @@ int sos_signals_catch(struct sos_signals *s)
     sa.sa_flags = SA_RESTART; /* the self-pipe wakes the poll; nothing else
                                  should see EINTR */
     sigemptyset(&sa.sa_mask);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < SOS_SIGNALS_CAUGHT; i++)
         sigaddset(&sa.sa_mask, caught_signals[i]);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < SOS_SIGNALS_CAUGHT; i++) {
         sigaction(caught_signals[i], NULL, &s->saved[i]);
         /* Ignored by whoever started us (nohup, a script's background
          * job): the signal is not for us, as the shells do it. */
@@ -62,7 +67,7 @@ void sos_signals_release(struct sos_signals *s)
     memset(&ignore, 0, sizeof ignore);
     ignore.sa_handler = SIG_IGN;
     sigemptyset(&ignore.sa_mask);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < SOS_SIGNALS_CAUGHT; i++)
         sigaction(caught_signals[i], first_signal ? &ignore : &s->saved[i],
                   NULL);
     for (int i = 0; i < 2; i++) {
@@ -91,7 +96,7 @@ int sos_signals_caught(void)
 
 void sos_signals_child(void)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < SOS_SIGNALS_CAUGHT; i++)
         signal(caught_signals[i], SIG_DFL);
 }
 
@@ -101,6 +106,7 @@ const char *sos_signal_name(int sig, char *buf, size_t size)
     case SIGINT: return "SIGINT";
     case SIGTERM: return "SIGTERM";
     case SIGHUP: return "SIGHUP";
+    case SIGPIPE: return "SIGPIPE";
     }
     snprintf(buf, size, "signal %d", sig);
     return buf;

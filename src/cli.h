@@ -21,6 +21,7 @@ struct cli {
     double timeout;
     int timeout_given; /* --timeout was given: it bounds every check */
     int color;
+    int status_line; /* human report on a terminal: the checks still running */
     int quiet;
     int verbose;
     int help;

@@ -3,8 +3,11 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "command.h"
 #include "report.h"
 #include "runner.h"
 #include "session.h"
@@ -33,7 +36,71 @@ static void ndjson_finished(void *data, const struct sos_run_entry *e)
     cli_flush_stdout(nd->cli);
 }
 
-static int print_report(struct cli *cli, const struct sos_run *run)
+/* The status line is redrawn at most this often (seconds). */
+#define STATUS_INTERVAL 0.2
+
+/* What the human report's callbacks need: where write errors go, and the
+ * report being printed as the checks finish. */
+struct human_data {
+    struct cli *cli;
+    struct sos_human_stream *hs;
+};
+
+static void human_finished(void *data, const struct sos_run_entry *e)
+{
+    struct human_data *hd = data;
+    (void)e; /* the stream looks at the run: an earlier check may be pending */
+    sos_human_stream_finished(hd->hs);
+    cli_flush_stdout(hd->cli);
+}
+
+/* Asked each time: the window may have been resized. 0 when unknown. */
+static unsigned terminal_columns(void)
+{
+    struct winsize ws;
+    return ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
+}
+
+static void human_tick(void *data)
+{
+    struct human_data *hd = data;
+    sos_human_stream_status(hd->hs, sos_now_wall(), terminal_columns());
+    cli_flush_stdout(hd->cli);
+}
+
+/* Sets OPTS up to print the human report as the run goes; 0, or -1 (said)
+ * on ENOMEM. */
+static int start_human(struct cli *cli, const struct sos_run *run,
+                       struct human_data *hd, struct sos_runner_opts *opts)
+{
+    struct sos_human_opts ho = {cli->color, cli->quiet, cli->verbose,
+                                cli->status_line};
+    hd->cli = cli;
+    hd->hs = sos_human_stream_new(stdout, run, &ho);
+    if (!hd->hs) {
+        cli_error(cli, "out of memory");
+        return -1;
+    }
+    opts->on_finish = human_finished;
+    if (cli->status_line) {
+        opts->on_tick = human_tick;
+        opts->tick_interval = STATUS_INTERVAL;
+    }
+    opts->callback_data = hd;
+    return 0;
+}
+
+/* The status line goes before anything else is said on the terminal. */
+static void stop_status(struct cli *cli, struct human_data *hd)
+{
+    if (hd->hs) {
+        sos_human_stream_clear(hd->hs);
+        cli_flush_stdout(cli);
+    }
+}
+
+static int print_report(struct cli *cli, const struct sos_run *run,
+                        struct sos_human_stream *hs)
 {
     if (cli->format == FORMAT_JSON) {
         json_t *doc = sos_report_to_json(run);
@@ -51,8 +118,7 @@ static int print_report(struct cli *cli, const struct sos_run *run)
     } else if (cli->format == FORMAT_NDJSON) {
         sos_ndjson_summary(stdout, run);
     } else {
-        struct sos_human_opts opts = {cli->color, cli->quiet, cli->verbose};
-        sos_report_print_human(stdout, run, &opts);
+        sos_human_stream_end(hs);
     }
     return 0;
 }
@@ -61,6 +127,7 @@ static int run_doctor(struct cli *cli, const struct sos_session_config *config)
 {
     struct sos_session s;
     struct ndjson_data nd;
+    struct human_data hd = {cli, NULL};
     struct sos_runner_opts opts = {
         .root = cli->root,
         .offline = cli_offline(cli),
@@ -82,21 +149,31 @@ static int run_doctor(struct cli *cli, const struct sos_session_config *config)
         nd.cli = cli;
         nd.run = &s.run;
         opts.callback_data = &nd;
-    }
-    if (sos_runner_run(&s.run, s.jobs, &opts, &err) != 0) {
-        cli_error(cli, "%s", err.msg);
+    } else if (cli->format == FORMAT_HUMAN &&
+               start_human(cli, &s.run, &hd, &opts) != 0) {
         sos_session_close(&s);
         return 3;
     }
-    if (s.run.interrupted_by) {
+    if (sos_runner_run(&s.run, s.jobs, &opts, &err) != 0) {
+        stop_status(cli, &hd);
+        cli_error(cli, "%s", err.msg);
+        sos_human_stream_free(hd.hs);
+        sos_session_close(&s);
+        return 3;
+    }
+    stop_status(cli, &hd);
+    /* SIGPIPE: the reader is gone; the failed write says so (now, or when
+     * stdout is closed), which is the one line the user needs. */
+    if (s.run.interrupted_by && s.run.interrupted_by != SIGPIPE) {
         char buf[32];
         cli_error(cli, "interrupted by %s: every check's processes were "
                        "killed; the report shows what finished",
                   sos_signal_name(s.run.interrupted_by, buf, sizeof buf));
     }
-    rc = print_report(cli, &s.run);
+    rc = print_report(cli, &s.run, hd.hs);
     if (rc == 0)
         rc = s.run.exit_code; /* 128+N when interrupted */
+    sos_human_stream_free(hd.hs);
     sos_session_close(&s);
     return rc;
 }

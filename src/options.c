@@ -156,7 +156,7 @@ static int take_option(struct cli *cli, int opt, const char *name, const char *a
     case OPT_JSON: cli->format = FORMAT_JSON; return 0;
     case 'j': return parse_jobs(cli, name, arg);
     case OPT_TIMEOUT: return parse_timeout(cli, name, arg);
-    case OPT_NO_COLOR: cli->color = 0; return 0;
+    case OPT_NO_COLOR: cli->color = cli->status_line = 0; return 0;
     case OPT_DRY_RUN:
         /* Accepted and ignored would let a user believe a run was safe. */
         cli_error(cli, "option '%s' is not in this release: no command of it "
@@ -256,6 +256,8 @@ int cli_parse(struct cli *cli, int argc, char **argv)
     cli->jobs = default_jobs();
     cli->timeout = 30.0;
     cli->color = wants_color();
+    /* The same rule: a terminal that takes escapes, and not NO_COLOR. */
+    cli->status_line = cli->color;
     opterr = 0;
     for (;;) {
         int index = -1, rc;

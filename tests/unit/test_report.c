@@ -956,6 +956,129 @@ static void test_human_empty_run(void **state)
     free(text);
 }
 
+/* ---- The human report as the run goes ---------------------------------- */
+
+/* What was printed so far (the stream is flushed first). */
+static const char *captured(struct capture *c)
+{
+    assert_int_equal(fflush(c->f), 0);
+    assert_non_null(c->text); /* set by the flush, even when empty */
+    return c->text;
+}
+
+static void set_done(struct fixture *fx, int done)
+{
+    for (size_t i = 0; i < N_ENTRIES; i++) {
+        fx->entries[i].done = done;
+        fx->entries[i].result.started = 1000.0;
+    }
+}
+
+/* Checks finishing out of order: a check's lines wait for every check
+ * before it, and the whole is byte for byte the report printed at once. */
+static void test_human_stream_in_run_order(void **state)
+{
+    struct fixture *fx = *state;
+    struct sos_human_opts opts = { .verbose = 1 };
+    char *whole = human_report(&fx->run, 0, 0, 1);
+    struct capture c;
+    struct sos_human_stream *hs;
+
+    set_done(fx, 0);
+    hs = sos_human_stream_new(capture_start(&c), &fx->run, &opts);
+    assert_non_null(hs);
+    fx->entries[2].done = 1;
+    sos_human_stream_finished(hs);
+    assert_string_equal(captured(&c), ""); /* podman.binary still runs */
+    fx->entries[0].done = 1;
+    sos_human_stream_finished(hs);
+    assert_contains(captured(&c), "podman.binary");
+    assert_lacks(captured(&c), "registry-auth.helpers");
+    fx->entries[1].done = 1;
+    sos_human_stream_finished(hs);
+    /* 0, 1 and 2 are out: 2 was waiting for 1 */
+    assert_contains(captured(&c), "podman-machine.state");
+    assert_lacks(captured(&c), "launchd.plist");
+    assert_lacks(captured(&c), "checks:");
+    set_done(fx, 1);
+    sos_human_stream_end(hs);
+    sos_human_stream_free(hs);
+    assert_string_equal(capture_end(&c), whole);
+    free(c.text);
+    free(whole);
+}
+
+/* Under --quiet the shown checks (and the id column) are known at the end. */
+static void test_human_stream_quiet_waits(void **state)
+{
+    struct fixture *fx = *state;
+    struct sos_human_opts opts = { .quiet = 1 };
+    char *whole = human_report(&fx->run, 0, 1, 0);
+    struct capture c;
+    struct sos_human_stream *hs = sos_human_stream_new(capture_start(&c), &fx->run, &opts);
+
+    assert_non_null(hs);
+    sos_human_stream_finished(hs);
+    assert_string_equal(captured(&c), "");
+    sos_human_stream_end(hs);
+    sos_human_stream_free(hs);
+    assert_string_equal(capture_end(&c), whole);
+    free(c.text);
+    free(whole);
+}
+
+/* The status line names the running checks (started, not done) with their
+ * time, fits the width, is erased before a line, and exists only when
+ * asked for. */
+static void test_human_stream_status_line(void **state)
+{
+    struct fixture *fx = *state;
+    struct sos_human_opts opts = { .status_line = 1 };
+    struct capture c;
+    struct sos_human_stream *hs;
+    const char *text;
+
+    set_done(fx, 0);
+    fx->entries[0].result.started = 995.8; /* podman.binary, 4.2 s */
+    fx->entries[1].result.started = 999.0; /* registry-auth.helpers, 1.0 s */
+    for (size_t i = 2; i < N_ENTRIES; i++)
+        fx->entries[i].result.started = 0; /* not started */
+    hs = sos_human_stream_new(capture_start(&c), &fx->run, &opts);
+    assert_non_null(hs);
+    sos_human_stream_status(hs, 1000.0, 80);
+    assert_string_equal(captured(&c),
+                        "running: podman.binary (4.2s), registry-auth.helpers (1.0s)");
+    sos_human_stream_status(hs, 1000.5, 26); /* redrawn, cut to 25 */
+    text = captured(&c) + strlen("running: podman.binary (4.2s), registry-auth.helpers (1.0s)");
+    assert_string_equal(text, "\r\x1b[Krunning: podman.binary...");
+    fx->entries[0].done = 1;
+    sos_human_stream_finished(hs);
+    text = strstr(captured(&c), "...") + 3;
+    assert_true(strncmp(text, "\r\x1b[KOK       podman.binary", 26) == 0);
+    sos_human_stream_status(hs, 1001.0, 0); /* width unknown: 80 */
+    /* the lines erased it: drawn again on a fresh line, nothing to erase */
+    assert_contains(captured(&c), "12ms\nrunning: registry-auth.helpers (2.0s)");
+    set_done(fx, 1);
+    sos_human_stream_status(hs, 1002.0, 80); /* none running: erased */
+    text = captured(&c);
+    assert_true(strlen(text) >= 4);
+    assert_string_equal(text + strlen(text) - 4, "\r\x1b[K");
+    sos_human_stream_end(hs);
+    sos_human_stream_free(hs);
+    text = capture_end(&c);
+    assert_string_equal(text + strlen(text) - strlen("(exit 2)\n"), "(exit 2)\n");
+    free(c.text);
+
+    /* not asked for: never written */
+    set_done(fx, 0);
+    opts.status_line = 0;
+    hs = sos_human_stream_new(capture_start(&c), &fx->run, &opts);
+    sos_human_stream_status(hs, 1000.0, 80);
+    assert_string_equal(captured(&c), "");
+    sos_human_stream_free(hs);
+    free(capture_end(&c));
+}
+
 /* ---- report_ndjson.c --------------------------------------------------- */
 
 static char *ndjson_stream(const struct sos_run *run)
@@ -1052,6 +1175,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_human_escapes_untrusted_text, setup_run,
                                         teardown_run),
         cmocka_unit_test(test_human_empty_run),
+        cmocka_unit_test_setup_teardown(test_human_stream_in_run_order, setup_run,
+                                        teardown_run),
+        cmocka_unit_test_setup_teardown(test_human_stream_quiet_waits, setup_run,
+                                        teardown_run),
+        cmocka_unit_test_setup_teardown(test_human_stream_status_line, setup_run,
+                                        teardown_run),
         cmocka_unit_test_setup_teardown(test_ndjson, setup_run, teardown_run),
     };
 
