@@ -615,3 +615,72 @@ void launch_cmd_join(const struct launch_simple *c, char *out, size_t size)
         append(out, size, &used, c->argv[i]);
     }
 }
+
+/* ---- GNU-only options --------------------------------------------------------------- */
+
+/* W is a short-option cluster (-xyz, not --long) holding LETTER. */
+static int cluster_has(const char *w, char letter)
+{
+    return w[0] == '-' && w[1] != '-' && w[1] != '\0' && strchr(w + 1, letter) != NULL;
+}
+
+/* sed's -i: BSD sed takes the suffix as the next word ('' or .bak), GNU's
+ * takes none (or glued: -i.bak, which BSD reads the same). */
+static int sed_gnu_in_place(const struct launch_simple *c, size_t i)
+{
+    const char *w = c->argv[i];
+    if (strcmp(w, "--in-place") == 0 || strncmp(w, "--in-place=", 11) == 0)
+        return 1;
+    if (strcmp(w, "-i") != 0)
+        return 0;
+    if (i + 1 >= c->argc)
+        return 1;
+    w = c->argv[i + 1];
+    return !(w[0] == '\0' || (w[0] == '.' && !strchr(w, ' ')));
+}
+
+const char *launch_gnu_only(const struct launch_simple *c, const char **hint)
+{
+    const char *tool;
+    if (c->prog >= c->argc)
+        return NULL;
+    tool = base_of(c->argv[c->prog]);
+    for (size_t i = c->prog + 1; i < c->argc; i++) {
+        const char *w = c->argv[i];
+        if (strcmp(w, "--") == 0)
+            break;
+        if (strcmp(tool, "readlink") == 0 && (cluster_has(w, 'f') ||
+                                               strcmp(w, "--canonicalize") == 0)) {
+            *hint = "use `realpath` (macOS 13 and later) or `cd \"$(dirname \"$f\")\" && "
+                    "pwd -P`";
+            return "readlink -f";
+        }
+        if (strcmp(tool, "sed") == 0 && sed_gnu_in_place(c, i)) {
+            *hint = "give the suffix as its own word, `sed -i '' ...` (BSD sed), or write "
+                    "to a temporary file and move it";
+            return "sed -i";
+        }
+        if (strcmp(tool, "date") == 0 && (cluster_has(w, 'd') || strcmp(w, "--date") == 0 ||
+                                          strncmp(w, "--date=", 7) == 0)) {
+            *hint = "use `date -j -f FORMAT TEXT` (BSD date) to read a date";
+            return "date -d";
+        }
+        if (strcmp(tool, "grep") == 0 && (cluster_has(w, 'P') ||
+                                          strcmp(w, "--perl-regexp") == 0)) {
+            *hint = "use `grep -E` (extended regular expressions)";
+            return "grep -P";
+        }
+        if (strcmp(tool, "stat") == 0 && (cluster_has(w, 'c') || strcmp(w, "--format") == 0 ||
+                                          strncmp(w, "--format=", 9) == 0 ||
+                                          strncmp(w, "--printf", 8) == 0)) {
+            *hint = "use `stat -f FORMAT` (BSD stat)";
+            return "stat -c";
+        }
+        /* Options end at the first operand for these tools' purposes,
+         * except sed and grep, whose script or pattern may come first. */
+        if (w[0] != '-' && strcmp(tool, "sed") != 0 && strcmp(tool, "grep") != 0 &&
+            strcmp(tool, "date") != 0)
+            break;
+    }
+    return NULL;
+}

@@ -115,4 +115,10 @@ void launch_cmd_summary(const struct launch_simple *c, char *out, size_t size);
 /* The words of C from its program on, joined by spaces (cut to SIZE). */
 void launch_cmd_join(const struct launch_simple *c, char *out, size_t size);
 
+/* When C uses an option only GNU's tools have (macOS's BSD tools refuse it
+ * or do something else): `readlink -f`, `sed -i` without a suffix (`sed -i
+ * ''` and `sed -i.bak` are fine), `date -d`, `grep -P`, `stat -c`. Returns
+ * the construct ("sed -i") and, in *HINT, what to write instead; else NULL. */
+const char *launch_gnu_only(const struct launch_simple *c, const char **hint);
+
 #endif

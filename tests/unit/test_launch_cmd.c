@@ -176,6 +176,42 @@ static void test_summary(void **state)
     launch_cmd_free(&lc);
 }
 
+static void test_gnu_only(void **state)
+{
+    static const struct {
+        const char *text, *want; /* want NULL: BSD tools take it */
+    } cases[] = {
+        {"readlink -f x", "readlink -f"},   {"/usr/bin/readlink -nf x", "readlink -f"},
+        {"readlink x", NULL},               {"sed -i s/a/b/ f", "sed -i"},
+        {"sed -i -e s/a/b/ f", "sed -i"},   {"sed --in-place s/a/b/ f", "sed -i"},
+        {"sed -i '' s/a/b/ f", NULL},       {"sed -i.bak s/a/b/ f", NULL},
+        {"sed -i .bak s/a/b/ f", NULL},     {"sed -n p f", NULL},
+        {"date -d yesterday", "date -d"},   {"date +%s --date=x", "date -d"},
+        {"date -u +%s", NULL},              {"grep -P x f", "grep -P"},
+        {"grep -qP x f", "grep -P"},        {"grep -E x f", NULL},
+        {"stat -c %s f", "stat -c"},        {"stat -f %z f", NULL},
+        {"exec env A=1 stat --format=%s f", "stat -c"},
+        {"echo readlink -f", NULL},         {"grep -- -P f", NULL},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct launch_cmd lc;
+        const char *hint = NULL, *got;
+        memset(&lc, 0, sizeof lc);
+        assert_int_equal(launch_cmd_split(&lc, cases[i].text, strlen(cases[i].text),
+                                          LAUNCH_FROM_SCRIPT, 1), 0);
+        assert_int_equal(lc.n, 1);
+        got = launch_gnu_only(&lc.cmds[0], &hint);
+        if ((got == NULL) != (cases[i].want == NULL) ||
+            (got && strcmp(got, cases[i].want) != 0))
+            fail_msg("'%s': %s, wanted %s", cases[i].text, got ? got : "(none)",
+                     cases[i].want ? cases[i].want : "(none)");
+        if (got)
+            assert_non_null(hint);
+        launch_cmd_free(&lc);
+    }
+}
+
 /* ---- scripts under a root ---------------------------------------------------- */
 
 struct fixture {
@@ -367,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_argv_table),
         cmocka_unit_test(test_store_paths),
         cmocka_unit_test(test_summary),
+        cmocka_unit_test(test_gnu_only),
         cmocka_unit_test_setup_teardown(test_script_followed_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_script_not_twice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_script_too_large, setup, teardown),
