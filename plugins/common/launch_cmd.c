@@ -583,14 +583,26 @@ static const char *shown(const char *w, char *buf, size_t size)
     return w;
 }
 
+/* A command this short is shown whole. */
+#define SUMMARY_WHOLE 40
+
 void launch_cmd_summary(const struct launch_simple *c, char *out, size_t size)
 {
     char name[256];
-    size_t used = 0, i = c->prog, shown_to;
+    size_t used = 0, i = c->prog, shown_to, whole = 0;
     out[0] = '\0';
     if (i >= c->argc)
         return;
+    for (size_t k = i + 1; k < c->argc; k++)
+        whole += 1 + strlen(shown(c->argv[k], name, sizeof name));
     append(out, size, &used, base_of(c->argv[i]));
+    if (whole + used <= SUMMARY_WHOLE) {
+        for (i++; i < c->argc; i++) {
+            append(out, size, &used, " ");
+            append(out, size, &used, shown(c->argv[i], name, sizeof name));
+        }
+        return;
+    }
     for (i++; i < c->argc && i < c->prog + 4 && c->argv[i][0] != '-'; i++) {
         append(out, size, &used, " ");
         append(out, size, &used, shown(c->argv[i], name, sizeof name));
@@ -614,6 +626,50 @@ void launch_cmd_join(const struct launch_simple *c, char *out, size_t size)
             append(out, size, &used, " ");
         append(out, size, &used, c->argv[i]);
     }
+}
+
+void launch_cmd_account(const struct launch_cmd *lc, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < lc->n && used + 1 < size; i++) {
+        char one[256];
+        if (lc->cmds[i].from != LAUNCH_FROM_SHELL)
+            continue;
+        launch_cmd_summary(&lc->cmds[i], one, sizeof one);
+        if (!one[0])
+            continue;
+        snprintf(out + used, size - used, "%s`%s%s`", used ? ", then " : "",
+                 lc->cmds[i].exec ? "exec " : "", one);
+        used += strlen(out + used);
+    }
+}
+
+/* PATH is absent under the root (STORE: and the tree has a /nix/store). */
+static int absent(sourceos_ctx *ctx, const char *path, int store)
+{
+    int err = sourceos_host_path_error(ctx, path);
+    if (err != -ENOENT && err != -ENOTDIR)
+        return 0;
+    return !store || sourceos_host_path_error(ctx, "/nix/store") == 0;
+}
+
+size_t launch_cmd_missing(sourceos_ctx *ctx, const struct launch_cmd *lc,
+                          const char *missing[2])
+{
+    const char *paths[2] = {NULL, NULL};
+    size_t n = 0;
+    if (!ctx)
+        return 0;
+    if (lc->program && lc->program[0] == '/' && launch_store_path(lc->program, NULL, 0) &&
+        lc->program != lc->target)
+        paths[0] = lc->program;
+    if (lc->target && lc->target[0] == '/' && (lc->target_store || lc->shell))
+        paths[1] = lc->target;
+    for (size_t i = 0; i < 2; i++)
+        if (paths[i] && absent(ctx, paths[i], launch_store_path(paths[i], NULL, 0)))
+            missing[n++] = paths[i];
+    return n;
 }
 
 /* ---- GNU-only options --------------------------------------------------------------- */

@@ -106,14 +106,27 @@ void launch_cmd_free(struct launch_cmd *lc);
  * OUT is not NULL. */
 int launch_store_path(const char *path, char *out, size_t size);
 
-/* A short account of C for a message: the program's base name, then the
- * words up to the first option, " ...", and the last word when it is not
- * an option (e.g. "podman run ... ghcr.io/x:latest"). Store paths are
- * shown as their NAME. */
+/* A short account of C for a message: the program's base name and its
+ * words when that is short, else the words up to the first option, " ...",
+ * and the last word when it is not an option (e.g. "podman run ...
+ * ghcr.io/x:latest"). Store paths in the words are shown as their NAME. */
 void launch_cmd_summary(const struct launch_simple *c, char *out, size_t size);
 
 /* The words of C from its program on, joined by spaces (cut to SIZE). */
 void launch_cmd_join(const struct launch_simple *c, char *out, size_t size);
+
+/* "`a`, then `exec b`": what the -c string runs, each simple command in
+ * short (launch_cmd_summary), for a message. "" when it runs nothing. */
+void launch_cmd_account(const struct launch_cmd *lc, char *out, size_t size);
+
+/* The paths the launch command runs that do not exist under the root, at
+ * most two, into MISSING; returns how many. Judged: the program when it
+ * is a store path (a store shell), and the target when it is a store path
+ * or a shell wrapper execs it. A plain program outside the store is not
+ * (copied trees often leave binaries out), nor a store path when the tree
+ * has no /nix/store at all (nothing can be said of collected paths). */
+size_t launch_cmd_missing(sourceos_ctx *ctx, const struct launch_cmd *lc,
+                          const char *missing[2]);
 
 /* When C uses an option only GNU's tools have (macOS's BSD tools refuse it
  * or do something else): `readlink -f`, `sed -i` without a suffix (`sed -i

@@ -858,24 +858,6 @@ static void parse_launch(struct service *s)
                     "out of memory: what %s runs was not followed", s->path);
 }
 
-/* "`a`, then `b`": what the -c string runs, each command in short. */
-static void shell_account(const struct launch_cmd *lc, char *out, size_t size)
-{
-    size_t used = 0;
-    out[0] = '\0';
-    for (size_t i = 1; i < lc->n && lc->cmds[i].from == LAUNCH_FROM_SHELL; i++) {
-        char one[256];
-        launch_cmd_summary(&lc->cmds[i], one, sizeof one);
-        if (!one[0])
-            continue;
-        plugin_textf(out + used, size - used, "%s`%s%s`", used ? ", then " : "",
-                     lc->cmds[i].exec ? "exec " : "", one);
-        used += strlen(out + used);
-        if (used + 1 >= size)
-            break;
-    }
-}
-
 static void report_shell_launch(struct service *s)
 {
     const struct launch_cmd *lc = &s->launch;
@@ -883,7 +865,7 @@ static void report_shell_launch(struct service *s)
     sourceos_finding *fd;
     if (!lc->shell_c || launch_governed(lc))
         return;
-    shell_account(lc, what, sizeof what);
+    launch_cmd_account(lc, what, sizeof what);
     fd = problem(s, "launchd.shell-launch", SOURCEOS_SEV_WARNING,
                  "%s launches through `%s -c`, not a command sourceos-agent "
                  "generated: the shell runs %s%s",
@@ -934,58 +916,32 @@ static void report_opaque_wrapper(struct service *s)
     sourceos_finding_evidence(fd, "wrapper", lc->target);
 }
 
-/* Whether PATH is absent under the root: 1 absent, 0 present or cannot
- * tell. A store path counts only when the tree has a /nix/store at all
- * (a copied tree without one says nothing about collected paths). */
-static int absent(struct service *s, const char *path, int store)
-{
-    int err = sourceos_host_path_error(s->ctx, path);
-    if (err != -ENOENT && err != -ENOTDIR)
-        return 0;
-    return !store || sourceos_host_path_error(s->ctx, "/nix/store") == 0;
-}
-
 static void report_target_missing(struct service *s)
 {
-    const struct launch_cmd *lc = &s->launch;
-    /* The program launchd execs when it is a store path (a store shell),
-     * and the target the launch command execs when a wrapper (a shell)
-     * names it or it is in the store; a plain program outside the store
-     * is not judged (copied trees often leave binaries out). */
-    const char *paths[2] = {NULL, NULL};
-    if (lc->program && lc->program[0] == '/' && launch_store_path(lc->program, NULL, 0) &&
-        lc->program != lc->target)
-        paths[0] = lc->program;
-    if (lc->target && lc->target[0] == '/' && (lc->target_store || lc->shell))
-        paths[1] = lc->target;
-    for (size_t i = 0; i < 2; i++) {
-        int store;
-        sourceos_finding *fd;
-        if (!paths[i])
-            continue;
-        store = launch_store_path(paths[i], NULL, 0);
-        if (!absent(s, paths[i], store))
-            continue;
-        fd = problem(s, "launchd.wrapper-target-missing", SOURCEOS_SEV_CRITICAL,
-                     "%s runs %s, which does not exist%s: launchd fails to "
-                     "start it (at the next boot at the latest)",
-                     s->path, paths[i],
-                     store ? " (a garbage-collected Nix store path)" : "");
-        sourceos_finding_evidence(fd, "missing", paths[i]);
-        if (store) {
-            sourceos_finding_remediation(
-                fd, "Rebuild the configuration that wrote this service, so it "
-                    "points at a store path that exists (and is a GC root), "
-                    "or remove the service.");
-            if (s->place.kind == LAUNCHD_USER_AGENTS)
-                add_command(fd, 0, (const char *const[]){"home-manager", "switch", NULL});
-            else
-                add_command(fd, 1, (const char *const[]){"darwin-rebuild", "switch", NULL});
-        } else {
+    const char *missing[2];
+    size_t n = launch_cmd_missing(s->ctx, &s->launch, missing);
+    for (size_t i = 0; i < n; i++) {
+        int store = launch_store_path(missing[i], NULL, 0);
+        sourceos_finding *fd = problem(
+            s, "launchd.wrapper-target-missing", SOURCEOS_SEV_CRITICAL,
+            "%s runs %s, which does not exist%s: launchd fails to start it "
+            "(at the next boot at the latest)",
+            s->path, missing[i], store ? " (a garbage-collected Nix store path)" : "");
+        sourceos_finding_evidence(fd, "missing", missing[i]);
+        if (!store) {
             sourceos_finding_remediation(
                 fd, "Install the program it names, or point the service at "
                     "the one that exists.");
+            continue;
         }
+        sourceos_finding_remediation(
+            fd, "Rebuild the configuration that wrote this service, so it "
+                "points at a store path that exists (and is a GC root), or "
+                "remove the service.");
+        if (s->place.kind == LAUNCHD_USER_AGENTS)
+            add_command(fd, 0, (const char *const[]){"home-manager", "switch", NULL});
+        else
+            add_command(fd, 1, (const char *const[]){"darwin-rebuild", "switch", NULL});
     }
 }
 

@@ -174,6 +174,17 @@ static void test_summary(void **state)
     launch_cmd_summary(&lc.cmds[0], text, 8);
     assert_string_equal(text, "sh ...."); /* cut: ends in "..." */
     launch_cmd_free(&lc);
+    {
+        const char *shortv[] = {"/bin/sh", "-c", "set -e; exec " WRAPPER " -x", NULL};
+        assert_int_equal(launch_cmd_parse(NULL, shortv, 3, &lc), 0);
+        launch_cmd_summary(&lc.cmds[1], text, sizeof text);
+        assert_string_equal(text, "set -e"); /* short: whole */
+        launch_cmd_summary(&lc.cmds[2], text, sizeof text);
+        assert_string_equal(text, "node-commander -x");
+        launch_cmd_account(&lc, text, sizeof text);
+        assert_string_equal(text, "`set -e`, then `exec node-commander -x`");
+        launch_cmd_free(&lc);
+    }
 }
 
 static void test_gnu_only(void **state)
