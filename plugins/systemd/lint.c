@@ -555,12 +555,11 @@ static void check_target_missing(sourceos_ctx *ctx, struct verdict *v, const str
         sourceos_finding_remediation(f, "Rebuild the configuration that wrote this unit, so "
                                         "it points at a store path that exists (and is a GC "
                                         "root), or remove the unit.");
+        /* Constant commands: no word from the host. */
         if (is_user_scope(u->path))
-            sourceos_finding_command_argv(f, (const char *const[]){"home-manager", "switch",
-                                                                   NULL});
+            sourceos_finding_command(f, "home-manager switch");
         else
-            sourceos_finding_command_argv(f, (const char *const[]){"sudo", "nixos-rebuild",
-                                                                   "switch", NULL});
+            sourceos_finding_command(f, "sudo nixos-rebuild switch");
     }
 }
 

@@ -409,6 +409,17 @@ is "$(field systemd.wrapper-target-missing "['commands']")" '["home-manager swit
 rm -rf "$T/nix"
 lint $HU
 is "$(problems)" "systemd.shell-launch" "a tree without /nix/store says nothing of store paths"
+# a system unit that runs a store binary directly
+B=/nix/store/$H-agent-1.0/bin/agent
+mkdir -p "$(dirname "$T$B")"; printf '\177ELF\2\1\1\0' > "$T$B"
+printf '[Service]\nExecStart=%s --serve\n' "$B" | unit $S/store.service
+lint $S/store.service
+is "$(problems)" systemd.opaque-store-wrapper "a store binary as the only command: opaque"
+like "$(msg systemd.opaque-store-wrapper)" 'only a program in the Nix store \(agent-1\.0\), a binary' "named, and said to be a binary"
+rm "$T$B"
+lint $S/store.service
+is "$(problems)" systemd.wrapper-target-missing "collected: missing, not opaque"
+is "$(field systemd.wrapper-target-missing "['commands']")" '["sudo nixos-rebuild switch"]' "a system unit's rebuild to paste"
 
 # --- the lint check without a unit (the agent declares none yet)
 make_config nounit <<'YAML'
