@@ -276,7 +276,10 @@ static size_t substitution(struct builder *b, const char *t, size_t len, size_t 
  * words of the command. A word of digits just before it is its fd. */
 static size_t redirection(struct builder *b, const char *t, size_t len, size_t i)
 {
-    if (b->in_word && b->wlen > 0 && strspn(b->word, "0123456789") >= b->wlen)
+    size_t digits = 0;
+    while (digits < b->wlen && b->word[digits] >= '0' && b->word[digits] <= '9')
+        digits++;
+    if (b->in_word && b->wlen > 0 && digits == b->wlen)
         b->drop_word = 1;
     end_word(b);
     while (i + 1 < len && strchr("<>|", t[i + 1]))
