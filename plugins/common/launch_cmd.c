@@ -159,17 +159,19 @@ static void find_program(struct launch_simple *c)
     c->prog = i < c->argc ? i : c->argc;
 }
 
+/* Stores C in LC: 1, or 0 when LC is full (cut), or -1 out of memory; on
+ * 0 and -1 C's words are still the caller's. */
 static int add_command(struct launch_cmd *lc, struct launch_simple *c)
 {
     if (lc->n >= LAUNCH_MAX_COMMANDS) {
         lc->cut = 1;
-        return 1;
+        return 0;
     }
     if ((lc->n & (lc->n - 1)) == 0) { /* full at 0, 1, 2, 4...: double */
         size_t cap = lc->n ? lc->n * 2 : 1;
         struct launch_simple *v = realloc(lc->cmds, cap * sizeof *v);
         if (!v)
-            return 0;
+            return -1;
         lc->cmds = v;
     }
     lc->cmds[lc->n++] = *c;
@@ -190,6 +192,7 @@ static void end_command(struct builder *b)
     static const char *const closers[] = {"fi", "done", "esac", "}", "then", "else", "do",
                                           NULL};
     struct launch_simple c;
+    int rc;
     end_word(b);
     memset(&c, 0, sizeof c);
     c.from = b->from;
@@ -207,10 +210,11 @@ static void end_command(struct builder *b)
     find_program(&c);
     b->words = NULL;
     b->n = b->cap = 0;
-    if (!add_command(b->lc, &c)) {
+    rc = add_command(b->lc, &c);
+    if (rc <= 0)
         free_words(c.argv, c.argc);
+    if (rc < 0)
         b->failed = 1;
-    }
 }
 
 /* ---- shell text ------------------------------------------------------------------ */
@@ -413,7 +417,7 @@ static int argv_command(struct launch_cmd *lc, const char *const *argv, size_t a
             return -1;
         }
     find_program(&c);
-    if (!add_command(lc, &c)) {
+    if (add_command(lc, &c) != 1) { /* the first command: never full */
         free_words(c.argv, c.argc);
         return -1;
     }
