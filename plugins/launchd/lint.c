@@ -9,6 +9,7 @@
 
 #include "launchd.h"
 #include "../common/log_tail.h"
+#include "../common/launch_cmd.h"
 
 /* What one plist asks launchd to do, read once for every rule. */
 struct service {
@@ -32,6 +33,7 @@ struct service {
     int run_at_load;
     char out_path[PATH_MAX];
     char err_path[PATH_MAX];
+    struct launch_cmd launch; /* what ProgramArguments really runs */
 };
 
 /* A `podman run` found in what the service runs. */
@@ -780,111 +782,49 @@ static int podman_run_in(const struct launchd_argv *a, struct podman_use *u)
     return 0;
 }
 
-/* Splits shell TEXT into simple commands the way a reader would (quotes
- * dropped; newline, ;, &, |, parentheses and backquotes end a command; #
- * starts a comment; backslash-newline continues) and looks for podman run
- * in each. Not a shell parser: enough to see a podman command and its
- * options. */
-static int podman_run_in_shell(const char *text, size_t len,
-                               struct podman_use *u)
+/* Where command C of the launch command was written, for the evidence. */
+static void where_of(const struct service *s, const struct launch_simple *c, char *out,
+                     size_t size)
 {
-    struct launchd_argv *words = calloc(1, sizeof *words);
-    char word[LAUNCHD_TEXT_MAX];
-    size_t wl = 0;
-    int in_word = 0, found = 0;
-    if (!words)
-        return 0;
-    for (size_t i = 0; i <= len && !found; i++) {
-        char c = i < len ? text[i] : '\n';
-        if (c == '\\' && i + 1 < len && text[i + 1] == '\n') {
-            i++;
-            continue;
-        }
-        if (c == '#' && !in_word) {
-            while (i + 1 < len && text[i + 1] != '\n')
-                i++;
-            continue;
-        }
-        if (c == '\'' || c == '"') {
-            in_word = 1;
-            continue;
-        }
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\0' ||
-            strchr("\n;&|()`", c)) {
-            if (in_word)
-                launchd_argv_add(words, word, wl);
-            in_word = 0;
-            wl = 0;
-            if (c != ' ' && c != '\t' && c != '\r') {
-                found = podman_run_in(words, u);
-                memset(words, 0, sizeof *words);
-            }
-            continue;
-        }
-        if (wl + 1 < sizeof word)
-            word[wl++] = c;
-        in_word = 1;
+    const struct launch_cmd *lc = &s->launch;
+    switch (c->from) {
+    case LAUNCH_FROM_ARGV:
+        plugin_textf(out, size, "ProgramArguments");
+        break;
+    case LAUNCH_FROM_SHELL:
+        plugin_textf(out, size, "the %s -c command", basename_of(lc->shell));
+        break;
+    case LAUNCH_FROM_SCRIPT:
+        plugin_textf(out, size, "the script %s, line %u", lc->target, c->line);
+        break;
     }
-    free(words);
-    return found;
 }
 
-static int is_shell(const char *program)
+/* The script the service execs carries the governed wrapper's marker. */
+static int launch_governed(const struct launch_cmd *lc)
 {
-    static const char *const shells[] = {"sh", "bash", "zsh", "dash", "ksh", NULL};
-    for (size_t i = 0; shells[i]; i++)
-        if (strcmp(basename_of(program), shells[i]) == 0)
-            return 1;
-    return 0;
+    return lc->script_text && memmem(lc->script_text, lc->script_len, LAUNCHD_GOVERNED_MARKER,
+                                     strlen(LAUNCHD_GOVERNED_MARKER)) != NULL;
 }
 
-/* Reads the script at PATH (host view, under --root) and looks in it. */
-static void look_in_script(struct service *s, const char *path,
-                           struct podman_use *u)
-{
-    const char *data = NULL;
-    size_t len = 0;
-    if (u->found || path[0] != '/' ||
-        sourceos_read_file(s->ctx, path, LAUNCHD_SCRIPT_MAX_BYTES, &data, &len) < 0)
-        return;
-    if (len < 2 || data[0] != '#' || data[1] != '!')
-        return;
-    u->governed = memmem(data, len, LAUNCHD_GOVERNED_MARKER,
-                         strlen(LAUNCHD_GOVERNED_MARKER)) != NULL;
-    if (podman_run_in_shell(data, len, u))
-        plugin_textf(u->where, sizeof u->where, "the script %s", path);
-}
-
-/* Looks for `podman run` in ProgramArguments, a shell's -c command, and the
- * script the service runs. */
+/* Looks for `podman run` in every simple command the service runs:
+ * ProgramArguments, a shell's -c command, and the script it execs. */
 static void find_podman_run(struct service *s, struct podman_use *u)
 {
-    const struct launchd_argv *a = &s->args;
-    const char *script = s->has_program ? s->program : "";
-    if (podman_run_in(a, u)) {
-        plugin_textf(u->where, sizeof u->where, "ProgramArguments");
+    const struct launch_cmd *lc = &s->launch;
+    struct launchd_argv *a = malloc(sizeof *a);
+    if (!a)
         return;
+    u->governed = launch_governed(lc);
+    for (size_t i = 0; i < lc->n && !u->found; i++) {
+        const struct launch_simple *c = &lc->cmds[i];
+        memset(a, 0, sizeof *a);
+        for (size_t k = 0; k < c->argc; k++)
+            launchd_argv_add(a, c->argv[k], strlen(c->argv[k]));
+        if (podman_run_in(a, u))
+            where_of(s, c, u->where, sizeof u->where);
     }
-    if (a->n > 1 && is_shell(s->program)) {
-        for (size_t i = 1; i < a->n; i++) {
-            const char *w = a->v[i];
-            if (w[0] == '-' && w[1] != '-' && strchr(w, 'c') && i + 1 < a->n) {
-                const char *command = a->v[i + 1];
-                if (podman_run_in_shell(command, strlen(command), u)) {
-                    plugin_textf(u->where, sizeof u->where, "the %s -c command",
-                                 basename_of(s->program));
-                    return;
-                }
-                script = "";
-                break;
-            }
-            if (w[0] != '-') {
-                script = w; /* sh /path/to/script.sh */
-                break;
-            }
-        }
-    }
-    look_in_script(s, script, u);
+    free(a);
 }
 
 /* Whether IMAGE names a registry (pulled from it unless already local):
@@ -980,6 +920,147 @@ static void report_podman(struct service *s)
     }
 }
 
+/* ---- the launch command: sh -c, Nix store wrappers, GNU-only syntax -------- */
+
+/* Parses what the service runs: ProgramArguments, with Program (when set)
+ * as the program launchd executes. */
+static void parse_launch(struct service *s)
+{
+    const char *argv[LAUNCHD_ARGV_MAX + 1];
+    size_t n = 0;
+    if (!s->has_program)
+        return;
+    argv[n++] = s->program;
+    for (size_t i = 1; i < s->args.n && n < LAUNCHD_ARGV_MAX; i++)
+        argv[n++] = s->args.v[i];
+    argv[n] = NULL;
+    if (launch_cmd_parse(s->ctx, argv, n, &s->launch) < 0)
+        plugin_note(s->ctx, s->v, "launchd.out-of-memory", SOURCEOS_SEV_WARNING,
+                    "out of memory: what %s runs was not followed", s->path);
+}
+
+static void report_shell_launch(struct service *s)
+{
+    const struct launch_cmd *lc = &s->launch;
+    char what[LAUNCHD_TEXT_MAX];
+    sourceos_finding *fd;
+    if (!lc->shell_c || launch_governed(lc))
+        return;
+    launch_cmd_account(lc, what, sizeof what);
+    fd = problem(s, "launchd.shell-launch", SOURCEOS_SEV_WARNING,
+                 "%s launches through `%s -c`, not a command sourceos-agent "
+                 "generated: the shell runs %s%s",
+                 s->path, basename_of(lc->shell), what[0] ? what : "nothing",
+                 lc->wait_path ? " (nix-darwin's wait for /nix/store)" : "");
+    sourceos_finding_remediation(
+        fd, "Name the program and its arguments in ProgramArguments, one word "
+            "each, so launchd runs it and shows it; or install the agent with "
+            "sourceos-agent, whose generated wrapper checks the runtime first.");
+    sourceos_finding_evidence(fd, "shell", lc->shell);
+    sourceos_finding_evidence(fd, "shell_command", lc->shell_text);
+    sourceos_finding_evidence(fd, "exec_target", lc->target ? lc->target : "");
+    if (lc->wait_path)
+        sourceos_finding_evidence(fd, "wait4path", lc->wait_path);
+}
+
+static void report_opaque_wrapper(struct service *s)
+{
+    const struct launch_cmd *lc = &s->launch;
+    char name[256] = "", runs[512], line[32];
+    sourceos_finding *fd;
+    if (!lc->target || !lc->target_store || lc->target_exists != 1 || launch_governed(lc))
+        return;
+    launch_store_path(lc->target, name, sizeof name);
+    if (lc->script == LAUNCH_SCRIPT_READ && lc->final) {
+        launch_cmd_summary(lc->final, runs, sizeof runs);
+        fd = problem(s, "launchd.opaque-store-wrapper", SOURCEOS_SEV_WARNING,
+                     "%s shows only a Nix store wrapper (%s); the wrapper runs "
+                     "`%s` (its line %u)", s->path, name, runs, lc->final->line);
+        launch_cmd_join(lc->final, runs, sizeof runs);
+        sourceos_finding_evidence(fd, "runs", runs);
+        plugin_textf(line, sizeof line, "%u", lc->final->line);
+        sourceos_finding_evidence(fd, "wrapper_line", line);
+    } else {
+        fd = problem(s, "launchd.opaque-store-wrapper", SOURCEOS_SEV_WARNING,
+                     "%s shows only a program in the Nix store (%s)%s: what it "
+                     "runs cannot be seen from the service definition",
+                     s->path, name,
+                     lc->script == LAUNCH_SCRIPT_TOO_LARGE
+                         ? ", a script too large to read"
+                         : lc->script == LAUNCH_SCRIPT_BINARY ? ", a binary" : "");
+    }
+    sourceos_finding_remediation(
+        fd, "Make the command visible where the operator looks: the real "
+            "program and its arguments in ProgramArguments, or the wrapper "
+            "sourceos-agent generates (it names the image and the checks it "
+            "makes).");
+    sourceos_finding_evidence(fd, "wrapper", lc->target);
+}
+
+static void report_target_missing(struct service *s)
+{
+    const char *missing[2];
+    size_t n = launch_cmd_missing(s->ctx, &s->launch, missing);
+    for (size_t i = 0; i < n; i++) {
+        int store = launch_store_path(missing[i], NULL, 0);
+        sourceos_finding *fd = problem(
+            s, "launchd.wrapper-target-missing", SOURCEOS_SEV_CRITICAL,
+            "%s runs %s, which does not exist%s: launchd fails to start it "
+            "(at the next boot at the latest)",
+            s->path, missing[i], store ? " (a garbage-collected Nix store path)" : "");
+        sourceos_finding_evidence(fd, "missing", missing[i]);
+        if (!store) {
+            sourceos_finding_remediation(
+                fd, "Install the program it names, or point the service at "
+                    "the one that exists.");
+            continue;
+        }
+        sourceos_finding_remediation(
+            fd, "Rebuild the configuration that wrote this service, so it "
+                "points at a store path that exists (and is a GC root), or "
+                "remove the service.");
+        if (s->place.kind == LAUNCHD_USER_AGENTS)
+            add_command(fd, 0, (const char *const[]){"home-manager", "switch", NULL});
+        else
+            add_command(fd, 1, (const char *const[]){"darwin-rebuild", "switch", NULL});
+    }
+}
+
+/* macOS has BSD tools: a wrapper written for GNU's fails there, often
+ * half-way, and launchd respawns it. */
+static void report_gnu_only(struct service *s)
+{
+    const struct launch_cmd *lc = &s->launch;
+    unsigned reported = 0;
+    for (size_t i = 0; i < lc->n && reported < 8; i++) {
+        const struct launch_simple *c = &lc->cmds[i];
+        const char *hint = NULL, *what;
+        char where[PATH_MAX + 64], line[32];
+        sourceos_finding *fd;
+        if (c->from == LAUNCH_FROM_ARGV || !(what = launch_gnu_only(c, &hint)))
+            continue;
+        where_of(s, c, where, sizeof where);
+        fd = problem(s, "launchd.gnu-only-syntax", SOURCEOS_SEV_WARNING,
+                     "%s runs `%s` (in %s): GNU-only syntax that macOS's BSD "
+                     "tools refuse or read differently, so the wrapper fails "
+                     "on the Mac", s->path, what, where);
+        sourceos_finding_remediation(fd, hint);
+        sourceos_finding_evidence(fd, "where", where);
+        plugin_textf(line, sizeof line, "%u", c->line);
+        sourceos_finding_evidence(fd, "line", line);
+        sourceos_finding_evidence(fd, "construct", what);
+        reported++;
+    }
+}
+
+static void report_launch(struct service *s)
+{
+    report_shell_launch(s);
+    report_opaque_wrapper(s);
+    report_target_missing(s);
+    report_gnu_only(s);
+}
+
 /* ---- one file --------------------------------------------------------------- */
 
 static void describe(struct service *s)
@@ -1023,12 +1104,15 @@ size_t launchd_lint_file(sourceos_ctx *ctx, struct verdict *v,
             report_keep_alive(s);
             report_logs(s);
             report_network_state(s);
+            parse_launch(s);
             report_podman(s);
+            report_launch(s);
             if (describe_it)
                 describe(s);
         }
     }
     problems = s->problems;
+    launch_cmd_free(&s->launch);
     launchd_plist_release(&plist);
     free(s);
     return problems;

@@ -11,6 +11,7 @@
 
 #include "systemd.h"
 #include "../common/log_tail.h"
+#include "../common/launch_cmd.h"
 
 /* systemd's defaults (DefaultStartLimitIntervalSec=10s, Burst=5, and
  * RestartSec=100ms) when a unit does not set them. */
@@ -614,76 +615,127 @@ static void check_podman_run(sourceos_ctx *ctx, struct verdict *v, const struct 
     }
 }
 
-/* Every `podman run` in a shell text (a -c string or a wrapper script):
- * continuation lines joined, comments dropped, split at ; | & ( ). */
-static void check_shell_text(sourceos_ctx *ctx, struct verdict *v, struct site *at,
-                             const char *text, size_t len)
+/* The script the Exec line execs carries the governed wrapper's marker. */
+static int launch_governed(const struct launch_cmd *lc)
 {
-    char *copy = malloc(len + 1), *p, *line;
-    int lineno = 0;
-    if (!copy)
-        return;
-    memcpy(copy, text, len);
-    copy[len] = '\0';
-    for (p = copy; (line = p) && *p;) {
-        int start = ++lineno;
-        char *nl;
-        /* Join "\\\n" continuations in place. */
-        while ((nl = strchr(p, '\n')) && nl > line && nl[-1] == '\\') {
-            nl[-1] = ' ';
-            nl[0] = ' ';
-            lineno++;
-            p = nl + 1;
-        }
-        nl = strchr(p, '\n');
-        if (nl)
-            *nl = '\0';
-        p = nl ? nl + 1 : p + strlen(p);
-        {
-            char *hash = line + strspn(line, " \t");
-            char buf[8192], *words[MAX_WORDS];
-            size_t n;
-            if (*hash == '#')
+    return lc->script_text && strstr(lc->script_text, GOVERNED_MARKER) != NULL;
+}
+
+/* Every `podman run` among the simple commands an Exec line runs: its
+ * words, through env and a shell's -c, and the script it execs (unless
+ * that is the governed wrapper, which is trusted). */
+static void check_podman_in(sourceos_ctx *ctx, struct verdict *v,
+                            const struct unit_setting *exec, const struct launch_cmd *lc)
+{
+    int governed = launch_governed(lc);
+    for (size_t i = 0; i < lc->n; i++) {
+        const struct launch_simple *c = &lc->cmds[i];
+        struct site at = {exec, NULL, 0};
+        if (c->from == LAUNCH_FROM_SCRIPT) {
+            if (governed)
                 continue;
-            for (char *c = line; *c; c++)
-                if (strchr(";|&()`", *c))
-                    *c = ' ';
-            n = systemd_split_words(line, buf, sizeof buf, words, MAX_WORDS);
-            at->script_line = start;
-            for (size_t i = 0; i < n; i++) {
-                long run = podman_run_index(words, n, i);
-                if (run >= 0)
-                    check_podman_run(ctx, v, at, words, n, (size_t)run);
+            at.script = lc->target;
+        }
+        at.script_line = (int)c->line;
+        for (size_t w = c->prog; w < c->argc; w++) {
+            long run = podman_run_index(c->argv, c->argc, w);
+            if (run >= 0) {
+                check_podman_run(ctx, v, &at, c->argv, c->argc, (size_t)run);
+                break; /* a simple command runs one program */
             }
         }
     }
-    free(copy);
 }
 
-static int is_shell(const char *program)
-{
-    static const char *const shells[] = {"sh", "bash", "dash", "zsh", "ksh", "ash", NULL};
-    for (size_t i = 0; shells[i]; i++)
-        if (strcmp(base_name(program), shells[i]) == 0)
-            return 1;
-    return 0;
-}
+/* ---- what ExecStart really runs: sh -c, Nix store wrappers ------------------- */
 
-/* A script the Exec line runs: governed when it carries the marker, else
- * every `podman run` in it is raw. Binaries and missing files say nothing. */
-static void check_wrapper(sourceos_ctx *ctx, struct verdict *v, struct site *at,
-                          const char *program)
+static void check_shell_launch(sourceos_ctx *ctx, struct verdict *v,
+                               const struct unit_setting *exec, const struct launch_cmd *lc)
 {
-    const char *data;
-    size_t len;
-    int rc = sourceos_read_file(ctx, program, SYSTEMD_MAX_UNIT_BYTES, &data, &len);
-    if (rc < 0 || memchr(data, '\0', len) || strstr(data, GOVERNED_MARKER))
+    char what[2048];
+    sourceos_finding *f;
+    if (!lc->shell_c || launch_governed(lc))
         return;
-    at->script = program;
-    check_shell_text(ctx, v, at, data, len);
-    at->script = NULL;
+    launch_cmd_account(lc, what, sizeof what);
+    f = systemd_note(ctx, v, exec->file, exec->line, "systemd.shell-launch",
+                     SOURCEOS_SEV_WARNING,
+                     "%s= launches through `%s -c`, not a command sourceos-agent "
+                     "generated: the shell runs %s",
+                     exec->key, base_name(lc->shell), what[0] ? what : "nothing");
+    sourceos_finding_remediation(f, "Give the program and its arguments in ExecStart= "
+                                    "directly, so systemd runs it and shows it; or "
+                                    "install the agent with sourceos-agent, whose "
+                                    "generated wrapper checks the runtime first.");
+    sourceos_finding_evidence(f, "shell", lc->shell);
+    sourceos_finding_evidence(f, "shell_command", lc->shell_text);
+    sourceos_finding_evidence(f, "exec_target", lc->target ? lc->target : "");
 }
 
+static void check_opaque_wrapper(sourceos_ctx *ctx, struct verdict *v,
+                                 const struct unit_setting *exec, const struct launch_cmd *lc)
+{
+    char name[256] = "", runs[1024], line[32];
+    sourceos_finding *f;
+    if (!lc->target || !lc->target_store || lc->target_exists != 1 || launch_governed(lc))
+        return;
+    launch_store_path(lc->target, name, sizeof name);
+    if (lc->script == LAUNCH_SCRIPT_READ && lc->final) {
+        launch_cmd_summary(lc->final, runs, sizeof runs);
+        f = systemd_note(ctx, v, exec->file, exec->line, "systemd.opaque-store-wrapper",
+                         SOURCEOS_SEV_WARNING,
+                         "%s= shows only a Nix store wrapper (%s); the wrapper runs `%s` "
+                         "(its line %u)", exec->key, name, runs, lc->final->line);
+        launch_cmd_join(lc->final, runs, sizeof runs);
+        sourceos_finding_evidence(f, "runs", runs);
+        plugin_textf(line, sizeof line, "%u", lc->final->line);
+        sourceos_finding_evidence(f, "wrapper_line", line);
+    } else {
+        f = systemd_note(ctx, v, exec->file, exec->line, "systemd.opaque-store-wrapper",
+                         SOURCEOS_SEV_WARNING,
+                         "%s= shows only a program in the Nix store (%s)%s: what it runs "
+                         "cannot be seen from the unit", exec->key, name,
+                         lc->script == LAUNCH_SCRIPT_TOO_LARGE ? ", a script too large to read"
+                         : lc->script == LAUNCH_SCRIPT_BINARY  ? ", a binary"
+                                                               : "");
+    }
+    sourceos_finding_remediation(f, "Make the command visible where the operator looks: "
+                                    "the real program and its arguments in ExecStart=, or "
+                                    "the wrapper sourceos-agent generates (it names the "
+                                    "image and the checks it makes).");
+    sourceos_finding_evidence(f, "wrapper", lc->target);
+}
+
+static void check_target_missing(sourceos_ctx *ctx, struct verdict *v, const struct unit *u,
+                                 const struct unit_setting *exec, const struct launch_cmd *lc)
+{
+    const char *missing[2];
+    size_t n = launch_cmd_missing(ctx, lc, missing);
+    for (size_t i = 0; i < n; i++) {
+        int store = launch_store_path(missing[i], NULL, 0);
+        sourceos_finding *f = systemd_note(
+            ctx, v, exec->file, exec->line, "systemd.wrapper-target-missing",
+            SOURCEOS_SEV_CRITICAL,
+            "%s= runs %s, which does not exist%s: the service fails at its next start",
+            exec->key, missing[i], store ? " (a garbage-collected Nix store path)" : "");
+        sourceos_finding_evidence(f, "missing", missing[i]);
+        if (!store) {
+            sourceos_finding_remediation(f, "Install the program it names, or point "
+                                            "ExecStart= at the one that exists.");
+            continue;
+        }
+        sourceos_finding_remediation(f, "Rebuild the configuration that wrote this unit, so "
+                                        "it points at a store path that exists (and is a GC "
+                                        "root), or remove the unit.");
+        /* Constant commands: no word from the host. */
+        if (is_user_scope(u->path))
+            sourceos_finding_command(f, "home-manager switch");
+        else
+            sourceos_finding_command(f, "sudo nixos-rebuild switch");
+    }
+}
+
+/* Each Exec line: the commands it really runs (launch_cmd), their podman
+ * runs, and for ExecStart= how it launches. */
 static void check_podman(sourceos_ctx *ctx, struct verdict *v, const struct unit *u)
 {
     static const char *const keys[] = {"ExecStartPre", "ExecStart", "ExecStartPost", NULL};
@@ -692,28 +744,17 @@ static void check_podman(sourceos_ctx *ctx, struct verdict *v, const struct unit
         size_t n = unit_list(u, "Service", keys[k], execs, MAX_EXECS);
         for (size_t i = 0; i < n && i < MAX_EXECS; i++) {
             char buf[8192], *words[MAX_WORDS];
-            size_t nw = exec_words(execs[i]->value, buf, sizeof buf, words), first = 0;
-            struct site at = {execs[i], NULL, 0};
-            long run;
-            /* `env [VAR=value...] podman run` is podman run. */
-            if (nw && strcmp(base_name(words[0]), "env") == 0)
-                for (first = 1; first < nw && (words[first][0] == '-' ||
-                                               strchr(words[first], '=')); first++)
-                    ;
-            if (first >= nw)
+            size_t nw = exec_words(execs[i]->value, buf, sizeof buf, words);
+            struct launch_cmd lc;
+            if (nw == 0 || launch_cmd_parse(ctx, (const char *const *)words, nw, &lc) < 0)
                 continue;
-            run = podman_run_index(words, nw, first);
-            if (run >= 0) {
-                check_podman_run(ctx, v, &at, words, nw, (size_t)run);
-            } else if (is_shell(words[first])) {
-                for (size_t w = first + 1; w + 1 < nw; w++)
-                    if (strcmp(words[w], "-c") == 0) {
-                        check_shell_text(ctx, v, &at, words[w + 1], strlen(words[w + 1]));
-                        break;
-                    }
-            } else if (words[first][0] == '/') {
-                check_wrapper(ctx, v, &at, words[first]);
+            check_podman_in(ctx, v, execs[i], &lc);
+            if (strcmp(keys[k], "ExecStart") == 0) {
+                check_shell_launch(ctx, v, execs[i], &lc);
+                check_opaque_wrapper(ctx, v, execs[i], &lc);
+                check_target_missing(ctx, v, u, execs[i], &lc);
             }
+            launch_cmd_free(&lc);
         }
     }
 }

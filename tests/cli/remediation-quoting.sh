@@ -61,8 +61,11 @@ chown 501 "$T/Users/alice" "$T/Users/alice/Library" "$T/$UA"
 write_plist "$T/$UA/$H.plist" '<key>ProgramArguments</key><array><string>/bin/agent</string></array>
 <key>KeepAlive</key><true/><key>NetworkState</key><true/>
 <key>StandardOutPath</key><string>/tmp/out.log</string>
-<key>StandardErrorPath</key><string>/tmp/err.log</string>'
+<key>StandardErrorPath</key><string>/tmp/'"$H"'.err.log</string>'
 chmod 666 "$T/$UA/$H.plist"
+# A log under the hostile name, failing the same way 30 times.
+mkdir -p "$T/tmp"
+for i in $(seq 10 39); do echo "2026-11-28T03:14:$i Error: cannot reach the registry"; done > "$T/tmp/$H.err.log"
 # A daemon (sudo) whose Label is not its file name, throttled too little.
 write_plist "$T/$SD/$H.plist" '<key>Label</key><string>other</string>
 <key>ProgramArguments</key><array><string>/bin/agent</string></array>
@@ -88,6 +91,7 @@ launchd.plist-owner	["sudo", "chown", "--", "alice", "/Users/alice/Library/Launc
 launchd.label-mismatch	["sudo", "plutil", "-replace", "Label", "-string", "{H}", "/Library/LaunchDaemons/{H}.plist"]
 launchd.keepalive-unthrottled	["sudo", "plutil", "-replace", "ThrottleInterval", "-integer", "30", "/Library/LaunchDaemons/{H}.plist"]
 launchd.plist-owner	["sudo", "chown", "--", "root:wheel", "/Library/LaunchDaemons/{H}.plist"]
+launchd.log-repeated-failure	["tail", "-n", "50", "--", "/tmp/{H}.err.log"]
 SPEC
 
 # ---- launchd: stale overrides and loaded labels -------------------------------
@@ -131,8 +135,10 @@ cp -R "$FIXTURES/roots/debian" "$T"
 mkdir -p "$T$S" "$T$UU"
 # Unbounded restarts, output to /tmp, a home directory run as root, mode 666,
 # owned by uid 1000: every lint rule with a fix fires on one unit.
-printf '[Unit]\nStartLimitIntervalSec=0\n[Service]\nRestart=always\nExecStart=/home/alice/bin/agent\nStandardOutput=file:/tmp/out.log\n' \
+printf '[Unit]\nStartLimitIntervalSec=0\n[Service]\nRestart=always\nExecStart=/home/alice/bin/agent\nStandardOutput=file:/tmp/%s.log\n' "$H" \
     > "$T$S/$H.service"
+mkdir -p "$T/tmp"
+for i in $(seq 10 39); do echo "2026-11-28T03:14:$i Error: cannot reach the registry"; done > "$T/tmp/$H.log"
 chmod 666 "$T$S/$H.service"
 chown 1000 "$T$S/$H.service"
 printf '[Unit]\nStartLimitIntervalSec=0\n[Service]\nRestart=always\nExecStart=/usr/bin/agent\n' \
@@ -148,6 +154,7 @@ verify systemd <<'SPEC'
 systemd.restart-unbounded	["mkdir", "-p", "/etc/systemd/system/{H}.service.d", ["&&"], "printf", "[Unit]\\nStartLimitIntervalSec=60\\nStartLimitBurst=3\\n[Service]\\nRestart=%s\\nRestartSec=5\\n", "on-failure", [">"], "/etc/systemd/system/{H}.service.d/zz-sourceos-restart-bound.conf", ["&&"], "systemctl", "daemon-reload"]
 systemd.restart-unbounded	["mkdir", "-p", "/home/alice/.config/systemd/user/{H}.service.d", ["&&"], "printf", "[Unit]\\nStartLimitIntervalSec=60\\nStartLimitBurst=3\\n[Service]\\nRestart=%s\\nRestartSec=5\\n", "on-failure", [">"], "/home/alice/.config/systemd/user/{H}.service.d/zz-sourceos-restart-bound.conf", ["&&"], "systemctl", "--user", "daemon-reload"]
 systemd.log-in-tmp	["mkdir", "-p", "/etc/systemd/system/{H}.service.d", ["&&"], "printf", "[Service]\\n%s=journal\\n", "StandardOutput", [">"], "/etc/systemd/system/{H}.service.d/zz-sourceos-stdout.conf", ["&&"], "systemctl", "daemon-reload"]
+systemd.log-repeated-failure	["tail", "-n", "50", "--", "/tmp/{H}.log"]
 systemd.unit-owner	["chown", "root:root", "/etc/systemd/system/{H}.service"]
 systemd.unit-permissions	["chmod", "644", "/etc/systemd/system/{H}.service"]
 systemd.user-unit-system-wide	["systemctl", "disable", "--now", "--", "{H}.service", ["&&"], "install", "-D", "-m", "644", "-o", "alice", "--", "/etc/systemd/system/{H}.service", "/home/alice/.config/systemd/user/{H}.service", ["&&"], "rm", "--", "/etc/systemd/system/{H}.service"]
@@ -610,9 +617,9 @@ like "$(jget "[c for f in find('launchd.scan')['findings'] for c in f['commands'
 # test file; "?NAME": a run that needs root). A file whose counts differ
 # fails: drive the new command with a hostile name above, then update the row.
 cat > "$TMP/sites" <<'SITES'
-plugins/systemd/lint.c	0 4 0	systemd
+plugins/systemd/lint.c	1 4 0	systemd
 plugins/systemd/live.c	0 3 0	sd-crash sd-user sd-masked sd-inactive sd-stale sd-changed sd-changed-user
-plugins/launchd/lint.c	1 0 0	launchd launchd-nl
+plugins/launchd/lint.c	2 0 0	launchd launchd-nl
 plugins/launchd/overrides.c	2 0 0	overrides
 plugins/launchd/live.c	2 0 0	live =launchd-live.sh
 plugins/podman-machine/machine.c	0 4 0	pm-stopped pm-starting pm-unknown pm-missing
