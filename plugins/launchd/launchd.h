@@ -17,6 +17,7 @@
 
 #include "sourceos/plugin.h"
 #include "../common/plugin_util.h"
+#include "../common/podman_cmd.h"
 
 /* Real launchd plists are a few KiB; anything bigger is not parsed. */
 #define LAUNCHD_PLIST_MAX_BYTES (1024u * 1024u)
@@ -30,12 +31,6 @@
 #define LAUNCHD_MIN_THROTTLE 10
 #define LAUNCHD_ARGV_MAX 128
 #define LAUNCHD_TEXT_MAX 1024
-
-/* The line the lifecycle's wrapper generator writes into every wrapper it
- * makes. A script carrying it checks the runtime and runs a local image
- * with --pull=never and an empty auth file, so its `podman run` is governed
- * rather than raw. Keep it in step with the generator. */
-#define LAUNCHD_GOVERNED_MARKER "sourceos-agent: governed wrapper"
 
 /* ---- reading a plist (plist.c) ------------------------------------------- */
 
