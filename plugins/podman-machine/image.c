@@ -34,8 +34,8 @@ static sourceos_status missing_local(sourceos_ctx *ctx, const char *image,
     sourceos_finding *f =
         sourceos_finding_add(ctx, "podman.image-missing-local", SOURCEOS_SEV_CRITICAL,
                              "image %s is not in local storage: build or `podman load` "
-                             "it (its name is %s: no registry serves it, so the agent "
-                             "cannot start)",
+                             "it (it names %s, which no registry serves: the agent "
+                             "cannot start until then)",
                              image, podman_image_origin(img, origin, sizeof origin));
     sourceos_finding_remediation(
         f, "Build the image on this machine (podman build -t NAME) or load it from "

@@ -215,6 +215,8 @@ is "$rc" 2 "a missing image: exit 2"
 is "$(finding podman.image code)" podman.image-missing-local "localhost/ missing: podman.image-missing-local"
 like "$(finding podman.image message)" '^image localhost/web@sha256:0123 is not in local storage: build or `podman load` it' "says to build or load it"
 unlike "$(finding podman.image message)" 'pull' "never says it would be pulled"
+readme=$(sed -n 's/^    \(image localhost\/web@sha256:\.\.\. is not in local storage: .*\)$/\1/p' "$SOS_SRCDIR/README.md")
+is "$(finding podman.image message)" "$(printf '%s' "$readme" | sed 's/sha256:\.\.\./sha256:0123/')" "README's example is what the check says"
 is "$(finding podman.image severity)" critical "critical: the agent cannot start"
 is "$(finding i.loopback code)" podman.direct-registry-image "localhost:5000/ missing: a registry image"
 like "$(finding i.loopback message)" 'would pull it from a registry on this machine \(localhost:5000\)' "a registry on this machine, named"
