@@ -17,11 +17,10 @@
 
 #include "sourceos/plugin.h"
 #include "../common/plugin_util.h"
+#include "../common/podman_cmd.h"
 
 /* Real launchd plists are a few KiB; anything bigger is not parsed. */
 #define LAUNCHD_PLIST_MAX_BYTES (1024u * 1024u)
-/* A wrapper script is read only this far when looking for `podman run`. */
-#define LAUNCHD_SCRIPT_MAX_BYTES (256u * 1024u)
 /* The scan stops after this many files, so a flooded directory cannot
  * make the report unbounded; it says so when it stops. */
 #define LAUNCHD_SCAN_MAX_FILES 2000
@@ -30,12 +29,6 @@
 #define LAUNCHD_MIN_THROTTLE 10
 #define LAUNCHD_ARGV_MAX 128
 #define LAUNCHD_TEXT_MAX 1024
-
-/* The line the lifecycle's wrapper generator writes into every wrapper it
- * makes. A script carrying it checks the runtime and runs a local image
- * with --pull=never and an empty auth file, so its `podman run` is governed
- * rather than raw. Keep it in step with the generator. */
-#define LAUNCHD_GOVERNED_MARKER "sourceos-agent: governed wrapper"
 
 /* ---- reading a plist (plist.c) ------------------------------------------- */
 

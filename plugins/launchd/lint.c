@@ -36,15 +36,12 @@ struct service {
     struct launch_cmd launch; /* what ProgramArguments really runs */
 };
 
-/* A `podman run` found in what the service runs. */
+/* A `podman run` (or create, or docker's) found in what the service runs. */
 struct podman_use {
     int found;
-    int governed; /* the script carries LAUNCHD_GOVERNED_MARKER */
+    int governed; /* the script carries SOURCEOS_GOVERNED_MARKER */
     char where[PATH_MAX + 32];
-    char command[LAUNCHD_TEXT_MAX];
-    char image[512];
-    char pull[64];
-    int has_authfile;
+    struct podman_cmd cmd;
 };
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -672,116 +669,6 @@ static void report_network_state(struct service *s)
 
 /* ---- podman run ------------------------------------------------------------ */
 
-static int word_is(const char *w, const char *a, const char *b)
-{
-    return strcmp(w, a) == 0 || (b && strcmp(w, b) == 0);
-}
-
-/* podman's global options that take a value as the next word. */
-static int global_option_takes_value(const char *w)
-{
-    static const char *const with_value[] = {
-        "--url", "--connection", "-c", "--identity", "--root", "--runroot",
-        "--log-level", "--storage-driver", "--storage-opt", "--cgroup-manager",
-        "--runtime", "--tmpdir", "--network-cmd-path", "--events-backend",
-        "--hooks-dir", "--module", "--conmon", "--ssh", "--volumepath",
-        "--imagestore", "--network-config-dir", "--runtime-flag", NULL};
-    if (strchr(w, '='))
-        return 0;
-    for (size_t i = 0; with_value[i]; i++)
-        if (strcmp(w, with_value[i]) == 0)
-            return 1;
-    return 0;
-}
-
-/* `podman run` options that are flags (take no value); any other option
- * without "=" takes the next word. Combined short flags (-dit) count. */
-static int run_option_is_flag(const char *w)
-{
-    static const char *const flags[] = {
-        "--rm", "--replace", "--detach", "--interactive", "--tty",
-        "--privileged", "--read-only", "--read-only-tmpfs", "--init",
-        "--quiet", "--publish-all", "--no-hosts", "--no-healthcheck",
-        "--oom-kill-disable", "--env-host", "--http-proxy", "--rmi",
-        "--sig-proxy", "--tls-verify", "--passwd", "--help", NULL};
-    if (strchr(w, '='))
-        return 1;
-    if (w[0] == '-' && w[1] != '-') {
-        for (const char *p = w + 1; *p; p++)
-            if (!strchr("ditqP", *p))
-                return 0;
-        return w[1] != '\0';
-    }
-    for (size_t i = 0; flags[i]; i++)
-        if (strcmp(w, flags[i]) == 0)
-            return 1;
-    return 0;
-}
-
-/* The value of option NAME at W[*K] ("--name=v" or "--name v"), advancing
- * *K past it; NULL when W[*K] is not that option. */
-static const char *option_value(const char *name, const char *const *w,
-                                size_t n, size_t *k)
-{
-    size_t len = strlen(name);
-    if (strncmp(w[*k], name, len) != 0)
-        return NULL;
-    if (w[*k][len] == '=')
-        return w[*k] + len + 1;
-    if (w[*k][len] != '\0')
-        return NULL;
-    if (*k + 1 < n)
-        return w[++*k];
-    return "";
-}
-
-static void read_run_options(const char *const *w, size_t n, size_t k,
-                             struct podman_use *u)
-{
-    for (; k < n; k++) {
-        const char *value;
-        if (strcmp(w[k], "--") == 0) {
-            if (k + 1 < n)
-                plugin_textf(u->image, sizeof u->image, "%s", w[k + 1]);
-            return;
-        }
-        if (w[k][0] != '-') {
-            plugin_textf(u->image, sizeof u->image, "%s", w[k]);
-            return;
-        }
-        if ((value = option_value("--pull", w, n, &k)) != NULL) {
-            plugin_textf(u->pull, sizeof u->pull, "%s", value);
-        } else if (option_value("--authfile", w, n, &k) != NULL) {
-            u->has_authfile = 1;
-        } else if (!run_option_is_flag(w[k])) {
-            k++; /* its value */
-        }
-    }
-}
-
-/* Finds `podman [global options] run` (or `container run`) in one command's
- * words, wherever podman stands (after exec, env, sudo, a Nix path). */
-static int podman_run_in(const struct launchd_argv *a, struct podman_use *u)
-{
-    const char *const *w = a->v;
-    for (size_t i = 0; i < a->n; i++) {
-        size_t j = i + 1;
-        if (!word_is(basename_of(w[i]), "podman", "podman-remote"))
-            continue;
-        while (j < a->n && w[j][0] == '-')
-            j += global_option_takes_value(w[j]) ? 2 : 1;
-        if (j < a->n && strcmp(w[j], "container") == 0)
-            j++;
-        if (j >= a->n || strcmp(w[j], "run") != 0)
-            continue;
-        u->found = 1;
-        join_words(a, i, u->command, sizeof u->command);
-        read_run_options(w, a->n, j + 1, u);
-        return 1;
-    }
-    return 0;
-}
-
 /* Where command C of the launch command was written, for the evidence. */
 static void where_of(const struct service *s, const struct launch_simple *c, char *out,
                      size_t size)
@@ -803,77 +690,91 @@ static void where_of(const struct service *s, const struct launch_simple *c, cha
 /* The script the service execs carries the governed wrapper's marker. */
 static int launch_governed(const struct launch_cmd *lc)
 {
-    return lc->script_text && memmem(lc->script_text, lc->script_len, LAUNCHD_GOVERNED_MARKER,
-                                     strlen(LAUNCHD_GOVERNED_MARKER)) != NULL;
+    return lc->script_text && memmem(lc->script_text, lc->script_len, SOURCEOS_GOVERNED_MARKER,
+                                     strlen(SOURCEOS_GOVERNED_MARKER)) != NULL;
 }
 
-/* Looks for `podman run` in every simple command the service runs:
- * ProgramArguments, a shell's -c command, and the script it execs. */
+/* Looks for `podman [global options] [container] run|create` (or
+ * podman-remote's, or docker's) in every simple command the service runs:
+ * ProgramArguments, a shell's -c command, and the script it execs, wherever
+ * podman stands in it (after exec, env, sudo, a Nix path). */
 static void find_podman_run(struct service *s, struct podman_use *u)
 {
     const struct launch_cmd *lc = &s->launch;
-    struct launchd_argv *a = malloc(sizeof *a);
-    if (!a)
-        return;
     u->governed = launch_governed(lc);
     for (size_t i = 0; i < lc->n && !u->found; i++) {
         const struct launch_simple *c = &lc->cmds[i];
-        memset(a, 0, sizeof *a);
-        for (size_t k = 0; k < c->argc; k++)
-            launchd_argv_add(a, c->argv[k], strlen(c->argv[k]));
-        if (podman_run_in(a, u))
-            where_of(s, c, u->where, sizeof u->where);
+        if (podman_cmd_find((const char *const *)c->argv, c->argc, &u->cmd) < 0)
+            continue;
+        u->found = 1;
+        where_of(s, c, u->where, sizeof u->where);
     }
-    free(a);
-}
-
-/* Whether IMAGE names a registry (pulled from it unless already local):
- * "localhost/..." and transports of local storage are local; a name with a
- * domain, or with none (docker.io), is a registry image. -1: cannot tell
- * (a shell variable). */
-static int image_from_registry(const char *image)
-{
-    static const char *const local_transports[] = {
-        "containers-storage:", "oci:", "oci-archive:", "docker-archive:",
-        "dir:", NULL};
-    const char *slash;
-    size_t first;
-    if (!image[0] || strchr(image, '$'))
-        return -1;
-    for (size_t i = 0; local_transports[i]; i++)
-        if (strncmp(image, local_transports[i], strlen(local_transports[i])) == 0)
-            return 0;
-    if (strncmp(image, "docker://", 9) == 0)
-        image += 9;
-    /* An image ID (hex) is local by definition. */
-    if (strspn(image, "0123456789abcdef") == strlen(image) && strlen(image) >= 12)
-        return 0;
-    slash = strchr(image, '/');
-    if (!slash)
-        return 1;
-    first = (size_t)(slash - image);
-    if ((first == 9 && strncmp(image, "localhost", 9) == 0) ||
-        strncmp(image, "localhost:", 10) == 0)
-        return 0;
-    return 1;
 }
 
 static void podman_evidence(sourceos_finding *fd, const struct podman_use *u)
 {
+    const struct podman_cmd *c = &u->cmd;
+    char mounts[LAUNCHD_TEXT_MAX];
+    size_t used = 0;
+    mounts[0] = '\0';
+    for (size_t i = 0; i < c->n_mounts && used + 1 < sizeof mounts; i++) {
+        int w = snprintf(mounts + used, sizeof mounts - used, "%s%s:%s%s", i ? ", " : "",
+                         c->mounts[i].source, c->mounts[i].target,
+                         c->mounts[i].read_only ? ":ro" : "");
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
     sourceos_finding_evidence(fd, "where", u->where);
-    sourceos_finding_evidence(fd, "podman_command", u->command);
-    sourceos_finding_evidence(fd, "image", u->image);
-    sourceos_finding_evidence(fd, "pull", u->pull[0] ? u->pull : "(podman's default: missing)");
+    sourceos_finding_evidence(fd, "podman_command", c->command);
+    sourceos_finding_evidence(fd, "program", c->program_name);
+    sourceos_finding_evidence(fd, "remote", c->remote ? "yes" : "no");
+    sourceos_finding_evidence(fd, "image", c->image);
+    sourceos_finding_evidence(fd, "pull", c->has_pull ? c->pull : "(podman's default: missing)");
     sourceos_finding_evidence(
         fd, "authfile",
-        u->has_authfile ? "given"
+        c->has_authfile ? "given"
                         : "none: the host's auth files and credential helpers "
                           "apply");
+    sourceos_finding_evidence(fd, "replace", c->replace ? "yes" : "no");
+    sourceos_finding_evidence(fd, "rm", c->rm ? "yes" : "no");
+    sourceos_finding_evidence(fd, "mounts", mounts);
+    if (c->unknown_option[0])
+        sourceos_finding_evidence(fd, "unknown_option", c->unknown_option);
+}
+
+/* Every mount of the whole home: the container can read (and unless :ro,
+ * change) everything the user has, so one finding per such mount. */
+static void report_home_mounts(struct service *s, const struct podman_use *u)
+{
+    const struct podman_cmd *c = &u->cmd;
+    for (size_t i = 0; i < c->n_mounts; i++) {
+        const struct podman_mount *m = &c->mounts[i];
+        sourceos_finding *fd;
+        if (!podman_mount_is_home(m->source))
+            continue;
+        fd = problem(s, "launchd.home-mounted", SOURCEOS_SEV_CRITICAL,
+                     "%s mounts the whole home %s into the container (at %s, in %s): "
+                     "what runs there can read%s every file of the user, SSH keys, "
+                     "registry credentials and shell startup files included",
+                     s->path, m->source, m->target[0] ? m->target : "?", u->where,
+                     m->read_only ? "" : " and change");
+        sourceos_finding_remediation(
+            fd, "Mount only the repository or worktree the agent needs (for "
+                "example -v $HOME/src/REPO:/work), read-only where it can be.");
+        podman_evidence(fd, u);
+        sourceos_finding_evidence(fd, "mount_source", m->source);
+        sourceos_finding_evidence(fd, "mount_target", m->target);
+        sourceos_finding_evidence(fd, "read_only", m->read_only ? "yes" : "no");
+    }
 }
 
 static void report_podman(struct service *s)
 {
     struct podman_use u;
+    const struct podman_cmd *c = &u.cmd;
+    struct podman_image img;
+    char origin[512];
     sourceos_finding *fd;
     memset(&u, 0, sizeof u);
     find_podman_run(s, &u);
@@ -881,43 +782,47 @@ static void report_podman(struct service *s)
         return;
     if (!u.governed) {
         fd = problem(s, "launchd.raw-podman-run", SOURCEOS_SEV_CRITICAL,
-                     "%s runs `podman run` directly (in %s) instead of the "
+                     "%s runs `%s %s` directly (in %s) instead of the "
                      "governed wrapper: nothing checks the Podman machine "
                      "first, and %s",
-                     s->path, u.where,
-                     u.has_authfile ? "a failure is respawned as it is"
-                                    : "without --authfile the host's registry "
-                                      "credentials and helpers apply");
+                     s->path, c->program_name, c->subcommand, u.where,
+                     c->has_authfile ? "a failure is respawned as it is"
+                                     : "without --authfile the host's registry "
+                                       "credentials and helpers apply");
         sourceos_finding_remediation(
             fd, "Run the agent through the wrapper sourceos-agent generates: "
                 "it checks the runtime, then runs a local image with "
                 "--pull=never and an empty auth file.");
         podman_evidence(fd, &u);
     }
-    if (strcmp(u.pull, "always") == 0 || strcmp(u.pull, "newer") == 0) {
+    if (strcmp(c->pull, "always") == 0 || strcmp(c->pull, "newer") == 0) {
         fd = problem(s, "launchd.podman-pull-at-start", SOURCEOS_SEV_CRITICAL,
                      "%s runs podman with --pull=%s (in %s): every start, and "
                      "every respawn, goes to the registry (and its credential "
                      "helper); an outage or a moved tag stops or changes the "
                      "service",
-                     s->path, u.pull, u.where);
+                     s->path, c->pull, u.where);
         sourceos_finding_remediation(
             fd, "Pull the image once, on purpose; pin it by digest and run "
                 "with --pull=never.");
         podman_evidence(fd, &u);
     }
-    if (image_from_registry(u.image) == 1) {
+    podman_image_classify(c->image, &img);
+    if (podman_image_from_registry(img.kind)) {
         fd = problem(s, "launchd.registry-image", SOURCEOS_SEV_WARNING,
-                     "%s runs %s (in %s), a registry image: unless it is "
-                     "already local it is pulled at start, with the "
-                     "credentials podman finds",
-                     s->path, u.image, u.where);
+                     "%s runs %s (in %s), an image from %s: unless it is "
+                     "already local it is pulled at start, over the network "
+                     "stack, with the credentials podman finds",
+                     s->path, c->image, u.where,
+                     podman_image_origin(&img, origin, sizeof origin));
         sourceos_finding_remediation(
             fd, "Run a local image (localhost/NAME, imported or built on the "
                 "machine) pinned by digest.");
         podman_evidence(fd, &u);
-        sourceos_finding_evidence(fd, "pinned", strstr(u.image, "@sha256:") ? "yes" : "no");
+        sourceos_finding_evidence(fd, "registry", img.registry);
+        sourceos_finding_evidence(fd, "pinned", img.pinned ? "yes" : "no");
     }
+    report_home_mounts(s, &u);
 }
 
 /* ---- the launch command: sh -c, Nix store wrappers, GNU-only syntax -------- */

@@ -7,19 +7,6 @@
 
 #include "podman.h"
 
-/* The registry part of an image reference ("docker.io" when it has none). */
-static void registry_of(const char *ref, char *out, size_t size)
-{
-    const char *slash = strchr(ref, '/');
-    size_t len = slash ? (size_t)(slash - ref) : 0;
-    if (!slash || (!memchr(ref, '.', len) && !memchr(ref, ':', len) &&
-                   strncmp(ref, "localhost", len) != 0)) {
-        snprintf(out, size, "docker.io");
-        return;
-    }
-    snprintf(out, size, "%.*s", (int)len, ref);
-}
-
 static void join_list(sourceos_ctx *ctx, const struct sourceos_cmd *r,
                       const char *path, char *out, size_t size)
 {
@@ -37,23 +24,51 @@ static void join_list(sourceos_ctx *ctx, const struct sourceos_cmd *r,
     }
 }
 
+/* A local-storage image (localhost/NAME, an ID, a local transport) that is
+ * missing: nothing would pull it, so the service cannot start until it is
+ * built or loaded here. */
+static sourceos_status missing_local(sourceos_ctx *ctx, const char *image,
+                                     const struct podman_image *img)
+{
+    char origin[256];
+    sourceos_finding *f =
+        sourceos_finding_add(ctx, "podman.image-missing-local", SOURCEOS_SEV_CRITICAL,
+                             "image %s is not in local storage: build or `podman load` "
+                             "it (it names %s, which no registry serves: the agent "
+                             "cannot start until then)",
+                             image, podman_image_origin(img, origin, sizeof origin));
+    sourceos_finding_remediation(
+        f, "Build the image on this machine (podman build -t NAME) or load it from "
+           "an archive (podman load -i FILE), then pin its digest in the agent's "
+           "declaration.");
+    sourceos_finding_evidence(f, "image", image);
+    sourceos_finding_evidence(f, "origin", origin);
+    return SOURCEOS_FAILURE;
+}
+
 static sourceos_status not_local(sourceos_ctx *ctx, const char *image)
 {
-    char registry[256];
+    struct podman_image img;
+    char origin[512];
     sourceos_finding *f;
-    registry_of(image, registry, sizeof registry);
+    podman_image_classify(image, &img);
+    if (img.kind == PODMAN_IMAGE_LOCAL || img.kind == PODMAN_IMAGE_ARCHIVE)
+        return missing_local(ctx, image, &img);
     f = sourceos_finding_add(ctx, "podman.direct-registry-image",
                              SOURCEOS_SEV_CRITICAL,
                              "image %s is not local: starting the agent would "
                              "pull it from %s (a direct registry runtime image)",
-                             image, registry);
+                             image,
+                             img.kind == PODMAN_IMAGE_UNKNOWN
+                                 ? "a registry"
+                                 : podman_image_origin(&img, origin, sizeof origin));
     sourceos_finding_remediation(
         f, "Pull or import the image once, outside the service, pin it by "
            "digest in the agent's declaration, and run it with --pull=never.");
     sourceos_finding_commandf(f, "podman pull -- %s && podman image inspect --format "
                               "'{{.Digest}}' -- %s", image, image);
     sourceos_finding_evidence(f, "image", image);
-    sourceos_finding_evidence(f, "registry", registry);
+    sourceos_finding_evidence(f, "registry", img.registry);
     return SOURCEOS_FAILURE;
 }
 

@@ -4,6 +4,7 @@
 
 #include "sourceos/plugin.h"
 #include "../common/plugin_util.h"
+#include "../common/podman_cmd.h"
 
 #define PODMAN_DEFAULT_TIMEOUT_MS 10000u
 

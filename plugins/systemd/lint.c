@@ -21,10 +21,6 @@
 #define MAX_EXECS 32
 #define MAX_WORDS 256
 
-/* The marker the agent's own wrapper script carries; a script with it runs
- * `podman run --pull=never` on a local image, nothing else does. */
-static const char GOVERNED_MARKER[] = "sourceos-agent: governed wrapper";
-
 static const char *base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -489,74 +485,46 @@ struct site {
     int script_line;
 };
 
-static int podman_bool_flag(const char *w)
+/* The index of the program word when WORDS[AT] starts a `podman run` or
+ * `podman container run` (or create, podman-remote's, docker's), read into
+ * CMD by the one podman parser; else -1. */
+static long podman_run_index(char **words, size_t n, size_t at, struct podman_cmd *cmd)
 {
-    static const char *const flags[] = {
-        "--rm", "--detach", "--interactive", "--tty", "--privileged", "--read-only",
-        "--init", "--replace", "--rmi", "--no-hosts", "--no-healthcheck", "--quiet",
-        "--publish-all", "--env-host", "--oom-kill-disable", "--sig-proxy",
-        "--http-proxy", "--tls-verify", "--read-only-tmpfs", "--help", NULL};
-    if (w[1] != '-') /* a cluster of short options: -d, -it, -dti ... */
-        return w[1] && strspn(w + 1, "ditPq") == strlen(w + 1);
-    for (size_t i = 0; flags[i]; i++)
-        if (strcmp(w, flags[i]) == 0)
-            return 1;
-    return 0;
+    return podman_cmd_parse((const char *const *)words + at, n - at, cmd) ? (long)at : -1;
 }
 
-/* The index of `run` when WORDS[AT] (podman) starts a `podman run` or
- * `podman container run`, else -1. Global options are skipped. */
-static long podman_run_index(char **words, size_t n, size_t at)
+/* What the podman parser read, for every podman finding. */
+static void podman_evidence(sourceos_finding *f, const struct podman_cmd *cmd)
 {
-    static const char *const other[] = {
-        "exec", "start", "stop", "ps", "pull", "images", "image", "build", "kill", "rm",
-        "system", "machine", "pod", "play", "kube", "generate", "logs", "inspect", "create",
-        "restart", "volume", "network", "info", "version", "login", "logout", "push",
-        "tag", "save", "load", "wait", "attach", "compose", "auto-update", "healthcheck",
-        "secret", "manifest", "unshare", "rmi", "cp", "top", "stats", "events", NULL};
-    if (strcmp(base_name(words[at]), "podman") != 0)
-        return -1;
-    for (size_t i = at + 1; i < n; i++) {
-        if (words[i][0] == '-' || strcmp(words[i], "container") == 0)
-            continue;
-        if (strcmp(words[i], "run") == 0)
-            return (long)i;
-        for (size_t k = 0; other[k]; k++)
-            if (strcmp(words[i], other[k]) == 0)
-                return -1;
-        /* else the value of a global option such as --url */
+    char mounts[2048];
+    size_t used = 0;
+    mounts[0] = '\0';
+    for (size_t i = 0; i < cmd->n_mounts && used + 1 < sizeof mounts; i++) {
+        int w = snprintf(mounts + used, sizeof mounts - used, "%s%s:%s%s", i ? ", " : "",
+                         cmd->mounts[i].source, cmd->mounts[i].target,
+                         cmd->mounts[i].read_only ? ":ro" : "");
+        if (w < 0)
+            break;
+        used += (size_t)w;
     }
-    return -1;
+    sourceos_finding_evidence(f, "podman_command", cmd->command);
+    sourceos_finding_evidence(f, "program", cmd->program_name);
+    sourceos_finding_evidence(f, "remote", cmd->remote ? "yes" : "no");
+    sourceos_finding_evidence(f, "image", cmd->image);
+    sourceos_finding_evidence(f, "pull", cmd->has_pull ? cmd->pull
+                                                       : "(podman's default: missing)");
+    sourceos_finding_evidence(f, "authfile", cmd->has_authfile ? "given" : "none");
+    sourceos_finding_evidence(f, "replace", cmd->replace ? "yes" : "no");
+    sourceos_finding_evidence(f, "rm", cmd->rm ? "yes" : "no");
+    sourceos_finding_evidence(f, "mounts", mounts);
+    if (cmd->unknown_option[0])
+        sourceos_finding_evidence(f, "unknown_option", cmd->unknown_option);
 }
 
-/* The registry IMAGE is pulled from, or NULL for a local one (localhost/,
- * an image ID) or one that cannot be judged (a shell variable). */
-static const char *image_registry(const char *image, char *out, size_t size)
-{
-    const char *slash = strchr(image, '/');
-    size_t first = slash ? (size_t)(slash - image) : 0;
-    size_t hex = strspn(image, "0123456789abcdef");
-    int domain;
-    if (strchr(image, '$') || strchr(image, '%') || starts_with(image, "sha256:") ||
-        (hex >= 12 && image[hex] == '\0'))
-        return NULL;
-    /* A first component with a dot or a port, or localhost, is a domain;
-     * without one podman resolves the name on a registry (docker.io). */
-    domain = slash && (memchr(image, '.', first) || memchr(image, ':', first) ||
-                       (first == 9 && strncmp(image, "localhost", 9) == 0));
-    if (!domain) {
-        plugin_textf(out, size, "docker.io, implied: the name has no registry");
-        return out;
-    }
-    if (first == 9 && strncmp(image, "localhost", 9) == 0)
-        return NULL;
-    plugin_textf(out, size, "%.*s", (int)first, image);
-    return out;
-}
-
-static void note_podman(sourceos_ctx *ctx, struct verdict *v, const struct site *at,
-                        const char *code, sourceos_severity sev, const char *what,
-                        const char *remedy)
+static sourceos_finding *note_podman(sourceos_ctx *ctx, struct verdict *v,
+                                     const struct site *at, const struct podman_cmd *cmd,
+                                     const char *code, sourceos_severity sev,
+                                     const char *what, const char *remedy)
 {
     sourceos_finding *f;
     char where[4200] = "";
@@ -571,54 +539,65 @@ static void note_podman(sourceos_ctx *ctx, struct verdict *v, const struct site 
         sourceos_finding_evidence(f, "wrapper_line", line);
     }
     sourceos_finding_remediation(f, remedy);
+    podman_evidence(f, cmd);
+    return f;
 }
 
-/* The `podman run` at WORDS[RUN]: itself, its pull policy, its image. */
+/* The `podman run` CMD: itself, its pull policy, its image, its mounts. */
 static void check_podman_run(sourceos_ctx *ctx, struct verdict *v, const struct site *at,
-                             char **words, size_t n, size_t run)
+                             const struct podman_cmd *cmd)
 {
-    char what[1024], registry[256];
-    note_podman(ctx, v, at, "systemd.raw-podman-run", SOURCEOS_SEV_CRITICAL,
-                "a raw `podman run` instead of the governed wrapper: nothing checks the "
-                "runtime, the image or the credentials before it runs",
+    char what[2048], origin[512];
+    struct podman_image img;
+    sourceos_finding *f;
+    plugin_textf(what, sizeof what, "a raw `%s %s` instead of the governed wrapper: nothing "
+                 "checks the runtime, the image or the credentials before it runs",
+                 cmd->program_name, cmd->subcommand);
+    note_podman(ctx, v, at, cmd, "systemd.raw-podman-run", SOURCEOS_SEV_CRITICAL, what,
                 "Run the agent through the wrapper sourceos-agent generates (it checks "
                 "the runtime, then runs a local image with --pull=never and an empty "
                 "auth file).");
-    for (size_t i = run + 1; i < n; i++) {
-        const char *w = words[i], *pull = NULL;
-        if (strcmp(w, "--") == 0) {
-            i++;
-            w = i < n ? words[i] : NULL;
-        } else if (w[0] == '-') {
-            if (starts_with(w, "--pull="))
-                pull = w + 7;
-            else if (strcmp(w, "--pull") == 0 && i + 1 < n)
-                pull = words[++i];
-            else if (!strchr(w, '=') && !podman_bool_flag(w))
-                i++; /* the option's value */
-            if (pull && (strcmp(pull, "always") == 0 || strcmp(pull, "newer") == 0)) {
-                plugin_textf(what, sizeof what, "`podman run --pull=%s` pulls the image from "
-                         "a registry at every start", pull);
-                note_podman(ctx, v, at, "systemd.pull-at-start", SOURCEOS_SEV_CRITICAL,
-                            what, "Use --pull=never with a local image pinned by digest.");
-            }
+    if (strcmp(cmd->pull, "always") == 0 || strcmp(cmd->pull, "newer") == 0) {
+        plugin_textf(what, sizeof what, "`%s %s --pull=%s` pulls the image from "
+                     "a registry at every start", cmd->program_name, cmd->subcommand,
+                     cmd->pull);
+        note_podman(ctx, v, at, cmd, "systemd.pull-at-start", SOURCEOS_SEV_CRITICAL, what,
+                    "Use --pull=never with a local image pinned by digest.");
+    }
+    podman_image_classify(cmd->image, &img);
+    if (podman_image_from_registry(img.kind)) {
+        plugin_textf(what, sizeof what, "`%s %s` image %s comes from %s, not local "
+                     "storage: pulled over the network stack when missing",
+                     cmd->program_name, cmd->subcommand, cmd->image,
+                     podman_image_origin(&img, origin, sizeof origin));
+        f = note_podman(ctx, v, at, cmd, "systemd.registry-image", SOURCEOS_SEV_WARNING,
+                        what, "Run a local image (localhost/NAME@sha256:...) that was "
+                              "pulled and verified beforehand.");
+        sourceos_finding_evidence(f, "registry", img.registry);
+        sourceos_finding_evidence(f, "pinned", img.pinned ? "yes" : "no");
+    }
+    for (size_t i = 0; i < cmd->n_mounts; i++) {
+        const struct podman_mount *m = &cmd->mounts[i];
+        if (!podman_mount_is_home(m->source))
             continue;
-        }
-        if (w && image_registry(w, registry, sizeof registry)) {
-            plugin_textf(what, sizeof what, "`podman run` image %s comes from a registry "
-                     "(%s), not a local image", w, registry);
-            note_podman(ctx, v, at, "systemd.registry-image", SOURCEOS_SEV_WARNING, what,
-                        "Run a local image (localhost/NAME@sha256:...) that was pulled "
-                        "and verified beforehand.");
-        }
-        return; /* the first word that is not an option is the image */
+        plugin_textf(what, sizeof what, "`%s %s` mounts the whole home %s into the "
+                     "container (at %s): what runs there can read%s every file of the "
+                     "user, SSH keys, registry credentials and shell startup files included",
+                     cmd->program_name, cmd->subcommand, m->source,
+                     m->target[0] ? m->target : "?", m->read_only ? "" : " and change");
+        f = note_podman(ctx, v, at, cmd, "systemd.home-mounted", SOURCEOS_SEV_CRITICAL, what,
+                        "Mount only the repository or worktree the agent needs (for "
+                        "example -v %h/src/REPO:/work), read-only where it can be.");
+        sourceos_finding_evidence(f, "mount_source", m->source);
+        sourceos_finding_evidence(f, "mount_target", m->target);
+        sourceos_finding_evidence(f, "read_only", m->read_only ? "yes" : "no");
     }
 }
 
 /* The script the Exec line execs carries the governed wrapper's marker. */
 static int launch_governed(const struct launch_cmd *lc)
 {
-    return lc->script_text && strstr(lc->script_text, GOVERNED_MARKER) != NULL;
+    return lc->script_text && strstr(lc->script_text, SOURCEOS_GOVERNED_MARKER) != NULL;
 }
 
 /* Every `podman run` among the simple commands an Exec line runs: its
@@ -638,9 +617,9 @@ static void check_podman_in(sourceos_ctx *ctx, struct verdict *v,
         }
         at.script_line = (int)c->line;
         for (size_t w = c->prog; w < c->argc; w++) {
-            long run = podman_run_index(c->argv, c->argc, w);
-            if (run >= 0) {
-                check_podman_run(ctx, v, &at, c->argv, c->argc, (size_t)run);
+            struct podman_cmd cmd;
+            if (podman_run_index(c->argv, c->argc, w, &cmd) >= 0) {
+                check_podman_run(ctx, v, &at, &cmd);
                 break; /* a simple command runs one program */
             }
         }

@@ -7,6 +7,7 @@
 
 #include "sourceos/plugin.h"
 #include "../common/plugin_util.h"
+#include "../common/podman_cmd.h"
 
 /* A unit file larger than this is not analysed (systemd's own units are a
  * few KiB; a bigger one is not a unit someone wrote by hand). */

@@ -250,6 +250,27 @@ is "$(codes launchd.lint)" '["launchd.plist", "launchd.podman-pull-at-start"]' "
 printf '#!/bin/sh\n# podman run is mentioned in a comment only\nexec /usr/local/bin/agent\n' > "$T/Users/alice/bin/run-agent"
 podman_plist "$(args /Users/alice/bin/run-agent)"
 is "$(codes launchd.lint)" '["launchd.plist"]' "podman run in a comment is not a command"
+fixture_plist() { cp "$LFIX/$1" "$T$P"; chown 501 "$T$P"; chmod 644 "$T$P"; lint "$P"; }
+fixture_plist home-mount.plist
+is "$(codes launchd.lint)" '["launchd.home-mounted", "launchd.plist", "launchd.raw-podman-run"]' "-v /Users/alice/: the whole home mounted; /Users/alice/src/repo is not"
+is "$(q "len([f for f in find('launchd.lint')['findings'] if f['code']=='launchd.home-mounted'])")" 1 "one finding: the subdirectory mount is fine"
+is "$(ev launchd.lint launchd.home-mounted mount_source)" /Users/alice/ "evidence: the source as written"
+is "$(ev launchd.lint launchd.home-mounted read_only)" no "evidence: writable"
+is "$(fnd launchd.lint launchd.home-mounted severity)" critical "critical"
+like "$(fnd launchd.lint launchd.home-mounted remediation)" "Mount only the repository or worktree" "remediation: mount only what it needs"
+is "$(ev launchd.lint launchd.raw-podman-run mounts)" "/Users/alice/:/Users/alice, /Users/alice/src/repo:/work" "evidence: every mount"
+is "$(ev launchd.lint launchd.raw-podman-run replace) $(ev launchd.lint launchd.raw-podman-run rm)" "yes yes" "evidence: --replace and --rm"
+podman_plist "$(args /bin/sh -c 'exec podman run -v "$HOME:/h" -v ~/:/t --mount type=bind,src=/Users/alice/wt,dst=/w localhost/a')"
+is "$(q "[f['evidence']['mount_source'] for f in find('launchd.lint')['findings'] if f['code']=='launchd.home-mounted']")" '["$HOME", "~/"]' "\$HOME and ~/ in a -c string: each a finding; a worktree --mount is not"
+fixture_plist loopback-registry.plist
+is "$(codes launchd.lint)" '["launchd.plist", "launchd.raw-podman-run", "launchd.registry-image"]' "localhost:5000/agent:1 is a registry image"
+like "$(fnd launchd.lint launchd.registry-image message)" "an image from a registry on this machine \(localhost:5000\)" "says: a registry on this machine"
+is "$(ev launchd.lint launchd.registry-image registry)" localhost:5000 "evidence: the registry"
+podman_plist "$(args /usr/bin/docker run --rm 127.0.0.1:5000/agent)"
+is "$(codes launchd.lint)" '["launchd.plist", "launchd.raw-podman-run", "launchd.registry-image"]' "docker run of 127.0.0.1:5000/agent: raw, and a registry image"
+like "$(fnd launchd.lint launchd.raw-podman-run message)" "runs \`docker run\` directly" "names docker"
+podman_plist "$(args /opt/homebrew/bin/podman create --rm oci-archive:/Users/alice/agent.tar)"
+is "$(codes launchd.lint)" '["launchd.plist", "launchd.raw-podman-run"]' "podman create of an oci-archive: raw, but no registry"
 
 # --- nix-darwin's launch command: sh -c, wait4path, a store wrapper ---------
 H=z3n6ml62lc6l9glpaz6fq7fvi2rks9vq
@@ -275,7 +296,7 @@ exec /opt/homebrew/bin/podman run --rm --name node-commander \
 nc_wrapper "$NCW"
 nc_plist
 lint "$NCP"
-is "$(codes launchd.lint)" '["launchd.opaque-store-wrapper", "launchd.plist", "launchd.raw-podman-run", "launchd.registry-image", "launchd.shell-launch", "launchd.system-wide-agent"]' "the incident's plist: the podman run behind sh -c and the store wrapper is seen"
+is "$(codes launchd.lint)" '["launchd.home-mounted", "launchd.opaque-store-wrapper", "launchd.plist", "launchd.raw-podman-run", "launchd.registry-image", "launchd.shell-launch", "launchd.system-wide-agent"]' "the incident's plist: the podman run behind sh -c and the store wrapper is seen (with the whole home mounted)"
 is "$(ev launchd.lint launchd.raw-podman-run where)" "the script $W, line 4" "raw run: names the wrapper and its line"
 is "$(ev launchd.lint launchd.registry-image image)" ghcr.io/socioprophet/node-commander:latest "the registry image behind the wrapper"
 like "$(fnd launchd.lint launchd.opaque-store-wrapper message)" 'only a Nix store wrapper \(node-commander-wrapper\); the wrapper runs `podman run \.\.\. ghcr\.io/socioprophet/node-commander:latest` \(its line 4\)' "opaque wrapper: says what it runs, without store paths"

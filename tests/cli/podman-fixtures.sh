@@ -18,6 +18,7 @@ case "$*" in
 "machine inspect "*) key=inspect ;;
 "system connection list --format json") key=connections ;;
 *" info --format json"|"info --format json") key=info ;;
+*"image inspect "*) key=image ;;
 *) echo "Error: stand-in: unexpected $*" >&2; exit 125 ;;
 esac
 [ -f "$d/$key.out" ] && cat "$d/$key.out"
@@ -199,6 +200,28 @@ out=$(doctor --config-dir "$TMP/wsl"); rc=$?
 is "$rc" 0 "WSL machine running"
 is "$(printf '%s' "$out" | jget "find('podman.machine')['facts']['podman.machine.vmtype']")" wsl "VM type wsl"
 is "$(printf '%s' "$out" | jget "find('podman.machine')['facts']['podman.machine.pipe']")" '\\.\pipe\podman-machine-default' "named pipe from ConnectionInfo.PodmanPipe"
+
+# --- podman.image: a missing localhost/ image is not in local storage (no
+# registry would give it), a missing localhost:5000/ one is a registry's
+make_config img <<'YAML'
+checks:
+  - {id: podman.image, plugin: podman-machine, check: image, scope: runtime, params: {image: "localhost/web@sha256:0123"}}
+  - {id: i.loopback, plugin: podman-machine, check: image, scope: runtime, params: {image: "localhost:5000/web:1"}}
+YAML
+echo "[]" > "$FAKE/image.out"; echo 125 > "$FAKE/image.rc"
+echo "Error: localhost/web@sha256:0123: image not known" > "$FAKE/image.err"
+out=$(doctor --config-dir "$TMP/img"); rc=$?
+is "$rc" 2 "a missing image: exit 2"
+is "$(finding podman.image code)" podman.image-missing-local "localhost/ missing: podman.image-missing-local"
+like "$(finding podman.image message)" '^image localhost/web@sha256:0123 is not in local storage: build or `podman load` it' "says to build or load it"
+unlike "$(finding podman.image message)" 'pull' "never says it would be pulled"
+readme=$(sed -n 's/^    \(image localhost\/web@sha256:\.\.\. is not in local storage: .*\)$/\1/p' "$SOS_SRCDIR/README.md")
+is "$(finding podman.image message)" "$(printf '%s' "$readme" | sed 's/sha256:\.\.\./sha256:0123/')" "README's example is what the check says"
+is "$(finding podman.image severity)" critical "critical: the agent cannot start"
+is "$(finding i.loopback code)" podman.direct-registry-image "localhost:5000/ missing: a registry image"
+like "$(finding i.loopback message)" 'would pull it from a registry on this machine \(localhost:5000\)' "a registry on this machine, named"
+is "$(printf '%s' "$out" | jget "find('i.loopback')['findings'][0]['evidence']['registry']")" localhost:5000 "registry evidence"
+rm -f "$FAKE/image.out" "$FAKE/image.rc" "$FAKE/image.err"
 
 # --- Linux as root, no machine expected: none asked for
 : > "$FAKE/calls"

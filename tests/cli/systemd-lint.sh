@@ -435,6 +435,27 @@ is "$(problems)" "" "the governed wrapper is trusted"
 printf '#!/bin/sh\n# podman run is mentioned only in a comment\nexec /usr/bin/agent\n' > "$T/usr/local/bin/agent-run"
 pod '/usr/local/bin/agent-run'
 is "$(problems)" "" "a script without podman run"
+cp "$FIX/home-mount.service" "$T$S/p.service"; lint $S/p.service
+is "$(problems)" "systemd.home-mounted,systemd.raw-podman-run" "-v \$HOME:...:ro: the whole home; the repo mount is not"
+is "$(j "len([f for f in find('$id')['findings'] if f['code']=='systemd.home-mounted'])")" 1 "one finding"
+is "$(sev systemd.home-mounted)" critical "critical, even read-only"
+is "$(ev systemd.home-mounted mount_source) $(ev systemd.home-mounted read_only)" '$HOME yes' "evidence: source, read-only"
+like "$(msg systemd.home-mounted)" "^$S/p.service:7: \`podman run\` mounts the whole home \\\$HOME into the container \(at /data/home\): what runs there can read every file" "FILE:LINE and what it exposes"
+is "$(ev systemd.raw-podman-run mounts)" '$HOME:/data/home:ro, $HOME/src/repo:/work' "evidence: every mount"
+is "$(ev systemd.raw-podman-run replace) $(ev systemd.raw-podman-run rm)" "yes yes" "evidence: --replace and --rm"
+pod '/usr/bin/podman run --mount type=bind,source=%h/,target=/h -v /root:/r -v /home/alice/x:/x localhost/a'
+is "$(j "[f['evidence']['mount_source'] for f in find('$id')['findings'] if f['code']=='systemd.home-mounted']")" '["%h/", "/root"]' "%h/ and /root are homes, /home/alice/x is not"
+cp "$FIX/loopback-registry.service" "$T$S/p.service"; lint $S/p.service
+is "$(problems)" "systemd.raw-podman-run,systemd.registry-image" "localhost:5000/agent:1 is a registry image (as launchd judges it)"
+like "$(msg systemd.registry-image)" "comes from a registry on this machine \(localhost:5000\)" "says: a registry on this machine"
+is "$(ev systemd.registry-image registry)" localhost:5000 "evidence: the registry"
+pod '/usr/bin/podman --log-level debug --url unix:///run/x.sock run --pull always localhost/a'
+is "$(problems)" "systemd.pull-at-start,systemd.raw-podman-run" "global options with values before run; localhost/ is local"
+pod '/usr/bin/podman-remote run --rm docker://quay.io/a/b'
+is "$(problems)" "systemd.raw-podman-run,systemd.registry-image" "podman-remote with a docker:// image"
+is "$(ev systemd.raw-podman-run remote)" yes "evidence: remote"
+pod '/usr/bin/podman run --rm -e A=1 $IMAGE'
+is "$(problems)" systemd.raw-podman-run "a variable image cannot be judged: no registry-image"
 
 # --- home-manager's launch command: sh -c exec a Nix store wrapper
 H=z3n6ml62lc6l9glpaz6fq7fvi2rks9vq
@@ -452,14 +473,14 @@ exec /usr/bin/podman run --rm --name node-commander \
 '
 hm_unit
 lint $HU
-is "$(problems)" "systemd.opaque-store-wrapper,systemd.raw-podman-run,systemd.registry-image,systemd.shell-launch" "home-manager's sh -c exec STOREPATH: the podman run behind it is seen"
+is "$(problems)" "systemd.home-mounted,systemd.opaque-store-wrapper,systemd.raw-podman-run,systemd.registry-image,systemd.shell-launch" "home-manager's sh -c exec STOREPATH: the podman run behind it is seen"
 is "$(ev systemd.raw-podman-run wrapper)" "$W" "evidence: the store wrapper"
 is "$(ev systemd.raw-podman-run wrapper_line)" 3 "evidence: its line"
 like "$(msg systemd.raw-podman-run)" "^$HU:4: " "the finding points at ExecStart"
 like "$(msg systemd.opaque-store-wrapper)" 'only a Nix store wrapper \(node-commander-wrapper\); the wrapper runs `podman run \.\.\. ghcr\.io/socioprophet/node-commander:latest` \(its line 3\)' "opaque wrapper: what it runs, without store paths"
 like "$(msg systemd.shell-launch)" 'launches through `sh -c`.*the shell runs `set -e`, then `exec node-commander`' "shell launch: what the shell runs"
 scan
-is "$(j "sorted(set(f['code'] for f in find('systemd.scan')['findings'] if f['message'].startswith('$HU:') and f['severity']!='info'))")" '["systemd.opaque-store-wrapper", "systemd.raw-podman-run", "systemd.registry-image", "systemd.shell-launch"]' "the scan of the user's units sees them too"
+is "$(j "sorted(set(f['code'] for f in find('systemd.scan')['findings'] if f['message'].startswith('$HU:') and f['severity']!='info'))")" '["systemd.home-mounted", "systemd.opaque-store-wrapper", "systemd.raw-podman-run", "systemd.registry-image", "systemd.shell-launch"]' "the scan of the user's units sees them too"
 id=systemd.lint
 # a garbage-collected store path
 rm -rf "$T/nix/store/$H-node-commander-wrapper"
