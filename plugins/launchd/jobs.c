@@ -226,6 +226,8 @@ static void judge_loaded(sourceos_ctx *ctx, struct jobs *j, const struct launchd
     if (!job->path[0])
         return;
     plugin_textf(f->loaded_path, sizeof f->loaded_path, "%s", job->path);
+    if (!strcmp(job->path, f->plist))
+        return; /* the plist found: it exists */
     err = sourceos_host_path(ctx, job->path) ? 0 : sourceos_host_path_error(ctx, job->path);
     if (err == -ENOENT || err == -ENOTDIR) {
         note_stale(ctx, j, t, job);

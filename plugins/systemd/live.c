@@ -298,13 +298,15 @@ static const char *stale_code(int scanned)
     return "systemd.unit-stale";
 }
 
-static void check_fragment(sourceos_ctx *ctx, struct live *l, int scanned)
+/* FOUND: the unit file the scan found (it exists), or NULL. */
+static void check_fragment(sourceos_ctx *ctx, struct live *l, int scanned,
+                           const char *found)
 {
     const char *fragment = prop(l, P_FRAGMENT_PATH);
     sourceos_finding *f;
     if (!*fragment || strcmp(prop(l, P_LOAD_STATE), "loaded"))
         return;
-    if (sourceos_host_path(ctx, fragment)) {
+    if ((found && !strcmp(found, fragment)) || sourceos_host_path(ctx, fragment)) {
         if (!is_true(prop(l, P_NEED_DAEMON_RELOAD)))
             return;
         f = live_note(ctx, l, "systemd.unit-changed", SOURCEOS_SEV_WARNING,
@@ -383,7 +385,7 @@ static sourceos_status judge(sourceos_ctx *ctx, struct live *l)
         note_failed(ctx, l);
     else if (!l->v.any)
         note_state(ctx, l);
-    check_fragment(ctx, l, 0);
+    check_fragment(ctx, l, 0, NULL);
     return verdict_status(&l->v);
 }
 
@@ -515,7 +517,8 @@ const char *systemd_live_state(const struct systemd_live *sl, int active)
  * is the scan's to judge (its file is linted). A respawn loop needs a
  * failing last run as well as the restarts. */
 void systemd_live_judge_scanned(sourceos_ctx *ctx, struct systemd_live *sl,
-                                struct verdict *v, long restart_limit)
+                                struct verdict *v, long restart_limit,
+                                const char *found)
 {
     struct live *l = &sl->l;
     const char *result = prop(l, P_RESULT);
@@ -528,7 +531,7 @@ void systemd_live_judge_scanned(sourceos_ctx *ctx, struct systemd_live *sl,
         note_respawn_loop(ctx, l);
     if (failed)
         note_failed(ctx, l);
-    check_fragment(ctx, l, 1);
+    check_fragment(ctx, l, 1, found);
     if (l->v.any)
         verdict_see(v, l->v.worst);
 }

@@ -113,11 +113,13 @@ int systemd_live_parse(struct systemd_live *l, const char *text, size_t len);
 /* ActiveState (ACTIVE) or LoadState as read, "" when absent. */
 const char *systemd_live_state(const struct systemd_live *l, int active);
 
-/* Judges a unit the scan found: a respawn loop (NRestarts at RESTART_LIMIT
- * with a failing result), failed, loaded from a file that is gone
- * (systemd.unit-stale-loaded) or changed; V keeps the worst. */
+/* Judges a unit the scan found at FOUND (host view): a respawn loop
+ * (NRestarts at RESTART_LIMIT with a failing result), failed, loaded from a
+ * file that is gone (systemd.unit-stale-loaded) or changed; V keeps the
+ * worst. */
 void systemd_live_judge_scanned(sourceos_ctx *ctx, struct systemd_live *l,
-                                struct verdict *v, long restart_limit);
+                                struct verdict *v, long restart_limit,
+                                const char *found);
 
 /* Whether a failed systemctl says there is no systemd (or bus) to ask. */
 int systemd_says_no_systemd(const struct sourceos_cmd *r);

@@ -25,7 +25,7 @@
 /* The units of one manager, and what it said about them. */
 struct manager {
     int user;
-    char **units;
+    char **units;      /* each unit file's path (host view) */
     size_t n, cap;
     size_t asked, active, failed, not_loaded, answered;
     char unavailable[512]; /* why the manager could not be asked, or "" */
@@ -43,12 +43,19 @@ struct units {
 
 /* ---- what the scan found --------------------------------------------------- */
 
-/* Adds NAME (taken) to M unless it is there already: a user unit in both
- * /etc/systemd/user and the home is one unit, the home's. */
-static void add_unit(struct units *u, struct manager *m, char *name)
+static const char *name_of(const char *path)
 {
+    return strrchr(path, '/') + 1;
+}
+
+/* Adds the unit file NAME in DIR to M unless a unit of that name is there
+ * already: a user unit in both the home and /etc/systemd/user is one
+ * unit, the home's (added first). Takes NAME. */
+static void add_unit(struct units *u, struct manager *m, const char *dir, char *name)
+{
+    char *path;
     for (size_t i = 0; i < m->n; i++)
-        if (!strcmp(m->units[i], name)) {
+        if (!strcmp(name_of(m->units[i]), name)) {
             free(name);
             return;
         }
@@ -57,17 +64,23 @@ static void add_unit(struct units *u, struct manager *m, char *name)
         free(name);
         return;
     }
+    path = malloc(strlen(dir) + strlen(name) + 2);
+    if (path)
+        sprintf(path, "%s/%s", dir, name);
+    free(name);
+    if (!path)
+        return;
     if (m->n == m->cap) {
         size_t cap = m->cap ? m->cap * 2 : 32;
         char **grown = realloc(m->units, cap * sizeof *grown);
         if (!grown) {
-            free(name);
+            free(path);
             return;
         }
         m->units = grown;
         m->cap = cap;
     }
-    m->units[m->n++] = name;
+    m->units[m->n++] = path;
     u->total++;
 }
 
@@ -77,7 +90,7 @@ static void add_location(sourceos_ctx *ctx, struct units *u, struct manager *m,
     char **names;
     size_t n = systemd_scanned_units(ctx, dir, &names);
     for (size_t i = 0; i < n; i++)
-        add_unit(u, m, names[i]);
+        add_unit(u, m, dir, names[i]);
     free(names);
 }
 
@@ -122,7 +135,7 @@ static const struct sourceos_cmd *show(sourceos_ctx *ctx, const struct units *u,
     argv[n++] = "--no-pager";
     argv[n++] = "--"; /* a unit named "-x.service" is not an option */
     for (size_t i = 0; i < m->n; i++)
-        argv[n++] = m->units[i];
+        argv[n++] = name_of(m->units[i]);
     argv[n] = NULL;
     r = sourceos_run(ctx, argv, NULL, u->timeout_ms);
     free(argv);
@@ -141,10 +154,10 @@ static void read_blocks(sourceos_ctx *ctx, struct units *u, struct manager *m,
         /* A block ends at an empty line (or the end). */
         while (stop < end && !(stop[0] == '\n' && (stop + 1 == end || stop[1] == '\n')))
             stop++;
-        l = systemd_live_new(m->units[i], m->user, u->systemctl);
+        l = systemd_live_new(name_of(m->units[i]), m->user, u->systemctl);
         if (l && systemd_live_parse(l, p, (size_t)(stop - p)) > 0) {
             m->answered++;
-            systemd_live_judge_scanned(ctx, l, &u->v, u->restart_limit);
+            systemd_live_judge_scanned(ctx, l, &u->v, u->restart_limit, m->units[i]);
             state = systemd_live_state(l, 1);
             m->active += !strcmp(state, "active");
             m->failed += !strcmp(state, "failed");
