@@ -202,12 +202,6 @@ static int domain_disables(const struct jobs *j, const char *domain, const char 
     return 0;
 }
 
-static int exit_failed(const struct launchd_job *job)
-{
-    return job->last_signal[0] ||
-           (job->last_exit_code[0] && strtol(job->last_exit_code, NULL, 10) != 0);
-}
-
 /* Everything about a job launchd has loaded. */
 static void judge_loaded(sourceos_ctx *ctx, struct jobs *j, const struct launchd_target *t,
                          struct launchd_job *job, struct found *f)
@@ -217,7 +211,7 @@ static void judge_loaded(sourceos_ctx *ctx, struct jobs *j, const struct launchd
     j->loaded++;
     if (!strcmp(job->state, "running"))
         j->running++;
-    if (exit_failed(job) && !job->last_exit_reason[0] && log[0])
+    if (launchd_exit_failed(job) && !job->last_exit_reason[0] && log[0])
         last_failure_from_log(ctx, log, job->last_exit_reason,
                               sizeof job->last_exit_reason);
     launchd_judge_exit(ctx, &j->v, t, job);
@@ -434,17 +428,27 @@ static void report_summary(sourceos_ctx *ctx, const struct jobs *j)
 
 /* ---- the check ------------------------------------------------------------------ */
 
+static int is_uid(const char *s)
+{
+    return s && *s && strspn(s, "0123456789") == strlen(s) && strlen(s) < 16;
+}
+
+/* The gui domain of the invoking user: param uid, else the user sudo ran
+ * the doctor for (root has no gui session of its own), else this uid. */
 static void read_params(sourceos_ctx *ctx, struct jobs *j)
 {
     const char *launchctl = sourceos_param(ctx, "launchctl");
     const char *uid = sourceos_param(ctx, "uid");
+    const char *sudo_uid = sourceos_getenv(ctx, "SUDO_UID");
     j->launchctl = launchctl && *launchctl ? launchctl : "launchctl";
     j->timeout_ms = plugin_param_uint(ctx, "timeout_ms", 1, 3600000ul, JOBS_DEFAULT_TIMEOUT_MS);
     j->runs_limit = (long)plugin_param_uint(ctx, "runs_limit", 1, 1000000000ul,
                                             JOBS_DEFAULT_RUNS_LIMIT);
     j->max = plugin_param_uint(ctx, "max_jobs", 1, 100000ul, JOBS_DEFAULT_MAX);
-    if (uid && *uid && strspn(uid, "0123456789") == strlen(uid) && strlen(uid) < 16)
+    if (is_uid(uid))
         plugin_textf(j->gui, sizeof j->gui, "gui/%s", uid);
+    else if (getuid() == 0 && is_uid(sudo_uid))
+        plugin_textf(j->gui, sizeof j->gui, "gui/%s", sudo_uid);
     else
         plugin_textf(j->gui, sizeof j->gui, "gui/%u", (unsigned)getuid());
 }

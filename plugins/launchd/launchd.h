@@ -191,6 +191,9 @@ void launchd_parse_print(const char *text, size_t size, struct launchd_job *job)
  * else 1 disabled or 0 enabled. */
 int launchd_parse_overrides(const char *text, size_t size, const char *label);
 
+/* Whether JOB's last run failed: a signal, or an exit code other than 0. */
+int launchd_exit_failed(const struct launchd_job *job);
+
 /* Records a respawn loop (runs at T's runs_limit with a failing last exit)
  * or a failing job (not running, last exit failed); nothing otherwise.
  * Returns 1 when it recorded one. */

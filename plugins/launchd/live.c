@@ -209,7 +209,7 @@ static int exit_code_failed(const char *code)
     return end != code && v != 0;
 }
 
-static int last_exit_failed(const struct launchd_job *job)
+int launchd_exit_failed(const struct launchd_job *job)
 {
     return job->last_signal[0] || exit_code_failed(job->last_exit_code);
 }
@@ -355,9 +355,9 @@ int launchd_judge_exit(sourceos_ctx *ctx, struct verdict *v,
                        const struct launchd_job *job)
 {
     int running = strcmp(job->state, "running") == 0;
-    if (last_exit_failed(job) && runs_of(job) >= t->runs_limit)
+    if (launchd_exit_failed(job) && runs_of(job) >= t->runs_limit)
         note_respawn_loop(ctx, v, t, job);
-    else if (!running && last_exit_failed(job))
+    else if (!running && launchd_exit_failed(job))
         note_failing(ctx, v, t, job);
     else
         return 0;

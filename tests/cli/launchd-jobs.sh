@@ -120,6 +120,13 @@ is "$(grep -n '' "$FAKE/calls" | grep -c '^[1-3]:print-disabled')" "$(grep -c '^
 is "$(grep -Ec '^(bootstrap|bootout|enable|disable|kickstart|load|unload|remove|kill|start|stop)' "$FAKE/calls")" 0 \
     "launchctl was never asked to change anything"
 
+# --- run through sudo: root has no gui session, the user sudo ran it for has
+want=$ME; [ "$ME" = 0 ] && want=777
+SUDO_UID=777 doctor --live
+like "$(cat "$FAKE/calls")" "^print gui/$want/org.nixos.node-commander$" \
+    "as root under sudo, /Library/LaunchAgents jobs are asked in SUDO_UID's gui domain"
+unset SUDO_UID
+
 # --- the cap: max_jobs 2 asks about 2 and says so
 sed 's/max_jobs: 500/max_jobs: 2/' "$SOS_SRCDIR/checks.d/30-launchd.yaml" > "$TMP/cfg/checks.d/30-launchd.yaml"
 doctor --live
