@@ -56,6 +56,9 @@ write_plist "$UA/com.example.dup-b.plist" com.example.dup
 write_plist "$UA/com.example.stale.plist" com.example.stale
 write_plist "$UA/com.example.idle.plist" com.example.idle
 write_plist "$SD/com.example.daemon.plist" com.example.daemon
+# A label that is no service target (it would be a word of a command to
+# paste): not asked about, only counted.
+write_plist "$UA/hostile.plist" 'x$(touch PWN);y'
 
 # answer SERVICE CAPTURE [SED]: what `launchctl print SERVICE` says.
 answer() {
@@ -108,6 +111,8 @@ is "$(fnd launchd.disabled-loaded "['commands']")" \
     "disabled but loaded: enable it or boot it out"
 is "$(ev launchd.jobs-summary asked)" 5 "5 labels asked (6 plists, one label twice)"
 is "$(ev launchd.jobs-summary not_loaded)" 1 "one not loaded"
+is "$(ev launchd.jobs-summary without_label)" 1 "a label that is no service target is counted, not asked"
+is "$(grep -c 'PWN' "$FAKE/calls")" 0 "and never reaches launchctl"
 like "$(fnd launchd.jobs-summary "['message']")" "1 not loaded \(gui/$AUID/com.example.idle\)" "a job not loaded is info, named"
 is "$(fnd launchd.jobs-summary "['severity']")" info "the summary is info"
 is "$(grep -c '^print ' "$FAKE/calls")" 5 "one print per label"
@@ -132,7 +137,7 @@ sed 's/max_jobs: 500/max_jobs: 2/' "$SOS_SRCDIR/checks.d/30-launchd.yaml" > "$TM
 doctor --live
 is "$(cat "$FAKE/calls" | grep '^print ')" "print gui/$AUID/com.example.dup" \
     "max_jobs 2: the first two plists (one label twice), one print"
-like "$(fnd launchd.jobs-truncated "['message']")" "first 2 jobs only: the scan found 4 more plists" "the cap is said"
+like "$(fnd launchd.jobs-truncated "['message']")" "first 2 jobs only: the scan found 5 more plists" "the cap is said"
 cp "$SOS_SRCDIR/checks.d/30-launchd.yaml" "$TMP/cfg/checks.d/"
 
 # --- offline: skipped with the reason, nothing asked

@@ -84,6 +84,17 @@ like "$(fnd systemd.units-summary - "['message']")" \
     "the system manager: 5 units \(2 active, 2 failed, 1 not loaded\); the user manager: 1 units \(1 active" \
     "the summary counts each manager's units"
 
+# --- a unit whose name is shell syntax: every command names it as one word
+H='x;touch PWN.service'
+cp "$FIX/agent.service" "$S/$H"
+cp "$FAKE/show.out" "$TMP/show.saved"
+{ echo; sed "s/^Id=.*/Id=$H/;s|^FragmentPath=.*|FragmentPath=/etc/systemd/system/$H|" "$FIX/show-crash.txt"; } >> "$FAKE/show.out"
+doctor --live
+is "$(fnd systemd.unit-failed "$H" "['commands']")" \
+    "[\"journalctl -u 'x;touch PWN.service' -n 50 --no-pager\", \"systemctl reset-failed -- 'x;touch PWN.service'\", \"systemctl start -- 'x;touch PWN.service'\"]" \
+    "a hostile unit name is quoted in every command"
+rm -f "$S/$H"; cp "$TMP/show.saved" "$FAKE/show.out"
+
 # --- the cap
 sed 's/max_units: 500/max_units: 2/' "$SOS_SRCDIR/checks.d/31-systemd.yaml" > "$TMP/cfg/checks.d/31-systemd.yaml"
 doctor --live
