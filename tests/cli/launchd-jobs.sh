@@ -140,6 +140,18 @@ is "$(cat "$FAKE/calls" | grep '^print ')" "print gui/$AUID/com.example.dup" \
 like "$(fnd launchd.jobs-truncated "['message']")" "first 2 jobs only: the scan found 5 more plists" "the cap is said"
 cp "$SOS_SRCDIR/checks.d/30-launchd.yaml" "$TMP/cfg/checks.d/"
 
+# --- one label in an agent and a daemon plist, loaded in both domains
+write_plist "$SA/com.example.both.plist" com.example.both
+write_plist "$SD/com.example.both.plist" com.example.both
+answer "gui/$ME/com.example.both" "$LFIX/launchctl-print-running.txt" "$once;s|path = .*|path = /$SA/com.example.both.plist|"
+answer system/com.example.both "$LFIX/launchctl-print-running.txt" "$once;s|path = .*|path = /$SD/com.example.both.plist|"
+doctor --live
+like "$(q "[f['message'] for f in find('launchd.jobs')['findings'] if f['code']=='launchd.duplicate-label' and f['evidence'].get('label')=='com.example.both'][0]")" \
+    "launchd runs it in each of gui/$ME from /$SA/com.example.both.plist, system from /$SD/com.example.both.plist, twice the same job" \
+    "a label loaded in a gui and the system domain: the job runs twice"
+is "$(grep -c 'com.example.both' "$FAKE/calls")" 2 "one print in each domain"
+rm "$T/$SA/com.example.both.plist" "$T/$SD/com.example.both.plist"
+
 # --- offline: skipped with the reason, nothing asked
 doctor
 is "$(q "find('launchd.jobs')['status']")" skipped "offline: skipped"
