@@ -20,8 +20,8 @@
 
 /* launchctl's own error numbers (`launchctl error N` explains each). */
 enum launchctl_error {
-    LAUNCHCTL_NOT_LOADED = 113,     /* Could not find specified service */
-    LAUNCHCTL_DISABLED = 119,       /* Service is disabled */
+    LAUNCHCTL_NOT_LOADED = LAUNCHD_ERROR_NOT_LOADED, /* 113 */
+    LAUNCHCTL_DISABLED = LAUNCHD_ERROR_DISABLED,     /* 119 */
     LAUNCHCTL_BAD_OWNERSHIP = 122,  /* Path had bad ownership/permissions */
     LAUNCHCTL_WRONG_SESSION = 134,  /* Service cannot load in requested session */
     LAUNCHCTL_BLOCKED_BY_BTM = 161  /* Background Task Management said no */
