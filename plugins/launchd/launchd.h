@@ -112,6 +112,92 @@ void launchd_place_of(sourceos_ctx *ctx, const char *path,
 size_t launchd_lint_file(sourceos_ctx *ctx, struct verdict *v,
                          const char *path, int describe);
 
+/* Calls VISIT for every *.plist the scan lints (each user's LaunchAgents,
+ * /Library/LaunchAgents, /Library/LaunchDaemons, in that order and in name
+ * order, up to LAUNCHD_SCAN_MAX_FILES), recording nothing itself: the same
+ * listing launchd.scan lints, for checks that look at the same files.
+ * USER is whose home PATH is in, or NULL. */
+typedef void launchd_visit_fn(sourceos_ctx *ctx, void *arg, const char *path,
+                              const char *user);
+void launchd_walk(sourceos_ctx *ctx, launchd_visit_fn *visit, void *arg);
+
+/* ---- live state (live.c) ------------------------------------------------- */
+
+/* The top-level keys of `launchctl print DOMAIN/LABEL` the live checks
+ * read. */
+struct launchd_job {
+    char state[64];
+    char pid[32];
+    char runs[32];
+    char last_exit_code[64];
+    char last_signal[128];
+    char last_exit_reason[512];
+    char path[PATH_MAX];
+    char program[PATH_MAX];
+    char properties[256];
+    char stdout_path[PATH_MAX];
+    char stderr_path[PATH_MAX];
+    unsigned keys_read;
+};
+
+/* One job launchctl is asked about. */
+struct launchd_target {
+    const char *label;
+    char domain[128];
+    char service[512]; /* DOMAIN/LABEL */
+    const char *launchctl;
+    unsigned timeout_ms;
+    long runs_limit;
+};
+
+/* launchctl's "Could not find specified service": the job is not loaded. */
+#define LAUNCHD_ERROR_NOT_LOADED 113
+/* "Service is disabled". */
+#define LAUNCHD_ERROR_DISABLED 119
+
+/* Whether S may be a label or domain in a service target and a command. */
+int launchd_target_word(const char *s);
+
+/* Runs `LAUNCHCTL VERB ARG` for T (read-only verbs only). */
+const struct sourceos_cmd *launchd_launchctl(sourceos_ctx *ctx,
+                                             const struct launchd_target *t,
+                                             const char *verb, const char *arg);
+
+/* 0 when R ran to an exit; else records why not (launchctl missing, not
+ * answering) and returns -1. WHAT is the command's verb and argument. */
+int launchd_launchctl_ran(sourceos_ctx *ctx, const struct launchd_target *t,
+                          const struct sourceos_cmd *r, const char *what);
+
+/* launchctl's error number for a failed R (its status or its message). */
+int launchd_launchctl_error(const struct sourceos_cmd *r);
+
+/* Records what a failed `print` means for T (bad ownership, wrong session,
+ * blocked, ...). 1 when it could not tell. */
+int launchd_judge_refusal(sourceos_ctx *ctx, struct verdict *v,
+                          const struct launchd_target *t,
+                          const struct sourceos_cmd *r, int *reported_disabled);
+
+/* Reads the top-level keys of a `launchctl print` answer into JOB. */
+void launchd_parse_print(const char *text, size_t size, struct launchd_job *job);
+
+/* In a `launchctl print-disabled` answer: -1 when no override names LABEL,
+ * else 1 disabled or 0 enabled. */
+int launchd_parse_overrides(const char *text, size_t size, const char *label);
+
+/* Whether JOB's last run failed: a signal, or an exit code other than 0. */
+int launchd_exit_failed(const struct launchd_job *job);
+
+/* Records a respawn loop (runs at T's runs_limit with a failing last exit)
+ * or a failing job (not running, last exit failed); nothing otherwise.
+ * Returns 1 when it recorded one. */
+int launchd_judge_exit(sourceos_ctx *ctx, struct verdict *v,
+                       const struct launchd_target *t,
+                       const struct launchd_job *job);
+
+/* Evidence of JOB (state, pid, runs, last exit, ...) on FD. */
+void launchd_job_evidence(sourceos_finding *fd, const struct launchd_target *t,
+                          const struct launchd_job *job);
+
 /* ---- checks -------------------------------------------------------------- */
 
 sourceos_status launchd_check_lint(sourceos_ctx *ctx);
@@ -120,5 +206,7 @@ sourceos_status launchd_check_scan(sourceos_ctx *ctx);
 sourceos_status launchd_check_state(sourceos_ctx *ctx);
 /* The enable/disable overrides on disk, and stale ones (overrides.c). */
 sourceos_status launchd_check_overrides(sourceos_ctx *ctx);
+/* Live state of every job the scan finds (jobs.c). */
+sourceos_status launchd_check_jobs(sourceos_ctx *ctx);
 
 #endif

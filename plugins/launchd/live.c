@@ -20,44 +20,18 @@
 
 /* launchctl's own error numbers (`launchctl error N` explains each). */
 enum launchctl_error {
-    LAUNCHCTL_NOT_LOADED = 113,     /* Could not find specified service */
-    LAUNCHCTL_DISABLED = 119,       /* Service is disabled */
+    LAUNCHCTL_NOT_LOADED = LAUNCHD_ERROR_NOT_LOADED, /* 113 */
+    LAUNCHCTL_DISABLED = LAUNCHD_ERROR_DISABLED,     /* 119 */
     LAUNCHCTL_BAD_OWNERSHIP = 122,  /* Path had bad ownership/permissions */
     LAUNCHCTL_WRONG_SESSION = 134,  /* Service cannot load in requested session */
     LAUNCHCTL_BLOCKED_BY_BTM = 161  /* Background Task Management said no */
-};
-
-/* The top-level keys of `launchctl print DOMAIN/LABEL` this check reads. */
-struct job {
-    char state[64];
-    char pid[32];
-    char runs[32];
-    char last_exit_code[64];
-    char last_signal[128];
-    char last_exit_reason[128];
-    char path[PATH_MAX];
-    char program[PATH_MAX];
-    char properties[256];
-    char stdout_path[PATH_MAX];
-    char stderr_path[PATH_MAX];
-    unsigned keys_read;
-};
-
-/* What the check was asked about, worked out once from the params. */
-struct target {
-    const char *label;
-    char domain[128];
-    char service[512]; /* DOMAIN/LABEL */
-    const char *launchctl;
-    unsigned timeout_ms;
-    long runs_limit;
 };
 
 /* ---- params ------------------------------------------------------------------- */
 
 /* Labels and domains go into a command line the user may paste and into a
  * service target; anything beyond these characters is a mistake. */
-static int is_target_word(const char *s)
+int launchd_target_word(const char *s)
 {
     if (!*s)
         return 0;
@@ -94,7 +68,7 @@ static void pick_domain(sourceos_ctx *ctx, char *out, size_t size)
 }
 
 /* 0 and T filled in, or -1 after recording why the params are unusable. */
-static int read_target(sourceos_ctx *ctx, struct target *t)
+static int read_target(sourceos_ctx *ctx, struct launchd_target *t)
 {
     const char *uid = sourceos_param(ctx, "uid");
     const char *launchctl = sourceos_param(ctx, "launchctl");
@@ -106,8 +80,8 @@ static int read_target(sourceos_ctx *ctx, struct target *t)
     t->runs_limit = (long)param_number(ctx, "runs_limit",
                                        LIVE_DEFAULT_RUNS_LIMIT, 1000000000ul);
     pick_domain(ctx, t->domain, sizeof t->domain);
-    if (is_target_word(t->label) && !strchr(t->label, '/') &&
-        is_target_word(t->domain) &&
+    if (launchd_target_word(t->label) && !strchr(t->label, '/') &&
+        launchd_target_word(t->domain) &&
         (!uid || !*uid || strspn(uid, "0123456789") == strlen(uid))) {
         plugin_textf(t->service, sizeof t->service, "%s/%s", t->domain,
                      t->label);
@@ -135,7 +109,7 @@ struct job_key {
 };
 
 #define JOB_KEY(name, field) \
-    {name, offsetof(struct job, field), sizeof(((struct job *)0)->field)}
+    {name, offsetof(struct launchd_job, field), sizeof(((struct launchd_job *)0)->field)}
 
 static const struct job_key job_keys[] = {
     JOB_KEY("state", state),
@@ -152,7 +126,7 @@ static const struct job_key job_keys[] = {
 };
 
 /* Keeps VALUE when KEY is one the check reads. */
-static void keep_job_key(struct job *job, const char *key, size_t key_len,
+static void keep_job_key(struct launchd_job *job, const char *key, size_t key_len,
                          const char *value, size_t value_len)
 {
     for (size_t i = 0; i < sizeof job_keys / sizeof job_keys[0]; i++) {
@@ -167,7 +141,7 @@ static void keep_job_key(struct job *job, const char *key, size_t key_len,
 }
 
 /* One line, without its indentation and line end: LEN bytes from LINE. */
-static void read_print_line(struct job *job, const char *line, size_t len,
+static void read_print_line(struct launchd_job *job, const char *line, size_t len,
                             int *depth, int top)
 {
     const char *eq;
@@ -199,7 +173,7 @@ static void read_print_line(struct job *job, const char *line, size_t len,
 /* Reads the top-level keys of TEXT. The output is one block named after the
  * service ("gui/501/LABEL = {"), its keys one tab in; when launchctl ever
  * prints the keys bare, they are read at depth 0 instead. */
-static void parse_print(const char *text, size_t size, struct job *job)
+void launchd_parse_print(const char *text, size_t size, struct launchd_job *job)
 {
     int depth = 0, top = -1;
     const char *p = text, *end = text + size;
@@ -235,13 +209,13 @@ static int exit_code_failed(const char *code)
     return end != code && v != 0;
 }
 
-static int last_exit_failed(const struct job *job)
+int launchd_exit_failed(const struct launchd_job *job)
 {
     return job->last_signal[0] || exit_code_failed(job->last_exit_code);
 }
 
 /* "exit code 125" or "signal Segmentation fault: 11", for messages. */
-static void describe_last_exit(const struct job *job, char *out, size_t size)
+static void describe_last_exit(const struct launchd_job *job, char *out, size_t size)
 {
     if (job->last_signal[0])
         plugin_textf(out, size, "killed by signal %s", job->last_signal);
@@ -251,23 +225,23 @@ static void describe_last_exit(const struct job *job, char *out, size_t size)
         plugin_textf(out, size, "no exit recorded");
 }
 
-static void add_job_evidence(sourceos_finding *fd, const struct target *t,
-                             const struct job *job)
+void launchd_job_evidence(sourceos_finding *fd, const struct launchd_target *t,
+                             const struct launchd_job *job)
 {
     static const struct {
         const char *key;
         size_t offset;
     } shown[] = {
-        {"state", offsetof(struct job, state)},
-        {"pid", offsetof(struct job, pid)},
-        {"runs", offsetof(struct job, runs)},
-        {"last_exit_code", offsetof(struct job, last_exit_code)},
-        {"signal", offsetof(struct job, last_signal)},
-        {"last_exit_reason", offsetof(struct job, last_exit_reason)},
-        {"program", offsetof(struct job, program)},
-        {"properties", offsetof(struct job, properties)},
-        {"stdout", offsetof(struct job, stdout_path)},
-        {"stderr", offsetof(struct job, stderr_path)},
+        {"state", offsetof(struct launchd_job, state)},
+        {"pid", offsetof(struct launchd_job, pid)},
+        {"runs", offsetof(struct launchd_job, runs)},
+        {"last_exit_code", offsetof(struct launchd_job, last_exit_code)},
+        {"signal", offsetof(struct launchd_job, last_signal)},
+        {"last_exit_reason", offsetof(struct launchd_job, last_exit_reason)},
+        {"program", offsetof(struct launchd_job, program)},
+        {"properties", offsetof(struct launchd_job, properties)},
+        {"stdout", offsetof(struct launchd_job, stdout_path)},
+        {"stderr", offsetof(struct launchd_job, stderr_path)},
     };
     sourceos_finding_evidence(fd, "service", t->service);
     for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) {
@@ -280,7 +254,7 @@ static void add_job_evidence(sourceos_finding *fd, const struct target *t,
 }
 
 /* Where the job's output went, for a remediation to point at. */
-static void describe_logs(const struct target *t, const struct job *job,
+static void describe_logs(const struct launchd_target *t, const struct launchd_job *job,
                           char *out, size_t size)
 {
     if (job->stdout_path[0] || job->stderr_path[0])
@@ -300,13 +274,13 @@ static void describe_logs(const struct target *t, const struct job *job,
                      t->label);
 }
 
-static long runs_of(const struct job *job)
+static long runs_of(const struct launchd_job *job)
 {
     return job->runs[0] ? strtol(job->runs, NULL, 10) : 0;
 }
 
 static void note_respawn_loop(sourceos_ctx *ctx, struct verdict *v,
-                              const struct target *t, const struct job *job)
+                              const struct launchd_target *t, const struct launchd_job *job)
 {
     char last[256], logs[2 * PATH_MAX + 256], text[3 * PATH_MAX];
     sourceos_finding *fd;
@@ -325,11 +299,11 @@ static void note_respawn_loop(sourceos_ctx *ctx, struct verdict *v,
     sourceos_finding_remediation(fd, text);
     sourceos_finding_command_argv(fd, (const char *const[]){"launchctl", "bootout",
                                                             t->service, NULL});
-    add_job_evidence(fd, t, job);
+    launchd_job_evidence(fd, t, job);
 }
 
 static void note_failing(sourceos_ctx *ctx, struct verdict *v,
-                         const struct target *t, const struct job *job)
+                         const struct launchd_target *t, const struct launchd_job *job)
 {
     char last[256], logs[2 * PATH_MAX + 256], text[3 * PATH_MAX];
     sourceos_finding *fd;
@@ -344,11 +318,11 @@ static void note_failing(sourceos_ctx *ctx, struct verdict *v,
                  "%s Once fixed, start it with `launchctl kickstart %s`.",
                  logs, t->service);
     sourceos_finding_remediation(fd, text);
-    add_job_evidence(fd, t, job);
+    launchd_job_evidence(fd, t, job);
 }
 
-static void note_state(sourceos_ctx *ctx, const struct target *t,
-                       const struct job *job)
+static void note_state(sourceos_ctx *ctx, const struct launchd_target *t,
+                       const struct launchd_job *job)
 {
     char last[256];
     sourceos_finding *fd;
@@ -363,10 +337,10 @@ static void note_state(sourceos_ctx *ctx, const struct target *t,
                          "%s is %s (%s runs, last: %s)", t->service,
                          job->state[0] ? job->state : "in an unknown state",
                          job->runs[0] ? job->runs : "0", last);
-    add_job_evidence(fd, t, job);
+    launchd_job_evidence(fd, t, job);
 }
 
-static void publish_job_facts(sourceos_ctx *ctx, const struct job *job)
+static void publish_job_facts(sourceos_ctx *ctx, const struct launchd_job *job)
 {
     if (job->state[0])
         sourceos_fact_set(ctx, "launchd.job.state", job->state);
@@ -376,23 +350,33 @@ static void publish_job_facts(sourceos_ctx *ctx, const struct job *job)
         sourceos_fact_set(ctx, "launchd.job.runs", job->runs);
 }
 
-static void judge_job(sourceos_ctx *ctx, struct verdict *v,
-                      const struct target *t, const struct job *job)
+int launchd_judge_exit(sourceos_ctx *ctx, struct verdict *v,
+                       const struct launchd_target *t,
+                       const struct launchd_job *job)
 {
     int running = strcmp(job->state, "running") == 0;
+    if (launchd_exit_failed(job) && runs_of(job) >= t->runs_limit)
+        note_respawn_loop(ctx, v, t, job);
+    else if (!running && launchd_exit_failed(job))
+        note_failing(ctx, v, t, job);
+    else
+        return 0;
+    return 1;
+}
+
+static void judge_job(sourceos_ctx *ctx, struct verdict *v,
+                      const struct launchd_target *t, const struct launchd_job *job)
+{
     note_state(ctx, t, job);
     publish_job_facts(ctx, job);
-    if (last_exit_failed(job) && runs_of(job) >= t->runs_limit)
-        note_respawn_loop(ctx, v, t, job);
-    else if (!running && last_exit_failed(job))
-        note_failing(ctx, v, t, job);
+    launchd_judge_exit(ctx, v, t, job);
 }
 
 /* ---- launchctl's refusals ------------------------------------------------------ */
 
 /* launchctl's error number: its exit status, or (when a wrapper changed the
  * status) recognised from its message. 0 when neither says. */
-static int launchctl_error_of(const struct sourceos_cmd *r)
+int launchd_launchctl_error(const struct sourceos_cmd *r)
 {
     static const struct {
         const char *text;
@@ -432,7 +416,7 @@ static void first_line(const struct sourceos_cmd *r, char *out, size_t size)
 }
 
 /* Where an agent's or a daemon's plist is normally installed. */
-static void usual_plist(const struct target *t, char *out, size_t size)
+static void usual_plist(const struct launchd_target *t, char *out, size_t size)
 {
     if (strcmp(t->domain, "system") == 0)
         plugin_textf(out, size, "/Library/LaunchDaemons/%s.plist", t->label);
@@ -441,7 +425,7 @@ static void usual_plist(const struct target *t, char *out, size_t size)
 }
 
 static void note_not_loaded(sourceos_ctx *ctx, struct verdict *v,
-                            const struct target *t, const char *said)
+                            const struct launchd_target *t, const char *said)
 {
     char plist[PATH_MAX], text[2 * PATH_MAX];
     sourceos_finding *fd =
@@ -462,7 +446,7 @@ static void note_not_loaded(sourceos_ctx *ctx, struct verdict *v,
 }
 
 static void note_disabled(sourceos_ctx *ctx, struct verdict *v,
-                          const struct target *t, const char *why)
+                          const struct launchd_target *t, const char *why)
 {
     char text[1024];
     sourceos_finding *fd =
@@ -482,7 +466,7 @@ static void note_disabled(sourceos_ctx *ctx, struct verdict *v,
 }
 
 static void note_bad_ownership(sourceos_ctx *ctx, struct verdict *v,
-                               const struct target *t, const char *said)
+                               const struct launchd_target *t, const char *said)
 {
     char plist[PATH_MAX], text[3 * PATH_MAX];
     sourceos_finding *fd = plugin_note(
@@ -504,7 +488,7 @@ static void note_bad_ownership(sourceos_ctx *ctx, struct verdict *v,
 }
 
 static void note_wrong_session(sourceos_ctx *ctx, struct verdict *v,
-                               const struct target *t, const char *said)
+                               const struct launchd_target *t, const char *said)
 {
     char text[1024];
     sourceos_finding *fd = plugin_note(
@@ -522,7 +506,7 @@ static void note_wrong_session(sourceos_ctx *ctx, struct verdict *v,
 }
 
 static void note_blocked_by_btm(sourceos_ctx *ctx, struct verdict *v,
-                                const struct target *t, const char *said)
+                                const struct launchd_target *t, const char *said)
 {
     sourceos_finding *fd = plugin_note(
         ctx, v, "launchd.job-blocked", SOURCEOS_SEV_CRITICAL,
@@ -538,7 +522,7 @@ static void note_blocked_by_btm(sourceos_ctx *ctx, struct verdict *v,
 }
 
 /* An answer the check cannot read: launchctl works, but not as expected. */
-static void note_launchctl_failed(sourceos_ctx *ctx, const struct target *t,
+static void note_launchctl_failed(sourceos_ctx *ctx, const struct launchd_target *t,
                                   const struct sourceos_cmd *r,
                                   const char *said)
 {
@@ -558,13 +542,13 @@ static void note_launchctl_failed(sourceos_ctx *ctx, const struct target *t,
 }
 
 /* Records what a failed print means. 1 when the check could not decide. */
-static int judge_refusal(sourceos_ctx *ctx, struct verdict *v,
-                         const struct target *t, const struct sourceos_cmd *r,
+int launchd_judge_refusal(sourceos_ctx *ctx, struct verdict *v,
+                         const struct launchd_target *t, const struct sourceos_cmd *r,
                          int *reported_disabled)
 {
     char said[512];
     first_line(r, said, sizeof said);
-    switch (launchctl_error_of(r)) {
+    switch (launchd_launchctl_error(r)) {
     case LAUNCHCTL_NOT_LOADED:
         note_not_loaded(ctx, v, t, said);
         return 0;
@@ -590,7 +574,7 @@ static int judge_refusal(sourceos_ctx *ctx, struct verdict *v,
 /* ---- running launchctl ------------------------------------------------------- */
 
 /* 0 when R ran to an exit; else records why not and returns -1. */
-static int launchctl_ran(sourceos_ctx *ctx, const struct target *t,
+int launchd_launchctl_ran(sourceos_ctx *ctx, const struct launchd_target *t,
                          const struct sourceos_cmd *r, const char *what)
 {
     char text[PATH_MAX + 256];
@@ -622,9 +606,9 @@ static int launchctl_ran(sourceos_ctx *ctx, const struct target *t,
     return 0;
 }
 
-static const struct sourceos_cmd *launchctl(sourceos_ctx *ctx,
-                                            const struct target *t,
-                                            const char *verb, const char *arg)
+const struct sourceos_cmd *launchd_launchctl(sourceos_ctx *ctx,
+                                             const struct launchd_target *t,
+                                             const char *verb, const char *arg)
 {
     const char *argv[] = {t->launchctl, verb, arg, NULL};
     return sourceos_run(ctx, argv, NULL, t->timeout_ms);
@@ -660,7 +644,7 @@ static int override_for(const char *line, size_t len, const char *label,
 /* -1 when no override names LABEL, else 1 disabled or 0 enabled. Only the
  * "disabled services" block counts: newer launchctl prints other blocks
  * (login item associations) with the same line shape. */
-static int parse_overrides(const char *text, size_t size, const char *label)
+int launchd_parse_overrides(const char *text, size_t size, const char *label)
 {
     const char *p = text, *end = text + size;
     int in_block = 0, result = -1;
@@ -687,14 +671,14 @@ static int parse_overrides(const char *text, size_t size, const char *label)
 }
 
 static void check_overrides(sourceos_ctx *ctx, struct verdict *v,
-                            const struct target *t, int reported_disabled)
+                            const struct launchd_target *t, int reported_disabled)
 {
     char what[256];
     const struct sourceos_cmd *r;
     int state;
     plugin_textf(what, sizeof what, "print-disabled %s", t->domain);
-    r = launchctl(ctx, t, "print-disabled", t->domain);
-    if (launchctl_ran(ctx, t, r, what) != 0)
+    r = launchd_launchctl(ctx, t, "print-disabled", t->domain);
+    if (launchd_launchctl_ran(ctx, t, r, what) != 0)
         return;
     if (r->exit_status != 0) {
         char said[512];
@@ -705,7 +689,7 @@ static void check_overrides(sourceos_ctx *ctx, struct verdict *v,
                     t->domain, r->exit_status, said);
         return;
     }
-    state = parse_overrides(r->out, r->out_len, t->label);
+    state = launchd_parse_overrides(r->out, r->out_len, t->label);
     sourceos_fact_set(ctx, "launchd.job.disabled",
                       state == 1 ? "true" : "false");
     if (state == 1 && !reported_disabled)
@@ -717,8 +701,8 @@ static void check_overrides(sourceos_ctx *ctx, struct verdict *v,
 sourceos_status launchd_check_state(sourceos_ctx *ctx)
 {
     struct verdict v = {0};
-    struct target t = {0};
-    struct job *job;
+    struct launchd_target t = {0};
+    struct launchd_job *job;
     const struct sourceos_cmd *r;
     int undecided = 0, reported_disabled = 0;
     const char *label = sourceos_param(ctx, "label");
@@ -730,11 +714,11 @@ sourceos_status launchd_check_state(sourceos_ctx *ctx)
     }
     if (read_target(ctx, &t) != 0)
         return SOURCEOS_ERROR;
-    r = launchctl(ctx, &t, "print", t.service);
-    if (launchctl_ran(ctx, &t, r, "print") != 0)
+    r = launchd_launchctl(ctx, &t, "print", t.service);
+    if (launchd_launchctl_ran(ctx, &t, r, "print") != 0)
         return SOURCEOS_ERROR; /* print-disabled would fail the same way */
     if (r->exit_status != 0) {
-        undecided = judge_refusal(ctx, &v, &t, r, &reported_disabled);
+        undecided = launchd_judge_refusal(ctx, &v, &t, r, &reported_disabled);
     } else {
         job = calloc(1, sizeof *job);
         if (!job) {
@@ -742,7 +726,7 @@ sourceos_status launchd_check_state(sourceos_ctx *ctx)
                         SOURCEOS_SEV_WARNING, "out of memory");
             return SOURCEOS_ERROR;
         }
-        parse_print(r->out, r->out_len, job);
+        launchd_parse_print(r->out, r->out_len, job);
         if (job->keys_read == 0) {
             note_launchctl_failed(ctx, &t, r, "no job state in its answer");
             undecided = 1;

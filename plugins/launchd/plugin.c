@@ -21,6 +21,10 @@ static const struct sourceos_check checks[] = {
                   "disabled.UID.plist), and stale ones for services that no "
                   "longer exist",
      launchd_check_overrides},
+    {"jobs", "Every job the scan finds, declared or not, as launchd runs it: "
+             "not respawning in a loop or failing, not loaded from a plist "
+             "that is gone, not loaded while disabled, one plist per label",
+     launchd_check_jobs},
     {NULL, NULL, NULL},
 };
 

@@ -100,6 +100,8 @@ struct scan {
     struct location where[LOCATIONS_MAX];
     size_t n_where;
     size_t dirs_not_named; /* locations beyond LOCATIONS_MAX */
+    launchd_visit_fn *visit; /* launchd_walk: called instead of the lint */
+    void *visit_arg;
 };
 
 static int visible(const struct dirent *e)
@@ -135,6 +137,8 @@ static void scan_dir(sourceos_ctx *ctx, struct scan *s, const char *dir,
     int n;
 
     n = real ? scandir(real, &names, plist_named, alphasort) : -1;
+    if (n < 0 && s->visit)
+        return; /* the scan itself says what it could not list */
     if (n < 0 && (real ? errno == EACCES
                        : sourceos_host_path_error(ctx, dir) == -EACCES)) {
         plugin_denied(ctx, &s->v, "launchd.permission-denied", dir, user);
@@ -150,7 +154,10 @@ static void scan_dir(sourceos_ctx *ctx, struct scan *s, const char *dir,
             s->cut = 1;
         } else {
             plugin_textf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
-            s->problems += launchd_lint_file(ctx, &s->v, path, 0);
+            if (s->visit)
+                s->visit(ctx, s->visit_arg, path, user);
+            else
+                s->problems += launchd_lint_file(ctx, &s->v, path, 0);
             s->files++;
             linted++;
         }
@@ -227,6 +234,19 @@ static void report_cut(sourceos_ctx *ctx, struct scan *s)
             "purpose, and scan again.");
     plugin_textf(limit, sizeof limit, "%d", LAUNCHD_SCAN_MAX_FILES);
     sourceos_finding_evidence(fd, "limit", limit);
+}
+
+void launchd_walk(sourceos_ctx *ctx, launchd_visit_fn *visit, void *arg)
+{
+    struct scan *s = calloc(1, sizeof *s);
+    if (!s)
+        return;
+    s->visit = visit;
+    s->visit_arg = arg;
+    scan_users(ctx, s);
+    scan_dir(ctx, s, SYSTEM_AGENTS, NULL);
+    scan_dir(ctx, s, SYSTEM_DAEMONS, NULL);
+    free(s);
 }
 
 sourceos_status launchd_check_scan(sourceos_ctx *ctx)

@@ -288,13 +288,25 @@ static void note_failed(sourceos_ctx *ctx, struct live *l)
  * UnitFileState=bad and NeedDaemonReload=yes, so the file's absence, not the
  * enablement, is what tells. A file changed since it was loaded is the
  * milder case: the service runs a definition that is no longer on disk. */
-static void check_fragment(sourceos_ctx *ctx, struct live *l)
+/* The agent's own unit and a unit the scan found (SCANNED) keep separate
+ * codes: for the latter the file found exists, and the gone one is
+ * another. */
+static const char *stale_code(int scanned)
+{
+    if (scanned)
+        return "systemd.unit-stale-loaded";
+    return "systemd.unit-stale";
+}
+
+/* FOUND: the unit file the scan found (it exists), or NULL. */
+static void check_fragment(sourceos_ctx *ctx, struct live *l, int scanned,
+                           const char *found)
 {
     const char *fragment = prop(l, P_FRAGMENT_PATH);
     sourceos_finding *f;
     if (!*fragment || strcmp(prop(l, P_LOAD_STATE), "loaded"))
         return;
-    if (sourceos_host_path(ctx, fragment)) {
+    if ((found && !strcmp(found, fragment)) || sourceos_host_path(ctx, fragment)) {
         if (!is_true(prop(l, P_NEED_DAEMON_RELOAD)))
             return;
         f = live_note(ctx, l, "systemd.unit-changed", SOURCEOS_SEV_WARNING,
@@ -311,7 +323,7 @@ static void check_fragment(sourceos_ctx *ctx, struct live *l)
                                   l->unit);
         return;
     }
-    f = live_note(ctx, l, "systemd.unit-stale", SOURCEOS_SEV_WARNING,
+    f = live_note(ctx, l, stale_code(scanned), SOURCEOS_SEV_WARNING,
                   "its unit file %s no longer exists (unit file state %s): systemd keeps "
                   "a copy in memory that the next daemon-reload drops",
                   fragment, *prop(l, P_UNIT_FILE_STATE) ? prop(l, P_UNIT_FILE_STATE) : "unknown");
@@ -373,7 +385,7 @@ static sourceos_status judge(sourceos_ctx *ctx, struct live *l)
         note_failed(ctx, l);
     else if (!l->v.any)
         note_state(ctx, l);
-    check_fragment(ctx, l);
+    check_fragment(ctx, l, 0, NULL);
     return verdict_status(&l->v);
 }
 
@@ -388,7 +400,7 @@ static void first_line(const char *text, char *out, size_t size)
 
 /* A machine without a running systemd (a container, WSL without systemd=true,
  * a chroot) says so in one of these ways; it is not a missing unit. */
-static int says_no_systemd(const struct sourceos_cmd *r)
+int systemd_says_no_systemd(const struct sourceos_cmd *r)
 {
     return strstr(r->err, "System has not been booted with systemd") ||
            strstr(r->err, "Failed to connect to bus") ||
@@ -446,7 +458,7 @@ static sourceos_status read_state(sourceos_ctx *ctx, struct live *l)
                      l->systemctl, r->duration);
         return no_systemd(ctx, l, r, why);
     }
-    if (says_no_systemd(r)) {
+    if (systemd_says_no_systemd(r)) {
         first_line(r->err, line, sizeof line);
         plugin_textf(why, sizeof why, "%s", line);
         return no_systemd(ctx, l, r, why);
@@ -464,6 +476,64 @@ static sourceos_status read_state(sourceos_ctx *ctx, struct live *l)
         return SOURCEOS_ERROR;
     }
     return judge(ctx, l);
+}
+
+/* ---- Units the scan found (systemd.units, units.c) ------------------------------ */
+
+/* The handle units.c holds: the same state as systemd.state's. */
+struct systemd_live {
+    struct live l;
+};
+
+struct systemd_live *systemd_live_new(const char *unit, int user, const char *systemctl)
+{
+    struct systemd_live *sl = calloc(1, sizeof *sl);
+    if (!sl)
+        return NULL;
+    plugin_textf(sl->l.unit, sizeof sl->l.unit, "%s", unit);
+    sl->l.user = user;
+    sl->l.systemctl = systemctl;
+    sl->l.v.worst = SOURCEOS_SEV_INFO;
+    return sl;
+}
+
+void systemd_live_free(struct systemd_live *l)
+{
+    free(l);
+}
+
+int systemd_live_parse(struct systemd_live *sl, const char *text, size_t len)
+{
+    return parse_show(&sl->l, text, len);
+}
+
+const char *systemd_live_state(const struct systemd_live *sl, int active)
+{
+    return prop(&sl->l, active ? P_ACTIVE_STATE : P_LOAD_STATE);
+}
+
+/* For a unit nobody declared, only what is wrong is a finding: inactive is
+ * how most units spend their time, and a unit the manager does not know
+ * is the scan's to judge (its file is linted). A respawn loop needs a
+ * failing last run as well as the restarts. */
+void systemd_live_judge_scanned(sourceos_ctx *ctx, struct systemd_live *sl,
+                                struct verdict *v, long restart_limit,
+                                const char *found)
+{
+    struct live *l = &sl->l;
+    const char *result = prop(l, P_RESULT);
+    int failed = !strcmp(prop(l, P_ACTIVE_STATE), "failed");
+    describe_main_exit(l);
+    if (strcmp(prop(l, P_LOAD_STATE), "loaded"))
+        return;
+    if ((failed || (*result && strcmp(result, "success"))) &&
+        number_or(prop(l, P_N_RESTARTS), 0) >= restart_limit)
+        note_respawn_loop(ctx, l);
+    if (failed)
+        note_failed(ctx, l);
+    check_fragment(ctx, l, 1, found);
+    if (l->v.any)
+        verdict_see(v, l->v.worst);
 }
 
 /* ---- The check ---------------------------------------------------------------- */

@@ -35,6 +35,9 @@ static const struct sourceos_check checks[] = {
      systemd_check_scan},
     {"state", "The agent's systemd unit is loaded, running and not in a respawn loop",
      systemd_check_state},
+    {"units", "Every unit the scan finds, declared or not, as its manager runs it: not "
+              "respawning in a loop, not failed, not loaded from a file that is gone",
+     systemd_check_units},
     {"verify", "systemd's own parser accepts the agent's unit, and its exposure is bounded",
      systemd_check_verify},
     {NULL, NULL, NULL},

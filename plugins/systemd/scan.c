@@ -85,6 +85,54 @@ static int is_vendor_link(const char *target)
            strncmp(target, "/usr/lib/systemd/", 17) == 0;
 }
 
+/* What the scan does with a directory entry. */
+enum entry {
+    ENTRY_LINT,   /* a unit file (or a link to one): linted */
+    ENTRY_MASKED, /* a symlink to /dev/null */
+    ENTRY_VENDOR  /* an alias of a distribution unit: not linted */
+};
+
+/* PATH (host view) is HOST_FILE; TARGET gets where a symlink points, *LINK
+ * whether it is one. */
+static enum entry classify(sourceos_ctx *ctx, const char *path, const char *host_file,
+                           char *target, size_t size, int *link)
+{
+    struct stat st = {0};
+    target[0] = '\0';
+    *link = lstat(host_file, &st) == 0 && S_ISLNK(st.st_mode);
+    if (*link)
+        link_target(host_file, target, size);
+    if (strcmp(target, "/dev/null") == 0)
+        return ENTRY_MASKED;
+    if (is_vendor_link(target) && sourceos_host_path(ctx, path))
+        return ENTRY_VENDOR;
+    return ENTRY_LINT;
+}
+
+size_t systemd_scanned_units(sourceos_ctx *ctx, const char *dir, char ***out)
+{
+    const char *host = sourceos_host_path(ctx, dir);
+    char **names;
+    size_t n, kept = 0;
+    int err = 0;
+    *out = NULL;
+    if (!host)
+        return 0;
+    n = list_services(host, &names, &err);
+    for (size_t i = 0; i < n; i++) {
+        char path[4400], host_file[8400], target[4096];
+        int link;
+        plugin_textf(path, sizeof path, "%s/%s", dir, names[i]);
+        plugin_textf(host_file, sizeof host_file, "%s/%s", host, names[i]);
+        if (classify(ctx, path, host_file, target, sizeof target, &link) == ENTRY_LINT)
+            names[kept++] = names[i];
+        else
+            free(names[i]);
+    }
+    *out = names;
+    return kept;
+}
+
 /* USER: whose home DIR is in, or NULL. */
 static void scan_location(struct scan *s, const char *dir, const char *user)
 {
@@ -111,8 +159,9 @@ static void scan_location(struct scan *s, const char *dir, const char *user)
     }
     for (size_t i = 0; i < n; i++) {
         char path[4400], host_file[8400];
-        struct stat st = {0};
         char target[4096] = "";
+        enum entry kind;
+        int link;
         plugin_textf(path, sizeof path, "%s/%s", dir, names[i]);
         plugin_textf(host_file, sizeof host_file, "%s/%s", host, names[i]);
         if (s->linted >= SYSTEMD_MAX_SCAN_FILES) {
@@ -120,19 +169,18 @@ static void scan_location(struct scan *s, const char *dir, const char *user)
             free(names[i]);
             continue;
         }
-        if (lstat(host_file, &st) == 0 && S_ISLNK(st.st_mode))
-            link_target(host_file, target, sizeof target);
-        if (strcmp(target, "/dev/null") == 0) {
+        kind = classify(s->ctx, path, host_file, target, sizeof target, &link);
+        if (kind == ENTRY_MASKED) {
             systemd_note(s->ctx, NULL, path, 0, "systemd.unit-masked", SOURCEOS_SEV_INFO,
                          "masked (a symlink to /dev/null): systemd will not start it");
             masked++;
-        } else if (is_vendor_link(target) && sourceos_host_path(s->ctx, path)) {
+        } else if (kind == ENTRY_VENDOR) {
             f = systemd_note(s->ctx, NULL, path, 0, "systemd.unit-vendor-link",
                              SOURCEOS_SEV_INFO,
                              "an alias of the distribution's unit %s: not linted", target);
             sourceos_finding_evidence(f, "target", target);
         } else {
-            systemd_lint_path(s->ctx, &s->v, path, S_ISLNK(st.st_mode));
+            systemd_lint_path(s->ctx, &s->v, path, link);
             s->linted++;
             linted++;
         }

@@ -86,6 +86,45 @@ void systemd_lint_unit(sourceos_ctx *ctx, struct verdict *v,
 void systemd_lint_path(sourceos_ctx *ctx, struct verdict *v, const char *path,
                        int via_symlink);
 
+/* The names of the *.service units systemd.scan lints in DIR (host view):
+ * not masked, not an alias of a vendor unit; sorted, in *NAMES (free each
+ * and the array). Returns how many; 0 when DIR cannot be listed. */
+size_t systemd_scanned_units(sourceos_ctx *ctx, const char *dir, char ***names);
+
+/* ---- live state of a unit (live.c) ---------------------------------------- */
+
+/* What `systemctl show -p` is asked about every unit the scan finds. */
+#define SYSTEMD_SCANNED_PROPS                                                   \
+    "Id,LoadState,ActiveState,SubState,Result,NRestarts,ExecMainCode,"        \
+    "ExecMainStatus,UnitFileState,NeedDaemonReload,FragmentPath,Restart,"     \
+    "StartLimitBurst"
+
+/* One unit as a manager describes it (opaque). */
+struct systemd_live;
+
+/* A unit UNIT of the user (USER) or system manager, asked with SYSTEMCTL;
+ * NULL when out of memory. */
+struct systemd_live *systemd_live_new(const char *unit, int user, const char *systemctl);
+void systemd_live_free(struct systemd_live *l);
+
+/* Reads one unit's Key=Value lines of `systemctl show`; returns how many
+ * properties it kept. */
+int systemd_live_parse(struct systemd_live *l, const char *text, size_t len);
+
+/* ActiveState (ACTIVE) or LoadState as read, "" when absent. */
+const char *systemd_live_state(const struct systemd_live *l, int active);
+
+/* Judges a unit the scan found at FOUND (host view): a respawn loop
+ * (NRestarts at RESTART_LIMIT with a failing result), failed, loaded from a
+ * file that is gone (systemd.unit-stale-loaded) or changed; V keeps the
+ * worst. */
+void systemd_live_judge_scanned(sourceos_ctx *ctx, struct systemd_live *l,
+                                struct verdict *v, long restart_limit,
+                                const char *found);
+
+/* Whether a failed systemctl says there is no systemd (or bus) to ask. */
+int systemd_says_no_systemd(const struct sourceos_cmd *r);
+
 sourceos_status systemd_check_lint(sourceos_ctx *ctx);
 sourceos_status systemd_check_scan(sourceos_ctx *ctx);
 /* live.c: asks the running manager (`systemctl show`) about the unit. */
@@ -93,5 +132,7 @@ sourceos_status systemd_check_state(sourceos_ctx *ctx);
 /* verify.c: `systemd-analyze verify` and `security --offline=yes` on the
  * unit file. */
 sourceos_status systemd_check_verify(sourceos_ctx *ctx);
+/* units.c: the live state of every unit the scan finds. */
+sourceos_status systemd_check_units(sourceos_ctx *ctx);
 
 #endif

@@ -622,6 +622,7 @@ plugins/systemd/live.c	0 3 0	sd-crash sd-user sd-masked sd-inactive sd-stale sd-
 plugins/launchd/lint.c	2 0 0	launchd launchd-nl
 plugins/launchd/overrides.c	2 0 0	overrides
 plugins/launchd/live.c	2 0 0	live =launchd-live.sh
+plugins/launchd/jobs.c	3 0 0	=launchd-jobs.sh
 plugins/podman-machine/machine.c	0 4 0	pm-stopped pm-starting pm-unknown pm-missing
 plugins/podman-machine/connection.c	1 1 0	pm-host pm-socket
 plugins/podman-machine/container.c	1 1 0	pm-stuck pm-loop pm-exited pm-created

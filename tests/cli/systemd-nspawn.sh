@@ -3,9 +3,10 @@
 # systemd started under systemd-nspawn (tests/nspawn-boot.sh). Inside, a
 # test user's manager (lingering) runs a healthy unit and a unit that
 # crash-loops under Restart=on-failure until its start limit; the system
-# manager runs another crash loop, a masked unit and a unit whose file was
-# deleted while it ran. `sourceos-agent doctor NAME`, with the shipped
-# checks.d files for host and systemd, then reads each one's live state.
+# manager runs another crash loop, a masked unit, a unit whose file was
+# deleted while it ran and a crash loop nobody declared. `sourceos-agent
+# doctor NAME`, with the shipped checks.d files for host and systemd, then
+# reads each one's live state, and `doctor local-runtime` every unit's.
 . "$SOS_SRCDIR/tests/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || skip_all "booting systemd under systemd-nspawn needs root"
@@ -64,6 +65,7 @@ agent sysedited /etc/systemd/system/sysedited.service false
 # /sostest-out and "done" last; the container powers off when it returns.
 cat > "$OUT/inside.sh" <<INSIDE
 AGENT="$builddir/sourceos-agent"
+SOS="$builddir/sourceos"
 PLUGINS="$builddir/plugins/.libs"
 INSIDE
 cat >> "$OUT/inside.sh" <<'INSIDE'
@@ -120,6 +122,12 @@ systemctl daemon-reload
 systemctl mask sysmasked.service
 systemctl start sysloop.service sysstale.service sysedited.service
 wait_for 20 failed systemctl show sysloop.service || echo "sysloop never failed"
+# A unit nobody declared, restarted 9 times before its start limit: only
+# systemd.units (the runtime checks) looks at it.
+printf '%s\n' "$crashloop" | sed 's/StartLimitBurst=3/StartLimitBurst=10/' > $s/undeclared.service
+systemctl daemon-reload
+systemctl start undeclared.service
+wait_for 30 failed systemctl show undeclared.service || echo "undeclared never failed"
 # No daemon-reload after these: one deleted, one changed while it runs.
 rm $s/sysstale.service
 printf 'Environment=CHANGED=1\n' >> $s/sysedited.service
@@ -130,6 +138,14 @@ run_user systemctl --user show healthy.service crashloop.service missing.service
 for a in sysloop sysmasked sysstale sysedited; do
     systemctl show $a.service > /sostest-out/$a-show.txt
 done
+# The one multi-unit `show -p` systemd.units asks (the fixture
+# show-multi.txt of tests/cli/systemd-units.sh is such a capture).
+systemctl show -p Id,LoadState,ActiveState,SubState,Result,NRestarts,ExecMainCode,ExecMainStatus,UnitFileState,NeedDaemonReload,FragmentPath,Restart,StartLimitBurst \
+    --no-pager -- undeclared.service sysloop.service sysedited.service nosuch.service \
+    > /sostest-out/multi-show.txt
+"$SOS" doctor local-runtime --json --plugin-dir "$PLUGINS" \
+    --config-dir /sostest-out/cfg > /sostest-out/runtime.json 2> /sostest-out/runtime.err
+echo $? > /sostest-out/runtime.rc
 
 for a in healthy crashloop missing; do
     run_user "$AGENT" doctor $a --json --plugin-dir "$PLUGINS" \
@@ -209,6 +225,25 @@ is "$(st sysedited)" warning "unit changed while running: warning"
 is "$(codes sysedited)" systemd.unit-running,systemd.unit-changed "running by the old definition"
 like "$(report sysedited | jget "find('systemd.state')['findings'][1]['commands'][0]")" \
     "^systemctl daemon-reload && systemctl restart -- sysedited.service$" "says how to apply it"
+
+# --- every unit the scan finds, declared or not (systemd.units, as root)
+units() { report runtime | jget "$1"; }
+ufnd() { # ufnd CODE UNIT KEY: evidence KEY of the systemd.units finding CODE about UNIT
+    units "[f for f in find('systemd.units')['findings'] if f['code']=='$1' and f['evidence'].get('unit')=='$2'][0]['evidence'].get('$3')"
+}
+is "$(units "find('systemd.units')['status']")" failure "systemd.units: failure (undeclared units fail)"
+is "$(ufnd systemd.unit-failed undeclared.service manager)" system "the undeclared failing unit is reported, by the system manager"
+is "$(ufnd systemd.unit-failed undeclared.service main_exit)" "exited with exit code 3" "with how it last ended"
+is "$(ufnd systemd.unit-failed undeclared.service n_restarts)" \
+    "$(awk -v RS= '/(^|\n)Id=undeclared.service\n/' "$OUT/multi-show.txt" | sed -n 's/^NRestarts=//p')" \
+    "and NRestarts as systemd counted it"
+is "$(ufnd systemd.respawn-loop undeclared.service result)" exit-code "9 restarts with a failing result: a respawn loop"
+is "$(ufnd systemd.unit-failed sysloop.service active_state)" failed "a declared unit is in the host-wide view too"
+is "$(ufnd systemd.unit-changed sysedited.service need_daemon_reload)" yes "a unit changed since loaded"
+is "$(units "sum(1 for c in find('systemd.units')['commands'] if 'show' in c['argv'] and '--user' not in c['argv'])")" 1 \
+    "one systemctl show for all the system units"
+like "$(units "' '.join(find('systemd.units')['commands'][0]['argv'])")" "show -p Id,LoadState,.* -- .*undeclared.service" \
+    "asked by name, every unit in one call"
 
 # Nothing of the container is left behind on this machine.
 is "$(grep -c ' /run/systemd/nspawn ' /proc/self/mountinfo)" 0 "no nspawn mount left on the host"
