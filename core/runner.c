@@ -77,7 +77,7 @@ void sos_kv_free(struct sos_kv *kv, size_t n)
     free(kv);
 }
 
-int sos_host_facts(const struct sos_host *host, struct sos_kv **facts,
+int sos_host_facts(const struct sos_host *host, int offline, struct sos_kv **facts,
                    size_t *n)
 {
     const char *pairs[][2] = {
@@ -91,6 +91,7 @@ int sos_host_facts(const struct sos_host *host, struct sos_kv **facts,
         {"host.wsl_version", host->wsl == 2 ? "2" : host->wsl ? "1" : "0"},
         {"host.container", host->container ? "true" : "false"},
         {"host.root", host->root ? "true" : "false"},
+        {"host.live", offline ? "false" : "true"},
     };
     size_t count = sizeof pairs / sizeof pairs[0];
     struct sos_kv *kv = calloc(count, sizeof *kv);
@@ -839,7 +840,7 @@ static int prepare(struct runner *r, sos_error *err)
     for (size_t i = 0; i < r->run->n_entries; i++)
         if (link_dependencies(r, i) != 0)
             return sos_fail(err, "out of memory");
-    if (sos_host_facts(&r->run->host, &r->host_facts, &r->n_host_facts) != 0)
+    if (sos_host_facts(&r->run->host, r->opts->offline, &r->host_facts, &r->n_host_facts) != 0)
         return sos_fail(err, "out of memory");
     return 0;
 }

@@ -38,8 +38,9 @@ struct sos_runner_opts {
 int sos_runner_run(struct sos_run *run, const struct sos_runner_job *jobs,
                    const struct sos_runner_opts *opts, sos_error *err);
 
-/* The host facts every check sees (host.os, host.arch, ...), malloc'd. */
-int sos_host_facts(const struct sos_host *host, struct sos_kv **facts,
+/* The host facts every check sees (host.os, host.arch, ...), malloc'd;
+ * host.live is "false" when OFFLINE (commands and probes are refused). */
+int sos_host_facts(const struct sos_host *host, int offline, struct sos_kv **facts,
                    size_t *n);
 void sos_kv_free(struct sos_kv *kv, size_t n);
 

@@ -143,7 +143,9 @@ const char *sourceos_param_at(sourceos_ctx *ctx, const char *key, size_t i);
  * Every check also sees the host facts the core publishes: host.os (macos,
  * linux, windows, wsl), host.arch, host.kernel, host.os_name,
  * host.os_version, host.hostname, host.wsl, host.container, host.root
- * ("true"/"false"), host.wsl_version ("2", "1", or "0" outside WSL).
+ * ("true"/"false"), host.wsl_version ("2", "1", or "0" outside WSL),
+ * host.live ("false" when the run analyses a tree offline, so sourceos_run
+ * and sourceos_http_get are refused; since ABI 1.3).
  * (tests/unit/test_host_facts checks this list against the core's.)
  */
 int sourceos_fact_set(sourceos_ctx *ctx, const char *key, const char *value);

@@ -269,37 +269,27 @@ static void tree_enrollment(sourceos_ctx *ctx, const char *why_not_live,
 
 /* ---- the check ------------------------------------------------------------ */
 
-/* Under --root the tree's markers come first: offline, the core refuses
- * the command and keeps only what was recorded before. On this machine
- * (or with --live) `profiles` answers; when it cannot, the markers are the
- * answer, with why `profiles` gave none. */
+/* Offline (host.live false: a tree, no --live) the tree's markers are the
+ * answer. Otherwise `profiles` answers; when it cannot, the markers (of
+ * the tree, or of this Mac) are the answer, with why `profiles` gave none:
+ * one finding either way. */
 sourceos_status host_check_management(sourceos_ctx *ctx)
 {
     static const char *const argv[] = {"profiles", "status", "-type", "enrollment", NULL};
-    const char *top = sourceos_host_path(ctx, "/");
-    int tree = top && strcmp(top, "/") != 0;
+    const char *live = sourceos_fact_get(ctx, "host.live");
     const struct sourceos_cmd *r;
     char why[160];
 
-    if (tree)
+    if (live && strcmp(live, "false") == 0) {
         tree_enrollment(ctx, NULL, NULL);
+        return SOURCEOS_OK;
+    }
     r = sourceos_run(ctx, argv, NULL, PROFILES_TIMEOUT_MS);
-    if (r->not_started && r->start_errno == ECANCELED)
-        return SOURCEOS_OK; /* offline: the core skips the rest, saying why */
     if (live_enrollment(ctx, r) == 0)
         return SOURCEOS_OK;
     if (!profiles_failure(r, why, sizeof why))
         snprintf(why, sizeof why, "`profiles status -type enrollment` said neither "
                                   "\"MDM enrollment: Yes\" nor \"No\"");
-    if (tree) {
-        sourceos_finding *f = sourceos_finding_add(ctx, "host.mdm-enrollment",
-                                                   SOURCEOS_SEV_INFO,
-                                                   "cannot ask this machine: %s", why);
-        sourceos_finding_evidence(f, "source", "profiles status -type enrollment");
-        if (r->err_len)
-            sourceos_finding_evidence(f, "stderr", r->err);
-        return SOURCEOS_OK;
-    }
     tree_enrollment(ctx, why, r);
     return SOURCEOS_OK;
 }

@@ -60,27 +60,28 @@ stand_in "cat '$FIX/profiles-dep-approved.txt'"
 run --live
 like "$(last "['message']")" "Automated Device Enrollment \\(DEP\\), user approved" "DEP, user approved, in words"
 is "$(last "['evidence']['mdm_line']")" "MDM enrollment: Yes (User Approved)" "raw line kept as printed"
-is "$(nfind)" 2 "under a tree with --live: the tree's markers and the live answer, one finding each"
-is "$(j "find('host.management')['findings'][0]['evidence']['source']")" $S "the first from the tree"
+is "$(nfind)" 1 "under a tree with --live: one finding, the live answer"
+is "$(j "find('host.management')['findings'][0]['evidence']['source']")" "profiles status -type enrollment" "from profiles, not the tree"
 
 # --- live: profiles missing, failing, hanging, saying something else
 rm -f "$TMP/bin/profiles"; mkdir -p "$TMP/bin"
 run --live
 is "$(fact)" unknown "profiles missing: the tree's (empty) markers: unknown"
-like "$(last "['message']")" "cannot ask this machine: .profiles. could not be run" "profiles missing: said"
+like "$(last "['evidence']['live']")" ".profiles. could not be run" "profiles missing: said, beside the tree's answer"
+is "$(nfind)" 1 "profiles missing: still one finding"
 is "$(status)" ok "profiles missing: not a problem of the host"
 stand_in 'echo "profiles: an error occurred" >&2; exit 1'
 run --live
-like "$(last "['message']")" "failed \\(exit 1\\)" "profiles failing: exit status named"
+like "$(last "['evidence']['live']")" "failed \\(exit 1\\)" "profiles failing: exit status named"
 is "$(last "['evidence']['stderr']")" "profiles: an error occurred" "and its stderr"
 stand_in 'exec sleep 30'
 start=$(date +%s)
 run --live
 is "$(( $(date +%s) - start < 20 ))" 1 "profiles hanging: bounded by its timeout"
-like "$(last "['message']")" "cannot ask this machine: .profiles. did not answer" "profiles hanging: said"
+like "$(last "['evidence']['live']")" ".profiles. did not answer" "profiles hanging: said"
 stand_in 'echo "Device Enrollment configuration: (null)"'
 run --live
-like "$(last "['message']")" 'said neither "MDM enrollment: Yes" nor "No"' "an answer without the MDM line: cannot tell"
+like "$(last "['evidence']['live']")" 'said neither "MDM enrollment: Yes" nor "No"' "an answer without the MDM line: cannot tell"
 is "$(fact)" unknown "host.mdm unknown"
 
 # --- offline: the tree's markers, never the command
@@ -88,8 +89,8 @@ stand_in 'touch "$0.ran"; cat '"'$FIX/profiles-none.txt'"
 touch "$T$S/.cloudConfigRecordFound" "$T$S/.cloudConfigHasActivationRecord" "$T$S/.cloudConfigProfileInstalled"
 run
 is "$(fact)" dep-enrolled "ADE record and its profile installed: dep-enrolled"
-is "$(status)" skipped "the live question is skipped offline"
-is "$(j "find('host.management')['reason']")" "offline analysis of a tree; --live to ask this machine" "with the reason"
+is "$(status)" ok "offline (host.live false): the tree's markers are the answer"
+is "$(j "find('host.management').get('reason')")" null "not skipped: nothing was left unasked that the tree could answer"
 like "$(last "['message']")" "Automated Device Enrollment.*from $S" "the finding says where it comes from"
 is "$(last "['evidence']['markers']")" ".cloudConfigRecordFound .cloudConfigHasActivationRecord .cloudConfigProfileInstalled" "the markers as evidence"
 is "$(nfind)" 1 "one finding offline"

@@ -94,7 +94,7 @@ static void published(struct names *ns)
     struct sos_kv *kv;
     size_t n;
     memset(&host, 0, sizeof host);
-    assert_int_equal(sos_host_facts(&host, &kv, &n), 0);
+    assert_int_equal(sos_host_facts(&host, 0, &kv, &n), 0);
     for (size_t i = 0; i < n; i++)
         add_name(ns, kv[i].key, strlen(kv[i].key));
     sos_kv_free(kv, n);
@@ -148,12 +148,37 @@ static void test_manual_states_the_header_abi(void **state)
     free(text);
 }
 
+/* host.live tells a check whether it may ask this machine, before it asks. */
+static const char *live_fact(int offline, char *out, size_t size)
+{
+    struct sos_host host;
+    struct sos_kv *kv;
+    size_t n;
+    memset(&host, 0, sizeof host);
+    assert_int_equal(sos_host_facts(&host, offline, &kv, &n), 0);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(kv[i].key, "host.live") == 0)
+            snprintf(out, size, "%s", kv[i].value);
+    sos_kv_free(kv, n);
+    return out;
+}
+
+static void test_host_live_follows_offline(void **state)
+{
+    char buf[16];
+    (void)state;
+    assert_string_equal(live_fact(0, buf, sizeof buf), "true");
+    assert_string_equal(live_fact(1, buf, sizeof buf), "false");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_header_lists_the_published_facts),
         cmocka_unit_test(test_manual_lists_the_published_facts),
         cmocka_unit_test(test_manual_states_the_header_abi),
+        cmocka_unit_test(test_host_live_follows_offline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
