@@ -544,8 +544,11 @@ static sourceos_finding *note_podman(sourceos_ctx *ctx, struct verdict *v,
 }
 
 /* The `podman run` CMD: itself, its pull policy, its image, its mounts. */
+/* GOVERNED: the command is in sourceos-agent's own wrapper, so it is not a
+ * raw run; its pull policy, image and mounts are judged all the same (the
+ * launchd lint judges them alike). */
 static void check_podman_run(sourceos_ctx *ctx, struct verdict *v, const struct site *at,
-                             const struct podman_cmd *cmd)
+                             const struct podman_cmd *cmd, int governed)
 {
     char what[2048], origin[512];
     struct podman_image img;
@@ -553,10 +556,11 @@ static void check_podman_run(sourceos_ctx *ctx, struct verdict *v, const struct 
     plugin_textf(what, sizeof what, "a raw `%s %s` instead of the governed wrapper: nothing "
                  "checks the runtime, the image or the credentials before it runs",
                  cmd->program_name, cmd->subcommand);
-    note_podman(ctx, v, at, cmd, "systemd.raw-podman-run", SOURCEOS_SEV_CRITICAL, what,
-                "Run the agent through the wrapper sourceos-agent generates (it checks "
-                "the runtime, then runs a local image with --pull=never and an empty "
-                "auth file).");
+    if (!governed)
+        note_podman(ctx, v, at, cmd, "systemd.raw-podman-run", SOURCEOS_SEV_CRITICAL, what,
+                    "Run the agent through the wrapper sourceos-agent generates (it checks "
+                    "the runtime, then runs a local image with --pull=never and an empty "
+                    "auth file).");
     if (strcmp(cmd->pull, "always") == 0 || strcmp(cmd->pull, "newer") == 0) {
         plugin_textf(what, sizeof what, "`%s %s --pull=%s` pulls the image from "
                      "a registry at every start", cmd->program_name, cmd->subcommand,
@@ -610,16 +614,14 @@ static void check_podman_in(sourceos_ctx *ctx, struct verdict *v,
     for (size_t i = 0; i < lc->n; i++) {
         const struct launch_simple *c = &lc->cmds[i];
         struct site at = {exec, NULL, 0};
-        if (c->from == LAUNCH_FROM_SCRIPT) {
-            if (governed)
-                continue;
+        if (c->from == LAUNCH_FROM_SCRIPT)
             at.script = lc->target;
-        }
         at.script_line = (int)c->line;
         for (size_t w = c->prog; w < c->argc; w++) {
             struct podman_cmd cmd;
             if (podman_run_index(c->argv, c->argc, w, &cmd) >= 0) {
-                check_podman_run(ctx, v, &at, &cmd);
+                check_podman_run(ctx, v, &at, &cmd,
+                                 governed && c->from == LAUNCH_FROM_SCRIPT);
                 break; /* a simple command runs one program */
             }
         }

@@ -432,6 +432,9 @@ like "$(msg systemd.raw-podman-run)" "^$S/p.service:2: " "the finding points at 
 printf '#!/bin/sh\n# sourceos-agent: governed wrapper (generated)\nexec podman run --rm --pull=never localhost/agent\n' > "$T/usr/local/bin/agent-run"
 pod '/usr/local/bin/agent-run'
 is "$(problems)" "" "the governed wrapper is trusted"
+printf '#!/bin/sh\n# sourceos-agent: governed wrapper (generated)\nexec podman run --rm --pull=always ghcr.io/acme/agent\n' > "$T/usr/local/bin/agent-run"
+pod '/usr/local/bin/agent-run'
+is "$(problems)" "systemd.pull-at-start,systemd.registry-image" "a governed wrapper is no raw run, but its pull policy and image are judged (as launchd does)"
 printf '#!/bin/sh\n# podman run is mentioned only in a comment\nexec /usr/bin/agent\n' > "$T/usr/local/bin/agent-run"
 pod '/usr/local/bin/agent-run'
 is "$(problems)" "" "a script without podman run"
