@@ -5,10 +5,39 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define EXIT_USAGE 64
-#define EXIT_IO 74 /* the report could not be written (sysexits EX_IOERR) */
+#include "exit.h"
 
 enum cli_format { FORMAT_HUMAN, FORMAT_JSON, FORMAT_NDJSON };
+
+/* The global options, as bits: what a verb reads (src/verbs.c). */
+enum cli_opt {
+    CLI_OPT_ROOT = 1u << 0,
+    CLI_OPT_LIVE = 1u << 1,
+    CLI_OPT_CONFIG_DIR = 1u << 2,
+    CLI_OPT_PLUGIN_DIR = 1u << 3,
+    CLI_OPT_FORMAT = 1u << 4,
+    CLI_OPT_JOBS = 1u << 5,
+    CLI_OPT_TIMEOUT = 1u << 6,
+    CLI_OPT_NO_COLOR = 1u << 7,
+    CLI_OPT_QUIET = 1u << 8,
+    CLI_OPT_VERBOSE = 1u << 9,
+    CLI_OPT_HELP = 1u << 10,
+    CLI_OPT_VERSION = 1u << 11,
+};
+#define CLI_OPTS_ALL ((CLI_OPT_VERSION << 1) - 1)
+/* Taken by every command, so not named in a short synopsis. */
+#define CLI_OPTS_ALWAYS (CLI_OPT_HELP | CLI_OPT_VERSION)
+
+/* One global option's help: SHOWN ("--root DIR") and its text, whose
+ * lines after the first are indented under the first; DEFAULT_DIR, when
+ * set, is appended as " (default: DIR)". Ends with a NULL SHOWN. */
+struct cli_option_help {
+    unsigned bit;
+    const char *shown;
+    const char *text;
+    const char *(*default_dir)(void);
+};
+extern const struct cli_option_help cli_option_help[];
 
 struct cli {
     const char *program; /* sourceos, sourceos-agent, sourceosctl */
@@ -31,11 +60,11 @@ struct cli {
 };
 
 /* Parses the global options anywhere on the command line. Returns 0, 1
- * when it printed --version, or EXIT_USAGE after printing why. */
+ * when it printed --version, or SOS_EXIT_USAGE after printing why. */
 int cli_parse(struct cli *cli, int argc, char **argv);
 
 /* Refuses a --root that is not a directory this user can read and search:
- * 0, or EXIT_USAGE after printing why. */
+ * 0, or SOS_EXIT_USAGE after printing why. */
 int cli_check_root(const struct cli *cli);
 
 /* Whether the run analyses a tree on its own: --root other than "/",
@@ -52,7 +81,7 @@ void cli_error(const struct cli *cli, const char *format, ...)
 
 /* Standard output. cli_check_stdout_open: fails (reported) when fd 1 is
  * closed. cli_flush_stdout: flushes, and on a write error reports it once
- * on stderr. cli_close_stdout: flushes and closes at exit; returns EXIT_IO
+ * on stderr. cli_close_stdout: flushes and closes at exit; returns SOS_EXIT_OUTPUT
  * when any write failed, else RC. */
 int cli_check_stdout_open(struct cli *cli);
 int cli_flush_stdout(struct cli *cli);
@@ -61,10 +90,5 @@ int cli_close_stdout(struct cli *cli, int rc);
 /* S with everything but printable ASCII as \xNN, in BUF (cut with "..."
  * when it does not fit). */
 const char *cli_escape(const char *s, char *buf, size_t size);
-
-int cmd_doctor(struct cli *cli);
-int cmd_agent_doctor(struct cli *cli, const char *name);
-int cmd_plugins(struct cli *cli);
-int cmd_checks(struct cli *cli);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "checksd.h"
 #include "cli.h"
+#include "verbs.h"
 #include "loader.h"
 #include "redact_run.h"
 #include "session.h"
@@ -94,7 +95,7 @@ static void load_declared(struct sos_plugin_set *set, const char *config_dir)
     sos_checks_free(&checks);
 }
 
-int cmd_plugins(struct cli *cli)
+int cmd_plugins(struct cli *cli, const struct sos_verb *verb, char **operands)
 {
     struct sos_plugin_set set;
     const char *dir = cli->plugin_dir ? cli->plugin_dir : cli_default_plugin_dir();
@@ -102,9 +103,11 @@ int cmd_plugins(struct cli *cli)
     json_t *list = NULL;
     int failed = 0;
 
+    (void)verb;
+    (void)operands;
     if (sos_plugin_set_init(&set, dir, &err) != 0) {
         cli_error(cli, "%s", err.msg);
-        return 3;
+        return SOS_EXIT_UNDECIDED;
     }
     sos_plugin_set_load_all(&set);
     load_declared(&set, cli->config_dir ? cli->config_dir : cli_default_config_dir());
@@ -121,7 +124,7 @@ int cmd_plugins(struct cli *cli)
                                          "plugins", list)) != 0)
         failed = 1;
     sos_plugin_set_free(&set);
-    return failed ? 2 : 0;
+    return failed ? SOS_EXIT_FAILURE : SOS_EXIT_OK;
 }
 
 static json_t *check_json(const struct sos_run_entry *e,
@@ -164,7 +167,7 @@ static void print_check(const struct sos_run_entry *e,
         printf("    cannot run: %s\n", job->load_error);
 }
 
-int cmd_checks(struct cli *cli)
+int cmd_checks(struct cli *cli, const struct sos_verb *verb, char **operands)
 {
     struct sos_session s;
     struct sos_session_config config = {
@@ -178,10 +181,12 @@ int cmd_checks(struct cli *cli)
     json_t *list = NULL;
     int broken = 0;
 
+    (void)verb;
+    (void)operands;
     if (sos_session_open(&s, &config, &err) != 0) {
         cli_error(cli, "%s", err.msg);
         sos_session_close(&s);
-        return 3;
+        return SOS_EXIT_UNDECIDED;
     }
     if (cli->format != FORMAT_HUMAN)
         list = json_array();
@@ -195,5 +200,5 @@ int cmd_checks(struct cli *cli)
     if (list && emit_json(cli, json_pack("{s:o}", "checks", list)) != 0)
         broken = 1;
     sos_session_close(&s);
-    return broken ? 2 : 0;
+    return broken ? SOS_EXIT_FAILURE : SOS_EXIT_OK;
 }

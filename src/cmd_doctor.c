@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "verbs.h"
 #include "command.h"
 #include "report.h"
 #include "runner.h"
@@ -106,12 +107,12 @@ static int print_report(struct cli *cli, const struct sos_run *run,
         json_t *doc = sos_report_to_json(run);
         if (!doc) {
             cli_error(cli, "out of memory building the JSON report");
-            return 3;
+            return SOS_EXIT_UNDECIDED;
         }
         if (json_dumpf(doc, stdout, JSON_INDENT(2)) != 0) {
             json_decref(doc);
             cli_flush_stdout(cli);
-            return EXIT_IO;
+            return SOS_EXIT_OUTPUT;
         }
         fputc('\n', stdout);
         json_decref(doc);
@@ -141,7 +142,7 @@ static int run_doctor(struct cli *cli, const struct sos_session_config *config)
     if (sos_session_open(&s, config, &err) != 0) {
         cli_error(cli, "%s", err.msg);
         sos_session_close(&s);
-        return 3;
+        return SOS_EXIT_UNDECIDED;
     }
     if (cli->format == FORMAT_NDJSON) {
         opts.on_start = ndjson_started;
@@ -152,14 +153,14 @@ static int run_doctor(struct cli *cli, const struct sos_session_config *config)
     } else if (cli->format == FORMAT_HUMAN &&
                start_human(cli, &s.run, &hd, &opts) != 0) {
         sos_session_close(&s);
-        return 3;
+        return SOS_EXIT_UNDECIDED;
     }
     if (sos_runner_run(&s.run, s.jobs, &opts, &err) != 0) {
         stop_status(cli, &hd);
         cli_error(cli, "%s", err.msg);
         sos_human_stream_free(hd.hs);
         sos_session_close(&s);
-        return 3;
+        return SOS_EXIT_UNDECIDED;
     }
     stop_status(cli, &hd);
     /* SIGPIPE: the reader is gone; the failed write says so (now, or when
@@ -183,7 +184,7 @@ static const char *config_dir(const struct cli *cli)
     return cli->config_dir ? cli->config_dir : cli_default_config_dir();
 }
 
-int cmd_doctor(struct cli *cli)
+int cmd_doctor(struct cli *cli, const struct sos_verb *verb, char **operands)
 {
     struct sos_session_config config = {
         .config_dir = config_dir(cli),
@@ -193,13 +194,17 @@ int cmd_doctor(struct cli *cli)
         .command = "doctor local-runtime",
         .all_agents = 1, /* the machine and every agent declared on it */
     };
+    (void)verb;
+    (void)operands;
     return run_doctor(cli, &config);
 }
 
 /* The host's runtime checks and the agent's own, with the agent's
  * declaration giving the agent-scope checks their image, container, auth. */
-int cmd_agent_doctor(struct cli *cli, const char *name)
+int cmd_agent_doctor(struct cli *cli, const struct sos_verb *verb,
+                     char **operands)
 {
+    const char *name = operands[0];
     struct sos_agent agent;
     char *command = NULL;
     sos_error err;
@@ -211,14 +216,15 @@ int cmd_agent_doctor(struct cli *cli, const char *name)
         .scope = -1,
         .agent = &agent,
     };
+    (void)verb;
     if (sos_agent_load(config.config_dir, name, &agent, &err) != 0) {
         cli_error(cli, "%s", err.msg);
-        return 3;
+        return SOS_EXIT_UNDECIDED;
     }
     if (asprintf(&command, "doctor %s", name) < 0) {
         sos_agent_free(&agent);
         cli_error(cli, "out of memory");
-        return 3;
+        return SOS_EXIT_UNDECIDED;
     }
     config.command = command;
     rc = run_doctor(cli, &config);

@@ -43,6 +43,31 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* What --help says of each option, in the order it lists them. */
+const struct cli_option_help cli_option_help[] = {
+    {CLI_OPT_ROOT, "--root DIR", "analyse the copied tree DIR, offline: no command\n"
+                                 "is run and no socket is touched", NULL},
+    {CLI_OPT_LIVE, "--live", "with --root, still ask this machine (commands,\n"
+                             "sockets) about what the tree cannot say", NULL},
+    {CLI_OPT_CONFIG_DIR, "--config-dir DIR", "directory holding checks.d/",
+     cli_default_config_dir},
+    {CLI_OPT_PLUGIN_DIR, "--plugin-dir DIR", "directory of plugins",
+     cli_default_plugin_dir},
+    {CLI_OPT_FORMAT, "--format FMT", "human, json or ndjson (--json = --format json)",
+     NULL},
+    {CLI_OPT_JOBS, "-j, --jobs N", "checks run in parallel (default: CPUs, at least 2)",
+     NULL},
+    {CLI_OPT_TIMEOUT, "--timeout SECS", "deadline of every check: a longer one it declares\n"
+                                        "is cut to it (default: its own, else 30)", NULL},
+    {CLI_OPT_NO_COLOR, "--no-color", "no colours, no status line (also when NO_COLOR\n"
+                                     "is set, TERM=dumb or not a terminal)", NULL},
+    {CLI_OPT_QUIET, "-q, --quiet", "only problems and the summary", NULL},
+    {CLI_OPT_VERBOSE, "-v, --verbose", "also facts and the commands run", NULL},
+    {CLI_OPT_HELP, "-h, --help", "this help", NULL},
+    {CLI_OPT_VERSION, "--version", "version and plugin ABI", NULL},
+    {0, NULL, NULL, NULL},
+};
+
 void cli_error(const struct cli *cli, const char *format, ...)
 {
     va_list ap;
@@ -267,12 +292,12 @@ int cli_parse(struct cli *cli, int argc, char **argv)
             break;
         if (opt == '?' || opt == ':') {
             report_getopt_error(cli, argv, opt, shorts);
-            return EXIT_USAGE;
+            return SOS_EXIT_USAGE;
         }
         typed_name(argv, index < 0 ? opt : 0, optarg, name, sizeof name);
         rc = take_option(cli, opt, name, optarg);
         if (rc < 0)
-            return EXIT_USAGE;
+            return SOS_EXIT_USAGE;
         if (rc > 0)
             return 1;
     }

@@ -51,12 +51,12 @@ int cli_close_stdout(struct cli *cli, int rc)
     int error;
 
     if (cli_flush_stdout(cli) != 0)
-        rc = EXIT_IO;
+        rc = SOS_EXIT_OUTPUT;
     errno = 0;
     if (fclose(stdout) != 0) {
         error = errno;
         report_write_error(cli, error);
-        rc = EXIT_IO;
+        rc = SOS_EXIT_OUTPUT;
     }
-    return cli->output_failed ? EXIT_IO : rc;
+    return cli->output_failed ? SOS_EXIT_OUTPUT : rc;
 }

@@ -25,12 +25,12 @@ int cli_check_root(const struct cli *cli)
     if (stat(cli->root, &st) != 0) {
         cli_error(cli, "--root %s: %s", cli->root,
                   errno == ENOENT ? "no such directory" : strerror(errno));
-        return EXIT_USAGE;
+        return SOS_EXIT_USAGE;
     }
     if (!S_ISDIR(st.st_mode)) {
         cli_error(cli, "--root %s is not a directory: give the top of a "
                        "copied tree", cli->root);
-        return EXIT_USAGE;
+        return SOS_EXIT_USAGE;
     }
     fd = open(cli->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     dir = fd >= 0 ? fdopendir(fd) : NULL;
@@ -43,7 +43,7 @@ int cli_check_root(const struct cli *cli)
         cli_error(cli, "--root %s cannot be read (%s): run as a user who "
                        "can read the tree",
                   cli->root, strerror(err));
-        return EXIT_USAGE;
+        return SOS_EXIT_USAGE;
     }
     closedir(dir);
     return 0;

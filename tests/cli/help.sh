@@ -48,4 +48,33 @@ out=$("$SOS_BUILDDIR/sourceos-agent" status web 2>&1); rc=$?
 like "$rc:$out" "^64:.*'status' is not in this release" "a lifecycle command not built yet says so"
 out=$("$SOS_BUILDDIR/sourceosctl" doctor 2>&1); rc=$?
 like "$rc:$out" "^64:sourceosctl: unknown command 'doctor'" "sourceosctl has no doctor yet and says so"
+
+# The verb table decides, the same way for the three programs.
+out=$("$SOS" docter 2>&1); rc=$?
+is "$rc|$out" "64|sourceos: unknown command 'docter' (did you mean 'doctor'?); see 'sourceos help'" "an unknown command names the nearest one"
+out=$("$SOS_BUILDDIR/sourceos-agent" docter web 2>&1); rc=$?
+is "$rc|$out" "64|sourceos-agent: unknown command 'docter' (did you mean 'doctor'?); see 'sourceos-agent help'" "so does sourceos-agent's"
+out=$("$SOS" frobnicate --help 2>&1); rc=$?
+like "$rc|$out" "^64\|sourceos: unknown command 'frobnicate'" "--help of an unknown command is a usage error"
+out=$("$SOS_BUILDDIR/sourceos-agent" frobnicate --help 2>&1); rc=$?
+like "$rc|$out" "^64\|sourceos-agent: unknown command 'frobnicate'" "in sourceos-agent too (it printed the usage and exited 0)"
+out=$("$SOS_BUILDDIR/sourceos-agent" stage --help 2>&1); rc=$?
+like "$rc|$out" "^64\|sourceos-agent: 'stage' is not in this release" "--help of a command not built yet says so"
+for p in sourceos-agent sourceosctl; do
+    out=$("$SOS_BUILDDIR/$p" 2>&1 >/dev/null); rc=$?
+    like "$rc|$out" "^64\|$p: no command given; see '$p (help|--help)'" "$p without a command: one line on stderr, as sourceos"
+done
+out=$("$SOS_BUILDDIR/sourceosctl" agent-machine doctor 2>&1); rc=$?
+is "$rc|$out" "64|sourceosctl: 'agent-machine' is not in this release; see 'sourceosctl --help'" "sourceosctl agent-machine is not in this release"
+for c in plugins checks; do
+    out=$("$SOS" $c extra 2>&1); rc=$?
+    is "$rc|$out" "64|sourceos: usage: sourceos $c (see 'sourceos $c --help')" "$c takes no operand (it ignored them)"
+done
+out=$("$SOS" plugins --help)
+like "$out" '^Usage: sourceos plugins \[--config-dir DIR\] \[--plugin-dir DIR\] \[--format FMT\]$' "plugins' usage names --config-dir, which it reads"
+out=$("$SOS" checks --help)
+like "$out" '^Usage: sourceos checks \[--root DIR\]' "checks' usage names --root, which it reads"
+out=$("$SOS_BUILDDIR/sourceos-agent" --help)
+like "$out" '^  help \[COMMAND\]  ' "sourceos-agent --help lists help as sourceos does"
+like "$out" '^Not in this release: preflight, status' "and the commands not built yet"
 done_testing

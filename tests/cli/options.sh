@@ -28,7 +28,8 @@ is "$(usage -qz doctor local-runtime)" "64|sourceos: unknown option '-z'; see 's
 is "$(usage --j doctor local-runtime)" "64|sourceos: option '--j' is ambiguous; see 'sourceos --help'" "an ambiguous abbreviation"
 is "$(usage doctor local-runtime --root --json)" "64|sourceos: option '--root' needs a directory (the root of a copied tree), not '--json'" "a directory option followed by an option"
 is "$(usage "--$(printf '\033')[2J" doctor local-runtime)" "64|sourceos: unknown option '--\\x1b[2J'; see 'sourceos --help'" "garbage is printed escaped"
-is "$(usage "$(printf 'do\033ctor')")" "64|sourceos: unknown command 'do\\x1bctor'; see 'sourceos help'" "an unknown command is printed escaped"
+is "$(usage "$(printf 'do\033ctor')")" "64|sourceos: unknown command 'do\\x1bctor' (did you mean 'doctor'?); see 'sourceos help'" "an unknown command is printed escaped, with the nearest command"
+is "$(usage "$(printf 'fr\033ob')")" "64|sourceos: unknown command 'fr\\x1bob'; see 'sourceos help'" "an unknown command near none is printed escaped"
 
 # --dry-run: nothing in this release changes anything; it is refused, not
 # accepted and ignored.

@@ -1,0 +1,309 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "agent.h"
+#include "verbs.h"
+
+/* What `doctor` reads: every global option. */
+#define DOCTOR_OPTS CLI_OPTS_ALL
+
+/* ---- The rows ------------------------------------------------------------
+ * One per command, in the order each program's --help lists them. A
+ * command of DESIGN.md that is not built yet has no row: it is in its
+ * program's `planned` list below until it does. */
+static const struct sos_verb verbs[] = {
+    {SOS_PROG_SOURCEOS, "doctor local-runtime", NULL, 0, 0, DOCTOR_OPTS,
+     VERB_RUN_EXITS,
+     "run every check of scope runtime, then each agents.d agent's checks "
+     "(scope agent)",
+     "Runs every check of scope runtime declared in checks.d, in\n"
+     "dependency order, then the checks of scope agent once for each\n"
+     "<config-dir>/agents.d/NAME.yaml (sorted by name, each under its\n"
+     "agent's name), and reports each result with its findings and\n"
+     "their remediation.\n",
+     cmd_doctor},
+    {SOS_PROG_SOURCEOS, "plugins", NULL, 0, 0,
+     CLI_OPT_CONFIG_DIR | CLI_OPT_PLUGIN_DIR | CLI_OPT_FORMAT | CLI_OPTS_ALWAYS,
+     VERB_NO_NDJSON, "plugins in the plugin directory, loaded or not",
+     "Loads every plugin of the plugin directory and each plugin that\n"
+     "checks.d names, and lists name, version, ABI, checks and actions,\n"
+     "or why it did not load. Exit 2 when one did not load.\n",
+     cmd_plugins},
+    {SOS_PROG_SOURCEOS, "checks", NULL, 0, 0,
+     CLI_OPT_ROOT | CLI_OPT_CONFIG_DIR | CLI_OPT_PLUGIN_DIR | CLI_OPT_FORMAT |
+         CLI_OPTS_ALWAYS,
+     VERB_NO_NDJSON, "checks declared in checks.d, in run order",
+     "Lists the checks declared in checks.d in run order: id, plugin and\n"
+     "check, scope, systems, dependencies, and whether the plugin has\n"
+     "it. Exit 2 when a check cannot run, 3 when checks.d is invalid.\n",
+     cmd_checks},
+    {SOS_PROG_SOURCEOS, "help", "[COMMAND]", 0, 2, CLI_OPTS_ALWAYS, 0,
+     "this help, or a command's",
+     "Prints this program's help, or COMMAND's: the same text as\n"
+     "'sourceos COMMAND --help'.\n",
+     cmd_help},
+
+    {SOS_PROG_AGENT, "doctor", "NAME", 1, 1, DOCTOR_OPTS,
+     VERB_AGENT_NAME | VERB_RUN_EXITS,
+     "the host's runtime checks and the agent's own (scope agent), which "
+     "take the agent's image, container, auth file and environment from "
+     "<config-dir>/agents.d/NAME.yaml",
+     "Runs every check of scope runtime, then the checks of scope agent\n"
+     "with the keys of <config-dir>/agents.d/NAME.yaml as their params\n"
+     "(image, container, auth, authfile, env, ...), in dependency order.\n"
+     "A declaration looks like:\n\n"
+     "  name: NAME\n"
+     "  image: localhost/agent@sha256:...\n"
+     "  container: sourceos-NAME          # the default\n"
+     "  auth: empty-authfile              # the default; or host\n"
+     "  authfile: /home/me/.config/sourceos/empty-auth.json\n"
+     "  env: [HOME=/home/me, DOCKER_CONFIG=/home/me/.config/sourceos/docker]\n",
+     cmd_agent_doctor},
+    {SOS_PROG_AGENT, "help", "[COMMAND]", 0, 2, CLI_OPTS_ALWAYS, 0,
+     "this help, or a command's",
+     "Prints this program's help, or COMMAND's: the same text as\n"
+     "'sourceos-agent COMMAND --help'.\n",
+     cmd_help},
+};
+
+static const char *const planned_sourceos[] = {"evidence", "explain", NULL};
+static const char *const planned_agent[] = {
+    "preflight", "status", "logs", "stage", "install", "start", "stop",
+    "restart", "activate", "repair", "quarantine", "release", "uninstall", NULL,
+};
+static const char *const planned_ctl[] = {"agent-machine", NULL};
+
+static const struct sos_program_info programs[SOS_PROG_COUNT] = {
+    [SOS_PROG_SOURCEOS] = {"sourceos", "[OPTIONS] COMMAND",
+                           "Checks that local agent services and their Podman runtime are\n"
+                           "safe on this machine.\n",
+                           planned_sourceos, 1},
+    [SOS_PROG_AGENT] = {"sourceos-agent", "[OPTIONS] COMMAND NAME", NULL,
+                        planned_agent, 1},
+    [SOS_PROG_CTL] = {"sourceosctl", "agent-machine COMMAND",
+                      "This release has no sourceosctl commands yet: agent-machine\n"
+                      "(doctor, init, start, shell, run, fingerprint, evidence inspect)\n"
+                      "comes later. Use 'sourceos doctor local-runtime' for the host's\n"
+                      "checks.\n",
+                      planned_ctl, 0},
+};
+
+const struct sos_verb *sos_verbs(size_t *n)
+{
+    *n = sizeof verbs / sizeof verbs[0];
+    return verbs;
+}
+
+const struct sos_program_info *sos_program_info(enum sos_program p)
+{
+    return &programs[p];
+}
+
+enum sos_program sos_program_of(const char *name)
+{
+    for (int p = 0; p < SOS_PROG_COUNT; p++)
+        if (strcmp(programs[p].name, name) == 0)
+            return (enum sos_program)p;
+    return SOS_PROG_SOURCEOS;
+}
+
+/* ---- Finding the row ---------------------------------------------------- */
+
+/* The length of the I-th word of WORDS ("doctor local-runtime"), its start
+ * in *START; 0 past the last. */
+static size_t word_at(const char *words, int i, const char **start)
+{
+    const char *p = words;
+    for (; i > 0 && *p; i--) {
+        p += strcspn(p, " ");
+        p += *p == ' ';
+    }
+    *start = p;
+    return strcspn(p, " ");
+}
+
+static int word_is(const char *words, int i, const char *word)
+{
+    const char *start;
+    size_t len = word_at(words, i, &start);
+    return len > 0 && strlen(word) == len && strncmp(start, word, len) == 0;
+}
+
+int sos_verb_matches(const struct sos_verb *verb, char **words, int n)
+{
+    const char *start;
+    int i = 0;
+    for (; word_at(verb->words, i, &start) > 0; i++)
+        if (i >= n || !word_is(verb->words, i, words[i]))
+            return 0;
+    return i;
+}
+
+const struct sos_verb *sos_verb_find(enum sos_program program, char **words,
+                                     int n, int *matched)
+{
+    const struct sos_verb *group = NULL;
+    *matched = 0;
+    if (n < 1)
+        return NULL;
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+        const struct sos_verb *v = &verbs[i];
+        int m;
+        if (v->program != program || !word_is(v->words, 0, words[0]))
+            continue;
+        m = sos_verb_matches(v, words, n);
+        if (m > 0) {
+            *matched = m;
+            return v;
+        }
+        if (!group)
+            group = v;
+    }
+    return group;
+}
+
+int sos_verb_planned(enum sos_program program, const char *word)
+{
+    for (const char *const *p = programs[program].planned; p && *p; p++)
+        if (strcmp(*p, word) == 0)
+            return 1;
+    return 0;
+}
+
+/* Levenshtein distance, capped: command words are short. */
+static size_t edit_distance(const char *a, size_t la, const char *b)
+{
+    size_t lb = strlen(b), row[64], prev;
+    if (la >= 63 || lb >= 63)
+        return (size_t)-1;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t diag = prev + (a[i - 1] != b[j - 1]);
+            size_t best = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
+            prev = row[j];
+            row[j] = diag < best ? diag : best;
+        }
+    }
+    return row[lb];
+}
+
+const struct sos_verb *sos_verb_nearest(enum sos_program program, const char *word)
+{
+    size_t best = (size_t)-1, len = strlen(word);
+    const struct sos_verb *found = NULL;
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+        const char *start;
+        size_t d;
+        if (verbs[i].program != program)
+            continue;
+        d = edit_distance(start = verbs[i].words, word_at(verbs[i].words, 0, &start),
+                          word);
+        if (d < best) {
+            best = d;
+            found = &verbs[i];
+        }
+    }
+    return found && best <= 2 && best * 2 < len ? found : NULL;
+}
+
+/* ---- Dispatch ----------------------------------------------------------- */
+
+/* "unknown command 'WORD'" with the nearest command, if one is near. */
+static int unknown_command(struct cli *cli, enum sos_program program,
+                           const char *what, const char *word)
+{
+    char shown[256], hint[64], near[96] = "";
+    const struct sos_verb *v = sos_verb_nearest(program, word);
+    if (v)
+        snprintf(near, sizeof near, " (did you mean '%.*s'?)",
+                 (int)strcspn(v->words, " "), v->words);
+    cli_error(cli, "%s '%s'%s; see '%s'", what, cli_escape(word, shown, sizeof shown),
+              near, sos_help_hint(program, hint, sizeof hint));
+    return SOS_EXIT_USAGE;
+}
+
+/* "usage: PROG WORDS OPERAND" of every row of VERB's group. */
+static int group_usage(struct cli *cli, const struct sos_verb *verb)
+{
+    char text[512];
+    size_t used = 0, n;
+    const struct sos_verb *all = sos_verbs(&n);
+    size_t group = strcspn(verb->words, " ");
+    for (size_t i = 0; i < n; i++) {
+        const struct sos_verb *v = &all[i];
+        if (v->program != verb->program || strcspn(v->words, " ") != group ||
+            strncmp(v->words, verb->words, group) != 0 || used >= sizeof text)
+            continue;
+        used += (size_t)snprintf(text + used, sizeof text - used, "%s%s %s%s%s",
+                                 used ? " | " : "", cli->program, v->words,
+                                 v->operand ? " " : "", v->operand ? v->operand : "");
+    }
+    cli_error(cli, "usage: %s (see '%s %.*s --help')", text, cli->program,
+              (int)group, verb->words);
+    return SOS_EXIT_USAGE;
+}
+
+/* NDJSON is the event stream of a run; a listing has no events, and
+ * printing JSON instead would break a reader that asked for lines. */
+static int refuse_ndjson(struct cli *cli, const struct sos_verb *verb)
+{
+    cli_error(cli, "--format ndjson streams the events of a doctor run; '%s %s' "
+                   "has none: use --format json",
+              cli->program, verb->words);
+    return SOS_EXIT_USAGE;
+}
+
+/* A name that could be a path is the caller's mistake, not a broken
+ * declaration. */
+static int refuse_name(struct cli *cli, const char *name)
+{
+    char shown[256];
+    cli_error(cli, "'%s' is not an agent name: lower-case letters, digits and "
+                   "'-', at most 64 characters, not starting with '-'",
+              cli_escape(name, shown, sizeof shown));
+    return SOS_EXIT_USAGE;
+}
+
+int sos_verb_dispatch(struct cli *cli)
+{
+    enum sos_program program = sos_program_of(cli->program);
+    const struct sos_verb *verb;
+    char hint[64];
+    int matched, n_operands;
+
+    if (cli->n_words == 0) {
+        if (cli->help) {
+            sos_help_program(program);
+            return SOS_EXIT_OK;
+        }
+        cli_error(cli, "no command given; see '%s'",
+                  sos_help_hint(program, hint, sizeof hint));
+        return SOS_EXIT_USAGE;
+    }
+    verb = sos_verb_find(program, cli->words, cli->n_words, &matched);
+    if (!verb && sos_verb_planned(program, cli->words[0])) {
+        cli_error(cli, "'%s' is not in this release; see '%s --help'",
+                  cli->words[0], cli->program);
+        return SOS_EXIT_USAGE;
+    }
+    if (!verb)
+        return unknown_command(cli, program, "unknown command", cli->words[0]);
+    if (cli->help) {
+        sos_help_verb(verb);
+        return SOS_EXIT_OK;
+    }
+    n_operands = cli->n_words - matched;
+    if (!matched || n_operands < verb->min_operands || n_operands > verb->max_operands)
+        return group_usage(cli, verb);
+    if ((verb->flags & VERB_NO_NDJSON) && cli->format == FORMAT_NDJSON)
+        return refuse_ndjson(cli, verb);
+    if ((verb->flags & VERB_AGENT_NAME) && !sos_agent_name_valid(cli->words[matched]))
+        return refuse_name(cli, cli->words[matched]);
+    return verb->run(cli, verb, cli->words + matched);
+}

@@ -1,0 +1,79 @@
+/* The verb table: every command of the three programs is one row, and the
+ * dispatcher, `--help`, `PROG help CMD`, each program's usage and the
+ * "unknown command" error are all made from the rows. A new command is a
+ * row here (src/verbs.c) and a handler in its group's src/cmd_*.c. */
+#ifndef SOS_VERBS_H
+#define SOS_VERBS_H
+
+#include "cli.h"
+
+enum sos_program { SOS_PROG_SOURCEOS, SOS_PROG_AGENT, SOS_PROG_CTL, SOS_PROG_COUNT };
+
+enum sos_verb_flags {
+    VERB_NO_NDJSON = 1 << 0,   /* a listing: no events to stream */
+    VERB_AGENT_NAME = 1 << 1,  /* its one operand is an agent's name */
+    VERB_RUN_EXITS = 1 << 2,   /* exits as a run does: its help lists them */
+};
+
+struct sos_verb {
+    enum sos_program program;
+    const char *words;    /* "doctor local-runtime", "plugins" */
+    const char *operand;  /* as shown after the words: NULL, "NAME", "[COMMAND]" */
+    int min_operands, max_operands;
+    unsigned options;     /* CLI_OPT_* it reads; its help lists these */
+    unsigned flags;       /* VERB_* */
+    const char *summary;  /* one line, in the program's --help */
+    const char *usage;    /* `PROG WORDS --help`, after its Usage: line */
+    int (*run)(struct cli *cli, const struct sos_verb *verb, char **operands);
+};
+
+struct sos_program_info {
+    const char *name;      /* argv[0]'s base name */
+    const char *synopsis;  /* after "Usage: NAME " */
+    const char *about;     /* prose before the commands, or NULL */
+    const char *const *planned; /* commands of DESIGN.md not in this release */
+    int exits;             /* its --help lists the run's exit codes */
+};
+
+/* The rows, in the order each program's --help lists them; n in *N. */
+const struct sos_verb *sos_verbs(size_t *n);
+const struct sos_program_info *sos_program_info(enum sos_program p);
+enum sos_program sos_program_of(const char *name);
+
+/* How many of WORDS[0..N) VERB's words match: its word count when all do,
+ * else 0. */
+int sos_verb_matches(const struct sos_verb *verb, char **words, int n);
+
+/* The row of PROGRAM that WORDS (command words and operands) name: the
+ * one whose words all match, else the group's first row (its first word),
+ * else NULL. *MATCHED is the number of words the row's words took (0 when
+ * only the group matched). */
+const struct sos_verb *sos_verb_find(enum sos_program program, char **words,
+                                     int n, int *matched);
+
+/* The row of PROGRAM whose first word is nearest to WORD (at most two
+ * edits, and fewer than half its letters), or NULL. */
+const struct sos_verb *sos_verb_nearest(enum sos_program program,
+                                        const char *word);
+
+/* Whether WORD is a command of DESIGN.md that PROGRAM does not have yet. */
+int sos_verb_planned(enum sos_program program, const char *word);
+
+/* Runs the command line CLI holds: the exit code (enum sos_exit). */
+int sos_verb_dispatch(struct cli *cli);
+
+/* cmd_help.c: the texts made from the table. */
+void sos_help_program(enum sos_program program);
+void sos_help_verb(const struct sos_verb *verb);
+/* "PROG help" when PROGRAM has a help row, else "PROG --help". */
+const char *sos_help_hint(enum sos_program program, char *buf, size_t size);
+
+/* The handlers, one file per command group. */
+int cmd_help(struct cli *cli, const struct sos_verb *verb, char **operands);
+int cmd_doctor(struct cli *cli, const struct sos_verb *verb, char **operands);
+int cmd_agent_doctor(struct cli *cli, const struct sos_verb *verb,
+                     char **operands);
+int cmd_plugins(struct cli *cli, const struct sos_verb *verb, char **operands);
+int cmd_checks(struct cli *cli, const struct sos_verb *verb, char **operands);
+
+#endif
