@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "checksd.h"
+#include "graph.h"
 #include "idindex.h"
 #include "trust.h"
 #include "yaml.h"
@@ -256,12 +257,8 @@ static struct sos_check_decl *checks_grow(struct sos_checks *c, size_t *cap)
     return &c->v[c->n];
 }
 
-static int fail_at_origin(sos_error *err, const struct sos_origin *o,
-                          const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail_at_origin(sos_error *err, const struct sos_origin *o,
-                          const char *format, ...)
+int sos_origin_fail(sos_error *err, const struct sos_origin *o,
+                    const char *format, ...)
 {
     char msg[sizeof err->msg];
     va_list ap;
@@ -288,8 +285,8 @@ static int check_unique_ids(const struct sos_checks *a,
             const struct sos_check_decl *f =
                 first < na ? &a->v[first] : &b->v[first - na];
             sos_id_index_free(&ix);
-            return fail_at_origin(err, &d->origin,
-                                  "duplicate id '%s' (first declared at %s:%d:%d)",
+            return sos_origin_fail(err, &d->origin,
+                                   "duplicate id '%s' (first declared at %s:%d:%d)",
                                   d->id, f->origin.file, f->origin.line,
                                   f->origin.column);
         }
@@ -1143,224 +1140,13 @@ int sos_checksd_load_dir(const char *dir, struct sos_checks *out, sos_error *err
 }
 
 /* ------------------------------------------------------------------ */
-/* Resolving: the dependency graph                                      */
-
-/* Edges are stored twice in compressed rows: deps (what a check waits for,
- * needs first, then after, in file order) and dependents (the reverse). */
-struct graph {
-    size_t n;
-    size_t *dep_start; /* n + 1 */
-    size_t *dep;       /* edges */
-    size_t *rdep_start;
-    size_t *rdep;
-    size_t *indegree;
-};
-
-static void graph_free(struct graph *g)
-{
-    free(g->dep_start);
-    free(g->dep);
-    free(g->rdep_start);
-    free(g->rdep);
-    free(g->indegree);
-}
-
-static const struct sos_origin *edge_origin(const struct sos_check_decl *d, size_t k)
-{
-    return k < d->n_needs ? &d->needs_origin[k] : &d->after_origin[k - d->n_needs];
-}
-
-static const char *edge_target(const struct sos_check_decl *d, size_t k)
-{
-    return k < d->n_needs ? d->needs[k] : d->after[k - d->n_needs];
-}
-
-static int fail_bad_edge(const struct sos_check_decl *d, size_t k, int self,
-                         sos_error *err)
-{
-    const struct sos_origin *o = edge_origin(d, k);
-    int is_needs = k < d->n_needs;
-
-    if (self)
-        return fail_at_origin(err, o, is_needs ? "check '%s' needs itself"
-                                               : "check '%s' is ordered after itself",
-                              d->id);
-    return fail_at_origin(err, o,
-                          is_needs ? "check '%s' needs '%s', which is not declared"
-                                   : "check '%s' is ordered after '%s', which is not declared",
-                          d->id, edge_target(d, k));
-}
-
-static int graph_build(const struct sos_checks *checks, const struct sos_id_index *ix,
-                       struct graph *g, sos_error *err)
-{
-    size_t n = checks->n, edges = 0;
-
-    memset(g, 0, sizeof *g);
-    g->n = n;
-    for (size_t i = 0; i < n; i++)
-        edges += checks->v[i].n_needs + checks->v[i].n_after;
-    g->dep_start = calloc(n + 1, sizeof *g->dep_start);
-    g->rdep_start = calloc(n + 2, sizeof *g->rdep_start);
-    g->dep = calloc(edges ? edges : 1, sizeof *g->dep);
-    g->rdep = calloc(edges ? edges : 1, sizeof *g->rdep);
-    g->indegree = calloc(n ? n : 1, sizeof *g->indegree);
-    if (!g->dep_start || !g->rdep_start || !g->dep || !g->rdep || !g->indegree)
-        return sos_fail(err, "checks.d: out of memory");
-
-    for (size_t i = 0, e = 0; i < n; i++) {
-        const struct sos_check_decl *d = &checks->v[i];
-        size_t k_max = d->n_needs + d->n_after;
-        g->dep_start[i] = e;
-        for (size_t k = 0; k < k_max; k++) {
-            size_t j = sos_id_index_get(ix, edge_target(d, k));
-            if (j == SOS_ID_NOT_FOUND || j == i)
-                return fail_bad_edge(d, k, j == i, err);
-            g->dep[e++] = j;
-            g->rdep_start[j + 2]++; /* counted, shifted for the prefix sum below */
-        }
-        g->indegree[i] = k_max;
-    }
-    g->dep_start[n] = edges;
-    for (size_t j = 2; j < n + 2; j++)
-        g->rdep_start[j] += g->rdep_start[j - 1];
-    for (size_t i = 0; i < n; i++)
-        for (size_t e = g->dep_start[i]; e < g->dep_start[i + 1]; e++)
-            g->rdep[g->rdep_start[g->dep[e] + 1]++] = i;
-    return 0;
-}
-
-/* A binary min-heap of indices: the ready check declared first runs first. */
-static void heap_push(size_t *heap, size_t *len, size_t v)
-{
-    size_t i = (*len)++;
-    while (i > 0 && heap[(i - 1) / 2] > v) {
-        heap[i] = heap[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    heap[i] = v;
-}
-
-static size_t heap_pop(size_t *heap, size_t *len)
-{
-    size_t top = heap[0];
-    size_t last = heap[--*len];
-    size_t i = 0;
-
-    for (;;) {
-        size_t child = 2 * i + 1;
-        if (child >= *len)
-            break;
-        if (child + 1 < *len && heap[child + 1] < heap[child])
-            child++;
-        if (heap[child] >= last)
-            break;
-        heap[i] = heap[child];
-        i = child;
-    }
-    if (*len > 0)
-        heap[i] = last;
-    return top;
-}
-
-/* Kahn's algorithm; returns how many checks were placed in ORDER. */
-static size_t topo_sort(struct graph *g, size_t *heap, size_t *order)
-{
-    size_t heap_len = 0, placed = 0;
-
-    for (size_t i = 0; i < g->n; i++)
-        if (g->indegree[i] == 0)
-            heap_push(heap, &heap_len, i);
-    while (heap_len > 0) {
-        size_t v = heap_pop(heap, &heap_len);
-        order[placed++] = v;
-        for (size_t e = g->rdep_start[v]; e < g->rdep_start[v + 1]; e++)
-            if (--g->indegree[g->rdep[e]] == 0)
-                heap_push(heap, &heap_len, g->rdep[e]);
-    }
-    return placed;
-}
-
-static int append_text(char **buf, size_t *len, size_t *cap, const char *s)
-{
-    size_t add = strlen(s);
-    if (*len + add + 1 > *cap) {
-        size_t new_cap = (*len + add + 1) * 2;
-        char *grown = realloc(*buf, new_cap);
-        if (!grown)
-            return -1;
-        *buf = grown;
-        *cap = new_cap;
-    }
-    memcpy(*buf + *len, s, add + 1);
-    *len += add;
-    return 0;
-}
-
-/* After an incomplete sort, every unplaced check still waits on an unplaced
- * dependency; following those from any of them must close a cycle. */
-static int fail_cycle(const struct sos_checks *checks, const struct graph *g,
-                      sos_error *err)
-{
-    size_t n = g->n, start = 0, steps = 0, v, first, lowest;
-    size_t *step_of = malloc(n * sizeof *step_of);
-    size_t *path = malloc(n * sizeof *path);
-    size_t *path_edge = malloc(n * sizeof *path_edge);
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    int rc;
-
-    if (!step_of || !path || !path_edge) {
-        rc = sos_fail(err, "checks.d: out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++)
-        step_of[i] = SIZE_MAX;
-    while (g->indegree[start] == 0)
-        start++;
-    for (v = start; step_of[v] == SIZE_MAX;) {
-        size_t e = g->dep_start[v];
-        while (g->indegree[g->dep[e]] == 0)
-            e++;
-        step_of[v] = steps;
-        path[steps] = v;
-        path_edge[steps++] = e - g->dep_start[v];
-        v = g->dep[e];
-    }
-    /* The cycle is path[step_of[v] .. steps-1]; print it from its first-declared check. */
-    first = step_of[v];
-    lowest = first;
-    for (size_t s = first; s < steps; s++)
-        if (path[s] < path[lowest])
-            lowest = s;
-    rc = 0;
-    for (size_t k = 0; k <= steps - first && rc == 0; k++) {
-        size_t s = first + (lowest - first + k) % (steps - first);
-        if (k > 0)
-            rc = append_text(&text, &len, &cap, " -> ");
-        if (rc == 0)
-            rc = append_text(&text, &len, &cap, checks->v[path[s]].id);
-    }
-    if (rc < 0) {
-        rc = sos_fail(err, "checks.d: out of memory");
-        goto out;
-    }
-    rc = fail_at_origin(err, edge_origin(&checks->v[path[lowest]], path_edge[lowest]),
-                        "dependency cycle: %s", text);
-out:
-    free(text);
-    free(step_of);
-    free(path);
-    free(path_edge);
-    return rc;
-}
+/* Resolving: the dependency graph (core/graph.c) of the host's checks  */
 
 int sos_checksd_resolve(const struct sos_checks *checks, size_t *order,
                         sos_error *err)
 {
-    struct sos_id_index ix;
-    struct graph g;
-    size_t *heap;
+    struct sos_graph_node *nodes;
+    struct sos_graph g;
     int rc;
 
     if (!checks || (checks->n > 0 && !order))
@@ -1369,19 +1155,16 @@ int sos_checksd_resolve(const struct sos_checks *checks, size_t *order,
         return 0;
     if (check_unique_ids(checks, NULL, err) < 0)
         return -1;
-    if (sos_id_index_init(&ix, checks->n) < 0)
+    nodes = calloc(checks->n, sizeof *nodes);
+    if (!nodes)
         return sos_fail(err, "checks.d: out of memory");
     for (size_t i = 0; i < checks->n; i++)
-        sos_id_index_put(&ix, checks->v[i].id, i);
-    rc = graph_build(checks, &ix, &g, err);
-    sos_id_index_free(&ix);
-    heap = rc == 0 ? malloc(checks->n * sizeof *heap) : NULL;
-    if (rc == 0 && !heap)
-        rc = sos_fail(err, "checks.d: out of memory");
-    if (rc == 0 && topo_sort(&g, heap, order) < checks->n)
-        rc = fail_cycle(checks, &g, err);
-    free(heap);
-    graph_free(&g);
+        nodes[i].decl = &checks->v[i];
+    rc = sos_graph_build(nodes, checks->n, SOS_GRAPH_STRICT, &g, err);
+    if (rc == 0)
+        rc = sos_graph_order(&g, nodes, order, err);
+    sos_graph_free(&g);
+    free(nodes);
     return rc;
 }
 
