@@ -15,6 +15,9 @@
 #include <string.h>
 
 /*
+ * The checks.d schema (keys, types, enums, the id rules) over the strict
+ * reader of core/yaml.h; the dependency graph is core/graph.c.
+ *
  * Loading works on a private list of checks and appends it to the caller's
  * only when the whole call succeeded: on error the caller's list is left
  * exactly as it was, and everything parsed so far is freed.
