@@ -81,9 +81,14 @@ int sos_checksd_load_buffer(const char *name, const char *data, size_t len,
 /* Cross-file rules, after every file is read: duplicate ids, needs/after
  * naming unknown ids, and cycles (the message names the ids in the cycle).
  * Fills ORDER (caller allocates checks->n entries) with a topological order
- * of indices into checks->v, stable by declaration order. */
+ * of indices into checks->v, stable by declaration order: the graph of
+ * core/graph.h over the host's checks, strict. */
 int sos_checksd_resolve(const struct sos_checks *checks, size_t *order,
                         sos_error *err);
+
+/* Sets ERR to "FILE:LINE:COLUMN: message" at O and returns -1. */
+int sos_origin_fail(sos_error *err, const struct sos_origin *o, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Parses "macos"|"linux"|"windows"|"wsl"; 0 when unknown. */
 unsigned sos_os_from_name(const char *name);

@@ -19,6 +19,8 @@ struct sos_run_entry {
     int done; /* result is final */
 };
 
+struct sos_graph;
+
 struct sos_run {
     const char *tool;    /* "sourceos" */
     const char *version; /* PACKAGE_VERSION */
@@ -28,6 +30,9 @@ struct sos_run {
     double duration; /* seconds */
     struct sos_run_entry *entries; /* in run (topological) order */
     size_t n_entries;
+    /* The entries' dependencies resolved by index (core/graph.h: node i is
+     * entry i), which the runner follows; the session builds it. */
+    const struct sos_graph *graph;
     int counts[SOS_ST_COUNT]; /* filled when the run ends */
     int exit_code;            /* sos_exit_code(counts), or 128+interrupted_by */
     int interrupted_by;       /* the signal that interrupted the run, or 0 */

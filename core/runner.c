@@ -21,6 +21,7 @@
 
 #include "command.h"
 #include "ctx.h"
+#include "graph.h"
 #include "signals.h"
 #include "wire.h"
 
@@ -38,7 +39,7 @@ enum slot_state { SLOT_WAITING, SLOT_RUNNING, SLOT_DONE };
 
 struct slot {
     enum slot_state state;
-    size_t *deps; /* needs first (n_needs of them), then after */
+    const size_t *deps; /* needs first (n_needs of them), then after: the graph's */
     size_t n_deps;
     size_t n_needs;
     char *dep_error; /* a `needs` that is not part of this run */
@@ -112,56 +113,18 @@ int sos_host_facts(const struct sos_host *host, int offline, struct sos_kv **fac
 
 /* ---- dependencies --------------------------------------------------------- */
 
-static int same_agent(const char *a, const char *b)
+/* Entry I waits for the entries the graph resolved its needs and after to
+ * (an id names the agent's own instance, else the host's: core/graph.c). */
+static int link_dependencies(struct runner *r, const struct sos_graph *g, size_t i)
 {
-    return a == b || (a && b && strcmp(a, b) == 0);
-}
-
-/* The entry ID names for a check of AGENT: an id appears once per agent, so
- * it is the agent's own instance, else the host's (an agent's podman.image
- * needs the one podman.connection). A host check sees only host checks. */
-static long find_entry(const struct sos_run *run, const char *id,
-                       const char *agent)
-{
-    long host = -1;
-    for (size_t i = 0; i < run->n_entries; i++) {
-        const struct sos_run_entry *e = &run->entries[i];
-        if (strcmp(e->decl->id, id) != 0)
-            continue;
-        if (same_agent(e->agent, agent))
-            return (long)i;
-        if (!e->agent && host < 0)
-            host = (long)i;
-    }
-    return host;
-}
-
-static int link_dependencies(struct runner *r, size_t i)
-{
-    const struct sos_check_decl *d = r->run->entries[i].decl;
-    const char *agent = r->run->entries[i].agent;
     struct slot *s = &r->slots[i];
-    s->deps = calloc(d->n_needs + d->n_after + 1, sizeof *s->deps);
-    if (!s->deps)
+    s->deps = g->dep + g->dep_start[i];
+    s->n_deps = g->dep_start[i + 1] - g->dep_start[i];
+    s->n_needs = g->n_needs[i];
+    if (g->missing_need[i] &&
+        asprintf(&s->dep_error, "needs '%s', which is not part of this run",
+                 g->missing_need[i]) < 0)
         return -1;
-    for (size_t k = 0; k < d->n_needs; k++) {
-        long j = find_entry(r->run, d->needs[k], agent);
-        if (j < 0) {
-            if (!s->dep_error &&
-                asprintf(&s->dep_error,
-                         "needs '%s', which is not part of this run",
-                         d->needs[k]) < 0)
-                return -1;
-            continue;
-        }
-        s->deps[s->n_deps++] = (size_t)j;
-    }
-    s->n_needs = s->n_deps;
-    for (size_t k = 0; k < d->n_after; k++) {
-        long j = find_entry(r->run, d->after[k], agent);
-        if (j >= 0) /* ordering against a check not in this run: nothing to wait for */
-            s->deps[s->n_deps++] = (size_t)j;
-    }
     return 0;
 }
 
@@ -810,7 +773,6 @@ static void free_slots(struct runner *r)
             close(s->fd);
         if (s->pidfd >= 0)
             close(s->pidfd);
-        free(s->deps);
         free(s->dep_error);
         sos_wire_reader_free(&s->wire);
     }
@@ -829,6 +791,10 @@ static void count_results(struct sos_run *run)
 
 static int prepare(struct runner *r, sos_error *err)
 {
+    const struct sos_graph *g = r->run->graph;
+    if (!g || g->n != r->run->n_entries)
+        return sos_fail(err, "internal error: no dependency graph for the run's "
+                             "%zu checks", r->run->n_entries);
     r->slots = calloc(r->run->n_entries + 1, sizeof *r->slots);
     if (!r->slots)
         return sos_fail(err, "out of memory");
@@ -838,7 +804,7 @@ static int prepare(struct runner *r, sos_error *err)
         sos_wire_reader_init(&r->slots[i].wire);
     }
     for (size_t i = 0; i < r->run->n_entries; i++)
-        if (link_dependencies(r, i) != 0)
+        if (link_dependencies(r, g, i) != 0)
             return sos_fail(err, "out of memory");
     if (sos_host_facts(&r->run->host, r->opts->offline, &r->host_facts, &r->n_host_facts) != 0)
         return sos_fail(err, "out of memory");

@@ -29,7 +29,8 @@ struct sos_runner_opts {
     void *callback_data;
 };
 
-/* Runs every entry of RUN (already in dependency order) and fills its
+/* Runs every entry of RUN (already in dependency order, with RUN->graph
+ * their resolved dependencies) and fills its
  * results, counts and exit code. Entries whose `when` does not match the
  * host, or which need a check that did not pass (ok or warning), are
  * skipped with the reason. Returns 0, or -1 with ERR when the runner itself

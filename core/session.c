@@ -142,6 +142,25 @@ static int prepare_entries(struct sos_session *s, int scope, sos_error *err)
     return 0;
 }
 
+/* The entries' needs and after, resolved once for the runner: an agent's
+ * instance finds its own agent's checks first, then the host's. */
+static int resolve_entries(struct sos_session *s, sos_error *err)
+{
+    struct sos_graph_node *nodes = calloc(s->run.n_entries + 1, sizeof *nodes);
+    int rc;
+    if (!nodes)
+        return sos_fail(err, "out of memory");
+    for (size_t i = 0; i < s->run.n_entries; i++) {
+        nodes[i].decl = s->run.entries[i].decl;
+        nodes[i].agent = s->run.entries[i].agent;
+    }
+    rc = sos_graph_build(nodes, s->run.n_entries, 0, &s->graph, err);
+    free(nodes);
+    if (rc == 0)
+        s->run.graph = &s->graph;
+    return rc;
+}
+
 /* ---- every agent of agents.d ----------------------------------------- */
 
 /* Records WHY A did not load, and the entry that reports it. */
@@ -270,7 +289,9 @@ int sos_session_open(struct sos_session *s, const struct sos_session_config *c,
     sos_host_detect(c->root, &s->run.host);
     if (c->all_agents && load_agents(s, c->config_dir, err) != 0)
         return -1;
-    return prepare_entries(s, c->scope, err);
+    if (prepare_entries(s, c->scope, err) != 0)
+        return -1;
+    return resolve_entries(s, err);
 }
 
 void sos_session_close(struct sos_session *s)
@@ -282,6 +303,7 @@ void sos_session_close(struct sos_session *s)
     free(s->job_errors);
     free(s->jobs);
     free(s->run.entries);
+    sos_graph_free(&s->graph);
     sos_plugin_set_free(&s->plugins);
     free(s->order);
     sos_checks_free(&s->checks);

@@ -5,6 +5,7 @@
 #include "agent.h"
 #include "checksd.h"
 #include "error.h"
+#include "graph.h"
 #include "loader.h"
 #include "run.h"
 #include "runner.h"
@@ -37,6 +38,7 @@ struct sos_session {
     size_t *order;
     struct sos_plugin_set plugins;
     struct sos_run run;
+    struct sos_graph graph;      /* run.entries' dependencies; run.graph */
     struct sos_runner_job *jobs; /* one per run entry */
     char **job_errors;           /* owned messages behind jobs[i].load_error */
     struct sos_session_agent *agents; /* all_agents: one per declaration */
