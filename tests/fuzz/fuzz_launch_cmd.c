@@ -71,10 +71,6 @@ static sourceos_status check(sourceos_ctx *ctx)
         (void)launch_cmd_missing(ctx, &lc, missing);
     }
     launch_cmd_free(&lc);
-    /* Without a context nothing is read. */
-    if (launch_cmd_parse(NULL, In.argv, In.argc, &lc) == 0)
-        judge(&lc);
-    launch_cmd_free(&lc);
     return SOURCEOS_OK;
 }
 
