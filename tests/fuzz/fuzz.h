@@ -26,7 +26,8 @@ struct fuzz_routes {
     /* Sets *TEXT and *LEN to the contents of PATH; may point into the input. */
     int (*file)(const char *path, const char *input, size_t input_len,
                 const char **text, size_t *len);
-    /* A real path standing for host path PATH, or NULL (absent). */
+    /* A real path standing for host path PATH, or NULL (absent); also what
+     * sourceos_host_path_error() answers (0, or -ENOENT). */
     const char *(*host_path)(const char *path);
 };
 

@@ -140,6 +140,18 @@ const char *__wrap_sourceos_host_path(sourceos_ctx *ctx, const char *path)
     return NULL;
 }
 
+/* Whether a host path exists, as sourceos_host_path() answers it: 0 when the
+ * harness routes PATH to a real path, else -ENOENT (the harnesses' root does
+ * not exist), so no check stats the fuzzing machine. */
+int __wrap_sourceos_host_path_error(sourceos_ctx *ctx, const char *path);
+int __wrap_sourceos_host_path_error(sourceos_ctx *ctx, const char *path)
+{
+    (void)ctx;
+    if (!path)
+        return -EINVAL;
+    return __wrap_sourceos_host_path(ctx, path) ? 0 : -ENOENT;
+}
+
 const struct sourceos_http *__wrap_sourceos_http_get(sourceos_ctx *ctx,
                                                      const char *url,
                                                      const char *target,
