@@ -692,9 +692,10 @@ static int r_auth(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
         return -1;
     M->auth.mode = i == 0 ? SOS_AUTH_EMPTY_AUTHFILE : SOS_AUTH_NONE;
     M->auth.allow_ambient_docker_config = i == 1;
-    return warn_deprecated(ld, k, "auth: VALUE",
-                           i == 0 ? "use auth: {mode: empty-authfile}"
-                                  : "use auth: {mode: none, allowAmbientDockerConfig: true}");
+    return warn_deprecated(ld, k, "auth as a string",
+                           i == 0 ? "use the auth mapping, with mode empty-authfile"
+                                  : "use the auth mapping, with mode none and "
+                                    "allowAmbientDockerConfig true");
 }
 
 /* podman{connection, pull, requireMachine, requireLocalImage, rootless} */
@@ -802,8 +803,11 @@ static int log_path(struct ld *ld, yaml_node_t *v, const char *key, char **dst)
 {
     if (read_path(ld, v, key, dst) != 0)
         return -1;
-    if (strncmp(*dst, "/tmp/", 5) == 0 || strncmp(*dst, "/var/tmp/", 9) == 0 ||
-        strncmp(*dst, "/private/tmp/", 13) == 0)
+    /* As written: "~/..." is the user's home wherever that is. */
+    if (v->type == YAML_SCALAR_NODE &&
+        (strncmp((const char *)v->data.scalar.value, "/tmp/", 5) == 0 ||
+         strncmp((const char *)v->data.scalar.value, "/var/tmp/", 9) == 0 ||
+         strncmp((const char *)v->data.scalar.value, "/private/tmp/", 13) == 0))
         return fail_at(ld, v, "'%s' is under a temporary directory: logs go in the "
                               "user's log directory", key);
     return 0;
@@ -980,7 +984,7 @@ static int r_old_authfile(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
 {
     if (authfile(ld, v, "authfile") != 0)
         return -1;
-    return warn_deprecated(ld, k, "authfile", "use auth: {authfile: PATH}");
+    return warn_deprecated(ld, k, "authfile", "use authfile inside the auth mapping");
 }
 
 static int r_old_log_dir(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
