@@ -36,6 +36,7 @@ struct ld {
     /* what was given, so defaults and cross-key rules know */
     int has_container_name, has_authfile, has_scope, has_name;
     const yaml_node_t *user_at, *capabilities_at, *command_at;
+    enum sos_agent_scope user_scope; /* what the deprecated `user` said */
     char *log_dir; /* deprecated log_dir */
 };
 
@@ -1032,7 +1033,7 @@ static int r_old_user(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
     else if (read_enum(ld, v, "user", old_names, &i) != 0)
         return -1;
     ld->user_at = v;
-    M->scope = i == 0 ? SOS_SCOPE_USER : SOS_SCOPE_SYSTEM;
+    ld->user_scope = i == 0 ? SOS_SCOPE_USER : SOS_SCOPE_SYSTEM;
     return warn_deprecated(ld, k, "user", i == 0 ? "use scope: user" : "use scope: system");
 }
 
@@ -1173,9 +1174,6 @@ static int check_across(struct ld *ld, const yaml_node_t *root)
     if (!ld->has_name)
         return fail_at(ld, root, "'name' is missing: the declaration must say name: %s",
                        ld->name);
-    if (ld->user_at && ld->has_scope &&
-        (m->scope == SOS_SCOPE_USER) != sos_yaml_scalar_is(ld->user_at, "true"))
-        return fail_at(ld, ld->user_at, "the deprecated 'user' contradicts 'scope'");
     if (m->runtime == SOS_RUNTIME_PODMAN && m->image[0] == '\0')
         return fail_at(ld, root, "'image' is missing: a podman agent runs a local image "
                                  "(image: localhost/NAME:TAG)");
@@ -1205,6 +1203,11 @@ static int parse(struct ld *ld)
                        sos_yaml_kind(root));
     else if (sos_yaml_for_each_pair(&ld->y, root, "at the top level", read_pair, &c) != 0)
         return -1;
+    /* The deprecated `user` gives the scope, unless `scope` does. */
+    if (ld->user_at && ld->has_scope && ld->m->scope != ld->user_scope)
+        return fail_at(ld, ld->user_at, "the deprecated 'user' contradicts 'scope'");
+    if (ld->user_at)
+        ld->m->scope = ld->user_scope;
     if (fill_defaults(ld) != 0)
         return sos_yaml_fail_oom(&ld->y);
     return check_across(ld, root);
