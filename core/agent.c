@@ -5,7 +5,6 @@
 
 #include <ctype.h>
 #include <dirent.h>
-#include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,32 +12,6 @@
 #include <sys/stat.h>
 
 #define MAX_NAME_LEN 64
-
-const char *const sos_agent_keys[] = {
-    "name",    "description", "backend", "scope", "image", "container",
-    "command", "auth",        "authfile", "env",  "log_dir",
-    /* the installed service: launchd plist and label, systemd unit */
-    "plist",   "label",       "unit",    "user",  NULL,
-};
-
-struct enum_key {
-    const char *key;
-    const char *const values[4];
-};
-
-static const struct enum_key enum_keys[] = {
-    {"backend", {"launchd", "systemd", "auto", NULL}},
-    {"scope", {"user", "system", NULL}},
-    {"auth", {"empty-authfile", "host", NULL}},
-    {"user", {"true", "false", NULL}},
-    {NULL, {NULL}},
-};
-
-/* Keys that take one value; `command` and `env` may be lists. */
-static const char *const scalar_keys[] = {
-    "name", "description", "backend", "scope", "image", "container", "auth",
-    "authfile", "log_dir", "plist", "label", "unit", "user", NULL,
-};
 
 int sos_agent_name_valid(const char *name)
 {
@@ -50,97 +23,6 @@ int sos_agent_name_valid(const char *name)
             name[i] != '-')
             return 0;
     return 1;
-}
-
-static int in_list(const char *s, const char *const *list)
-{
-    for (; *list; list++)
-        if (strcmp(s, *list) == 0)
-            return 1;
-    return 0;
-}
-
-static int env_entry_valid(const char *entry)
-{
-    const char *eq = strchr(entry, '=');
-    if (!eq || eq == entry || isdigit((unsigned char)entry[0]))
-        return 0;
-    for (const char *c = entry; c < eq; c++)
-        if (!isalnum((unsigned char)*c) && *c != '_')
-            return 0;
-    return 1;
-}
-
-/* Fails with "FILE:LINE:COLUMN: message" at value I of P, or at its key
- * when the value has no position (I past the end, or P not from a file). */
-static int fail_at_param(sos_error *err, const struct sos_agent *a,
-                         const struct sos_param *p, size_t i, const char *format, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static int fail_at_param(sos_error *err, const struct sos_agent *a,
-                         const struct sos_param *p, size_t i, const char *format, ...)
-{
-    struct sos_pos at = p->value_at && i < p->n_values ? p->value_at[i] : p->key_at;
-    char msg[sizeof err->msg];
-    va_list ap;
-    va_start(ap, format);
-    vsnprintf(msg, sizeof msg, format, ap);
-    va_end(ap);
-    return sos_fail(err, "%s:%d:%d: %.900s", a->path, at.line, at.column, msg);
-}
-
-static int check_enum(const struct sos_agent *a, const struct sos_param *p,
-                      sos_error *err)
-{
-    for (const struct enum_key *e = enum_keys; e->key; e++)
-        if (strcmp(p->key, e->key) == 0 && !in_list(p->values[0], e->values))
-            return fail_at_param(err, a, p, 0, "'%s' is '%s'; expected one of: %s%s%s%s%s",
-                                 p->key, p->values[0], e->values[0],
-                                 e->values[1] ? ", " : "", e->values[1] ? e->values[1] : "",
-                                 e->values[2] ? ", " : "", e->values[2] ? e->values[2] : "");
-    return 0;
-}
-
-/* `env` is what the agent's container gets: a list, each KEY=VALUE. */
-static int check_env(const struct sos_agent *a, const struct sos_param *p,
-                     sos_error *err)
-{
-    if (!p->is_list)
-        return fail_at_param(err, a, p, 0, "'env' must be a list of KEY=VALUE "
-                                           "(env: [KEY=VALUE, ...]), not one value");
-    for (size_t i = 0; i < p->n_values; i++)
-        if (!env_entry_valid(p->values[i]))
-            return fail_at_param(err, a, p, i, "env entry %zu is not KEY=VALUE", i + 1);
-    return 0;
-}
-
-static int check_value(const struct sos_agent *a, const struct sos_param *p,
-                       sos_error *err)
-{
-    if (in_list(p->key, scalar_keys) && (p->is_list || p->n_values != 1))
-        return fail_at_param(err, a, p, p->n_values, "'%s' must be one value, not a list",
-                             p->key);
-    if (check_enum(a, p, err) != 0)
-        return -1;
-    if (strcmp(p->key, "name") == 0 && strcmp(p->values[0], a->name) != 0)
-        return fail_at_param(err, a, p, 0, "declares name '%s', but the file is for agent '%s'",
-                             p->values[0], a->name);
-    if (strcmp(p->key, "env") == 0 && check_env(a, p, err) != 0)
-        return -1;
-    for (size_t i = 0; i < p->n_values; i++)
-        if (p->values[i][0] == '\0' && strcmp(p->key, "description") != 0)
-            return fail_at_param(err, a, p, i, "'%s' is empty", p->key);
-    return 0;
-}
-
-/* The file must say whose it is: a copy renamed without editing is caught
- * by the name check, a declaration without one is not. */
-static int check_has_name(const struct sos_agent *a, sos_error *err)
-{
-    if (sos_decl_param(&a->decl, "name"))
-        return 0;
-    return sos_fail(err, "%s:1:1: 'name' is missing: the declaration must say "
-                         "name: %s", a->path, a->name);
 }
 
 /* Sets KEY to a copy of VALUES in DECL, replacing a value already there. */
@@ -184,23 +66,61 @@ oom:
     return -1;
 }
 
-static int set_default(struct sos_check_decl *decl, const char *key,
-                       const char *value)
+/* ${agent.auth} for registry.agent-auth, which knows two policies:
+ * "empty-authfile" (nothing ambient may reach the runtime: verified) and
+ * "host" (the runtime reads the host's credential chain: reported). */
+static const char *auth_policy(const struct sos_agent_model *m)
+{
+    return m->auth.mode == SOS_AUTH_EMPTY_AUTHFILE ||
+                   m->auth.mode == SOS_AUTH_FORBIDDEN_AMBIENT
+               ? "empty-authfile"
+               : "host";
+}
+
+static int put_one(struct sos_check_decl *decl, const char *key, const char *value)
 {
     char *values[] = {(char *)value};
-    if (sos_decl_param(decl, key))
+    if (!value || !value[0]) /* absent: the reference drops the value */
         return 0;
     return set_param(decl, key, values, 1, 0);
 }
 
-static int add_defaults(struct sos_agent *a, sos_error *err)
+static int put_list(struct sos_check_decl *decl, const char *key,
+                    const struct sos_agent_strings *l)
 {
-    char container[MAX_NAME_LEN + 16];
-    snprintf(container, sizeof container, "sourceos-%s", a->name);
-    if (set_default(&a->decl, "container", container) != 0 ||
-        set_default(&a->decl, "auth", "empty-authfile") != 0)
-        return sos_fail(err, "%s: out of memory", a->path);
-    return 0;
+    return l->n ? set_param(decl, key, l->v, l->n, 1) : 0;
+}
+
+/* The ${agent.KEY} values, all from the model, under the names checks.d
+ * has always used. The installed service's files (plist, unit) are given
+ * only when the declaration names an existing one: before sourceos-agent
+ * installs an agent there is no file of it to lint or ask about. */
+static int params_from_model(struct sos_agent *a)
+{
+    const struct sos_agent_model *m = &a->model;
+    int scoped = m->scope == SOS_SCOPE_USER;
+    int rc = put_one(&a->decl, "name", m->name) |
+             put_one(&a->decl, "description", m->description) |
+             put_one(&a->decl, "image", m->image) |
+             put_one(&a->decl, "container", m->container_name) |
+             put_one(&a->decl, "containerName", m->container_name) |
+             put_one(&a->decl, "auth", auth_policy(m)) |
+             put_one(&a->decl, "auth.mode", sos_auth_mode_name(m->auth.mode)) |
+             put_one(&a->decl, "authfile", m->auth.authfile) |
+             put_list(&a->decl, "env", &m->env) |
+             put_list(&a->decl, "command", &m->command) |
+             put_list(&a->decl, "args", &m->args) |
+             put_one(&a->decl, "label", m->label) |
+             put_one(&a->decl, "user", scoped ? "true" : "false") |
+             put_one(&a->decl, "scope", sos_agent_scope_name(m->scope)) |
+             put_one(&a->decl, "runtime", sos_agent_runtime_name(m->runtime)) |
+             put_one(&a->decl, "backend", sos_agent_backend_name(m->backend)) |
+             put_one(&a->decl, "logs.app", m->logs.app);
+    if (m->service.adopted & SOS_ADOPTED_PLIST)
+        rc |= put_one(&a->decl, "plist", m->service.plist);
+    if (m->service.adopted & SOS_ADOPTED_UNIT)
+        rc |= put_one(&a->decl, "unit", m->service.unit);
+    return rc;
 }
 
 /* A declaration is as trustworthy as the directories that hold it: who can
@@ -220,6 +140,17 @@ static int trust_directories(const char *config_dir, sos_error *err)
 
 int sos_agent_load(const char *config_dir, const char *name,
                    struct sos_agent *out, sos_error *err)
+{
+    struct sos_agent_model_opts opts;
+    memset(out, 0, sizeof *out);
+    if (sos_agent_model_opts_default(&opts, err) != 0)
+        return -1;
+    return sos_agent_load_with(config_dir, name, &opts, out, err);
+}
+
+int sos_agent_load_with(const char *config_dir, const char *name,
+                        const struct sos_agent_model_opts *opts, struct sos_agent *out,
+                        sos_error *err)
 {
     struct stat st;
     memset(out, 0, sizeof *out);
@@ -241,18 +172,13 @@ int sos_agent_load(const char *config_dir, const char *name,
         return -1;
     }
     if (trust_directories(config_dir, err) != 0 ||
-        sos_params_load_file(out->path, sos_agent_keys, &out->decl, err) != 0) {
+        sos_agent_model_load_file(out->path, name, opts, &out->model, err) != 0) {
         sos_agent_free(out);
         return -1;
     }
-    for (size_t i = 0; i < out->decl.n_params; i++)
-        if (check_value(out, &out->decl.params[i], err) != 0) {
-            sos_agent_free(out);
-            return -1;
-        }
-    if (check_has_name(out, err) != 0 || add_defaults(out, err) != 0) {
+    if (params_from_model(out) != 0) {
         sos_agent_free(out);
-        return -1;
+        return sos_fail(err, "%s: out of memory", out->path);
     }
     return 0;
 }
@@ -407,6 +333,7 @@ void sos_agent_free(struct sos_agent *agent)
     if (!agent)
         return;
     sos_decl_free(&agent->decl);
+    sos_agent_model_free(&agent->model);
     free(agent->name);
     free(agent->path);
     memset(agent, 0, sizeof *agent);

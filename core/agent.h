@@ -1,29 +1,41 @@
-/* An agent's declaration (agents.d/NAME.yaml), as far as its checks need it. */
+/* An agent of agents.d: its typed model (agent_model.h), and the values
+ * its agent-scope checks get for ${agent.KEY}, derived from the model. */
 #ifndef SOS_AGENT_H
 #define SOS_AGENT_H
 
+#include "agent_model.h"
 #include "checksd.h"
 #include "error.h"
 
 struct sos_agent {
     char *name;
-    char *path;                 /* the declaration file */
-    struct sos_check_decl decl; /* its keys, as params for agent-scope checks */
+    char *path;                    /* the declaration file */
+    struct sos_agent_model model;  /* what every command reads */
+    struct sos_check_decl decl;    /* ${agent.KEY} values, from the model */
 };
-
-/* The keys a declaration may have. */
-extern const char *const sos_agent_keys[];
 
 /* Whether NAME can name an agent: ^[a-z0-9][a-z0-9-]*$, at most 64
  * characters (so never a path). */
 int sos_agent_name_valid(const char *name);
 
-/* Reads CONFIG_DIR/agents.d/NAME.yaml, which must say `name: NAME` and whose
- * `env` is a list of KEY=VALUE. Adds the defaults (container
- * "sourceos-NAME", auth "empty-authfile"). Errors name the file, and
- * line:column for what is inside it. */
+/* Reads CONFIG_DIR/agents.d/NAME.yaml (which must say `name: NAME`) into
+ * OUT->model through sos_agent_model_load_file(), with this process's
+ * defaults (sos_agent_model_opts_default()), after checking that the
+ * directories holding it are trusted. Then derives the ${agent.KEY} values:
+ * name, description, image, container (= containerName), auth
+ * ("empty-authfile" or "host", the registry check's two policies),
+ * auth.mode, authfile, env, command, args, label, user ("true" for scope
+ * user), scope, runtime, backend, logs.app, and plist and unit when the
+ * declaration names an installed service (the deprecated keys). Errors name
+ * the file, and line:column for what is inside it; the model's warnings
+ * (deprecated keys) are for the caller to show. */
 int sos_agent_load(const char *config_dir, const char *name,
                    struct sos_agent *out, sos_error *err);
+
+/* The same, with OPTS giving the target OS and the agent user's home. */
+int sos_agent_load_with(const char *config_dir, const char *name,
+                        const struct sos_agent_model_opts *opts, struct sos_agent *out,
+                        sos_error *err);
 
 /* The names of the declarations in CONFIG_DIR/agents.d (each NAME.yaml,
  * hidden files left out), sorted by strcmp; none when agents.d does not

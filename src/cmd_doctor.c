@@ -221,6 +221,9 @@ int cmd_agent_doctor(struct cli *cli, const struct sos_verb *verb,
         cli_error(cli, "%s", err.msg);
         return SOS_EXIT_UNDECIDED;
     }
+    /* Deprecated keys still load, for one release: say so, and where. */
+    for (size_t i = 0; i < agent.model.warnings.n; i++)
+        cli_error(cli, "warning: %s", agent.model.warnings.v[i]);
     if (asprintf(&command, "doctor %s", name) < 0) {
         sos_agent_free(&agent);
         cli_error(cli, "out of memory");

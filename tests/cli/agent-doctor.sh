@@ -55,7 +55,7 @@ checks:
 YAML
 cp -R "$TMP/cfg/agents.d" "$TMP/partial/"
 err=$("$AGENT" doctor web --plugin-dir "$TEST_PLUGINS" --config-dir "$TMP/partial" 2>&1 >/dev/null); rc=$?
-like "$rc:$err" "^3:.*10-test\.yaml:2:5: check t\.partial, param 'image': 'registry/\\\$\{agent\.image\}' must be the whole value" "a reference inside a value is refused, naming where"
+like "$rc:$(printf '%s\n' "$err" | grep -v ': warning: ')" "^3:.*10-test\.yaml:2:5: check t\.partial, param 'image': 'registry/\\\$\{agent\.image\}' must be the whole value" "a reference inside a value is refused, naming where"
 cat > "$TMP/cfg/agents.d/svc.yaml" <<'YAML'
 name: svc
 image: localhost/svc:1

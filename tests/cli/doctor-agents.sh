@@ -144,8 +144,8 @@ checks:
   - {id: t.second, plugin: behave, check: status, scope: agent, needs: [t.first]}
 YAML
 mkdir -p "$TMP/dep/agents.d"
-printf 'name: x\ndescription: failure\n' > "$TMP/dep/agents.d/x.yaml"
-printf 'name: y\ndescription: ok\n' > "$TMP/dep/agents.d/y.yaml"
+printf 'name: x\nimage: localhost/x:1\ndescription: failure\n' > "$TMP/dep/agents.d/x.yaml"
+printf 'name: y\nimage: localhost/y:1\ndescription: ok\n' > "$TMP/dep/agents.d/y.yaml"
 out=$("$SOS" doctor local-runtime --json --plugin-dir "$TEST_PLUGINS" --config-dir "$TMP/dep"); rc=$?
 is "$rc" 2 "x's own check fails: exit 2"
 is "$(entry t.second x status):$(entry t.second y status)" "skipped:ok" "t.second needs its own agent's t.first"

@@ -50,7 +50,7 @@ ExecStart=/bin/sh /sostest-out/inside.sh
 UNIT
 
 agent() { # agent NAME UNIT USER: agents.d/NAME.yaml
-    printf 'name: %s\nbackend: systemd\nunit: %s\nuser: "%s"\n' "$1" "$2" "$3" > "$CFG/agents.d/$1.yaml"
+    printf 'name: %s\nimage: localhost/%s:1\nbackend: systemd\nunit: %s\nuser: "%s"\n' "$1" "$1" "$2" "$3" > "$CFG/agents.d/$1.yaml"
 }
 UHOME=/home/sostest/.config/systemd/user
 agent healthy "$UHOME/healthy.service" true

@@ -214,7 +214,8 @@ static sourceos_status check_homes(sourceos_ctx *ctx)
 static sourceos_status check_params(sourceos_ctx *ctx)
 {
     static const char *const keys[] = {"agent", "image", "container", "auth",
-                                       "authfile", "env", "keep", NULL};
+                                       "authfile", "env", "keep", "command",
+                                       "user", NULL};
     for (size_t k = 0; keys[k]; k++) {
         char fact[64], value[1024];
         size_t used = 0, n = sourceos_param_count(ctx, keys[k]);
