@@ -1,6 +1,6 @@
 /* One staging generation: generations/N/ under the agent's state
- * directory, holding declaration.json, wrapper, the plist or unit, and
- * lint.json; `current` switched to it, in one rename, only when every lint
+ * directory, holding declaration.json, wrapper, the plist or unit,
+ * lint.json and lint-config/ (the doctor's lint, as a checks.d); `current` switched to it, in one rename, only when every lint
  * passed. Everything is written relative to directory descriptors opened
  * without following symlinks, so a planted link cannot redirect a write. */
 #include "config.h"
@@ -187,7 +187,8 @@ static int fill_generation(const struct sos_agent_model *m, const struct sos_sta
         write_text(genfd, "wrapper", tx.wrapper, 0700, err) < 0 ||
         write_text(genfd, tx.service_name, tx.service, 0644, err) < 0)
         goto out;
-    if (sos_stage_lint_files(o, m, r->wrapper, r->service, &r->lints, err) < 0)
+    if (sos_stage_lint_files(o, m, r->wrapper, r->service, &r->lints, err) < 0 ||
+        sos_stage_lint_doctor(o, genfd, r->dir, r->service, &r->lints, err) < 0)
         goto out;
     if (!(lint_json = sos_lint_results_json(&r->lints))) {
         sos_fail(err, "lint.json: out of memory");

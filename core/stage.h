@@ -66,6 +66,13 @@ int sos_stage_lint_files(const struct sos_stage_options *o, const struct sos_age
                          const char *wrapper, const char *service,
                          struct sos_lint_results *out, sos_error *err);
 
+/* Appends the doctor's lint of SERVICE (launchd.lint or systemd.lint from
+ * O's plugin directory, run through the runner from a checks.d written in
+ * GEN_DIR, whose descriptor is GENFD): fail on any finding above info or a
+ * check that could not run; skipped without a plugin directory. */
+int sos_stage_lint_doctor(const struct sos_stage_options *o, int genfd, const char *gen_dir,
+                          const char *service, struct sos_lint_results *out, sos_error *err);
+
 int sos_lint_add(struct sos_lint_results *out, const char *name, enum sos_lint_status st,
                  const char *detail);
 void sos_lint_results_free(struct sos_lint_results *r);

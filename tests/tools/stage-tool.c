@@ -6,7 +6,8 @@
  *
  *   stage-tool --state-dir DIR --home DIR [--backend launchd|systemd]
  *     [--os macos|linux] [--image REF] [--container NAME] [--connection C]
- *     [--authfile PATH] [--log PATH] [--require-machine 0|1] [--max N]
+ *     [--authfile PATH] [--log PATH] [--stdout PATH] [--stderr PATH]
+ *     [--require-machine 0|1] [--max N]
  *     [--env K=V]... [--plugin-dir DIR] [-- ARGS...] */
 #include "config.h"
 
@@ -63,6 +64,10 @@ int main(int argc, char **argv)
             f.m.auth.authfile = argv[i];
         else if (!strcmp(k, "--log"))
             f.m.logs.app = argv[i];
+        else if (!strcmp(k, "--stdout"))
+            f.m.logs.stdout_path = argv[i];
+        else if (!strcmp(k, "--stderr"))
+            f.m.logs.stderr_path = argv[i];
         else if (!strcmp(k, "--require-machine"))
             f.m.podman.require_machine = atoi(v);
         else if (!strcmp(k, "--max"))
