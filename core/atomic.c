@@ -43,7 +43,7 @@ static int write_all(int fd, const char *p, size_t len)
 }
 
 int sos_atomic_write(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-                     sos_error *err)
+                     unsigned flags, sos_error *err)
 {
     char tmp[512];
     int fd;
@@ -65,7 +65,7 @@ int sos_atomic_write(int dirfd, const char *name, const void *data, size_t len, 
         unlinkat(dirfd, tmp, 0);
         return sos_fail(err, "%s: cannot put in place: %s", name, strerror(e));
     }
-    return sos_fsync_dir(dirfd, err);
+    return (flags & SOS_ATOMIC_DEFER_DIR_SYNC) ? 0 : sos_fsync_dir(dirfd, err);
 }
 
 int sos_atomic_symlink(int dirfd, const char *name, const char *target, sos_error *err)

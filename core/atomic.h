@@ -10,9 +10,13 @@
 #include "error.h"
 
 /* Writes the LEN bytes of DATA as NAME (one path segment) in the directory
- * DIRFD, with MODE, through a temporary ".NAME.tmp" there. */
+ * DIRFD, with MODE, through a temporary ".NAME.tmp" there. With
+ * SOS_ATOMIC_DEFER_DIR_SYNC the directory is not fsync'd: the caller does
+ * it once (sos_fsync_dir) after a batch of files, before anything refers to
+ * them. */
+#define SOS_ATOMIC_DEFER_DIR_SYNC 1u
 int sos_atomic_write(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-                     sos_error *err);
+                     unsigned flags, sos_error *err);
 
 /* Points the symlink NAME in DIRFD at TARGET, replacing what was there in
  * one rename (a temporary ".NAME.tmp" symlink first). */

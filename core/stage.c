@@ -162,7 +162,9 @@ static int generate(const struct sos_agent_model *m, const struct sos_stage_opti
 
 static int write_text(int dirfd, const char *name, const char *text, mode_t mode, sos_error *err)
 {
-    return sos_atomic_write(dirfd, name, text, strlen(text), mode, err);
+    /* The generation's directory is fsync'd once, after its last file and
+     * before `current` can point at it. */
+    return sos_atomic_write(dirfd, name, text, strlen(text), mode, SOS_ATOMIC_DEFER_DIR_SYNC, err);
 }
 
 /* Writes the files and lints them; R's paths and lints filled. */
@@ -195,6 +197,8 @@ static int fill_generation(const struct sos_agent_model *m, const struct sos_sta
         goto out;
     }
     rc = write_text(genfd, "lint.json", lint_json, 0600, err);
+    if (rc == 0)
+        rc = sos_fsync_dir(genfd, err);
 out:
     free(lint_json);
     texts_free(&tx);

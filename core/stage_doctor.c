@@ -63,7 +63,7 @@ static int write_config(int genfd, int launchd, const char *service, sos_error *
         sos_fail(err, LINT_CONFIG "/checks.d: %s", strerror(errno));
         goto out;
     }
-    rc = sos_atomic_write(checks, "50-stage.yaml", b.p, b.len, 0600, err);
+    rc = sos_atomic_write(checks, "50-stage.yaml", b.p, b.len, 0600, 0, err);
 out:
     if (checks >= 0)
         close(checks);
