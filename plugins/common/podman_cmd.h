@@ -7,11 +7,9 @@
 
 #include <stddef.h>
 
-/* The line the lifecycle's wrapper generator writes into every wrapper it
- * makes. A script carrying it checks the runtime and runs a local image
- * with --pull=never and an empty auth file, so its `podman run` is governed
- * rather than raw. Keep it in step with the generator. */
-#define SOURCEOS_GOVERNED_MARKER "sourceos-agent: governed wrapper"
+/* SOURCEOS_GOVERNED_MARKER: the line the core's wrapper generator writes
+ * into every wrapper it makes (one definition, in the core's header). */
+#include "governed.h"
 
 #define PODMAN_CMD_TEXT_MAX 1024
 #define PODMAN_CMD_VALUE_MAX 512

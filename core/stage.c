@@ -1,0 +1,256 @@
+/* One staging generation: generations/N/ under the agent's state
+ * directory, holding declaration.json, wrapper, the plist or unit,
+ * lint.json and lint-config/ (the doctor's lint, as a checks.d); `current` switched to it, in one rename, only when every lint
+ * passed. Everything is written relative to directory descriptors opened
+ * without following symlinks, so a planted link cannot redirect a write. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "atomic.h"
+#include "stage.h"
+
+#define GENERATION_MAX 1000000u
+
+char *sos_stage_state_dir(const struct sos_agent_model *m, const char *home,
+                          const char *xdg_state_home, sos_error *err)
+{
+    char *out = NULL, *base;
+    if (m->scope == SOS_SCOPE_SYSTEM)
+        base = strdup("/var/lib/sourceos/agents");
+    else if (xdg_state_home && xdg_state_home[0] == '/')
+        base = (asprintf(&base, "%s/sourceos/agents", xdg_state_home) < 0) ? NULL : base;
+    else if (home && home[0] == '/')
+        base = (asprintf(&base, "%s/.local/state/sourceos/agents", home) < 0) ? NULL : base;
+    else {
+        sos_fail(err, "state directory: neither XDG_STATE_HOME nor HOME is an absolute path");
+        return NULL;
+    }
+    if (base && asprintf(&out, "%s/%s", base, m->name) < 0)
+        out = NULL;
+    free(base);
+    if (!out) {
+        sos_fail(err, "state directory: out of memory");
+        return NULL;
+    }
+    char *checked = sos_gen_path("state directory", out, NULL, err);
+    free(out);
+    return checked;
+}
+
+/* mkdir -p of PATH, the last component with mode 0700; then opened as a
+ * directory without following a symlink, and held to 0700 and our uid. */
+static int open_state_dir(const char *path, sos_error *err)
+{
+    char buf[PATH_MAX];
+    struct stat st;
+    int fd;
+    if (strlen(path) >= sizeof buf)
+        return sos_fail(err, "%s: path too long", path);
+    strcpy(buf, path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+            return sos_fail(err, "%s: cannot create: %s", buf, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+        return sos_fail(err, "%s: cannot create: %s", buf, strerror(errno));
+    fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return sos_fail(err, "%s: cannot open as a directory (a symlink?): %s", path,
+                        strerror(errno));
+    if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
+        close(fd);
+        return sos_fail(err, "%s: not owned by this user", path);
+    }
+    if ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) < 0) {
+        close(fd);
+        return sos_fail(err, "%s: cannot make it mode 0700: %s", path, strerror(errno));
+    }
+    return fd;
+}
+
+/* A subdirectory NAME of DIRFD (made 0700 if missing), opened. */
+static int open_subdir(int dirfd, const char *name, int create, sos_error *err)
+{
+    int fd;
+    if (create && mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
+        return sos_fail(err, "%s: cannot create: %s", name, strerror(errno));
+    fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return sos_fail(err, "%s: cannot open as a directory: %s", name, strerror(errno));
+    return fd;
+}
+
+/* The newest N in generations/ (names of digits only; others ignored). */
+static unsigned newest_generation(int gensfd)
+{
+    int fd = dup(gensfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    struct dirent *e;
+    unsigned newest = 0;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
+    while ((e = readdir(d))) {
+        char *end;
+        unsigned long n;
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        n = strtoul(e->d_name, &end, 10);
+        if (!*end && n < GENERATION_MAX && n > newest)
+            newest = (unsigned)n;
+    }
+    closedir(d);
+    return newest;
+}
+
+/* A new generations/N, made with mkdirat so two stagings never share one. */
+static int new_generation(int gensfd, unsigned *n, sos_error *err)
+{
+    for (unsigned next = newest_generation(gensfd) + 1; next < GENERATION_MAX; next++) {
+        char name[16];
+        snprintf(name, sizeof name, "%u", next);
+        if (mkdirat(gensfd, name, 0700) == 0) {
+            *n = next;
+            return open_subdir(gensfd, name, 0, err);
+        }
+        if (errno != EEXIST)
+            return sos_fail(err, "generations/%s: cannot create: %s", name, strerror(errno));
+    }
+    return sos_fail(err, "generations: no free number");
+}
+
+/* The generated texts, freed together. */
+struct texts {
+    char *decl, *wrapper, *service, *service_name;
+};
+
+static void texts_free(struct texts *t)
+{
+    free(t->decl);
+    free(t->wrapper);
+    free(t->service);
+    free(t->service_name);
+}
+
+static int generate(const struct sos_agent_model *m, const struct sos_stage_options *o,
+                    const char *wrapper_path, struct texts *tx, sos_error *err)
+{
+    struct sos_gen_target t = {o->backend, o->os, o->home, o->user, o->state_dir, wrapper_path};
+    int launchd = o->backend == SOS_BACKEND_LAUNCHD;
+    if (!(tx->decl = sos_gen_declaration_json(m, err)) ||
+        !(tx->wrapper = sos_gen_wrapper(m, &t, err)) ||
+        !(tx->service_name = launchd ? sos_gen_plist_name(m, err) : sos_gen_unit_name(m, err)) ||
+        !(tx->service = launchd ? sos_gen_plist(m, &t, err) : sos_gen_unit(m, &t, err)))
+        return -1;
+    return 0;
+}
+
+static int write_text(int dirfd, const char *name, const char *text, mode_t mode, sos_error *err)
+{
+    /* The generation's directory is fsync'd once, after its last file and
+     * before `current` can point at it. */
+    return sos_atomic_write(dirfd, name, text, strlen(text), mode, SOS_ATOMIC_DEFER_DIR_SYNC, err);
+}
+
+/* Writes the files and lints them; R's paths and lints filled. */
+static int fill_generation(const struct sos_agent_model *m, const struct sos_stage_options *o,
+                           int genfd, struct sos_stage_result *r, sos_error *err)
+{
+    struct texts tx = {0};
+    char *lint_json = NULL;
+    int rc = -1;
+    if (asprintf(&r->wrapper, "%s/wrapper", r->dir) < 0) {
+        r->wrapper = NULL;
+        return sos_fail(err, "out of memory");
+    }
+    if (generate(m, o, r->wrapper, &tx, err) < 0)
+        goto out;
+    if (asprintf(&r->service, "%s/%s", r->dir, tx.service_name) < 0) {
+        r->service = NULL;
+        sos_fail(err, "out of memory");
+        goto out;
+    }
+    if (write_text(genfd, "declaration.json", tx.decl, 0600, err) < 0 ||
+        write_text(genfd, "wrapper", tx.wrapper, 0700, err) < 0 ||
+        write_text(genfd, tx.service_name, tx.service, 0644, err) < 0)
+        goto out;
+    if (sos_stage_lint_files(o, m, r->wrapper, r->service, &r->lints, err) < 0 ||
+        sos_stage_lint_doctor(o, genfd, r->dir, r->service, &r->lints, err) < 0)
+        goto out;
+    if (!(lint_json = sos_lint_results_json(&r->lints))) {
+        sos_fail(err, "lint.json: out of memory");
+        goto out;
+    }
+    rc = write_text(genfd, "lint.json", lint_json, 0600, err);
+    if (rc == 0)
+        rc = sos_fsync_dir(genfd, err);
+out:
+    free(lint_json);
+    texts_free(&tx);
+    return rc;
+}
+
+int sos_stage(const struct sos_agent_model *m, const struct sos_stage_options *o,
+              struct sos_stage_result *r, sos_error *err)
+{
+    int statefd, gensfd = -1, genfd = -1, rc = -1;
+    char target[32];
+    memset(r, 0, sizeof *r);
+    /* Refused before anything is made: a model no generator can write. */
+    if (sos_gen_check_identity(m, err) < 0)
+        return -1;
+    if ((statefd = open_state_dir(o->state_dir, err)) < 0)
+        return sos_wrap(err, "state directory");
+    if ((gensfd = open_subdir(statefd, "generations", 1, err)) < 0 ||
+        (genfd = new_generation(gensfd, &r->generation, err)) < 0)
+        goto out;
+    if (asprintf(&r->dir, "%s/generations/%u", o->state_dir, r->generation) < 0) {
+        r->dir = NULL;
+        sos_fail(err, "out of memory");
+        goto out;
+    }
+    if (sos_fsync_dir(gensfd, err) < 0 || fill_generation(m, o, genfd, r, err) < 0)
+        goto out;
+    rc = 1;
+    if (sos_lint_results_pass(&r->lints)) {
+        /* Relative, so the state directory can be moved or read under --root. */
+        snprintf(target, sizeof target, "generations/%u", r->generation);
+        if (sos_atomic_symlink(statefd, "current", target, err) < 0) {
+            rc = -1;
+            goto out;
+        }
+        r->current = 1;
+        rc = 0;
+    }
+out:
+    if (genfd >= 0)
+        close(genfd);
+    if (gensfd >= 0)
+        close(gensfd);
+    close(statefd);
+    return rc;
+}
+
+void sos_stage_result_free(struct sos_stage_result *r)
+{
+    free(r->dir);
+    free(r->wrapper);
+    free(r->service);
+    sos_lint_results_free(&r->lints);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,104 @@
+#!/bin/sh
+# The generated wrapper's runtime checks, run by hand against a stand-in
+# podman on PATH that answers each check as the case needs and records every
+# argv: each failed check exits with its own code (docs/stage.md), writes
+# exactly one line to the agent's log and runs no container; on launchd the
+# restart budget trips after maxRestartsPerHour starts in an hour and then
+# exits 0 without asking podman anything.
+. "$SOS_SRCDIR/tests/lib.sh"
+TOOL="$SOS_BUILDDIR/tests/tools/stage-tool"
+BIN="$TMP/bin"
+mkdir -p "$BIN" "$HOME/.config/containers" "$TMP/logs"
+printf '{"auths":{}}\n' > "$HOME/.config/containers/sourceos-empty-auth.json"
+# The stand-in: PODMAN_FAIL names the check that fails (machine, info,
+# image); the machine's state is PODMAN_MACHINE_STATE.
+cat > "$BIN/podman" <<'SH'
+#!/bin/sh
+printf '%s\n' "$*" >> "$PODMAN_ARGV"
+case "$*" in
+    "machine inspect"*) printf '%s\n' "${PODMAN_MACHINE_STATE:-running}"; exit 0 ;;
+    *" info"|info) [ "$PODMAN_FAIL" = info ] && { echo 'Cannot connect to Podman' >&2; exit 125; }; exit 0 ;;
+    *"image exists"*) [ "$PODMAN_FAIL" = image ] && exit 1; exit 0 ;;
+    *" run "*|"run "*) echo container-ran; exit 0 ;;
+esac
+exit 0
+SH
+chmod 755 "$BIN/podman"
+export PODMAN_ARGV="$TMP/argv" PATH="$BIN:$PATH"
+
+# stage BACKEND OS [more]: stages into $TMP/state-$1-$2; sets WRAPPER.
+stage() {
+    b=$1 o=$2
+    shift 2
+    WRAPPER=$("$TOOL" --state-dir "$TMP/state-$b-$o" --home "$HOME" --backend "$b" --os "$o" \
+        --log "$TMP/logs/web.log" --image localhost/sourceos/web:1 "$@" -- echo hello | head -1)
+}
+# run_case NAME: runs the wrapper; RC, LOG (the lines it added), RAN (runs asked).
+run_case() {
+    : > "$TMP/logs/web.log"
+    : > "$PODMAN_ARGV"
+    out=$(sh "$WRAPPER" 2>&1); RC=$?
+    LOG=$(cat "$TMP/logs/web.log")
+    RAN=$(grep -c -e '^run ' -e ' run ' "$PODMAN_ARGV")
+}
+
+stage systemd linux --env APP_MODE=serve
+ok $? "staged a systemd wrapper"
+run_case
+is "$RC $RAN $out" "0 1 container-ran" "every check passes: podman run is exec'd"
+like "$(grep -e '^run ' "$PODMAN_ARGV")" "^run --rm --replace --name sourceos-web --pull=never --authfile $HOME/.config/containers/sourceos-empty-auth.json -e APP_MODE=serve localhost/sourceos/web:1 echo hello$" \
+    "the governed run: --rm --replace --pull=never, the empty auth file, only the declared env"
+is "$(grep -c 'machine inspect' "$PODMAN_ARGV")" 0 "Linux: no machine check by default"
+
+PODMAN_FAIL=info run_case
+is "$RC $RAN" "21 0" "socket refused: exit 21, no container"
+is "$(printf '%s\n' "$LOG" | wc -l)" 1 "one log line"
+like "$LOG" "sourceos-agent\[web\]: the podman service does not answer" "it says what failed"
+
+PODMAN_FAIL=image run_case
+is "$RC $RAN" "22 0" "image missing: exit 22, no container"
+like "$LOG" "the local image localhost/sourceos/web:1 is missing" "the line names the image"
+
+printf '{"auths":{"ghcr.io":{"auth":"eA=="}}}\n' > "$TMP/other-auth.json"
+stage systemd linux --authfile "$TMP/other-auth.json"
+run_case
+is "$RC $RAN" "23 0" "an auth file with credentials: exit 23, no container"
+like "$LOG" "is missing or not exactly" "the line says why"
+rm -f "$TMP/other-auth.json"
+run_case
+is "$RC $RAN" "23 0" "a missing auth file: exit 23"
+
+stage systemd linux
+touch "$TMP/state-systemd-linux/docker-config/config.json"
+run_case
+is "$RC $RAN" "24 0" "a private DOCKER_CONFIG that is not empty: exit 24"
+rm -f "$TMP/state-systemd-linux/docker-config/config.json"
+
+# macOS: the machine check, the launchd PATH and the budget.
+stage launchd macos --max 2
+ok $? "staged a launchd wrapper"
+PODMAN_MACHINE_STATE=stopped run_case
+is "$RC $RAN" "20 0" "machine stopped: exit 20, no container"
+like "$LOG" "podman machine podman-machine-default is not running \(state: stopped\); run: podman machine start podman-machine-default" "the line names the command"
+is "$(printf '%s\n' "$LOG" | wc -l)" 1 "one log line"
+# That was the first start of the hour; the second still runs, the third trips.
+run_case
+is "$RC $RAN" "0 1" "second start within the budget of 2: runs"
+run_case
+is "$RC $RAN" "0 0" "third start in the hour: exit 0, no container"
+like "$LOG" "restart budget spent: 2 starts in the last hour \(maxRestartsPerHour 2\); tripped" "the line says tripped"
+is "$(cut -d' ' -f1 "$TMP/state-launchd-macos/tripped")" tripped "the state directory records tripped"
+is "$(grep -c . "$PODMAN_ARGV")" 0 "a tripped wrapper asks podman nothing"
+# Starts older than an hour no longer count.
+old=$(( $(date +%s) - 4000 ))
+printf '%s\n%s\n' "$old" "$old" > "$TMP/state-launchd-macos/restarts"
+run_case
+is "$RC $RAN" "0 1" "an hour later the budget is back"
+
+# A hostile connection never reaches the wrapper; a hostile argument does, as one word.
+"$TOOL" --state-dir "$TMP/state-h" --home "$HOME" --connection 'x;touch pwned' >/dev/null 2>"$TMP/err"
+is "$?" 1 "a connection with ';' is refused"
+like "$(cat "$TMP/err")" "podman.connection" "naming the field"
+[ ! -e "$TMP/state-h" ]
+ok $? "and nothing is staged"
+done_testing
