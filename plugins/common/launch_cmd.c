@@ -3,11 +3,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "launch_cmd.h"
+
+static void append(char *out, size_t size, size_t *used, const char *text);
 
 /* $( ) and backquotes nest; deeper than this they are kept as text only,
  * so hostile input cannot exhaust the stack. */
@@ -45,6 +48,7 @@ static int is_assignment(const char *w)
 
 struct builder {
     struct launch_cmd *lc;
+    size_t floor;       /* cmds[0..floor) are not this text's: never dropped */
     enum launch_origin from;
     unsigned line;      /* the line being read */
     unsigned cmd_line;  /* where the command being built started; 0: none yet */
@@ -103,6 +107,7 @@ static void end_word(struct builder *b)
     }
     if (b->n >= LAUNCH_MAX_WORDS) {
         b->lc->cut = 1;
+        b->lc->cut_words++;
         b->wlen = 0;
         return;
     }
@@ -159,30 +164,52 @@ static void find_program(struct launch_simple *c)
     c->prog = i < c->argc ? i : c->argc;
 }
 
-/* Stores C in LC: 1, or 0 when LC is full (cut), or -1 out of memory; on
- * 0 and -1 C's words are still the caller's. */
-static int add_command(struct launch_cmd *lc, struct launch_simple *c)
-{
-    if (lc->n >= LAUNCH_MAX_COMMANDS) {
-        lc->cut = 1;
-        return 0;
-    }
-    if ((lc->n & (lc->n - 1)) == 0) { /* full at 0, 1, 2, 4...: double */
-        size_t cap = lc->n ? lc->n * 2 : 1;
-        struct launch_simple *v = realloc(lc->cmds, cap * sizeof *v);
-        if (!v)
-            return -1;
-        lc->cmds = v;
-    }
-    lc->cmds[lc->n++] = *c;
-    return 1;
-}
-
 static void free_words(char **words, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         free(words[i]);
     free(words);
+}
+
+/* cmds[FLOOR..n) is full: drops its older half, keeping the exec lines of
+ * that half while they fill at most half of it. What decides the run is
+ * the last exec (or the last command), so the newest commands stay; and
+ * each call frees a quarter of the range at least, so a long script costs
+ * linear time. */
+static void make_room(struct launch_cmd *lc, size_t floor)
+{
+    size_t half = (lc->n - floor) / 2, keep = half / 2, to = floor;
+    for (size_t i = floor; i < floor + half; i++) {
+        struct launch_simple *c = &lc->cmds[i];
+        if (c->exec && to - floor < keep) {
+            lc->cmds[to++] = *c;
+            continue;
+        }
+        free_words(c->argv, c->argc);
+        lc->cut_commands++;
+    }
+    memmove(&lc->cmds[to], &lc->cmds[floor + half],
+            (lc->n - floor - half) * sizeof *lc->cmds);
+    lc->n -= floor + half - to;
+    lc->cut = 1;
+}
+
+/* Stores C in LC, after the oldest commands of cmds[FLOOR..n) when that
+ * range is full: 1, or -1 out of memory (C's words are then the caller's). */
+static int add_command(struct launch_cmd *lc, struct launch_simple *c, size_t floor)
+{
+    if (lc->n - floor >= LAUNCH_MAX_COMMANDS)
+        make_room(lc, floor);
+    if (lc->n >= lc->cap) {
+        size_t cap = lc->cap ? lc->cap * 2 : 4;
+        struct launch_simple *v = realloc(lc->cmds, cap * sizeof *v);
+        if (!v)
+            return -1;
+        lc->cmds = v;
+        lc->cap = cap;
+    }
+    lc->cmds[lc->n++] = *c;
+    return 1;
 }
 
 /* Ends the command being built: kept when it has a word that is not only
@@ -210,17 +237,17 @@ static void end_command(struct builder *b)
     find_program(&c);
     b->words = NULL;
     b->n = b->cap = 0;
-    rc = add_command(b->lc, &c);
-    if (rc <= 0)
+    rc = add_command(b->lc, &c, b->floor);
+    if (rc < 0) {
         free_words(c.argv, c.argc);
-    if (rc < 0)
         b->failed = 1;
+    }
 }
 
 /* ---- shell text ------------------------------------------------------------------ */
 
 static int split_at(struct launch_cmd *lc, const char *t, size_t len,
-                    enum launch_origin from, unsigned line, int depth);
+                    enum launch_origin from, unsigned line, int depth, size_t floor);
 
 /* The index of what closes the "$(" or "`" whose content starts at I
  * (CLOSER ')' or '`'), or LEN: quotes and nested "$(" are skipped over. */
@@ -267,9 +294,13 @@ static size_t substitution(struct builder *b, const char *t, size_t len, size_t 
     size_t start = i + (backquote ? 1 : 2);
     size_t end = find_close(t, len, start, backquote ? '`' : ')', depth);
     int arithmetic = !backquote && start < len && t[start] == '(';
-    if (!arithmetic && depth < MAX_NESTING &&
-        split_at(b->lc, t + start, end - start, b->from, b->line, depth + 1) < 0)
+    if (!arithmetic && depth >= MAX_NESTING) {
+        b->lc->cut = 1; /* its commands run, unseen: said */
+        b->lc->cut_nested++;
+    } else if (!arithmetic && split_at(b->lc, t + start, end - start, b->from, b->line,
+                                       depth + 1, b->floor) < 0) {
         b->failed = 1;
+    }
     word_text(b, t + i, (end < len ? end + 1 : len) - i);
     for (size_t k = start; k < end; k++)
         b->line += t[k] == '\n';
@@ -300,12 +331,13 @@ static size_t redirection(struct builder *b, const char *t, size_t len, size_t i
 }
 
 static int split_at(struct launch_cmd *lc, const char *t, size_t len,
-                    enum launch_origin from, unsigned line, int depth)
+                    enum launch_origin from, unsigned line, int depth, size_t floor)
 {
     struct builder b;
     char q = 0;
     memset(&b, 0, sizeof b);
     b.lc = lc;
+    b.floor = floor;
     b.from = from;
     b.line = line;
     for (size_t i = 0; i < len && !b.failed; i++) {
@@ -375,7 +407,7 @@ static int split_at(struct launch_cmd *lc, const char *t, size_t len,
 int launch_cmd_split(struct launch_cmd *lc, const char *text, size_t len,
                      enum launch_origin from, unsigned first_line)
 {
-    return split_at(lc, text, len, from, first_line, 0);
+    return split_at(lc, text, len, from, first_line, 0, lc->n);
 }
 
 /* ---- the launch command ---------------------------------------------------------- */
@@ -408,6 +440,7 @@ static int argv_command(struct launch_cmd *lc, const char *const *argv, size_t a
     memset(&c, 0, sizeof c);
     c.from = LAUNCH_FROM_ARGV;
     lc->cut |= n < argc;
+    lc->cut_words += argc - n;
     c.argv = calloc(n + 1, sizeof *c.argv);
     if (!c.argv)
         return -1;
@@ -417,7 +450,7 @@ static int argv_command(struct launch_cmd *lc, const char *const *argv, size_t a
             return -1;
         }
     find_program(&c);
-    if (add_command(lc, &c) != 1) { /* the first command: never full */
+    if (add_command(lc, &c, lc->n) != 1) {
         free_words(c.argv, c.argc);
         return -1;
     }
@@ -560,6 +593,34 @@ oom:
     return -1;
 }
 
+int launch_cmd_cuts(const struct launch_cmd *lc, char *out, size_t size)
+{
+    size_t used = 0;
+    char one[PATH_MAX + 128];
+    out[0] = '\0';
+    if (lc->cut_commands) {
+        snprintf(one, sizeof one, "%zu simple commands dropped (the oldest: at most %d are kept)",
+                 lc->cut_commands, LAUNCH_MAX_COMMANDS);
+        append(out, size, &used, one);
+    }
+    if (lc->cut_words) {
+        snprintf(one, sizeof one, "%s%zu words of commands longer than %d words",
+                 used ? ", " : "", lc->cut_words, LAUNCH_MAX_WORDS);
+        append(out, size, &used, one);
+    }
+    if (lc->cut_nested) {
+        snprintf(one, sizeof one, "%s%zu command substitutions nested deeper than %d",
+                 used ? ", " : "", lc->cut_nested, MAX_NESTING);
+        append(out, size, &used, one);
+    }
+    if (lc->script == LAUNCH_SCRIPT_TOO_LARGE) {
+        snprintf(one, sizeof one, "%sthe script %s, larger than %u KiB, not read",
+                 used ? ", " : "", lc->target, LAUNCH_SCRIPT_MAX_BYTES / 1024u);
+        append(out, size, &used, one);
+    }
+    return used > 0;
+}
+
 void launch_cmd_free(struct launch_cmd *lc)
 {
     for (size_t i = 0; i < lc->n; i++)
@@ -652,13 +713,37 @@ void launch_cmd_account(const struct launch_cmd *lc, char *out, size_t size)
     }
 }
 
-/* PATH is absent under the root (STORE: and the tree has a /nix/store). */
+/* The run looks at this machine itself: host.live and no --root. */
+static int live_host(sourceos_ctx *ctx)
+{
+    const char *live = sourceos_fact_get(ctx, "host.live");
+    const char *root = sourceos_host_path(ctx, "/");
+    return live && strcmp(live, "true") == 0 && root && strcmp(root, "/") == 0;
+}
+
+/* PATH's directory exists under the root: the tree holds that part of
+ * the file system, so a program missing from it is missing. */
+static int parent_exists(sourceos_ctx *ctx, const char *path)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (!slash || (size_t)(slash - path) >= sizeof dir)
+        return 0;
+    snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    return sourceos_host_path_error(ctx, dir) == 0;
+}
+
+/* PATH is absent under the root. A store path counts only when the tree
+ * has a /nix/store; another only on the live host or when its directory
+ * is in the tree. */
 static int absent(sourceos_ctx *ctx, const char *path, int store)
 {
     int err = sourceos_host_path_error(ctx, path);
     if (err != -ENOENT && err != -ENOTDIR)
         return 0;
-    return !store || sourceos_host_path_error(ctx, "/nix/store") == 0;
+    if (store)
+        return sourceos_host_path_error(ctx, "/nix/store") == 0;
+    return live_host(ctx) || parent_exists(ctx, path);
 }
 
 size_t launch_cmd_missing(sourceos_ctx *ctx, const struct launch_cmd *lc,

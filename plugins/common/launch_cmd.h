@@ -21,10 +21,12 @@
 /* A script the launch command runs is read only this far; a longer one is
  * not followed (LAUNCH_SCRIPT_TOO_LARGE). */
 #define LAUNCH_SCRIPT_MAX_BYTES (256u * 1024u)
-/* At most this many simple commands are kept (cut says more were seen). */
+/* At most this many simple commands are kept of each text (the -c string,
+ * the script). Beyond it the oldest are dropped (cut_commands), exec lines
+ * last: what runs in the end is the last exec, so that one always stays. */
 #define LAUNCH_MAX_COMMANDS 2048
-/* Words of one simple command beyond this are dropped (cut). */
-#define LAUNCH_MAX_WORDS 256
+/* Words of one simple command beyond this are dropped (cut_words). */
+#define LAUNCH_MAX_WORDS 4096
 
 /* Where a simple command was written. */
 enum launch_origin {
@@ -55,8 +57,13 @@ enum launch_script_state {
 
 struct launch_cmd {
     struct launch_simple *cmds; /* argv / -c commands, then the script's */
-    size_t n;
-    int cut;                    /* commands or words were dropped */
+    size_t n, cap;
+    /* What was not followed: a lint reports it (launch_cmd_cuts), so that
+     * padding cannot hide a command from it. */
+    int cut;                    /* any of the three below */
+    size_t cut_commands;        /* simple commands dropped (LAUNCH_MAX_COMMANDS) */
+    size_t cut_words;           /* words dropped (LAUNCH_MAX_WORDS) */
+    size_t cut_nested;          /* $(...) or `...` too deeply nested to split */
 
     /* The launch command itself. */
     const char *program;        /* argv[0] */
@@ -98,6 +105,12 @@ int launch_cmd_parse(sourceos_ctx *ctx, const char *const *argv, size_t argc,
 int launch_cmd_split(struct launch_cmd *lc, const char *text, size_t len,
                      enum launch_origin from, unsigned first_line);
 
+/* What of LC was not followed, in words for a message ("1024 simple
+ * commands dropped (the oldest: at most 2048 are kept), ..."): the cuts above, and a
+ * script too large to read (store path or not). Returns 1 when there is
+ * any, else 0 with OUT "". */
+int launch_cmd_cuts(const struct launch_cmd *lc, char *out, size_t size);
+
 /* Frees what LC holds (not the core's script text). */
 void launch_cmd_free(struct launch_cmd *lc);
 
@@ -124,7 +137,10 @@ void launch_cmd_account(const struct launch_cmd *lc, char *out, size_t size);
  * is a store path (a store shell), and the target when it is a store path
  * or a shell wrapper execs it. A plain program outside the store is not
  * (copied trees often leave binaries out), nor a store path when the tree
- * has no /nix/store at all (nothing can be said of collected paths). */
+ * has no /nix/store at all (nothing can be said of collected paths). A
+ * path outside the store that a shell execs is judged only on the live
+ * host (fact host.live "true", no --root) or when its directory exists in
+ * the tree: a copy that left /opt/homebrew out says nothing of podman. */
 size_t launch_cmd_missing(sourceos_ctx *ctx, const struct launch_cmd *lc,
                           const char *missing[2]);
 

@@ -27,7 +27,12 @@
 /* launchd's own default ThrottleInterval; a restart-on-failure job should
  * not wait less than this between respawns. */
 #define LAUNCHD_MIN_THROTTLE 10
-#define LAUNCHD_ARGV_MAX 128
+/* ProgramArguments words kept (launch_cmd's own limit), and the bytes they
+ * may take together (a script's: a plist string is no longer in practice,
+ * and a binary plist can repeat one string many times). Beyond either the
+ * lint says what it cut (launchd.launch-cut). */
+#define LAUNCHD_ARGV_MAX 4096
+#define LAUNCHD_ARGV_STORE (256u * 1024u)
 #define LAUNCHD_TEXT_MAX 1024
 
 /* ---- reading a plist (plist.c) ------------------------------------------- */
@@ -67,13 +72,18 @@ int launchd_plist_integer(plist_t dict, const char *key, long long *value);
 /* A list of words: ProgramArguments, or a command line split into words. */
 struct launchd_argv {
     size_t n;
-    int cut;                         /* words or text did not fit */
+    int cut;                         /* words or text did not fit: */
+    size_t dropped;                  /* words beyond LAUNCHD_ARGV_MAX */
+    size_t truncated;                /* words kept cut short (or empty) */
+    size_t first_truncated;          /* the first of them, when truncated */
     const char *v[LAUNCHD_ARGV_MAX];
-    char store[8192];
+    char store[LAUNCHD_ARGV_STORE];
     size_t used;
 };
 
-/* Appends the LEN bytes of WORD to A (cut when full). */
+/* Appends the LEN bytes of WORD to A. When the store is full the word
+ * keeps its place, cut to what fits (the rest empty), and A says so: the
+ * words after it stay where they were. */
 void launchd_argv_add(struct launchd_argv *a, const char *word, size_t len);
 
 /* The strings of the array at KEY of DICT into A; 0 when KEY is absent or

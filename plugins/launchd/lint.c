@@ -831,17 +831,62 @@ static void report_podman(struct service *s)
  * as the program launchd executes. */
 static void parse_launch(struct service *s)
 {
-    const char *argv[LAUNCHD_ARGV_MAX + 1];
+    const char **argv;
     size_t n = 0;
     if (!s->has_program)
         return;
-    argv[n++] = s->program;
-    for (size_t i = 1; i < s->args.n && n < LAUNCHD_ARGV_MAX; i++)
-        argv[n++] = s->args.v[i];
-    argv[n] = NULL;
-    if (launch_cmd_parse(s->ctx, argv, n, &s->launch) < 0)
+    argv = calloc(s->args.n + 2, sizeof *argv);
+    if (argv) {
+        argv[n++] = s->program;
+        for (size_t i = 1; i < s->args.n; i++)
+            argv[n++] = s->args.v[i];
+    }
+    if (!argv || launch_cmd_parse(s->ctx, argv, n, &s->launch) < 0)
         plugin_note(s->ctx, s->v, "launchd.out-of-memory", SOURCEOS_SEV_WARNING,
                     "out of memory: what %s runs was not followed", s->path);
+    free(argv);
+}
+
+/* What the lint did not see: ProgramArguments cut to fit, or commands,
+ * words or a script launch_cmd did not follow. Said as a problem, so that
+ * padding cannot hide a `podman run` and leave the lint passing. */
+static void report_launch_cut(struct service *s)
+{
+    const struct launchd_argv *a = &s->args;
+    char what[LAUNCHD_TEXT_MAX], args[256] = "", count[32];
+    size_t used = 0;
+    sourceos_finding *fd;
+    int cuts = launch_cmd_cuts(&s->launch, what, sizeof what);
+    if (!a->cut && !cuts)
+        return;
+    if (a->truncated)
+        used += (size_t)snprintf(args, sizeof args,
+                                 "ProgramArguments[%zu] cut short (%zu words over "
+                                 "%u KiB in all)",
+                                 a->first_truncated, a->truncated,
+                                 LAUNCHD_ARGV_STORE / 1024u);
+    if (a->dropped && used < sizeof args)
+        snprintf(args + used, sizeof args - used,
+                 "%s%zu ProgramArguments words beyond the %d read", used ? ", " : "",
+                 a->dropped, LAUNCHD_ARGV_MAX);
+    fd = problem(s, "launchd.launch-cut", SOURCEOS_SEV_WARNING,
+                 "%s runs more than the lint can follow (%s%s%s): what it left out "
+                 "is not judged, and may hold a raw podman run",
+                 s->path, args, args[0] && cuts ? ", " : "", what);
+    sourceos_finding_remediation(
+        fd, "Make the launch command short enough to read: the program and its "
+            "arguments in ProgramArguments, or the wrapper sourceos-agent generates.");
+    plugin_textf(count, sizeof count, "%zu", a->truncated);
+    sourceos_finding_evidence(fd, "arguments_truncated", count);
+    plugin_textf(count, sizeof count, "%zu", a->dropped);
+    sourceos_finding_evidence(fd, "arguments_dropped", count);
+    plugin_textf(count, sizeof count, "%zu", s->launch.cut_commands);
+    sourceos_finding_evidence(fd, "commands_dropped", count);
+    plugin_textf(count, sizeof count, "%zu", s->launch.cut_words);
+    sourceos_finding_evidence(fd, "words_dropped", count);
+    sourceos_finding_evidence(fd, "script_too_large",
+                              s->launch.script == LAUNCH_SCRIPT_TOO_LARGE ? s->launch.target
+                                                                          : "");
 }
 
 static void report_shell_launch(struct service *s)
@@ -960,6 +1005,7 @@ static void report_gnu_only(struct service *s)
 
 static void report_launch(struct service *s)
 {
+    report_launch_cut(s);
     report_shell_launch(s);
     report_opaque_wrapper(s);
     report_target_missing(s);

@@ -264,9 +264,25 @@ int launchd_plist_integer(plist_t dict, const char *key, long long *value)
 
 void launchd_argv_add(struct launchd_argv *a, const char *word, size_t len)
 {
-    if (a->n >= LAUNCHD_ARGV_MAX || a->used + len + 1 > sizeof a->store) {
+    if (a->n >= LAUNCHD_ARGV_MAX) {
         a->cut = 1;
+        a->dropped++;
         return;
+    }
+    if (a->used + len + 1 > sizeof a->store) {
+        size_t room = sizeof a->store - a->used;
+        if (room == 0) { /* full: the word keeps its place, empty */
+            a->v[a->n] = "";
+            if (!a->truncated++)
+                a->first_truncated = a->n;
+            a->n++;
+            a->cut = 1;
+            return;
+        }
+        if (!a->truncated++)
+            a->first_truncated = a->n;
+        a->cut = 1;
+        len = room - 1;
     }
     memcpy(a->store + a->used, word, len);
     a->store[a->used + len] = '\0';

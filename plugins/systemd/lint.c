@@ -19,7 +19,6 @@
 #define DEFAULT_START_LIMIT_BURST 5ull
 #define DEFAULT_RESTART_USEC 100000ull
 #define MAX_EXECS 32
-#define MAX_WORDS 256
 
 static const char *base_name(const char *path)
 {
@@ -58,20 +57,48 @@ static void add_dropin_fix(sourceos_finding *f, const struct unit *u, const char
 
 /* ---- ExecStart -------------------------------------------------------- */
 
-/* The words of an Exec*= value without systemd's prefixes (-@:+!|); with
- * `@` the second word is only argv[0]'s name, so it is dropped. */
-static size_t exec_words(const char *value, char *buf, size_t size, char **words)
+/* An Exec*= value's words, in buffers sized to the value: systemd reads
+ * lines of up to 1 MiB, and a fixed buffer would cut the end of a long
+ * `sh -c` string, where the podman run is, without a word. */
+struct exec_line {
+    char *buf;
+    char **words;
+    size_t n;
+};
+
+static void exec_line_free(struct exec_line *l)
+{
+    free(l->buf);
+    free(l->words);
+    memset(l, 0, sizeof *l);
+}
+
+/* The words of an Exec*= value without systemd's prefixes (-@:+!|) into
+ * L; with `@` the second word is only argv[0]'s name, so it is dropped.
+ * Returns L->n (0 also when out of memory). */
+static size_t exec_words(const char *value, struct exec_line *l)
 {
     int at = 0;
-    size_t n;
+    size_t len, max;
+    memset(l, 0, sizeof *l);
     while (*value && strchr("-@:+!|", *value))
         at |= *value++ == '@';
-    n = systemd_split_words(value, buf, size, words, MAX_WORDS);
-    if (at && n >= 2) {
-        memmove(words + 1, words + 2, (n - 2) * sizeof *words);
-        n--;
+    /* Words are separated, so LEN bytes hold at most LEN/2 + 1 of them,
+     * and their text with a NUL each fits in LEN + 1 bytes. */
+    len = strlen(value);
+    max = len / 2 + 2;
+    l->buf = malloc(len + 1);
+    l->words = malloc(max * sizeof *l->words);
+    if (!l->buf || !l->words) {
+        exec_line_free(l);
+        return 0;
     }
-    return n;
+    l->n = systemd_split_words(value, l->buf, len + 1, l->words, max);
+    if (at && l->n >= 2) {
+        memmove(l->words + 1, l->words + 2, (l->n - 2) * sizeof *l->words);
+        l->n--;
+    }
+    return l->n;
 }
 
 static void check_exec(sourceos_ctx *ctx, struct verdict *v, const struct unit *u)
@@ -109,19 +136,21 @@ static void check_exec(sourceos_ctx *ctx, struct verdict *v, const struct unit *
                                         "drop-in clears the unit's own first).");
     }
     for (size_t i = 0; i < n && i < MAX_EXECS; i++) {
-        char buf[8192], *words[MAX_WORDS];
-        size_t nw = exec_words(execs[i]->value, buf, sizeof buf, words);
-        if (nw == 0 || words[0][0] == '/')
+        struct exec_line l;
+        if (exec_words(execs[i]->value, &l) == 0 || l.words[0][0] == '/') {
+            exec_line_free(&l);
             continue;
+        }
         f = systemd_note(ctx, v, execs[i]->file, execs[i]->line, "systemd.exec-relative",
                          SOURCEOS_SEV_WARNING,
-                         strchr(words[0], '/')
+                         strchr(l.words[0], '/')
                              ? "ExecStart=%s is a relative path: systemd rejects it"
                              : "ExecStart=%s is not an absolute path: systemd looks it up "
                                "in its own fixed search path, not the user's PATH",
-                         words[0]);
-        sourceos_finding_evidence(f, "exec_start", words[0]);
+                         l.words[0]);
+        sourceos_finding_evidence(f, "exec_start", l.words[0]);
         sourceos_finding_remediation(f, "Use the program's absolute path.");
+        exec_line_free(&l);
     }
 }
 
@@ -630,6 +659,32 @@ static void check_podman_in(sourceos_ctx *ctx, struct verdict *v,
 
 /* ---- what ExecStart really runs: sh -c, Nix store wrappers ------------------- */
 
+/* What launch_cmd did not follow (commands, words, a script too large):
+ * said as a problem, so that padding cannot hide a `podman run` and leave
+ * the lint passing. */
+static void check_launch_cut(sourceos_ctx *ctx, struct verdict *v,
+                             const struct unit_setting *exec, const struct launch_cmd *lc)
+{
+    char what[1024], count[32];
+    sourceos_finding *f;
+    if (!launch_cmd_cuts(lc, what, sizeof what))
+        return;
+    f = systemd_note(ctx, v, exec->file, exec->line, "systemd.launch-cut",
+                     SOURCEOS_SEV_WARNING,
+                     "%s= runs more than the lint can follow (%s): what it left out is "
+                     "not judged, and may hold a raw podman run",
+                     exec->key, what);
+    sourceos_finding_remediation(f, "Make the command short enough to read: the program "
+                                    "and its arguments in the Exec line, or the wrapper "
+                                    "sourceos-agent generates.");
+    plugin_textf(count, sizeof count, "%zu", lc->cut_commands);
+    sourceos_finding_evidence(f, "commands_dropped", count);
+    plugin_textf(count, sizeof count, "%zu", lc->cut_words);
+    sourceos_finding_evidence(f, "words_dropped", count);
+    sourceos_finding_evidence(f, "script_too_large",
+                              lc->script == LAUNCH_SCRIPT_TOO_LARGE ? lc->target : "");
+}
+
 static void check_shell_launch(sourceos_ctx *ctx, struct verdict *v,
                                const struct unit_setting *exec, const struct launch_cmd *lc)
 {
@@ -724,11 +779,14 @@ static void check_podman(sourceos_ctx *ctx, struct verdict *v, const struct unit
         const struct unit_setting *execs[MAX_EXECS];
         size_t n = unit_list(u, "Service", keys[k], execs, MAX_EXECS);
         for (size_t i = 0; i < n && i < MAX_EXECS; i++) {
-            char buf[8192], *words[MAX_WORDS];
-            size_t nw = exec_words(execs[i]->value, buf, sizeof buf, words);
+            struct exec_line l;
             struct launch_cmd lc;
-            if (nw == 0 || launch_cmd_parse(ctx, (const char *const *)words, nw, &lc) < 0)
+            size_t nw = exec_words(execs[i]->value, &l);
+            int rc = nw ? launch_cmd_parse(ctx, (const char *const *)l.words, nw, &lc) : -1;
+            exec_line_free(&l);
+            if (rc < 0)
                 continue;
+            check_launch_cut(ctx, v, execs[i], &lc);
             check_podman_in(ctx, v, execs[i], &lc);
             if (strcmp(keys[k], "ExecStart") == 0) {
                 check_shell_launch(ctx, v, execs[i], &lc);
@@ -857,13 +915,14 @@ static void note_unit(sourceos_ctx *ctx, const struct unit *u)
 {
     const struct unit_setting *restart = unit_get(u, "Service", "Restart");
     const struct unit_setting *execs[1];
-    char buf[8192], *words[MAX_WORDS], owner[32] = "?", mode[16] = "?", dropins[16];
+    char owner[32] = "?", mode[16] = "?", dropins[16];
+    struct exec_line l = {0};
     const char *exec = "(none)";
     struct stat st;
     sourceos_finding *f;
     if (unit_list(u, "Service", "ExecStart", execs, 1) &&
-        exec_words(execs[0]->value, buf, sizeof buf, words) > 0)
-        exec = words[0];
+        exec_words(execs[0]->value, &l) > 0)
+        exec = l.words[0];
     if (stat_unit(ctx, u->path, &st) == 0) {
         plugin_textf(owner, sizeof owner, "%ld", (long)st.st_uid);
         plugin_textf(mode, sizeof mode, "0%03o", (unsigned)(st.st_mode & 07777));
@@ -877,6 +936,7 @@ static void note_unit(sourceos_ctx *ctx, const struct unit *u)
     sourceos_finding_evidence(f, "owner", owner);
     sourceos_finding_evidence(f, "mode", mode);
     sourceos_finding_evidence(f, "dropins", dropins);
+    exec_line_free(&l);
 }
 
 void systemd_lint_unit(sourceos_ctx *ctx, struct verdict *v, const struct unit *u)

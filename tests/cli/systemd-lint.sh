@@ -460,6 +460,29 @@ is "$(ev systemd.raw-podman-run remote)" yes "evidence: remote"
 pod '/usr/bin/podman run --rm -e A=1 $IMAGE'
 is "$(problems)" systemd.raw-podman-run "a variable image cannot be judged: no registry-image"
 
+# --- padding and size limits cannot hide a podman run
+pad=$(printf '%9000s' '')
+pod "/bin/sh -c '${pad}exec podman run -v \$HOME:/h ghcr.io/evil/x:latest'"
+is "$(problems)" "systemd.home-mounted,systemd.raw-podman-run,systemd.registry-image,systemd.shell-launch" "an ExecStart over 8 KiB: the -c string read whole"
+envs=$(for i in $(seq 140); do printf -- '-e V%s=1 ' "$i"; done)
+pod "/usr/bin/podman run $envs -v \$HOME:/h ghcr.io/evil/x:latest"
+is "$(problems)" "systemd.home-mounted,systemd.raw-podman-run,systemd.registry-image" "140 -e flags before the image: its mount and image still seen"
+is "$(ev systemd.registry-image image)" ghcr.io/evil/x:latest "the image named"
+{ printf '#!/bin/sh\n'; for i in $(seq 2100); do echo true; done; echo 'exec podman run ghcr.io/evil/x:latest'; } > "$T/usr/local/bin/agent-run"
+pod /usr/local/bin/agent-run
+is "$(problems)" "systemd.launch-cut,systemd.raw-podman-run,systemd.registry-image" "2100 true lines before exec podman run: the last exec kept and judged, the cut said"
+is "$(sev systemd.launch-cut)" warning "the cut is a warning"
+like "$(msg systemd.launch-cut)" "^$S/p.service:2: ExecStart= runs more than the lint can follow \\(1024 simple commands dropped \\(the oldest: at most 2048" "FILE:LINE, and what was dropped"
+is "$(ev systemd.raw-podman-run wrapper_line)" 2102 "the exec's own line"
+head -c 300000 /dev/zero | tr '\0' '\n' | { printf '#!/bin/sh\n'; cat; echo 'exec podman run ghcr.io/evil/x:latest'; } > "$T/usr/local/bin/agent-run"
+pod /usr/local/bin/agent-run
+is "$(problems)" systemd.launch-cut "a script over 256 KiB outside the store: not followed, and said"
+is "$(ev systemd.launch-cut script_too_large)" /usr/local/bin/agent-run "evidence: the script"
+# a copied tree without /usr/bin: a shell's exec target there is not judged
+pod "/bin/sh -c 'exec /usr/bin/podman run --rm localhost/agent'"
+is "$(problems)" "systemd.raw-podman-run,systemd.shell-launch" "--root copy without /usr/bin: no false wrapper-target-missing"
+pod "/bin/sh -c 'exec /usr/local/bin/gone'"
+is "$(problems)" "systemd.shell-launch,systemd.wrapper-target-missing" "its directory in the tree: missing is missing"
 # --- home-manager's launch command: sh -c exec a Nix store wrapper
 H=z3n6ml62lc6l9glpaz6fq7fvi2rks9vq
 W=/nix/store/$H-node-commander-wrapper/bin/node-commander

@@ -358,6 +358,12 @@ static void test_script_too_large(void **state)
     assert_int_equal(lc.target_exists, 1);
     assert_int_equal(lc.n, 1); /* nothing of it was split */
     assert_null(lc.script_text);
+    /* Not a store path, and still said: a lint reports the cut. */
+    {
+        char what[512];
+        assert_int_equal(launch_cmd_cuts(&lc, what, sizeof what), 1);
+        assert_non_null(strstr(what, "the script /opt/big.sh, larger than 256 KiB, not read"));
+    }
     launch_cmd_free(&lc);
 }
 
@@ -383,6 +389,30 @@ static void test_script_missing_or_binary(void **state)
     launch_cmd_free(&lc);
 }
 
+/* A copied tree (--root, not live) often leaves programs out: a shell's
+ * exec target outside the store is judged missing only when its directory
+ * is in the tree; a store path whenever the tree has /nix/store. */
+static void test_missing_on_copies(void **state)
+{
+    struct fixture *fx = *state;
+    const char *argv[] = {"/bin/sh", "-c", "exec /opt/homebrew/bin/podman run x", NULL};
+    const char *store[] = {"/bin/sh", "-c", "exec " WRAPPER, NULL};
+    const char *missing[2];
+    struct launch_cmd lc;
+    assert_int_equal(launch_cmd_parse(fx->ctx, argv, 3, &lc), 0);
+    assert_int_equal(lc.target_exists, 0);
+    assert_int_equal(launch_cmd_missing(fx->ctx, &lc, missing), 0);
+    PUT(fx, "/opt/homebrew/bin/brew", "#!/bin/sh\n");
+    assert_int_equal(launch_cmd_missing(fx->ctx, &lc, missing), 1);
+    assert_string_equal(missing[0], "/opt/homebrew/bin/podman");
+    launch_cmd_free(&lc);
+    PUT(fx, "/nix/store/.links", "");
+    assert_int_equal(launch_cmd_parse(fx->ctx, store, 3, &lc), 0);
+    assert_int_equal(launch_cmd_missing(fx->ctx, &lc, missing), 1);
+    assert_string_equal(missing[0], WRAPPER);
+    launch_cmd_free(&lc);
+}
+
 /* Deep nesting and long text do not crash or run away. */
 static void test_hostile(void **state)
 {
@@ -402,10 +432,96 @@ static void test_hostile(void **state)
     for (size_t i = 0; i + 1 < len; i += 2)
         text[i] = 'a';
     assert_int_equal(launch_cmd_parse(NULL, argv, 3, &lc), 0);
-    assert_int_equal(lc.n, LAUNCH_MAX_COMMANDS);
+    assert_true(lc.n <= 1 + LAUNCH_MAX_COMMANDS);
+    assert_int_equal(lc.n - 1 + lc.cut_commands, len / 2);
     assert_true(lc.cut);
     launch_cmd_free(&lc);
     free(text);
+}
+
+/* Padding cannot push what runs out of sight: past LAUNCH_MAX_COMMANDS the
+ * oldest commands go, the last exec (and early exec lines) stay, and the
+ * cut is counted for the lint to say. */
+static void test_cut_keeps_last_exec(void **state)
+{
+    size_t n = 2100, size = n * 5 + 200, used = 0;
+    char *text = malloc(size), what[512];
+    const char *argv[] = {"/bin/sh", "-c", text, NULL};
+    struct launch_cmd lc;
+    (void)state;
+    assert_non_null(text);
+    used += (size_t)snprintf(text, size, "exec /early/one\n");
+    for (size_t i = 0; i < n; i++)
+        used += (size_t)snprintf(text + used, size - used, "true\n");
+    snprintf(text + used, size - used, "exec podman run ghcr.io/evil/x:latest\n");
+    assert_int_equal(launch_cmd_parse(NULL, argv, 3, &lc), 0);
+    assert_true(lc.cut);
+    assert_true(lc.cut_commands > 0);
+    assert_int_equal(lc.n - 2 + lc.cut_commands, n + 1); /* argv, -c text */
+    assert_string_equal(lc.target, "podman");
+    assert_string_equal(lc.final_program, "podman");
+    assert_string_equal(lc.cmds[lc.n - 1].argv[lc.cmds[lc.n - 1].argc - 1],
+                        "ghcr.io/evil/x:latest");
+    assert_string_equal(lc.cmds[1].argv[1], "/early/one");
+    assert_int_equal(launch_cmd_cuts(&lc, what, sizeof what), 1);
+    /* the older half of the 2048 went, but for its one exec line */
+    assert_int_equal(lc.cut_commands, 1023);
+    assert_non_null(strstr(what, "1023 simple commands dropped (the oldest: at most 2048 are kept)"));
+    launch_cmd_free(&lc);
+    free(text);
+}
+
+/* A podman run with 140 -e flags keeps its mount and its image; beyond
+ * LAUNCH_MAX_WORDS words are dropped and counted. */
+static void test_cut_words(void **state)
+{
+    size_t size = 64 * 1024, used = 0;
+    char *text = malloc(size), what[512];
+    const char *argv[] = {"/bin/sh", "-c", text, NULL};
+    struct launch_cmd lc;
+    const struct launch_simple *c;
+    (void)state;
+    assert_non_null(text);
+    used += (size_t)snprintf(text, size, "exec podman run");
+    for (int i = 0; i < 140; i++)
+        used += (size_t)snprintf(text + used, size - used, " -e V%d=1", i);
+    snprintf(text + used, size - used, " -v /Users/alice:/h ghcr.io/evil/x:latest");
+    assert_int_equal(launch_cmd_parse(NULL, argv, 3, &lc), 0);
+    assert_false(lc.cut);
+    assert_int_equal(launch_cmd_cuts(&lc, what, sizeof what), 0);
+    assert_string_equal(what, "");
+    c = &lc.cmds[1];
+    assert_int_equal(c->argc, 1 + 2 + 280 + 2 + 1);
+    assert_string_equal(c->argv[c->argc - 2], "/Users/alice:/h");
+    assert_string_equal(c->argv[c->argc - 1], "ghcr.io/evil/x:latest");
+    launch_cmd_free(&lc);
+    used = (size_t)snprintf(text, size, "exec podman run");
+    for (int i = 0; i < LAUNCH_MAX_WORDS; i++)
+        used += (size_t)snprintf(text + used, size - used, " x");
+    assert_int_equal(launch_cmd_parse(NULL, argv, 3, &lc), 0);
+    assert_true(lc.cut);
+    assert_int_equal(lc.cut_words, 3);
+    assert_int_equal(launch_cmd_cuts(&lc, what, sizeof what), 1);
+    assert_non_null(strstr(what, "3 words of commands longer than 4096 words"));
+    launch_cmd_free(&lc);
+    free(text);
+}
+
+/* A substitution nested too deep is not split: its commands are said to
+ * be unseen, not dropped in silence. */
+static void test_cut_nested(void **state)
+{
+    const char *argv[] = {"/bin/sh", "-c",
+                          "echo $(a $(b $(c $(d $(e $(f $(g $(h $(i podman run x)))))))))", NULL};
+    struct launch_cmd lc;
+    char what[512];
+    (void)state;
+    assert_int_equal(launch_cmd_parse(NULL, argv, 3, &lc), 0);
+    assert_true(lc.cut);
+    assert_int_equal(lc.cut_nested, 1);
+    assert_int_equal(launch_cmd_cuts(&lc, what, sizeof what), 1);
+    assert_non_null(strstr(what, "1 command substitutions nested deeper than 8"));
+    launch_cmd_free(&lc);
 }
 
 int main(void)
@@ -419,7 +535,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_script_not_twice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_script_too_large, setup, teardown),
         cmocka_unit_test_setup_teardown(test_script_missing_or_binary, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_on_copies, setup, teardown),
         cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_cut_keeps_last_exec),
+        cmocka_unit_test(test_cut_words),
+        cmocka_unit_test(test_cut_nested),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
