@@ -183,7 +183,6 @@ static int put_vars(struct sos_strbuf *b, const struct sos_agent_model *m,
         put_var(b, "log_file", "logs.app", log_file, err) < 0 ||
         put_var(b, "authfile", "auth.authfile", authfile, err) < 0 ||
         put_var(b, "image", "image", m->image, err) < 0 ||
-        put_var(b, "container", "containerName", m->container_name, err) < 0 ||
         put_var(b, "connection", "podman.connection", m->podman.connection, err) < 0)
         goto out;
     if (sos_gen_requires_machine(m, t) && put_var(b, "machine", "podman.connection", machine, err) < 0)
@@ -287,26 +286,46 @@ static int put_env(struct sos_strbuf *b, const struct sos_agent_model *m, sos_er
     return 0;
 }
 
-/* The one podman run, with the model's words quoted. */
+/* The one podman run, every word written out (quoted) rather than taken
+ * from the variables above: what runs is readable in the script itself,
+ * and the doctor's lints can verify the governed wrapper's claim
+ * (--pull=never, an --authfile, a local image) from it. */
 static int put_exec(struct sos_strbuf *b, const struct sos_agent_model *m,
                     const struct sos_gen_target *t, sos_error *err)
 {
-    put(b, "\nif [ -n \"$connection\" ]; then\n"
-           "    set -- --connection \"$connection\"\nelse\n    set --\nfi\n");
-    put(b, "exec podman \"$@\" run --rm --replace --name \"$container\" --pull=never \\\n"
-           "    --authfile \"$authfile\"");
-    if (put_mounts(b, m, t, err) < 0 || put_env(b, m, err) < 0)
+    char *authfile = sos_gen_path("auth.authfile", m->auth.authfile, t->home, err);
+    int rc = -1;
+    if (!authfile)
         return -1;
-    put(b, " \\\n    \"$image\"");
+    put(b, "\nexec podman");
+    if (m->podman.connection[0]) {
+        put(b, " --connection ");
+        if (put_word(b, "podman.connection", m->podman.connection, err) < 0)
+            goto out;
+    }
+    put(b, " run --rm --replace --name ");
+    if (put_word(b, "containerName", m->container_name, err) < 0)
+        goto out;
+    put(b, " --pull=never \\\n    --authfile ");
+    if (put_word(b, "auth.authfile", authfile, err) < 0)
+        goto out;
+    if (put_mounts(b, m, t, err) < 0 || put_env(b, m, err) < 0)
+        goto out;
+    put(b, " \\\n    ");
+    if (put_word(b, "image", m->image, err) < 0)
+        goto out;
     for (size_t i = 0; i < m->args.n; i++) {
         char field[32];
         snprintf(field, sizeof field, "args[%zu]", i);
         put(b, " ");
         if (put_word(b, field, m->args.v[i], err) < 0)
-            return -1;
+            goto out;
     }
     put(b, "\n");
-    return 0;
+    rc = 0;
+out:
+    free(authfile);
+    return rc;
 }
 
 char *sos_gen_wrapper(const struct sos_agent_model *m, const struct sos_gen_target *t,

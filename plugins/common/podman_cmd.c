@@ -1,6 +1,7 @@
 /* The podman command-line reader and the image classifier (podman_cmd.h). */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -414,26 +415,197 @@ long podman_cmd_find(const char *const *argv, size_t argc, struct podman_cmd *ou
 
 /* ---- mounts ---------------------------------------------------------------- */
 
-int podman_mount_is_home(const char *source)
+/* Where a mount source starts: a home ($HOME, ${HOME}, ~, ~NAME, %h), the
+ * root (/), or neither (a named volume, a relative path). *REST is set to
+ * what follows the home's word. */
+enum anchor { ANCHOR_NONE, ANCHOR_ROOT, ANCHOR_HOME };
+
+static enum anchor anchor_of(const char *source, const char **rest)
 {
-    static const char *const homes[] = {"$HOME", "${HOME}", "~", "%h", "/root", NULL};
-    static const char *const parents[] = {"/Users/", "/home/", "/var/home/", NULL};
-    size_t len = strlen(source);
-    while (len > 1 && source[len - 1] == '/')
-        len--; /* "/home/alice/" is "/home/alice" */
-    for (size_t i = 0; homes[i]; i++)
-        if (len == strlen(homes[i]) && strncmp(source, homes[i], len) == 0)
-            return 1;
-    /* ~NAME: another user's home. */
-    if (source[0] == '~' && len > 1 && !memchr(source, '/', len))
-        return 1;
-    for (size_t i = 0; parents[i]; i++) {
-        size_t p = strlen(parents[i]);
-        if (len > p && strncmp(source, parents[i], p) == 0 &&
-            !memchr(source + p, '/', len - p))
-            return 1;
+    static const char *const homes[] = {"$HOME", "${HOME}", "%h", NULL};
+    *rest = source;
+    if (source[0] == '/')
+        return ANCHOR_ROOT;
+    for (size_t i = 0; homes[i]; i++) {
+        size_t n = strlen(homes[i]);
+        if (strncmp(source, homes[i], n) == 0 && (source[n] == '\0' || source[n] == '/')) {
+            *rest = source + n;
+            return ANCHOR_HOME;
+        }
     }
-    return 0;
+    if (source[0] == '~') { /* ~ or ~NAME: a home either way */
+        *rest = source + strcspn(source, "/");
+        return ANCHOR_HOME;
+    }
+    return ANCHOR_NONE;
+}
+
+/* The names of a path after its anchor, with `.`, `..` and empty names
+ * worked out. Only the first few are kept: a path deeper than every home
+ * pattern is inside a home or nowhere near one, and DEPTH stays exact. */
+#define PATH_NAMES_KEPT 8
+struct norm_path {
+    size_t ups;   /* `..` that climbed above a home anchor */
+    size_t depth; /* names below the anchor (after the ups) */
+    const char *name[PATH_NAMES_KEPT];
+    size_t len[PATH_NAMES_KEPT];
+};
+
+static void normalise(const char *rest, enum anchor anchor, struct norm_path *p)
+{
+    memset(p, 0, sizeof *p);
+    for (const char *s = rest; *s;) {
+        size_t n = strcspn(s, "/");
+        if (n == 2 && strncmp(s, "..", 2) == 0) {
+            if (p->depth > 0)
+                p->depth--;
+            else if (anchor == ANCHOR_HOME)
+                p->ups++; /* above the home; at / `..` stays at / */
+        } else if (n > 0 && !(n == 1 && s[0] == '.')) {
+            if (p->depth < PATH_NAMES_KEPT) {
+                p->name[p->depth] = s;
+                p->len[p->depth] = n;
+            }
+            p->depth++;
+        }
+        s += n + (s[n] == '/');
+    }
+}
+
+/* The homes by absolute path; "*" is any one name (the user's). */
+static const char *const home_paths[][6] = {
+    {"Users", "*", NULL},
+    {"home", "*", NULL},
+    {"var", "home", "*", NULL},
+    {"root", NULL},
+    {"var", "root", NULL},
+    {"private", "var", "root", NULL},
+    {"System", "Volumes", "Data", "Users", "*", NULL},
+};
+
+/* P against one home pattern: P is the home, above it, or neither. */
+static enum podman_home_mount against(const struct norm_path *p, const char *const *pattern)
+{
+    size_t len = 0;
+    while (pattern[len])
+        len++;
+    if (p->depth > len)
+        return PODMAN_MOUNT_NO_HOME;
+    for (size_t i = 0; i < p->depth; i++)
+        if (strcmp(pattern[i], "*") != 0 &&
+            (p->len[i] != strlen(pattern[i]) || strncmp(p->name[i], pattern[i], p->len[i]) != 0))
+            return PODMAN_MOUNT_NO_HOME;
+    return p->depth == len ? PODMAN_MOUNT_HOME : PODMAN_MOUNT_HOMES;
+}
+
+enum podman_home_mount podman_mount_is_home(const char *source)
+{
+    const char *rest;
+    enum anchor anchor = anchor_of(source, &rest);
+    enum podman_home_mount worst = PODMAN_MOUNT_NO_HOME;
+    struct norm_path p;
+    if (anchor == ANCHOR_NONE)
+        return PODMAN_MOUNT_NO_HOME;
+    normalise(rest, anchor, &p);
+    if (anchor == ANCHOR_HOME) {
+        if (p.depth == 0)
+            return p.ups == 0 ? PODMAN_MOUNT_HOME : PODMAN_MOUNT_HOMES;
+        /* $HOME/../bob: a sibling of the home, another user's. Deeper
+         * climbs land where only the home's own path would tell. */
+        return p.ups == 1 && p.depth == 1 ? PODMAN_MOUNT_HOME : PODMAN_MOUNT_NO_HOME;
+    }
+    for (size_t i = 0; i < sizeof home_paths / sizeof home_paths[0]; i++) {
+        enum podman_home_mount m = against(&p, home_paths[i]);
+        if (m > worst)
+            worst = m;
+    }
+    return worst;
+}
+
+/* ---- the governed wrapper's claim ------------------------------------------ */
+
+/* What a run lacks, as a list for a message. */
+struct lacking {
+    char *out;
+    size_t size, used;
+};
+
+static void lack(struct lacking *l, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+static void lack(struct lacking *l, const char *format, ...)
+{
+    va_list ap;
+    int w;
+    if (!l->out || l->used + 1 >= l->size)
+        return; /* the caller still knows the run lacks it */
+    if (l->used) {
+        w = snprintf(l->out + l->used, l->size - l->used, ", ");
+        l->used += w > 0 ? (size_t)w : 0;
+        if (l->used >= l->size) {
+            l->used = l->size - 1;
+            return;
+        }
+    }
+    va_start(ap, format);
+    w = vsnprintf(l->out + l->used, l->size - l->used, format, ap);
+    va_end(ap);
+    l->used += w > 0 ? (size_t)w : 0;
+    if (l->used >= l->size)
+        l->used = l->size - 1;
+}
+
+enum podman_governed podman_governed_check(const char *text, size_t len,
+                                           const struct podman_cmd *run, char *missing,
+                                           size_t size)
+{
+    static const char marker[] = SOURCEOS_GOVERNED_MARKER;
+    struct lacking l = {missing, size, 0};
+    struct podman_image img;
+    char origin[512];
+    int lacks = 0;
+    if (missing && size)
+        missing[0] = '\0';
+    /* memmem, not strstr: a NUL byte before the marker must not hide it. */
+    if (!text || !memmem(text, len, marker, sizeof marker - 1))
+        return PODMAN_GOVERNED_NONE;
+#define LACK(...) (lacks = 1, lack(&l, __VA_ARGS__))
+    if (!run) {
+        LACK("a `podman run` (the script runs none)");
+        return PODMAN_GOVERNED_FALSE;
+    }
+    if (!run->has_pull || strcmp(run->pull, "never") != 0) {
+        if (run->has_pull)
+            LACK("--pull=never (it has --pull=%s)", run->pull);
+        else
+            LACK("--pull=never (it has no --pull: podman's default, missing, pulls)");
+    }
+    if (!run->has_authfile)
+        LACK("--authfile (without it the host's registry credentials apply)");
+    podman_image_classify(run->image, &img);
+    if (img.kind != PODMAN_IMAGE_LOCAL) {
+        if (run->image[0])
+            LACK("a local image (it runs %s, from %s)", run->image,
+                 podman_image_origin(&img, origin, sizeof origin));
+        else
+            LACK("a local image (it names none)");
+    }
+    for (size_t i = 0; i < run->n_mounts; i++) {
+        enum podman_home_mount h = podman_mount_is_home(run->mounts[i].source);
+        if (h != PODMAN_MOUNT_NO_HOME) {
+            LACK("no mount of a home (it mounts %s, %s)", run->mounts[i].source,
+                 h == PODMAN_MOUNT_HOME ? "a whole home" : "a directory holding the home(s)");
+            break;
+        }
+    }
+    if (run->mounts_cut)
+        LACK("at most %d mounts (the rest were not read)", PODMAN_CMD_MAX_MOUNTS);
+    /* An option the parser does not know may take a value, and then the
+     * word read as the image is not the image. */
+    if (run->unknown_option[0])
+        LACK("only options podman is known to have (it has %s, so its image is "
+             "uncertain)", run->unknown_option);
+#undef LACK
+    return lacks ? PODMAN_GOVERNED_FALSE : PODMAN_GOVERNED_VERIFIED;
 }
 
 /* ---- images ------------------------------------------------------------- */
@@ -487,18 +659,22 @@ void podman_image_classify(const char *ref, struct podman_image *out)
         copy_str(out->transport, sizeof out->transport, "docker://");
         ref += 9;
     }
-    /* An image ID (full or short, maybe sha256:-prefixed) is in local
-     * storage by definition. */
-    if (strncmp(ref, "sha256:", 7) == 0 && all_hex(ref + 7, strlen(ref + 7))) {
+    /* podman (libimage's Pull and LookupImage) takes sha256:HEX and a full
+     * 64-hex ID as image IDs and only looks them up in local storage: they
+     * are never pulled. Any other name it first looks up locally, as a
+     * name and then as a short ID, and pulls it as a short name only when
+     * neither is there; so a shorter all-hex name (12 characters is the
+     * short ID podman shows) is an ID or a docker.io short name, and is
+     * judged as the short name, which is what a pull would fetch. */
+    if (!out->transport[0] && ((strncmp(ref, "sha256:", 7) == 0 &&
+                                all_hex(ref + 7, strlen(ref + 7))) ||
+                               (strlen(ref) == 64 && all_hex(ref, 64)))) {
         out->kind = PODMAN_IMAGE_LOCAL;
         out->pinned = 1;
         return;
     }
-    if (strlen(ref) >= 12 && all_hex(ref, strlen(ref))) {
-        out->kind = PODMAN_IMAGE_LOCAL;
-        out->pinned = 1;
-        return;
-    }
+    out->maybe_id = !out->transport[0] && strlen(ref) >= 12 && strlen(ref) < 64 &&
+                    all_hex(ref, strlen(ref));
     slash = strchr(ref, '/');
     first = slash ? (size_t)(slash - ref) : 0;
     if (slash && first == 9 && strncmp(ref, "localhost", 9) == 0) {
@@ -540,8 +716,11 @@ const char *podman_image_origin(const struct podman_image *img, char *out, size_
         snprintf(out, size, "a registry (%s)", img->registry);
         break;
     case PODMAN_IMAGE_SHORT:
-        snprintf(out, size, "a registry (docker.io, implied: the name has no registry, "
-                            "unless a short-name alias in registries.conf says otherwise)");
+        snprintf(out, size, "%sa registry (docker.io, implied: the name has no registry, "
+                            "unless a short-name alias in registries.conf says otherwise)",
+                 img->maybe_id ? "local storage if an image has this name or ID (podman "
+                                 "looks there first), else "
+                               : "");
         break;
     default:
         snprintf(out, size, "cannot tell: the name is expanded when the command runs");

@@ -8,7 +8,9 @@
 #include <stddef.h>
 
 /* SOURCEOS_GOVERNED_MARKER: the line the core's wrapper generator writes
- * into every wrapper it makes (one definition, in the core's header). */
+ * into every wrapper it makes (one definition, in the core's header).
+ * Anyone can write the line, so it is only a claim: podman_governed_check
+ * says whether the run bears it out. */
 #include "governed.h"
 
 #define PODMAN_CMD_TEXT_MAX 1024
@@ -68,11 +70,46 @@ int podman_cmd_parse(const char *const *argv, size_t argc, struct podman_cmd *ou
  * create, or -1. */
 long podman_cmd_find(const char *const *argv, size_t argc, struct podman_cmd *out);
 
-/* Whether SOURCE, a mount source, is a whole home directory: $HOME,
- * ${HOME}, ~, ~NAME, systemd's %h, /Users/NAME, /home/NAME, /var/home/NAME
- * or /root, with or without trailing slashes. A directory inside one is
- * not. */
-int podman_mount_is_home(const char *source);
+/* What a mount source holds of the users' homes. */
+enum podman_home_mount {
+    PODMAN_MOUNT_NO_HOME = 0, /* no home, or a directory inside one */
+    PODMAN_MOUNT_HOME,        /* a whole home */
+    PODMAN_MOUNT_HOMES,       /* a directory holding homes: /, /Users, $HOME/.. */
+};
+
+/* Whether SOURCE, a mount source, is a whole home or a directory holding
+ * one, once `.`, `..` and repeated or trailing slashes are taken out.
+ * Homes: $HOME, ${HOME}, ~, ~NAME, systemd's %h, /Users/NAME, /home/NAME,
+ * /var/home/NAME, /System/Volumes/Data/Users/NAME (macOS's data volume),
+ * /root, /var/root and /private/var/root (macOS's root home). Holding
+ * homes: every directory above one (/, /Users, /home, /var, /private ...)
+ * and $HOME/.. (~/.., %h/../..). A directory inside a home is not; nor is
+ * a relative source (a named volume). */
+enum podman_home_mount podman_mount_is_home(const char *source);
+
+/* What a script's SOURCEOS_GOVERNED_MARKER comes to. */
+enum podman_governed {
+    PODMAN_GOVERNED_NONE,     /* the text has no marker: an ordinary script */
+    PODMAN_GOVERNED_VERIFIED, /* the marker, and the run does what the
+                               * generated wrapper does */
+    PODMAN_GOVERNED_FALSE,    /* the marker, but the run does not (or there
+                               * is no run) */
+};
+
+/* Judges TEXT's claim (LEN bytes, NUL bytes and all; NULL for none) to be
+ * the governed wrapper, for RUN, a `podman run` the script does (NULL when
+ * it does none). The claim holds only when RUN has --pull=never, an
+ * --authfile, an image in local storage (PODMAN_IMAGE_LOCAL) and no mount
+ * of a home or of a directory holding one. A remote podman is allowed (on
+ * a Mac every podman is a client of its machine). The file --authfile
+ * names is not read: this is pure, the name may be a variable, and with
+ * --pull=never and a local image nothing is pulled, so no credentials are
+ * used. When the claim is false, what the run lacks, for a message
+ * ("--pull=never (it has --pull=always), a local image (it runs
+ * ghcr.io/x)"), is written to MISSING (SIZE bytes; MISSING may be NULL). */
+enum podman_governed podman_governed_check(const char *text, size_t len,
+                                           const struct podman_cmd *run, char *missing,
+                                           size_t size);
 
 /* Where an image reference leads. */
 enum podman_image_kind {
@@ -95,6 +132,11 @@ struct podman_image {
                          * name), or "" when none is involved */
     char transport[32]; /* "oci-archive:" etc., or "" */
     int pinned;         /* @sha256: (or @sha512:), or an image ID */
+    /* All hex, 12 to 63 characters: podman looks such a name up in local
+     * storage first, as an image ID (or a name), and only when no image
+     * has it reads it as a short name (KIND is then PODMAN_IMAGE_SHORT). A
+     * full 64-hex ID or sha256:HEX is local only: podman never pulls it. */
+    int maybe_id;
 };
 
 /* Classifies REF as podman reads it. Always fills OUT. */

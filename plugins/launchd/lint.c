@@ -39,7 +39,8 @@ struct service {
 /* A `podman run` (or create, or docker's) found in what the service runs. */
 struct podman_use {
     int found;
-    int governed; /* the script carries SOURCEOS_GOVERNED_MARKER */
+    int governed; /* in the script the service execs, whose claim to be the
+                   * governed wrapper holds (launch_governed) */
     char where[PATH_MAX + 32];
     struct podman_cmd cmd;
 };
@@ -687,11 +688,50 @@ static void where_of(const struct service *s, const struct launch_simple *c, cha
     }
 }
 
-/* The script the service execs carries the governed wrapper's marker. */
+/* What the claim of the script the service execs to be the governed
+ * wrapper comes to. */
+struct governed {
+    enum podman_governed state;
+    const struct launch_simple *cmd; /* the run that belies it, or NULL */
+    struct podman_cmd run;           /* that run, read */
+    char missing[1024];              /* what it lacks */
+};
+
+/* Judges the script's marker against every `podman run` in the script:
+ * the claim holds only when there is one and each bears it out, since a
+ * forged marker over a compliant decoy must not cover the run after it. */
+static void governed_claim(const struct launch_cmd *lc, struct governed *g)
+{
+    size_t runs = 0;
+    memset(g, 0, sizeof *g);
+    g->state = podman_governed_check(lc->script_text, lc->script_len, NULL, NULL, 0);
+    if (g->state == PODMAN_GOVERNED_NONE)
+        return;
+    for (size_t i = 0; i < lc->n; i++) {
+        const struct launch_simple *c = &lc->cmds[i];
+        if (c->from != LAUNCH_FROM_SCRIPT ||
+            podman_cmd_find((const char *const *)c->argv, c->argc, &g->run) < 0)
+            continue;
+        runs++;
+        g->state = podman_governed_check(lc->script_text, lc->script_len, &g->run,
+                                         g->missing, sizeof g->missing);
+        if (g->state != PODMAN_GOVERNED_VERIFIED) {
+            g->cmd = c;
+            return;
+        }
+    }
+    if (runs == 0)
+        g->state = podman_governed_check(lc->script_text, lc->script_len, NULL, g->missing,
+                                         sizeof g->missing);
+}
+
+/* The script the service execs is the governed wrapper: it carries the
+ * marker and its runs bear the claim out. */
 static int launch_governed(const struct launch_cmd *lc)
 {
-    return lc->script_text && memmem(lc->script_text, lc->script_len, SOURCEOS_GOVERNED_MARKER,
-                                     strlen(SOURCEOS_GOVERNED_MARKER)) != NULL;
+    struct governed g;
+    governed_claim(lc, &g);
+    return g.state == PODMAN_GOVERNED_VERIFIED;
 }
 
 /* Looks for `podman [global options] [container] run|create` (or
@@ -701,12 +741,13 @@ static int launch_governed(const struct launch_cmd *lc)
 static void find_podman_run(struct service *s, struct podman_use *u)
 {
     const struct launch_cmd *lc = &s->launch;
-    u->governed = launch_governed(lc);
     for (size_t i = 0; i < lc->n && !u->found; i++) {
         const struct launch_simple *c = &lc->cmds[i];
         if (podman_cmd_find((const char *const *)c->argv, c->argc, &u->cmd) < 0)
             continue;
         u->found = 1;
+        /* The marker speaks for the script's own runs only. */
+        u->governed = c->from == LAUNCH_FROM_SCRIPT && launch_governed(lc);
         where_of(s, c, u->where, sizeof u->where);
     }
 }
@@ -743,22 +784,31 @@ static void podman_evidence(sourceos_finding *fd, const struct podman_use *u)
         sourceos_finding_evidence(fd, "unknown_option", c->unknown_option);
 }
 
-/* Every mount of the whole home: the container can read (and unless :ro,
- * change) everything the user has, so one finding per such mount. */
+/* Every mount of a whole home, or of a directory holding homes: the
+ * container can read (and unless :ro, change) everything the user (or
+ * every user) has, so one finding per such mount. */
 static void report_home_mounts(struct service *s, const struct podman_use *u)
 {
     const struct podman_cmd *c = &u->cmd;
     for (size_t i = 0; i < c->n_mounts; i++) {
         const struct podman_mount *m = &c->mounts[i];
+        enum podman_home_mount home = podman_mount_is_home(m->source);
+        char what[PODMAN_CMD_VALUE_MAX + 64];
         sourceos_finding *fd;
-        if (!podman_mount_is_home(m->source))
+        if (home == PODMAN_MOUNT_NO_HOME)
             continue;
+        if (home == PODMAN_MOUNT_HOME)
+            plugin_textf(what, sizeof what, "the whole home %s", m->source);
+        else
+            plugin_textf(what, sizeof what, "%s, a directory holding the home(s),",
+                         m->source);
         fd = problem(s, "launchd.home-mounted", SOURCEOS_SEV_CRITICAL,
-                     "%s mounts the whole home %s into the container (at %s, in %s): "
-                     "what runs there can read%s every file of the user, SSH keys, "
+                     "%s mounts %s into the container (at %s, in %s): "
+                     "what runs there can read%s every file of %s, SSH keys, "
                      "registry credentials and shell startup files included",
-                     s->path, m->source, m->target[0] ? m->target : "?", u->where,
-                     m->read_only ? "" : " and change");
+                     s->path, what, m->target[0] ? m->target : "?", u->where,
+                     m->read_only ? "" : " and change",
+                     home == PODMAN_MOUNT_HOME ? "the user" : "every user whose home is in it");
         sourceos_finding_remediation(
             fd, "Mount only the repository or worktree the agent needs (for "
                 "example -v $HOME/src/REPO:/work), read-only where it can be.");
@@ -769,6 +819,46 @@ static void report_home_mounts(struct service *s, const struct podman_use *u)
     }
 }
 
+/* The script claims to be the governed wrapper and is not: it is judged
+ * as raw (report_podman), and the false claim is a finding of its own, as
+ * it is what hid the run before. */
+static void report_governed_claim(struct service *s)
+{
+    const struct launch_cmd *lc = &s->launch;
+    struct governed g;
+    struct podman_use u;
+    sourceos_finding *fd;
+    governed_claim(lc, &g);
+    if (g.state != PODMAN_GOVERNED_FALSE)
+        return;
+    if (g.cmd) {
+        memset(&u, 0, sizeof u);
+        u.found = 1;
+        u.cmd = g.run;
+        where_of(s, g.cmd, u.where, sizeof u.where);
+        fd = problem(s, "launchd.governed-claim-false", SOURCEOS_SEV_CRITICAL,
+                     "%s runs %s, which claims to be sourceos-agent's governed "
+                     "wrapper (it carries `%s`), but its `%s %s` (in %s) lacks %s: "
+                     "it is judged as a raw run",
+                     s->path, lc->target, SOURCEOS_GOVERNED_MARKER, g.run.program_name,
+                     g.run.subcommand, u.where, g.missing);
+        podman_evidence(fd, &u);
+    } else {
+        fd = problem(s, "launchd.governed-claim-false", SOURCEOS_SEV_CRITICAL,
+                     "%s runs %s, which claims to be sourceos-agent's governed "
+                     "wrapper (it carries `%s`), but it lacks %s: it is judged as "
+                     "any other script", s->path, lc->target, SOURCEOS_GOVERNED_MARKER,
+                     g.missing);
+    }
+    sourceos_finding_remediation(
+        fd, "Install the agent with sourceos-agent, whose generated wrapper runs a "
+            "local image with --pull=never and an empty auth file and mounts no "
+            "home; remove the marker from any script sourceos-agent did not "
+            "generate.");
+    sourceos_finding_evidence(fd, "wrapper", lc->target);
+    sourceos_finding_evidence(fd, "missing", g.missing);
+}
+
 static void report_podman(struct service *s)
 {
     struct podman_use u;
@@ -776,6 +866,7 @@ static void report_podman(struct service *s)
     struct podman_image img;
     char origin[512];
     sourceos_finding *fd;
+    report_governed_claim(s);
     memset(&u, 0, sizeof u);
     find_podman_run(s, &u);
     if (!u.found)

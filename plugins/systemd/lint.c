@@ -611,13 +611,17 @@ static void check_podman_run(sourceos_ctx *ctx, struct verdict *v, const struct 
     }
     for (size_t i = 0; i < cmd->n_mounts; i++) {
         const struct podman_mount *m = &cmd->mounts[i];
-        if (!podman_mount_is_home(m->source))
+        enum podman_home_mount home = podman_mount_is_home(m->source);
+        if (home == PODMAN_MOUNT_NO_HOME)
             continue;
-        plugin_textf(what, sizeof what, "`%s %s` mounts the whole home %s into the "
-                     "container (at %s): what runs there can read%s every file of the "
-                     "user, SSH keys, registry credentials and shell startup files included",
-                     cmd->program_name, cmd->subcommand, m->source,
-                     m->target[0] ? m->target : "?", m->read_only ? "" : " and change");
+        plugin_textf(what, sizeof what, "`%s %s` mounts %s%s%s into the container (at "
+                     "%s): what runs there can read%s every file of %s, SSH keys, "
+                     "registry credentials and shell startup files included",
+                     cmd->program_name, cmd->subcommand,
+                     home == PODMAN_MOUNT_HOME ? "the whole home " : "", m->source,
+                     home == PODMAN_MOUNT_HOME ? "" : ", a directory holding the home(s),",
+                     m->target[0] ? m->target : "?", m->read_only ? "" : " and change",
+                     home == PODMAN_MOUNT_HOME ? "the user" : "every user whose home is in it");
         f = note_podman(ctx, v, at, cmd, "systemd.home-mounted", SOURCEOS_SEV_CRITICAL, what,
                         "Mount only the repository or worktree the agent needs (for "
                         "example -v %h/src/REPO:/work), read-only where it can be.");
@@ -627,19 +631,107 @@ static void check_podman_run(sourceos_ctx *ctx, struct verdict *v, const struct 
     }
 }
 
-/* The script the Exec line execs carries the governed wrapper's marker. */
+/* The `podman run` simple command C runs, read into CMD: 1, else 0. */
+static int simple_podman_run(const struct launch_simple *c, struct podman_cmd *cmd)
+{
+    for (size_t w = c->prog; w < c->argc; w++)
+        if (podman_run_index(c->argv, c->argc, w, cmd) >= 0)
+            return 1;
+    return 0;
+}
+
+/* What the claim of the script the Exec line execs to be the governed
+ * wrapper comes to. */
+struct governed {
+    enum podman_governed state;
+    const struct launch_simple *cmd; /* the run that belies it, or NULL */
+    struct podman_cmd run;           /* that run, read */
+    char missing[1024];              /* what it lacks */
+};
+
+/* Judges the script's marker against every `podman run` in the script:
+ * the claim holds only when there is one and each bears it out, since a
+ * forged marker over a compliant decoy must not cover the run after it. */
+static void governed_claim(const struct launch_cmd *lc, struct governed *g)
+{
+    size_t runs = 0;
+    memset(g, 0, sizeof *g);
+    g->state = podman_governed_check(lc->script_text, lc->script_len, NULL, NULL, 0);
+    if (g->state == PODMAN_GOVERNED_NONE)
+        return;
+    for (size_t i = 0; i < lc->n; i++) {
+        const struct launch_simple *c = &lc->cmds[i];
+        if (c->from != LAUNCH_FROM_SCRIPT || !simple_podman_run(c, &g->run))
+            continue;
+        runs++;
+        g->state = podman_governed_check(lc->script_text, lc->script_len, &g->run,
+                                         g->missing, sizeof g->missing);
+        if (g->state != PODMAN_GOVERNED_VERIFIED) {
+            g->cmd = c;
+            return;
+        }
+    }
+    if (runs == 0)
+        g->state = podman_governed_check(lc->script_text, lc->script_len, NULL, g->missing,
+                                         sizeof g->missing);
+}
+
+/* The script the Exec line execs is the governed wrapper: it carries the
+ * marker and its runs bear the claim out. */
 static int launch_governed(const struct launch_cmd *lc)
 {
-    return lc->script_text && strstr(lc->script_text, SOURCEOS_GOVERNED_MARKER) != NULL;
+    struct governed g;
+    governed_claim(lc, &g);
+    return g.state == PODMAN_GOVERNED_VERIFIED;
+}
+
+/* The script claims to be the governed wrapper and is not: its runs are
+ * judged as raw (check_podman_in), and the false claim is a finding of its
+ * own, as it is what hid them before. */
+static void check_governed_claim(sourceos_ctx *ctx, struct verdict *v,
+                                 const struct unit_setting *exec, const struct launch_cmd *lc,
+                                 const struct governed *g)
+{
+    static const char remedy[] =
+        "Install the agent with sourceos-agent, whose generated wrapper runs a local "
+        "image with --pull=never and an empty auth file and mounts no home; remove the "
+        "marker from any script sourceos-agent did not generate.";
+    char what[2048];
+    sourceos_finding *f;
+    if (g->state != PODMAN_GOVERNED_FALSE)
+        return;
+    if (g->cmd) {
+        struct site at = {exec, lc->target, (int)g->cmd->line};
+        plugin_textf(what, sizeof what, "%s claims to be sourceos-agent's governed wrapper "
+                     "(it carries `%s`), but its `%s %s` lacks %s: it is judged as a raw run",
+                     base_name(lc->target), SOURCEOS_GOVERNED_MARKER, g->run.program_name,
+                     g->run.subcommand, g->missing);
+        f = note_podman(ctx, v, &at, &g->run, "systemd.governed-claim-false",
+                        SOURCEOS_SEV_CRITICAL, what, remedy);
+    } else {
+        f = systemd_note(ctx, v, exec->file, exec->line, "systemd.governed-claim-false",
+                         SOURCEOS_SEV_CRITICAL,
+                         "%s= runs %s, which claims to be sourceos-agent's governed wrapper "
+                         "(it carries `%s`), but it lacks %s: it is judged as any other "
+                         "script", exec->key, lc->target, SOURCEOS_GOVERNED_MARKER,
+                         g->missing);
+        sourceos_finding_remediation(f, remedy);
+        sourceos_finding_evidence(f, "wrapper", lc->target);
+    }
+    sourceos_finding_evidence(f, "missing", g->missing);
 }
 
 /* Every `podman run` among the simple commands an Exec line runs: its
- * words, through env and a shell's -c, and the script it execs (unless
- * that is the governed wrapper, which is trusted). */
+ * words, through env and a shell's -c, and the script it execs (a raw run
+ * unless that is the governed wrapper, whose claim is checked first). */
 static void check_podman_in(sourceos_ctx *ctx, struct verdict *v,
                             const struct unit_setting *exec, const struct launch_cmd *lc)
 {
-    int governed = launch_governed(lc);
+    struct governed g;
+    int governed;
+    governed_claim(lc, &g);
+    check_governed_claim(ctx, v, exec, lc, &g);
+    governed = g.state == PODMAN_GOVERNED_VERIFIED;
     for (size_t i = 0; i < lc->n; i++) {
         const struct launch_simple *c = &lc->cmds[i];
         struct site at = {exec, NULL, 0};

@@ -246,7 +246,47 @@ is "$(codes launchd.lint)" '["launchd.plist"]' "the governed wrapper: no podman 
 is "$(status launchd.lint)" ok "ok"
 sed -i 's/--pull=never/--pull=always/' "$T/Users/alice/bin/run-agent"
 podman_plist "$(args /Users/alice/bin/run-agent)"
-is "$(codes launchd.lint)" '["launchd.plist", "launchd.podman-pull-at-start"]' "the marker does not hide --pull=always"
+is "$(codes launchd.lint)" '["launchd.governed-claim-false", "launchd.plist", "launchd.podman-pull-at-start", "launchd.raw-podman-run"]' "the marker over --pull=always: a false claim, judged as a raw run"
+is "$(fnd launchd.lint launchd.governed-claim-false severity)" critical "a false claim is critical"
+like "$(fnd launchd.lint launchd.governed-claim-false message)" "runs /Users/alice/bin/run-agent, which claims to be sourceos-agent's governed wrapper \(it carries \`sourceos-agent: governed wrapper\`\), but its \`podman run\` \(in the script /Users/alice/bin/run-agent, line 3\) lacks --pull=never \(it has --pull=always\): it is judged as a raw run" "says what the run lacks, and where"
+is "$(ev launchd.lint launchd.governed-claim-false missing)" "--pull=never (it has --pull=always)" "evidence: only that is missing"
+is "$(ev launchd.lint launchd.governed-claim-false wrapper)" /Users/alice/bin/run-agent "evidence: the wrapper"
+# The wrapper as the generator writes it: DOCKER_CONFIG, --authfile FILE, a worktree mount.
+printf '#!/bin/sh
+# sourceos-agent: governed wrapper (generated; do not edit)
+set -eu
+export DOCKER_CONFIG=/Users/alice/.local/state/sourceos/docker
+exec podman run --rm --replace --name agent --pull=never --authfile /Users/alice/.local/state/sourceos/empty-auth.json -e SOURCEOS_AGENT=agent -v /Users/alice/src/repo:/work localhost/agent@sha256:0123
+' > "$T/Users/alice/bin/run-agent"
+podman_plist "$(args /Users/alice/bin/run-agent)"
+is "$(codes launchd.lint)" '["launchd.plist"]' "the generator's wrapper bears its claim out"
+# The review's forgery: the marker in a comment over a raw run.
+printf '#!/bin/sh
+# sourceos-agent: governed wrapper
+exec podman run -v $HOME:/h ghcr.io/evil/x:latest
+' > "$T/Users/alice/bin/run-agent"
+podman_plist "$(args /Users/alice/bin/run-agent)"
+is "$(codes launchd.lint)" '["launchd.governed-claim-false", "launchd.home-mounted", "launchd.plist", "launchd.raw-podman-run", "launchd.registry-image"]' "a forged marker hides nothing: raw run, registry image, home mount, and the false claim"
+is "$(ev launchd.lint launchd.governed-claim-false missing)" "--pull=never (it has no --pull: podman's default, missing, pulls), --authfile (without it the host's registry credentials apply), a local image (it runs ghcr.io/evil/x:latest, from a registry (ghcr.io)), no mount of a home (it mounts \$HOME, a whole home)" "names everything the run lacks"
+is "$(ev launchd.lint launchd.governed-claim-false image)" ghcr.io/evil/x:latest "the run's evidence"
+# A NUL byte before the marker does not make it unseen.
+printf '#!/bin/sh
+#\000
+# sourceos-agent: governed wrapper
+exec podman run ghcr.io/evil/x:latest
+' > "$T/Users/alice/bin/run-agent"
+podman_plist "$(args /Users/alice/bin/run-agent)"
+like "$(codes launchd.lint)" '"launchd.governed-claim-false"' "a NUL byte before the marker: the claim is still judged"
+# A compliant decoy first does not cover the run after it.
+printf '#!/bin/sh
+# sourceos-agent: governed wrapper
+podman run --pull=never --authfile /e.json localhost/a
+exec podman run --pull=never --authfile /e.json -v /:/host localhost/a
+' > "$T/Users/alice/bin/run-agent"
+podman_plist "$(args /Users/alice/bin/run-agent)"
+is "$(codes launchd.lint)" '["launchd.governed-claim-false", "launchd.plist", "launchd.raw-podman-run"]' "a decoy run: the claim is false, the script's runs are raw"
+is "$(ev launchd.lint launchd.governed-claim-false where)" "the script /Users/alice/bin/run-agent, line 4" "names the run that belies it"
+is "$(ev launchd.lint launchd.governed-claim-false missing)" "no mount of a home (it mounts /, a directory holding the home(s))" "what it lacks"
 printf '#!/bin/sh\n# podman run is mentioned in a comment only\nexec /usr/local/bin/agent\n' > "$T/Users/alice/bin/run-agent"
 podman_plist "$(args /Users/alice/bin/run-agent)"
 is "$(codes launchd.lint)" '["launchd.plist"]' "podman run in a comment is not a command"
@@ -262,6 +302,10 @@ is "$(ev launchd.lint launchd.raw-podman-run mounts)" "/Users/alice/:/Users/alic
 is "$(ev launchd.lint launchd.raw-podman-run replace) $(ev launchd.lint launchd.raw-podman-run rm)" "yes yes" "evidence: --replace and --rm"
 podman_plist "$(args /bin/sh -c 'exec podman run -v "$HOME:/h" -v ~/:/t --mount type=bind,src=/Users/alice/wt,dst=/w localhost/a')"
 is "$(q "[f['evidence']['mount_source'] for f in find('launchd.lint')['findings'] if f['code']=='launchd.home-mounted']")" '["$HOME", "~/"]' "\$HOME and ~/ in a -c string: each a finding; a worktree --mount is not"
+podman_plist "$(args /opt/homebrew/bin/podman run -v /:/host -v /Users:/Users -v '$HOME/..:/x' -v /var/root:/r -v /Users/alice/src/..:/s -v /Users/alice/src/../src:/w localhost/a)"
+is "$(q "[f['evidence']['mount_source'] for f in find('launchd.lint')['findings'] if f['code']=='launchd.home-mounted']")" '["/", "/Users", "$HOME/..", "/var/root", "/Users/alice/src/.."]' "wider mounts too: /, /Users, \$HOME/.., /var/root, and a home spelt with ..; a worktree spelt with .. is not"
+like "$(fnd launchd.lint launchd.home-mounted message)" "mounts /, a directory holding the home\(s\), into the container \(at /host, in ProgramArguments\): what runs there can read and change every file of every user whose home is in it" "a wider mount: a directory holding the home(s)"
+like "$(q "[f['message'] for f in find('launchd.lint')['findings'] if f['code']=='launchd.home-mounted'][3]")" "mounts the whole home /var/root into" "/var/root: the whole (root's) home"
 fixture_plist loopback-registry.plist
 is "$(codes launchd.lint)" '["launchd.plist", "launchd.raw-podman-run", "launchd.registry-image"]' "localhost:5000/agent:1 is a registry image"
 like "$(fnd launchd.lint launchd.registry-image message)" "an image from a registry on this machine \(localhost:5000\)" "says: a registry on this machine"
@@ -317,6 +361,20 @@ exec /opt/homebrew/bin/podman run --rm --pull=never --authfile /Users/alice/.con
 '
 lint "$NCP"
 is "$(codes launchd.lint)" '["launchd.plist", "launchd.system-wide-agent"]' "sh -c execing the governed wrapper: generated, not a shell launch"
+# a forged marker in the store wrapper hides neither the sh -c nor the store path
+nc_wrapper '#!/bin/sh
+# sourceos-agent: governed wrapper (generated; do not edit)
+exec /opt/homebrew/bin/podman run -v $HOME:/h ghcr.io/evil/x:latest
+'
+lint "$NCP"
+is "$(codes launchd.lint)" '["launchd.governed-claim-false", "launchd.home-mounted", "launchd.opaque-store-wrapper", "launchd.plist", "launchd.raw-podman-run", "launchd.registry-image", "launchd.shell-launch", "launchd.system-wide-agent"]' "sh -c execing a forged wrapper: a shell launch, an opaque wrapper, a raw run, a false claim"
+nc_wrapper '#!/bin/sh
+# sourceos-agent: governed wrapper (generated; do not edit)
+exec /usr/local/bin/agent
+'
+lint "$NCP"
+is "$(codes launchd.lint)" '["launchd.governed-claim-false", "launchd.opaque-store-wrapper", "launchd.plist", "launchd.shell-launch", "launchd.system-wide-agent"]' "the marker on a script that runs no podman: a false claim"
+like "$(fnd launchd.lint launchd.governed-claim-false message)" "but it lacks a \`podman run\` \(the script runs none\): it is judged as any other script" "says there is no run"
 
 # --- a garbage-collected store path ------------------------------------------
 rm -rf "$T/nix/store/$H-node-commander-wrapper"

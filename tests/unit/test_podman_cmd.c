@@ -302,7 +302,14 @@ static const struct image_case images[] = {
     {"docker://alpine", PODMAN_IMAGE_SHORT, "docker.io", 0, "docker.io"},
     {"docker://localhost:5000/a", PODMAN_IMAGE_LOOPBACK, "localhost:5000", 0,
      "this machine"},
-    {"0123456789ab", PODMAN_IMAGE_LOCAL, "", 1, "local storage"},
+    /* podman pulls neither a full 64-hex ID nor sha256:HEX; a shorter
+     * all-hex name it looks up locally first, then pulls as a short name. */
+    {"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", PODMAN_IMAGE_LOCAL,
+     "", 1, "local storage"},
+    {"0123456789ab", PODMAN_IMAGE_SHORT, "docker.io", 0,
+     "local storage if an image has this name or ID (podman looks there first), else a "
+     "registry (docker.io"},
+    {"deadbeefcafe", PODMAN_IMAGE_SHORT, "docker.io", 0, "has this name or ID"},
     {"sha256:0123456789abcdef", PODMAN_IMAGE_LOCAL, "", 1, "local storage"},
     {"0123456789a", PODMAN_IMAGE_SHORT, "docker.io", 0, "docker.io"}, /* too short for an ID */
     {"containers-storage:localhost/a", PODMAN_IMAGE_LOCAL, "", 0, "containers-storage:"},
@@ -350,19 +357,168 @@ static void test_whole_home(void **state)
     static const char *const homes[] = {"$HOME", "$HOME/", "${HOME}", "${HOME}/", "~",
                                         "~/", "~alice", "%h", "/Users/alice",
                                         "/Users/alice/", "/home/bob", "/home/bob//",
-                                        "/root", "/root/", "/var/home/carol", NULL};
+                                        "/root", "/root/", "/var/home/carol",
+                                        /* the same, once . and .. are worked out */
+                                        "/Users/alice/.", "/Users/alice/src/..",
+                                        "//home///bob/./", "$HOME/./", "~/src/..",
+                                        "$HOME/../bob", "/home/../root",
+                                        /* the other roots' homes */
+                                        "/var/root", "/var/root/", "/private/var/root",
+                                        "/System/Volumes/Data/Users/alice", NULL};
+    static const char *const holding[] = {"/", "//", "/.", "/..", "/../..", "/Users",
+                                          "/Users/", "/home", "/home/", "/var",
+                                          "/var/home", "/var/", "/private", "/private/var",
+                                          "/System", "/System/Volumes/Data/Users",
+                                          "/Users/alice/..", "/Users/alice/../..",
+                                          "$HOME/..", "${HOME}/../", "~/..", "~alice/..",
+                                          "%h/../..", "/home/bob/x/../..", NULL};
     static const char *const not_homes[] = {"$HOME/src/repo", "${HOME}/work", "~/src",
                                             "~alice/x", "/Users/alice/src/repo",
-                                            "/Users", "/Users/", "/home", "/home/",
-                                            "/home/bob/wt", "/root/x", "/rootfs", "/data",
-                                            "", "data", "$HOMEDIR", "/homes/bob", NULL};
+                                            "/Users/alice/src/../src", "/home/bob/wt",
+                                            "/root/x", "/rootfs", "/data", "/var/lib",
+                                            "/var/rooted", "/private/tmp", "$HOME/../../x",
+                                            "", "data", "data/..", "$HOMEDIR",
+                                            "${HOME}x", "/homes/bob", NULL};
     (void)state;
     for (size_t i = 0; homes[i]; i++)
-        if (!podman_mount_is_home(homes[i]))
-            fail_msg("'%s' is a whole home", homes[i]);
+        if (podman_mount_is_home(homes[i]) != PODMAN_MOUNT_HOME)
+            fail_msg("'%s' is a whole home (got %d)", homes[i],
+                     podman_mount_is_home(homes[i]));
+    for (size_t i = 0; holding[i]; i++)
+        if (podman_mount_is_home(holding[i]) != PODMAN_MOUNT_HOMES)
+            fail_msg("'%s' holds homes (got %d)", holding[i], podman_mount_is_home(holding[i]));
     for (size_t i = 0; not_homes[i]; i++)
-        if (podman_mount_is_home(not_homes[i]))
+        if (podman_mount_is_home(not_homes[i]) != PODMAN_MOUNT_NO_HOME)
             fail_msg("'%s' is not a whole home", not_homes[i]);
+}
+
+/* podman_cmd_parse of the NULL-terminated WORDS into C. */
+static void parse_words(const char *const *words, struct podman_cmd *c)
+{
+    size_t n = 0;
+    while (words[n])
+        n++;
+    assert_int_equal(podman_cmd_parse(words, n, c), 1);
+}
+
+#define MARKED "#!/bin/sh\n# sourceos-agent: governed wrapper (generated)\n"
+
+static void test_governed_claim_verified(void **state)
+{
+    /* The shape the wrapper generator writes. */
+    static const char *const generated[] = {
+        "podman", "run", "--rm", "--replace", "--name", "agent", "--pull=never",
+        "--authfile", "/Users/alice/.local/state/sourceos/empty-auth.json", "-e", "A=1",
+        "-v", "/Users/alice/src/repo:/work", "localhost/agent@sha256:0123", NULL};
+    static const char *const spaced[] = {"podman", "--remote", "run", "--pull", "never",
+                                         "--authfile=/e.json", "localhost/a", NULL};
+    struct podman_cmd c;
+    char missing[512] = "x";
+    (void)state;
+    parse_words(generated, &c);
+    assert_int_equal(podman_governed_check(MARKED, strlen(MARKED), &c, missing, sizeof missing),
+                     PODMAN_GOVERNED_VERIFIED);
+    assert_string_equal(missing, "");
+    parse_words(spaced, &c);
+    assert_int_equal(podman_governed_check(MARKED, strlen(MARKED), &c, NULL, 0),
+                     PODMAN_GOVERNED_VERIFIED);
+    /* No marker: no claim, whatever the run. */
+    assert_int_equal(podman_governed_check("#!/bin/sh\n", 10, &c, missing, sizeof missing),
+                     PODMAN_GOVERNED_NONE);
+    assert_int_equal(podman_governed_check(NULL, 0, NULL, missing, sizeof missing),
+                     PODMAN_GOVERNED_NONE);
+}
+
+/* The reviewer's forgery: a marker comment over a raw run. */
+static void test_governed_claim_forged(void **state)
+{
+    static const char *const forged[] = {"podman", "run", "-v", "$HOME:/h",
+                                         "ghcr.io/evil/x:latest", NULL};
+    static const char nul_text[] = "#!/bin/sh\n\0# sourceos-agent: governed wrapper\n";
+    struct podman_cmd c;
+    char missing[1024];
+    (void)state;
+    parse_words(forged, &c);
+    assert_int_equal(podman_governed_check(MARKED, strlen(MARKED), &c, missing, sizeof missing),
+                     PODMAN_GOVERNED_FALSE);
+    assert_string_equal(missing,
+                        "--pull=never (it has no --pull: podman's default, missing, pulls), "
+                        "--authfile (without it the host's registry credentials apply), a local "
+                        "image (it runs ghcr.io/evil/x:latest, from a registry (ghcr.io)), no "
+                        "mount of a home (it mounts $HOME, a whole home)");
+    /* A NUL byte before the marker does not hide the claim (strstr would). */
+    assert_int_equal(podman_governed_check(nul_text, sizeof nul_text - 1, &c, NULL, 0),
+                     PODMAN_GOVERNED_FALSE);
+    /* The marker over a script without a run. */
+    assert_int_equal(podman_governed_check(MARKED, strlen(MARKED), NULL, missing, sizeof missing),
+                     PODMAN_GOVERNED_FALSE);
+    assert_string_equal(missing, "a `podman run` (the script runs none)");
+    /* A buffer too small still says false. */
+    assert_int_equal(podman_governed_check(MARKED, strlen(MARKED), &c, missing, 8),
+                     PODMAN_GOVERNED_FALSE);
+    assert_int_equal(strlen(missing), 7);
+}
+
+/* Each requirement alone is enough to belie the claim. */
+static void test_governed_claim_each_lack(void **state)
+{
+    static const struct {
+        const char *words[12];
+        const char *lacks;
+    } runs[] = {
+        {{"podman", "run", "--pull=always", "--authfile", "/e", "localhost/a"},
+         "--pull=never (it has --pull=always)"},
+        {{"podman", "run", "--pull=never", "localhost/a"}, "--authfile ("},
+        {{"podman", "run", "--pull=never", "--authfile", "/e", "deadbeefcafe"},
+         "a local image (it runs deadbeefcafe, from local storage if an image"},
+        {{"podman", "run", "--pull=never", "--authfile", "/e", "$IMAGE"},
+         "a local image (it runs $IMAGE"},
+        {{"podman", "run", "--pull=never", "--authfile", "/e", "-v", "/:/host", "localhost/a"},
+         "no mount of a home (it mounts /, a directory holding the home(s))"},
+        {{"podman", "run", "--pull=never", "--authfile", "/e", "-v", "$HOME/..:/x",
+          "localhost/a"},
+         "no mount of a home (it mounts $HOME/.., a directory holding the home(s))"},
+        {{"podman", "run", "--pull=never", "--authfile", "/e", "--frobnicate", "localhost/a",
+          "ghcr.io/evil/x"},
+         "only options podman is known to have (it has --frobnicate, so its image is "
+         "uncertain)"}, /* localhost/a may be --frobnicate's value */
+        {{"podman", "run", "--pull=never", "--authfile", "/e", "--frobnicate", "ghcr.io/x",
+          "localhost/a"},
+         "only options podman is known to have (it has --frobnicate"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        struct podman_cmd c;
+        char missing[1024];
+        parse_words(runs[i].words, &c);
+        if (podman_governed_check(MARKED, strlen(MARKED), &c, missing, sizeof missing) !=
+                PODMAN_GOVERNED_FALSE ||
+            !strstr(missing, runs[i].lacks))
+            fail_msg("run %zu: missing '%s', want '%s'", i + 1, missing, runs[i].lacks);
+    }
+}
+
+static void test_governed_claim_many_mounts(void **state)
+{
+    const char *w[6 + 2 * 20 + 1];
+    size_t n = 0;
+    struct podman_cmd c;
+    char missing[512];
+    (void)state;
+    w[n++] = "podman";
+    w[n++] = "run";
+    w[n++] = "--pull=never";
+    w[n++] = "--authfile";
+    w[n++] = "/e";
+    for (int i = 0; i < 20; i++) {
+        w[n++] = "-v";
+        w[n++] = i == 19 ? "/Users/alice:/h" : "/a:/b";
+    }
+    w[n++] = "localhost/a";
+    assert_int_equal(podman_cmd_parse(w, n, &c), 1);
+    assert_int_equal(podman_governed_check(MARKED, strlen(MARKED), &c, missing, sizeof missing),
+                     PODMAN_GOVERNED_FALSE);
+    assert_string_equal(missing, "at most 16 mounts (the rest were not read)");
 }
 
 int main(void)
@@ -374,6 +530,10 @@ int main(void)
         cmocka_unit_test(test_image_forms),
         cmocka_unit_test(test_registry_kinds),
         cmocka_unit_test(test_whole_home),
+        cmocka_unit_test(test_governed_claim_verified),
+        cmocka_unit_test(test_governed_claim_forged),
+        cmocka_unit_test(test_governed_claim_each_lack),
+        cmocka_unit_test(test_governed_claim_many_mounts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
