@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "plugin_util.h"
 
@@ -716,18 +717,66 @@ void log_limits_from_params(sourceos_ctx *ctx, struct log_limits *lim)
                                        LOG_REPEAT_THRESHOLD);
 }
 
-int log_tail_summarize(sourceos_ctx *ctx, const char *path,
+/* The home (host view) PATH lies in, into HOME: one the core lists, else
+ * /Users/NAME, /home/NAME, /var/home/NAME or /root by its name. */
+static int home_of(sourceos_ctx *ctx, const char *path, char *home, size_t size)
+{
+    static const char *const bases[] = {"/Users/", "/home/", "/var/home/", NULL};
+    size_t n = sourceos_home_count(ctx);
+    for (size_t i = 0; i < n; i++) {
+        const char *h = sourceos_home_at(ctx, i, NULL);
+        size_t len = h ? strlen(h) : 0;
+        if (len > 1 && strncmp(path, h, len) == 0 && path[len] == '/') {
+            plugin_textf(home, size, "%s", h);
+            return 1;
+        }
+    }
+    if (strncmp(path, "/root/", 6) == 0) {
+        plugin_textf(home, size, "/root");
+        return 1;
+    }
+    for (size_t b = 0; bases[b]; b++) {
+        size_t len = strlen(bases[b]), name = strcspn(path + len, "/");
+        if (strncmp(path, bases[b], len) == 0 && name > 0 && path[len + name] == '/') {
+            plugin_textf(home, size, "%.*s", (int)(len + name), path);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int log_owner_for(sourceos_ctx *ctx, const char *service_file, uid_t *owner)
+{
+    char home[4096];
+    const char *of = home_of(ctx, service_file, home, sizeof home) ? home : service_file;
+    const char *real = sourceos_host_path(ctx, of);
+    struct stat st;
+    if (!real)
+        return sourceos_host_path_error(ctx, of);
+    if (stat(real, &st) < 0)
+        return -errno;
+    *owner = st.st_uid;
+    return 0;
+}
+
+int log_tail_summarize(sourceos_ctx *ctx, const char *path, uid_t owner,
                        const struct log_limits *lim, struct log_summary *out)
 {
     const char *data = NULL;
     size_t len = 0;
-    int rc = sourceos_read_file_tail(ctx, path, lim->max_bytes, &data, &len);
-    if (rc < 0)
+    uid_t found = owner;
+    int rc = sourceos_read_file_tail_owned(ctx, path, lim->max_bytes, owner, &found, &data,
+                                           &len);
+    if (rc < 0) {
+        memset(out, 0, sizeof *out);
+        out->found_owner = found;
         return rc;
+    }
     return log_summarize(data, len, rc == 1, lim, out);
 }
 
-int log_tail_last_failure(sourceos_ctx *ctx, const char *path, char *out, size_t size)
+int log_tail_last_failure(sourceos_ctx *ctx, const char *path, uid_t owner, char *out,
+                          size_t size)
 {
     struct log_limits lim;
     struct log_summary *s = malloc(sizeof *s);
@@ -735,7 +784,7 @@ int log_tail_last_failure(sourceos_ctx *ctx, const char *path, char *out, size_t
     if (!s)
         return -ENOMEM;
     log_limits_from_params(ctx, &lim);
-    rc = log_tail_summarize(ctx, path, &lim, s);
+    rc = log_tail_summarize(ctx, path, owner, &lim, s);
     if (rc == 0 && s->has_last_failure) {
         plugin_textf(out, size, "%s", s->last_failure);
         rc = 1;
