@@ -77,10 +77,13 @@ void log_limits_from_params(sourceos_ctx *ctx, struct log_limits *lim);
 size_t log_normalize(const char *line, size_t len, char *out, size_t size,
                      char *time, size_t time_size, long long *seconds);
 
-/* Non-zero when the LEN bytes at LINE read as a failure: error, failed,
- * failure, fatal, denied, refused, cannot, can't, unable to, panic,
- * exception, traceback, timed out, segmentation fault, or an exit status or
- * code other than 0 (case-insensitive, at the start of a word). */
+/* Non-zero when the LEN bytes at LINE read as a failure: error(s),
+ * errored, failed, failure(s), fatal, denied, refused, cannot, can't,
+ * unable to, panic, exception(s), traceback, timed out, segmentation
+ * fault, as whole words (case-insensitive; "errorless" is none), unless a
+ * count of none goes with it ("0 errors", "no error(s)", "zero failures",
+ * "without errors", "errors: 0", "failed=0"); or an exit status or code
+ * other than 0. */
 int log_is_failure(const char *line, size_t len);
 
 /* Summarises the LEN bytes at TEXT, a log's tail; HEAD_CUT when its start

@@ -111,6 +111,17 @@ is "$(n_of launchd.scan launchd.log-repeated-failure)" 1 "21: over it; one log f
 is "$(ev launchd.scan launchd.log-repeated-failure key)" "StandardOutPath, StandardErrorPath" "naming both keys"
 is "$(q "find('launchd.scan')['status']")" warning "the scan is a warning"
 
+# ---- a healthy log's summaries are no failures ------------------------------------
+new_mac healthy
+incident_log "$T/Users/alice/Library/Logs/h/out.log" 50 "sync finished: 0 errors, 12 files"
+incident_log "$T/Users/alice/Library/Logs/h/out.log" 50 "checked: no errors, failed=0"
+agent com.example.healthy /Users/alice/Library/Logs/h/out.log /Users/alice/Library/Logs/h/out.log
+run launchd
+is "$(n_of launchd.scan launchd.log-repeated-failure)" 0 "100 lines of '0 errors', 'no errors', 'failed=0': no repeated failure"
+incident_log "$T/Users/alice/Library/Logs/h/out.log" 50 "sync finished: 3 errors, 12 files"
+run launchd
+like "$(ev launchd.scan launchd.log-repeated-failure example)" '3 errors' "while '3 errors' 50 times is one"
+
 # ---- a symlink out of the root is not followed -----------------------------------
 new_mac links
 incident_log "$TMP/outside.log" 100 "Error: OUTSIDEMARK failed"
