@@ -738,6 +738,26 @@ int sourceos_read_file_tail(sourceos_ctx *ctx, const char *path, size_t max_byte
     return rc;
 }
 
+int sourceos_read_file_tail_owned(sourceos_ctx *ctx, const char *path, size_t max_bytes,
+                                  uid_t owner, uid_t *found, const char **data,
+                                  size_t *len)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    int rc;
+    if (!ctx || !path || !data || !len)
+        return -EINVAL;
+    rc = sos_rootfs_read_tail_owned(ctx->config.root, path, max_bytes, owner, found, &buf,
+                                    &n);
+    if (rc < 0)
+        return rc;
+    if (!own(ctx, buf))
+        return -ENOMEM;
+    *data = buf;
+    *len = n;
+    return rc;
+}
+
 const char *sourceos_host_path(sourceos_ctx *ctx, const char *path)
 {
     char *resolved = NULL;

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -323,30 +324,19 @@ static int tail_start(int fd, size_t max, off_t *start)
     return 0;
 }
 
-int sos_rootfs_read_tail(const char *root, const char *path, size_t max,
-                         char **data, size_t *len)
+/* The tail of the open file FD, as sos_rootfs_read_tail() returns it. */
+static int read_tail_fd(int fd, size_t max, char **data, size_t *len)
 {
-    char *real = NULL;
     char *buf = NULL;
     size_t got = 0;
     off_t start = 0;
-    int fd, rc;
+    int rc;
 
-    *data = NULL;
-    *len = 0;
     if (max > SIZE_MAX - 2)
         max = SIZE_MAX - 2;
-    rc = sos_rootfs_resolve(root, path, 0, &real);
-    if (rc < 0)
-        return rc;
-    fd = open_regular(real);
-    free(real);
-    if (fd < 0)
-        return fd;
     rc = tail_start(fd, max, &start);
     if (rc == 0)
         rc = read_bounded(fd, max + 1, &buf, &got);
-    close(fd);
     if (rc < 0)
         return rc;
     /* More than MAX came: the file grew since fstat, or had no size. Keep
@@ -360,4 +350,103 @@ int sos_rootfs_read_tail(const char *root, const char *path, size_t max,
     *data = buf;
     *len = got;
     return start > 0;
+}
+
+int sos_rootfs_read_tail(const char *root, const char *path, size_t max,
+                         char **data, size_t *len)
+{
+    char *real = NULL;
+    int fd, rc;
+
+    *data = NULL;
+    *len = 0;
+    rc = sos_rootfs_resolve(root, path, 0, &real);
+    if (rc < 0)
+        return rc;
+    fd = open_regular(real);
+    free(real);
+    if (fd < 0)
+        return fd;
+    rc = read_tail_fd(fd, max, data, len);
+    close(fd);
+    return rc;
+}
+
+/* PATH's directory resolved under ROOT, with PATH's last component
+ * appended unresolved, into a malloc'd *OUT. */
+static int resolve_parent(const char *root, const char *path, char **out)
+{
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    const char *base = slash ? slash + 1 : NULL;
+    char *dir = NULL, *parent;
+    size_t dir_len;
+    int rc;
+
+    *out = NULL;
+    if (!slash || path[0] != '/' || !base[0] || strcmp(base, ".") == 0 ||
+        strcmp(base, "..") == 0)
+        return -EINVAL;
+    parent = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+    if (!parent)
+        return -ENOMEM;
+    rc = sos_rootfs_resolve(root, parent, 0, &dir);
+    free(parent);
+    if (rc < 0)
+        return rc;
+    dir_len = strlen(dir);
+    while (dir_len > 0 && dir[dir_len - 1] == '/')
+        dir_len--;
+    *out = malloc(dir_len + 1 + strlen(base) + 1);
+    if (*out)
+        sprintf(*out, "%.*s/%s", (int)dir_len, dir, base);
+    free(dir);
+    return *out ? 0 : -ENOMEM;
+}
+
+/* Why the symlink PATH is not read: -EXDEV when following it would leave
+ * ROOT (what sos_rootfs_read_tail() says of it), else -ELOOP. */
+static int link_error(const char *root, const char *path)
+{
+    char *real = NULL;
+    int rc = sos_rootfs_resolve(root, path, 0, &real);
+    free(real);
+    return rc == -EXDEV ? -EXDEV : -ELOOP;
+}
+
+int sos_rootfs_read_tail_owned(const char *root, const char *path, size_t max,
+                               uid_t owner, uid_t *found, char **data, size_t *len)
+{
+    char *real = NULL;
+    struct stat st;
+    int fd, rc;
+
+    *data = NULL;
+    *len = 0;
+    rc = resolve_parent(root, path, &real);
+    if (rc < 0)
+        return rc;
+    /* open_regular opens with O_NOFOLLOW: a link is ELOOP, or, when the
+     * lstat before it sees the link, EINVAL (not a regular file). */
+    if (lstat(real, &st) == 0 && S_ISLNK(st.st_mode)) {
+        free(real);
+        return link_error(root, path);
+    }
+    fd = open_regular(real);
+    free(real);
+    if (fd == -ELOOP)
+        return link_error(root, path);
+    if (fd < 0)
+        return fd;
+    /* The owner of what was opened, not of what a path named before. */
+    if (fstat(fd, &st) < 0) {
+        rc = -errno;
+    } else if (st.st_uid != owner) {
+        if (found)
+            *found = st.st_uid;
+        rc = -EPERM;
+    } else {
+        rc = read_tail_fd(fd, max, data, len);
+    }
+    close(fd);
+    return rc;
 }

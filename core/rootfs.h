@@ -3,6 +3,7 @@
 #define SOS_ROOTFS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Resolves the absolute host path PATH under ROOT ("/" or NULL for the real
  * root), following symlinks component by component as if ROOT were "/":
@@ -34,5 +35,14 @@ int sos_rootfs_read(const char *root, const char *path, size_t max,
  * only the last MAX bytes of what was read are kept. */
 int sos_rootfs_read_tail(const char *root, const char *path, size_t max,
                          char **data, size_t *len);
+
+/* As sos_rootfs_read_tail(), for a file another user's configuration names
+ * (a service's log): PATH's directories are resolved as always, but its
+ * last component is opened with O_NOFOLLOW (a symlink there is -ELOOP, or
+ * -EXDEV when it leads out of ROOT), and the open file's owner (fstat of
+ * the descriptor) must be OWNER: else nothing is read, *FOUND (may be
+ * NULL) receives the owner and -EPERM is returned. */
+int sos_rootfs_read_tail_owned(const char *root, const char *path, size_t max,
+                               uid_t owner, uid_t *found, char **data, size_t *len);
 
 #endif

@@ -31,6 +31,7 @@
 #define SOURCEOS_PLUGIN_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -329,6 +330,20 @@ int sourceos_read_file(sourceos_ctx *ctx, const char *path, size_t max_bytes,
  */
 int sourceos_read_file_tail(sourceos_ctx *ctx, const char *path, size_t max_bytes,
                             const char **data, size_t *len);
+
+/**
+ * As sourceos_read_file_tail(), for a file that a service's configuration
+ * names, such as its log: a user's plist or unit can name any path, and a
+ * check run as root must not read for them what they could not. The
+ * directories of PATH are resolved as always; its last component is
+ * opened with O_NOFOLLOW (a symlink there is -ELOOP, or -EXDEV when it
+ * leads out of the root), and the open descriptor's owner must be OWNER.
+ * When it is not, nothing is read, *FOUND (may be NULL) receives the
+ * owner's uid and -EPERM is returned. Since ABI 1.3.
+ */
+int sourceos_read_file_tail_owned(sourceos_ctx *ctx, const char *path, size_t max_bytes,
+                                  uid_t owner, uid_t *found, const char **data,
+                                  size_t *len);
 
 /**
  * The path PATH (absolute, host view) resolved under --root, owned by the

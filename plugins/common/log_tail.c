@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "plugin_util.h"
 
@@ -368,8 +369,13 @@ size_t log_normalize(const char *line, size_t len, char *out, size_t size,
 
 /* ---- failure lines --------------------------------------------------------- */
 
-/* Whether WORD (lower case) is at LINE[I], case-insensitive. */
-static int word_at(const char *line, size_t len, size_t i, const char *word)
+/* A word goes on through letters, digits and '_' (error_count is a key's
+ * name, not an error). */
+static int is_word_char(char c) { return is_alnum(c) || c == '_'; }
+
+/* The length of WORD (lower case) at LINE[I], case-insensitive, with a
+ * plural s, when a word ends there ("errors", not "errorless"); else 0. */
+static size_t word_at(const char *line, size_t len, size_t i, const char *word)
 {
     size_t n = strlen(word);
     if (i + n > len)
@@ -377,7 +383,56 @@ static int word_at(const char *line, size_t len, size_t i, const char *word)
     for (size_t j = 0; j < n; j++)
         if (lower(line[i + j]) != word[j])
             return 0;
+    if (i + n < len && lower(line[i + n]) == 's' &&
+        (i + n + 1 == len || !is_word_char(line[i + n + 1])))
+        return n + 1;
+    return i + n < len && is_word_char(line[i + n]) ? 0 : n;
+}
+
+/* Whether the N bytes at P are a number that is zero ("0", "000"). */
+static int is_zero(const char *p, size_t n)
+{
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != '0')
+            return 0;
     return 1;
+}
+
+/* Whether the N bytes at P are WORD (lower case), case-insensitive. */
+static int is_word(const char *p, size_t n, const char *word)
+{
+    if (n != strlen(word))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (lower(p[i]) != word[i])
+            return 0;
+    return 1;
+}
+
+/* The failure word at LINE[START, END) counts none: "0 errors", "no
+ * error(s)", "zero failures", "without errors" before it, or a zero value
+ * after it ("errors: 0", "failed=0"). A healthy run's summary says these. */
+static int negated(const char *line, size_t len, size_t start, size_t end)
+{
+    size_t j = start, w, k;
+    while (j > 0 && is_blank(line[j - 1]))
+        j--;
+    for (w = j; w > 0 && is_alnum(line[w - 1]); w--)
+        ;
+    if (is_zero(line + w, j - w) || is_word(line + w, j - w, "no") ||
+        is_word(line + w, j - w, "zero") || is_word(line + w, j - w, "without"))
+        return 1;
+    for (j = end; j < len && is_blank(line[j]); j++)
+        ;
+    if (j >= len || (line[j] != ':' && line[j] != '='))
+        return 0;
+    for (j++; j < len && is_blank(line[j]); j++)
+        ;
+    for (k = j; k < len && is_digit(line[k]); k++)
+        ;
+    return is_zero(line + j, k - j) && (k == len || (!is_alnum(line[k]) && line[k] != '.'));
 }
 
 /* After "exit status" and the like: a number other than 0 follows. */
@@ -396,17 +451,18 @@ static int nonzero_after(const char *line, size_t len, size_t i)
 int log_is_failure(const char *line, size_t len)
 {
     static const char *const words[] = {
-        "error", "failed", "failure", "fatal", "denied", "refused", "cannot",
+        "error", "errored", "failed", "failure", "fatal", "denied", "refused", "cannot",
         "can't", "unable to", "panic", "exception", "traceback", "timed out",
         "segmentation fault", NULL};
     static const char *const exits[] = {
         "exit status", "exit code", "exit_code", "exitcode", "exited with code",
         "exited with status", NULL};
     for (size_t i = 0; i < len; i++) {
+        size_t n;
         if (i > 0 && is_alpha(line[i - 1]))
             continue;
         for (size_t w = 0; words[w]; w++)
-            if (word_at(line, len, i, words[w]))
+            if ((n = word_at(line, len, i, words[w])) > 0 && !negated(line, len, i, i + n))
                 return 1;
         for (size_t w = 0; exits[w]; w++)
             if (word_at(line, len, i, exits[w]) &&
@@ -716,18 +772,66 @@ void log_limits_from_params(sourceos_ctx *ctx, struct log_limits *lim)
                                        LOG_REPEAT_THRESHOLD);
 }
 
-int log_tail_summarize(sourceos_ctx *ctx, const char *path,
+/* The home (host view) PATH lies in, into HOME: one the core lists, else
+ * /Users/NAME, /home/NAME, /var/home/NAME or /root by its name. */
+static int home_of(sourceos_ctx *ctx, const char *path, char *home, size_t size)
+{
+    static const char *const bases[] = {"/Users/", "/home/", "/var/home/", NULL};
+    size_t n = sourceos_home_count(ctx);
+    for (size_t i = 0; i < n; i++) {
+        const char *h = sourceos_home_at(ctx, i, NULL);
+        size_t len = h ? strlen(h) : 0;
+        if (len > 1 && strncmp(path, h, len) == 0 && path[len] == '/') {
+            plugin_textf(home, size, "%s", h);
+            return 1;
+        }
+    }
+    if (strncmp(path, "/root/", 6) == 0) {
+        plugin_textf(home, size, "/root");
+        return 1;
+    }
+    for (size_t b = 0; bases[b]; b++) {
+        size_t len = strlen(bases[b]), name = strcspn(path + len, "/");
+        if (strncmp(path, bases[b], len) == 0 && name > 0 && path[len + name] == '/') {
+            plugin_textf(home, size, "%.*s", (int)(len + name), path);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int log_owner_for(sourceos_ctx *ctx, const char *service_file, uid_t *owner)
+{
+    char home[4096];
+    const char *of = home_of(ctx, service_file, home, sizeof home) ? home : service_file;
+    const char *real = sourceos_host_path(ctx, of);
+    struct stat st;
+    if (!real)
+        return sourceos_host_path_error(ctx, of);
+    if (stat(real, &st) < 0)
+        return -errno;
+    *owner = st.st_uid;
+    return 0;
+}
+
+int log_tail_summarize(sourceos_ctx *ctx, const char *path, uid_t owner,
                        const struct log_limits *lim, struct log_summary *out)
 {
     const char *data = NULL;
     size_t len = 0;
-    int rc = sourceos_read_file_tail(ctx, path, lim->max_bytes, &data, &len);
-    if (rc < 0)
+    uid_t found = owner;
+    int rc = sourceos_read_file_tail_owned(ctx, path, lim->max_bytes, owner, &found, &data,
+                                           &len);
+    if (rc < 0) {
+        memset(out, 0, sizeof *out);
+        out->found_owner = found;
         return rc;
+    }
     return log_summarize(data, len, rc == 1, lim, out);
 }
 
-int log_tail_last_failure(sourceos_ctx *ctx, const char *path, char *out, size_t size)
+int log_tail_last_failure(sourceos_ctx *ctx, const char *path, uid_t owner, char *out,
+                          size_t size)
 {
     struct log_limits lim;
     struct log_summary *s = malloc(sizeof *s);
@@ -735,7 +839,7 @@ int log_tail_last_failure(sourceos_ctx *ctx, const char *path, char *out, size_t
     if (!s)
         return -ENOMEM;
     log_limits_from_params(ctx, &lim);
-    rc = log_tail_summarize(ctx, path, &lim, s);
+    rc = log_tail_summarize(ctx, path, owner, &lim, s);
     if (rc == 0 && s->has_last_failure) {
         plugin_textf(out, size, "%s", s->last_failure);
         rc = 1;

@@ -11,6 +11,7 @@
 #define SOS_LOG_TAIL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "sourceos/plugin.h"
 
@@ -56,6 +57,8 @@ struct log_summary {
     struct log_repeat repeats[LOG_MAX_REPEATS];
     int has_last_failure;
     char last_failure[LOG_EXAMPLE_MAX]; /* the last failure line, as above */
+    uid_t found_owner; /* after -EPERM from log_tail_summarize(): whose the
+                          file is */
 };
 
 /* The limits from the running check's params (log_tail_bytes,
@@ -74,10 +77,13 @@ void log_limits_from_params(sourceos_ctx *ctx, struct log_limits *lim);
 size_t log_normalize(const char *line, size_t len, char *out, size_t size,
                      char *time, size_t time_size, long long *seconds);
 
-/* Non-zero when the LEN bytes at LINE read as a failure: error, failed,
- * failure, fatal, denied, refused, cannot, can't, unable to, panic,
- * exception, traceback, timed out, segmentation fault, or an exit status or
- * code other than 0 (case-insensitive, at the start of a word). */
+/* Non-zero when the LEN bytes at LINE read as a failure: error(s),
+ * errored, failed, failure(s), fatal, denied, refused, cannot, can't,
+ * unable to, panic, exception(s), traceback, timed out, segmentation
+ * fault, as whole words (case-insensitive; "errorless" is none), unless a
+ * count of none goes with it ("0 errors", "no error(s)", "zero failures",
+ * "without errors", "errors: 0", "failed=0"); or an exit status or code
+ * other than 0. */
 int log_is_failure(const char *line, size_t len);
 
 /* Summarises the LEN bytes at TEXT, a log's tail; HEAD_CUT when its start
@@ -93,18 +99,32 @@ void log_span_text(long long seconds, char *out, size_t size);
  * "from FIRST to LAST" when the span cannot be told, or "no timestamps". */
 void log_repeat_when(const struct log_repeat *r, char *out, size_t size);
 
+/* The uid whose files a service's logs must be, for the service file
+ * SERVICE_FILE (host view): for a file in a home (a home the core lists,
+ * /Users/NAME, /home/NAME, /var/home/NAME, /root), the home's owner, who
+ * controls everything in it; else the service file's own owner (root for
+ * /Library/LaunchDaemons, /etc/systemd/system on an installed system; in a
+ * tree copied without its owners, whoever copied it). Returns 0, or the
+ * negative errno of the stat. */
+int log_owner_for(sourceos_ctx *ctx, const char *service_file, uid_t *owner);
+
 /* Reads the log PATH (host view) tail-capped under --root and summarises
- * it. Returns 0, or the negative errno of sourceos_read_file_tail()
- * (-ENOENT: no log yet; -EACCES; -EXDEV: a symlink out of the root, not
- * followed; -EISDIR, -EINVAL: not a regular file), or -ENOMEM. */
-int log_tail_summarize(sourceos_ctx *ctx, const char *path,
+ * it, when the file is OWNER's (log_owner_for()): a service's file can name
+ * any path, and what it names is read only when its user could read it
+ * too. Returns 0, or the negative errno of sourceos_read_file_tail_owned()
+ * (-ENOENT: no log yet; -EACCES; -EXDEV: a symlink out of the root, -ELOOP:
+ * a symlink, neither followed; -EISDIR, -EINVAL: not a regular file;
+ * -EPERM: someone else's file, not read, OUT->found_owner says whose), or
+ * -ENOMEM. */
+int log_tail_summarize(sourceos_ctx *ctx, const char *path, uid_t owner,
                        const struct log_limits *lim, struct log_summary *out);
 
-/* The last failure line of the log PATH into OUT (cut at a word to SIZE),
- * for a "last exit reason" when the service manager gives none. Returns 1
- * when there is one, 0 when the tail holds no failure, or a negative errno
- * as log_tail_summarize(). Not redacted: put it only in a finding. */
-int log_tail_last_failure(sourceos_ctx *ctx, const char *path, char *out,
+/* The last failure line of the log PATH, when it is OWNER's, into OUT (cut
+ * at a word to SIZE), for a "last exit reason" when the service manager
+ * gives none. Returns 1 when there is one, 0 when the tail holds no
+ * failure, or a negative errno as log_tail_summarize(). Not redacted: put
+ * it only in a finding. */
+int log_tail_last_failure(sourceos_ctx *ctx, const char *path, uid_t owner, char *out,
                           size_t size);
 
 /* Evidence of R on FD: count, first_seen, last_seen, span_seconds and

@@ -76,7 +76,8 @@ static void parse_enrollment(const char *out, struct enrollment *e)
     memset(e, 0, sizeof *e);
     e->dep = yes_no(out, "Enrolled via DEP:", e->dep_line, sizeof e->dep_line, &rest);
     e->mdm = yes_no(out, "MDM enrollment:", e->mdm_line, sizeof e->mdm_line, &rest);
-    e->user_approved = e->mdm == 1 && strstr(rest, "(User Approved)") != NULL;
+    /* On the MDM line only: the rest of the output is other lines. */
+    e->user_approved = e->mdm == 1 && strstr(e->mdm_line, "(User Approved)") != NULL;
 }
 
 static const char *enrollment_value(const struct enrollment *e)

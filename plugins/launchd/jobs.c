@@ -117,14 +117,18 @@ static void collect(sourceos_ctx *ctx, void *arg, const char *path, const char *
 
 /* The last failure line of the job's log (its StandardErrorPath, else
  * StandardOutPath), to stand for launchd's "last exit reason" when launchd
- * gives none; the text says where it came from. 1 with OUT set when it
- * found one, else 0 (no log, no failure in its tail, or unreadable: the
+ * gives none; the text says where it came from. The log is read only when
+ * it belongs to the user of PLIST, the job's file (log_owner_for()): the
+ * path is the plist's to choose. 1 with OUT set when it found one, else 0
+ * (no log, no failure in its tail, someone else's file, or unreadable: the
  * lint of the plist reports those). */
-static int last_failure_from_log(sourceos_ctx *ctx, const char *log_path, char *out,
-                                 size_t size)
+static int last_failure_from_log(sourceos_ctx *ctx, const char *plist, const char *log_path,
+                                 char *out, size_t size)
 {
     char line[320];
-    if (log_tail_last_failure(ctx, log_path, line, sizeof line) != 1)
+    uid_t owner;
+    if (log_owner_for(ctx, plist, &owner) < 0 ||
+        log_tail_last_failure(ctx, log_path, owner, line, sizeof line) != 1)
         return 0;
     plugin_textf(out, size, "%s (the last failure line of %s)", line, log_path);
     return 1;
@@ -213,8 +217,8 @@ static void judge_loaded(sourceos_ctx *ctx, struct jobs *j, const struct launchd
     if (!strcmp(job->state, "running"))
         j->running++;
     if (launchd_exit_failed(job) && !job->last_exit_reason[0] && log[0])
-        last_failure_from_log(ctx, log, job->last_exit_reason,
-                              sizeof job->last_exit_reason);
+        last_failure_from_log(ctx, job->path[0] ? job->path : f->plist, log,
+                              job->last_exit_reason, sizeof job->last_exit_reason);
     launchd_judge_exit(ctx, &j->v, t, job);
     if (domain_disables(j, t->domain, t->label))
         note_disabled_loaded(ctx, j, t, job, f->plist);

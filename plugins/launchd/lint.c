@@ -583,6 +583,30 @@ static void report_log_repeat(struct service *s, const char *key, const char *pa
                                                             path, NULL});
 }
 
+/* A log that is not the service's user's: what the plist names is read
+ * only when that user could read it, so a user's agent cannot make a root
+ * run quote a root-only file. Its content is never looked at. */
+static void report_log_not_owned(struct service *s, const char *key, const char *path,
+                                 uid_t owner, uid_t found)
+{
+    char text[32];
+    sourceos_finding *fd = problem(
+        s, "launchd.log-not-owned", SOURCEOS_SEV_INFO,
+        "%s: its log %s (%s) belongs to uid %lu, not to uid %lu, the "
+        "service's user: not read, since the plist may name a file its user "
+        "could not read",
+        s->path, path, key, (unsigned long)found, (unsigned long)owner);
+    sourceos_finding_remediation(
+        fd, "If the file is this job's log, give it to the job's user (chown); "
+            "if it is not, the plist names someone else's file: find out why.");
+    sourceos_finding_evidence(fd, "key", key);
+    sourceos_finding_evidence(fd, "log", path);
+    plugin_textf(text, sizeof text, "%lu", (unsigned long)found);
+    sourceos_finding_evidence(fd, "owner_uid", text);
+    plugin_textf(text, sizeof text, "%lu", (unsigned long)owner);
+    sourceos_finding_evidence(fd, "expected_uid", text);
+}
+
 /* A log that could not be read: not there yet says nothing; not allowed to
  * look is the plugin's permission-denied; a link out of --root is refused. */
 static void report_log_unread(struct service *s, const char *key, const char *path,
@@ -608,6 +632,7 @@ static void report_log_unread(struct service *s, const char *key, const char *pa
         fd = problem(s, "launchd.log-unreadable", SOURCEOS_SEV_INFO,
                      "%s: its log %s (%s) was not read: %s", s->path, path, key,
                      rc == -EISDIR || rc == -EINVAL ? "not a regular file"
+                     : rc == -ELOOP                 ? "a symlink, not followed"
                                                     : strerror(-rc));
     }
     sourceos_finding_evidence(fd, "key", key);
@@ -619,15 +644,18 @@ static void report_log_content(struct service *s, const char *key, const char *p
 {
     struct log_limits lim;
     struct log_summary *sum;
+    uid_t owner;
     int rc;
-    if (path[0] != '/')
+    if (path[0] != '/' || log_owner_for(s->ctx, s->path, &owner) < 0)
         return;
     sum = malloc(sizeof *sum);
     if (!sum)
         return;
     log_limits_from_params(s->ctx, &lim);
-    rc = log_tail_summarize(s->ctx, path, &lim, sum);
-    if (rc < 0)
+    rc = log_tail_summarize(s->ctx, path, owner, &lim, sum);
+    if (rc == -EPERM)
+        report_log_not_owned(s, key, path, owner, sum->found_owner);
+    else if (rc < 0)
         report_log_unread(s, key, path, rc);
     for (size_t i = 0; rc == 0 && i < sum->n_repeats; i++)
         report_log_repeat(s, key, path, sum, &sum->repeats[i]);

@@ -423,6 +423,29 @@ static void note_log_repeat(sourceos_ctx *ctx, struct verdict *v,
                                                            path, NULL});
 }
 
+/* A log that is not the unit's user's: what the unit names is read only
+ * when that user could read it, so a user's unit cannot make a root run
+ * quote a root-only file. Its content is never looked at. */
+static void note_log_not_owned(sourceos_ctx *ctx, struct verdict *v,
+                               const struct unit_setting *s, const char *path,
+                               uid_t owner, uid_t found)
+{
+    char text[32];
+    sourceos_finding *f = systemd_note(
+        ctx, v, s->file, s->line, "systemd.log-not-owned", SOURCEOS_SEV_INFO,
+        "%s=%s: the log belongs to uid %lu, not to uid %lu, the unit's user: "
+        "not read, since the unit may name a file its user could not read",
+        s->key, s->value, (unsigned long)found, (unsigned long)owner);
+    sourceos_finding_remediation(f, "If the file is this unit's log, give it to the unit's "
+                                    "user (chown); if it is not, the unit names someone "
+                                    "else's file: find out why.");
+    sourceos_finding_evidence(f, "log", path);
+    plugin_textf(text, sizeof text, "%lu", (unsigned long)found);
+    sourceos_finding_evidence(f, "owner_uid", text);
+    plugin_textf(text, sizeof text, "%lu", (unsigned long)owner);
+    sourceos_finding_evidence(f, "expected_uid", text);
+}
+
 /* A log that could not be read: not there yet says nothing; not allowed to
  * look is the plugin's permission-denied; a link out of --root is refused. */
 static void note_log_unread(sourceos_ctx *ctx, struct verdict *v,
@@ -448,6 +471,7 @@ static void note_log_unread(sourceos_ctx *ctx, struct verdict *v,
                          SOURCEOS_SEV_INFO, "%s=%s: the log was not read: %s", s->key,
                          s->value,
                          rc == -EISDIR || rc == -EINVAL ? "not a regular file"
+                         : rc == -ELOOP                 ? "a symlink, not followed"
                                                         : strerror(-rc));
     }
     sourceos_finding_evidence(f, "log", path);
@@ -462,6 +486,7 @@ static void check_log_contents(sourceos_ctx *ctx, struct verdict *v, const struc
     const char *done = NULL;
     struct log_limits lim;
     struct log_summary *sum = NULL;
+    uid_t owner;
     log_limits_from_params(ctx, &lim);
     for (size_t i = 0; keys[i]; i++) {
         const struct unit_setting *s = unit_get(u, "Service", keys[i]);
@@ -470,10 +495,16 @@ static void check_log_contents(sourceos_ctx *ctx, struct verdict *v, const struc
         if (!file || file[0] != '/' || strchr(file, '%') || (done && strcmp(done, file) == 0))
             continue;
         done = file;
+        /* The unit's user, from where the unit lives (a drop-in elsewhere
+         * cannot make it someone else's). */
+        if (log_owner_for(ctx, u->path, &owner) < 0)
+            continue;
         if (!sum && !(sum = malloc(sizeof *sum)))
             return;
-        rc = log_tail_summarize(ctx, file, &lim, sum);
-        if (rc < 0)
+        rc = log_tail_summarize(ctx, file, owner, &lim, sum);
+        if (rc == -EPERM)
+            note_log_not_owned(ctx, v, s, file, owner, sum->found_owner);
+        else if (rc < 0)
             note_log_unread(ctx, v, s, file, rc);
         for (size_t r = 0; rc == 0 && r < sum->n_repeats; r++)
             note_log_repeat(ctx, v, s, file, sum, &sum->repeats[r]);

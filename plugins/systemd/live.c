@@ -65,6 +65,8 @@ struct live {
     const char *systemctl;  /* the program run */
     char value[P_COUNT][LIVE_MAX_VALUE];
     char main_exit[128];    /* "exit code 3", "killed by signal 11 (SIGSEGV)" */
+    char id[256];           /* Id= and Names= as shown: which unit a block of */
+    char names[LIVE_MAX_VALUE]; /* a multi-unit show is about; not evidence */
     struct verdict v;
 };
 
@@ -108,12 +110,16 @@ static int parse_show(struct live *l, const char *out, size_t len)
         const char *eq = memchr(line, '=', (size_t)(stop - line));
         if (eq) {
             size_t klen = (size_t)(eq - line);
+            int vlen = (int)(stop - eq - 1);
+            if (vlen > 0 && eq[vlen] == '\r')
+                vlen--; /* a capture that went through Windows */
+            if (klen == 2 && !memcmp(line, "Id", 2))
+                plugin_textf(l->id, sizeof l->id, "%.*s", vlen, eq + 1);
+            else if (klen == 5 && !memcmp(line, "Names", 5))
+                plugin_textf(l->names, sizeof l->names, "%.*s", vlen, eq + 1);
             for (int p = 0; p < P_COUNT; p++) {
                 if (strlen(live_props[p].property) == klen &&
                     !memcmp(line, live_props[p].property, klen)) {
-                    int vlen = (int)(stop - eq - 1);
-                    if (vlen > 0 && eq[vlen] == '\r')
-                        vlen--; /* a capture that went through Windows */
                     plugin_textf(l->value[p], sizeof l->value[p], "%.*s", vlen, eq + 1);
                     found++;
                 }
@@ -505,6 +511,22 @@ void systemd_live_free(struct systemd_live *l)
 int systemd_live_parse(struct systemd_live *sl, const char *text, size_t len)
 {
     return parse_show(&sl->l, text, len);
+}
+
+int systemd_live_about(const struct systemd_live *sl, const char *unit)
+{
+    const char *p = sl->l.names;
+    size_t n = strlen(unit);
+    if (sl->l.id[0] && !strcmp(sl->l.id, unit))
+        return 2;
+    while (*p) {
+        size_t w = strcspn(p, " ");
+        if (w == n && !memcmp(p, unit, n))
+            return 1;
+        p += w;
+        p += strspn(p, " ");
+    }
+    return 0;
 }
 
 const char *systemd_live_state(const struct systemd_live *sl, int active)

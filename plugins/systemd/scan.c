@@ -33,10 +33,20 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A service unit's name as systemd accepts one: at most 255 bytes of
+ * [A-Za-z0-9:_.\\-@] ending in .service. A file named otherwise is one
+ * systemd never loads; passed to `systemctl show`, a glob (`*.service`)
+ * would be expanded into the blocks of other units. */
 static int is_service_name(const char *name)
 {
     size_t len = strlen(name);
-    return name[0] != '.' && len > 8 && strcmp(name + len - 8, ".service") == 0;
+    if (name[0] == '.' || len <= 8 || len > 255 || strcmp(name + len - 8, ".service") != 0)
+        return 0;
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || strchr(":_.\\-@", *p)))
+            return 0;
+    return 1;
 }
 
 /* The *.service names in HOST_DIR, sorted so reports are stable; *ERR

@@ -97,7 +97,7 @@ size_t systemd_scanned_units(sourceos_ctx *ctx, const char *dir, char ***names);
 
 /* What `systemctl show -p` is asked about every unit the scan finds. */
 #define SYSTEMD_SCANNED_PROPS                                                   \
-    "Id,LoadState,ActiveState,SubState,Result,NRestarts,ExecMainCode,"        \
+    "Id,Names,LoadState,ActiveState,SubState,Result,NRestarts,ExecMainCode,"  \
     "ExecMainStatus,UnitFileState,NeedDaemonReload,FragmentPath,Restart,"     \
     "StartLimitBurst"
 
@@ -112,6 +112,10 @@ void systemd_live_free(struct systemd_live *l);
 /* Reads one unit's Key=Value lines of `systemctl show`; returns how many
  * properties it kept. */
 int systemd_live_parse(struct systemd_live *l, const char *text, size_t len);
+
+/* Whether the block read is about UNIT: 2 when its Id= is UNIT, 1 when
+ * its Names= (the unit's aliases) holds it, else 0. */
+int systemd_live_about(const struct systemd_live *l, const char *unit);
 
 /* ActiveState (ACTIVE) or LoadState as read, "" when absent. */
 const char *systemd_live_state(const struct systemd_live *l, int active);

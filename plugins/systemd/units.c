@@ -4,7 +4,9 @@
  * gone. One `systemctl show` for all the system manager's units the scan
  * lints (/etc/systemd/system), and one `systemctl --user show` for the
  * invoking user's (/etc/systemd/user and ~/.config/systemd/user): the
- * answer is one blank-line-separated block per unit, in argument order.
+ * answer is one blank-line-separated block per unit, in argument order,
+ * but each block is matched to its unit by its Id= (or Names=), never by
+ * position alone.
  * Other users' managers answer only to them and are not asked. */
 #include "config.h"
 
@@ -142,30 +144,64 @@ static const struct sourceos_cmd *show(sourceos_ctx *ctx, const struct units *u,
     return r;
 }
 
-/* Judges the block of each unit, in argument order. */
+/* The unit of M the block L is about: the POS-th asked when the block says
+ * so (systemctl answers in argument order), else the first not yet TAKEN
+ * whose name is the block's Id=, then one of its Names= (an alias); M->n
+ * when none is: a block is never judged as another unit's. */
+static size_t block_unit(const struct manager *m, const struct systemd_live *l, size_t pos,
+                         const char *taken)
+{
+    if (pos < m->n && !taken[pos] && systemd_live_about(l, name_of(m->units[pos])))
+        return pos;
+    for (int want = 2; want > 0; want--)
+        for (size_t i = 0; i < m->n; i++)
+            if (!taken[i] && systemd_live_about(l, name_of(m->units[i])) == want)
+                return i;
+    return m->n;
+}
+
+/* Judges one block, about the unit I of M. */
+static void judge_block(sourceos_ctx *ctx, struct units *u, struct manager *m, size_t i,
+                        const char *text, size_t len)
+{
+    struct systemd_live *l = systemd_live_new(name_of(m->units[i]), m->user, u->systemctl);
+    const char *state;
+    if (l && systemd_live_parse(l, text, len) > 0) {
+        m->answered++;
+        systemd_live_judge_scanned(ctx, l, &u->v, u->restart_limit, m->units[i]);
+        state = systemd_live_state(l, 1);
+        m->active += !strcmp(state, "active");
+        m->failed += !strcmp(state, "failed");
+        m->not_loaded += strcmp(systemd_live_state(l, 0), "loaded") != 0;
+    }
+    systemd_live_free(l);
+}
+
+/* Judges each block of the answer as the unit its Id=/Names= say. */
 static void read_blocks(sourceos_ctx *ctx, struct units *u, struct manager *m,
                         const struct sourceos_cmd *r)
 {
     const char *p = r->out, *end = r->out + r->out_len;
-    for (size_t i = 0; i < m->n && p < end; i++) {
+    char *taken = calloc(m->n ? m->n : 1, 1);
+    for (size_t pos = 0; taken && p < end; pos++) {
         const char *stop = p;
-        struct systemd_live *l;
-        const char *state;
+        struct systemd_live *probe;
+        size_t i = m->n;
         /* A block ends at an empty line (or the end). */
         while (stop < end && !(stop[0] == '\n' && (stop + 1 == end || stop[1] == '\n')))
             stop++;
-        l = systemd_live_new(name_of(m->units[i]), m->user, u->systemctl);
-        if (l && systemd_live_parse(l, p, (size_t)(stop - p)) > 0) {
-            m->answered++;
-            systemd_live_judge_scanned(ctx, l, &u->v, u->restart_limit, m->units[i]);
-            state = systemd_live_state(l, 1);
-            m->active += !strcmp(state, "active");
-            m->failed += !strcmp(state, "failed");
-            m->not_loaded += strcmp(systemd_live_state(l, 0), "loaded") != 0;
+        probe = systemd_live_new("", m->user, u->systemctl);
+        if (probe && systemd_live_parse(probe, p, (size_t)(stop - p)) >= 0)
+            i = block_unit(m, probe, pos, taken);
+        systemd_live_free(probe);
+        if (i < m->n) {
+            taken[i] = 1;
+            judge_block(ctx, u, m, i, p, (size_t)(stop - p));
         }
-        systemd_live_free(l);
-        p = stop < end ? stop + 2 : end;
+        /* Past the empty line; a last newline alone ends the text. */
+        p = end - stop > 2 ? stop + 2 : end;
     }
+    free(taken);
 }
 
 static void first_line(const char *text, char *out, size_t size)

@@ -63,6 +63,11 @@ is "$(last "['evidence']['mdm_line']")" "MDM enrollment: Yes (User Approved)" "r
 is "$(nfind)" 1 "under a tree with --live: one finding, the live answer"
 is "$(j "find('host.management')['findings'][0]['evidence']['source']")" "profiles status -type enrollment" "from profiles, not the tree"
 
+# --- "(User Approved)" counts on the MDM line only, not on a line after it
+stand_in "printf 'MDM enrollment: Yes\nEnrolled via DEP: Yes (User Approved)\n'"
+run --live
+is "$(fact)" dep-enrolled "'(User Approved)' on the DEP line only: enrolled through DEP, not user approved"
+
 # --- live: profiles missing, failing, hanging, saying something else
 rm -f "$TMP/bin/profiles"; mkdir -p "$TMP/bin"
 run --live

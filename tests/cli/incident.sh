@@ -153,6 +153,17 @@ like "$(fnd launchd.respawn-loop "['evidence']['last_exit_reason']")" \
 is "$(grep -c '^launchctl print gui/.*/org.nixos.node-commander$' "$FAKE/calls")" 1 "one launchctl print for the job"
 unlike "$(cat "$FAKE/calls")" '^launchctl (bootstrap|bootout|enable|disable|kickstart|load|unload|remove)' "nothing asked of launchd changes it"
 
+# The log launchd names is the plist's to choose: were the plist alice's
+# (uid 501), the root-owned log would be someone else's file, and neither
+# launchd.jobs' last exit reason nor the lint may quote it.
+chown 501 "$MAC$PL"
+out=$(doctor "$MAC")
+unlike "$(fnd launchd.respawn-loop "['evidence']['last_exit_reason']")" "the last failure line" \
+    "a plist not root's: the root-owned log gives no last exit reason"
+has launchd.log-not-owned "nor is it read by the lint"
+unlike "$out" "error getting credentials" "nothing of the log in the report"
+chown 0:0 "$MAC$PL"
+
 # The human report says the same, in order, with the exit code.
 human=$(PATH="$TMP/bin:/usr/bin:/bin" "$SOS" doctor local-runtime --live --root "$MAC" \
         --plugin-dir "$BUILD_PLUGINS" --config-dir "$SOS_SRCDIR"); rc=$?

@@ -50,12 +50,14 @@ with open(path, "a") as f:
         if i % 500 == 0:
             f.write("retrying in %d.%ds (pid %d)\n" % (i % 7, i % 10, 1000 + i))
 PY
+    chown "${LOG_UID:-0}" "$1"
 }
 new_mac() {
     T="$TMP/$1"
     cp -R "$FIXTURES/roots/macos" "$T"
     mkdir -p "$T/$UA"
     chown 501 "$T/Users/alice" "$T/Users/alice/Library" "$T/$UA"
+    LOG_UID=501 # alice's agents write alice's logs: only those are read
 }
 # agent LABEL OUT ERR: alice's agent LABEL logging to OUT and ERR.
 agent() {
@@ -109,6 +111,17 @@ is "$(n_of launchd.scan launchd.log-repeated-failure)" 1 "21: over it; one log f
 is "$(ev launchd.scan launchd.log-repeated-failure key)" "StandardOutPath, StandardErrorPath" "naming both keys"
 is "$(q "find('launchd.scan')['status']")" warning "the scan is a warning"
 
+# ---- a healthy log's summaries are no failures ------------------------------------
+new_mac healthy
+incident_log "$T/Users/alice/Library/Logs/h/out.log" 50 "sync finished: 0 errors, 12 files"
+incident_log "$T/Users/alice/Library/Logs/h/out.log" 50 "checked: no errors, failed=0"
+agent com.example.healthy /Users/alice/Library/Logs/h/out.log /Users/alice/Library/Logs/h/out.log
+run launchd
+is "$(n_of launchd.scan launchd.log-repeated-failure)" 0 "100 lines of '0 errors', 'no errors', 'failed=0': no repeated failure"
+incident_log "$T/Users/alice/Library/Logs/h/out.log" 50 "sync finished: 3 errors, 12 files"
+run launchd
+like "$(ev launchd.scan launchd.log-repeated-failure example)" '3 errors' "while '3 errors' 50 times is one"
+
 # ---- a symlink out of the root is not followed -----------------------------------
 new_mac links
 incident_log "$TMP/outside.log" 100 "Error: OUTSIDEMARK failed"
@@ -117,10 +130,16 @@ ln -s ../../../../../../../../../../outside.log "$T/Users/alice/Library/Logs/l/r
 ln -s "$TMP/outside.log" "$T/Users/alice/Library/Logs/l/abs.log"
 agent com.example.links /Users/alice/Library/Logs/l/rel.log /Users/alice/Library/Logs/l/abs.log
 run launchd
-is "$(n_of launchd.scan launchd.log-unreadable)" 1 "a relative link climbing out: one launchd.log-unreadable"
-like "$(msg launchd.scan launchd.log-unreadable)" 'its log /Users/alice/Library/Logs/l/rel\.log \(StandardOutPath\) is a symlink that leads out of the root: refused, not followed' "saying it was refused"
+is "$(n_of launchd.scan launchd.log-unreadable)" 2 "both links: launchd.log-unreadable"
+like "$(msg launchd.scan launchd.log-unreadable)" 'its log /Users/alice/Library/Logs/l/rel\.log \(StandardOutPath\) is a symlink that leads out of the root: refused, not followed' "the relative one climbing out: refused"
 is "$(q "[f['severity'] for f in find('launchd.scan')['findings'] if f['code']=='launchd.log-unreadable'][0]")" warning "a warning"
-is "$(n_of launchd.scan launchd.log-repeated-failure)" 0 "neither link is read (the absolute one is taken under the root, where nothing is)"
+like "$(q "[f['message'] for f in find('launchd.scan')['findings'] if f['code']=='launchd.log-unreadable'][1]")" 'abs\.log \(StandardErrorPath\) was not read: a symlink, not followed' "the absolute one, a link inside the root: not followed either (O_NOFOLLOW), info"
+is "$(n_of launchd.scan launchd.log-repeated-failure)" 0 "neither link is read"
+ln -s abs-target.log "$T/Users/alice/Library/Logs/l/in.log"
+incident_log "$T/Users/alice/Library/Logs/l/abs-target.log" 30 "Error: INSIDEMARK failed"
+agent com.example.links /Users/alice/Library/Logs/l/in.log /Users/alice/Library/Logs/l/in.log
+run launchd
+unlike "$out" INSIDEMARK "a link to alice's own log beside it is not followed either"
 unlike "$out" OUTSIDEMARK "nothing of the outside file in the report"
 
 # ---- a 2 GiB log: only its end is read -------------------------------------------
@@ -155,8 +174,27 @@ for fmt in json ndjson human; do
     like "$out" 'log-repeated-failure' "while the $fmt report has the finding"
 done
 
+# ---- a log the agent's user does not own is not read ----------------------------
+# A user's plist may name any file; run as root, the doctor would read and
+# quote it. Only a file owned by the plist's user (the home's owner) is read.
+new_mac notowned
+LOG_UID=0 incident_log "$T/var/log/secure.log" 40 "sshd[812]: Failed password for root from 203.0.113.9 port 52144 ssh2"
+chmod 600 "$T/var/log/secure.log"
+agent com.example.nosy /var/log/secure.log /var/log/secure.log
+run launchd
+is "$(n_of launchd.scan launchd.log-not-owned)" 1 "alice's agent naming a root-owned 0600 log: launchd.log-not-owned"
+like "$(msg launchd.scan launchd.log-not-owned)" 'its log /var/log/secure\.log \(StandardOutPath, StandardErrorPath\) belongs to uid 0, not to uid 501, the service.s user: not read' "saying whose it is and whose it should be"
+is "$(q "[f['severity'] for f in find('launchd.scan')['findings'] if f['code']=='launchd.log-not-owned'][0]")" info "info"
+is "$(n_of launchd.scan launchd.log-repeated-failure)" 0 "its failures are not counted"
+unlike "$out" 'Failed password|203\.0\.113' "nothing of the file in the report"
+chown 501 "$T/var/log/secure.log"
+run launchd
+is "$(n_of launchd.scan launchd.log-repeated-failure)" 1 "the same file owned by alice: read"
+is "$(n_of launchd.scan launchd.log-not-owned)" 0 "and not called someone else's"
+
 # ---- systemd: StandardError=append: ---------------------------------------------
 T="$TMP/debian"
+LOG_UID=0
 cp -R "$FIXTURES/roots/debian" "$T"
 mkdir -p "$T/etc/systemd/system"
 printf '[Service]\nExecStart=/usr/local/bin/x\nRestart=on-failure\nRestartSec=10\nStandardError=append:/var/log/x.log\n' > "$T/etc/systemd/system/x.service"
@@ -197,5 +235,26 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 else
     is "$(id -u)" 0 "the permission test runs as root (to drop to uid 12345)"
 fi
+
+# ---- systemd: a user unit naming a root-only file (the reviewer's case) -------
+# bob's home is uid 12345's; his unit logs to a root-owned 0600 file of sshd
+# lines. Run as root, the doctor must not read it for him.
+T="$TMP/userunit"
+cp -R "$FIXTURES/roots/debian" "$T"
+U="$T/home/bob/.config/systemd/user"
+mkdir -p "$U" "$T/tmp/rv"
+printf '[Service]\nExecStart=/usr/local/bin/x\nRestart=on-failure\nRestartSec=10\nStandardOutput=file:/tmp/rv/auth.log\n' > "$U/x.service"
+chown -R 12345:12345 "$T/home/bob"
+LOG_UID=0 incident_log "$T/tmp/rv/auth.log" 40 "sshd[812]: Failed password for root from 203.0.113.9 port 52144 ssh2"
+chmod 600 "$T/tmp/rv/auth.log"
+run systemd
+is "$(n_of systemd.scan systemd.log-not-owned)" 1 "a root-owned 0600 log named by bob's user unit: systemd.log-not-owned"
+like "$(msg systemd.scan systemd.log-not-owned)" '^/home/bob/\.config/systemd/user/x\.service:5: StandardOutput=file:/tmp/rv/auth\.log: the log belongs to uid 0, not to uid 12345, the unit.s user: not read' "naming the line, whose the file is and whose it should be"
+is "$(n_of systemd.scan systemd.log-repeated-failure)" 0 "not read"
+unlike "$out" 'Failed password|203\.0\.113' "nothing of it quoted"
+chown 12345 "$T/tmp/rv/auth.log"
+run systemd
+is "$(n_of systemd.scan systemd.log-repeated-failure)" 1 "the same file owned by bob: read"
+is "$(n_of systemd.scan systemd.log-not-owned)" 0 "and not called someone else's"
 
 done_testing

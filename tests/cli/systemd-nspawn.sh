@@ -140,7 +140,7 @@ for a in sysloop sysmasked sysstale sysedited; do
 done
 # The one multi-unit `show -p` systemd.units asks (the fixture
 # show-multi.txt of tests/cli/systemd-units.sh is such a capture).
-systemctl show -p Id,LoadState,ActiveState,SubState,Result,NRestarts,ExecMainCode,ExecMainStatus,UnitFileState,NeedDaemonReload,FragmentPath,Restart,StartLimitBurst \
+systemctl show -p Id,Names,LoadState,ActiveState,SubState,Result,NRestarts,ExecMainCode,ExecMainStatus,UnitFileState,NeedDaemonReload,FragmentPath,Restart,StartLimitBurst \
     --no-pager -- undeclared.service sysloop.service sysedited.service nosuch.service \
     > /sostest-out/multi-show.txt
 "$SOS" doctor local-runtime --json --plugin-dir "$PLUGINS" \
@@ -242,7 +242,7 @@ is "$(ufnd systemd.unit-failed sysloop.service active_state)" failed "a declared
 is "$(ufnd systemd.unit-changed sysedited.service need_daemon_reload)" yes "a unit changed since loaded"
 is "$(units "sum(1 for c in find('systemd.units')['commands'] if 'show' in c['argv'] and '--user' not in c['argv'])")" 1 \
     "one systemctl show for all the system units"
-like "$(units "' '.join(find('systemd.units')['commands'][0]['argv'])")" "show -p Id,LoadState,.* -- .*undeclared.service" \
+like "$(units "' '.join(find('systemd.units')['commands'][0]['argv'])")" "show -p Id,Names,LoadState,.* -- .*undeclared.service" \
     "asked by name, every unit in one call"
 
 # Nothing of the container is left behind on this machine.

@@ -22,6 +22,8 @@ echo "$*" >> "$d/calls"
 if [ -f "$d/show.rc" ]; then cat "$d/show.err" >&2; exit "$(cat "$d/show.rc")"; fi
 src="$d/show.out"; [ "$1" = --user ] && src="$d/user-show.out"
 while [ $# -gt 0 ] && [ "$1" != -- ]; do shift; done; shift
+# data/reverse: the blocks in the reverse order (a block is known by its Id=)
+[ -f "$d/reverse" ] && set -- $(for u in "$@"; do echo "$u"; done | tac)
 sep=""
 for u in "$@"; do
     printf '%s' "$sep"; sep='
@@ -62,7 +64,7 @@ codes() { q "sorted(f['code'] + ' ' + f['evidence'].get('unit', '-') for f in fi
 # fnd CODE UNIT FIELD: FIELD of the systemd.units finding CODE about UNIT
 fnd() { q "[f for f in find('systemd.units')['findings'] if f['code']=='$1' and f['evidence'].get('unit', '-')=='$2'][0]$3"; }
 ev() { fnd "$1" "$2" "['evidence'].get('$3')"; }
-PROPS=Id,LoadState,ActiveState,SubState,Result,NRestarts,ExecMainCode,ExecMainStatus,UnitFileState,NeedDaemonReload,FragmentPath,Restart,StartLimitBurst
+PROPS=Id,Names,LoadState,ActiveState,SubState,Result,NRestarts,ExecMainCode,ExecMainStatus,UnitFileState,NeedDaemonReload,FragmentPath,Restart,StartLimitBurst
 
 # --- live: every unit found, in one show per manager
 doctor --live
@@ -84,15 +86,34 @@ like "$(fnd systemd.units-summary - "['message']")" \
     "the system manager: 5 units \(2 active, 2 failed, 1 not loaded\); the user manager: 1 units \(1 active" \
     "the summary counts each manager's units"
 
-# --- a unit whose name is shell syntax: every command names it as one word
-H='x;touch PWN.service'
+first=$(codes)
+
+# --- the answer's blocks in another order: each is judged as the unit its
+# Id= names, not as the unit asked at its position
+touch "$FAKE/reverse"
+doctor --live
+is "$(codes)" "$first" "blocks answered in the reverse order: the same findings about the same units"
+is "$(ev systemd.respawn-loop undeclared.service n_restarts)" 10 "the loop is still undeclared.service's"
+rm -f "$FAKE/reverse"
+
+# --- names systemd does not accept are never asked about: a glob would be
+# expanded by systemctl into other units' blocks, shell syntax is no name
+cp "$FIX/agent.service" "$S/*.service"
+cp "$FIX/agent.service" "$S/x;touch PWN.service"
+doctor --live
+unlike "$(cat "$FAKE/calls")" '\*\.service|PWN' "a unit file named '*.service' or 'x;touch PWN.service' is not passed to systemctl"
+is "$(codes)" "$first" "and the others' findings stay theirs"
+rm -f "$S/*.service" "$S/x;touch PWN.service"
+
+# --- a unit whose name starts like an option: one word after --
+H='-x.service'
 cp "$FIX/agent.service" "$S/$H"
 cp "$FAKE/show.out" "$TMP/show.saved"
 { echo; sed "s/^Id=.*/Id=$H/;s|^FragmentPath=.*|FragmentPath=/etc/systemd/system/$H|" "$FIX/show-crash.txt"; } >> "$FAKE/show.out"
 doctor --live
 is "$(fnd systemd.unit-failed "$H" "['commands']")" \
-    "[\"journalctl -u 'x;touch PWN.service' -n 50 --no-pager\", \"systemctl reset-failed -- 'x;touch PWN.service'\", \"systemctl start -- 'x;touch PWN.service'\"]" \
-    "a hostile unit name is quoted in every command"
+    "[\"journalctl -u -x.service -n 50 --no-pager\", \"systemctl reset-failed -- -x.service\", \"systemctl start -- -x.service\"]" \
+    "a unit named like an option is asked after -- and named after -- in the commands"
 rm -f "$S/$H"; cp "$TMP/show.saved" "$FAKE/show.out"
 
 # --- the cap

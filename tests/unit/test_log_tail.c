@@ -111,10 +111,17 @@ static void test_failure_lines(void **state)
         "permission denied", "connection refused", "cannot open", "can't open",
         "unable to start", "panic: runtime error", "exit status 1", "exit code: 125",
         "process exited with code 2", "Traceback (most recent call last):",
-        "read timed out", "Segmentation fault"};
+        "read timed out", "Segmentation fault", "3 errors, 12 files",
+        "sync: 0 errors, 2 failed", "failed=2", "errors: 10", "no such file: error",
+        "errored after 3s", "Failures: 1", "0 failed, Error: connection refused"};
     static const char *const no[] = {
         "started", "exit status 0", "exit code: 0", "listening on :8080",
-        "terrorist", "prefailed", "ready in 3s", ""};
+        "terrorist", "prefailed", "ready in 3s", "",
+        /* healthy summaries, and words that only begin like a failure */
+        "sync finished: 0 errors, 12 files", "no errors", "No error(s) found",
+        "errors: 0", "errors=0, warnings=3", "failed=0", "0 failed, 12 passed",
+        "Tests: 0 failures", "zero errors", "completed without errors",
+        "errorless run", "failedover", "fatalistic", "deniedx", "error_count=0"};
     (void)state;
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
         if (!log_is_failure(yes[i], strlen(yes[i])))

@@ -425,6 +425,59 @@ static void test_tail_refuses_escape(void **state)
     assert_int_equal(sos_rootfs_read_tail(t->root, "/missing", 100, &data, &len), -ENOENT);
 }
 
+/* The owned tail read: only the owner's plain file is read; a link as the
+ * last component is not followed, one in a directory on the way is. */
+static void test_tail_owned(void **state)
+{
+    struct tree *t = *state;
+    char *data = NULL;
+    size_t len = 0;
+    uid_t me = geteuid(), found = 0;
+    put_dir(t, "logs");
+    put_file(t, "logs/a.log", "one\ntwo\n", 8);
+    assert_int_equal(sos_rootfs_read_tail_owned(t->root, "/logs/a.log", 4, me, &found, &data,
+                                                &len),
+                     1);
+    assert_int_equal(len, 4);
+    assert_memory_equal(data, "two\n", 4);
+    free(data);
+    data = NULL;
+    /* Someone else's file: nothing read, the owner said. */
+    assert_int_equal(sos_rootfs_read_tail_owned(t->root, "/logs/a.log", 100, me + 1, &found,
+                                                &data, &len),
+                     -EPERM);
+    assert_null(data);
+    assert_int_equal(found, me);
+    /* A link as the log: not followed, whether it stays inside or not. */
+    put_link(t, "logs/in.log", "a.log");
+    assert_int_equal(sos_rootfs_read_tail_owned(t->root, "/logs/in.log", 100, me, NULL, &data,
+                                                &len),
+                     -ELOOP);
+    assert_null(data);
+    put_link(t, "logs/out.log", "../../outside");
+    assert_int_equal(sos_rootfs_read_tail_owned(t->root, "/logs/out.log", 100, me, NULL,
+                                                &data, &len),
+                     -EXDEV);
+    /* A link on the way is followed, as everywhere under the root. */
+    put_link(t, "l", "logs");
+    assert_int_equal(sos_rootfs_read_tail_owned(t->root, "/l/a.log", 100, me, NULL, &data,
+                                                &len),
+                     0);
+    assert_int_equal(len, 8);
+    free(data);
+    assert_int_equal(sos_rootfs_read_tail_owned(t->root, "/logs", 100, me, NULL, &data, &len),
+                     -EISDIR);
+    assert_int_equal(sos_rootfs_read_tail_owned(t->root, "/logs/none", 100, me, NULL, &data,
+                                                &len),
+                     -ENOENT);
+    assert_int_equal(sos_rootfs_read_tail_owned(t->root, "/logs/..", 100, me, NULL, &data,
+                                                &len),
+                     -EINVAL);
+    assert_int_equal(sos_rootfs_read_tail_owned(t->root, "rel.log", 100, me, NULL, &data,
+                                                &len),
+                     -EINVAL);
+}
+
 static void test_large_file_grows_buffer(void **state)
 {
     struct tree *t = *state;
@@ -511,6 +564,7 @@ int main(void)
         TREE_TEST(test_tail),
         TREE_TEST(test_tail_of_huge_sparse_file),
         TREE_TEST(test_tail_refuses_escape),
+        TREE_TEST(test_tail_owned),
         TREE_TEST(test_binary_content),
         TREE_TEST(test_real_root),
     };
