@@ -66,6 +66,7 @@ chmod 666 "$T/$UA/$H.plist"
 # A log under the hostile name, failing the same way 30 times.
 mkdir -p "$T/tmp"
 for i in $(seq 10 39); do echo "2026-11-28T03:14:$i Error: cannot reach the registry"; done > "$T/tmp/$H.err.log"
+chown 501 "$T/tmp/$H.err.log" # alice's agent's log is hers (another user's is not read)
 # A daemon (sudo) whose Label is not its file name, throttled too little.
 write_plist "$T/$SD/$H.plist" '<key>Label</key><string>other</string>
 <key>ProgramArguments</key><array><string>/bin/agent</string></array>
@@ -139,6 +140,7 @@ printf '[Unit]\nStartLimitIntervalSec=0\n[Service]\nRestart=always\nExecStart=/h
     > "$T$S/$H.service"
 mkdir -p "$T/tmp"
 for i in $(seq 10 39); do echo "2026-11-28T03:14:$i Error: cannot reach the registry"; done > "$T/tmp/$H.log"
+chown 1000 "$T/tmp/$H.log" # the unit's owner's (another user's log is not read)
 chmod 666 "$T$S/$H.service"
 chown 1000 "$T$S/$H.service"
 printf '[Unit]\nStartLimitIntervalSec=0\n[Service]\nRestart=always\nExecStart=/usr/bin/agent\n' \
