@@ -35,7 +35,7 @@ struct ld {
     struct sos_agent_model *m;
     /* what was given, so defaults and cross-key rules know */
     int has_container_name, has_authfile, has_scope, has_name;
-    const yaml_node_t *user_at, *capabilities_at, *command_at;
+    const yaml_node_t *user_at, *capabilities_at, *command_at, *account_at;
     enum sos_agent_scope user_scope; /* what the deprecated `user` said */
     char *log_dir; /* deprecated log_dir */
 };
@@ -592,6 +592,20 @@ static int r_args(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
     return read_list(ld, v, "args", word_rule, &M->args);
 }
 
+/* An account name as useradd takes it, written bare into UserName= and
+ * User=. */
+static int r_account(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
+{
+    ld->account_at = k;
+    if (read_string(ld, v, "account", &M->account) != 0)
+        return -1;
+    if (!is_word(M->account, "abcdefghijklmnopqrstuvwxyz0123456789_-", 32) ||
+        (M->account[0] >= '0' && M->account[0] <= '9'))
+        return fail_at(ld, v, "'account' must be an account name ([a-z_][a-z0-9_-]*, at "
+                              "most 32 characters)");
+    return 0;
+}
+
 static int r_capabilities(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
 {
     (void)k;
@@ -1061,6 +1075,7 @@ static const struct key_reader top_keys[] = {
     {"mounts", r_mounts},
     {"args", r_args},
     {"capabilities", r_capabilities},
+    {"account", r_account},
     /* deprecated, read for one release */
     {"container", r_old_container},
     {"authfile", r_old_authfile},
@@ -1148,6 +1163,7 @@ static int fill_defaults(struct ld *ld)
          fill(&m->logs.stderr_path, "%s/%s.%s.err.log", dir, name, mac ? "launchd" : "service") |
          fill(&m->health.type, "podman-container") | fill(&m->health.expected, "running") |
          fill(&m->description, "%s", "") | fill(&m->image, "%s", "") |
+         fill(&m->account, "%s", "") |
          fill(&m->podman.connection, "%s", "") | fill(&m->owner.project, "%s", "") |
          fill(&m->owner.component, "%s", "") | fill(&m->owner.contact, "%s", "");
     free(dir);
@@ -1184,6 +1200,9 @@ static int check_across(struct ld *ld, const yaml_node_t *root)
     if (m->capabilities.n > 0 && m->scope != SOS_SCOPE_SYSTEM)
         return fail_at(ld, ld->capabilities_at, "'capabilities' are for scope system only: "
                                                 "a user agent gets none");
+    if (m->account[0] && m->scope != SOS_SCOPE_SYSTEM)
+        return fail_at(ld, ld->account_at, "'account' is for scope system only: a user "
+                                           "agent runs as the user whose manager runs it");
     return 0;
 }
 
@@ -1320,6 +1339,7 @@ void sos_agent_model_free(struct sos_agent_model *m)
     strings_free(&m->args);
     strings_free(&m->capabilities);
     free(m->description);
+    free(m->account);
     free(m->service.plist);
     free(m->service.unit);
     strings_free(&m->warnings);

@@ -105,6 +105,12 @@ struct sos_agent_model {
     /* Deprecation notes, "FILE:LINE:COLUMN: ..." each; the caller shows them. */
     struct sos_agent_strings warnings;
     char *path;                      /* the declaration file read */
+    /* Added for `stage` (issue 12): the account a system agent runs as
+     * (launchd UserName, systemd User=), declared rather than taken from
+     * the invoking user, who is root under sudo. "" for user scope (the
+     * user's own manager runs it) and when a system agent does not say:
+     * the generators then refuse it. */
+    char *account;
 };
 
 /* What the defaults depend on: the target system and the agent user's

@@ -18,6 +18,21 @@
 int sos_atomic_write(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
                      unsigned flags, sos_error *err);
 
+/* The same for N (at most SOS_ATOMIC_MAX_FILES) files of one directory:
+ * every temporary written, then each fsync'd, then each renamed, then the
+ * directory fsync'd once (unless SOS_ATOMIC_DEFER_DIR_SYNC). Each file is
+ * still temp, fsync, rename; a failure removes the temporaries not yet in
+ * place (the files already renamed stay, each whole). */
+#define SOS_ATOMIC_MAX_FILES 8
+struct sos_atomic_file {
+    const char *name;
+    const void *data;
+    size_t len;
+    mode_t mode;
+};
+int sos_atomic_write_all(int dirfd, const struct sos_atomic_file *files, size_t n,
+                         unsigned flags, sos_error *err);
+
 /* Points the symlink NAME in DIRFD at TARGET, replacing what was there in
  * one rename (a temporary ".NAME.tmp" symlink first). */
 int sos_atomic_symlink(int dirfd, const char *name, const char *target, sos_error *err);

@@ -17,7 +17,8 @@ struct sos_gen_target {
     enum sos_agent_backend backend; /* launchd or systemd (auto is resolved) */
     enum sos_gen_os os;             /* the host the wrapper runs on */
     const char *home;      /* the agent user's home: "~/" in the model expands to it */
-    const char *user;      /* system scope: the account (UserName=, User=); else NULL */
+    const char *user;      /* system scope: the account (UserName=, User=), the model's
+                            * `account`; else NULL */
     const char *state_dir; /* the agent's state directory */
     const char *wrapper_path; /* the wrapper the service runs (in its generation) */
 };
@@ -54,8 +55,11 @@ char *sos_gen_unit(const struct sos_agent_model *m, const struct sos_gen_target 
 char *sos_gen_plist_name(const struct sos_agent_model *m, sos_error *err);
 char *sos_gen_unit_name(const struct sos_agent_model *m, sos_error *err);
 
-/* Where the service definition is installed (the persistence place); the
- * stage never writes there, the lints and preflight name it. */
+/* Where the service definition is installed (the persistence place): the
+ * model's service.plist or service.unit for T's backend, as the loader
+ * computed it from scope, label and name (or the adopted path of the
+ * deprecated keys); NULL with ERR when that is not an absolute path. The
+ * stage never writes there; the lints and preflight name it. */
 char *sos_gen_install_path(const struct sos_agent_model *m, const struct sos_gen_target *t,
                            sos_error *err);
 

@@ -140,24 +140,22 @@ int sos_gen_check_identity(const struct sos_agent_model *m, sos_error *err)
     return 0;
 }
 
-/* The persistence places of DESIGN.md: user agents in the user's own
- * directories, system ones in the system's. */
+/* One place decides where a service is installed: the model's loader
+ * (core/agent_model.c), which also knows a service adopted through the
+ * deprecated keys. This only picks the backend's. */
 char *sos_gen_install_path(const struct sos_agent_model *m, const struct sos_gen_target *t,
                            sos_error *err)
 {
-    char *file, *out = NULL;
-    int launchd = t->backend == SOS_BACKEND_LAUNCHD, user = m->scope == SOS_SCOPE_USER;
-    file = launchd ? sos_gen_plist_name(m, err) : sos_gen_unit_name(m, err);
-    if (!file)
+    int launchd = t->backend == SOS_BACKEND_LAUNCHD;
+    const char *path = launchd ? m->service.plist : m->service.unit;
+    char *out;
+    if (!path || path[0] != '/') {
+        sos_fail(err, "%s: '%s' is not a path to install to (a unit name of the deprecated "
+                      "key `unit`?)", launchd ? "plist" : "unit", path ? path : "");
         return NULL;
-    if (user && (!t->home || t->home[0] != '/'))
-        sos_fail(err, "a user agent's service needs the user's home directory");
-    else if (asprintf(&out, "%s%s/%s", user ? t->home : "",
-                      launchd ? (user ? "/Library/LaunchAgents" : "/Library/LaunchDaemons")
-                              : (user ? "/.config/systemd/user" : "/etc/systemd/system"),
-                      file) < 0)
-        out = NULL;
-    free(file);
+    }
+    if (!(out = strdup(path)))
+        sos_fail(err, "out of memory");
     return out;
 }
 

@@ -160,6 +160,25 @@ static int generate(const struct sos_agent_model *m, const struct sos_stage_opti
     return 0;
 }
 
+/* Every generator once, into memory, with the wrapper's place in a
+ * generation not made yet: a value a generator refuses (a newline in an env
+ * value, a relative log path, a system agent without an account) is refused
+ * before the state directory or a generation exists. Costs a few
+ * microseconds; the texts are made again with the real place. */
+static int dry_generate(const struct sos_agent_model *m, const struct sos_stage_options *o,
+                        sos_error *err)
+{
+    struct texts tx = {0};
+    char *wrapper = NULL;
+    int rc;
+    if (asprintf(&wrapper, "%s/generations/0/wrapper", o->state_dir) < 0)
+        return sos_fail(err, "out of memory");
+    rc = generate(m, o, wrapper, &tx, err);
+    texts_free(&tx);
+    free(wrapper);
+    return rc;
+}
+
 static int write_text(int dirfd, const char *name, const char *text, mode_t mode, sos_error *err)
 {
     /* The generation's directory is fsync'd once, after its last file and
@@ -185,10 +204,16 @@ static int fill_generation(const struct sos_agent_model *m, const struct sos_sta
         sos_fail(err, "out of memory");
         goto out;
     }
-    if (write_text(genfd, "declaration.json", tx.decl, 0600, err) < 0 ||
-        write_text(genfd, "wrapper", tx.wrapper, 0700, err) < 0 ||
-        write_text(genfd, tx.service_name, tx.service, 0644, err) < 0)
-        goto out;
+    {
+        const struct sos_atomic_file files[] = {
+            {"declaration.json", tx.decl, strlen(tx.decl), 0600},
+            {"wrapper", tx.wrapper, strlen(tx.wrapper), 0700},
+            {tx.service_name, tx.service, strlen(tx.service), 0644},
+        };
+        /* Written together: one journal commit for the three, not three. */
+        if (sos_atomic_write_all(genfd, files, 3, SOS_ATOMIC_DEFER_DIR_SYNC, err) < 0)
+            goto out;
+    }
     if (sos_stage_lint_files(o, m, r->wrapper, r->service, &r->lints, err) < 0 ||
         sos_stage_lint_doctor(o, genfd, r->dir, r->service, &r->lints, err) < 0)
         goto out;
@@ -212,7 +237,7 @@ int sos_stage(const struct sos_agent_model *m, const struct sos_stage_options *o
     char target[32];
     memset(r, 0, sizeof *r);
     /* Refused before anything is made: a model no generator can write. */
-    if (sos_gen_check_identity(m, err) < 0)
+    if (sos_gen_check_identity(m, err) < 0 || dry_generate(m, o, err) < 0)
         return -1;
     if ((statefd = open_state_dir(o->state_dir, err)) < 0)
         return sos_wrap(err, "state directory");
@@ -224,7 +249,10 @@ int sos_stage(const struct sos_agent_model *m, const struct sos_stage_options *o
         sos_fail(err, "out of memory");
         goto out;
     }
-    if (sos_fsync_dir(gensfd, err) < 0 || fill_generation(m, o, genfd, r, err) < 0)
+    /* generations/ is fsync'd once its new entry's files are in place, with
+     * the generation itself (fill_generation), before `current` can name
+     * it: one commit then covers both. */
+    if (fill_generation(m, o, genfd, r, err) < 0 || sos_fsync_dir(gensfd, err) < 0)
         goto out;
     rc = 1;
     if (sos_lint_results_pass(&r->lints)) {

@@ -29,6 +29,8 @@ struct sos_stage_options {
     const char *state_dir;  /* sos_stage_state_dir(), or a test's own */
     char *const *envp;      /* the environment of the lint tools (PATH, TMPDIR) */
     const char *plugin_dir; /* the doctor's lints (launchd.lint, systemd.lint); NULL: not run */
+    int skip_external;      /* 1: shellcheck and systemd-analyze are recorded as skipped,
+                             * not run (the bench's SOURCEOS_STAGE_SKIP_EXTERNAL=1) */
 };
 
 struct sos_stage_result {
@@ -60,8 +62,9 @@ void sos_stage_result_free(struct sos_stage_result *r);
 
 /* Appends to OUT the results of linting the generation in DIR: shellcheck
  * on WRAPPER, and for SERVICE a libplist round trip (launchd) or
- * systemd-analyze verify (systemd). A tool that is not installed is
- * skipped with a note. -1 only when out of memory. */
+ * systemd-analyze verify (systemd). A tool that is not installed, or
+ * that O->skip_external leaves out, is skipped with a note. -1 only when
+ * out of memory. */
 int sos_stage_lint_files(const struct sos_stage_options *o, const struct sos_agent_model *m,
                          const char *wrapper, const char *service,
                          struct sos_lint_results *out, sos_error *err);

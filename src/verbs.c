@@ -61,6 +61,25 @@ static const struct sos_verb verbs[] = {
      "  authfile: /home/me/.config/sourceos/empty-auth.json\n"
      "  env: [HOME=/home/me, DOCKER_CONFIG=/home/me/.config/sourceos/docker]\n",
      cmd_agent_doctor},
+    {SOS_PROG_AGENT, "stage", "NAME", 1, 1,
+     CLI_OPT_CONFIG_DIR | CLI_OPT_PLUGIN_DIR | CLI_OPT_FORMAT | CLI_OPTS_ALWAYS,
+     VERB_AGENT_NAME | VERB_NO_NDJSON,
+     "generate and lint the agent's wrapper and plist or unit into a new "
+     "generation of its state directory; never touches persistence",
+     "Reads <config-dir>/agents.d/NAME.yaml, generates the governed wrapper\n"
+     "and the launchd plist or systemd unit into a new generation\n"
+     "(generations/N of the agent's state directory: $XDG_STATE_HOME or\n"
+     "~/.local/state + /sourceos/agents/NAME; system scope\n"
+     "/var/lib/sourceos/agents/NAME), lints them (shellcheck, a libplist round\n"
+     "trip or systemd-analyze verify, the doctor's launchd.lint or\n"
+     "systemd.lint) and points `current` at it only when every lint passed.\n"
+     "Nothing is installed. --root is refused: stage writes this machine's\n"
+     "state directory, never a copied tree.\n\n"
+     "Exit status: 0 the new generation is current, 2 a lint failed (the\n"
+     "previous generation stays current), 3 the declaration is invalid or\n"
+     "nothing could be staged, 64 usage error, 74 the report could not be\n"
+     "written.\n",
+     cmd_stage},
     {SOS_PROG_AGENT, "help", "[COMMAND]", 0, 2, CLI_OPTS_ALWAYS, 0,
      "this help, or a command's",
      "Prints this program's help, or COMMAND's: the same text as\n"
@@ -70,7 +89,7 @@ static const struct sos_verb verbs[] = {
 
 static const char *const planned_sourceos[] = {"evidence", "explain", NULL};
 static const char *const planned_agent[] = {
-    "preflight", "status", "logs", "stage", "install", "start", "stop",
+    "preflight", "status", "logs", "install", "start", "stop",
     "restart", "activate", "repair", "quarantine", "release", "uninstall", NULL,
 };
 static const char *const planned_ctl[] = {"agent-machine", NULL};

@@ -75,5 +75,6 @@ int cmd_agent_doctor(struct cli *cli, const struct sos_verb *verb,
                      char **operands);
 int cmd_plugins(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_checks(struct cli *cli, const struct sos_verb *verb, char **operands);
+int cmd_stage(struct cli *cli, const struct sos_verb *verb, char **operands);
 
 #endif

@@ -58,8 +58,8 @@ out=$("$SOS" frobnicate --help 2>&1); rc=$?
 like "$rc|$out" "^64\|sourceos: unknown command 'frobnicate'" "--help of an unknown command is a usage error"
 out=$("$SOS_BUILDDIR/sourceos-agent" frobnicate --help 2>&1); rc=$?
 like "$rc|$out" "^64\|sourceos-agent: unknown command 'frobnicate'" "in sourceos-agent too (it printed the usage and exited 0)"
-out=$("$SOS_BUILDDIR/sourceos-agent" stage --help 2>&1); rc=$?
-like "$rc|$out" "^64\|sourceos-agent: 'stage' is not in this release" "--help of a command not built yet says so"
+out=$("$SOS_BUILDDIR/sourceos-agent" install --help 2>&1); rc=$?
+like "$rc|$out" "^64\|sourceos-agent: 'install' is not in this release" "--help of a command not built yet says so"
 for p in sourceos-agent sourceosctl; do
     out=$("$SOS_BUILDDIR/$p" 2>&1 >/dev/null); rc=$?
     like "$rc|$out" "^64\|$p: no command given; see '$p (help|--help)'" "$p without a command: one line on stderr, as sourceos"

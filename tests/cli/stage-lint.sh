@@ -6,28 +6,35 @@
 # stage exits 2 and the previous generation stays current; GNU-only syntax
 # put into a staged wrapper is caught by the same lint config.
 . "$SOS_SRCDIR/tests/lib.sh"
-TOOL="$SOS_BUILDDIR/tests/tools/stage-tool"
-mkdir -p "$HOME/.config/containers"
+AGENT="$SOS_BUILDDIR/sourceos-agent"
+mkdir -p "$HOME/.config/containers" "$TMP/cfg/agents.d"
 printf '{"auths":{}}\n' > "$HOME/.config/containers/sourceos-empty-auth.json"
 # Logs named outside /tmp (the test's home is under it); nothing is written there.
-LOGS="--log /var/log/sourceos-test/web.log --stdout /var/log/sourceos-test/web.out.log --stderr /var/log/sourceos-test/web.err.log"
-stage() { b=$1; shift; "$TOOL" --state-dir "$TMP/state-$b" --home "$HOME" --backend "$b" --plugin-dir "$BUILD_PLUGINS" "$@" -- serve; }
+LOGS='logs: {app: /var/log/sourceos-test/web.log, stdout: /var/log/sourceos-test/web.out.log, stderr: /var/log/sourceos-test/web.err.log}'
+# stage BACKEND [YAML-LINE]: stages agent web, its state under $TMP/state-BACKEND.
+stage() {
+    printf 'name: web\nimage: localhost/sourceos/web:1\nbackend: %s\nargs: [serve]\n%s\n' "$1" "${2:-}" \
+        > "$TMP/cfg/agents.d/web.yaml"
+    XDG_STATE_HOME="$TMP/state-$1" "$AGENT" stage web --config-dir "$TMP/cfg" --plugin-dir "$BUILD_PLUGINS"
+}
 
-# shellcheck disable=SC2086
-out=$(stage launchd --os macos $LOGS 2>&1); rc=$?
+out=$(stage launchd "$LOGS" 2>&1); rc=$?
 is "$rc" 0 "launchd: staged, every lint passes"
-G1="$TMP/state-launchd/generations/1"
+G1="$TMP/state-launchd/sourceos/agents/web/generations/1"
 is "$(jget '[(l["lint"], l["status"]) for l in d]' < "$G1/lint.json")" \
     '[["shellcheck", "pass"], ["plist round trip", "pass"], ["launchd.lint", "pass"]]' \
     "lint.json: shellcheck, the round trip and the doctor's launchd.lint"
 like "$(cat "$G1/lint-config/checks.d/50-stage.yaml")" "plugin: launchd, check: lint, params: \{plist: \"$G1/org.sourceos.agent.web.plist\"\}" \
     "the doctor's lint, declared in the generation"
 
-out=$(stage launchd --os macos --stdout "$TMP/web.out.log" 2>&1); rc=$?
+# The default logs follow $XDG_STATE_HOME, here under /tmp: the loader takes
+# defaults as they come, the lint says where they went.
+out=$(stage launchd 2>&1); rc=$?
 is "$rc" 2 "logs under /tmp: the stage fails its lint (exit 2)"
-like "$out" "lint launchd.lint failed: launchd.log-in-tmp \(critical\)" "launchd.lint says why"
-is "$(readlink "$TMP/state-launchd/current")" generations/1 "the previous generation stays current"
-is "$(jget '[l["status"] for l in d if l["lint"] == "launchd.lint"]' < "$TMP/state-launchd/generations/2/lint.json")" '["fail"]' \
+like "$out" "launchd.lint +failed" "launchd.lint failed"
+like "$out" "launchd.log-in-tmp \(critical\)" "launchd.lint says why"
+is "$(readlink "$TMP/state-launchd/sourceos/agents/web/current")" generations/1 "the previous generation stays current"
+is "$(jget '[l["status"] for l in d if l["lint"] == "launchd.lint"]' < "$TMP/state-launchd/sourceos/agents/web/generations/2/lint.json")" '["fail"]' \
     "the failed generation keeps its lint results"
 
 # GNU-isms in the wrapper the plist runs: shellcheck --shell=sh does not
@@ -39,10 +46,9 @@ out=$("$SOS" doctor local-runtime --config-dir "$G1/lint-config" --plugin-dir "$
 like "$(printf '%s' "$out" | jget '[f["code"] for f in find("stage.launchd-lint")["findings"]]')" "launchd.gnu-only-syntax" \
     "the generation's launchd.lint catches GNU-only syntax in the wrapper"
 
-# shellcheck disable=SC2086
-out=$(stage systemd --os linux $LOGS 2>&1); rc=$?
+out=$(stage systemd "$LOGS" 2>&1); rc=$?
 is "$rc" 0 "systemd: staged, every lint passes"
-is "$(jget '[(l["lint"], l["status"]) for l in d]' < "$TMP/state-systemd/generations/1/lint.json")" \
+is "$(jget '[(l["lint"], l["status"]) for l in d]' < "$TMP/state-systemd/sourceos/agents/web/generations/1/lint.json")" \
     '[["shellcheck", "pass"], ["systemd-analyze verify", "pass"], ["systemd.lint", "pass"]]' \
     "lint.json: shellcheck, systemd-analyze verify and the doctor's systemd.lint"
 done_testing

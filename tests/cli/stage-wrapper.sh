@@ -6,9 +6,9 @@
 # restart budget trips after maxRestartsPerHour starts in an hour and then
 # exits 0 without asking podman anything.
 . "$SOS_SRCDIR/tests/lib.sh"
-TOOL="$SOS_BUILDDIR/tests/tools/stage-tool"
+AGENT="$SOS_BUILDDIR/sourceos-agent"
 BIN="$TMP/bin"
-mkdir -p "$BIN" "$HOME/.config/containers" "$TMP/logs"
+mkdir -p "$BIN" "$HOME/.config/containers" "$TMP/cfg/agents.d"
 printf '{"auths":{}}\n' > "$HOME/.config/containers/sourceos-empty-auth.json"
 # The stand-in: PODMAN_FAIL names the check that fails (machine, info,
 # image); the machine's state is PODMAN_MACHINE_STATE.
@@ -26,24 +26,35 @@ SH
 chmod 755 "$BIN/podman"
 export PODMAN_ARGV="$TMP/argv" PATH="$BIN:$PATH"
 
-# stage BACKEND OS [more]: stages into $TMP/state-$1-$2; sets WRAPPER.
+# stage BACKEND [YAML-LINE...]: `sourceos-agent stage web` of a declaration
+# with those lines, its state under $TMP/state-BACKEND ($XDG_STATE_HOME);
+# sets SRC (exit), WRAPPER, STATE and LOGF (the wrapper's log, the default
+# under $XDG_STATE_HOME). stdout/stderr go outside /tmp, where launchd.lint
+# wants them (the wrapper never writes there).
 stage() {
-    b=$1 o=$2
-    shift 2
-    WRAPPER=$("$TOOL" --state-dir "$TMP/state-$b-$o" --home "$HOME" --backend "$b" --os "$o" \
-        --log "$TMP/logs/web.log" --image localhost/sourceos/web:1 "$@" -- echo hello | head -1)
+    b=$1
+    shift
+    { printf 'name: web\nimage: localhost/sourceos/web:1\nbackend: %s\nargs: [echo, hello]\n' "$b"
+      printf 'logs: {stdout: /var/log/sourceos-test/web.out.log, stderr: /var/log/sourceos-test/web.err.log}\n'
+      for l in "$@"; do printf '%s\n' "$l"; done; } > "$TMP/cfg/agents.d/web.yaml"
+    XDG_STATE_HOME="$TMP/state-$b" "$AGENT" stage web --json --config-dir "$TMP/cfg" \
+        --plugin-dir "$BUILD_PLUGINS" > "$TMP/stage.json" 2>"$TMP/stage.err"; SRC=$?
+    WRAPPER=$(jget 'd["wrapper"]' < "$TMP/stage.json" 2>/dev/null)
+    STATE="$TMP/state-$b/sourceos/agents/web"
+    LOGF="$TMP/state-$b/sourceos/logs/web.log"
+    mkdir -p "$TMP/state-$b/sourceos/logs"
 }
 # run_case NAME: runs the wrapper; RC, LOG (the lines it added), RAN (runs asked).
 run_case() {
-    : > "$TMP/logs/web.log"
+    : > "$LOGF"
     : > "$PODMAN_ARGV"
     out=$(sh "$WRAPPER" 2>&1); RC=$?
-    LOG=$(cat "$TMP/logs/web.log")
+    LOG=$(cat "$LOGF")
     RAN=$(grep -c -e '^run ' -e ' run ' "$PODMAN_ARGV")
 }
 
-stage systemd linux --env APP_MODE=serve
-ok $? "staged a systemd wrapper"
+stage systemd 'env: [APP_MODE=serve]'
+is "$SRC" 0 "staged a systemd wrapper, every lint passing"
 run_case
 is "$RC $RAN $out" "0 1 container-ran" "every check passes: podman run is exec'd"
 like "$(grep -e '^run ' "$PODMAN_ARGV")" "^run --rm --replace --name sourceos-web --pull=never --authfile $HOME/.config/containers/sourceos-empty-auth.json -e APP_MODE=serve localhost/sourceos/web:1 echo hello$" \
@@ -60,7 +71,7 @@ is "$RC $RAN" "22 0" "image missing: exit 22, no container"
 like "$LOG" "the local image localhost/sourceos/web:1 is missing" "the line names the image"
 
 printf '{"auths":{"ghcr.io":{"auth":"eA=="}}}\n' > "$TMP/other-auth.json"
-stage systemd linux --authfile "$TMP/other-auth.json"
+stage systemd "auth: {authfile: $TMP/other-auth.json}"
 run_case
 is "$RC $RAN" "23 0" "an auth file with credentials: exit 23, no container"
 like "$LOG" "is missing or not exactly" "the line says why"
@@ -68,15 +79,15 @@ rm -f "$TMP/other-auth.json"
 run_case
 is "$RC $RAN" "23 0" "a missing auth file: exit 23"
 
-stage systemd linux
-touch "$TMP/state-systemd-linux/docker-config/config.json"
+stage systemd
+touch "$STATE/docker-config/config.json"
 run_case
 is "$RC $RAN" "24 0" "a private DOCKER_CONFIG that is not empty: exit 24"
-rm -f "$TMP/state-systemd-linux/docker-config/config.json"
+rm -f "$STATE/docker-config/config.json"
 
-# macOS: the machine check, the launchd PATH and the budget.
-stage launchd macos --max 2
-ok $? "staged a launchd wrapper"
+# launchd: the machine check (required, as on macOS) and the budget.
+stage launchd 'podman: {requireMachine: true}' 'lifecycle: {maxRestartsPerHour: 2}'
+is "$SRC" 0 "staged a launchd wrapper, every lint passing"
 PODMAN_MACHINE_STATE=stopped run_case
 is "$RC $RAN" "20 0" "machine stopped: exit 20, no container"
 like "$LOG" "podman machine podman-machine-default is not running \(state: stopped\); run: podman machine start podman-machine-default" "the line names the command"
@@ -87,18 +98,19 @@ is "$RC $RAN" "0 1" "second start within the budget of 2: runs"
 run_case
 is "$RC $RAN" "0 0" "third start in the hour: exit 0, no container"
 like "$LOG" "restart budget spent: 2 starts in the last hour \(maxRestartsPerHour 2\); tripped" "the line says tripped"
-is "$(cut -d' ' -f1 "$TMP/state-launchd-macos/tripped")" tripped "the state directory records tripped"
+is "$(cut -d' ' -f1 "$STATE/tripped")" tripped "the state directory records tripped"
 is "$(grep -c . "$PODMAN_ARGV")" 0 "a tripped wrapper asks podman nothing"
 # Starts older than an hour no longer count.
 old=$(( $(date +%s) - 4000 ))
-printf '%s\n%s\n' "$old" "$old" > "$TMP/state-launchd-macos/restarts"
+printf '%s\n%s\n' "$old" "$old" > "$STATE/restarts"
 run_case
 is "$RC $RAN" "0 1" "an hour later the budget is back"
 
-# A hostile connection never reaches the wrapper; a hostile argument does, as one word.
-"$TOOL" --state-dir "$TMP/state-h" --home "$HOME" --connection 'x;touch pwned' >/dev/null 2>"$TMP/err"
-is "$?" 1 "a connection with ';' is refused"
-like "$(cat "$TMP/err")" "podman.connection" "naming the field"
-[ ! -e "$TMP/state-h" ]
+# A hostile connection never reaches the wrapper: refused, nothing staged.
+rm -rf "$TMP/state-systemd"
+stage systemd 'podman: {connection: "x;touch pwned"}'
+is "$SRC" 3 "a connection with ';' is refused (exit 3)"
+like "$(cat "$TMP/stage.err")" "connection" "naming the field"
+[ ! -e "$TMP/state-systemd/sourceos/agents" ]
 ok $? "and nothing is staged"
 done_testing

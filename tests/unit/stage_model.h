@@ -52,6 +52,8 @@ static inline void stage_model_init(struct stage_fixture *f)
         m->quarantine.image_metadata = m->quarantine.redacted_auth_config = 1;
     m->backend = SOS_BACKEND_AUTO;
     m->label = "org.sourceos.agent.web";
+    m->service.plist = STAGE_HOME "/Library/LaunchAgents/org.sourceos.agent.web.plist";
+    m->service.unit = STAGE_HOME "/.config/systemd/user/sourceos-agent@web.service";
     f->env[0] = "APP_MODE=serve";
     m->env.n = 1;
     m->env.v = f->env;

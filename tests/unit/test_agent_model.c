@@ -108,7 +108,28 @@ static void test_defaults_macos_and_xdg(void **state)
                              &m, &err), 0);
     assert_string_equal(m.service.plist, "/Library/LaunchDaemons/org.x.web.plist");
     assert_string_equal(m.logs.app, "/Library/Logs/SourceOS/web.log");
+    assert_string_equal(m.account, ""); /* not declared: the generators refuse it */
     sos_agent_model_free(&m);
+}
+
+/* A system agent's account is declared, never the invoking user. */
+static void test_account(void **state)
+{
+    struct sos_agent_model m;
+    sos_error err;
+    (void)state;
+    assert_int_equal(load_as(&mac_opts, "name: web\nimage: a\nscope: system\naccount: _sourceos\n",
+                             &m, &err), 0);
+    assert_string_equal(m.account, "_sourceos");
+    sos_agent_model_free(&m);
+    assert_int_equal(load_as(&mac_opts, "name: web\nimage: a\n", &m, &err), 0);
+    assert_string_equal(m.account, "");
+    sos_agent_model_free(&m);
+    refused("name: web\nimage: a\naccount: _sourceos\n", "3:1", "'account' is for scope system only");
+    refused("name: web\nimage: a\nscope: system\naccount: \"root;id\"\n", "4:10",
+            "'account' must be an account name");
+    refused("name: web\nimage: a\nscope: system\naccount: 0day\n", "4:10",
+            "'account' must be an account name");
 }
 
 static void test_spec_shape(void **state)
@@ -381,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_mount_rules),
         cmocka_unit_test(test_home_rule),
         cmocka_unit_test(test_scope_rules),
+        cmocka_unit_test(test_account),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

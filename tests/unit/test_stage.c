@@ -62,7 +62,7 @@ static struct sos_stage_options options(enum sos_agent_backend backend)
     struct sos_stage_options o = {backend,
                                   backend == SOS_BACKEND_LAUNCHD ? SOS_GEN_OS_MACOS
                                                                  : SOS_GEN_OS_LINUX,
-                                  home, NULL, state_dir, envp, NULL};
+                                  home, NULL, state_dir, envp, NULL, 0};
     return o;
 }
 
@@ -208,6 +208,56 @@ static void test_refused_model_stages_nothing(void **state)
     sos_stage_result_free(&r);
 }
 
+/* A value only a generator refuses (the loader would too, but the stage
+ * does not rely on it): refused before the state directory exists. */
+static void test_generator_refusal_stages_nothing(void **state)
+{
+    struct stage_fixture f;
+    struct sos_stage_options o = options(SOS_BACKEND_SYSTEMD);
+    struct sos_stage_result r;
+    sos_error err = {{0}};
+    char other[400];
+    (void)state;
+    snprintf(other, sizeof other, "%s/other-state-env", tmpdir);
+    o.state_dir = other;
+    stage_model_init(&f);
+    f.env[0] = "APP_MODE=serve\nrm -rf /";
+    assert_int_equal(sos_stage(&f.m, &o, &r, &err), -1);
+    assert_non_null(strstr(err.msg, "env"));
+    assert_int_equal(access(other, F_OK), -1);
+    sos_stage_result_free(&r);
+}
+
+/* skip_external (the bench's SOURCEOS_STAGE_SKIP_EXTERNAL=1): shellcheck
+ * and systemd-analyze are not run, even a failing one, and say so. */
+static void test_skip_external(void **state)
+{
+    struct stage_fixture f;
+    struct sos_stage_options o = options(SOS_BACKEND_SYSTEMD);
+    struct sos_stage_result r;
+    sos_error err = {{0}};
+    char bin[400], tool[450], *lint;
+    (void)state;
+    snprintf(bin, sizeof bin, "%s/failing-bin-2", tmpdir);
+    mkdir(bin, 0700);
+    snprintf(tool, sizeof tool, "%s/shellcheck", bin);
+    write_file(tool, "#!/bin/sh\nexit 1\n", 0700);
+    snprintf(tool, sizeof tool, "%s/systemd-analyze", bin);
+    write_file(tool, "#!/bin/sh\nexit 1\n", 0700);
+    stage_model_init(&f);
+    o.skip_external = 1;
+    snprintf(path_env, sizeof path_env, "PATH=%s:/usr/bin:/bin", bin);
+    assert_int_equal(sos_stage(&f.m, &o, &r, &err), 0);
+    snprintf(path_env, sizeof path_env, "PATH=/usr/bin:/bin");
+    assert_true(r.current);
+    lint = slurp(r.dir, "lint.json");
+    assert_non_null(strstr(lint, "\"lint\": \"shellcheck\",\n    \"status\": \"skipped\""));
+    assert_non_null(strstr(lint, "\"lint\": \"systemd-analyze verify\",\n    \"status\": \"skipped\""));
+    assert_non_null(strstr(lint, "SOURCEOS_STAGE_SKIP_EXTERNAL"));
+    free(lint);
+    sos_stage_result_free(&r);
+}
+
 static void test_state_dir_symlink_refused(void **state)
 {
     struct stage_fixture f;
@@ -259,6 +309,8 @@ int main(void)
         cmocka_unit_test(test_stage_launchd),
         cmocka_unit_test(test_lint_failure_keeps_current),
         cmocka_unit_test(test_refused_model_stages_nothing),
+        cmocka_unit_test(test_generator_refusal_stages_nothing),
+        cmocka_unit_test(test_skip_external),
         cmocka_unit_test(test_state_dir_symlink_refused),
         cmocka_unit_test(test_state_dir_paths),
     };

@@ -282,12 +282,22 @@ static void test_system_scope(void **state)
     assert_non_null(strstr(u, "\nUser=_sourceos\n"));
     assert_non_null(strstr(u, "ReadWritePaths=-/var/lib/containers"));
     assert_non_null(strstr(u, "WantedBy=multi-user.target"));
+    /* The place is the model's (the loader computes it from scope, label
+     * and name, or takes an adopted service's): the generators only pick
+     * the backend's. */
+    f.m.service.plist = "/Library/LaunchDaemons/org.sourceos.agent.web.plist";
+    f.m.service.unit = "/srv/adopted/web.service";
     path = sos_gen_install_path(&f.m, &tl, &err);
     assert_string_equal(path, "/Library/LaunchDaemons/org.sourceos.agent.web.plist");
     free(path);
     path = sos_gen_install_path(&f.m, &ts, &err);
-    assert_string_equal(path, "/etc/systemd/system/sourceos-agent@web.service");
+    assert_string_equal(path, "/srv/adopted/web.service");
     free(path);
+    f.m.service.unit = "web.service"; /* a unit name of the deprecated key: no place */
+    assert_null(sos_gen_install_path(&f.m, &ts, &err));
+    assert_non_null(strstr(err.msg, "unit"));
+    f.m.service.plist = STAGE_HOME "/Library/LaunchAgents/org.sourceos.agent.web.plist";
+    f.m.service.unit = STAGE_HOME "/.config/systemd/user/sourceos-agent@web.service";
     tl.user = "root;x";
     assert_null(sos_gen_plist(&f.m, &tl, &err));
     assert_non_null(strstr(err.msg, "user"));
