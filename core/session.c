@@ -9,18 +9,23 @@
 #include "host.h"
 #include "trust.h"
 
-static int load_declarations(struct sos_session *s, const char *config_dir,
+static int load_declarations(struct sos_session *s, const struct sos_session_config *c,
                              sos_error *err)
 {
     char *dir = NULL;
     int rc;
-    /* Who can write the config directory can replace checks.d. */
-    if (sos_trust_dir("config directory", config_dir, err) != 0)
-        return -1;
-    if (asprintf(&dir, "%s/checks.d", config_dir) < 0)
-        return sos_fail(err, "out of memory");
-    rc = sos_checksd_load_dir(dir, &s->checks, err);
-    free(dir);
+    if (c->checks_yaml) {
+        rc = sos_checksd_load_buffer(c->checks_name ? c->checks_name : "profile",
+                                     c->checks_yaml, strlen(c->checks_yaml), &s->checks, err);
+    } else {
+        /* Who can write the config directory can replace checks.d. */
+        if (sos_trust_dir("config directory", c->config_dir, err) != 0)
+            return -1;
+        if (asprintf(&dir, "%s/checks.d", c->config_dir) < 0)
+            return sos_fail(err, "out of memory");
+        rc = sos_checksd_load_dir(dir, &s->checks, err);
+        free(dir);
+    }
     if (rc != 0)
         return -1;
     s->order = calloc(s->checks.n + 1, sizeof *s->order);
@@ -277,7 +282,7 @@ int sos_session_open(struct sos_session *s, const struct sos_session_config *c,
                      sos_error *err)
 {
     memset(s, 0, sizeof *s);
-    if (load_declarations(s, c->config_dir, err) != 0)
+    if (load_declarations(s, c, err) != 0)
         return -1;
     if (c->agent && sos_agent_apply(c->agent, &s->checks, err) != 0)
         return -1;

@@ -20,6 +20,10 @@ struct sos_session_config {
     /* doctor local-runtime: after the selected checks, the agent-scope
      * checks once for each agents.d declaration, sorted by name. */
     int all_agents;
+    /* A profile of checks of its own (status, logs: core/status.c) read
+     * instead of <config_dir>/checks.d; named CHECKS_NAME in messages. */
+    const char *checks_yaml;
+    const char *checks_name;
 };
 
 /* One agents.d declaration of an all_agents session. */

@@ -25,6 +25,11 @@ enum cli_opt {
     CLI_OPT_VERSION = 1u << 11,
 };
 #define CLI_OPTS_ALL ((CLI_OPT_VERSION << 1) - 1)
+/* Taken only by the verbs that name them (logs), so not in CLI_OPTS_ALL. */
+#define CLI_OPT_LINES (1u << 12)
+#define CLI_OPT_FOLLOW (1u << 13)
+/* Every option some verb takes: what a verb table row may name. */
+#define CLI_OPTS_KNOWN (CLI_OPTS_ALL | CLI_OPT_LINES | CLI_OPT_FOLLOW)
 /* Taken by every command, so not named in a short synopsis. */
 #define CLI_OPTS_ALWAYS (CLI_OPT_HELP | CLI_OPT_VERSION)
 
@@ -55,6 +60,9 @@ struct cli {
     int verbose;
     int help;
     int output_failed; /* a write to stdout failed and was reported */
+    unsigned lines; /* -n N: lines of each log (default 80) */
+    int lines_given;
+    int follow;     /* -f: follow the logs */
     char **words; /* the command and its operands */
     int n_words;
 };

@@ -40,6 +40,8 @@ static const struct option long_options[] = {
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {"live", no_argument, NULL, OPT_LIVE},
+    {"lines", required_argument, NULL, 'n'},
+    {"follow", no_argument, NULL, 'f'},
     {NULL, 0, NULL, 0},
 };
 
@@ -65,6 +67,10 @@ const struct cli_option_help cli_option_help[] = {
     {CLI_OPT_VERBOSE, "-v, --verbose", "also facts and the commands run", NULL},
     {CLI_OPT_HELP, "-h, --help", "this help", NULL},
     {CLI_OPT_VERSION, "--version", "version and plugin ABI", NULL},
+    {CLI_OPT_LINES, "-n, --lines N", "the last N lines of each log (default 80, at most\n"
+                                     "10000)", NULL},
+    {CLI_OPT_FOLLOW, "-f, --follow", "keep printing lines as they are written, until\n"
+                                     "Ctrl-C (exit 130)", NULL},
     {0, NULL, NULL, NULL},
 };
 
@@ -110,6 +116,7 @@ static const char *value_needed(int opt)
     case OPT_FORMAT: return "human, json or ndjson";
     case 'j': return "a number of parallel checks from 1 to 256";
     case OPT_TIMEOUT: return "seconds, more than 0 and at most 86400";
+    case 'n': return "a number of lines from 1 to 10000";
     default: return "a value";
     }
 }
@@ -144,6 +151,19 @@ static int parse_jobs(struct cli *cli, const char *name, const char *value)
     if (errno || *end || end == value || n < 1 || n > 256)
         return fail_value(cli, name, 'j', value);
     cli->jobs = (unsigned)n;
+    return 0;
+}
+
+static int parse_lines(struct cli *cli, const char *name, const char *value)
+{
+    char *end;
+    long n;
+    errno = 0;
+    n = strtol(value, &end, 10);
+    if (errno || *end || end == value || n < 1 || n > 10000)
+        return fail_value(cli, name, 'n', value);
+    cli->lines = (unsigned)n;
+    cli->lines_given = 1;
     return 0;
 }
 
@@ -189,6 +209,8 @@ static int take_option(struct cli *cli, int opt, const char *name, const char *a
                   name);
         return -1;
     case OPT_LIVE: cli->live = 1; return 0;
+    case 'n': return parse_lines(cli, name, arg);
+    case 'f': cli->follow = 1; return 0;
     case 'q': cli->quiet = 1; return 0;
     case 'v': cli->verbose = 1; return 0;
     case 'h': cli->help = 1; return 0;
@@ -275,11 +297,12 @@ static void report_getopt_error(const struct cli *cli, char **argv, int opt,
 
 int cli_parse(struct cli *cli, int argc, char **argv)
 {
-    static const char shorts[] = ":j:qvh"; /* ':' first: a missing value is ':' */
+    static const char shorts[] = ":j:qvhn:f"; /* ':' first: a missing value is ':' */
     int opt;
     cli->format = FORMAT_HUMAN;
     cli->jobs = default_jobs();
     cli->timeout = 30.0;
+    cli->lines = 80;
     cli->color = wants_color();
     /* The same rule: a terminal that takes escapes, and not NO_COLOR. */
     cli->status_line = cli->color;

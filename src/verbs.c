@@ -8,6 +8,10 @@
 
 /* What `doctor` reads: every global option. */
 #define DOCTOR_OPTS CLI_OPTS_ALL
+/* What `status` and `logs` read (cmd_status.c). */
+#define STATUS_OPTS (CLI_OPT_ROOT | CLI_OPT_LIVE | CLI_OPT_CONFIG_DIR | CLI_OPT_PLUGIN_DIR | \
+                     CLI_OPT_FORMAT | CLI_OPT_TIMEOUT | CLI_OPTS_ALWAYS)
+#define LOGS_OPTS (STATUS_OPTS | CLI_OPT_LINES | CLI_OPT_FOLLOW)
 
 /* ---- The rows ------------------------------------------------------------
  * One per command, in the order each program's --help lists them. A
@@ -61,6 +65,33 @@ static const struct sos_verb verbs[] = {
      "  authfile: /home/me/.config/sourceos/empty-auth.json\n"
      "  env: [HOME=/home/me, DOCKER_CONFIG=/home/me/.config/sourceos/docker]\n",
      cmd_agent_doctor},
+    {SOS_PROG_AGENT, "status", "NAME", 1, 1, STATUS_OPTS, VERB_AGENT_NAME | VERB_NO_NDJSON,
+     "the agent's lifecycle state (declared, staged, installed, enabled, "
+     "running, tripped, quarantined) from its state directory, reconciled "
+     "with the service manager's and podman's view",
+     "Reads the agent's state directory (the current generation and when it\n"
+     "was made, state.json, the wrapper's restart budget) and asks the\n"
+     "service manager (launchctl print / systemctl show) and podman\n"
+     "(container and image inspect) through the checks launchd.state or\n"
+     "systemd.state, podman.container and podman.image, read-only. Shows\n"
+     "PID, runs/restarts, the last exit code and reason, image ID and\n"
+     "digest, auth mode, log paths; a disagreement between the state\n"
+     "directory and the service manager is a finding (status.*).\n"
+     "Exit 0 running or staged as intended, 1 degraded, 2 failed or\n"
+     "tripped, 3 cannot tell.\n",
+     cmd_status},
+    {SOS_PROG_AGENT, "logs", "NAME", 1, 1, LOGS_OPTS, VERB_AGENT_NAME | VERB_NO_NDJSON,
+     "the agent's log paths, last exit reason and the last lines of each "
+     "log (-n N), redacted; -f follows",
+     "Shows each of the agent's log files (logs.app, logs.stdout,\n"
+     "logs.stderr) with its last N lines (-n, default 80), runs of one\n"
+     "failure line collapsed into one with its count, and the last exit\n"
+     "reason (the service manager's, else the last failure line). Every\n"
+     "line is redacted. -f keeps printing what is appended (following\n"
+     "truncation and rotation; without log files a systemd agent's journal,\n"
+     "journalctl -f) until Ctrl-C, which exits 130. Exit 1 when a log\n"
+     "cannot be read (a symlink out of --root is refused).\n",
+     cmd_logs},
     {SOS_PROG_AGENT, "stage", "NAME", 1, 1,
      CLI_OPT_CONFIG_DIR | CLI_OPT_PLUGIN_DIR | CLI_OPT_FORMAT | CLI_OPTS_ALWAYS,
      VERB_AGENT_NAME | VERB_NO_NDJSON,
@@ -89,7 +120,7 @@ static const struct sos_verb verbs[] = {
 
 static const char *const planned_sourceos[] = {"evidence", "explain", NULL};
 static const char *const planned_agent[] = {
-    "preflight", "status", "logs", "install", "start", "stop",
+    "preflight", "install", "start", "stop",
     "restart", "activate", "repair", "quarantine", "release", "uninstall", NULL,
 };
 static const char *const planned_ctl[] = {"agent-machine", NULL};
@@ -320,6 +351,12 @@ int sos_verb_dispatch(struct cli *cli)
     n_operands = cli->n_words - matched;
     if (!matched || n_operands < verb->min_operands || n_operands > verb->max_operands)
         return group_usage(cli, verb);
+    if ((cli->lines_given && !(verb->options & CLI_OPT_LINES)) ||
+        (cli->follow && !(verb->options & CLI_OPT_FOLLOW))) {
+        cli_error(cli, "options -n and -f are for 'logs'; see '%s %s --help'", cli->program,
+                  verb->words);
+        return SOS_EXIT_USAGE;
+    }
     if ((verb->flags & VERB_NO_NDJSON) && cli->format == FORMAT_NDJSON)
         return refuse_ndjson(cli, verb);
     if ((verb->flags & VERB_AGENT_NAME) && !sos_agent_name_valid(cli->words[matched]))

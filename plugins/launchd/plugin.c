@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "launchd.h"
+#include "../common/log_view.h"
 
 /* ---- the plugin ------------------------------------------------------------ */
 
@@ -25,6 +26,9 @@ static const struct sourceos_check checks[] = {
              "not respawning in a loop or failing, not loaded from a plist "
              "that is gone, not loaded while disabled, one plist per label",
      launchd_check_jobs},
+    {"logs", "The tail of each of the agent's log files (param files), repeated "
+             "failures collapsed",
+     log_view_check},
     {NULL, NULL, NULL},
 };
 

@@ -36,6 +36,7 @@ enum live_prop {
     P_RESTART,
     P_START_LIMIT_BURST,
     P_NEED_DAEMON_RELOAD,
+    P_MAIN_PID, /* for status: the running process */
     P_COUNT
 };
 
@@ -56,6 +57,7 @@ static const struct {
     [P_RESTART] = {"Restart", "restart"},
     [P_START_LIMIT_BURST] = {"StartLimitBurst", "start_limit_burst"},
     [P_NEED_DAEMON_RELOAD] = {"NeedDaemonReload", "need_daemon_reload"},
+    [P_MAIN_PID] = {"MainPID", "main_pid"},
 };
 
 /* What the check knows about the unit, for every finding it records. */

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "../common/log_view.h"
 #include "systemd.h"
 
 sourceos_finding *systemd_note(sourceos_ctx *ctx, struct verdict *v,
@@ -40,6 +41,8 @@ static const struct sourceos_check checks[] = {
      systemd_check_units},
     {"verify", "systemd's own parser accepts the agent's unit, and its exposure is bounded",
      systemd_check_verify},
+    {"logs", "The tail of each of the agent's log files (param files), repeated failures "
+             "collapsed", log_view_check},
     {NULL, NULL, NULL},
 };
 

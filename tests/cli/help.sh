@@ -44,8 +44,8 @@ like "$rc:$out" '^0:Usage: sourceos-agent doctor NAME' "sourceos-agent doctor --
 like "$out" 'agents\.d/NAME\.yaml' "which says where the declaration is"
 out=$("$SOS_BUILDDIR/sourceos-agent" doctor 2>&1); rc=$?
 like "$rc:$out" '^64:.*usage: sourceos-agent doctor NAME' "doctor without NAME is a usage error"
-out=$("$SOS_BUILDDIR/sourceos-agent" status web 2>&1); rc=$?
-like "$rc:$out" "^64:.*'status' is not in this release" "a lifecycle command not built yet says so"
+out=$("$SOS_BUILDDIR/sourceos-agent" install web 2>&1); rc=$?
+like "$rc:$out" "^64:.*'install' is not in this release" "a lifecycle command not built yet says so"
 out=$("$SOS_BUILDDIR/sourceosctl" doctor 2>&1); rc=$?
 like "$rc:$out" "^64:sourceosctl: unknown command 'doctor'" "sourceosctl has no doctor yet and says so"
 
@@ -76,5 +76,9 @@ out=$("$SOS" checks --help)
 like "$out" '^Usage: sourceos checks \[--root DIR\]' "checks' usage names --root, which it reads"
 out=$("$SOS_BUILDDIR/sourceos-agent" --help)
 like "$out" '^  help \[COMMAND\]  ' "sourceos-agent --help lists help as sourceos does"
-like "$out" '^Not in this release: preflight, status' "and the commands not built yet"
+like "$out" '^Not in this release: .*install' "and the commands not built yet"
+like "$out" '^  status NAME  ' "sourceos-agent --help lists status"
+out=$("$SOS_BUILDDIR/sourceos-agent" logs --help)
+like "$out" '^  -n, --lines N' "logs --help lists -n"
+like "$out" '^  -f, --follow' "and -f"
 done_testing
