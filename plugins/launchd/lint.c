@@ -10,6 +10,7 @@
 #include "launchd.h"
 #include "../common/log_tail.h"
 #include "../common/launch_cmd.h"
+#include "../common/governed_claim.h"
 
 /* What one plist asks launchd to do, read once for every rule. */
 struct service {
@@ -40,7 +41,7 @@ struct service {
 struct podman_use {
     int found;
     int governed; /* in the script the service execs, whose claim to be the
-                   * governed wrapper holds (launch_governed) */
+                   * governed wrapper holds (governed_claim_holds) */
     char where[PATH_MAX + 32];
     struct podman_cmd cmd;
 };
@@ -716,52 +717,6 @@ static void where_of(const struct service *s, const struct launch_simple *c, cha
     }
 }
 
-/* What the claim of the script the service execs to be the governed
- * wrapper comes to. */
-struct governed {
-    enum podman_governed state;
-    const struct launch_simple *cmd; /* the run that belies it, or NULL */
-    struct podman_cmd run;           /* that run, read */
-    char missing[1024];              /* what it lacks */
-};
-
-/* Judges the script's marker against every `podman run` in the script:
- * the claim holds only when there is one and each bears it out, since a
- * forged marker over a compliant decoy must not cover the run after it. */
-static void governed_claim(const struct launch_cmd *lc, struct governed *g)
-{
-    size_t runs = 0;
-    memset(g, 0, sizeof *g);
-    g->state = podman_governed_check(lc->script_text, lc->script_len, NULL, NULL, 0);
-    if (g->state == PODMAN_GOVERNED_NONE)
-        return;
-    for (size_t i = 0; i < lc->n; i++) {
-        const struct launch_simple *c = &lc->cmds[i];
-        if (c->from != LAUNCH_FROM_SCRIPT ||
-            podman_cmd_find((const char *const *)c->argv, c->argc, &g->run) < 0)
-            continue;
-        runs++;
-        g->state = podman_governed_check(lc->script_text, lc->script_len, &g->run,
-                                         g->missing, sizeof g->missing);
-        if (g->state != PODMAN_GOVERNED_VERIFIED) {
-            g->cmd = c;
-            return;
-        }
-    }
-    if (runs == 0)
-        g->state = podman_governed_check(lc->script_text, lc->script_len, NULL, g->missing,
-                                         sizeof g->missing);
-}
-
-/* The script the service execs is the governed wrapper: it carries the
- * marker and its runs bear the claim out. */
-static int launch_governed(const struct launch_cmd *lc)
-{
-    struct governed g;
-    governed_claim(lc, &g);
-    return g.state == PODMAN_GOVERNED_VERIFIED;
-}
-
 /* Looks for `podman [global options] [container] run|create` (or
  * podman-remote's, or docker's) in every simple command the service runs:
  * ProgramArguments, a shell's -c command, and the script it execs, wherever
@@ -775,7 +730,7 @@ static void find_podman_run(struct service *s, struct podman_use *u)
             continue;
         u->found = 1;
         /* The marker speaks for the script's own runs only. */
-        u->governed = c->from == LAUNCH_FROM_SCRIPT && launch_governed(lc);
+        u->governed = c->from == LAUNCH_FROM_SCRIPT && governed_claim_holds(lc);
         where_of(s, c, u->where, sizeof u->where);
     }
 }
@@ -853,10 +808,10 @@ static void report_home_mounts(struct service *s, const struct podman_use *u)
 static void report_governed_claim(struct service *s)
 {
     const struct launch_cmd *lc = &s->launch;
-    struct governed g;
+    struct governed_claim g;
     struct podman_use u;
     sourceos_finding *fd;
-    governed_claim(lc, &g);
+    governed_claim_judge(lc, &g);
     if (g.state != PODMAN_GOVERNED_FALSE)
         return;
     if (g.cmd) {
@@ -1013,7 +968,7 @@ static void report_shell_launch(struct service *s)
     const struct launch_cmd *lc = &s->launch;
     char what[LAUNCHD_TEXT_MAX];
     sourceos_finding *fd;
-    if (!lc->shell_c || launch_governed(lc))
+    if (!lc->shell_c || governed_claim_holds(lc))
         return;
     launch_cmd_account(lc, what, sizeof what);
     fd = problem(s, "launchd.shell-launch", SOURCEOS_SEV_WARNING,
@@ -1037,7 +992,7 @@ static void report_opaque_wrapper(struct service *s)
     const struct launch_cmd *lc = &s->launch;
     char name[256] = "", runs[512], line[32];
     sourceos_finding *fd;
-    if (!lc->target || !lc->target_store || lc->target_exists != 1 || launch_governed(lc))
+    if (!lc->target || !lc->target_store || lc->target_exists != 1 || governed_claim_holds(lc))
         return;
     launch_store_path(lc->target, name, sizeof name);
     if (lc->script == LAUNCH_SCRIPT_READ && lc->final) {

@@ -12,6 +12,7 @@
 #include "systemd.h"
 #include "../common/log_tail.h"
 #include "../common/launch_cmd.h"
+#include "../common/governed_claim.h"
 
 /* systemd's defaults (DefaultStartLimitIntervalSec=10s, Burst=5, and
  * RestartSec=100ms) when a unit does not set them. */
@@ -662,66 +663,12 @@ static void check_podman_run(sourceos_ctx *ctx, struct verdict *v, const struct 
     }
 }
 
-/* The `podman run` simple command C runs, read into CMD: 1, else 0. */
-static int simple_podman_run(const struct launch_simple *c, struct podman_cmd *cmd)
-{
-    for (size_t w = c->prog; w < c->argc; w++)
-        if (podman_run_index(c->argv, c->argc, w, cmd) >= 0)
-            return 1;
-    return 0;
-}
-
-/* What the claim of the script the Exec line execs to be the governed
- * wrapper comes to. */
-struct governed {
-    enum podman_governed state;
-    const struct launch_simple *cmd; /* the run that belies it, or NULL */
-    struct podman_cmd run;           /* that run, read */
-    char missing[1024];              /* what it lacks */
-};
-
-/* Judges the script's marker against every `podman run` in the script:
- * the claim holds only when there is one and each bears it out, since a
- * forged marker over a compliant decoy must not cover the run after it. */
-static void governed_claim(const struct launch_cmd *lc, struct governed *g)
-{
-    size_t runs = 0;
-    memset(g, 0, sizeof *g);
-    g->state = podman_governed_check(lc->script_text, lc->script_len, NULL, NULL, 0);
-    if (g->state == PODMAN_GOVERNED_NONE)
-        return;
-    for (size_t i = 0; i < lc->n; i++) {
-        const struct launch_simple *c = &lc->cmds[i];
-        if (c->from != LAUNCH_FROM_SCRIPT || !simple_podman_run(c, &g->run))
-            continue;
-        runs++;
-        g->state = podman_governed_check(lc->script_text, lc->script_len, &g->run,
-                                         g->missing, sizeof g->missing);
-        if (g->state != PODMAN_GOVERNED_VERIFIED) {
-            g->cmd = c;
-            return;
-        }
-    }
-    if (runs == 0)
-        g->state = podman_governed_check(lc->script_text, lc->script_len, NULL, g->missing,
-                                         sizeof g->missing);
-}
-
-/* The script the Exec line execs is the governed wrapper: it carries the
- * marker and its runs bear the claim out. */
-static int launch_governed(const struct launch_cmd *lc)
-{
-    struct governed g;
-    governed_claim(lc, &g);
-    return g.state == PODMAN_GOVERNED_VERIFIED;
-}
-
 /* The script claims to be the governed wrapper and is not: its runs are
  * judged as raw (check_podman_in), and the false claim is a finding of its
  * own, as it is what hid them before. */
 static void check_governed_claim(sourceos_ctx *ctx, struct verdict *v,
                                  const struct unit_setting *exec, const struct launch_cmd *lc,
-                                 const struct governed *g)
+                                 const struct governed_claim *g)
 {
     static const char remedy[] =
         "Install the agent with sourceos-agent, whose generated wrapper runs a local "
@@ -758,9 +705,9 @@ static void check_governed_claim(sourceos_ctx *ctx, struct verdict *v,
 static void check_podman_in(sourceos_ctx *ctx, struct verdict *v,
                             const struct unit_setting *exec, const struct launch_cmd *lc)
 {
-    struct governed g;
+    struct governed_claim g;
     int governed;
-    governed_claim(lc, &g);
+    governed_claim_judge(lc, &g);
     check_governed_claim(ctx, v, exec, lc, &g);
     governed = g.state == PODMAN_GOVERNED_VERIFIED;
     for (size_t i = 0; i < lc->n; i++) {
@@ -813,7 +760,7 @@ static void check_shell_launch(sourceos_ctx *ctx, struct verdict *v,
 {
     char what[2048];
     sourceos_finding *f;
-    if (!lc->shell_c || launch_governed(lc))
+    if (!lc->shell_c || governed_claim_holds(lc))
         return;
     launch_cmd_account(lc, what, sizeof what);
     f = systemd_note(ctx, v, exec->file, exec->line, "systemd.shell-launch",
@@ -835,7 +782,7 @@ static void check_opaque_wrapper(sourceos_ctx *ctx, struct verdict *v,
 {
     char name[256] = "", runs[1024], line[32];
     sourceos_finding *f;
-    if (!lc->target || !lc->target_store || lc->target_exists != 1 || launch_governed(lc))
+    if (!lc->target || !lc->target_store || lc->target_exists != 1 || governed_claim_holds(lc))
         return;
     launch_store_path(lc->target, name, sizeof name);
     if (lc->script == LAUNCH_SCRIPT_READ && lc->final) {
