@@ -702,6 +702,20 @@ const struct sourceos_http *sourceos_http_get(sourceos_ctx *ctx,
 
 /* ---- files and environment ------------------------------------------------ */
 
+/* What a read of the root returned (RC, BUF of N bytes) handed to the
+ * plugin: the buffer lives as long as the check's context. */
+static int hand_over(sourceos_ctx *ctx, int rc, char *buf, size_t n, const char **data,
+                     size_t *len)
+{
+    if (rc < 0)
+        return rc;
+    if (!own(ctx, buf))
+        return -ENOMEM;
+    *data = buf;
+    *len = n;
+    return rc;
+}
+
 int sourceos_read_file(sourceos_ctx *ctx, const char *path, size_t max_bytes,
                        const char **data, size_t *len)
 {
@@ -711,13 +725,7 @@ int sourceos_read_file(sourceos_ctx *ctx, const char *path, size_t max_bytes,
     if (!ctx || !path || !data || !len)
         return -EINVAL;
     rc = sos_rootfs_read(ctx->config.root, path, max_bytes, &buf, &n);
-    if (rc < 0)
-        return rc;
-    if (!own(ctx, buf))
-        return -ENOMEM;
-    *data = buf;
-    *len = n;
-    return rc;
+    return hand_over(ctx, rc, buf, n, data, len);
 }
 
 int sourceos_read_file_tail(sourceos_ctx *ctx, const char *path, size_t max_bytes,
@@ -729,13 +737,7 @@ int sourceos_read_file_tail(sourceos_ctx *ctx, const char *path, size_t max_byte
     if (!ctx || !path || !data || !len)
         return -EINVAL;
     rc = sos_rootfs_read_tail(ctx->config.root, path, max_bytes, &buf, &n);
-    if (rc < 0)
-        return rc;
-    if (!own(ctx, buf))
-        return -ENOMEM;
-    *data = buf;
-    *len = n;
-    return rc;
+    return hand_over(ctx, rc, buf, n, data, len);
 }
 
 int sourceos_read_file_tail_owned(sourceos_ctx *ctx, const char *path, size_t max_bytes,
@@ -749,13 +751,7 @@ int sourceos_read_file_tail_owned(sourceos_ctx *ctx, const char *path, size_t ma
         return -EINVAL;
     rc = sos_rootfs_read_tail_owned(ctx->config.root, path, max_bytes, owner, found, &buf,
                                     &n);
-    if (rc < 0)
-        return rc;
-    if (!own(ctx, buf))
-        return -ENOMEM;
-    *data = buf;
-    *len = n;
-    return rc;
+    return hand_over(ctx, rc, buf, n, data, len);
 }
 
 const char *sourceos_host_path(sourceos_ctx *ctx, const char *path)
