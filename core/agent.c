@@ -115,7 +115,18 @@ static int params_from_model(struct sos_agent *a)
              put_one(&a->decl, "scope", sos_agent_scope_name(m->scope)) |
              put_one(&a->decl, "runtime", sos_agent_runtime_name(m->runtime)) |
              put_one(&a->decl, "backend", sos_agent_backend_name(m->backend)) |
-             put_one(&a->decl, "logs.app", m->logs.app);
+             put_one(&a->decl, "logs.app", m->logs.app) |
+             put_one(&a->decl, "logs.stdout", m->logs.stdout_path) |
+             put_one(&a->decl, "logs.stderr", m->logs.stderr_path) |
+             put_one(&a->decl, "account", m->account) |
+             put_one(&a->decl, "podman.connection", m->podman.connection) |
+             put_one(&a->decl, "podman.pull", sos_pull_policy_name(m->podman.pull)) |
+             put_one(&a->decl, "podman.requireMachine",
+                     m->podman.require_machine ? "true" : "false") |
+             put_one(&a->decl, "podman.requireLocalImage",
+                     m->podman.require_local_image ? "true" : "false") |
+             put_one(&a->decl, "service.plist", m->service.plist) |
+             put_one(&a->decl, "service.unit", m->service.unit);
     if (m->service.adopted & SOS_ADOPTED_PLIST)
         rc |= put_one(&a->decl, "plist", m->service.plist);
     if (m->service.adopted & SOS_ADOPTED_UNIT)

@@ -25,7 +25,10 @@ int sos_agent_name_valid(const char *name);
  * name, description, image, container (= containerName), auth
  * ("empty-authfile" or "host", the registry check's two policies),
  * auth.mode, authfile, env, command, args, label, user ("true" for scope
- * user), scope, runtime, backend, logs.app, and plist and unit when the
+ * user), scope, runtime, backend, logs.app, logs.stdout, logs.stderr,
+ * account, podman.connection, podman.pull, podman.requireMachine and
+ * podman.requireLocalImage ("true"/"false"), service.plist and service.unit
+ * (where stage would install them), and plist and unit when the
  * declaration names an installed service (the deprecated keys). Errors name
  * the file, and line:column for what is inside it; the model's warnings
  * (deprecated keys) are for the caller to show. */
