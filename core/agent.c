@@ -322,6 +322,22 @@ oom:
     return sos_fail(err, "out of memory");
 }
 
+/* `when: runtime:` is decided here, where the agent is known: a check for
+ * another runtime is skipped with this reason. */
+static int mark_inapplicable(const struct sos_agent *agent, struct sos_check_decl *d)
+{
+    unsigned bit = 1u << agent->model.runtime;
+    char runtimes[64];
+    if (!d->when_runtime || (d->when_runtime & bit))
+        return 0;
+    sos_runtime_list(d->when_runtime, runtimes, sizeof runtimes);
+    free(d->inapplicable);
+    return asprintf(&d->inapplicable, "applies only to runtime %s; %s runs %s", runtimes,
+                    agent->name, sos_agent_runtime_name(agent->model.runtime)) < 0
+               ? (d->inapplicable = NULL, -1)
+               : 0;
+}
+
 int sos_agent_apply(const struct sos_agent *agent, struct sos_checks *checks,
                     sos_error *err)
 {
@@ -333,7 +349,7 @@ int sos_agent_apply(const struct sos_agent *agent, struct sos_checks *checks,
         for (size_t i = 0; i < d->n_params; i++)
             if (expand_param(agent, d, &d->params[i], err) != 0)
                 return -1;
-        if (set_param(d, "agent", name, 1, 0) != 0)
+        if (set_param(d, "agent", name, 1, 0) != 0 || mark_inapplicable(agent, d) != 0)
             return sos_fail(err, "out of memory");
     }
     return 0;

@@ -161,6 +161,8 @@ static void decl_free(struct sos_check_decl *d)
     free(d->plugin);
     free(d->check);
     free(d->summary);
+    free(d->preflight_what);
+    free(d->inapplicable);
     id_list_free(d->needs, d->needs_origin, d->n_needs);
     id_list_free(d->after, d->after_origin, d->n_after);
     for (size_t i = 0; i < d->n_params; i++)
@@ -363,10 +365,11 @@ static int is_one_of(const char *s, size_t len, const char *const *words)
 
 static const char *const check_keys[] = {
     "id", "plugin", "check", "summary", "needs", "after",
-    "params", "severity", "timeout", "when", "scope", NULL};
+    "params", "severity", "timeout", "when", "scope", "preflight", NULL};
 
 #define CHECK_KEYS_TEXT \
-    "id, plugin, check, summary, needs, after, params, severity, timeout, when, scope"
+    "id, plugin, check, summary, needs, after, params, severity, timeout, when, scope, " \
+    "preflight"
 
 static char *validated(const struct loader *ld, const yaml_node_t *n,
                        const char *what, int (*valid)(const char *),
@@ -645,26 +648,140 @@ static int parse_os_list(struct loader *ld, yaml_node_t *n, unsigned *mask)
     return 0;
 }
 
+static const char *const runtime_names[] = {"podman", "native", "nix-app", "systemd", NULL};
+
+unsigned sos_runtime_bit_from_name(const char *name)
+{
+    for (unsigned i = 0; runtime_names[i]; i++)
+        if (strcmp(name, runtime_names[i]) == 0)
+            return 1u << i;
+    return 0;
+}
+
+const char *sos_runtime_list(unsigned mask, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (unsigned i = 0; runtime_names[i] && used < size; i++)
+        if (mask & (1u << i)) {
+            int n = snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
+                             runtime_names[i]);
+            used += n > 0 ? (size_t)n : 0;
+        }
+    return buf;
+}
+
+static int parse_runtime_list(struct loader *ld, yaml_node_t *n, unsigned *mask)
+{
+    yaml_node_item_t *items, single;
+    size_t n_items;
+
+    if (n->type == YAML_MAPPING_NODE)
+        return fail_at(ld, n, "'runtime' must be a list of podman, native, nix-app, systemd, not a mapping");
+    n_items = sos_yaml_items(&ld->y, n, &items, &single);
+    if (n_items == 0)
+        return fail_at(ld, n, "'runtime' must name at least one of podman, native, nix-app, systemd");
+    for (size_t i = 0; i < n_items; i++) {
+        yaml_node_t *item = node_at(ld, items[i]);
+        char *name, shown[SHOWN_VALUE_MAX + 4];
+        unsigned bit;
+
+        if (!item)
+            return sos_yaml_fail_malformed(&ld->y);
+        name = sos_yaml_string(&ld->y, item, "an entry of 'runtime'");
+        if (!name)
+            return -1;
+        bit = sos_runtime_bit_from_name(name);
+        sos_yaml_shown(shown, sizeof shown, name, strlen(name));
+        free(name);
+        if (bit == 0 || (*mask & bit))
+            return fail_at(ld, item,
+                           bit ? "'runtime' lists '%s' twice"
+                               : "unknown runtime '%s' (expected one of: podman, native, nix-app, systemd)",
+                           shown);
+        *mask |= bit;
+    }
+    return 0;
+}
+
 static int parse_when_pair(struct sos_yaml *y, yaml_node_t *key, yaml_node_t *value,
                            void *ctx)
 {
     struct loader *ld = loader_of(y);
-    unsigned *mask = ctx;
-    if (!sos_yaml_scalar_is(key, "os")) {
+    struct sos_check_decl *d = ctx;
+    if (sos_yaml_scalar_is(key, "os"))
+        return parse_os_list(ld, value, &d->when_os);
+    if (sos_yaml_scalar_is(key, "runtime"))
+        return parse_runtime_list(ld, value, &d->when_runtime);
+    {
         char shown[SHOWN_VALUE_MAX + 4];
         sos_yaml_shown(shown, sizeof shown, (const char *)key->data.scalar.value,
                     key->data.scalar.length);
-        return fail_at(ld, key, "unknown key '%s' in 'when' (expected: os)", shown);
+        return fail_at(ld, key, "unknown key '%s' in 'when' (expected: os, runtime)", shown);
     }
-    return parse_os_list(ld, value, mask);
 }
 
-static int parse_when(struct loader *ld, yaml_node_t *n, unsigned *mask)
+static int parse_when(struct loader *ld, yaml_node_t *n, struct sos_check_decl *d)
 {
     if (n->type != YAML_MAPPING_NODE)
         return fail_at(ld, n, "'when' must be a mapping like {os: [linux]}, not %s",
                        sos_yaml_kind(n));
-    return sos_yaml_for_each_pair(&ld->y, n, "in 'when'", parse_when_pair, mask);
+    return sos_yaml_for_each_pair(&ld->y, n, "in 'when'", parse_when_pair, d);
+}
+
+static int parse_step(struct loader *ld, yaml_node_t *n, unsigned *dst)
+{
+    if (n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+        !memchr(n->data.scalar.value, '\0', n->data.scalar.length)) {
+        const char *s = (const char *)n->data.scalar.value;
+        char *end;
+        unsigned long v;
+        if (s[0] >= '1' && s[0] <= '9') {
+            v = strtoul(s, &end, 10);
+            if (*end == '\0' && v <= SOS_PREFLIGHT_MAX_STEP) {
+                *dst = (unsigned)v;
+                return 0;
+            }
+        }
+    }
+    return fail_at(ld, n, "'step' must be a whole number from 1 to %d", SOS_PREFLIGHT_MAX_STEP);
+}
+
+static int parse_preflight_pair(struct sos_yaml *y, yaml_node_t *key, yaml_node_t *value,
+                                void *ctx)
+{
+    struct loader *ld = loader_of(y);
+    struct sos_check_decl *d = ctx;
+    if (sos_yaml_scalar_is(key, "step"))
+        return parse_step(ld, value, &d->preflight_step);
+    if (sos_yaml_scalar_is(key, "what")) {
+        d->preflight_what = sos_yaml_string(&ld->y, value, "'what'");
+        if (!d->preflight_what)
+            return -1;
+        if (!d->preflight_what[0] || strpbrk(d->preflight_what, "\n\r\t:"))
+            return fail_at(ld, value, "'what' must be a short name on one line, "
+                                      "without ':' (it is printed as '- WHAT: state')");
+        return 0;
+    }
+    {
+        char shown[SHOWN_VALUE_MAX + 4];
+        sos_yaml_shown(shown, sizeof shown, (const char *)key->data.scalar.value,
+                    key->data.scalar.length);
+        return fail_at(ld, key, "unknown key '%s' in 'preflight' (expected: step, what)",
+                       shown);
+    }
+}
+
+static int parse_preflight(struct loader *ld, yaml_node_t *n, struct sos_check_decl *d)
+{
+    if (n->type != YAML_MAPPING_NODE)
+        return fail_at(ld, n, "'preflight' must be a mapping like {step: 1, what: platform}, "
+                              "not %s", sos_yaml_kind(n));
+    if (sos_yaml_for_each_pair(&ld->y, n, "in 'preflight'", parse_preflight_pair, d) != 0)
+        return -1;
+    if (!d->preflight_step || !d->preflight_what)
+        return fail_at(ld, n, "'preflight' needs both 'step' and 'what'");
+    return 0;
 }
 
 static int key_index(const yaml_node_t *key)
@@ -710,12 +827,14 @@ static int parse_check_pair(struct sos_yaml *y, yaml_node_t *key, yaml_node_t *v
     case 8:
         return parse_timeout(ld, value, &d->timeout);
     case 9:
-        return parse_when(ld, value, &d->when_os);
+        return parse_when(ld, value, d);
     case 10:
         if (parse_enum(ld, value, "'scope'", scopes, &e) < 0)
             return -1;
         d->scope = e == 1 ? SOS_SCOPE_AGENT : SOS_SCOPE_RUNTIME;
         return 0;
+    case 11:
+        return parse_preflight(ld, value, d);
     default: {
         char shown[SHOWN_VALUE_MAX + 4];
         sos_yaml_shown(shown, sizeof shown, (const char *)key->data.scalar.value,
@@ -777,6 +896,9 @@ static int parse_check(struct loader *ld, yaml_node_t *map, struct sos_check_dec
                 rc = fail_at(ld, map, "check is missing required key '%s'", required[i]);
         }
     }
+    if (rc == 0 && d->scope != SOS_SCOPE_AGENT && (d->preflight_step || d->when_runtime))
+        rc = fail_at(ld, map, "check '%s' has %s, which only a check of scope agent can have",
+                     d->id, d->preflight_step ? "'preflight'" : "'when: runtime'");
     ld->check_id = NULL;
     free(label);
     return rc;
@@ -1066,12 +1188,16 @@ int sos_decl_copy(const struct sos_check_decl *src, struct sos_check_decl *dst)
     dst->severity = src->severity;
     dst->timeout = src->timeout;
     dst->when_os = src->when_os;
+    dst->when_runtime = src->when_runtime;
+    dst->preflight_step = src->preflight_step;
     dst->scope = src->scope;
     dst->origin.line = src->origin.line;
     dst->origin.column = src->origin.column;
     if (copy_str(src->id, &dst->id) != 0 || copy_str(src->plugin, &dst->plugin) != 0 ||
         copy_str(src->check, &dst->check) != 0 ||
         copy_str(src->summary, &dst->summary) != 0 ||
+        copy_str(src->preflight_what, &dst->preflight_what) != 0 ||
+        copy_str(src->inapplicable, &dst->inapplicable) != 0 ||
         copy_str(src->origin.file, &dst->origin.file) != 0 ||
         copy_id_list(src->needs, src->needs_origin, src->n_needs, &dst->needs,
                      &dst->needs_origin, &dst->n_needs) != 0 ||

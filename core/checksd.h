@@ -16,6 +16,18 @@ enum sos_os {
 
 enum sos_scope { SOS_SCOPE_RUNTIME = 0, SOS_SCOPE_AGENT = 1 };
 
+/* Agent runtimes an agent-scope check applies to (`when: runtime:`); 0 means
+ * any. The bits follow enum sos_agent_runtime (agent_model.h): 1 << value. */
+enum sos_runtime_bit {
+    SOS_RUNTIME_BIT_PODMAN = 1u << 0,
+    SOS_RUNTIME_BIT_NATIVE = 1u << 1,
+    SOS_RUNTIME_BIT_NIX_APP = 1u << 2,
+    SOS_RUNTIME_BIT_SYSTEMD = 1u << 3,
+};
+
+/* The highest `preflight: step:` checks.d accepts. */
+#define SOS_PREFLIGHT_MAX_STEP 99
+
 /* What a failure of the check means for the run. */
 enum sos_decl_severity { SOS_DECL_CRITICAL = 0, SOS_DECL_WARNING = 1 };
 
@@ -60,6 +72,16 @@ struct sos_check_decl {
     unsigned when_os;                /* mask of enum sos_os; 0 = any */
     enum sos_scope scope;            /* default runtime */
     struct sos_origin origin;        /* where `- id:` was declared */
+    unsigned when_runtime;           /* mask of enum sos_runtime_bit; 0 = any */
+    /* `preflight: {step: N, what: TEXT}`: this agent-scope check is step N
+     * of `sourceos-agent preflight`, shown as "- TEXT: state". 0 = not a
+     * step. Several checks may share a step when `when:` keeps all but one
+     * of them from running. */
+    unsigned preflight_step;
+    char *preflight_what;
+    /* Set on an agent's copy when `when: runtime:` leaves this agent out:
+     * why the check is skipped. NULL otherwise. */
+    char *inapplicable;
 };
 
 struct sos_checks {
@@ -89,6 +111,11 @@ int sos_checksd_resolve(const struct sos_checks *checks, size_t *order,
 /* Sets ERR to "FILE:LINE:COLUMN: message" at O and returns -1. */
 int sos_origin_fail(sos_error *err, const struct sos_origin *o, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Parses "podman"|"native"|"nix-app"|"systemd"; 0 when unknown. */
+unsigned sos_runtime_bit_from_name(const char *name);
+/* The runtimes of a `when: runtime:` mask as "podman, native" into BUF. */
+const char *sos_runtime_list(unsigned mask, char *buf, size_t size);
 
 /* Parses "macos"|"linux"|"windows"|"wsl"; 0 when unknown. */
 unsigned sos_os_from_name(const char *name);

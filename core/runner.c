@@ -240,7 +240,9 @@ static void skip_entry(struct runner *r, size_t i)
     struct sos_run_entry *e = &r->run->entries[i];
     long need = failed_need(r, i);
     e->result.started = sos_now_wall();
-    if (e->decl->when_os && !(e->decl->when_os & r->run->host.os_mask)) {
+    if (e->decl->inapplicable) {
+        set_reason(&e->result, "%s", e->decl->inapplicable);
+    } else if (e->decl->when_os && !(e->decl->when_os & r->run->host.os_mask)) {
         char systems[64];
         sos_os_list(e->decl->when_os, systems, sizeof systems);
         set_reason(&e->result, "applies only to %s; this host is %s", systems,
@@ -705,7 +707,8 @@ static int start_ready(struct runner *r, sos_error *err)
             const struct sos_run_entry *e = &r->run->entries[i];
             if (r->slots[i].state != SLOT_WAITING || !deps_done(r, i))
                 continue;
-            if ((e->decl->when_os && !(e->decl->when_os & r->run->host.os_mask)) ||
+            if (e->decl->inapplicable ||
+                (e->decl->when_os && !(e->decl->when_os & r->run->host.os_mask)) ||
                 failed_need(r, i) >= 0) {
                 skip_entry(r, i);
                 progress = 1;

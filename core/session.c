@@ -120,19 +120,55 @@ static size_t agent_entries(const struct sos_session *s)
     return n;
 }
 
-static int prepare_entries(struct sos_session *s, int scope, sos_error *err)
+static void keep_by_id(const struct sos_checks *checks, char *const *ids, size_t n,
+                       unsigned char *keep)
+{
+    for (size_t j = 0; j < n; j++)
+        for (size_t i = 0; i < checks->n; i++)
+            if (strcmp(checks->v[i].id, ids[j]) == 0)
+                keep[i] = 1;
+}
+
+/* The preflight's checks: every step, and what the steps need or run after.
+ * ORDER puts a check after its dependencies, so one pass from the end
+ * reaches every dependency of a kept check. NULL on ENOMEM. */
+static unsigned char *preflight_selection(const struct sos_session *s)
+{
+    unsigned char *keep = calloc(s->checks.n + 1, 1);
+    if (!keep)
+        return NULL;
+    for (size_t k = s->checks.n; k-- > 0;) {
+        size_t i = s->order[k];
+        const struct sos_check_decl *d = &s->checks.v[i];
+        if (d->preflight_step)
+            keep[i] = 1;
+        if (!keep[i])
+            continue;
+        keep_by_id(&s->checks, d->needs, d->n_needs, keep);
+        keep_by_id(&s->checks, d->after, d->n_after, keep);
+    }
+    return keep;
+}
+
+static int prepare_entries(struct sos_session *s, const struct sos_session_config *c,
+                           sos_error *err)
 {
     size_t n = 0, total = s->checks.n + agent_entries(s);
+    unsigned char *keep = NULL;
     s->run.entries = calloc(total + 1, sizeof *s->run.entries);
     s->jobs = calloc(total + 1, sizeof *s->jobs);
     s->job_errors = calloc(total + 1, sizeof *s->job_errors);
-    if (!s->run.entries || !s->jobs || !s->job_errors)
+    if (!s->run.entries || !s->jobs || !s->job_errors ||
+        (c->preflight && !(keep = preflight_selection(s)))) {
+        free(keep);
         return sos_fail(err, "out of memory");
+    }
     for (size_t k = 0; k < s->checks.n; k++) {
         const struct sos_check_decl *d = &s->checks.v[s->order[k]];
-        if (selected(d, scope))
+        if (keep ? keep[s->order[k]] : selected(d, c->scope))
             add_entry(s, n++, d, NULL);
     }
+    free(keep);
     /* After the host's checks, which they may need: each agent's own. */
     for (size_t i = 0; i < s->n_agents; i++) {
         const struct sos_session_agent *a = &s->agents[i];
@@ -294,7 +330,7 @@ int sos_session_open(struct sos_session *s, const struct sos_session_config *c,
     sos_host_detect(c->root, &s->run.host);
     if (c->all_agents && load_agents(s, c->config_dir, err) != 0)
         return -1;
-    if (prepare_entries(s, c->scope, err) != 0)
+    if (prepare_entries(s, c, err) != 0)
         return -1;
     return resolve_entries(s, err);
 }

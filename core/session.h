@@ -24,6 +24,9 @@ struct sos_session_config {
      * instead of <config_dir>/checks.d; named CHECKS_NAME in messages. */
     const char *checks_yaml;
     const char *checks_name;
+    /* preflight NAME: only the checks with a `preflight:` step, and the
+     * checks they need or run after (whatever their scope). */
+    int preflight;
 };
 
 /* One agents.d declaration of an all_agents session. */

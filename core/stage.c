@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "atomic.h"
+#include "scratch.h"
 #include "stage.h"
 
 #define GENERATION_MAX 1000000u
@@ -281,4 +282,20 @@ void sos_stage_result_free(struct sos_stage_result *r)
     free(r->service);
     sos_lint_results_free(&r->lints);
     memset(r, 0, sizeof *r);
+}
+
+int sos_stage_scratch(const struct sos_agent_model *m, const struct sos_stage_options *o,
+                      struct sos_stage_result *r, sos_error *err)
+{
+    struct sos_stage_options scratch = *o;
+    char *dir = sos_scratch_make("sourceos-preflight", err);
+    int rc;
+    memset(r, 0, sizeof *r);
+    if (!dir)
+        return -1;
+    scratch.state_dir = dir;
+    rc = sos_stage(m, &scratch, r, err);
+    sos_scratch_remove(dir);
+    free(dir);
+    return rc;
 }

@@ -56,6 +56,14 @@ char *sos_stage_state_dir(const struct sos_agent_model *m, const char *home,
 int sos_stage(const struct sos_agent_model *m, const struct sos_stage_options *o,
               struct sos_stage_result *r, sos_error *err);
 
+/* sos_stage() into a private scratch state directory (O's state_dir is not
+ * used), removed before it returns: only R's lint results are worth
+ * keeping, its paths name files that are gone. Nothing persistent is
+ * written: for `preflight`, which must not change anything. Returns as
+ * sos_stage() does. */
+int sos_stage_scratch(const struct sos_agent_model *m, const struct sos_stage_options *o,
+                      struct sos_stage_result *r, sos_error *err);
+
 void sos_stage_result_free(struct sos_stage_result *r);
 
 /* ---- the lints (core/stage_lint.c) ---- */

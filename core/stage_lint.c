@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <plist/plist.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "command.h"
+#include "scratch.h"
 #include "stage.h"
 
 #define LINT_TIMEOUT_S 60.0
@@ -146,32 +146,21 @@ static int plist_round_trip(struct sos_lint_results *out, const struct sos_agent
     return rc;
 }
 
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(p);
-    return 0;
-}
-
 /* systemd-analyze verify of the unit; --user with a private
  * XDG_RUNTIME_DIR (the real one belongs to a session we must not touch). */
 static int verify_unit(struct sos_lint_results *out, const struct sos_stage_options *o,
                        const struct sos_agent_model *m, const char *unit)
 {
-    const char *tmp = getenv("TMPDIR");
-    char dir[4096], env_rt[4200];
+    char *dir, env_rt[4200];
     char *envp[64];
+    sos_error err;
     size_t n = 0;
     const char *base = strrchr(unit, '/') ? strrchr(unit, '/') + 1 : unit;
     const char *user_argv[] = {"systemd-analyze", "verify", "--user", unit, NULL};
     const char *sys_argv[] = {"systemd-analyze", "verify", unit, NULL};
     int rc;
-    snprintf(dir, sizeof dir, "%s/sourceos-stage-verify.XXXXXX",
-             tmp && tmp[0] == '/' ? tmp : "/tmp");
-    if (!mkdtemp(dir))
-        return sos_lint_add(out, "systemd-analyze verify", SOS_LINT_FAIL, strerror(errno));
+    if (!(dir = sos_scratch_make("sourceos-stage-verify", &err)))
+        return sos_lint_add(out, "systemd-analyze verify", SOS_LINT_FAIL, err.msg);
     snprintf(env_rt, sizeof env_rt, "XDG_RUNTIME_DIR=%s", dir);
     for (size_t i = 0; o->envp && o->envp[i] && n < 62; i++)
         if (strncmp(o->envp[i], "XDG_RUNTIME_DIR=", 16) != 0)
@@ -180,7 +169,8 @@ static int verify_unit(struct sos_lint_results *out, const struct sos_stage_opti
     envp[n] = NULL;
     rc = run_tool(out, "systemd-analyze verify",
                   m->scope == SOS_SCOPE_USER ? user_argv : sys_argv, envp, base);
-    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    sos_scratch_remove(dir);
+    free(dir);
     return rc;
 }
 

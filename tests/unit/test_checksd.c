@@ -359,7 +359,7 @@ static void test_unknown_key_fixture(void **state)
     snprintf(expected, sizeof expected,
              "%s/10-podman.yaml:4:5: unknown key 'neds' in check 'podman.binary' "
              "(expected one of: id, plugin, check, summary, needs, after, params, "
-             "severity, timeout, when, scope)",
+             "severity, timeout, when, scope, preflight)",
              dir);
     assert_string_equal(err.msg, expected);
     assert_int_equal(c.n, 0);
@@ -554,7 +554,7 @@ static void test_patterns_and_enums(void **state)
                "'os' lists 'linux' twice", NULL);
     load_fails("checks:\n- id: a.b\n  when: {os: []}\n", "3:14", "at least one", NULL);
     load_fails("checks:\n- id: a.b\n  when: {arch: x86}\n", "3:10",
-               "unknown key 'arch' in 'when' (expected: os)", NULL);
+               "unknown key 'arch' in 'when' (expected: os, runtime)", NULL);
     load_fails("checks:\n- id: a.b\n  needs: [c.d, e, c.d]\n", "3:16",
                "an entry of 'needs' 'e' is not valid", NULL);
     load_fails("checks:\n- id: a.b\n  after: [c.d, c.d]\n", "3:16",
@@ -574,6 +574,58 @@ static void test_patterns_and_enums(void **state)
     snprintf(yaml, sizeof yaml, "checks: [{id: %s, plugin: p, check: c}]\n", id);
     load_fails(yaml, "1:15", "is not valid", "at most 128", NULL);
     sos_checks_free(&c);
+}
+
+/* `preflight: {step, what}` and `when: runtime:`, agent scope only. */
+static void test_preflight_and_runtime(void **state)
+{
+    struct sos_checks c = {NULL, 0}, copy = {NULL, 0};
+    char buf[64];
+    (void)state;
+    load_ok("checks:\n- id: preflight.image\n  plugin: p\n  check: c\n  scope: agent\n"
+            "  when: {runtime: [podman, nix-app]}\n"
+            "  preflight: {step: 9, what: local image}\n", &c);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.v[0].preflight_step, 9);
+    assert_string_equal(c.v[0].preflight_what, "local image");
+    assert_int_equal(c.v[0].when_runtime, SOS_RUNTIME_BIT_PODMAN | SOS_RUNTIME_BIT_NIX_APP);
+    assert_string_equal(sos_runtime_list(c.v[0].when_runtime, buf, sizeof buf),
+                        "podman, nix-app");
+    assert_null(c.v[0].inapplicable);
+    /* an agent's copy keeps both */
+    copy.v = calloc(1, sizeof *copy.v);
+    assert_non_null(copy.v);
+    assert_int_equal(sos_decl_copy(&c.v[0], &copy.v[0]), 0);
+    copy.n = 1;
+    assert_int_equal(copy.v[0].preflight_step, 9);
+    assert_string_equal(copy.v[0].preflight_what, "local image");
+    assert_int_equal(copy.v[0].when_runtime, c.v[0].when_runtime);
+    sos_checks_free(&copy);
+    sos_checks_free(&c);
+
+    load_fails("checks:\n- id: a.b\n  plugin: p\n  check: c\n"
+               "  preflight: {step: 1, what: platform}\n", "2:3",
+               "check 'a.b' has 'preflight', which only a check of scope agent can have",
+               NULL);
+    load_fails("checks:\n- id: a.b\n  plugin: p\n  check: c\n  when: {runtime: [podman]}\n",
+               "2:3", "has 'when: runtime'", NULL);
+    load_fails("checks:\n- id: a.b\n  scope: agent\n  preflight: {step: 0, what: x}\n",
+               "4:21", "'step' must be a whole number from 1 to 99", NULL);
+    load_fails("checks:\n- id: a.b\n  scope: agent\n  preflight: {step: 100, what: x}\n",
+               "4:21", "from 1 to 99", NULL);
+    load_fails("checks:\n- id: a.b\n  scope: agent\n  preflight: {step: \"3\", what: x}\n",
+               "4:21", "whole number", NULL);
+    load_fails("checks:\n- id: a.b\n  scope: agent\n  preflight: {step: 3}\n", "4:14",
+               "'preflight' needs both 'step' and 'what'", NULL);
+    load_fails("checks:\n- id: a.b\n  scope: agent\n  preflight: {step: 3, what: \"a: b\"}\n",
+               "4:30", "without ':'", NULL);
+    load_fails("checks:\n- id: a.b\n  scope: agent\n  preflight: {step: 3, order: 1}\n",
+               "4:24", "unknown key 'order' in 'preflight' (expected: step, what)", NULL);
+    load_fails("checks:\n- id: a.b\n  scope: agent\n  preflight: [3]\n", "4:14",
+               "'preflight' must be a mapping", NULL);
+    load_fails("checks:\n- id: a.b\n  scope: agent\n  when: {runtime: [docker]}\n", "4:20",
+               "unknown runtime 'docker' (expected one of: podman, native, nix-app, systemd)",
+               NULL);
 }
 
 /* A hostile value must not reach the user's terminal as escape sequences. */
@@ -1067,6 +1119,7 @@ int main(void)
         cmocka_unit_test(test_wrong_types),
         cmocka_unit_test(test_nested_params_refused),
         cmocka_unit_test(test_patterns_and_enums),
+        cmocka_unit_test(test_preflight_and_runtime),
         cmocka_unit_test(test_messages_are_sanitized),
         cmocka_unit_test(test_duplicate_ids_across_files),
         cmocka_unit_test(test_missing_dir),
