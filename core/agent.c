@@ -134,6 +134,12 @@ static int params_from_model(struct sos_agent *a)
     return rc;
 }
 
+int sos_agent_put_list(struct sos_agent *agent, const char *key, char *const *values,
+                       size_t n)
+{
+    return set_param(&agent->decl, key, values, n, 1);
+}
+
 /* A declaration is as trustworthy as the directories that hold it: who can
  * write them can replace it (its own file is checked when it is read). */
 static int trust_directories(const char *config_dir, sos_error *err)

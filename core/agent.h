@@ -48,6 +48,12 @@ int sos_agents_list(const char *config_dir, char ***names, size_t *n,
                     sos_error *err);
 void sos_agents_list_free(char **names, size_t n);
 
+/* Adds (or replaces) the ${agent.KEY} value KEY: the N strings of VALUES
+ * as a list. For what a command knows beyond the declaration (preflight's
+ * lint results). 0, or -1 on ENOMEM. */
+int sos_agent_put_list(struct sos_agent *agent, const char *key, char *const *values,
+                       size_t n);
+
 /* In every agent-scope check of CHECKS, replaces each param value that is
  * "${agent.KEY}" by the agent's KEY (a list splices in; a key the agent
  * lacks drops the value), and sets param `agent` to its name. A reference

@@ -36,6 +36,11 @@ json_t *sos_report_to_json(const struct sos_run *run);
  * JSON report and the NDJSON summary event. New reference, NULL on ENOMEM. */
 json_t *sos_summary_to_json(const struct sos_run *run);
 
+/* Writes untrusted S (NULL prints nothing) with its control, invisible and
+ * direction-changing characters and bytes that are not UTF-8 escaped
+ * (\xNN, \uNNNN): what every human report prints host text through. */
+void sos_put_safe(FILE *out, const char *s);
+
 struct sos_human_opts {
     int color;     /* ANSI colours */
     int quiet;     /* only checks that are not ok/skipped, and the summary */

@@ -84,6 +84,11 @@ static void put_safe(FILE *out, const char *s)
         put_safe_n(out, s, strlen(s));
 }
 
+void sos_put_safe(FILE *out, const char *s)
+{
+    put_safe(out, s);
+}
+
 /* An argument as a shell would need it, so a shown command can be pasted. */
 static void put_shell_word(FILE *out, const char *word)
 {

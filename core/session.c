@@ -53,9 +53,11 @@ static char *entry_error(const struct sos_check_decl *d,
     return n < 0 ? NULL : msg;
 }
 
+/* A preflight step runs only in the preflight: the doctor has checks of its
+ * own for what the steps ask again (podman.binary and preflight.podman). */
 static int selected(const struct sos_check_decl *d, int scope)
 {
-    return scope < 0 || (int)d->scope == scope;
+    return !d->preflight_step && (scope < 0 || (int)d->scope == scope);
 }
 
 /* Entry N runs D (for AGENT, or the host's when NULL), or reports why its
@@ -235,7 +237,7 @@ static int agent_checks(const struct sos_session *s, struct sos_session_agent *a
         return sos_fail(err, "out of memory");
     for (size_t k = 0; k < s->checks.n; k++) {
         const struct sos_check_decl *d = &s->checks.v[s->order[k]];
-        if (d->scope != SOS_SCOPE_AGENT)
+        if (d->scope != SOS_SCOPE_AGENT || d->preflight_step)
             continue;
         if (sos_decl_copy(d, &a->checks.v[a->checks.n]) != 0)
             return sos_fail(err, "out of memory");

@@ -12,6 +12,8 @@
 #define STATUS_OPTS (CLI_OPT_ROOT | CLI_OPT_LIVE | CLI_OPT_CONFIG_DIR | CLI_OPT_PLUGIN_DIR | \
                      CLI_OPT_FORMAT | CLI_OPT_TIMEOUT | CLI_OPTS_ALWAYS)
 #define LOGS_OPTS (STATUS_OPTS | CLI_OPT_LINES | CLI_OPT_FOLLOW)
+/* What `preflight` reads (cmd_preflight.c). */
+#define PREFLIGHT_OPTS (STATUS_OPTS | CLI_OPT_JOBS)
 
 /* ---- The rows ------------------------------------------------------------
  * One per command, in the order each program's --help lists them. A
@@ -65,6 +67,31 @@ static const struct sos_verb verbs[] = {
      "  authfile: /home/me/.config/sourceos/empty-auth.json\n"
      "  env: [HOME=/home/me, DOCKER_CONFIG=/home/me/.config/sourceos/docker]\n",
      cmd_agent_doctor},
+    {SOS_PROG_AGENT, "preflight", "NAME", 1, 1, PREFLIGHT_OPTS,
+     VERB_AGENT_NAME | VERB_NO_NDJSON,
+     "read-only: can NAME be installed safely now? The spec's checks, in its "
+     "order, each with its state and the exact fix",
+     "Runs the checks of checks.d that carry a `preflight:` step (scope agent;\n"
+     "checks.d/50-preflight.yaml has the spec's 18: platform, backend\n"
+     "adapter, runtime, podman binary and version, machine exists and\n"
+     "running, socket, local image, allowed tag, auth file, host auth,\n"
+     "container name, log directory, label not disabled, label not owned by\n"
+     "another service, generated service definition and wrapper) with the\n"
+     "keys of <config-dir>/agents.d/NAME.yaml, and prints one line per step:\n\n"
+     "  NAME preflight: failed\n"
+     "  - podman machine: podman-machine-default exists but is not running\n"
+     "  - action: run `podman machine start podman-machine-default`\n"
+     "  - persistence: staged but not enabled (generation 3)\n\n"
+     "The last two steps lint the current generation when it was staged from\n"
+     "the declaration as it is now, else a scratch generation made in a\n"
+     "temporary directory and removed. Nothing is changed: no file outside\n"
+     "that directory is written and only read-only commands are run.\n"
+     "--json prints the report (schemas/report.schema.json) with a\n"
+     "`preflight` member.\n\n"
+     "Exit status: 0 every step passed, 1 warnings, 2 a step failed or could\n"
+     "not decide, 3 the declaration or checks.d is invalid, 64 usage error,\n"
+     "74 the report could not be written.\n",
+     cmd_preflight},
     {SOS_PROG_AGENT, "status", "NAME", 1, 1, STATUS_OPTS, VERB_AGENT_NAME | VERB_NO_NDJSON,
      "the agent's lifecycle state (declared, staged, installed, enabled, "
      "running, tripped, quarantined) from its state directory, reconciled "
@@ -120,7 +147,7 @@ static const struct sos_verb verbs[] = {
 
 static const char *const planned_sourceos[] = {"evidence", "explain", NULL};
 static const char *const planned_agent[] = {
-    "preflight", "install", "start", "stop",
+    "install", "start", "stop",
     "restart", "activate", "repair", "quarantine", "release", "uninstall", NULL,
 };
 static const char *const planned_ctl[] = {"agent-machine", NULL};

@@ -78,5 +78,6 @@ int cmd_checks(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_status(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_logs(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_stage(struct cli *cli, const struct sos_verb *verb, char **operands);
+int cmd_preflight(struct cli *cli, const struct sos_verb *verb, char **operands);
 
 #endif

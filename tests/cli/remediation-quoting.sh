@@ -638,6 +638,7 @@ plugins/wsl2/inside.c	1 1 0	wsl-hostile wsl-valid
 plugins/wsl2/distro.c	2 1 0	wsl-hostile wsl-valid wsl-missing
 plugins/hyperv/vm.c	2 0 0	hv-hostile hv-off hv-paused hv-missing
 contrib/example-plugin/example.c	1 0 0	example
+plugins/agent/lint.c	1 0 0	- only the agent's name, which the core validated (^[a-z0-9][a-z0-9-]*$); =preflight.sh
 SITES
 "$PYTHON" - "$SOS_SRCDIR" "$TMP/sites" "$TMP" <<'PY' > "$TMP/sites.out"
 import os, re, sys
