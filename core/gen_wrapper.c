@@ -294,6 +294,7 @@ static int put_exec(struct sos_strbuf *b, const struct sos_agent_model *m,
                     const struct sos_gen_target *t, sos_error *err)
 {
     char *authfile = sos_gen_path("auth.authfile", m->auth.authfile, t->home, err);
+    char *label = NULL;
     int rc = -1;
     if (!authfile)
         return -1;
@@ -305,6 +306,16 @@ static int put_exec(struct sos_strbuf *b, const struct sos_agent_model *m,
     }
     put(b, " run --rm --replace --name ");
     if (put_word(b, "containerName", m->container_name, err) < 0)
+        goto out;
+    /* The mark of this agent's own container: the preflight's
+     * container-name check lets --replace remove only a container with it. */
+    put(b, " --label ");
+    if (asprintf(&label, "sourceos.agent=%s", m->name) < 0) {
+        label = NULL;
+        sos_fail(err, "wrapper: out of memory");
+        goto out;
+    }
+    if (put_word(b, "name", label, err) < 0)
         goto out;
     put(b, " --pull=never \\\n    --authfile ");
     if (put_word(b, "auth.authfile", authfile, err) < 0)
@@ -325,6 +336,7 @@ static int put_exec(struct sos_strbuf *b, const struct sos_agent_model *m,
     rc = 0;
 out:
     free(authfile);
+    free(label);
     return rc;
 }
 

@@ -50,22 +50,6 @@ static sourceos_status report_missing(sourceos_ctx *ctx, const char *program,
     return SOURCEOS_FAILURE;
 }
 
-/* "podman version 4.3.1" (podman.exe on Windows says the same). */
-static int parse_version(const char *out, char *version, size_t size)
-{
-    const char *v = strstr(out, "version ");
-    size_t len;
-    if (!v)
-        return -1;
-    v += strlen("version ");
-    len = strspn(v, "0123456789.-+~abcdefghijklmnopqrstuvwxyz");
-    if (len == 0 || len >= size || v[0] < '0' || v[0] > '9')
-        return -1;
-    memcpy(version, v, len);
-    version[len] = '\0';
-    return 0;
-}
-
 /* The version-dependent behaviour the other checks rely on, as evidence. */
 static void note_behaviour(sourceos_finding *f, const char *version)
 {
@@ -107,7 +91,7 @@ sourceos_status podman_check_binary(sourceos_ctx *ctx)
                "(containers.conf).");
         return SOURCEOS_ERROR;
     }
-    if (r->exit_status != 0 || parse_version(r->out, version, sizeof version) != 0) {
+    if (r->exit_status != 0 || podman_parse_version(r->out, version, sizeof version) != 0) {
         podman_first_line(r->err_len ? r->err : r->out, why, sizeof why);
         f = sourceos_finding_add(ctx, "podman.version-unreadable",
                                  SOURCEOS_SEV_CRITICAL,

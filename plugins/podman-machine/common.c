@@ -51,6 +51,21 @@ void podman_first_line(const char *text, char *out, size_t size)
     snprintf(out, size, "%.*s", (int)(len < size ? len : size - 1), text);
 }
 
+int podman_parse_version(const char *out, char *version, size_t size)
+{
+    const char *v = strstr(out, "version ");
+    size_t len;
+    if (!v)
+        return -1;
+    v += strlen("version ");
+    len = strspn(v, "0123456789.-+~abcdefghijklmnopqrstuvwxyz");
+    if (len == 0 || len >= size || v[0] < '0' || v[0] > '9')
+        return -1;
+    memcpy(version, v, len);
+    version[len] = '\0';
+    return 0;
+}
+
 int podman_says_missing(const char *err)
 {
     return strcasestr(err, "no such") || strcasestr(err, "not known") ||

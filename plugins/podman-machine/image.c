@@ -46,6 +46,86 @@ static sourceos_status missing_local(sourceos_ctx *ctx, const char *image,
     return SOURCEOS_FAILURE;
 }
 
+/* Params `pull` ("${agent.podman.pull}") and `require_local`
+ * ("${agent.podman.requireLocalImage}"), the agent's word on pulling. Both
+ * absent: the check judges the image alone, as it always has. */
+enum pull_word {
+    PULL_UNSAID,   /* neither param: the image alone decides */
+    PULL_NEVER,    /* never, explicit (pulled by hand before), or require_local */
+    PULL_AT_START, /* missing, always, newer: the run may pull */
+    PULL_BAD,      /* a `pull` no policy has */
+};
+
+static enum pull_word pull_word(sourceos_ctx *ctx)
+{
+    static const char *const never[] = {"never", "explicit", NULL};
+    static const char *const at_start[] = {"missing", "always", "newer", NULL};
+    const char *pull = sourceos_param(ctx, "pull");
+    const char *local = sourceos_param(ctx, "require_local");
+    if (local && strcmp(local, "true") == 0)
+        return PULL_NEVER;
+    if (!pull)
+        return local ? PULL_AT_START : PULL_UNSAID;
+    for (size_t i = 0; never[i]; i++)
+        if (strcmp(pull, never[i]) == 0)
+            return PULL_NEVER;
+    for (size_t i = 0; at_start[i]; i++)
+        if (strcmp(pull, at_start[i]) == 0)
+            return PULL_AT_START;
+    return PULL_BAD;
+}
+
+/* "pull: never", "requireLocalImage", for a message. */
+static const char *pull_reason(sourceos_ctx *ctx, char *out, size_t size)
+{
+    const char *pull = sourceos_param(ctx, "pull");
+    const char *local = sourceos_param(ctx, "require_local");
+    if (local && strcmp(local, "true") == 0)
+        plugin_textf(out, size, "requireLocalImage");
+    else
+        plugin_textf(out, size, "pull: %s", pull ? pull : "?");
+    return out;
+}
+
+/* A registry's image that the agent never pulls (pull never or explicit,
+ * or requireLocalImage): it must be pulled by hand before the start. */
+static sourceos_status never_pulled(sourceos_ctx *ctx, const char *image,
+                                    const struct podman_image *img)
+{
+    char origin[512], why[64];
+    const char *const argv[] = {"podman", "pull", "--", image, NULL};
+    sourceos_finding *f = sourceos_finding_add(
+        ctx, "podman.image-missing-local", SOURCEOS_SEV_CRITICAL,
+        "image %s is not in local storage, and the agent never pulls (%s): it "
+        "cannot start until the image is pulled by hand from %s",
+        image, pull_reason(ctx, why, sizeof why),
+        podman_image_origin(img, origin, sizeof origin));
+    sourceos_finding_remediation(
+        f, "Pull the image once by hand (or build or load it here), then pin its "
+           "digest in the agent's declaration.");
+    sourceos_finding_command_argv(f, argv);
+    sourceos_finding_evidence(f, "image", image);
+    sourceos_finding_evidence(f, "registry", img->registry);
+    return SOURCEOS_FAILURE;
+}
+
+/* Absent, and the agent's policy lets its start pull it. */
+static sourceos_status will_pull(sourceos_ctx *ctx, const char *image,
+                                 const struct podman_image *img)
+{
+    char origin[512], why[64];
+    sourceos_finding *f = sourceos_finding_add(
+        ctx, "podman.image-will-pull", SOURCEOS_SEV_WARNING,
+        "image %s is not local: the agent's start will pull it from %s (%s)", image,
+        podman_image_origin(img, origin, sizeof origin), pull_reason(ctx, why, sizeof why));
+    sourceos_finding_remediation(
+        f, "Pull it once by hand and pin it by digest, so the start does not depend "
+           "on the registry.");
+    sourceos_finding_evidence(f, "image", image);
+    sourceos_finding_evidence(f, "registry", img->registry);
+    return SOURCEOS_WARNING;
+}
+
 static sourceos_status not_local(sourceos_ctx *ctx, const char *image)
 {
     struct podman_image img;
@@ -54,6 +134,10 @@ static sourceos_status not_local(sourceos_ctx *ctx, const char *image)
     podman_image_classify(image, &img);
     if (img.kind == PODMAN_IMAGE_LOCAL || img.kind == PODMAN_IMAGE_ARCHIVE)
         return missing_local(ctx, image, &img);
+    if (pull_word(ctx) == PULL_NEVER)
+        return never_pulled(ctx, image, &img);
+    if (pull_word(ctx) == PULL_AT_START)
+        return will_pull(ctx, image, &img);
     f = sourceos_finding_add(ctx, "podman.direct-registry-image",
                              SOURCEOS_SEV_CRITICAL,
                              "image %s is not local: starting the agent would "
@@ -102,6 +186,13 @@ sourceos_status podman_check_image(sourceos_ctx *ctx)
     if (!image || !*image) {
         sourceos_finding_add(ctx, "podman.image-unset", SOURCEOS_SEV_CRITICAL,
                              "no image to check: set param 'image'");
+        return SOURCEOS_ERROR;
+    }
+    if (pull_word(ctx) == PULL_BAD) {
+        sourceos_finding_add(ctx, "podman.image-params", SOURCEOS_SEV_CRITICAL,
+                             "param 'pull' is '%s'; expected never, explicit, missing, "
+                             "always or newer",
+                             sourceos_param(ctx, "pull"));
         return SOURCEOS_ERROR;
     }
     r = podman_run(ctx, args);

@@ -18,11 +18,35 @@ struct machine {
     const char *config;
 };
 
-/* Where containers can only run in a machine; on Linux it is optional. */
+/* Param `required` ("${agent.podman.requireMachine}"): 1 or 0 when the
+ * agent says whether it needs a machine, -1 when it is absent (the check
+ * then judges the host, as it always has). */
+static int machine_required(sourceos_ctx *ctx)
+{
+    const char *p = sourceos_param(ctx, "required");
+    if (p && (strcmp(p, "true") == 0 || strcmp(p, "false") == 0))
+        return strcmp(p, "true") == 0;
+    return -1;
+}
+
+/* Param `require`: "exists" (the preflight's step: a stopped machine is
+ * fine) or "running" (the default). -1 when it is neither. */
+static int exists_is_enough(sourceos_ctx *ctx)
+{
+    const char *p = sourceos_param(ctx, "require");
+    if (!p || strcmp(p, "running") == 0)
+        return 0;
+    return strcmp(p, "exists") == 0 ? 1 : -1;
+}
+
+/* Where containers can only run in a machine; on Linux it is optional. The
+ * agent's own word (param `required`) comes first. */
 static int machine_expected(sourceos_ctx *ctx)
 {
     const char *p = sourceos_param(ctx, "expected");
     const char *os = sourceos_fact_get(ctx, "host.os");
+    if (machine_required(ctx) >= 0)
+        return machine_required(ctx);
     if (p && (strcmp(p, "true") == 0 || strcmp(p, "false") == 0))
         return strcmp(p, "true") == 0;
     return os && (strcmp(os, "macos") == 0 || strcmp(os, "windows") == 0 ||
@@ -45,12 +69,21 @@ static const struct sourceos_cmd *machine_command(sourceos_ctx *ctx,
     return sourceos_run(ctx, argv, NULL, podman_timeout_ms(ctx));
 }
 
-/* Index of the machine to check in `podman machine list`: the one named by
- * param `machine`, else the default one, else the only one; -1 if none. */
-static long pick_machine(sourceos_ctx *ctx, const struct sourceos_cmd *list,
-                         long count, const char **name)
+/* Whether machine N is the one WANTED names (WANTED_LEN bytes of it), or,
+ * with no name wanted, the default one or the only one. */
+static int is_wanted(const char *n, const char *def, long count, const char *wanted,
+                     size_t wanted_len)
 {
-    const char *wanted = sourceos_param(ctx, "machine");
+    if (!n)
+        return 0;
+    if (wanted)
+        return strlen(n) == wanted_len && strncmp(n, wanted, wanted_len) == 0;
+    return (def && strcmp(def, "true") == 0) || count == 1;
+}
+
+static long find_machine(sourceos_ctx *ctx, const struct sourceos_cmd *list, long count,
+                         const char *wanted, size_t wanted_len, const char **name)
+{
     char path[64];
     for (long i = 0; i < count; i++) {
         const char *n, *def;
@@ -58,14 +91,29 @@ static long pick_machine(sourceos_ctx *ctx, const struct sourceos_cmd *list,
         n = sourceos_json_get(ctx, list->out, list->out_len, path);
         snprintf(path, sizeof path, "[%ld].Default", i);
         def = sourceos_json_get(ctx, list->out, list->out_len, path);
-        if (n && ((wanted && strcmp(n, wanted) == 0) ||
-                  (!wanted && ((def && strcmp(def, "true") == 0) || count == 1)))) {
+        if (is_wanted(n, def, count, wanted, wanted_len)) {
             *name = n;
             return i;
         }
     }
-    *name = wanted ? wanted : DEFAULT_MACHINE;
     return -1;
+}
+
+/* Index of the machine to check in `podman machine list`: the one named by
+ * param `machine`, else the default one, else the only one; -1 if none.
+ * `machine` may be a connection's name ("${agent.podman.connection}"): a
+ * machine NAME has the connections NAME and NAME-root (rootful). */
+static long pick_machine(sourceos_ctx *ctx, const struct sourceos_cmd *list,
+                         long count, const char **name)
+{
+    const char *wanted = sourceos_param(ctx, "machine");
+    size_t len = wanted ? strlen(wanted) : 0;
+    long i = find_machine(ctx, list, count, wanted, len, name);
+    if (i < 0 && len > 5 && strcmp(wanted + len - 5, "-root") == 0)
+        i = find_machine(ctx, list, count, wanted, len - 5, name);
+    if (i < 0)
+        *name = wanted ? wanted : DEFAULT_MACHINE;
+    return i;
 }
 
 /* COMMAND printed something other than the JSON array it prints: which
@@ -94,6 +142,12 @@ static sourceos_status no_machine(sourceos_ctx *ctx, const char *name,
                                   const char *why)
 {
     sourceos_finding *f;
+    if (!machine_expected(ctx) && machine_required(ctx) == 0) {
+        sourceos_finding_add(ctx, "podman.machine-not-required", SOURCEOS_SEV_INFO,
+                             "not required (no Podman machine %s: %s)", name, why);
+        sourceos_fact_set(ctx, "podman.machine.state", "none");
+        return SOURCEOS_OK;
+    }
     if (!machine_expected(ctx)) {
         f = sourceos_finding_add(ctx, "podman.machine-none", SOURCEOS_SEV_INFO,
                                  "no Podman machine (%s); containers run on "
@@ -104,9 +158,11 @@ static sourceos_status no_machine(sourceos_ctx *ctx, const char *name,
     }
     f = sourceos_finding_add(ctx, "podman.machine-missing",
                              SOURCEOS_SEV_CRITICAL,
-                             "Podman machine %s does not exist (%s); on this "
-                             "host containers run only in a machine",
-                             name, why);
+                             "Podman machine %s does not exist (%s); %s",
+                             name, why,
+                             machine_required(ctx) == 1
+                                 ? "the agent requires one (podman.requireMachine)"
+                                 : "on this host containers run only in a machine");
     sourceos_finding_remediation(f, "Create the machine, then start it.");
     sourceos_finding_commandf(f, "podman machine init -- %s && podman machine start -- %s",
                               name, name);
@@ -139,9 +195,36 @@ static void publish(sourceos_ctx *ctx, const struct machine *m)
         sourceos_fact_set(ctx, "podman.machine.pipe", m->pipe);
 }
 
+/* The preflight's "does it exist" step (require: exists), and a machine
+ * the agent does not need (required: false): its state is told, not
+ * judged; whether it runs is the "running" step's, or nobody's. */
+static sourceos_status tell_state(sourceos_ctx *ctx, const struct machine *m,
+                                  int not_required)
+{
+    int running = strcmp(m->state, "running") == 0;
+    sourceos_finding *f;
+    if (not_required)
+        f = sourceos_finding_add(ctx, "podman.machine-not-required", SOURCEOS_SEV_INFO,
+                                 "not required (Podman machine %s is %s)", m->name,
+                                 *m->state ? m->state : "in state ''");
+    else if (running)
+        f = sourceos_finding_add(ctx, "podman.machine-exists", SOURCEOS_SEV_INFO,
+                                 "Podman machine %s exists and is running", m->name);
+    else
+        f = sourceos_finding_add(ctx, "podman.machine-exists", SOURCEOS_SEV_INFO,
+                                 "Podman machine %s exists but is not running "
+                                 "(state '%s')",
+                                 m->name, m->state);
+    machine_evidence(f, m);
+    return SOURCEOS_OK;
+}
+
 static sourceos_status judge_state(sourceos_ctx *ctx, const struct machine *m)
 {
     sourceos_finding *f;
+    if (exists_is_enough(ctx) == 1 ||
+        (machine_required(ctx) == 0 && strcmp(m->state, "running") != 0))
+        return tell_state(ctx, m, exists_is_enough(ctx) != 1);
     if (strcmp(m->state, "running") == 0) {
         f = sourceos_finding_add(ctx, "podman.machine-running", SOURCEOS_SEV_INFO,
                                  "Podman machine %s is running", m->name);
@@ -239,6 +322,12 @@ sourceos_status podman_check_machine(sourceos_ctx *ctx)
     char path[64];
     long count, index;
 
+    if (exists_is_enough(ctx) < 0) {
+        sourceos_finding_add(ctx, "podman.machine-params", SOURCEOS_SEV_CRITICAL,
+                             "param 'require' is '%s'; expected exists or running",
+                             sourceos_param(ctx, "require"));
+        return SOURCEOS_ERROR;
+    }
     if (!machine_expected(ctx) && machines_refused_here(ctx))
         return no_machine(ctx, DEFAULT_MACHINE,
                           "podman machine does not run as root");

@@ -5,6 +5,8 @@
 
 static const struct sourceos_check checks[] = {
     {"binary", "Podman is installed; its version", podman_check_binary},
+    {"version", "Podman is at least the version the agent needs (param min)",
+     podman_check_version},
     {"machine", "The Podman machine exists and is running (where one is expected)",
      podman_check_machine},
     {"connection", "The endpoint Podman will use answers GET /_ping",
@@ -12,8 +14,12 @@ static const struct sourceos_check checks[] = {
     {"info", "The Podman service reports its version, storage and runtime",
      podman_check_info},
     {"image", "The agent's image is local and pinned by digest", podman_check_image},
+    {"tag", "The agent's image is named under an allowed prefix (localhost/)",
+     podman_check_tag},
     {"container", "The agent's container state, exit code and restarts",
      podman_check_container},
+    {"container-name", "The agent's container name is free, or held by its own container",
+     podman_check_container_name},
     {NULL, NULL, NULL},
 };
 

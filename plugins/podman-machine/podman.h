@@ -23,6 +23,10 @@ const struct sourceos_cmd *podman_run(sourceos_ctx *ctx,
 /* The first line of TEXT, cut to fit OUT. */
 void podman_first_line(const char *text, char *out, size_t size);
 
+/* The version in `podman --version`'s OUT ("podman version 4.3.1"; podman.exe
+ * says the same) into VERSION (SIZE bytes): 0, or -1 when it names none. */
+int podman_parse_version(const char *out, char *version, size_t size);
+
 /* Whether a podman error message says the object does not exist. */
 int podman_says_missing(const char *err);
 
@@ -39,5 +43,8 @@ sourceos_status podman_check_connection(sourceos_ctx *ctx);
 sourceos_status podman_check_info(sourceos_ctx *ctx);
 sourceos_status podman_check_image(sourceos_ctx *ctx);
 sourceos_status podman_check_container(sourceos_ctx *ctx);
+sourceos_status podman_check_version(sourceos_ctx *ctx);
+sourceos_status podman_check_tag(sourceos_ctx *ctx);
+sourceos_status podman_check_container_name(sourceos_ctx *ctx);
 
 #endif

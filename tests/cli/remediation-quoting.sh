@@ -355,6 +355,31 @@ podman.container-never-started	["podman", "start", "--", "{H}"]
 podman.direct-registry-image	["podman", "pull", "--", "{H}", ["&&"], "podman", "image", "inspect", "--format", "{{.Digest}}", "--", "{H}"]
 SPEC
 
+# ---- podman: the preflight's steps on the same hostile container and image ------
+# The container-name step finds $HOSTILE held by a container without the
+# agent's label; the image step says never pull; the tag step is a pure
+# reading of the name.
+make_config pf-agent <<YAML
+checks:
+  - {id: preflight.container-name, plugin: podman-machine, check: container-name, scope: runtime, params: {container: '$HY', agent: web}}
+  - {id: preflight.image, plugin: podman-machine, check: image, scope: runtime, params: {image: '$HY', pull: never, require_local: "true"}}
+  - {id: preflight.image-tag, plugin: podman-machine, check: tag, scope: runtime, params: {image: '$HY'}}
+YAML
+container running 0 0
+pm_run pf-taken pf-agent
+verify pf-taken <<'SPEC'
+podman.container-name-taken	["podman", "rename", "--", "{H}", "{H}-old"]
+podman.image-missing-local	["podman", "pull", "--", "{H}"]
+podman.image-tag-remote	["podman", "tag", "--", "{H}", "localhost/{H}"]
+SPEC
+container exited 0 0
+pm_run pf-stale pf-agent
+verify pf-stale <<'SPEC'
+podman.container-name-stale	["podman", "rm", "--", "{H}"]
+podman.image-missing-local	["podman", "pull", "--", "{H}"]
+podman.image-tag-remote	["podman", "tag", "--", "{H}", "localhost/{H}"]
+SPEC
+
 # ---- registry-auth: auth files and the agent's --authfile in hostile places -----
 # No --root: these checks read the invoking user's files by the environment
 # given (env -i, as tests/cli/registry-auth.sh does). T is the directory
@@ -628,7 +653,9 @@ plugins/launchd/jobs.c	3 0 0	=launchd-jobs.sh
 plugins/podman-machine/machine.c	0 4 0	pm-stopped pm-starting pm-unknown pm-missing
 plugins/podman-machine/connection.c	1 1 0	pm-host pm-socket
 plugins/podman-machine/container.c	1 1 0	pm-stuck pm-loop pm-exited pm-created
-plugins/podman-machine/image.c	0 1 0	pm-stuck
+plugins/podman-machine/image.c	1 1 0	pm-stuck pf-taken pf-stale
+plugins/podman-machine/tag.c	1 0 0	pf-taken pf-stale
+plugins/podman-machine/container_name.c	2 0 0	pf-taken pf-stale
 plugins/podman-machine/binary.c	0 0 1	- install hints, a constant table
 plugins/registry-auth/auth_files.c	0 2 0	ra-files ?ra-owner
 plugins/registry-auth/agent_auth.c	0 2 0	ra-unsafe ra-missing

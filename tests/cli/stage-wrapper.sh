@@ -57,8 +57,8 @@ stage systemd 'env: [APP_MODE=serve]'
 is "$SRC" 0 "staged a systemd wrapper, every lint passing"
 run_case
 is "$RC $RAN $out" "0 1 container-ran" "every check passes: podman run is exec'd"
-like "$(grep -e '^run ' "$PODMAN_ARGV")" "^run --rm --replace --name sourceos-web --pull=never --authfile $HOME/.config/containers/sourceos-empty-auth.json -e APP_MODE=serve localhost/sourceos/web:1 echo hello$" \
-    "the governed run: --rm --replace --pull=never, the empty auth file, only the declared env"
+like "$(grep -e '^run ' "$PODMAN_ARGV")" "^run --rm --replace --name sourceos-web --label sourceos.agent=web --pull=never --authfile $HOME/.config/containers/sourceos-empty-auth.json -e APP_MODE=serve localhost/sourceos/web:1 echo hello$" \
+    "the governed run: --rm --replace, labelled sourceos.agent=web, --pull=never, the empty auth file, only the declared env"
 is "$(grep -c 'machine inspect' "$PODMAN_ARGV")" 0 "Linux: no machine check by default"
 
 PODMAN_FAIL=info run_case

@@ -516,7 +516,8 @@ static void test_hostile_values_reach_podman_as_words(void **state)
     assert_non_null(got);
     assert_true(asprintf(&want,
                          "--connection\nssh-machine@host\nrun\n--rm\n--replace\n--name\n"
-                         "sourceos-web\n--pull=never\n--authfile\n%s\n-v\n%s:/data:rw\n-e\n%s\n"
+                         "sourceos-web\n--label\nsourceos.agent=web\n--pull=never\n--authfile\n"
+                         "%s\n-v\n%s:/data:rw\n-e\n%s\n"
                          "%s\n%s\n",
                          auth, mount_host, f.env[0], f.m.image, f.args[0]) > 0);
     assert_string_equal(got, want);
