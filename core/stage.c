@@ -288,7 +288,7 @@ int sos_stage_scratch(const struct sos_agent_model *m, const struct sos_stage_op
                       struct sos_stage_result *r, sos_error *err)
 {
     struct sos_stage_options scratch = *o;
-    char *dir = sos_scratch_make("sourceos-preflight", err);
+    char *dir = sos_scratch_make("sourceos-stage-scratch", err);
     int rc;
     memset(r, 0, sizeof *r);
     if (!dir)

@@ -28,8 +28,10 @@ enum cli_opt {
 /* Taken only by the verbs that name them (logs), so not in CLI_OPTS_ALL. */
 #define CLI_OPT_LINES (1u << 12)
 #define CLI_OPT_FOLLOW (1u << 13)
+/* stage --scratch (preflight's probe) */
+#define CLI_OPT_SCRATCH (1u << 14)
 /* Every option some verb takes: what a verb table row may name. */
-#define CLI_OPTS_KNOWN (CLI_OPTS_ALL | CLI_OPT_LINES | CLI_OPT_FOLLOW)
+#define CLI_OPTS_KNOWN (CLI_OPTS_ALL | CLI_OPT_LINES | CLI_OPT_FOLLOW | CLI_OPT_SCRATCH)
 /* Taken by every command, so not named in a short synopsis. */
 #define CLI_OPTS_ALWAYS (CLI_OPT_HELP | CLI_OPT_VERSION)
 
@@ -46,6 +48,7 @@ extern const struct cli_option_help cli_option_help[];
 
 struct cli {
     const char *program; /* sourceos, sourceos-agent, sourceosctl */
+    const char *argv0;   /* as this process was started, to run itself again */
     const char *root;
     int live; /* --live: under --root, still ask this machine */
     const char *config_dir;
@@ -63,6 +66,7 @@ struct cli {
     unsigned lines; /* -n N: lines of each log (default 80) */
     int lines_given;
     int follow;     /* -f: follow the logs */
+    int scratch;    /* stage --scratch: a generation that is not kept */
     char **words; /* the command and its operands */
     int n_words;
 };

@@ -71,6 +71,7 @@ struct staged {
     const char *state_dir;
     char *install_path;
     unsigned previous, current; /* `current` before and after; 0 none */
+    int scratch;                /* --scratch: staged elsewhere, removed */
 };
 
 static enum sos_agent_backend resolve_backend(const struct sos_agent_model *m,
@@ -102,16 +103,24 @@ static void print_detail_lines(const char *detail)
 static int print_human(const struct staged *st, const struct sos_stage_result *r)
 {
     int launchd = st->backend == SOS_BACKEND_LAUNCHD;
-    printf("%s: staged generation %u (%s, scope %s)", st->m->name, r->generation,
+    printf("%s: staged %s %u (%s, scope %s)", st->m->name,
+           st->scratch ? "a scratch generation" : "generation", r->generation,
            sos_agent_backend_name(st->backend), sos_agent_scope_name(st->m->scope));
-    if (r->current)
+    if (st->scratch)
+        printf("; %s; it was removed, nothing is kept\n",
+               sos_lint_results_pass(&r->lints) ? "every lint passed" : "a lint failed");
+    else if (r->current)
         printf("; it is current\n");
     else if (st->current)
         printf("; a lint failed: generation %u stays current\n", st->current);
     else
         printf("; a lint failed: no generation is current\n");
-    printf("  state:    %s\n  wrapper:  %s\n  %s %s\n", st->state_dir, r->wrapper,
-           launchd ? "plist:   " : "unit:    ", r->service);
+    if (st->scratch)
+        printf("  state:    none kept (the agent's, %s, is not touched)\n", st->state_dir);
+    else
+        printf("  state:    %s\n", st->state_dir);
+    printf("  wrapper:  %s\n  %s %s\n", r->wrapper, launchd ? "plist:   " : "unit:    ",
+           r->service);
     printf("  installs: %s (not touched: stage never installs)\n", st->install_path);
     printf("  lints:\n");
     for (size_t i = 0; i < r->lints.n; i++) {
@@ -158,6 +167,10 @@ static json_t *stage_json(const struct staged *st, const struct sos_stage_result
                     st->state_dir, "generation_dir", r->dir, "wrapper", r->wrapper,
                     "service", r->service, "install_path", st->install_path, "lints", lints,
                     "exit_code", rc);
+    if (doc && json_object_set_new(doc, "scratch", json_boolean(st->scratch)) != 0) {
+        json_decref(doc);
+        doc = NULL;
+    }
     return doc;
 }
 
@@ -185,7 +198,7 @@ static int stage_agent(struct cli *cli, const struct sos_agent *agent,
 {
     const struct sos_agent_model *m = &agent->model;
     const char *skip = getenv(SKIP_EXTERNAL_ENV);
-    struct staged st = {m, resolve_backend(m, mo->os), NULL, NULL, 0, 0};
+    struct staged st = {m, resolve_backend(m, mo->os), NULL, NULL, 0, 0, 0};
     struct sos_gen_target t = {st.backend, 0, mo->home, NULL, NULL, NULL};
     struct sos_stage_options o = {
         .backend = st.backend,
@@ -208,7 +221,8 @@ static int stage_agent(struct cli *cli, const struct sos_agent *agent,
     }
     st.state_dir = o.state_dir = state_dir;
     st.previous = current_generation(state_dir);
-    rc = sos_stage(m, &o, &r, &err);
+    st.scratch = cli->scratch;
+    rc = cli->scratch ? sos_stage_scratch(m, &o, &r, &err) : sos_stage(m, &o, &r, &err);
     if (rc < 0) {
         cli_error(cli, "stage %s: %s; %s", m->name, err.msg,
                   st.previous ? "the current generation is unchanged" : "nothing is current");
@@ -216,6 +230,9 @@ static int stage_agent(struct cli *cli, const struct sos_agent *agent,
         free(state_dir);
         return SOS_EXIT_UNDECIDED;
     }
+    /* A scratch generation was never this state directory's: it is gone. */
+    if (st.scratch)
+        r.current = 0;
     st.current = r.current ? r.generation : st.previous;
     rc = rc == 0 ? SOS_EXIT_DONE : SOS_EXIT_REFUSED;
     if (cli->format == FORMAT_JSON)

@@ -31,19 +31,10 @@ extern char **environ;
 #define SKIP_EXTERNAL_ENV "SOURCEOS_STAGE_SKIP_EXTERNAL"
 #define LINT_JSON_MAX (1024 * 1024)
 
-static const char *const LINT_STATUS[] = {"pass", "fail", "skipped"};
 
 static const char *config_dir(const struct cli *cli)
 {
     return cli->config_dir ? cli->config_dir : cli_default_config_dir();
-}
-
-static enum sos_agent_backend backend_of(const struct sos_agent_model *m,
-                                         const struct sos_agent_model_opts *mo)
-{
-    if (m->backend != SOS_BACKEND_AUTO)
-        return m->backend;
-    return mo->os == SOS_AGENT_OS_MACOS ? SOS_BACKEND_LAUNCHD : SOS_BACKEND_SYSTEMD;
 }
 
 /* The state directory, under --root when one is given (as status reads it). */
@@ -189,71 +180,61 @@ static int lints_of_current(const char *state_dir, const struct sos_agent_model 
     return rc;
 }
 
-/* Stages M into a scratch generation, removed at once, for its lints. */
-static int lints_of_scratch(struct cli *cli, const struct sos_agent_model *m,
-                            const struct sos_agent_model_opts *mo, struct lint_lists *l,
-                            sos_error *err)
+/* The probe the lint steps run when nothing current was staged from the
+ * declaration: this program's `stage NAME --scratch --json`, with the
+ * directories and the environment the declaration's defaults come from. */
+static int put_scratch_probe(struct cli *cli, struct sos_agent *a)
 {
-    const char *skip = getenv(SKIP_EXTERNAL_ENV);
-    enum sos_agent_backend backend = backend_of(m, mo);
-    struct sos_stage_options o = {
-        .backend = backend,
-        .os = backend == SOS_BACKEND_LAUNCHD ? SOS_GEN_OS_MACOS : SOS_GEN_OS_LINUX,
-        .home = mo->home,
-        .user = m->scope == SOS_SCOPE_SYSTEM && m->account[0] ? m->account : NULL,
-        .envp = environ,
-        .plugin_dir = cli->plugin_dir ? cli->plugin_dir : cli_default_plugin_dir(),
-        .skip_external = skip && strcmp(skip, "1") == 0,
-    };
-    struct sos_stage_result r;
-    int rc = sos_stage_scratch(m, &o, &r, err);
-    if (rc < 0)
+    char self[PATH_MAX], dir[PATH_MAX], *slash;
+    const char *xdg = getenv("XDG_STATE_HOME"), *skip = getenv(SKIP_EXTERNAL_ENV);
+    char *env[3] = {NULL, NULL, NULL}, *argv[10];
+    size_t n_env = 0;
+    int rc;
+    /* Run as it was run: by path when started by path, else found on PATH. */
+    snprintf(self, sizeof self, "%s", cli->argv0);
+    if ((slash = strrchr(cli->argv0, '/')) != NULL) {
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - cli->argv0), cli->argv0);
+        if (!realpath(dir[0] ? dir : "/", self) ||
+            strlen(self) + strlen("/sourceos-agent") >= sizeof self)
+            return -1;
+        strcat(self, "/sourceos-agent");
+    }
+    argv[0] = self;
+    argv[1] = "stage";
+    argv[2] = a->name;
+    argv[3] = "--scratch";
+    argv[4] = "--json";
+    argv[5] = "--config-dir";
+    argv[6] = (char *)config_dir(cli);
+    argv[7] = "--plugin-dir";
+    argv[8] = (char *)(cli->plugin_dir ? cli->plugin_dir : cli_default_plugin_dir());
+    argv[9] = NULL;
+    if (xdg && asprintf(&env[n_env++], "XDG_STATE_HOME=%s", xdg) < 0)
         return -1;
-    rc = 0;
-    for (size_t i = 0; rc == 0 && i < r.lints.n; i++)
-        rc = add_lint(l, r.lints.v[i].name, LINT_STATUS[r.lints.v[i].status],
-                      r.lints.v[i].detail);
-    if (rc == 0 && !(l->source = strdup("a scratch generation")))
-        rc = -1;
-    sos_stage_result_free(&r);
-    return rc < 0 ? sos_fail(err, "out of memory") : 0;
+    if (skip && asprintf(&env[n_env++], "%s=%s", SKIP_EXTERNAL_ENV, skip) < 0) {
+        free(env[0]);
+        return -1;
+    }
+    rc = sos_agent_put_list(a, "lint.stage", argv, 9) |
+         sos_agent_put_list(a, "lint.stage_env", env, n_env);
+    free(env[0]);
+    free(env[1]);
+    return rc;
 }
 
-/* The lint steps' ${agent.lint.*}: what the generation's lints said, or
- * why there is nothing to say (the generators refused the declaration). */
-static int put_lints(struct cli *cli, struct sos_agent *a, const struct sos_agent_model_opts *mo,
-                     const char *state_dir)
+/* The lint steps' ${agent.lint.*}: the current generation's lints when it
+ * was staged from the declaration as it is now, else the scratch probe. */
+static int put_lints(struct cli *cli, struct sos_agent *a, const char *state_dir)
 {
     struct lint_lists l = {0};
-    sos_error err;
     int rc = lints_of_current(state_dir, &a->model, &l);
-    if (rc == 1) {
-        lint_lists_free(&l);
-        memset(&l, 0, sizeof l);
-        if (lints_of_scratch(cli, &a->model, mo, &l, &err) != 0) {
-            /* Said by the lint steps: the generators refused it, and why. */
-            char *why = NULL;
-            lint_lists_free(&l);
-            memset(&l, 0, sizeof l);
-            if (asprintf(&why, "fail\tgenerate\t%s", err.msg) < 0 ||
-                !(l.definition = calloc(1, sizeof *l.definition)) ||
-                !(l.wrapper = calloc(1, sizeof *l.wrapper)) ||
-                !(l.definition[l.n_definition++] = strdup(why)) ||
-                !(l.wrapper[l.n_wrapper++] = strdup(why)) ||
-                !(l.source = strdup("a scratch generation"))) {
-                free(why);
-                lint_lists_free(&l);
-                return -1;
-            }
-            free(why);
-        }
-        rc = 0;
-    }
     if (rc == 0) {
         char *source[] = {l.source};
         rc = sos_agent_put_list(a, "lint.definition", l.definition, l.n_definition) |
              sos_agent_put_list(a, "lint.wrapper", l.wrapper, l.n_wrapper) |
              sos_agent_put_list(a, "lint.source", source, 1);
+    } else if (rc == 1) {
+        rc = put_scratch_probe(cli, a);
     }
     lint_lists_free(&l);
     return rc;
@@ -363,7 +344,7 @@ int cmd_preflight(struct cli *cli, const struct sos_verb *verb, char **operands)
         sos_agent_free(&agent);
         return SOS_EXIT_UNDECIDED;
     }
-    if (put_lints(cli, &agent, &mo, state_dir) != 0) {
+    if (put_lints(cli, &agent, state_dir) != 0) {
         cli_error(cli, "out of memory");
         rc = SOS_EXIT_UNDECIDED;
     } else {

@@ -16,7 +16,8 @@ int main(int argc, char **argv)
     struct cli cli;
     int rc;
     memset(&cli, 0, sizeof cli);
-    cli.program = base_name(argc > 0 ? argv[0] : "sourceos");
+    cli.argv0 = argc > 0 ? argv[0] : "sourceos";
+    cli.program = base_name(cli.argv0);
     if (strcmp(cli.program, "sourceos-agent") != 0 &&
         strcmp(cli.program, "sourceosctl") != 0)
         cli.program = "sourceos";

@@ -23,6 +23,7 @@ enum {
     OPT_DRY_RUN,
     OPT_VERSION,
     OPT_LIVE,
+    OPT_SCRATCH,
 };
 
 static const struct option long_options[] = {
@@ -42,6 +43,7 @@ static const struct option long_options[] = {
     {"live", no_argument, NULL, OPT_LIVE},
     {"lines", required_argument, NULL, 'n'},
     {"follow", no_argument, NULL, 'f'},
+    {"scratch", no_argument, NULL, OPT_SCRATCH},
     {NULL, 0, NULL, 0},
 };
 
@@ -71,6 +73,8 @@ const struct cli_option_help cli_option_help[] = {
                                      "10000)", NULL},
     {CLI_OPT_FOLLOW, "-f, --follow", "keep printing lines as they are written, until\n"
                                      "Ctrl-C (exit 130)", NULL},
+    {CLI_OPT_SCRATCH, "--scratch", "stage into a temporary state directory, report\n"
+                                   "the lints and remove it: nothing is kept", NULL},
     {0, NULL, NULL, NULL},
 };
 
@@ -211,6 +215,7 @@ static int take_option(struct cli *cli, int opt, const char *name, const char *a
     case OPT_LIVE: cli->live = 1; return 0;
     case 'n': return parse_lines(cli, name, arg);
     case 'f': cli->follow = 1; return 0;
+    case OPT_SCRATCH: cli->scratch = 1; return 0;
     case 'q': cli->quiet = 1; return 0;
     case 'v': cli->verbose = 1; return 0;
     case 'h': cli->help = 1; return 0;

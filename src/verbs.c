@@ -120,7 +120,7 @@ static const struct sos_verb verbs[] = {
      "cannot be read (a symlink out of --root is refused).\n",
      cmd_logs},
     {SOS_PROG_AGENT, "stage", "NAME", 1, 1,
-     CLI_OPT_CONFIG_DIR | CLI_OPT_PLUGIN_DIR | CLI_OPT_FORMAT | CLI_OPTS_ALWAYS,
+     CLI_OPT_CONFIG_DIR | CLI_OPT_PLUGIN_DIR | CLI_OPT_FORMAT | CLI_OPT_SCRATCH | CLI_OPTS_ALWAYS,
      VERB_AGENT_NAME | VERB_NO_NDJSON,
      "generate and lint the agent's wrapper and plist or unit into a new "
      "generation of its state directory; never touches persistence",
@@ -132,7 +132,10 @@ static const struct sos_verb verbs[] = {
      "trip or systemd-analyze verify, the doctor's launchd.lint or\n"
      "systemd.lint) and points `current` at it only when every lint passed.\n"
      "Nothing is installed. --root is refused: stage writes this machine's\n"
-     "state directory, never a copied tree.\n\n"
+     "state directory, never a copied tree. --scratch stages into a private\n"
+     "temporary state directory instead and removes it after the lints: the\n"
+     "report says what a generation would be, nothing is kept (the probe\n"
+     "preflight runs when nothing current was staged from the declaration).\n\n"
      "Exit status: 0 the new generation is current, 2 a lint failed (the\n"
      "previous generation stays current), 3 the declaration is invalid or\n"
      "nothing could be staged, 64 usage error, 74 the report could not be\n"
@@ -381,6 +384,11 @@ int sos_verb_dispatch(struct cli *cli)
     if ((cli->lines_given && !(verb->options & CLI_OPT_LINES)) ||
         (cli->follow && !(verb->options & CLI_OPT_FOLLOW))) {
         cli_error(cli, "options -n and -f are for 'logs'; see '%s %s --help'", cli->program,
+                  verb->words);
+        return SOS_EXIT_USAGE;
+    }
+    if (cli->scratch && !(verb->options & CLI_OPT_SCRATCH)) {
+        cli_error(cli, "option --scratch is for 'stage'; see '%s %s --help'", cli->program,
                   verb->words);
         return SOS_EXIT_USAGE;
     }
