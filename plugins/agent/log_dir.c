@@ -167,9 +167,9 @@ static void note_ok(sourceos_ctx *ctx, const struct log_dirs *d)
                      i ? ", " : "", d->dir[i]);
     agent_user_of(ctx, d->dir[0], &u);
     fd = plugin_note(ctx, NULL, "agent.log-dir-ok", SOURCEOS_SEV_INFO,
-                     "%s exist%s, %s %s and not writable by others", dirs,
+                     "%s exist%s, %s %s%s and not writable by others", dirs,
                      d->n == 1 ? "s" : "", d->n == 1 ? "is" : "are",
-                     u.known ? u.name : "the owner's");
+                     u.known ? u.name : "the owner's", u.known ? "'s" : "");
     sourceos_finding_path(fd, d->dir[0]);
     agent_user_evidence(fd, &u);
 }
