@@ -131,6 +131,23 @@ typedef void launchd_visit_fn(sourceos_ctx *ctx, void *arg, const char *path,
                               const char *user);
 void launchd_walk(sourceos_ctx *ctx, launchd_visit_fn *visit, void *arg);
 
+/* launchd_walk, then Apple's /System/Library/LaunchAgents and
+ * /System/Library/LaunchDaemons: every directory a label can be taken in. */
+void launchd_walk_all(sourceos_ctx *ctx, launchd_visit_fn *visit, void *arg);
+
+/* ---- the override files (overrides.c) ------------------------------------ */
+
+/* One LABEL => boolean entry of an override file in DOMAIN ("system",
+ * "gui/UID"); LABEL NULL and DISABLED -1 for a file that cannot be read. */
+typedef void launchd_override_fn(sourceos_ctx *ctx, void *arg, const char *domain,
+                                 const char *file, const char *label, int disabled);
+
+/* Calls VISIT for every entry of launchd's override files
+ * (/var/db/com.apple.xpc.launchd/disabled[.UID].plist, and /private/var/db,
+ * each directory once), in file order, recording nothing itself: the files
+ * launchd.overrides reads. Returns how many override directories exist. */
+size_t launchd_read_overrides(sourceos_ctx *ctx, launchd_override_fn *visit, void *arg);
+
 /* ---- live state (live.c) ------------------------------------------------- */
 
 /* The top-level keys of `launchctl print DOMAIN/LABEL` the live checks
@@ -218,5 +235,9 @@ sourceos_status launchd_check_state(sourceos_ctx *ctx);
 sourceos_status launchd_check_overrides(sourceos_ctx *ctx);
 /* Live state of every job the scan finds (jobs.c). */
 sourceos_status launchd_check_jobs(sourceos_ctx *ctx);
+/* The agent's label is not disabled (label_disabled.c). */
+sourceos_status launchd_check_label_disabled(sourceos_ctx *ctx);
+/* No other plist takes the agent's label (label_conflict.c). */
+sourceos_status launchd_check_label_conflict(sourceos_ctx *ctx);
 
 #endif

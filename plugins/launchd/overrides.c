@@ -163,6 +163,8 @@ struct run {
     dev_t seen_dev[N_OVERRIDE_DIRS];
     ino_t seen_ino[N_OVERRIDE_DIRS];
     size_t n_seen;
+    launchd_override_fn *visit; /* launchd_read_overrides: called instead */
+    void *visit_arg;
 };
 
 /* disabled.plist is the system domain's; disabled.UID.plist a user's. */
@@ -242,6 +244,10 @@ static void judge_entry(sourceos_ctx *ctx, struct run *r, const char *domain,
     if (!value || plist_get_node_type(value) != PLIST_BOOLEAN)
         return; /* launchd writes only booleans; anything else means nothing */
     plist_get_bool_val(value, &disabled);
+    if (r->visit) {
+        r->visit(ctx, r->visit_arg, domain, file, label, disabled != 0);
+        return;
+    }
     if (disabled) {
         r->disabled++;
         report_disabled(ctx, domain, label, file);
@@ -301,7 +307,10 @@ static void read_override_file(sourceos_ctx *ctx, struct run *r,
     launchd_plist_load(ctx, file, &p);
     if (!p.root || plist_get_node_type(p.root) != PLIST_DICT ||
         p.malformed[0]) {
-        report_unreadable(ctx, r, file, &p);
+        if (r->visit)
+            r->visit(ctx, r->visit_arg, domain, file, NULL, -1);
+        else
+            report_unreadable(ctx, r, file, &p);
         launchd_plist_release(&p);
         return;
     }
@@ -375,7 +384,7 @@ static void read_override_dir(sourceos_ctx *ctx, struct run *r,
     int n;
 
     if (!real) {
-        if (unresolved_link(ctx, dir))
+        if (!r->visit && unresolved_link(ctx, dir))
             report_dir_outside(ctx, r, dir);
         return;
     }
@@ -391,6 +400,21 @@ static void read_override_dir(sourceos_ctx *ctx, struct run *r,
         free(names[i]);
     }
     free(names);
+}
+
+size_t launchd_read_overrides(sourceos_ctx *ctx, launchd_override_fn *visit, void *arg)
+{
+    struct run *r = calloc(1, sizeof *r);
+    size_t found;
+    if (!r)
+        return 0;
+    r->visit = visit;
+    r->visit_arg = arg;
+    for (size_t i = 0; i < N_OVERRIDE_DIRS; i++)
+        read_override_dir(ctx, r, override_dirs[i]);
+    found = r->dirs_found;
+    free(r);
+    return found;
 }
 
 /* ---- loaded labels -------------------------------------------------------- */

@@ -26,6 +26,11 @@ static const struct sourceos_check checks[] = {
              "not respawning in a loop or failing, not loaded from a plist "
              "that is gone, not loaded while disabled, one plist per label",
      launchd_check_jobs},
+    {"label-disabled", "The agent's label is not disabled in its domain (the override "
+                       "files; launchctl print-disabled on this machine)",
+     launchd_check_label_disabled},
+    {"label-conflict", "No other plist in the launch directories takes the agent's label",
+     launchd_check_label_conflict},
     {"logs", "The tail of each of the agent's log files (param files), repeated "
              "failures collapsed",
      log_view_check},

@@ -12,6 +12,8 @@
 
 #define SYSTEM_AGENTS "/Library/LaunchAgents"
 #define SYSTEM_DAEMONS "/Library/LaunchDaemons"
+#define APPLE_AGENTS "/System/Library/LaunchAgents"
+#define APPLE_DAEMONS "/System/Library/LaunchDaemons"
 #define USERS "/Users"
 /* Locations the summary names one by one; more users are only counted. */
 #define LOCATIONS_MAX 64
@@ -236,7 +238,8 @@ static void report_cut(sourceos_ctx *ctx, struct scan *s)
     sourceos_finding_evidence(fd, "limit", limit);
 }
 
-void launchd_walk(sourceos_ctx *ctx, launchd_visit_fn *visit, void *arg)
+/* WITH_APPLE: Apple's own directories too. */
+static void walk(sourceos_ctx *ctx, launchd_visit_fn *visit, void *arg, int with_apple)
 {
     struct scan *s = calloc(1, sizeof *s);
     if (!s)
@@ -246,7 +249,21 @@ void launchd_walk(sourceos_ctx *ctx, launchd_visit_fn *visit, void *arg)
     scan_users(ctx, s);
     scan_dir(ctx, s, SYSTEM_AGENTS, NULL);
     scan_dir(ctx, s, SYSTEM_DAEMONS, NULL);
+    if (with_apple) {
+        scan_dir(ctx, s, APPLE_AGENTS, NULL);
+        scan_dir(ctx, s, APPLE_DAEMONS, NULL);
+    }
     free(s);
+}
+
+void launchd_walk(sourceos_ctx *ctx, launchd_visit_fn *visit, void *arg)
+{
+    walk(ctx, visit, arg, 0);
+}
+
+void launchd_walk_all(sourceos_ctx *ctx, launchd_visit_fn *visit, void *arg)
+{
+    walk(ctx, visit, arg, 1);
 }
 
 sourceos_status launchd_check_scan(sourceos_ctx *ctx)

@@ -41,6 +41,11 @@ static const struct sourceos_check checks[] = {
      systemd_check_units},
     {"verify", "systemd's own parser accepts the agent's unit, and its exposure is bounded",
      systemd_check_verify},
+    {"unit-masked", "The agent's unit (or its template) is not masked in its manager's unit "
+                    "directories (systemctl is-enabled on this machine)",
+     systemd_check_unit_masked},
+    {"unit-conflict", "No other unit file, alias or drop-in in the unit directories claims "
+                      "the agent's unit", systemd_check_unit_conflict},
     {"logs", "The tail of each of the agent's log files (param files), repeated failures "
              "collapsed", log_view_check},
     {NULL, NULL, NULL},

@@ -286,3 +286,58 @@ sourceos_status systemd_check_scan(sourceos_ctx *ctx)
     }
     return verdict_status(&s.v);
 }
+
+/* ---- the directories a manager reads (unit_masked.c, unit_conflict.c) ---------- */
+
+size_t systemd_unit_dirs(int user, const char *home, char dirs[][SYSTEMD_DIR_MAX], size_t max)
+{
+    static const char *const system_dirs[] = {
+        "/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system",
+        "/usr/lib/systemd/system", "/lib/systemd/system", NULL};
+    static const char *const user_dirs[] = {
+        "~/.config/systemd/user", "/etc/systemd/user", "/run/systemd/user",
+        "~/.local/share/systemd/user", "/usr/local/lib/systemd/user",
+        "/usr/lib/systemd/user", "/lib/systemd/user", NULL};
+    const char *const *list = user ? user_dirs : system_dirs;
+    size_t n = 0;
+    for (size_t i = 0; list[i] && n < max; i++) {
+        if (list[i][0] == '~' && !home)
+            continue;
+        if (list[i][0] == '~')
+            plugin_textf(dirs[n++], SYSTEMD_DIR_MAX, "%s%s", home, list[i] + 1);
+        else
+            plugin_textf(dirs[n++], SYSTEMD_DIR_MAX, "%s", list[i]);
+    }
+    return n;
+}
+
+int systemd_home_of_unit(const char *path, char *home, size_t size)
+{
+    static const char tail[] = "/.config/systemd/user/";
+    const char *at = path ? strstr(path, tail) : NULL;
+    if (!at || at == path || strchr(at + sizeof tail - 1, '/'))
+        return 0;
+    plugin_textf(home, size, "%.*s", (int)(at - path), path);
+    return 1;
+}
+
+int systemd_unit_names(const char *param, char *unit, size_t unit_size, char *tmpl,
+                       size_t tmpl_size)
+{
+    const char *slash = param ? strrchr(param, '/') : NULL;
+    const char *name = param && param[0] == '/' && slash ? slash + 1 : param;
+    const char *at, *dot;
+    if (!name || !*name || name[0] == '-' || strlen(name) >= unit_size)
+        return -1;
+    for (const char *c = name; *c; c++)
+        if ((unsigned char)*c <= ' ' || *c == '/')
+            return -1;
+    plugin_textf(unit, unit_size, "%s", name);
+    at = strchr(name, '@');
+    dot = strrchr(name, '.');
+    if (at && dot && dot > at + 1)
+        plugin_textf(tmpl, tmpl_size, "%.*s%s", (int)(at - name + 1), name, dot);
+    else
+        tmpl[0] = '\0';
+    return 0;
+}

@@ -93,6 +93,25 @@ void systemd_lint_path(sourceos_ctx *ctx, struct verdict *v, const char *path,
  * and the array). Returns how many; 0 when DIR cannot be listed. */
 size_t systemd_scanned_units(sourceos_ctx *ctx, const char *dir, char ***names);
 
+/* ---- the directories a manager reads units from (scan.c) ------------------ */
+
+#define SYSTEMD_DIR_MAX 4096
+#define SYSTEMD_MAX_UNIT_DIRS 8
+
+/* The unit directories of the user manager (USER; HOME's ~ directories
+ * only when HOME is not NULL) or of the system manager, in systemd's
+ * order of precedence, highest first, into DIRS; returns how many. */
+size_t systemd_unit_dirs(int user, const char *home, char dirs[][SYSTEMD_DIR_MAX], size_t max);
+
+/* HOME of a unit at HOME/.config/systemd/user/NAME; 0 when PATH is not one. */
+int systemd_home_of_unit(const char *path, char *home, size_t size);
+
+/* The unit name PARAM gives (a name, or a unit file's absolute path), and
+ * its template (sourceos-agent@.service for sourceos-agent@web.service, ""
+ * for a unit that is no instance). -1 when PARAM is not a unit name. */
+int systemd_unit_names(const char *param, char *unit, size_t unit_size, char *tmpl,
+                       size_t tmpl_size);
+
 /* ---- live state of a unit (live.c) ---------------------------------------- */
 
 /* What `systemctl show -p` is asked about every unit the scan finds. */
@@ -140,5 +159,9 @@ sourceos_status systemd_check_state(sourceos_ctx *ctx);
 sourceos_status systemd_check_verify(sourceos_ctx *ctx);
 /* units.c: the live state of every unit the scan finds. */
 sourceos_status systemd_check_units(sourceos_ctx *ctx);
+/* unit_masked.c: the agent's unit is not masked. */
+sourceos_status systemd_check_unit_masked(sourceos_ctx *ctx);
+/* unit_conflict.c: no other unit file or drop-in claims the agent's unit. */
+sourceos_status systemd_check_unit_conflict(sourceos_ctx *ctx);
 
 #endif

@@ -128,6 +128,25 @@ like "$(jget "[f['code'] for f in find('launchd.state')['findings']]" < "$TMP/li
     launchd.state-param-invalid "launchd.state refuses the hostile label"
 verify live < /dev/null
 
+# ---- launchd: the preflight's label checks, the label hostile ---------------------
+# label-disabled: an override disables it (enable command); label-conflict:
+# a system-wide plist named after it and a second one in alice's folder.
+write_plist "$T/var/db/com.apple.xpc.launchd/disabled.501.plist" "<key>$H</key><true/>"
+write_plist "$T/Library/LaunchAgents/$H.c.plist" '<key>Program</key><string>/usr/bin/true</string>'
+write_plist "$T/$UA/dup.plist" "<key>Label</key><string>$H.c</string>"
+make_config labels <<YAML
+checks:
+  - {id: host.facts, plugin: host, check: facts}
+  - {id: pf.disabled, plugin: launchd, check: label-disabled, after: [host.facts], scope: runtime, params: {label: '$HY', uid: "501", plist: /Users/alice/Library/LaunchAgents/own.plist}}
+  - {id: pf.conflict, plugin: launchd, check: label-conflict, after: [host.facts], scope: runtime, params: {label: '$HY.c', plist: /Users/alice/Library/LaunchAgents/own.plist}}
+YAML
+doctor labels "$T"
+verify labels <<'SPEC'
+launchd.label-disabled	["launchctl", "enable", "gui/501/{H}"]
+launchd.label-conflict	["sudo", "mv", "--", "/Library/LaunchAgents/{H}.c.plist", "/Library/LaunchAgents/{H}.c.plist.disabled"]
+launchd.label-duplicate	["mv", "--", "/Users/alice/Library/LaunchAgents/dup.plist", "/Users/alice/Library/LaunchAgents/dup.plist.disabled"]
+SPEC
+
 # ---- systemd: the unit lint over a Debian tree ----------------------------------
 T="$TMP/debian"
 S=/etc/systemd/system
@@ -228,6 +247,26 @@ SPEC
 state sd-changed-user "$SFIX/show-changed.txt" ', user: "true"'
 verify sd-changed-user <<'SPEC'
 systemd.unit-changed	["systemctl", "--user", "daemon-reload", ["&&"], "systemctl", "--user", "restart", "--", "{H}.service"]
+SPEC
+
+# ---- systemd: the preflight's unit checks, the unit hostile ------------------------
+# A mask of the system unit; a user unit's name taken in /etc and in the
+# user's ~/.local/share (no sudo there). The stand-in answers is-enabled.
+ln -s /dev/null "$T/etc/systemd/system/$HOSTILE.service"
+printf '[Service]\n' > "$T/etc/systemd/system/$HOSTILE.m.service"
+mkdir -p "$T/home/alice/.local/share/systemd/user"
+printf '[Service]\n' > "$T/home/alice/.local/share/systemd/user/$HOSTILE.m.service"
+make_config sd-pf <<YAML
+checks:
+  - {id: host.facts, plugin: host, check: facts, scope: runtime}
+  - {id: pf.masked, plugin: systemd, check: unit-masked, after: [host.facts], scope: runtime, params: {unit: '$HY.service', user: "false"}}
+  - {id: pf.conflict, plugin: systemd, check: unit-conflict, after: [host.facts], scope: runtime, params: {unit: '$UU/$HY.m.service', user: "true"}}
+YAML
+PATH="$TMP/bin:$PATH" doctor sd-pf "$T"
+verify sd-pf <<'SPEC'
+systemd.unit-masked	["systemctl", "unmask", "--", "{H}.service"]
+systemd.unit-conflict	["sudo", "mv", "--", "/etc/systemd/system/{H}.m.service", "/etc/systemd/system/{H}.m.service.disabled"]
+systemd.unit-conflict	["mv", "--", "/home/alice/.local/share/systemd/user/{H}.m.service", "/home/alice/.local/share/systemd/user/{H}.m.service.disabled"]
 SPEC
 
 # ---- podman: machine names and CONTAINER_HOST through a stand-in podman ----------
@@ -442,6 +481,59 @@ verify ra-missing <<'SPEC'
 registry.agent-authfile-missing	["mkdir", "-p", "{T}/{H}/new", ["&&"], "printf", "{\"auths\":{}}", [">"], "{T}/{H}/new/auth.json", ["&&"], "chmod", "600", "{T}/{H}/new/auth.json"]
 SPEC
 
+# ---- agent: the preflight's auth file and log directories of a hostile user ------
+# A Debian tree whose /home/$HOSTILE holds the agent's files: the user's
+# name and every path are hostile.
+T="$TMP/agent"
+cp -R "$FIXTURES/roots/debian" "$T"
+AH="$T/home/$HOSTILE"
+mkdir -p "$AH/open" "$AH/ro" "$AH/theirs"
+printf '{"auths":{}}' > "$AH/unsafe.json"
+chmod 666 "$AH/unsafe.json"
+ln -s /etc/passwd "$AH/link.json"
+printf '{"auths":' > "$AH/bad.json"
+chmod 777 "$AH/open"
+chmod 500 "$AH/ro"
+make_config ag <<YAML
+checks:
+  - {id: ag.missing, plugin: agent, check: authfile, scope: runtime, params: {auth.mode: empty-authfile, authfile: '/home/$HY/new/auth.json'}}
+  - {id: ag.unsafe, plugin: agent, check: authfile, scope: runtime, params: {auth.mode: empty-authfile, authfile: '/home/$HY/unsafe.json'}}
+  - {id: ag.link, plugin: agent, check: authfile, scope: runtime, params: {auth.mode: empty-authfile, authfile: '/home/$HY/link.json'}}
+  - {id: ag.bad, plugin: agent, check: authfile, scope: runtime, params: {auth.mode: empty-authfile, authfile: '/home/$HY/bad.json'}}
+  - {id: ag.logs, plugin: agent, check: log-dir, scope: runtime, params: {logs.app: '/home/$HY/nolog/a.log', user: "true"}}
+  - {id: ag.open, plugin: agent, check: log-dir, scope: runtime, params: {logs.app: '/home/$HY/open/a.log', user: "true"}}
+  - {id: ag.ro, plugin: agent, check: log-dir, scope: runtime, params: {logs.app: '/home/$HY/ro/a.log', user: "true"}}
+  - {id: ag.sys, plugin: agent, check: log-dir, scope: runtime, params: {logs.app: '/home/$HY/sys/a.log', user: "false", account: '$HY'}}
+YAML
+doctor ag "$T"
+verify ag <<'SPEC'
+agent.authfile-missing	["mkdir", "-p", "/home/{H}/new", ["&&"], "printf", "{\"auths\":{}}\\n", [">"], "/home/{H}/new/auth.json"]
+agent.authfile-unsafe	["chmod", "600", "--", "/home/{H}/unsafe.json"]
+agent.authfile-unsafe	["rm", "/home/{H}/link.json", ["&&"], "printf", "{\"auths\":{}}\\n", [">"], "/home/{H}/link.json"]
+agent.authfile-invalid	["printf", "{\"auths\":{}}\\n", [">"], "/home/{H}/bad.json"]
+agent.log-dir-missing	["mkdir", "-p", "-m", "700", "/home/{H}/nolog"]
+agent.log-dir-unsafe	["chmod", "700", "/home/{H}/open"]
+agent.log-dir-not-writable	["chmod", "700", "/home/{H}/ro"]
+agent.log-dir-missing	["sudo", "mkdir", "-p", "-m", "700", "/home/{H}/sys", ["&&"], "sudo", "chown", "--", "{H}", "/home/{H}/sys"]
+SPEC
+if [ "$(id -u)" -eq 0 ]; then
+    chown 1 "$AH/unsafe.json" "$AH/theirs"
+    chmod 600 "$AH/unsafe.json"
+    chmod 700 "$AH/theirs"
+    make_config ag-owner <<YAML
+checks:
+  - {id: ag.owner, plugin: agent, check: authfile, scope: runtime, params: {auth.mode: empty-authfile, authfile: '/home/$HY/unsafe.json'}}
+  - {id: ag.theirs, plugin: agent, check: log-dir, scope: runtime, params: {logs.app: '/home/$HY/theirs/a.log'}}
+YAML
+    doctor ag-owner "$T"
+    verify ag-owner <<'SPEC'
+agent.authfile-unsafe	["sudo", "chown", "--", "{H}", "/home/{H}/unsafe.json"]
+agent.log-dir-not-writable	["sudo", "chown", "--", "{H}", "/home/{H}/theirs"]
+SPEC
+else
+    _n=$((_n + 1)); echo "ok $_n # SKIP files of another user need root"
+fi
+
 # ---- nix-gen: dangling profiles of a user with a hostile name -----------------------
 # /nix/var/nix/profiles/per-user/$HOSTILE/profile and home-manager in
 # /home/$HOSTILE, both pointing at generations collected from the store.
@@ -650,6 +742,12 @@ plugins/launchd/lint.c	2 0 0	launchd launchd-nl
 plugins/launchd/overrides.c	2 0 0	overrides
 plugins/launchd/live.c	2 0 0	live =launchd-live.sh
 plugins/launchd/jobs.c	3 0 0	=launchd-jobs.sh
+plugins/launchd/label_disabled.c	2 0 0	labels
+plugins/launchd/label_conflict.c	2 0 0	labels
+plugins/systemd/unit_masked.c	0 1 0	sd-pf
+plugins/systemd/unit_conflict.c	2 0 0	sd-pf
+plugins/agent/authfile.c	2 3 0	ag ?ag-owner
+plugins/agent/log_dir.c	4 1 0	ag ?ag-owner
 plugins/podman-machine/machine.c	0 4 0	pm-stopped pm-starting pm-unknown pm-missing
 plugins/podman-machine/connection.c	1 1 0	pm-host pm-socket
 plugins/podman-machine/container.c	1 1 0	pm-stuck pm-loop pm-exited pm-created
