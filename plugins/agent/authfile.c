@@ -69,8 +69,9 @@ static void note_missing(sourceos_ctx *ctx, struct authfile *a)
         fd, "Create it holding only {\"auths\":{}}, as the agent's user (its directory "
             "may not exist yet).");
     agent_parent(a->path, dir, sizeof dir);
-    sourceos_finding_commandf(fd, "mkdir -p %s && printf '{\"auths\":{}}\\n' > %s", dir,
-                              a->path);
+    /* The same words as registry.agent-auth's: one fix, shown once. */
+    sourceos_finding_commandf(fd, "mkdir -p %s && printf '{\"auths\":{}}' > %s && chmod 600 %s",
+                              dir, a->path, a->path);
     sourceos_finding_path(fd, a->path);
     agent_user_evidence(fd, &a->user);
 }

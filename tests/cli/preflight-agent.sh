@@ -67,7 +67,7 @@ run
 is "$rc" 2 "missing: exit 2"
 expect preflight.authfile agent.authfile-missing critical \
     "$AF does not exist: podman refuses a --authfile that is missing" \
-    "[\"mkdir -p $C && printf '{\\\"auths\\\":{}}\\\\n' > $AF\"]" "missing auth file"
+    "[\"mkdir -p $C && printf '{\\\"auths\\\":{}}' > $AF && chmod 600 $AF\"]" "missing auth file"
 
 # ---- auth file: credentials in it, never shown -------------------------------------
 new_tree

@@ -47,6 +47,7 @@ case "$me $*" in
 "podman --version") echo "podman version 4.9.3"; exit 0 ;;
 "podman machine list"*) echo "[]"; exit 0 ;;
 "podman image inspect"*) k=image ;;
+"podman container inspect"*) k=container ;;
 *) echo "unexpected: $me $*" >&2; exit 64 ;;
 esac
 [ -f "$d/$k.out" ] && cat "$d/$k.out"
@@ -56,6 +57,7 @@ SH
     chmod +x "$BIN/$p"
 done
 echo "Version=252.30-1~deb12u2" > "$D/manager.out"
+echo "Error: no such container sourceos-web" > "$D/container.err"; echo 125 > "$D/container.rc"
 printf '[{"Id":"abc123","Digest":"sha256:0123","RepoDigests":["localhost/web@sha256:0123"],"RepoTags":["localhost/web:1"]}]\n' > "$D/image.out"
 preflight() { PATH="$BIN:/usr/bin:/bin" "$AGENT" preflight "$@" --plugin-dir "$BUILD_PLUGINS" --config-dir "$CFG"; }
 q() { printf '%s' "$out" | jget "$1"; }
@@ -66,7 +68,7 @@ out=$(preflight web); rc=$?
 is "$rc" 0 "a ready agent: exit 0"
 is "$(printf '%s\n' "$out" | head -n 1)" "web preflight: passed" "headline: NAME preflight: passed"
 is "$(printf '%s\n' "$out" | sed -n 's/^- \([^:]*\):.*/\1/p' | tr '\n' '|')" \
-   "platform|backend adapter|runtime|podman binary|podman machine|socket|image|host auth|service definition|wrapper|persistence|" \
+   "platform|backend adapter|runtime|podman binary|podman version|podman machine|machine running|socket|image|image tag|auth file|host auth|container name|log directory|unit not masked|unit owner|service definition|wrapper|persistence|" \
    "one line per step, in the spec's order, then persistence"
 like "$out" '- backend adapter: the systemd user manager answers \(systemd 252' "backend: the user manager answered"
 like "$out" '- podman binary: podman 4\.9\.3' "podman binary: its version"
@@ -77,8 +79,11 @@ like "$out" '- persistence: not staged$' "persistence: not staged"
 unlike "$out" '- action:' "nothing to do: no action line"
 
 # ---- nothing changed --------------------------------------------------------------
-unlike "$(cat "$D/calls")" '^(systemctl|launchctl) .*(start|stop|enable|disable|mask|unmask|bootstrap|bootout|kickstart|daemon-reload|link)|^podman .*(run|start|stop|rm|kill|pull|create|tag|load|machine (init|start|stop|rm))' \
+unlike "$(cat "$D/calls")" '^(systemctl|launchctl) (.* )?(start|stop|restart|enable|disable|mask|unmask|bootstrap|bootout|kickstart|daemon-reload|link|load|unload)( |$)|^podman (.* )?(run|start|stop|rm|kill|pull|create|tag|load|rename|init)( |$)' \
        "only read-only verbs were asked"
+is "$(sed 's/ .*//' "$D/calls" | sort -u | tr '\n' ' ')" "podman systemctl " "only podman and systemctl were asked"
+is "$(grep -v -e '^podman --version$' -e '^podman image inspect ' -e '^podman container inspect ' -e '^systemctl --user show -p Version$' -e '^systemctl --user is-enabled ' "$D/calls")" "" \
+   "every call was a version, an inspect, show -p Version or is-enabled"
 like "$(cat "$D/calls")" 'systemctl --user show -p Version' "the user manager was asked"
 [ ! -e "$XDG_STATE_HOME" ]; ok $? "no state directory was made"
 is "$(ls -A "$TMPDIR")" "" "the scratch generation was removed from TMPDIR"
@@ -92,7 +97,7 @@ printf '%s' "$out" > "$TMP/pass.json"
 $V "$SOS_SRCDIR/schemas/report.schema.json" "$TMP/pass.json" >&2
 ok $? "--json is valid against report.schema.json"
 is "$(q 'd["preflight"]["verdict"]')" passed "verdict passed"
-is "$(q '[s["step"] for s in d["preflight"]["steps"]]')" "[1, 2, 3, 4, 7, 8, 9, 12, 17, 18]" "steps in order"
+is "$(q '[s["step"] for s in d["preflight"]["steps"]]')" "$(seq -s ', ' 1 18 | sed 's/.*/[&]/')" "the spec's 18 steps, in order"
 is "$(q '[s["check"] for s in d["preflight"]["steps"]][:3]')" '["preflight.platform", "preflight.backend", "preflight.runtime"]' "each step names its check"
 is "$(q 'sorted(set(c["id"].split(".")[0] for c in d["checks"]))')" '["preflight"]' "only the preflight's checks ran (no doctor entries)"
 

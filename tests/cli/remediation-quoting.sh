@@ -507,7 +507,7 @@ checks:
 YAML
 doctor ag "$T"
 verify ag <<'SPEC'
-agent.authfile-missing	["mkdir", "-p", "/home/{H}/new", ["&&"], "printf", "{\"auths\":{}}\\n", [">"], "/home/{H}/new/auth.json"]
+agent.authfile-missing	["mkdir", "-p", "/home/{H}/new", ["&&"], "printf", "{\"auths\":{}}", [">"], "/home/{H}/new/auth.json", ["&&"], "chmod", "600", "/home/{H}/new/auth.json"]
 agent.authfile-unsafe	["chmod", "600", "--", "/home/{H}/unsafe.json"]
 agent.authfile-unsafe	["rm", "/home/{H}/link.json", ["&&"], "printf", "{\"auths\":{}}\\n", [">"], "/home/{H}/link.json"]
 agent.authfile-invalid	["printf", "{\"auths\":{}}\\n", [">"], "/home/{H}/bad.json"]
