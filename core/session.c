@@ -250,8 +250,9 @@ static int agent_checks(const struct sos_session *s, struct sos_session_agent *a
  * whose checks cannot take its keys) is A's load error, not the run's.
  * Returns -1 only when out of memory. */
 static int load_agent(struct sos_session *s, struct sos_session_agent *a,
-                      const char *config_dir, const char *name)
+                      const struct sos_session_config *c, const char *name)
 {
+    const char *config_dir = c->config_dir;
     sos_error err;
     char *path = NULL, *why = NULL;
     int rc = 0;
@@ -259,7 +260,8 @@ static int load_agent(struct sos_session *s, struct sos_session_agent *a,
     if (!a->name || asprintf(&path, "%s/agents.d/%s.yaml", config_dir, name) < 0)
         return -1;
     a->name_valid = sos_agent_name_valid(name);
-    if (sos_agent_load(config_dir, name, &a->agent, &err) != 0) {
+    if ((c->agent_opts ? sos_agent_load_with(config_dir, name, c->agent_opts, &a->agent, &err)
+                       : sos_agent_load(config_dir, name, &a->agent, &err)) != 0) {
         /* A name that is not one has no path in its message yet. */
         if (!a->name_valid && asprintf(&why, "%s: %s", path, err.msg) < 0)
             why = NULL;
@@ -275,8 +277,10 @@ static int load_agent(struct sos_session *s, struct sos_session_agent *a,
 
 /* Every declaration of CONFIG_DIR/agents.d, sorted by name. An agents.d
  * that cannot be read is one entry in error, without an agent. */
-static int load_agents(struct sos_session *s, const char *config_dir, sos_error *err)
+static int load_agents(struct sos_session *s, const struct sos_session_config *c,
+                       sos_error *err)
 {
+    const char *config_dir = c->config_dir;
     char **names = NULL;
     size_t n = 0;
     sos_error list_err;
@@ -296,7 +300,7 @@ static int load_agents(struct sos_session *s, const char *config_dir, sos_error 
         rc = sos_fail(err, "out of memory");
     for (size_t i = 0; rc == 0 && i < n; i++) {
         s->n_agents++;
-        if (load_agent(s, &s->agents[i], config_dir, names[i]) != 0)
+        if (load_agent(s, &s->agents[i], c, names[i]) != 0)
             rc = sos_fail(err, "out of memory loading agent %s", names[i]);
     }
     sos_agents_list_free(names, n);
@@ -330,7 +334,7 @@ int sos_session_open(struct sos_session *s, const struct sos_session_config *c,
     s->run.version = PACKAGE_VERSION;
     s->run.command = c->command;
     sos_host_detect(c->root, &s->run.host);
-    if (c->all_agents && load_agents(s, c->config_dir, err) != 0)
+    if (c->all_agents && load_agents(s, c, err) != 0)
         return -1;
     if (prepare_entries(s, c, err) != 0)
         return -1;

@@ -27,6 +27,9 @@ struct sos_session_config {
     /* preflight NAME: only the checks with a `preflight:` step, and the
      * checks they need or run after (whatever their scope). */
     int preflight;
+    /* all_agents: the model's defaults to load each declaration with
+     * (the --root tree's OS); NULL: this process's. */
+    const struct sos_agent_model_opts *agent_opts;
 };
 
 /* One agents.d declaration of an all_agents session. */

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "agent_model.h"
 #include "exit.h"
 
 enum cli_format { FORMAT_HUMAN, FORMAT_JSON, FORMAT_NDJSON };
@@ -82,6 +83,12 @@ int cli_check_root(const struct cli *cli);
 /* Whether the run analyses a tree on its own: --root other than "/",
  * without --live. */
 int cli_offline(const struct cli *cli);
+
+/* The agent model's defaults for this run: this process's, with the target
+ * OS of the --root tree when one is given (sos_host_detect), so a Mac's
+ * tree read on Linux gets a Mac's defaults. -1 with ERR when no home. */
+int cli_agent_model_opts(const struct cli *cli, struct sos_agent_model_opts *opts,
+                         sos_error *err);
 
 /* Default directories: the build tree's when run from it, else installed. */
 const char *cli_default_plugin_dir(void);

@@ -186,6 +186,8 @@ static const char *config_dir(const struct cli *cli)
 
 int cmd_doctor(struct cli *cli, const struct sos_verb *verb, char **operands)
 {
+    struct sos_agent_model_opts mo;
+    sos_error err;
     struct sos_session_config config = {
         .config_dir = config_dir(cli),
         .plugin_dir = cli->plugin_dir ? cli->plugin_dir : cli_default_plugin_dir(),
@@ -196,6 +198,10 @@ int cmd_doctor(struct cli *cli, const struct sos_verb *verb, char **operands)
     };
     (void)verb;
     (void)operands;
+    /* Without a home the declarations load with the defaults they can;
+     * each says what it lacks. */
+    if (cli_agent_model_opts(cli, &mo, &err) == 0)
+        config.agent_opts = &mo;
     return run_doctor(cli, &config);
 }
 
@@ -205,6 +211,7 @@ int cmd_agent_doctor(struct cli *cli, const struct sos_verb *verb,
                      char **operands)
 {
     const char *name = operands[0];
+    struct sos_agent_model_opts mo;
     struct sos_agent agent;
     char *command = NULL;
     sos_error err;
@@ -217,7 +224,8 @@ int cmd_agent_doctor(struct cli *cli, const struct sos_verb *verb,
         .agent = &agent,
     };
     (void)verb;
-    if (sos_agent_load(config.config_dir, name, &agent, &err) != 0) {
+    if (cli_agent_model_opts(cli, &mo, &err) != 0 ||
+        sos_agent_load_with(config.config_dir, name, &mo, &agent, &err) != 0) {
         cli_error(cli, "%s", err.msg);
         return SOS_EXIT_UNDECIDED;
     }

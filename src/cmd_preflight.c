@@ -332,7 +332,7 @@ int cmd_preflight(struct cli *cli, const struct sos_verb *verb, char **operands)
     sos_error err;
     int rc;
     (void)verb;
-    if (sos_agent_model_opts_default(&mo, &err) != 0 ||
+    if (cli_agent_model_opts(cli, &mo, &err) != 0 ||
         sos_agent_load_with(config_dir(cli), operands[0], &mo, &agent, &err) != 0) {
         cli_error(cli, "%s", err.msg);
         return SOS_EXIT_UNDECIDED;

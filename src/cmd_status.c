@@ -66,9 +66,11 @@ static int profile_run(struct cli *cli, const char *verb, const char *name, unsi
         .default_timeout = cli->timeout,
         .max_timeout = cli->timeout_given ? cli->timeout : 0,
     };
+    struct sos_agent_model_opts mo;
     sos_error err;
     memset(p, 0, sizeof *p);
-    if (sos_agent_load(config_dir(cli), name, &p->agent, &err) != 0) {
+    if (cli_agent_model_opts(cli, &mo, &err) != 0 ||
+        sos_agent_load_with(config_dir(cli), name, &mo, &p->agent, &err) != 0) {
         cli_error(cli, "%s", err.msg);
         return SOS_EXIT_UNDECIDED;
     }

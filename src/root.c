@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "checksd.h"
+#include "host.h"
 
 /* A tree that is not there, not a directory or not readable would make
  * every check report "absent" about files it never saw, so it is refused
@@ -56,4 +58,21 @@ int cli_offline(const struct cli *cli)
         return 0;
     /* --root / (however spelt) is this machine itself. */
     return !realpath(cli->root, real) || strcmp(real, "/") != 0;
+}
+
+int cli_agent_model_opts(const struct cli *cli, struct sos_agent_model_opts *opts, sos_error *err)
+{
+    struct sos_host host;
+    if (sos_agent_model_opts_default(opts, err) != 0)
+        return -1;
+    if (!cli->root)
+        return 0;
+    /* A copied Mac read on Linux: its agents' defaults are a Mac's
+     * (a Podman machine required, logs in ~/Library/Logs/SourceOS). */
+    sos_host_detect(cli->root, &host);
+    if (host.os_mask & SOS_OS_MACOS)
+        opts->os = SOS_AGENT_OS_MACOS;
+    else if (host.os_mask & (SOS_OS_LINUX | SOS_OS_WSL))
+        opts->os = SOS_AGENT_OS_LINUX;
+    return 0;
 }

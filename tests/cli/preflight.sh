@@ -132,6 +132,19 @@ is "$rc" 2 "backend launchd on Linux: exit 2"
 is "$(q '[f["code"] for c in d["checks"] if c["id"] == "preflight.platform" for f in c["findings"]]')" '["agent.backend-mismatch"]' "agent.backend-mismatch"
 declare_web
 
+# ---- a copied Mac read here gets a Mac's defaults: a Podman machine is required
+cp -R "$SOS_SRCDIR/tests/fixtures/roots/macos" "$TMP/mac"
+cat > "$CFG/agents.d/macweb.yaml" <<YAML
+name: macweb
+image: localhost/macweb@sha256:0123
+YAML
+out=$(PATH="$BIN:/usr/bin:/bin" "$AGENT" preflight macweb --root "$TMP/mac" --live --json \
+      --plugin-dir "$BUILD_PLUGINS" --config-dir "$CFG")
+is "$(q '[f["code"] for c in d["checks"] if c["id"] == "preflight.machine-exists" for f in c["findings"]]')" '["podman.machine-missing"]' \
+   "--root of a macOS tree: no machine is a failure (requireMachine defaults to the tree's OS)"
+is "$(q '[c["id"] for c in d["checks"] if c["status"] != "skipped" and c["id"].endswith("-systemd")]')" "[]" "the systemd steps are left out for a Mac"
+rm "$CFG/agents.d/macweb.yaml"
+
 # ---- when: runtime: a native agent skips the podman steps, with the reason ------------------
 cat > "$CFG/agents.d/tool.yaml" <<YAML
 name: tool
