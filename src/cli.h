@@ -58,6 +58,7 @@ struct cli {
     unsigned jobs;
     double timeout;
     int timeout_given; /* --timeout was given: it bounds every check */
+    int jobs_given;    /* -j was given */
     int color;
     int status_line; /* human report on a terminal: the checks still running */
     int quiet;

@@ -30,6 +30,10 @@ extern char **environ;
  * are recorded as skipped. */
 #define SKIP_EXTERNAL_ENV "SOURCEOS_STAGE_SKIP_EXTERNAL"
 #define LINT_JSON_MAX (1024 * 1024)
+/* The steps mostly wait on other programs (podman, the service manager, the
+ * scratch stage): run them side by side, not CPUs at a time (-j still
+ * decides). bench/ line (j) measures the wall against the slowest probe. */
+#define PREFLIGHT_JOBS 8
 
 
 static const char *config_dir(const struct cli *cli)
@@ -269,7 +273,7 @@ static int run_preflight(struct cli *cli, struct sos_agent *agent, const char *p
     struct sos_runner_opts opts = {
         .root = cli->root,
         .offline = cli_offline(cli),
-        .jobs = cli->jobs,
+        .jobs = cli->jobs_given || cli->jobs >= PREFLIGHT_JOBS ? cli->jobs : PREFLIGHT_JOBS,
         .default_timeout = cli->timeout,
         .max_timeout = cli->timeout_given ? cli->timeout : 0,
     };

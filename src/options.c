@@ -155,6 +155,7 @@ static int parse_jobs(struct cli *cli, const char *name, const char *value)
     if (errno || *end || end == value || n < 1 || n > 256)
         return fail_value(cli, name, 'j', value);
     cli->jobs = (unsigned)n;
+    cli->jobs_given = 1;
     return 0;
 }
 

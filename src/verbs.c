@@ -87,7 +87,7 @@ static const struct sos_verb verbs[] = {
      "temporary directory and removed. Nothing is changed: no file outside\n"
      "that directory is written and only read-only commands are run.\n"
      "--json prints the report (schemas/report.schema.json) with a\n"
-     "`preflight` member.\n\n"
+     "`preflight` member. The steps run 8 at a time unless -j says.\n\n"
      "Exit status: 0 every step passed, 1 warnings, 2 a step failed or could\n"
      "not decide, 3 the declaration or checks.d is invalid, 64 usage error,\n"
      "74 the report could not be written.\n",
