@@ -21,7 +21,7 @@ OUT="$TMP/out"
 CFG="$OUT/cfg"
 mkdir -p "$OUT" "$CFG/checks.d" "$CFG/agents.d"
 chmod 755 "$OUT" "$CFG" "$CFG/checks.d" "$CFG/agents.d"
-cp "$srcdir/checks.d/00-host.yaml" "$srcdir/checks.d/31-systemd.yaml" "$CFG/checks.d/"
+cp "$srcdir/checks.d/00-host.yaml" "$srcdir/checks.d/31-systemd.yaml" "$srcdir/checks.d/50-preflight.yaml" "$CFG/checks.d/"
 
 # The container's /etc: a copy of this machine's, plus the target it boots
 # into. Only what the test needs starts: no getty, no services of this host.
@@ -60,6 +60,14 @@ agent sysloop /etc/systemd/system/sysloop.service false
 agent sysmasked sysmasked.service false
 agent sysstale /etc/systemd/system/sysstale.service false
 agent sysedited /etc/systemd/system/sysedited.service false
+# An agent as the spec declares it, staged and preflighted by sostest.
+cat > "$CFG/agents.d/web.yaml" <<'YAML'
+name: web
+image: localhost/web@sha256:0123
+backend: systemd
+env: [DOCKER_CONFIG=/home/sostest/.config/sourceos/docker]
+logs: {app: /home/sostest/logs/web.log, stdout: /home/sostest/logs/web.out.log, stderr: /home/sostest/logs/web.err.log}
+YAML
 
 # What runs inside, as root, as sostest.service. It writes every result to
 # /sostest-out and "done" last; the container powers off when it returns.
@@ -157,6 +165,30 @@ for a in sysloop sysmasked sysstale sysedited; do
         --config-dir /sostest-out/cfg > /sostest-out/$a.json 2> /sostest-out/$a.err
     echo $? > /sostest-out/$a.rc
 done
+
+# The generated unit in the real user manager: staged as sostest, verified
+# by systemd-analyze inside this boot, then loaded from the manager's
+# runtime unit directory (removed after; installing is not stage's job).
+run_user env HOME=/home/sostest sh -c 'mkdir -p -m 700 ~/logs ~/.config/sourceos/docker ~/.config/containers &&
+    printf "{\"auths\":{}}" > ~/.config/containers/sourceos-empty-auth.json &&
+    chmod 600 ~/.config/containers/sourceos-empty-auth.json'
+run_user env HOME=/home/sostest "$AGENT" stage web --json --plugin-dir "$PLUGINS" \
+    --config-dir /sostest-out/cfg > /sostest-out/stage.json 2> /sostest-out/stage.err
+echo $? > /sostest-out/stage.rc
+gen=/home/sostest/.local/state/sourceos/agents/web/current
+run_user systemd-analyze verify --user "$gen/sourceos-agent@web.service" \
+    > /sostest-out/verify.out 2>&1
+echo $? > /sostest-out/verify.rc
+rt=/run/user/$uid/systemd/user
+mkdir -p $rt && cp "$gen/sourceos-agent@web.service" $rt/ && chown -R sostest: /run/user/$uid/systemd
+run_user systemctl --user daemon-reload
+run_user systemctl --user show -p LoadState,FragmentPath,Restart,StartLimitBurst,TimeoutStartUSec \
+    sourceos-agent@web.service > /sostest-out/web-show.txt
+rm -f $rt/sourceos-agent@web.service
+run_user systemctl --user daemon-reload
+run_user env HOME=/home/sostest "$AGENT" preflight web --json --plugin-dir "$PLUGINS" \
+    --config-dir /sostest-out/cfg > /sostest-out/preflight.json 2> /sostest-out/preflight.err
+echo $? > /sostest-out/preflight.rc
 echo done > /sostest-out/done
 INSIDE
 chmod 644 "$OUT/inside.sh"
@@ -244,6 +276,19 @@ is "$(units "sum(1 for c in find('systemd.units')['commands'] if 'show' in c['ar
     "one systemctl show for all the system units"
 like "$(units "' '.join(find('systemd.units')['commands'][0]['argv'])")" "show -p Id,Names,LoadState,.* -- .*undeclared.service" \
     "asked by name, every unit in one call"
+
+# --- the generated unit in a real systemd, and the preflight's systemd steps
+is "$(cat "$OUT/stage.rc")" 0 "stage web as sostest: exit 0 (every lint passed)"
+is "$(cat "$OUT/verify.rc")" 0 "systemd-analyze verify --user of the generated unit, inside the boot"
+is "$(sed -n 's/^LoadState=//p' "$OUT/web-show.txt")" loaded "the user manager loads the generated unit"
+is "$(sed -n 's/^Restart=//p' "$OUT/web-show.txt")" on-failure "as Restart=on-failure"
+is "$(sed -n 's/^StartLimitBurst=//p' "$OUT/web-show.txt")" 3 "with StartLimitBurst from maxRestartsPerHour"
+pf() { report preflight | jget "$1"; }
+pstate() { pf "[s['state'] for s in d['preflight']['steps'] if s['check'] == '$1'][0]"; }
+like "$(pstate preflight.backend)" "^the systemd user manager answers \(systemd [0-9]" "preflight: the real user manager answers"
+like "$(pstate preflight.label-enabled-systemd)" "sourceos-agent@web.service is not masked" "preflight: the unit is not masked (systemctl --user is-enabled)"
+like "$(pstate preflight.definition)" "passes systemd-analyze verify, systemd.lint \(generation 1\)" "preflight: the current generation's lints"
+is "$(pf "d['preflight']['persistence']")" "staged but not enabled (generation 1)" "preflight: staged but not enabled"
 
 # Nothing of the container is left behind on this machine.
 is "$(grep -c ' /run/systemd/nspawn ' /proc/self/mountinfo)" 0 "no nspawn mount left on the host"
