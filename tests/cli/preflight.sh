@@ -145,6 +145,14 @@ is "$(q '[f["code"] for c in d["checks"] if c["id"] == "preflight.machine-exists
 is "$(q '[c["id"] for c in d["checks"] if c["status"] != "skipped" and c["id"].endswith("-systemd")]')" "[]" "the systemd steps are left out for a Mac"
 rm "$CFG/agents.d/macweb.yaml"
 
+# ---- a Windows tree: no service manager there, agents live in the WSL distro
+mkdir -p "$TMP/win/Windows/System32"
+out=$(PATH="$BIN:/usr/bin:/bin" "$AGENT" preflight web --root "$TMP/win" --json \
+      --plugin-dir "$BUILD_PLUGINS" --config-dir "$CFG"); rc=$?
+is "$rc" 2 "a Windows tree: exit 2"
+is "$(q '[f["code"] for c in d["checks"] if c["id"] == "preflight.platform" for f in c["findings"]]')" '["agent.platform-unsupported"]' "agent.platform-unsupported"
+like "$(q '"\n".join(d["preflight"]["actions"])')" 'install the agent inside the WSL distro' "the action says where agents live on Windows"
+
 # ---- when: runtime: a native agent skips the podman steps, with the reason ------------------
 cat > "$CFG/agents.d/tool.yaml" <<YAML
 name: tool
