@@ -135,6 +135,63 @@ static int validate_checks(const struct sourceos_plugin *p, const char *path,
     return 0;
 }
 
+/* The params a plugin of 1.4 declares: for checks and actions it has, each
+ * once, each key a name checks.d can write. */
+static int has_callable(const struct sourceos_plugin *p, const char *name)
+{
+    for (const struct sourceos_check *c = p->checks; c && c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return 1;
+    for (const struct sourceos_action *a = p->actions; a && a->name; a++)
+        if (strcmp(a->name, name) == 0)
+            return 1;
+    return 0;
+}
+
+static int param_key_valid(const char *key)
+{
+    size_t len = strlen(key);
+    if (len == 0 || len > 64 || !((key[0] >= 'a' && key[0] <= 'z')))
+        return 0;
+    return strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+           len;
+}
+
+const struct sourceos_params *sos_plugin_params(const struct sourceos_plugin *p)
+{
+    return p && p->abi_version >= SOURCEOS_ABI_MKVERSION(1, 4) ? p->params : NULL;
+}
+
+static int validate_params(const struct sourceos_plugin *p, const char *path, sos_error *err)
+{
+    const struct sourceos_params *params = sos_plugin_params(p);
+    for (const struct sourceos_params *e = params; e && e->name; e++) {
+        if (!has_callable(p, e->name))
+            return sos_fail(err, "plugin %s: params are declared for '%s', which is "
+                                 "neither a check nor an action of it",
+                            path, e->name);
+        for (const struct sourceos_params *f = params; f < e; f++)
+            if (strcmp(f->name, e->name) == 0)
+                return sos_fail(err, "plugin %s: the params of '%s' are declared twice",
+                                path, e->name);
+        for (const char *const *k = e->keys; k && *k; k++)
+            if (!param_key_valid(*k))
+                return sos_fail(err, "plugin %s: '%s' declares the param name '%s', "
+                                     "which checks.d cannot write",
+                                path, e->name, *k);
+    }
+    return 0;
+}
+
+const char *const *sos_plugin_param_keys(const struct sourceos_plugin *p, const char *name)
+{
+    static const char *const none[] = {NULL};
+    for (const struct sourceos_params *e = sos_plugin_params(p); e && e->name; e++)
+        if (strcmp(e->name, name) == 0)
+            return e->keys ? e->keys : none;
+    return NULL;
+}
+
 static int validate_plugin(const struct sourceos_plugin *p, const char *name,
                            const char *path, sos_error *err)
 {
@@ -151,9 +208,9 @@ static int validate_plugin(const struct sourceos_plugin *p, const char *name,
                         p->name ? p->name : "(null)", name);
     if (!p->version)
         return sos_fail(err, "plugin %s has no version string", path);
-    if (validate_checks(p, path, err) != 0)
+    if (validate_checks(p, path, err) != 0 || validate_actions(p, path, err) != 0)
         return -1;
-    return validate_actions(p, path, err);
+    return validate_params(p, path, err);
 }
 
 static const struct sos_loaded_plugin *find_by_declared_name(

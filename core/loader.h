@@ -41,6 +41,13 @@ void sos_plugin_set_load_all(struct sos_plugin_set *set);
 const struct sourceos_check *sos_plugin_find_check(const struct sourceos_plugin *p,
                                                    const char *name);
 
+/* The params P declares (ABI 1.4), or NULL for an older plugin or none. */
+const struct sourceos_params *sos_plugin_params(const struct sourceos_plugin *p);
+
+/* The param keys P declares for its check or action NAME (NULL-terminated),
+ * or NULL when it declares none for it: anything goes. */
+const char *const *sos_plugin_param_keys(const struct sourceos_plugin *p, const char *name);
+
 void sos_plugin_set_free(struct sos_plugin_set *set);
 
 #endif

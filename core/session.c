@@ -60,8 +60,43 @@ static int selected(const struct sos_check_decl *d, int scope)
     return !d->preflight_step && (scope < 0 || (int)d->scope == scope);
 }
 
+static int key_listed(const char *const *keys, const char *key)
+{
+    for (; *keys; keys++)
+        if (strcmp(*keys, key) == 0)
+            return 1;
+    return 0;
+}
+
+/* Why D gives its check a param the plugin does not declare for it, or
+ * NULL (also when the plugin declares nothing, or on ENOMEM). */
+static char *param_error(const struct sos_check_decl *d, const char *const *keys)
+{
+    char taken[512] = "", *msg = NULL;
+    size_t used = 0;
+    for (size_t i = 0; i < d->n_params; i++) {
+        const struct sos_param *p = &d->params[i];
+        int line = p->key_at.line ? p->key_at.line : d->origin.line;
+        int column = p->key_at.line ? p->key_at.column : d->origin.column;
+        if (strcmp(p->key, "agent") == 0 || key_listed(keys, p->key))
+            continue;
+        for (const char *const *k = keys; *k && used < sizeof taken; k++) {
+            int n = snprintf(taken + used, sizeof taken - used, "%s%s", used ? ", " : "", *k);
+            used += n > 0 ? (size_t)n : 0;
+        }
+        if (asprintf(&msg, "%s:%d:%d: check '%s' (plugin %s, check %s) takes no param '%s'; "
+                           "it takes: %s",
+                     d->origin.file, line, column, d->id, d->plugin, d->check, p->key,
+                     keys[0] ? taken : "none") < 0)
+            msg = NULL;
+        return msg;
+    }
+    return NULL;
+}
+
 /* Entry N runs D (for AGENT, or the host's when NULL), or reports why its
- * plugin or check could not be found. */
+ * plugin or check could not be found, or why its params are not the
+ * check's. */
 static void add_entry(struct sos_session *s, size_t n, const struct sos_check_decl *d,
                       const char *agent)
 {
@@ -77,6 +112,12 @@ static void add_entry(struct sos_session *s, size_t n, const struct sos_check_de
     if (!check) {
         s->job_errors[n] = entry_error(d, lp);
         s->jobs[n].load_error = s->job_errors[n];
+    } else {
+        const char *const *keys = sos_plugin_param_keys(lp->plugin, d->check);
+        if (keys && (s->job_errors[n] = param_error(d, keys)) != NULL) {
+            s->jobs[n].check = NULL;
+            s->jobs[n].load_error = s->job_errors[n];
+        }
     }
 }
 

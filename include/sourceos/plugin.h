@@ -11,16 +11,28 @@
  *  - The first member of struct sourceos_plugin is the ABI version,
  *    SOURCEOS_ABI_VERSION (major << 16 | minor). A core refuses a plugin of
  *    another major; the major is also part of the symbol's name.
- *  - Minor versions only append members to the end of structs and add
+ *  - Minor versions only append members to the end of struct
+ *    sourceos_plugin and of the structs the core hands out, and add
  *    functions. A core reads a newer plugin's known members; it checks
  *    `abi_version >= SOURCEOS_ABI_MKVERSION(1, N)` before reading a member
  *    added in minor N.
+ *  - struct sourceos_check, struct sourceos_action and struct
+ *    sourceos_params are elements of arrays a plugin hands over: the core
+ *    steps through them by their size, so their layout is frozen as it is
+ *    here. Nothing is ever appended to them; what a later minor says about
+ *    a check or an action comes as a new array in struct sourceos_plugin,
+ *    keyed by the check's or action's name (as `params`, since 1.4).
  *  - Plugins see the host only through the functions below, which take the
  *    opaque context handed to run(), plan(), apply() and undo(). They never
  *    print, never exit, and never parse JSON, YAML or tar themselves.
  *  - Memory returned by the core belongs to the core and stays valid until the
  *    callback that received the context returns. Plugins free nothing they did
  *    not allocate.
+ *
+ * Initialise struct sourceos_plugin with designated initializers
+ * (`.abi_version = SOURCEOS_ABI_VERSION, .name = "x", ...`): members are
+ * appended in later minors, and a positional initializer then leaves the
+ * new ones out with a warning (-Wmissing-field-initializers).
  *
  * Build a plugin from one C file:
  *   cc -shared -fPIC $(pkg-config --cflags sourceos-plugin) -o NAME.so NAME.c
@@ -45,7 +57,7 @@ extern "C" {
 #define SOURCEOS_ABI_MINOR_OF(version) ((unsigned)(version) & 0xffffu)
 
 #define SOURCEOS_ABI_MAJOR 1
-#define SOURCEOS_ABI_MINOR 3
+#define SOURCEOS_ABI_MINOR 4
 /** The ABI version this header describes; put it first in your plugin. */
 #define SOURCEOS_ABI_VERSION \
     SOURCEOS_ABI_MKVERSION(SOURCEOS_ABI_MAJOR, SOURCEOS_ABI_MINOR)
@@ -104,6 +116,20 @@ struct sourceos_action {
     int (*undo)(sourceos_ctx *ctx);
 };
 
+/**
+ * The params one check or action reads (since ABI 1.4). NAME is the check's
+ * or action's name, KEYS the names of the params it reads, NULL-terminated.
+ * A checks.d entry that gives the check a param not in KEYS is refused (that
+ * check errors, naming the file, line and column of the key and the params
+ * the check takes; the others run), so a misspelt param is never silently
+ * ignored. `agent`, which the core sets for agent-scope checks, is always
+ * allowed. A check with no entry here is not checked.
+ */
+struct sourceos_params {
+    const char *name;
+    const char *const *keys;
+};
+
 /** The struct a plugin exports as SOURCEOS_PLUGIN_SYMBOL. */
 struct sourceos_plugin {
     /** Must be SOURCEOS_ABI_VERSION as this header had it when built. */
@@ -116,6 +142,9 @@ struct sourceos_plugin {
     const struct sourceos_check *checks;
     /** Actions, terminated by an entry whose name is NULL. May be NULL. */
     const struct sourceos_action *actions;
+    /** Since 1.4: the params of each check and action, terminated by an
+     *  entry whose name is NULL. May be NULL: no entry's params are checked. */
+    const struct sourceos_params *params;
 };
 
 /** Every plugin defines this one symbol (declared here so it is checked). */

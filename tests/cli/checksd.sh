@@ -14,6 +14,29 @@ out=$("$SOS" doctor local-runtime --config-dir "$TMP/badkey" --plugin-dir "$TEST
 is "$rc" 3 "unknown key: exit 3"
 like "$out" "checks\.d/10-test\.yaml:5:5: unknown key 'neds'" "unknown key named with file:line:column"
 
+# A plugin of ABI 1.4 declares each check's params: a misspelt one is that
+# check's error, with file:line:column and what it takes; the others run.
+make_config params <<'YAML'
+checks:
+  - id: t.echo
+    plugin: strict
+    check: echo
+    params:
+      mesage: hello
+  - {id: t.good, plugin: strict, check: echo, params: {message: hi}}
+  - {id: t.quiet, plugin: strict, check: quiet, params: {x: 1}}
+  - {id: t.open, plugin: strict, check: open, params: {anything: 1}}
+YAML
+out=$("$SOS" doctor local-runtime --json --config-dir "$TMP/params" --plugin-dir "$TEST_PLUGINS"); rc=$?
+is "$rc" 3 "a misspelt param: exit 3 (a check could not run)"
+is "$(printf '%s' "$out" | jget "find('t.echo')['status']")" error "the check with the misspelt param errors"
+like "$(printf '%s' "$out" | jget "find('t.echo')['reason']")" \
+    "checks\.d/10-test\.yaml:6:7: check 't\.echo' \(plugin strict, check echo\) takes no param 'mesage'; it takes: message" \
+    "the reason names the key's file:line:column and the params the check takes"
+is "$(printf '%s' "$out" | jget "find('t.good')['status']")" ok "a declared param runs"
+like "$(printf '%s' "$out" | jget "find('t.quiet')['reason']")" "takes no param 'x'; it takes: none" "a check declared without params takes none"
+is "$(printf '%s' "$out" | jget "find('t.open')['status']")" ok "a check the plugin does not declare takes anything"
+
 make_config cycle <<'YAML'
 checks:
   - {id: t.a, plugin: behave, check: status, needs: [t.c]}

@@ -15,5 +15,9 @@ static const struct sourceos_check checks[] = {
 };
 
 const struct sourceos_plugin SOURCEOS_PLUGIN_SYMBOL = {
-    SOURCEOS_ABI_VERSION, "dup-one", "1", checks, NULL,
+    .abi_version = SOURCEOS_ABI_VERSION,
+    .name = "dup-one",
+    .version = "1",
+    .checks = checks,
+    .actions = NULL,
 };

@@ -90,5 +90,9 @@ static const struct sourceos_check checks[] = {
 };
 
 const struct sourceos_plugin SOURCEOS_PLUGIN_SYMBOL = {
-    SOURCEOS_ABI_VERSION, "fdprobe", "1", checks, NULL,
+    .abi_version = SOURCEOS_ABI_VERSION,
+    .name = "fdprobe",
+    .version = "1",
+    .checks = checks,
+    .actions = NULL,
 };

@@ -28,5 +28,9 @@ static const struct sourceos_check checks[] = {
 };
 
 const struct sourceos_plugin SOURCEOS_PLUGIN_SYMBOL = {
-    SOURCEOS_ABI_VERSION, "hang", "1", checks, NULL,
+    .abi_version = SOURCEOS_ABI_VERSION,
+    .name = "hang",
+    .version = "1",
+    .checks = checks,
+    .actions = NULL,
 };

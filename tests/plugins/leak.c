@@ -85,5 +85,9 @@ static const struct sourceos_check checks[] = {
 };
 
 const struct sourceos_plugin SOURCEOS_PLUGIN_SYMBOL = {
-    SOURCEOS_ABI_VERSION, "leak", "1", checks, NULL,
+    .abi_version = SOURCEOS_ABI_VERSION,
+    .name = "leak",
+    .version = "1",
+    .checks = checks,
+    .actions = NULL,
 };

@@ -67,7 +67,7 @@ static void expect_refusal(const char *name, const char *needle)
 static void test_wrong_major(void **state)
 {
     (void)state;
-    expect_refusal("wrong-major", "built for plugin ABI 2.0; this core speaks 1.3");
+    expect_refusal("wrong-major", "built for plugin ABI 2.0; this core speaks 1.4");
     expect_refusal("wrong-major", SOS_TEST_PLUGIN_DIR "/wrong-major.so");
 }
 
@@ -182,6 +182,23 @@ static void test_unsafe_permissions(void **state)
     rmdir(dir);
 }
 
+/* The params member exists only from ABI 1.4: a core must not read it in
+ * an older plugin (whose struct ends before it). */
+static void test_params_by_minor(void **state)
+{
+    static const char *const keys[] = {"message", NULL};
+    static const struct sourceos_params params[] = {{"echo", keys}, {NULL, NULL}};
+    struct sourceos_plugin p = {.abi_version = SOURCEOS_ABI_MKVERSION(1, 4), .name = "x",
+                                .version = "1", .params = params};
+    (void)state;
+    assert_ptr_equal(sos_plugin_params(&p), params);
+    assert_ptr_equal(sos_plugin_param_keys(&p, "echo"), keys);
+    assert_null(sos_plugin_param_keys(&p, "other"));
+    p.abi_version = SOURCEOS_ABI_MKVERSION(1, 3);
+    assert_null(sos_plugin_params(&p));
+    assert_null(sos_plugin_param_keys(&p, "echo"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -195,6 +212,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_name),
         cmocka_unit_test(test_loaded_once),
         cmocka_unit_test(test_unsafe_permissions),
+        cmocka_unit_test(test_params_by_minor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
