@@ -540,7 +540,7 @@ void systemd_live_clear(struct systemd_live *sl)
 
 void systemd_live_name(struct systemd_live *sl, const char *unit)
 {
-    plugin_textf(sl->l.unit, sizeof sl->l.unit, "%s", unit);
+    copy_value(sl->l.unit, sizeof sl->l.unit, unit, strlen(unit));
 }
 
 int systemd_live_parse(struct systemd_live *sl, const char *text, size_t len)

@@ -180,6 +180,16 @@ static void judge_block(sourceos_ctx *ctx, struct units *u, struct manager *m, s
     m->not_loaded += strcmp(systemd_live_state(l, 0), "loaded") != 0;
 }
 
+/* Where the block at P ends: at the newline before an empty line, or a
+ * last newline, or END. */
+static const char *block_end(const char *p, const char *end)
+{
+    const char *nl;
+    while ((nl = memchr(p, '\n', (size_t)(end - p))) && nl + 1 < end && nl[1] != '\n')
+        p = nl + 1;
+    return nl ? nl : end;
+}
+
 /* Judges each block of the answer as the unit its Id=/Names= say. Each
  * block is read once, into the one state reused for all. */
 static void read_blocks(sourceos_ctx *ctx, struct units *u, struct manager *m,
@@ -189,12 +199,9 @@ static void read_blocks(sourceos_ctx *ctx, struct units *u, struct manager *m,
     char *taken = calloc(m->n ? m->n : 1, 1);
     struct systemd_live *l = systemd_live_new("", m->user, u->systemctl);
     for (size_t pos = 0; taken && l && p < end; pos++) {
-        const char *stop = p;
+        const char *stop = block_end(p, end);
         size_t i;
         int kept;
-        /* A block ends at an empty line (or the end). */
-        while (stop < end && !(stop[0] == '\n' && (stop + 1 == end || stop[1] == '\n')))
-            stop++;
         systemd_live_clear(l);
         kept = systemd_live_parse(l, p, (size_t)(stop - p));
         i = block_unit(m, l, pos, taken);
