@@ -40,24 +40,29 @@ enum live_prop {
     P_COUNT
 };
 
+/* LEN: strlen(PROPERTY), so a line's key is compared without measuring
+ * every name again (50 units make 700 lines). */
+#define LIVE_PROP(property, evidence) {property, sizeof property - 1, evidence}
+
 static const struct {
     const char *property; /* as systemctl names it */
+    size_t len;
     const char *evidence; /* as our reports name keys */
 } live_props[P_COUNT] = {
-    [P_LOAD_STATE] = {"LoadState", "load_state"},
-    [P_ACTIVE_STATE] = {"ActiveState", "active_state"},
-    [P_SUB_STATE] = {"SubState", "sub_state"},
-    [P_RESULT] = {"Result", "result"},
-    [P_N_RESTARTS] = {"NRestarts", "n_restarts"},
-    [P_EXEC_MAIN_CODE] = {"ExecMainCode", "exec_main_code"},
-    [P_EXEC_MAIN_STATUS] = {"ExecMainStatus", "exec_main_status"},
-    [P_UNIT_FILE_STATE] = {"UnitFileState", "unit_file_state"},
-    [P_FRAGMENT_PATH] = {"FragmentPath", "fragment_path"},
-    [P_DROP_IN_PATHS] = {"DropInPaths", "drop_in_paths"},
-    [P_RESTART] = {"Restart", "restart"},
-    [P_START_LIMIT_BURST] = {"StartLimitBurst", "start_limit_burst"},
-    [P_NEED_DAEMON_RELOAD] = {"NeedDaemonReload", "need_daemon_reload"},
-    [P_MAIN_PID] = {"MainPID", "main_pid"},
+    [P_LOAD_STATE] = LIVE_PROP("LoadState", "load_state"),
+    [P_ACTIVE_STATE] = LIVE_PROP("ActiveState", "active_state"),
+    [P_SUB_STATE] = LIVE_PROP("SubState", "sub_state"),
+    [P_RESULT] = LIVE_PROP("Result", "result"),
+    [P_N_RESTARTS] = LIVE_PROP("NRestarts", "n_restarts"),
+    [P_EXEC_MAIN_CODE] = LIVE_PROP("ExecMainCode", "exec_main_code"),
+    [P_EXEC_MAIN_STATUS] = LIVE_PROP("ExecMainStatus", "exec_main_status"),
+    [P_UNIT_FILE_STATE] = LIVE_PROP("UnitFileState", "unit_file_state"),
+    [P_FRAGMENT_PATH] = LIVE_PROP("FragmentPath", "fragment_path"),
+    [P_DROP_IN_PATHS] = LIVE_PROP("DropInPaths", "drop_in_paths"),
+    [P_RESTART] = LIVE_PROP("Restart", "restart"),
+    [P_START_LIMIT_BURST] = LIVE_PROP("StartLimitBurst", "start_limit_burst"),
+    [P_NEED_DAEMON_RELOAD] = LIVE_PROP("NeedDaemonReload", "need_daemon_reload"),
+    [P_MAIN_PID] = LIVE_PROP("MainPID", "main_pid"),
 };
 
 /* What the check knows about the unit, for every finding it records. */
@@ -99,6 +104,17 @@ static long number_or(const char *text, long fallback)
 
 /* ---- Reading `systemctl show` -------------------------------------------- */
 
+/* OUT = the first LEN bytes of TEXT (up to a NUL), cut to SIZE - 1: what
+ * "%.*s" stores, without a printf per property. */
+static void copy_value(char *out, size_t size, const char *text, size_t len)
+{
+    size_t n = strnlen(text, len);
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, text, n);
+    out[n] = '\0';
+}
+
 /* Stores the value of each Key=Value line this check reads and returns how
  * many it found. Only the first '=' separates: values (command lines,
  * environment) may hold more. */
@@ -112,18 +128,18 @@ static int parse_show(struct live *l, const char *out, size_t len)
         const char *eq = memchr(line, '=', (size_t)(stop - line));
         if (eq) {
             size_t klen = (size_t)(eq - line);
-            int vlen = (int)(stop - eq - 1);
+            size_t vlen = (size_t)(stop - eq - 1);
             if (vlen > 0 && eq[vlen] == '\r')
                 vlen--; /* a capture that went through Windows */
             if (klen == 2 && !memcmp(line, "Id", 2))
-                plugin_textf(l->id, sizeof l->id, "%.*s", vlen, eq + 1);
+                copy_value(l->id, sizeof l->id, eq + 1, vlen);
             else if (klen == 5 && !memcmp(line, "Names", 5))
-                plugin_textf(l->names, sizeof l->names, "%.*s", vlen, eq + 1);
+                copy_value(l->names, sizeof l->names, eq + 1, vlen);
             for (int p = 0; p < P_COUNT; p++) {
-                if (strlen(live_props[p].property) == klen &&
-                    !memcmp(line, live_props[p].property, klen)) {
-                    plugin_textf(l->value[p], sizeof l->value[p], "%.*s", vlen, eq + 1);
+                if (live_props[p].len == klen && !memcmp(line, live_props[p].property, klen)) {
+                    copy_value(l->value[p], sizeof l->value[p], eq + 1, vlen);
                     found++;
+                    break; /* the names differ: no other can match */
                 }
             }
         }
@@ -156,11 +172,11 @@ static void describe_main_exit(struct live *l)
 {
     long code = number_or(prop(l, P_EXEC_MAIN_CODE), 0);
     long status = number_or(prop(l, P_EXEC_MAIN_STATUS), 0);
-    const char *name = signal_name(status);
-    char sig[64];
+    const char *name = code == 2 || code == 3 ? signal_name(status) : NULL;
+    char sig[64] = "";
     if (name)
         plugin_textf(sig, sizeof sig, "signal %ld (%s)", status, name);
-    else
+    else if (code == 2 || code == 3)
         plugin_textf(sig, sizeof sig, "signal %ld", status);
     switch (code) {
     case 1:
@@ -508,6 +524,23 @@ struct systemd_live *systemd_live_new(const char *unit, int user, const char *sy
 void systemd_live_free(struct systemd_live *l)
 {
     free(l);
+}
+
+/* Every string emptied: the same as a new state, without clearing its
+ * 16 KiB again for each block. */
+void systemd_live_clear(struct systemd_live *sl)
+{
+    struct live *l = &sl->l;
+    for (int p = 0; p < P_COUNT; p++)
+        l->value[p][0] = '\0';
+    l->main_exit[0] = l->id[0] = l->names[0] = '\0';
+    memset(&l->v, 0, sizeof l->v);
+    l->v.worst = SOURCEOS_SEV_INFO;
+}
+
+void systemd_live_name(struct systemd_live *sl, const char *unit)
+{
+    copy_value(sl->l.unit, sizeof sl->l.unit, unit, strlen(unit));
 }
 
 int systemd_live_parse(struct systemd_live *sl, const char *text, size_t len)

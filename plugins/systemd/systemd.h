@@ -128,6 +128,13 @@ struct systemd_live;
 struct systemd_live *systemd_live_new(const char *unit, int user, const char *systemctl);
 void systemd_live_free(struct systemd_live *l);
 
+/* Forgets what was read (and judged): L is as systemd_live_new left it,
+ * to read the next block of a multi-unit show. */
+void systemd_live_clear(struct systemd_live *l);
+
+/* Names the unit L is about (the findings' unit), once a block is matched. */
+void systemd_live_name(struct systemd_live *l, const char *unit);
+
 /* Reads one unit's Key=Value lines of `systemctl show`; returns how many
  * properties it kept. */
 int systemd_live_parse(struct systemd_live *l, const char *text, size_t len);

@@ -51,12 +51,15 @@ static const char *name_of(const char *path)
 }
 
 /* Adds the unit file NAME in DIR to M unless a unit of that name is there
- * already: a user unit in both the home and /etc/systemd/user is one
- * unit, the home's (added first). Takes NAME. */
-static void add_unit(struct units *u, struct manager *m, const char *dir, char *name)
+ * already from an earlier location (the first BEFORE units; one directory
+ * holds a name once): a user unit in both the home and /etc/systemd/user
+ * is one unit, the home's (added first). Takes NAME. */
+static void add_unit(struct units *u, struct manager *m, size_t before, const char *dir,
+                     char *name)
 {
+    size_t dir_len = strlen(dir), name_len = strlen(name);
     char *path;
-    for (size_t i = 0; i < m->n; i++)
+    for (size_t i = 0; i < before; i++)
         if (!strcmp(name_of(m->units[i]), name)) {
             free(name);
             return;
@@ -66,9 +69,12 @@ static void add_unit(struct units *u, struct manager *m, const char *dir, char *
         free(name);
         return;
     }
-    path = malloc(strlen(dir) + strlen(name) + 2);
-    if (path)
-        sprintf(path, "%s/%s", dir, name);
+    path = malloc(dir_len + name_len + 2);
+    if (path) {
+        memcpy(path, dir, dir_len);
+        path[dir_len] = '/';
+        memcpy(path + dir_len + 1, name, name_len + 1);
+    }
     free(name);
     if (!path)
         return;
@@ -90,9 +96,9 @@ static void add_location(sourceos_ctx *ctx, struct units *u, struct manager *m,
                          const char *dir)
 {
     char **names;
-    size_t n = systemd_scanned_units(ctx, dir, &names);
+    size_t n = systemd_scanned_units(ctx, dir, &names), before = m->n;
     for (size_t i = 0; i < n; i++)
-        add_unit(u, m, dir, names[i]);
+        add_unit(u, m, before, dir, names[i]);
     free(names);
 }
 
@@ -160,47 +166,54 @@ static size_t block_unit(const struct manager *m, const struct systemd_live *l, 
     return m->n;
 }
 
-/* Judges one block, about the unit I of M. */
+/* Judges the block read into L as the unit I of M. */
 static void judge_block(sourceos_ctx *ctx, struct units *u, struct manager *m, size_t i,
-                        const char *text, size_t len)
+                        struct systemd_live *l)
 {
-    struct systemd_live *l = systemd_live_new(name_of(m->units[i]), m->user, u->systemctl);
     const char *state;
-    if (l && systemd_live_parse(l, text, len) > 0) {
-        m->answered++;
-        systemd_live_judge_scanned(ctx, l, &u->v, u->restart_limit, m->units[i]);
-        state = systemd_live_state(l, 1);
-        m->active += !strcmp(state, "active");
-        m->failed += !strcmp(state, "failed");
-        m->not_loaded += strcmp(systemd_live_state(l, 0), "loaded") != 0;
-    }
-    systemd_live_free(l);
+    m->answered++;
+    systemd_live_name(l, name_of(m->units[i]));
+    systemd_live_judge_scanned(ctx, l, &u->v, u->restart_limit, m->units[i]);
+    state = systemd_live_state(l, 1);
+    m->active += !strcmp(state, "active");
+    m->failed += !strcmp(state, "failed");
+    m->not_loaded += strcmp(systemd_live_state(l, 0), "loaded") != 0;
 }
 
-/* Judges each block of the answer as the unit its Id=/Names= say. */
+/* Where the block at P ends: at the newline before an empty line, or a
+ * last newline, or END. */
+static const char *block_end(const char *p, const char *end)
+{
+    const char *nl;
+    while ((nl = memchr(p, '\n', (size_t)(end - p))) && nl + 1 < end && nl[1] != '\n')
+        p = nl + 1;
+    return nl ? nl : end;
+}
+
+/* Judges each block of the answer as the unit its Id=/Names= say. Each
+ * block is read once, into the one state reused for all. */
 static void read_blocks(sourceos_ctx *ctx, struct units *u, struct manager *m,
                         const struct sourceos_cmd *r)
 {
     const char *p = r->out, *end = r->out + r->out_len;
     char *taken = calloc(m->n ? m->n : 1, 1);
-    for (size_t pos = 0; taken && p < end; pos++) {
-        const char *stop = p;
-        struct systemd_live *probe;
-        size_t i = m->n;
-        /* A block ends at an empty line (or the end). */
-        while (stop < end && !(stop[0] == '\n' && (stop + 1 == end || stop[1] == '\n')))
-            stop++;
-        probe = systemd_live_new("", m->user, u->systemctl);
-        if (probe && systemd_live_parse(probe, p, (size_t)(stop - p)) >= 0)
-            i = block_unit(m, probe, pos, taken);
-        systemd_live_free(probe);
+    struct systemd_live *l = systemd_live_new("", m->user, u->systemctl);
+    for (size_t pos = 0; taken && l && p < end; pos++) {
+        const char *stop = block_end(p, end);
+        size_t i;
+        int kept;
+        systemd_live_clear(l);
+        kept = systemd_live_parse(l, p, (size_t)(stop - p));
+        i = block_unit(m, l, pos, taken);
         if (i < m->n) {
             taken[i] = 1;
-            judge_block(ctx, u, m, i, p, (size_t)(stop - p));
+            if (kept > 0)
+                judge_block(ctx, u, m, i, l);
         }
         /* Past the empty line; a last newline alone ends the text. */
         p = end - stop > 2 ? stop + 2 : end;
     }
+    systemd_live_free(l);
     free(taken);
 }
 

@@ -116,6 +116,24 @@ is "$(fnd systemd.unit-failed "$H" "['commands']")" \
     "a unit named like an option is asked after -- and named after -- in the commands"
 rm -f "$S/$H"; cp "$TMP/show.saved" "$FAKE/show.out"
 
+# --- a user unit in both the home and /etc/systemd/user is one unit,
+# asked once (the home's); one only in /etc/systemd/user is asked after
+# the home's; a system unit that is a symlink to a unit file (not the
+# distribution's) is asked like a file. The stand-in knows neither new
+# unit (not-found), so the findings stay the same.
+E="$T/etc/systemd/user"
+mkdir -p "$E" "$T/opt/units"
+cp "$FIX/agent.service" "$E/uagent.service"
+cp "$FIX/agent.service" "$E/etconly.service"
+cp "$FIX/agent.service" "$T/opt/units/linked.service"
+ln -s /opt/units/linked.service "$S/linked.service"
+doctor --live
+is "$(cat "$FAKE/calls")" "show -p $PROPS --no-pager -- linked.service nosuch.service sysedited.service sysloop.service sysstale.service undeclared.service
+--user show -p $PROPS --no-pager -- uagent.service etconly.service" \
+    "a user unit in the home and in /etc/systemd/user is asked once; a symlinked unit file is asked"
+is "$(codes)" "$first" "and the findings are the same"
+rm -rf "$E" "$T/opt" "$S/linked.service"
+
 # --- the cap
 sed 's/max_units: 500/max_units: 2/' "$SOS_SRCDIR/checks.d/31-systemd.yaml" > "$TMP/cfg/checks.d/31-systemd.yaml"
 doctor --live
