@@ -102,6 +102,16 @@ static void *own(sourceos_ctx *ctx, void *p)
     return p;
 }
 
+const struct sos_ctx_config *sos_ctx_config_of(const sourceos_ctx *ctx)
+{
+    return &ctx->config;
+}
+
+struct sos_check_result *sos_ctx_result(sourceos_ctx *ctx)
+{
+    return ctx->result;
+}
+
 void *sos_ctx_own(sourceos_ctx *ctx, void *p)
 {
     return own(ctx, p);

@@ -9,8 +9,17 @@
 #include "result.h"
 #include "sourceos/plugin.h"
 
+/* What the callback the context is for may change (plugin.h: Changing the
+ * host). */
+enum sos_ctx_mode {
+    SOS_CTX_CHECK = 0, /* a check: every change refused */
+    SOS_CTX_PLAN,      /* plan(), or apply() under --dry-run: recorded, not done */
+    SOS_CTX_APPLY,     /* apply() or undo(): done and recorded */
+};
+
 struct sos_ctx_config {
     const struct sos_check_decl *decl;
+    enum sos_ctx_mode mode;
     const char *root;          /* NULL or "/" for the live host */
     int offline;               /* refuse sourceos_run and sourceos_http_get */
     const struct sos_kv *facts; /* facts this check may read */
@@ -24,6 +33,10 @@ struct sos_ctx_config {
 sourceos_ctx *sos_ctx_new(const struct sos_ctx_config *config,
                           struct sos_check_result *result);
 void sos_ctx_free(sourceos_ctx *ctx);
+
+/* For the API parts outside ctx.c (ctx_change.c). */
+const struct sos_ctx_config *sos_ctx_config_of(const sourceos_ctx *ctx);
+struct sos_check_result *sos_ctx_result(sourceos_ctx *ctx);
 
 /* Takes ownership of P, freed with CTX (for API parts outside ctx.c);
  * returns P, or NULL (and frees P) when it cannot be tracked. */

@@ -227,6 +227,28 @@ static int copy_commands(const struct sos_redactor *rd,
     return 0;
 }
 
+static int copy_changes(const struct sos_redactor *rd,
+                        const struct sos_check_result *in, struct sos_check_result *out)
+{
+    out->changes = in->n_changes ? calloc(in->n_changes, sizeof *out->changes) : NULL;
+    if (in->n_changes && !out->changes)
+        return -1;
+    for (size_t i = 0; i < in->n_changes; i++) {
+        const struct sos_change_rec *c = &in->changes[i];
+        struct sos_change_rec *d = &out->changes[i];
+        out->n_changes++;
+        d->mode = c->mode;
+        d->bytes = c->bytes;
+        d->done = c->done;
+        d->error = c->error;
+        if (copy_text(rd, c->op, &d->op) || copy_text(rd, c->path, &d->path) ||
+            copy_text(rd, c->target, &d->target) ||
+            (c->argv && copy_argv(rd, c->argv, c->argc, &d->argv, &d->argc)))
+            return -1;
+    }
+    return 0;
+}
+
 int sos_redact_result(const struct sos_redactor *rd,
                       const struct sos_check_result *in, struct sos_check_result *out)
 {
@@ -237,7 +259,7 @@ int sos_redact_result(const struct sos_redactor *rd,
     out->duration = in->duration;
     if (copy_text(rd, in->reason, &out->reason) != 0 || copy_findings(rd, in, out) != 0 ||
         copy_kvs(rd, in->facts, in->n_facts, &out->facts, &out->n_facts) != 0 ||
-        copy_commands(rd, in, out) != 0) {
+        copy_commands(rd, in, out) != 0 || copy_changes(rd, in, out) != 0) {
         sos_check_result_free(out);
         return -1;
     }

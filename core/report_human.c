@@ -252,6 +252,37 @@ static void print_command_run(FILE *out, const struct sos_command_rec *c)
     print_command_outcome(out, c);
 }
 
+/* What an action changed on the host (or would have: planned), always
+ * shown: a user must see what was done to the machine. */
+static void print_change(FILE *out, const struct sos_change_rec *c)
+{
+    fputs(DETAIL, out);
+    fputs(c->done ? "" : c->error ? "failed to " : "would ", out);
+    if (strcmp(c->op, "run") == 0) {
+        fputs(c->done ? "ran" : "run", out);
+        for (size_t i = 0; i < c->argc; i++) {
+            fputc(' ', out);
+            put_shell_word(out, c->argv[i]);
+        }
+    } else {
+        fputs(strcmp(c->op, "write") == 0     ? (c->done ? "wrote " : "write ")
+              : strcmp(c->op, "remove") == 0  ? (c->done ? "removed " : "remove ")
+              : strcmp(c->op, "symlink") == 0 ? (c->done ? "linked " : "link ")
+                                              : "change ",
+              out);
+        put_safe(out, c->path);
+        if (c->target) {
+            fputs(" -> ", out);
+            put_safe(out, c->target);
+        }
+        if (c->mode >= 0)
+            fprintf(out, " (mode %04o, %lld bytes)", (unsigned)c->mode, c->bytes);
+    }
+    if (c->error)
+        fprintf(out, ": %s", strerror(c->error));
+    fputc('\n', out);
+}
+
 static void print_verbose_details(FILE *out, const struct sos_check_result *r)
 {
     if (r->n_facts > 0) {
@@ -286,6 +317,11 @@ static void print_entry(FILE *out, const struct sos_run_entry *e, size_t id_widt
     print_reason(out, &shown.result);
     for (size_t i = 0; i < shown.result.n_findings; i++)
         print_finding(out, &shown.result.findings[i], opts);
+    if (shown.result.n_changes > 0) {
+        fputs(INDENT "changes:\n", out);
+        for (size_t i = 0; i < shown.result.n_changes; i++)
+            print_change(out, &shown.result.changes[i]);
+    }
     if (opts->verbose)
         print_verbose_details(out, &shown.result);
     sos_check_result_free(&shown.result);

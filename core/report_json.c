@@ -172,6 +172,36 @@ static json_t *command_to_json(const struct sos_command_rec *c)
     return obj;
 }
 
+static json_t *change_to_json(const struct sos_change_rec *c)
+{
+    json_t *obj = json_pack("{s:s, s:b}", "op", c->op ? c->op : "", "done", c->done);
+    char mode[16];
+    if (!obj)
+        return NULL;
+    snprintf(mode, sizeof mode, "%04o", c->mode > 0 ? (unsigned)c->mode : 0u);
+    if ((c->path && json_object_set_new(obj, "path", json_text(c->path)) != 0) ||
+        (c->target && json_object_set_new(obj, "target", json_text(c->target)) != 0) ||
+        (c->argv && json_object_set_new(obj, "argv", strv_to_json(c->argv, c->argc)) != 0) ||
+        (c->mode >= 0 && json_object_set_new(obj, "mode", json_string(mode)) != 0) ||
+        (c->bytes >= 0 && json_object_set_new(obj, "bytes", json_integer(c->bytes)) != 0) ||
+        (c->error && json_object_set_new(obj, "error", json_integer(c->error)) != 0)) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+static json_t *changes_to_json(const struct sos_check_result *r)
+{
+    json_t *array = json_array();
+    for (size_t i = 0; array && i < r->n_changes; i++)
+        if (json_array_append_new(array, change_to_json(&r->changes[i])) != 0) {
+            json_decref(array);
+            return NULL;
+        }
+    return array;
+}
+
 static json_t *findings_to_json(const struct sos_check_result *r)
 {
     json_t *array = json_array();
@@ -216,7 +246,8 @@ json_t *sos_result_to_json(const struct sos_check_result *r)
         json_object_set_new(obj, "duration", json_seconds(r->duration)) != 0 ||
         json_object_set_new(obj, "findings", findings_to_json(r)) != 0 ||
         json_object_set_new(obj, "facts", kvs_to_json(r->facts, r->n_facts)) != 0 ||
-        json_object_set_new(obj, "commands", commands_to_json(r)) != 0) {
+        json_object_set_new(obj, "commands", commands_to_json(r)) != 0 ||
+        (r->n_changes && json_object_set_new(obj, "changes", changes_to_json(r)) != 0)) {
         json_decref(obj);
         return NULL;
     }
@@ -447,6 +478,62 @@ static int parse_command(const json_t *obj, struct sos_command_rec *c)
     return 0;
 }
 
+static int parse_mode(const json_t *obj, int *mode)
+{
+    const char *s = json_string_value(json_object_get(obj, "mode"));
+    char *end;
+    long v;
+    *mode = -1;
+    if (!json_object_get(obj, "mode"))
+        return 0;
+    if (!s)
+        return -1;
+    v = strtol(s, &end, 8);
+    if (*end || v < 0 || v > 07777)
+        return -1;
+    *mode = (int)v;
+    return 0;
+}
+
+static int parse_change(const json_t *obj, struct sos_change_rec *c)
+{
+    const json_t *bytes = json_object_get(obj, "bytes");
+    c->mode = -1;
+    c->bytes = -1;
+    if (!json_is_object(obj) || get_string(obj, "op", &c->op) != 0 ||
+        get_optional_string(obj, "path", &c->path) != 0 ||
+        get_optional_string(obj, "target", &c->target) != 0 ||
+        (json_object_get(obj, "argv") &&
+         parse_strv(json_object_get(obj, "argv"), &c->argv, &c->argc) != 0) ||
+        parse_mode(obj, &c->mode) != 0 || get_bool(obj, "done", &c->done) != 0 ||
+        (json_object_get(obj, "error") && get_int(obj, "error", 0, &c->error) != 0))
+        return -1;
+    if (bytes) {
+        if (!json_is_integer(bytes) || json_integer_value(bytes) < 0)
+            return -1;
+        c->bytes = json_integer_value(bytes);
+    }
+    return 0;
+}
+
+static int parse_changes(const json_t *array, struct sos_check_result *r)
+{
+    int failed = 0;
+    if (!array)
+        return 0;
+    if (check_array(array) != 0)
+        return -1;
+    r->changes = alloc_items(json_array_size(array), sizeof *r->changes, &failed);
+    if (failed)
+        return -1;
+    for (size_t i = 0; i < json_array_size(array); i++) {
+        r->n_changes++;
+        if (parse_change(json_array_get(array, i), &r->changes[i]) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int parse_findings(const json_t *array, struct sos_check_result *r)
 {
     int failed = 0;
@@ -493,6 +580,7 @@ static int parse_result(const json_t *obj, struct sos_check_result *r)
         parse_findings(json_object_get(obj, "findings"), r) != 0 ||
         parse_kvs(json_object_get(obj, "facts"), &r->facts, &r->n_facts) != 0 ||
         parse_commands(json_object_get(obj, "commands"), r) != 0 ||
+        parse_changes(json_object_get(obj, "changes"), r) != 0 ||
         (json_object_get(obj, "secrets") &&
          parse_strv(json_object_get(obj, "secrets"), &r->secrets, &r->n_secrets) != 0))
         return -1;

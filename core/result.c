@@ -76,10 +76,22 @@ void sos_check_result_keep_findings(struct sos_check_result *r, size_t keep)
         free_finding(&r->findings[--r->n_findings]);
 }
 
+void sos_change_rec_free(struct sos_change_rec *c)
+{
+    free(c->op);
+    free(c->path);
+    free(c->target);
+    free_strv(c->argv, c->argc);
+    memset(c, 0, sizeof *c);
+}
+
 void sos_check_result_free(struct sos_check_result *r)
 {
     if (!r)
         return;
+    for (size_t i = 0; i < r->n_changes; i++)
+        sos_change_rec_free(&r->changes[i]);
+    free(r->changes);
     free(r->reason);
     for (size_t i = 0; i < r->n_findings; i++)
         free_finding(&r->findings[i]);

@@ -44,6 +44,20 @@ struct sos_command_rec {
     double duration; /* seconds */
 };
 
+/* A change an action made to the host, or planned (ABI 1.4: write, remove,
+ * symlink, run). */
+struct sos_change_rec {
+    char *op;      /* "write", "remove", "symlink", "run" */
+    char *path;    /* host view; NULL for "run" */
+    char *target;  /* symlink: what it points at; else NULL */
+    char **argv;   /* run: the command; else NULL */
+    size_t argc;
+    int mode;      /* write: the file's mode; else -1 */
+    long long bytes; /* write: its size; else -1 */
+    int done;      /* 1 done, 0 only planned (or refused: see error) */
+    int error;     /* errno of a failure, 0 */
+};
+
 struct sos_check_result {
     enum sos_status status;
     char *reason;        /* why skipped, timed out, crashed; may be NULL */
@@ -56,6 +70,8 @@ struct sos_check_result {
     size_t n_facts;
     struct sos_command_rec *commands;
     size_t n_commands;
+    struct sos_change_rec *changes; /* actions only */
+    size_t n_changes;
     /* What the core's limits (sourceos/plugin.h) cut while the check ran,
      * for the core.result-truncated finding; not part of any report. */
     size_t findings_dropped; /* over SOURCEOS_MAX_FINDINGS */
@@ -83,6 +99,7 @@ int sos_exit_code(const int counts[SOS_ST_COUNT]);
 void sos_check_result_keep_findings(struct sos_check_result *r, size_t keep);
 
 void sos_check_result_free(struct sos_check_result *r);
+void sos_change_rec_free(struct sos_change_rec *c);
 
 /* A copy of TEXT cut to SOURCEOS_MAX_MESSAGE_BYTES (at a UTF-8 character
  * boundary), counting the cut in R->texts_cut; NULL on ENOMEM or when TEXT

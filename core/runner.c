@@ -346,6 +346,28 @@ static void apply_offline(sourceos_ctx *ctx, struct sos_check_result *res)
                              "skipped: %s", SOS_OFFLINE_REASON);
 }
 
+/* An action's callback for PHASE: 0 done, -1 failed (its finding says why). */
+static sourceos_status run_plugin_action(const struct sourceos_action *a,
+                                         enum sos_action_phase phase, sourceos_ctx *ctx,
+                                         struct sos_check_result *res)
+{
+    int rc = phase == SOS_PHASE_PLAN    ? a->plan(ctx)
+             : phase == SOS_PHASE_APPLY ? a->apply(ctx)
+                                        : a->undo(ctx);
+    if (rc != 0 && rc != -1) {
+        set_reason(res, "the action returned %d, neither 0 nor -1", rc);
+        return SOURCEOS_ERROR;
+    }
+    return rc == 0 ? SOURCEOS_OK : SOURCEOS_FAILURE;
+}
+
+static enum sos_ctx_mode job_mode(const struct runner *r, const struct sos_runner_job *job)
+{
+    if (!job->action)
+        return SOS_CTX_CHECK;
+    return job->phase == SOS_PHASE_PLAN || r->opts->dry_run ? SOS_CTX_PLAN : SOS_CTX_APPLY;
+}
+
 static void __attribute__((noreturn))
 child_main(struct runner *r, size_t i, int fd, struct sos_kv *facts,
            size_t n_facts)
@@ -362,6 +384,7 @@ child_main(struct runner *r, size_t i, int fd, struct sos_kv *facts,
     memset(&res, 0, sizeof res);
     memset(&config, 0, sizeof config);
     config.decl = r->run->entries[i].decl;
+    config.mode = job_mode(r, &r->jobs[i]);
     config.root = r->opts->root;
     config.offline = r->opts->offline;
     config.facts = facts;
@@ -372,7 +395,10 @@ child_main(struct runner *r, size_t i, int fd, struct sos_kv *facts,
     ctx = sos_ctx_new(&config, &res);
     if (!ctx)
         _exit(70);
-    res.status = (enum sos_status)run_plugin_check(r->jobs[i].check, ctx, &res);
+    res.status = (enum sos_status)(r->jobs[i].action
+                                       ? run_plugin_action(r->jobs[i].action, r->jobs[i].phase,
+                                                           ctx, &res)
+                                       : run_plugin_check(r->jobs[i].check, ctx, &res));
     apply_offline(ctx, &res);
     sos_ctx_free(ctx);
     /* The runner drains its pipe to the end: a write that fails means it is
@@ -715,7 +741,7 @@ static int start_ready(struct runner *r, sos_error *err)
             } else if (r->slots[i].dep_error) {
                 error_entry(r, i, r->slots[i].dep_error);
                 progress = 1;
-            } else if (!r->jobs[i].check) {
+            } else if (!r->jobs[i].check && !r->jobs[i].action) {
                 error_entry(r, i, r->jobs[i].load_error
                                       ? r->jobs[i].load_error
                                       : "no such check");

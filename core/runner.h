@@ -7,10 +7,16 @@
 #include "run.h"
 #include "sourceos/plugin.h"
 
-/* What to run for run->entries[i]. */
+/* Which callback of an action a job runs. */
+enum sos_action_phase { SOS_PHASE_PLAN, SOS_PHASE_APPLY, SOS_PHASE_UNDO };
+
+/* What to run for run->entries[i]: a check, or one phase of an action
+ * (its result's status: ok when the callback returned 0, failure when -1). */
 struct sos_runner_job {
-    const struct sourceos_check *check; /* NULL: report load_error */
+    const struct sourceos_check *check; /* NULL (and no action): report load_error */
     const char *load_error;             /* why there is no check */
+    const struct sourceos_action *action; /* instead of a check */
+    enum sos_action_phase phase;
 };
 
 struct sos_runner_opts {
@@ -19,6 +25,7 @@ struct sos_runner_opts {
     unsigned jobs;          /* parallel checks, >= 1 */
     double default_timeout; /* seconds, for checks without `timeout` */
     double max_timeout;     /* seconds no check may exceed (--timeout); 0: none */
+    int dry_run;            /* actions' apply and undo only plan (--dry-run) */
     /* Told as each check starts and finishes (NDJSON); may be NULL. */
     void (*on_start)(void *data, const struct sos_run_entry *e);
     void (*on_finish)(void *data, const struct sos_run_entry *e);

@@ -151,6 +151,11 @@ static size_t size_floor(const struct sos_check_result *view)
     for (size_t i = 0; i < view->n_commands; i++)
         for (size_t k = 0; k < view->commands[i].argc; k++)
             size += text_size(view->commands[i].argv[k]);
+    for (size_t i = 0; i < view->n_changes; i++) {
+        size += text_size(view->changes[i].path) + text_size(view->changes[i].target);
+        for (size_t k = 0; k < view->changes[i].argc; k++)
+            size += text_size(view->changes[i].argv[k]);
+    }
     return size;
 }
 
@@ -196,6 +201,14 @@ static void send_items(struct out *o, const struct sos_check_result *res,
         memset(&view, 0, sizeof view);
         view.commands = &res->commands[i];
         view.n_commands = 1;
+        cut->commands += !send_item(o, &view);
+    }
+    /* A change dropped for size would hide what was done: counted with the
+     * commands, and the result says so. */
+    for (size_t i = 0; i < res->n_changes; i++) {
+        memset(&view, 0, sizeof view);
+        view.changes = &res->changes[i];
+        view.n_changes = 1;
         cut->commands += !send_item(o, &view);
     }
 }
@@ -415,7 +428,7 @@ static int append_items(void **arr, size_t *n, size_t *cap, const void *src,
     return 0;
 }
 
-/* Moves PART's findings, facts and commands to the end of what W got;
+/* Moves PART's findings, facts, commands and changes to the end of what W got;
  * what could not be moved stays in PART, for the caller to free. */
 static void merge(struct sos_wire_reader *w, struct sos_check_result *part)
 {
@@ -429,6 +442,9 @@ static void merge(struct sos_wire_reader *w, struct sos_check_result *part)
     if (append_items((void **)&g->commands, &g->n_commands, &w->commands_cap,
                      part->commands, part->n_commands, sizeof *part->commands) == 0)
         part->n_commands = 0;
+    if (append_items((void **)&g->changes, &g->n_changes, &w->changes_cap,
+                     part->changes, part->n_changes, sizeof *part->changes) == 0)
+        part->n_changes = 0;
 }
 
 static void take_item(struct sos_wire_reader *w, const json_t *value,
@@ -606,6 +622,6 @@ int sos_wire_take_result(struct sos_wire_reader *w,
     }
     *out = w->got;
     memset(&w->got, 0, sizeof w->got);
-    w->findings_cap = w->facts_cap = w->commands_cap = 0;
+    w->findings_cap = w->facts_cap = w->commands_cap = w->changes_cap = 0;
     return 0;
 }

@@ -52,7 +52,7 @@ struct sos_wire_reader {
     size_t dropped_lines;  /* over a limit or malformed */
     size_t dropped_bytes;
     struct sos_check_result got; /* what the lines said so far */
-    size_t findings_cap, facts_cap, commands_cap;
+    size_t findings_cap, facts_cap, commands_cap, changes_cap;
     int have_result;
     int malformed;         /* a result line that did not parse */
     pid_t *pgids;          /* a ring of the last SOS_WIRE_PGIDS_MAX */

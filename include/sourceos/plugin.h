@@ -308,6 +308,9 @@ struct sourceos_cmd {
     int truncated;
     /** Wall time in seconds. */
     double duration;
+    /** Since 1.4: non-zero when the command was only planned, not run
+     *  (sourceos_run_change() while planning); it then reads as exit 0. */
+    int planned;
 };
 
 /**
@@ -436,6 +439,9 @@ struct sourceos_http {
     size_t body_len;
     /** Wall time in seconds. */
     double duration;
+    /** Since 1.4: non-zero when the command was only planned, not run
+     *  (sourceos_run_change() while planning); it then reads as exit 0. */
+    int planned;
 };
 
 /**
@@ -452,6 +458,50 @@ const struct sourceos_http *sourceos_http_get(sourceos_ctx *ctx,
                                               const char *url,
                                               const char *target,
                                               unsigned timeout_ms);
+
+/* ---- Changing the host (actions only; since ABI 1.4) --------------------- */
+
+/*
+ * What an action's plan(), apply() and undo() change, they change through
+ * these, so that every change is recorded in the report (op, path, mode,
+ * bytes, done or planned) and --dry-run holds: while planning (plan(), or
+ * apply() under --dry-run) each records what it would do and does nothing.
+ * In a check each refuses with -EPERM (recorded as refused): checks never
+ * change the host. PATH is absolute, as seen on the host; under --root it
+ * is inside the tree. Its directory must exist; a symlink on the way that
+ * leads out of the root is -EXDEV; PATH's own last component is never
+ * followed.
+ */
+
+/** 1 while planning (nothing is changed), 0 while acting; 1 in a check. */
+int sourceos_planning(sourceos_ctx *ctx);
+
+/**
+ * Writes LEN bytes of DATA as the file PATH with MODE, atomically: a
+ * temporary file in the same directory, fsync, rename over PATH, fsync of
+ * the directory (a reader sees the old file or the new, also across a
+ * crash). Returns 0 or a negative errno.
+ */
+int sourceos_write_file(sourceos_ctx *ctx, const char *path, const void *data,
+                        size_t len, mode_t mode);
+
+/** Removes the file or symlink PATH (never a directory: -EISDIR); 0 also
+ *  when it did not exist. */
+int sourceos_remove_file(sourceos_ctx *ctx, const char *path);
+
+/** Makes PATH a symlink to TARGET, replacing what was there in one rename. */
+int sourceos_make_symlink(sourceos_ctx *ctx, const char *target, const char *path);
+
+/**
+ * Runs ARGV as sourceos_run() does, for a command that changes the host
+ * (`launchctl bootstrap`, `systemctl enable`). While planning it is not
+ * run: the outcome reads as exit 0 with `planned` set. In a check it is
+ * refused: not_started with start_errno EPERM.
+ */
+const struct sourceos_cmd *sourceos_run_change(sourceos_ctx *ctx,
+                                               const char *const argv[],
+                                               const char *const env[],
+                                               unsigned timeout_ms);
 
 /* ---- Reading command output --------------------------------------------- */
 
