@@ -29,11 +29,20 @@ export XDG_STATE_HOME="$TMP/state" TMPDIR="$TMP/tmpdir"
 ME=$(id -u)
 
 # ---- stand-ins: answers from $D/KEY.{out,err,rc}, every argv into $D/calls ----
+# While $D/down holds podman's words for an endpoint that does not answer
+# (no machine, a stopped one, a stale socket), what would reach the engine
+# fails with them, as real podman does (exit 125).
 for p in podman launchctl systemctl; do
     cat > "$BIN/$p" <<'SH'
 #!/bin/sh
 d="${0%/*}/data"; me="${0##*/}"
 echo "$me $*" >> "$d/calls"
+case "$me $*" in
+"podman "*" inspect "*|"podman "*"info --format json")
+    case "$*" in "machine inspect "*) ;; *)
+        if [ -f "$d/down" ]; then cat "$d/down" >&2; exit 125; fi ;;
+    esac ;;
+esac
 case "$me $*" in
 "podman --version") k=version ;;
 "podman machine list --format json") k=list ;;
@@ -99,6 +108,9 @@ d[0]["Config"]["Labels"] = {} if label == "-" else {"sourceos.agent": label}
 json.dump(d, open(out, "w"), indent=4)
 PY
     rm -f "$D/container.rc" "$D/container.err"
+}
+down() { # down WHY: the engine does not answer, podman says WHY
+    printf 'Cannot connect to Podman. Please verify your connection to the Linux system using `podman system connection list`, or try `podman machine init` and `podman machine start` to manage a new Linux VM\nError: unable to connect to Podman socket: %s\n' "$1" > "$D/down"
 }
 image_ok() { answer image 0 "[{\"Id\":\"abc123\",\"Digest\":\"sha256:0123\",\"RepoDigests\":[\"$1\"]}]"; }
 # mac_tree: a ready macOS host; every case changes one thing of it.
@@ -185,6 +197,15 @@ read_only() { # read_only NAME: every call the stand-ins recorded was a reading
        "$1: every call was a version, a list, an inspect, print, print-disabled, show or is-enabled"
 }
 
+# engine_not_asked: with the socket failed, the image and the container name
+# are not checked, say why, and podman is not asked about them.
+engine_not_asked() {
+    _why=$(q "[s['state'] for s in d['preflight']['steps'] if s['check'] == 'preflight.socket'][0]")
+    line image "not checked: needs preflight.socket, which failed: $_why" "$CASE"
+    line "container name" "not checked: needs preflight.socket, which failed: $_why" "$CASE"
+    unlike "$calls" '(image|container) inspect' "$CASE: podman was not asked for the image or the container"
+}
+
 # ---- the ready host: every step passes ---------------------------------------------
 mac_tree
 declare_mac
@@ -202,37 +223,46 @@ case_ "machine missing"
 echo "[]" > "$D/list.out"
 answer inspect 125 "[]" "Error: podman-machine-default: VM does not exist"
 unserve
+down 'failed to connect: dial tcp 127.0.0.1:0: connect: connection refused'
 preflight; debug
 exits 2 "$CASE"
 line "podman machine" "Podman machine podman-machine-default does not exist (none is defined); the agent requires one (podman.requireMachine)" "$CASE"
 finding preflight.machine-exists podman.machine-missing critical "$CASE"
 action 'run `podman machine init -- podman-machine-default && podman machine start -- podman-machine-default`' "$CASE"
-failed "$CASE" preflight.machine-exists=failure preflight.machine-running=failure preflight.socket=failure
+line socket "Podman on this host needs a remote endpoint, but there is no connection and no machine" "$CASE"
+failed "$CASE" preflight.machine-exists=failure preflight.machine-running=failure preflight.socket=failure \
+    preflight.image=skipped preflight.container-name=skipped
+engine_not_asked
 read_only "$CASE"
 
 # ---- machine stopped ------------------------------------------------------------
 case_ "machine stopped"
 machine list-5.x-applehv.json inspect-5.x-stopped.json
 unserve; rm -f "$T$SOCK"
+down "Get \"http://d/v4.9.3/libpod/_ping\": dial unix $SOCK: connect: no such file or directory"
 preflight; debug
 exits 2 "$CASE"
 line "podman machine" "Podman machine podman-machine-default exists but is not running (state 'stopped')" "$CASE"
 line "machine running" "Podman machine podman-machine-default is stopped: every container start will fail until it runs" "$CASE"
 finding preflight.machine-running podman.machine-stopped critical "$CASE"
 action 'run `podman machine start -- podman-machine-default`' "$CASE"
-failed "$CASE" preflight.machine-running=failure preflight.socket=failure
+line socket "Podman endpoint unix://$SOCK (machine socket) does not answer: the socket does not exist (nothing is serving it)" "$CASE"
+failed "$CASE" preflight.machine-running=failure preflight.socket=failure preflight.image=skipped preflight.container-name=skipped
+engine_not_asked
 read_only "$CASE"
 
 # ---- socket refused -------------------------------------------------------------
 case_ "socket refused"
 unserve; rm -f "$T$SOCK"
 "$PYTHON" -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$T$SOCK"
+down "Get \"http://d/v4.9.3/libpod/_ping\": dial unix $SOCK: connect: connection refused"
 preflight; debug
 exits 2 "$CASE"
 line socket "Podman endpoint unix:///Users/a/m.sock (machine socket) does not answer: nobody listens on it (a stale socket)" "$CASE"
 finding preflight.socket podman.socket-refused critical "$CASE"
 action 'run `podman machine stop -- podman-machine-default; podman machine start -- podman-machine-default`' "$CASE"
-failed "$CASE" preflight.socket=failure
+failed "$CASE" preflight.socket=failure preflight.image=skipped preflight.container-name=skipped
+engine_not_asked
 read_only "$CASE"
 
 # ---- local image missing --------------------------------------------------------
@@ -376,5 +406,68 @@ preflight; debug
 exits 0 "$CASE, but ours"
 line "container name" "container sourceos-web is this agent's (label sourceos.agent=web, running): safely replaceable" "$CASE, but ours"
 unserve
+
+# ---- a masked systemd unit, over a Debian tree ---------------------------------------
+# The Linux defaults (no machine required: the local engine, whose socket is
+# not there and so not probed); the mask is a /dev/null link in alice's
+# unit directory, and `systemctl --user is-enabled` says masked.
+DH=/home/alice
+U=sourceos-agent@web.service
+UU=$DH/.config/systemd/user
+DLD=$DH/.local/state/sourceos/logs
+deb_tree() {
+    T="$TMP/deb"
+    rm -rf "$T" "$D"/*
+    cp -R "$FIXTURES/roots/debian" "$T"
+    mkdir -p "$T$UU" "$T/etc/systemd/system" "$T/etc/systemd/user" "$T/usr/lib/systemd/user" \
+        "$T$DH/.config/containers" "$T$DH/.config/sourceos/docker" "$T$DLD"
+    chmod 700 "$T$DLD" "$T$DH/.config/sourceos/docker"
+    printf '{"auths":{}}\n' > "$T$DH/.config/containers/sourceos-empty-auth.json"
+    chmod 600 "$T$DH/.config/containers/sourceos-empty-auth.json"
+    answer version 0 "podman version 4.9.3"
+    echo "[]" > "$D/list.out"
+    echo "[]" > "$D/connections.out"
+    image_ok "$IMG"
+    answer container 125 "[]" "Error: inspecting object: no such container sourceos-web"
+    answer manager 0 "Version=252.30-1~deb12u2"
+    answer enabled 1 "" "Failed to get unit file state for $U: No such file or directory"
+    cat > "$CFG/agents.d/web.yaml" <<YAML
+name: web
+image: $IMG
+backend: systemd
+env: [DOCKER_CONFIG=$DH/.config/sourceos/docker]
+logs: {app: $DLD/web.log, stdout: $DLD/web.service.out.log, stderr: $DLD/web.service.err.log}
+YAML
+}
+H=$DH
+CASE="ready Debian host"
+deb_tree
+preflight; debug
+exits 0 "$CASE"
+line "unit not masked" "$U is not masked (7 unit directories of the user manager read)" "$CASE"
+failed "$CASE"
+read_only "$CASE"
+
+case_() { CASE=$1; deb_tree; }
+case_ "masked systemd unit"
+ln -s /dev/null "$T$UU/$U"
+answer enabled 1 "masked"
+preflight; debug
+exits 2 "$CASE"
+line "unit not masked" "$U is masked ($UU/$U is a symlink to /dev/null): systemd refuses to start it, whatever unit file is installed" "$CASE"
+finding preflight.label-enabled-systemd systemd.unit-masked critical "$CASE"
+action "run \`systemctl --user unmask -- $U\`" "$CASE"
+failed "$CASE" preflight.label-enabled-systemd=failure
+line "unit owner" "no other unit file, alias or drop-in claims $U (12 unit directories read)" "$CASE: a mask is not another owner"
+like "$calls" "^systemctl --user is-enabled $U\$" "$CASE: systemctl --user is-enabled was asked"
+read_only "$CASE"
+# Masked only in the manager (a runtime mask): systemctl's answer alone.
+rm "$T$UU/$U"
+answer enabled 1 "masked-runtime"
+preflight; debug
+exits 2 "$CASE, at runtime"
+line "unit not masked" "$U is masked (\`systemctl --user is-enabled\` says masked-runtime): systemd refuses to start it, whatever unit file is installed" "$CASE, at runtime"
+failed "$CASE, at runtime" preflight.label-enabled-systemd=failure
+read_only "$CASE, at runtime"
 
 done_testing
