@@ -216,6 +216,7 @@ failed "ready macOS host"
 read_only "ready macOS host"
 # case NAME: a ready host and declaration, then the case changes one thing
 case_() { CASE=$1; mac_tree; declare_mac; }
+# debug: with PFR_DEBUG set, each run's report and calls go to stderr
 debug() { [ -z "${PFR_DEBUG:-}" ] || printf '%s\n' "== $CASE" "$out" "$calls" >&2; }
 
 # ---- machine missing ------------------------------------------------------------
