@@ -66,8 +66,13 @@ int podman_parse_version(const char *out, char *version, size_t size)
     return 0;
 }
 
+/* Not when podman could not reach its engine: a stopped machine's socket
+ * gives "unable to connect to Podman socket: ... dial unix ...: connect: no
+ * such file or directory", which says nothing of the image or container. */
 int podman_says_missing(const char *err)
 {
+    if (strcasestr(err, "connect to Podman"))
+        return 0;
     return strcasestr(err, "no such") || strcasestr(err, "not known") ||
            strcasestr(err, "does not exist") || strcasestr(err, "not found");
 }

@@ -367,6 +367,25 @@ container stopping web
 out=$(PATH="$TMP/bin:/usr/bin:/bin" "$AGENT" doctor web --json --config-dir "$TMP/stuck" --plugin-dir "$BUILD_PLUGINS")
 is "$(f c.name code)" podman.container-name-ours "our own container stuck in stopping: still ours (the container check reports it)"
 
+# --- an engine that does not answer is not a missing image or container ------------
+# A stopped machine's socket: podman's "connect: no such file or directory"
+# says nothing of the image or the container (it read as "not local" and
+# "the name is free").
+DOWN='Cannot connect to Podman. Please verify your connection to the Linux system using `podman system connection list`, or try `podman machine init` and `podman machine start` to manage a new Linux VM
+Error: unable to connect to Podman socket: Get "http://d/v4.3.1/libpod/_ping": dial unix /Users/a/m.sock: connect: no such file or directory'
+answer container 125 "" "$DOWN"
+answer image 125 "" "$DOWN"
+cat >> "$TMP/stuck/checks.d/10-test.yaml" <<'YAML'
+  - {id: c.image, plugin: podman-machine, check: image, scope: agent, params: {image: "${agent.image}", pull: never, require_local: "true"}}
+YAML
+out=$(PATH="$TMP/bin:/usr/bin:/bin" "$AGENT" doctor web --json --config-dir "$TMP/stuck" --plugin-dir "$BUILD_PLUGINS"); rc=$?
+is "$rc" 3 "engine down: exit 3 (could not decide)"
+is "$(f c.name code):$(st c.name)" "podman.container-inspect-failed:error" "engine down: the container name is not judged free"
+is "$(f c.state code):$(st c.state)" "podman.container-inspect-failed:error" "engine down: the container is not judged missing"
+is "$(f c.image code):$(st c.image)" "podman.image-inspect-failed:error" "engine down: the image is not judged missing"
+like "$(f c.image message)" "^'podman image inspect $IMG' failed \(exit 125\): Cannot connect to Podman" "engine down: podman's words"
+image_ok
+
 # --- the shipped runtime entry podman.machine is unchanged ---------------------------
 mkdir -p "$TMP/shipped/checks.d"
 cp "$SOS_SRCDIR/checks.d/00-host.yaml" "$SOS_SRCDIR/checks.d/10-podman.yaml" "$TMP/shipped/checks.d/"
