@@ -284,6 +284,20 @@ void sos_stage_result_free(struct sos_stage_result *r)
     memset(r, 0, sizeof *r);
 }
 
+/* A lint's words about a scratch generation name files that are gone:
+ * DIR/generations/N/FILE becomes FILE, in place. */
+static void unscratch(char *detail, const char *dir)
+{
+    size_t dlen = strlen(dir);
+    char *p;
+    while (detail && (p = strstr(detail, dir)) != NULL) {
+        char *rest = p + dlen, *slash;
+        if (strncmp(rest, "/generations/", 13) == 0 && (slash = strchr(rest + 13, '/')))
+            rest = slash + 1;
+        memmove(p, rest, strlen(rest) + 1);
+    }
+}
+
 int sos_stage_scratch(const struct sos_agent_model *m, const struct sos_stage_options *o,
                       struct sos_stage_result *r, sos_error *err)
 {
@@ -295,6 +309,8 @@ int sos_stage_scratch(const struct sos_agent_model *m, const struct sos_stage_op
         return -1;
     scratch.state_dir = dir;
     rc = sos_stage(m, &scratch, r, err);
+    for (size_t i = 0; rc >= 0 && i < r->lints.n; i++)
+        unscratch(r->lints.v[i].detail, dir);
     sos_scratch_remove(dir);
     free(dir);
     return rc;

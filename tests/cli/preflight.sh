@@ -182,12 +182,12 @@ out=$(preflight web)
 like "$out" '- service definition: passes .*\(a scratch generation\)' "a declaration changed since staging: a scratch generation"
 is "$(ls "$XDG_STATE_HOME/sourceos/agents/web/generations")" 1 "the state directory still holds only generation 1"
 # a lint tool that fails: the step fails with what it said, and the fix
-printf '#!/bin/sh\necho "wrapper:3:1: error: injected failure [SC1000]"\nexit 1\n' > "$BIN/shellcheck"
+printf '#!/bin/sh\necho "$3:3:1: error: injected failure [SC1000]"\nexit 1\n' > "$BIN/shellcheck"
 chmod +x "$BIN/shellcheck"
 out=$(preflight web --json); rc=$?
 is "$rc" 2 "a generated wrapper that fails shellcheck: exit 2"
 is "$(q '[f["code"] for c in d["checks"] if c["id"] == "preflight.wrapper" for f in c["findings"]]')" '["agent.wrapper-lint-failed"]' "agent.wrapper-lint-failed"
-is "$(q '[s["state"] for s in d["preflight"]["steps"] if s["step"] == 18][0]')" "fails shellcheck in a scratch generation: wrapper:3:1: error: injected failure [SC1000]" "the state quotes the lint"
+is "$(q '[s["state"] for s in d["preflight"]["steps"] if s["step"] == 18][0]')" "fails shellcheck in a scratch generation: wrapper:3:1: error: injected failure [SC1000]" "the state quotes the lint, the scratch path cut to the file's name"
 is "$(q '[x for c in d["checks"] if c["id"] == "preflight.wrapper" for f in c["findings"] for x in f["commands"]]')" '["sourceos-agent stage web"]' "the action: stage it to read every lint"
 like "$(q '"\n".join(d["preflight"]["actions"])')" 'run `sourceos-agent stage web`' "listed as an action"
 rm "$BIN/shellcheck"
