@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "state.h"
 
 #define STATE_FILE_MAX (64 * 1024)
@@ -188,6 +190,7 @@ static int parse_record(const char *text, struct sos_state_record *r, sos_error 
     r->backend = json_text(doc, "backend");
     r->service = json_text(doc, "service");
     r->changed = json_text(doc, "changed");
+    r->despite_preflight = json_is_true(json_object_get(doc, "despite_preflight"));
     rc = r->backend && r->service && r->changed ? 0 : sos_fail(err, "state.json: out of memory");
 out:
     json_decref(doc);
@@ -244,4 +247,40 @@ void sos_state_view_free(struct sos_state_view *v)
     free(v->record.service);
     free(v->record.changed);
     memset(v, 0, sizeof *v);
+}
+
+int sos_state_write(const char *dir, const struct sos_state_record *r, time_t now,
+                    sos_error *err)
+{
+    static const char *const names[] = {NULL, "installed", "enabled", "quarantined"};
+    char stamp[32];
+    struct tm tm;
+    json_t *doc;
+    char *text;
+    int dirfd, rc;
+    dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dirfd < 0)
+        return sos_fail(err, "%s: cannot open the state directory: %s", dir, strerror(errno));
+    if (r->state == SOS_INSTALLED_NONE) {
+        rc = unlinkat(dirfd, "state.json", 0) == 0 || errno == ENOENT
+                 ? sos_fsync_dir(dirfd, err)
+                 : sos_fail(err, "%s/state.json: cannot remove: %s", dir, strerror(errno));
+        close(dirfd);
+        return rc;
+    }
+    if (!gmtime_r(&now, &tm) || !strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        stamp[0] = '\0';
+    doc = json_pack("{s:i, s:s, s:s, s:s, s:I, s:s}", "schema", 1, "state", names[r->state],
+                    "backend", r->backend ? r->backend : "", "service",
+                    r->service ? r->service : "", "generation", (json_int_t)r->generation,
+                    "changed", stamp);
+    if (doc && r->despite_preflight)
+        json_object_set_new(doc, "despite_preflight", json_true());
+    text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
+    json_decref(doc);
+    rc = text ? sos_atomic_write(dirfd, "state.json", text, strlen(text), 0600, 0, err)
+              : sos_fail(err, "state.json: out of memory");
+    free(text);
+    close(dirfd);
+    return rc;
 }

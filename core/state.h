@@ -10,7 +10,9 @@
  *    "backend": "launchd" | "systemd",
  *    "service": "/absolute/path/of/the/installed/plist/or/unit",
  *    "generation": N,                   the generation installed
- *    "changed": "2025-01-01T00:00:00Z"} when it was last changed (optional)
+ *    "changed": "2025-01-01T00:00:00Z", when it was last changed (optional)
+ *    "despite_preflight": true}         enabled with --enable-despite-preflight
+ *                                       (optional; absent = false)
  *
  * Unknown keys are ignored (later versions append); a missing state.json
  * means "not installed by us". */
@@ -34,6 +36,7 @@ struct sos_state_record {
     char *service;      /* "" when absent */
     unsigned generation;
     char *changed;      /* "" when absent */
+    int despite_preflight; /* enabled although the preflight failed */
 };
 
 struct sos_state_view {
@@ -57,6 +60,11 @@ struct sos_state_view {
 int sos_state_read(const char *dir, time_t now, struct sos_state_view *out, sos_error *err);
 
 const char *sos_installed_state_name(enum sos_installed_state s);
+
+/* Writes R as DIR/state.json (the schema above; "changed" is NOW), mode
+ * 0600, atomically. SOS_INSTALLED_NONE removes it: not installed by us. */
+int sos_state_write(const char *dir, const struct sos_state_record *r, time_t now,
+                    sos_error *err);
 
 void sos_state_view_free(struct sos_state_view *v);
 
