@@ -17,7 +17,8 @@ for c in "doctor" "doctor local-runtime" "plugins" "checks"; do
 done
 
 out=$("$SOS" --version)
-like "$out" '^sourceos \(sourceos-agent\) [0-9]+\.[0-9]+\.[0-9]+, plugin ABI 1\.3$' "--version names version and ABI"
+abi_minor=$(sed -n 's/^#define SOURCEOS_ABI_MINOR \([0-9]*\)$/\1/p' "$SOS_SRCDIR/include/sourceos/plugin.h")
+like "$out" "^sourceos \\(sourceos-agent\\) [0-9]+\\.[0-9]+\\.[0-9]+, plugin ABI 1\\.$abi_minor\$" "--version names version and the header's ABI"
 
 out=$("$SOS" frobnicate 2>&1); rc=$?
 is "$rc" 64 "unknown command exits 64"

@@ -5,11 +5,16 @@
 # generation or a scratch one, `when: runtime`, --json against
 # report.schema.json, and that nothing is changed: stand-ins record every
 # argv (only read-only verbs), no state directory or temp file is left.
-# The declarations refuse logs under /tmp, so this test's directory (and
-# its HOME, where the logs go) is made in the build tree.
-TMPDIR="${SOS_BUILDDIR:?}/tests"
-export TMPDIR
 . "$SOS_SRCDIR/tests/lib.sh"
+# Declarations refuse logs under /tmp (and the lints flag them), and this
+# test's HOME is there: the logs go in a directory of their own outside it,
+# in the build tree unless that is under /tmp too.
+case $(cd "$SOS_BUILDDIR" && pwd -P) in
+/tmp/* | /var/tmp/*) LOGS=/var/log/sourceos-test.$$ ;;
+*) LOGS=$(cd "$SOS_BUILDDIR" && pwd -P)/tests/preflight-logs.$$ ;;
+esac
+mkdir -p -m 755 "$LOGS" 2>/dev/null || skip_all "cannot make a log directory outside /tmp ($LOGS)"
+trap 'rm -rf "$LOGS"; _cleanup' EXIT
 AGENT="$SOS_BUILDDIR/sourceos-agent"
 V="$PYTHON $SOS_SRCDIR/tests/validate-json.py"
 BIN="$TMP/bin"
@@ -30,7 +35,7 @@ name: web
 image: localhost/web@sha256:0123
 backend: systemd
 env: [DOCKER_CONFIG=$DC]
-logs: {app: $HOME/logs/web.log, stdout: $HOME/logs/web.out.log, stderr: $HOME/logs/web.err.log}
+logs: {app: $LOGS/web.log, stdout: $LOGS/web.out.log, stderr: $LOGS/web.err.log}
 $1
 YAML
 }
@@ -159,7 +164,7 @@ name: tool
 runtime: native
 command: [$TMP/no-such-program, --serve]
 backend: systemd
-logs: {app: $HOME/logs/tool.log, stdout: $HOME/logs/tool.out.log, stderr: $HOME/logs/tool.err.log}
+logs: {app: $LOGS/tool.log, stdout: $LOGS/tool.out.log, stderr: $LOGS/tool.err.log}
 YAML
 out=$(preflight tool --json); rc=$?
 is "$rc" 2 "native agent, command missing: exit 2"
