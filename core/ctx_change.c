@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomic.h"
@@ -161,6 +162,41 @@ int sourceos_make_symlink(sourceos_ctx *ctx, const char *target, const char *pat
         }
     }
     add_change(ctx, "symlink", path, target, NULL, -1, -1, rc == 0, rc < 0 ? -rc : 0);
+    return rc > 0 ? 0 : rc;
+}
+
+int sourceos_make_dir(sourceos_ctx *ctx, const char *path, mode_t mode)
+{
+    const char *name;
+    struct stat st;
+    int rc, fd, existed = 0;
+    if (!ctx)
+        return -EINVAL;
+    rc = gate(ctx, path, &name);
+    if (rc == 0) {
+        fd = open_parent(ctx, path, name);
+        if (fd < 0) {
+            rc = fd;
+        } else {
+            if (mkdirat(fd, name, mode & 07777) == 0) {
+                /* the umask must not narrow it */
+                int d = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (d < 0 || fchmod(d, mode & 07777) != 0)
+                    rc = -errno;
+                if (d >= 0)
+                    close(d);
+                fsync(fd);
+            } else if (errno == EEXIST && fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                       S_ISDIR(st.st_mode)) {
+                existed = 1;
+            } else {
+                rc = -errno;
+            }
+            close(fd);
+        }
+    }
+    add_change(ctx, "mkdir", path, NULL, NULL, (int)(mode & 07777), -1, rc == 0 && !existed,
+               rc < 0 ? -rc : 0);
     return rc > 0 ? 0 : rc;
 }
 

@@ -268,6 +268,7 @@ static void print_change(FILE *out, const struct sos_change_rec *c)
         fputs(strcmp(c->op, "write") == 0     ? (c->done ? "wrote " : "write ")
               : strcmp(c->op, "remove") == 0  ? (c->done ? "removed " : "remove ")
               : strcmp(c->op, "symlink") == 0 ? (c->done ? "linked " : "link ")
+              : strcmp(c->op, "mkdir") == 0   ? (c->done ? "made directory " : "make directory ")
                                               : "change ",
               out);
         put_safe(out, c->path);
@@ -275,8 +276,10 @@ static void print_change(FILE *out, const struct sos_change_rec *c)
             fputs(" -> ", out);
             put_safe(out, c->target);
         }
-        if (c->mode >= 0)
+        if (c->mode >= 0 && c->bytes >= 0)
             fprintf(out, " (mode %04o, %lld bytes)", (unsigned)c->mode, c->bytes);
+        else if (c->mode >= 0)
+            fprintf(out, " (mode %04o)", (unsigned)c->mode);
     }
     if (c->error)
         fprintf(out, ": %s", strerror(c->error));

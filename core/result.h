@@ -47,12 +47,12 @@ struct sos_command_rec {
 /* A change an action made to the host, or planned (ABI 1.4: write, remove,
  * symlink, run). */
 struct sos_change_rec {
-    char *op;      /* "write", "remove", "symlink", "run" */
+    char *op;      /* "write", "remove", "symlink", "mkdir", "run" */
     char *path;    /* host view; NULL for "run" */
     char *target;  /* symlink: what it points at; else NULL */
     char **argv;   /* run: the command; else NULL */
     size_t argc;
-    int mode;      /* write: the file's mode; else -1 */
+    int mode;      /* write, mkdir: the mode; else -1 */
     long long bytes; /* write: its size; else -1 */
     int done;      /* 1 done, 0 only planned (or refused: see error) */
     int error;     /* errno of a failure, 0 */

@@ -492,6 +492,10 @@ int sourceos_remove_file(sourceos_ctx *ctx, const char *path);
 /** Makes PATH a symlink to TARGET, replacing what was there in one rename. */
 int sourceos_make_symlink(sourceos_ctx *ctx, const char *target, const char *path);
 
+/** Makes the directory PATH with MODE (its parent must exist); 0 also when
+ *  a directory is there already (recorded as such, not as made). */
+int sourceos_make_dir(sourceos_ctx *ctx, const char *path, mode_t mode);
+
 /**
  * Runs ARGV as sourceos_run() does, for a command that changes the host
  * (`launchctl bootstrap`, `systemctl enable`). While planning it is not

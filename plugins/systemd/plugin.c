@@ -56,5 +56,5 @@ const struct sourceos_plugin SOURCEOS_PLUGIN_SYMBOL = {
     .name = "systemd",
     .version = PACKAGE_VERSION,
     .checks = checks,
-    .actions = NULL,
+    .actions = systemd_actions,
 };

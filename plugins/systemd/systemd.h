@@ -171,4 +171,7 @@ sourceos_status systemd_check_unit_masked(sourceos_ctx *ctx);
 /* unit_conflict.c: no other unit file or drop-in claims the agent's unit. */
 sourceos_status systemd_check_unit_conflict(sourceos_ctx *ctx);
 
+/* The actions (actions.c), for the lifecycle commands. */
+extern const struct sourceos_action systemd_actions[];
+
 #endif

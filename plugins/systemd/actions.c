@@ -1,0 +1,235 @@
+/* systemd's actions (ABI 1.4): install or remove the agent's unit file and
+ * drive its manager, each with its undo, for the lifecycle commands. Every
+ * change goes through the core's change functions, so --dry-run and the
+ * report see exactly what is done. Params: unit (the unit file's absolute
+ * install path), user ("false" for the system manager), and for the file
+ * actions source (the generated unit) and backup (where a replaced file is
+ * kept, so undo can put it back); systemctl and timeout_ms optionally. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "systemd.h"
+
+#define UNIT_MAX (256 * 1024)
+#define ACTION_TIMEOUT_MS 60000
+
+static int user_manager(sourceos_ctx *ctx)
+{
+    const char *u = sourceos_param(ctx, "user");
+    return !u || strcmp(u, "false") != 0;
+}
+
+static const char *unit_name(const char *path)
+{
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    return slash ? slash + 1 : path;
+}
+
+static int fail(sourceos_ctx *ctx, const char *code, sourceos_severity sev, const char *format,
+                ...) __attribute__((format(printf, 4, 5)));
+
+static int fail(sourceos_ctx *ctx, const char *code, sourceos_severity sev, const char *format,
+                ...)
+{
+    char message[1024];
+    sourceos_finding *f;
+    va_list ap;
+    va_start(ap, format);
+    vsnprintf(message, sizeof message, format, ap);
+    va_end(ap);
+    f = sourceos_finding_add(ctx, code, sev, "%s", message);
+    sourceos_finding_remediation(f, "Nothing further was changed; what this step did is undone "
+                                    "by the lifecycle command (see its report).");
+    return -1;
+}
+
+/* systemctl [--user] VERB UNIT (UNIT NULL: none); a failure is a finding
+ * unless QUIET. */
+static int systemctl_run(sourceos_ctx *ctx, const char *verb, const char *unit, int quiet)
+{
+    const char *prog = sourceos_param(ctx, "systemctl");
+    const char *argv[6];
+    const struct sourceos_cmd *c;
+    char shown[512], why[256];
+    size_t n = 0;
+    argv[n++] = prog ? prog : "systemctl";
+    if (user_manager(ctx))
+        argv[n++] = "--user";
+    argv[n++] = verb;
+    if (unit)
+        argv[n++] = unit;
+    argv[n] = NULL;
+    c = sourceos_run_change(ctx, argv, NULL, ACTION_TIMEOUT_MS);
+    if (c->planned || (!c->not_started && !c->timed_out && c->exit_status == 0))
+        return 0;
+    if (quiet)
+        return -1;
+    snprintf(shown, sizeof shown, "systemctl%s %s%s%s", user_manager(ctx) ? " --user" : "", verb,
+             unit ? " " : "", unit ? unit : "");
+    if (c->not_started)
+        snprintf(why, sizeof why, "it could not be run: %s", strerror(c->start_errno));
+    else if (c->timed_out)
+        snprintf(why, sizeof why, "it did not finish within %d s", ACTION_TIMEOUT_MS / 1000);
+    else
+        snprintf(why, sizeof why, "exit %d: %.*s", c->exit_status,
+                 (int)strcspn(c->err_len ? c->err : c->out, "\n"), c->err_len ? c->err : c->out);
+    return fail(ctx, "systemd.action-failed", SOURCEOS_SEV_CRITICAL, "`%s` failed: %s", shown, why);
+}
+
+/* The directories of PATH that do not exist yet are made (0755; a user's
+ * ~/.config 0700), parent first. */
+static int systemctl(sourceos_ctx *ctx, const char *verb, const char *unit)
+{
+    return systemctl_run(ctx, verb, unit, 0);
+}
+
+static int make_parents(sourceos_ctx *ctx, const char *path)
+{
+    char dir[4096];
+    const char *home = sourceos_getenv(ctx, "HOME");
+    size_t len = strrchr(path, '/') ? (size_t)(strrchr(path, '/') - path) : 0;
+    if (len == 0 || len >= sizeof dir)
+        return 0;
+    memcpy(dir, path, len);
+    dir[len] = '\0';
+    if (sourceos_host_path(ctx, dir))
+        return 0;
+    if (make_parents(ctx, dir) != 0)
+        return -1;
+    {
+        char config[4096];
+        snprintf(config, sizeof config, "%s/.config", home ? home : "");
+        if (sourceos_make_dir(ctx, dir, home && strcmp(dir, config) == 0 ? 0700 : 0755) != 0)
+            return fail(ctx, "systemd.action-failed", SOURCEOS_SEV_CRITICAL, "cannot make the directory %s", dir);
+    }
+    return 0;
+}
+
+/* The file at PATH now, to keep before it is replaced; NULL when none. */
+static const char *current_file(sourceos_ctx *ctx, const char *path, size_t *len)
+{
+    const char *data;
+    return sourceos_read_file(ctx, path, UNIT_MAX, &data, len) == 0 ? data : NULL;
+}
+
+static int install_unit(sourceos_ctx *ctx)
+{
+    const char *unit = sourceos_param(ctx, "unit"), *source = sourceos_param(ctx, "source");
+    const char *backup = sourceos_param(ctx, "backup"), *text, *old;
+    size_t len, old_len;
+    int rc;
+    if (!unit || !source)
+        return fail(ctx, "systemd.action-params", SOURCEOS_SEV_CRITICAL, "install-unit needs the params unit and source");
+    rc = sourceos_read_file(ctx, source, UNIT_MAX, &text, &len);
+    if (rc != 0)
+        return fail(ctx, "systemd.action-failed", SOURCEOS_SEV_CRITICAL, "cannot read the generated unit %s: %s",
+                    source, strerror(rc < 0 ? -rc : EFBIG));
+    old = current_file(ctx, unit, &old_len);
+    if (old && old_len == len && memcmp(old, text, len) == 0)
+        return 0; /* already in place: nothing to do, nothing to undo */
+    if (old && backup && sourceos_write_file(ctx, backup, old, old_len, 0600) != 0)
+        return fail(ctx, "systemd.action-failed", SOURCEOS_SEV_CRITICAL, "cannot keep the unit it replaces as %s", backup);
+    if (make_parents(ctx, unit) != 0)
+        return -1;
+    rc = sourceos_write_file(ctx, unit, text, len, 0644);
+    return rc == 0 ? 0
+                   : fail(ctx, "systemd.action-failed", SOURCEOS_SEV_CRITICAL, "cannot write %s: %s", unit,
+                          strerror(-rc));
+}
+
+/* Undoes install-unit (and does remove-unit): the replaced file back when
+ * one was kept, else no file. */
+static int restore_unit(sourceos_ctx *ctx, int keep_backup)
+{
+    const char *unit = sourceos_param(ctx, "unit"), *backup = sourceos_param(ctx, "backup");
+    const char *old = NULL;
+    size_t len = 0;
+    int rc;
+    if (!unit)
+        return fail(ctx, "systemd.action-params", SOURCEOS_SEV_CRITICAL, "the action needs the param unit");
+    if (backup && !keep_backup)
+        old = current_file(ctx, backup, &len);
+    rc = old ? sourceos_write_file(ctx, unit, old, len, 0644) : sourceos_remove_file(ctx, unit);
+    if (rc == 0 && old)
+        rc = sourceos_remove_file(ctx, backup);
+    return rc == 0 ? 0
+                   : fail(ctx, "systemd.action-failed", SOURCEOS_SEV_CRITICAL, "cannot restore %s: %s", unit,
+                          strerror(-rc));
+}
+
+static int undo_install(sourceos_ctx *ctx)
+{
+    return restore_unit(ctx, 0);
+}
+
+/* remove-unit: the unit file goes, kept as backup for its undo. */
+static int remove_unit(sourceos_ctx *ctx)
+{
+    const char *unit = sourceos_param(ctx, "unit"), *backup = sourceos_param(ctx, "backup");
+    const char *old;
+    size_t len;
+    int rc;
+    if (!unit)
+        return fail(ctx, "systemd.action-params", SOURCEOS_SEV_CRITICAL, "remove-unit needs the param unit");
+    old = current_file(ctx, unit, &len);
+    if (old && backup && sourceos_write_file(ctx, backup, old, len, 0600) != 0)
+        return fail(ctx, "systemd.action-failed", SOURCEOS_SEV_CRITICAL, "cannot keep %s before removing it", unit);
+    rc = sourceos_remove_file(ctx, unit);
+    return rc == 0 ? 0
+                   : fail(ctx, "systemd.action-failed", SOURCEOS_SEV_CRITICAL, "cannot remove %s: %s", unit,
+                          strerror(-rc));
+}
+
+static int undo_remove(sourceos_ctx *ctx)
+{
+    const char *unit = sourceos_param(ctx, "unit"), *backup = sourceos_param(ctx, "backup");
+    const char *old;
+    size_t len;
+    if (!unit || !backup || !(old = current_file(ctx, backup, &len)))
+        return 0; /* nothing was kept: there was no file */
+    if (sourceos_write_file(ctx, unit, old, len, 0644) != 0)
+        return fail(ctx, "systemd.action-failed", SOURCEOS_SEV_CRITICAL, "cannot put %s back", unit);
+    return sourceos_remove_file(ctx, backup) == 0 ? 0 : -1;
+}
+
+static int manager_verb(sourceos_ctx *ctx, const char *verb)
+{
+    const char *unit = sourceos_param(ctx, "unit");
+    if (!unit)
+        return fail(ctx, "systemd.action-params", SOURCEOS_SEV_CRITICAL, "the action needs the param unit");
+    return systemctl(ctx, verb, unit_name(unit));
+}
+
+static int daemon_reload(sourceos_ctx *ctx) { return systemctl(ctx, "daemon-reload", NULL); }
+static int enable(sourceos_ctx *ctx) { return manager_verb(ctx, "enable"); }
+static int disable(sourceos_ctx *ctx) { return manager_verb(ctx, "disable"); }
+static int stop(sourceos_ctx *ctx) { return manager_verb(ctx, "stop"); }
+
+/* A start limit hit by an earlier run would refuse the start: cleared
+ * first (a unit that is not failed has nothing to clear: not an error). */
+static int start(sourceos_ctx *ctx)
+{
+    const char *unit = sourceos_param(ctx, "unit");
+    if (unit)
+        systemctl_run(ctx, "reset-failed", unit_name(unit), 1);
+    return manager_verb(ctx, "start");
+}
+
+const struct sourceos_action systemd_actions[] = {
+    {"install-unit", "Writes the agent's generated unit file in place (keeping one it replaces)",
+     install_unit, install_unit, undo_install},
+    {"remove-unit", "Removes the agent's unit file (kept for the undo)", remove_unit, remove_unit,
+     undo_remove},
+    {"daemon-reload", "systemctl [--user] daemon-reload", daemon_reload, daemon_reload,
+     daemon_reload},
+    {"enable", "systemctl [--user] enable UNIT", enable, enable, disable},
+    {"disable", "systemctl [--user] disable UNIT", disable, disable, enable},
+    {"start", "systemctl [--user] reset-failed and start UNIT", start, start, stop},
+    {"stop", "systemctl [--user] stop UNIT", stop, stop, start},
+    {NULL, NULL, NULL, NULL, NULL},
+};

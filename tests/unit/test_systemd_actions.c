@@ -1,0 +1,251 @@
+/* systemd's actions through the runner, under --root with a stand-in
+ * systemctl that records its argv: the unit file installed (missing unit
+ * directories made, one it replaces kept and put back by the undo), the
+ * manager's verbs with their undos, and what --dry-run leaves alone. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "graph.h"
+#include "loader.h"
+#include "runner.h"
+
+#define UNIT "/home/u/.config/systemd/user/sourceos-agent@web.service"
+#define SOURCE "/state/generations/1/sourceos-agent@web.service"
+#define BACKUP "/state/generations/1/replaced.service"
+
+struct fixture {
+    char root[64], bin[96], log[128];
+    struct sos_plugin_set plugins;
+    const struct sourceos_plugin *sd;
+};
+
+static void put(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *slurp(const char *path)
+{
+    static char buf[8192];
+    FILE *f = fopen(path, "r");
+    size_t n;
+    if (!f)
+        return NULL;
+    n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    const struct sos_loaded_plugin *lp;
+    char cmd[512], path[256], *old_path, *new_path;
+    sos_error err;
+    assert_non_null(f);
+    snprintf(f->root, sizeof f->root, "/tmp/sos-sdact.XXXXXX");
+    assert_non_null(mkdtemp(f->root));
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/home/u %s/state/generations/1 %s/bin", f->root, f->root,
+             f->root);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s" SOURCE, f->root);
+    put(path, "[Service]\nExecStart=/bin/true\n");
+    snprintf(f->bin, sizeof f->bin, "%s/bin", f->root);
+    snprintf(f->log, sizeof f->log, "%s/calls", f->root);
+    snprintf(path, sizeof path, "%s/systemctl", f->bin);
+    put(path, "#!/bin/sh\necho \"$*\" >> \"${0%/bin/*}/calls\"\n"
+              "if [ -f \"${0%/bin/*}/fail\" ]; then echo 'Failed to enable unit: Unit file is masked.' >&2; exit 1; fi\n");
+    chmod(path, 0755);
+    old_path = getenv("PATH");
+    assert_true(asprintf(&new_path, "%s:%s", f->bin, old_path ? old_path : "/usr/bin:/bin") > 0);
+    setenv("PATH", new_path, 1);
+    setenv("HOME", "/home/u", 1);
+    free(new_path);
+    assert_int_equal(sos_plugin_set_init(&f->plugins, SOS_PLUGIN_BUILD_DIR, &err), 0);
+    lp = sos_plugin_set_load(&f->plugins, "systemd");
+    assert_non_null(lp);
+    if (!lp->plugin)
+        fail_msg("systemd did not load: %s", lp->error);
+    f->sd = lp->plugin;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->root);
+    assert_int_equal(system(cmd), 0);
+    sos_plugin_set_free(&f->plugins);
+    free(f);
+    return 0;
+}
+
+static void run_action(struct fixture *f, const char *name, enum sos_action_phase phase,
+                       int dry_run, const char *user, struct sos_check_result *res)
+{
+    char *unit_v[] = {UNIT}, *source_v[] = {SOURCE}, *backup_v[] = {BACKUP},
+         *user_v[] = {(char *)user};
+    struct sos_param params[] = {
+        {.key = "unit", .values = unit_v, .n_values = 1},
+        {.key = "source", .values = source_v, .n_values = 1},
+        {.key = "backup", .values = backup_v, .n_values = 1},
+        {.key = "user", .values = user_v, .n_values = 1},
+    };
+    struct sos_check_decl decl = {.id = "t.step", .plugin = "systemd", .check = (char *)name,
+                                  .params = params, .n_params = 4, .timeout = 10};
+    struct sos_run_entry entry = {.decl = &decl};
+    struct sos_graph_node node = {&decl, NULL};
+    struct sos_graph g;
+    struct sos_run run = {.tool = "t", .version = "1", .command = "t", .entries = &entry,
+                          .n_entries = 1};
+    struct sos_runner_job job = {0};
+    struct sos_runner_opts opts = {.root = f->root, .jobs = 1, .default_timeout = 10,
+                                   .dry_run = dry_run};
+    sos_error err;
+    decl.origin.file = "t.yaml";
+    for (const struct sourceos_action *a = f->sd->actions; a && a->name; a++)
+        if (strcmp(a->name, name) == 0)
+            job.action = a;
+    assert_non_null(job.action);
+    job.phase = phase;
+    assert_int_equal(sos_graph_build(&node, 1, 0, &g, &err), 0);
+    run.graph = &g;
+    assert_int_equal(sos_runner_run(&run, &job, &opts, &err), 0);
+    sos_graph_free(&g);
+    *res = entry.result;
+}
+
+static const char *under(const struct fixture *f, const char *path)
+{
+    static char buf[4][512];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s%s", f->root, path);
+    return buf[k];
+}
+
+static void test_install_fresh_and_undo(void **state)
+{
+    struct fixture *f = *state;
+    struct sos_check_result r;
+    struct stat st;
+    run_action(f, "install-unit", SOS_PHASE_APPLY, 1, "true", &r);
+    assert_int_equal(r.status, SOS_ST_OK);
+    assert_int_equal(stat(under(f, "/home/u/.config"), &st), -1); /* dry run: nothing */
+    assert_true(r.n_changes >= 1);
+    assert_int_equal(r.changes[r.n_changes - 1].done, 0);
+    sos_check_result_free(&r);
+
+    run_action(f, "install-unit", SOS_PHASE_APPLY, 0, "true", &r);
+    assert_int_equal(r.status, SOS_ST_OK);
+    assert_int_equal(r.n_changes, 4); /* .config, systemd, user, the file */
+    assert_string_equal(r.changes[0].op, "mkdir");
+    assert_string_equal(r.changes[0].path, "/home/u/.config");
+    assert_int_equal(r.changes[0].mode, 0700);
+    assert_int_equal(r.changes[2].mode, 0755);
+    assert_string_equal(r.changes[3].op, "write");
+    assert_int_equal(r.changes[3].mode, 0644);
+    assert_string_equal(slurp(under(f, UNIT)), "[Service]\nExecStart=/bin/true\n");
+    assert_int_equal(stat(under(f, UNIT), &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644);
+    sos_check_result_free(&r);
+
+    /* the same file again: nothing to change */
+    run_action(f, "install-unit", SOS_PHASE_APPLY, 0, "true", &r);
+    assert_int_equal(r.n_changes, 0);
+    sos_check_result_free(&r);
+
+    run_action(f, "install-unit", SOS_PHASE_UNDO, 0, "true", &r);
+    assert_int_equal(r.status, SOS_ST_OK);
+    assert_int_equal(stat(under(f, UNIT), &st), -1);
+    sos_check_result_free(&r);
+}
+
+static void test_replaced_file_comes_back(void **state)
+{
+    struct fixture *f = *state;
+    struct sos_check_result r;
+    struct stat st;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/home/u/.config/systemd/user", f->root);
+    assert_int_equal(system(cmd), 0);
+    put(under(f, UNIT), "[Service]\nExecStart=/old\n");
+    run_action(f, "install-unit", SOS_PHASE_APPLY, 0, "true", &r);
+    assert_int_equal(r.status, SOS_ST_OK);
+    assert_string_equal(slurp(under(f, BACKUP)), "[Service]\nExecStart=/old\n");
+    assert_string_equal(slurp(under(f, UNIT)), "[Service]\nExecStart=/bin/true\n");
+    sos_check_result_free(&r);
+    run_action(f, "install-unit", SOS_PHASE_UNDO, 0, "true", &r);
+    assert_int_equal(r.status, SOS_ST_OK);
+    assert_string_equal(slurp(under(f, UNIT)), "[Service]\nExecStart=/old\n");
+    assert_int_equal(stat(under(f, BACKUP), &st), -1);
+    sos_check_result_free(&r);
+
+    /* remove-unit keeps it for its undo */
+    run_action(f, "remove-unit", SOS_PHASE_APPLY, 0, "true", &r);
+    assert_int_equal(stat(under(f, UNIT), &st), -1);
+    assert_string_equal(slurp(under(f, BACKUP)), "[Service]\nExecStart=/old\n");
+    sos_check_result_free(&r);
+    run_action(f, "remove-unit", SOS_PHASE_UNDO, 0, "true", &r);
+    assert_string_equal(slurp(under(f, UNIT)), "[Service]\nExecStart=/old\n");
+    sos_check_result_free(&r);
+}
+
+static void test_manager_verbs(void **state)
+{
+    struct fixture *f = *state;
+    struct sos_check_result r;
+    run_action(f, "enable", SOS_PHASE_APPLY, 0, "true", &r);
+    assert_int_equal(r.status, SOS_ST_OK);
+    sos_check_result_free(&r);
+    run_action(f, "enable", SOS_PHASE_UNDO, 0, "true", &r);
+    sos_check_result_free(&r);
+    run_action(f, "start", SOS_PHASE_APPLY, 0, "false", &r);
+    sos_check_result_free(&r);
+    run_action(f, "daemon-reload", SOS_PHASE_APPLY, 0, "true", &r);
+    sos_check_result_free(&r);
+    run_action(f, "stop", SOS_PHASE_APPLY, 1, "true", &r); /* dry run: not asked */
+    assert_int_equal(r.changes[0].done, 0);
+    sos_check_result_free(&r);
+    assert_string_equal(slurp(f->log),
+                        "--user enable sourceos-agent@web.service\n"
+                        "--user disable sourceos-agent@web.service\n"
+                        "reset-failed sourceos-agent@web.service\n"
+                        "start sourceos-agent@web.service\n"
+                        "--user daemon-reload\n");
+    put(under(f, "/fail"), "");
+    run_action(f, "enable", SOS_PHASE_APPLY, 0, "true", &r);
+    assert_int_equal(r.status, SOS_ST_FAILURE);
+    assert_string_equal(r.findings[0].code, "systemd.action-failed");
+    assert_string_equal(r.findings[0].message,
+                        "`systemctl --user enable sourceos-agent@web.service` failed: exit 1: "
+                        "Failed to enable unit: Unit file is masked.");
+    sos_check_result_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_install_fresh_and_undo, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replaced_file_comes_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_manager_verbs, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
