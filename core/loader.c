@@ -392,6 +392,17 @@ const struct sourceos_check *sos_plugin_find_check(const struct sourceos_plugin 
     return NULL;
 }
 
+const struct sourceos_action *sos_plugin_find_action(const struct sourceos_plugin *p,
+                                                     const char *name)
+{
+    if (!p || !p->actions)
+        return NULL;
+    for (const struct sourceos_action *a = p->actions; a->name; a++)
+        if (strcmp(a->name, name) == 0)
+            return a;
+    return NULL;
+}
+
 void sos_plugin_set_free(struct sos_plugin_set *set)
 {
     if (!set->dir)

@@ -48,6 +48,10 @@ const struct sourceos_params *sos_plugin_params(const struct sourceos_plugin *p)
  * or NULL when it declares none for it: anything goes. */
 const char *const *sos_plugin_param_keys(const struct sourceos_plugin *p, const char *name);
 
+/* The action NAME of a loaded plugin, or NULL. */
+const struct sourceos_action *sos_plugin_find_action(const struct sourceos_plugin *p,
+                                                     const char *name);
+
 void sos_plugin_set_free(struct sos_plugin_set *set);
 
 #endif

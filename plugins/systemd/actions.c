@@ -142,6 +142,21 @@ static int install_unit(sourceos_ctx *ctx)
                           strerror(-rc));
 }
 
+/* Whether the unit file in place is the generated one (or absent): what
+ * undo may remove when nothing was kept. A file someone else wrote there is
+ * never removed by an undo. */
+static int is_ours(sourceos_ctx *ctx, const char *unit)
+{
+    const char *source = sourceos_param(ctx, "source"), *a, *b;
+    size_t la, lb;
+    if (!current_file(ctx, unit, &la))
+        return 1;
+    a = current_file(ctx, unit, &la);
+    if (!source || sourceos_read_file(ctx, source, UNIT_MAX, &b, &lb) != 0)
+        return 0;
+    return la == lb && memcmp(a, b, la) == 0;
+}
+
 /* Undoes install-unit (and does remove-unit): the replaced file back when
  * one was kept, else no file. */
 static int restore_unit(sourceos_ctx *ctx, int keep_backup)
@@ -154,6 +169,8 @@ static int restore_unit(sourceos_ctx *ctx, int keep_backup)
         return fail(ctx, "systemd.action-params", SOURCEOS_SEV_CRITICAL, "the action needs the param unit");
     if (backup && !keep_backup)
         old = current_file(ctx, backup, &len);
+    if (!old && !is_ours(ctx, unit))
+        return 0; /* not the file install wrote (it died before writing): left alone */
     rc = old ? sourceos_write_file(ctx, unit, old, len, 0644) : sourceos_remove_file(ctx, unit);
     if (rc == 0 && old)
         rc = sourceos_remove_file(ctx, backup);
