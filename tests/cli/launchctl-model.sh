@@ -52,6 +52,11 @@ is "$rc:$o" "0:Could not find specified service" "launchctl error 113 through th
 o=$(env -i "$LC" print-disabled gui/501); rc=$?
 is "$rc" 0 "the shim works with an empty environment"
 [ -f "$LAUNCHCTL_MODEL_STATE" ]; ok $? "...and used the state file named when it was written"
+Q="$TMP/it's a dir"
+mkdir -p "$Q"
+LAUNCHCTL_MODEL_STATE="$Q/st ate.json" "$PYTHON" "$MODEL" --shim "$Q" > /dev/null
+env -i "$Q/launchctl" disable gui/777/com.example.quoted
+[ -f "$Q/st ate.json" ]; ok $? "a baked-in value with a quote and a blank survives the shim"
 
 # ---- bootstrap, print, persistence -----------------------------------------------------------
 J=$UA/com.example.plain.plist
@@ -107,6 +112,12 @@ lc bootout gui/501 "$J"
 is "$rc" 0 "bootout DOMAIN PLIST of a loaded one: exit 0"
 lc print gui/501/com.example.plain
 is "$rc" 113 "...and it is gone"
+plist "$UA/second.plist" com.example.second "$(prog 'exit 0')"
+chmod 666 "$MAC$UA/second.plist"
+lc bootstrap gui/501 "$J" "$UA/second.plist"
+is "$rc" 5 "bootstrap of two plists, the second refused: 5"
+is "$(st 'sorted(d["domains"]["gui/501"]["services"])')" "['com.example.plain']" "...the first stays loaded"
+lc bootout gui/501/com.example.plain
 lc print system/com.example.plain
 is "$rc:$e" '113:Could not find service "com.example.plain" in domain for system' "system domain: its own not-found wording"
 lc print gui/x/y
@@ -150,7 +161,7 @@ $HINT" "owned by another user: 5" -- bootstrap gui/501 "$J"
 Bootstrap failed: 122: Path had bad ownership/permissions" "system domain, owned by 501 (not root): 122" -- bootstrap system "$J"
     chown 0 "$MAC$J"
 else
-    for i in 1 2 3 4 5; do ok 0 "# SKIP chown needs root"; done
+    for i in 1 2 3 4 5; do _n=$((_n + 1)); echo "ok $_n # SKIP chown needs root"; done
 fi
 cp "$LFIX/bad.bplist" "$MAC$UA/bad.plist"
 label=bad
