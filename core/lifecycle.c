@@ -70,6 +70,7 @@ static int keep_entry(struct sos_lc_report *rep, struct sos_check_decl *d,
     e[rep->run.n_entries].result = *res;
     e[rep->run.n_entries].done = 1;
     rep->run.counts[res->status]++;
+    rep->run.duration += res->duration;
     rep->run.n_entries++;
     return 0;
 }

@@ -31,8 +31,12 @@ enum cli_opt {
 #define CLI_OPT_FOLLOW (1u << 13)
 /* stage --scratch (preflight's probe) */
 #define CLI_OPT_SCRATCH (1u << 14)
+/* the commands that change the host */
+#define CLI_OPT_DRY_RUN (1u << 15)
+#define CLI_OPT_DESPITE (1u << 16)
 /* Every option some verb takes: what a verb table row may name. */
-#define CLI_OPTS_KNOWN (CLI_OPTS_ALL | CLI_OPT_LINES | CLI_OPT_FOLLOW | CLI_OPT_SCRATCH)
+#define CLI_OPTS_KNOWN (CLI_OPTS_ALL | CLI_OPT_LINES | CLI_OPT_FOLLOW | CLI_OPT_SCRATCH | \
+                        CLI_OPT_DRY_RUN | CLI_OPT_DESPITE)
 /* Taken by every command, so not named in a short synopsis. */
 #define CLI_OPTS_ALWAYS (CLI_OPT_HELP | CLI_OPT_VERSION)
 
@@ -69,6 +73,8 @@ struct cli {
     int lines_given;
     int follow;     /* -f: follow the logs */
     int scratch;    /* stage --scratch: a generation that is not kept */
+    int dry_run;    /* --dry-run: say what would change, change nothing */
+    int despite_preflight; /* --enable-despite-preflight */
     char **words; /* the command and its operands */
     int n_words;
 };

@@ -265,7 +265,11 @@ static int print_json(struct cli *cli, const struct sos_run *run, const struct s
     return 0;
 }
 
-static int run_preflight(struct cli *cli, struct sos_agent *agent, const char *persistence)
+/* Runs the preflight of AGENT; prints it when PRINT (1 always, 2 only when
+ * it did not pass), *VERDICT its exit (0 passed, 1 warnings, 2 failed).
+ * Returns 0, or an exit code after saying why it could not run. */
+static int run_preflight(struct cli *cli, struct sos_agent *agent, const char *persistence,
+                         int print, int *verdict)
 {
     char *command = NULL;
     struct sos_session s;
@@ -312,15 +316,15 @@ static int run_preflight(struct cli *cli, struct sos_agent *agent, const char *p
                   config.config_dir);
         rc = SOS_EXIT_UNDECIDED;
     } else {
-        if (cli->format == FORMAT_JSON)
-            rc = print_json(cli, &s.run, &p);
-        else {
-            sos_preflight_print_human(stdout, &p);
-            rc = 0;
+        rc = 0;
+        *verdict = s.run.interrupted_by ? SOS_EXIT_SIGNAL_BASE + s.run.interrupted_by
+                                        : p.exit_code;
+        if (print == 1 || (print == 2 && p.exit_code == SOS_EXIT_FAILURE)) {
+            if (cli->format == FORMAT_JSON)
+                rc = print_json(cli, &s.run, &p);
+            else
+                sos_preflight_print_human(stdout, &p);
         }
-        if (rc == 0)
-            rc = s.run.interrupted_by ? SOS_EXIT_SIGNAL_BASE + s.run.interrupted_by
-                                      : p.exit_code;
     }
     sos_preflight_free(&p);
     sos_session_close(&s);
@@ -352,9 +356,35 @@ int cmd_preflight(struct cli *cli, const struct sos_verb *verb, char **operands)
         cli_error(cli, "out of memory");
         rc = SOS_EXIT_UNDECIDED;
     } else {
-        rc = run_preflight(cli, &agent, persistence_of(state_dir, persistence, sizeof persistence));
+        int verdict = SOS_EXIT_UNDECIDED;
+        rc = run_preflight(cli, &agent, persistence_of(state_dir, persistence, sizeof persistence),
+                           1, &verdict);
+        if (rc == 0)
+            rc = verdict;
     }
     free(state_dir);
     sos_agent_free(&agent);
+    return rc;
+}
+
+int cli_preflight_guard(struct cli *cli, struct sos_agent *agent,
+                        const struct sos_agent_model_opts *mo, int *verdict)
+{
+    char persistence[PATH_MAX + 64], *state_dir;
+    sos_error err;
+    int rc;
+    *verdict = SOS_EXIT_UNDECIDED;
+    if (!(state_dir = state_dir_of(cli, &agent->model, mo, &err))) {
+        cli_error(cli, "%s", err.msg);
+        return SOS_EXIT_UNDECIDED;
+    }
+    if (put_lints(cli, agent, state_dir) != 0) {
+        cli_error(cli, "out of memory");
+        rc = SOS_EXIT_UNDECIDED;
+    } else {
+        rc = run_preflight(cli, agent, persistence_of(state_dir, persistence, sizeof persistence),
+                           2, verdict);
+    }
+    free(state_dir);
     return rc;
 }

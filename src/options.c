@@ -24,6 +24,7 @@ enum {
     OPT_VERSION,
     OPT_LIVE,
     OPT_SCRATCH,
+    OPT_DESPITE,
 };
 
 static const struct option long_options[] = {
@@ -44,6 +45,7 @@ static const struct option long_options[] = {
     {"lines", required_argument, NULL, 'n'},
     {"follow", no_argument, NULL, 'f'},
     {"scratch", no_argument, NULL, OPT_SCRATCH},
+    {"enable-despite-preflight", no_argument, NULL, OPT_DESPITE},
     {NULL, 0, NULL, 0},
 };
 
@@ -73,6 +75,11 @@ const struct cli_option_help cli_option_help[] = {
                                      "10000)", NULL},
     {CLI_OPT_FOLLOW, "-f, --follow", "keep printing lines as they are written, until\n"
                                      "Ctrl-C (exit 130)", NULL},
+    {CLI_OPT_DRY_RUN, "--dry-run", "print the files it would write and the commands it\n"
+                                   "would run; change nothing", NULL},
+    {CLI_OPT_DESPITE, "--enable-despite-preflight", "go on although the preflight failed\n"
+                                                     "(named in the output, recorded in state.json)",
+     NULL},
     {CLI_OPT_SCRATCH, "--scratch", "stage into a temporary state directory, report\n"
                                    "the lints and remove it: nothing is kept", NULL},
     {0, NULL, NULL, NULL},
@@ -207,12 +214,8 @@ static int take_option(struct cli *cli, int opt, const char *name, const char *a
     case 'j': return parse_jobs(cli, name, arg);
     case OPT_TIMEOUT: return parse_timeout(cli, name, arg);
     case OPT_NO_COLOR: cli->color = cli->status_line = 0; return 0;
-    case OPT_DRY_RUN:
-        /* Accepted and ignored would let a user believe a run was safe. */
-        cli_error(cli, "option '%s' is not in this release: no command of it "
-                       "changes anything, so there is nothing to rehearse",
-                  name);
-        return -1;
+    case OPT_DRY_RUN: cli->dry_run = 1; return 0;
+    case OPT_DESPITE: cli->despite_preflight = 1; return 0;
     case OPT_LIVE: cli->live = 1; return 0;
     case 'n': return parse_lines(cli, name, arg);
     case 'f': cli->follow = 1; return 0;

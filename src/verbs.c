@@ -12,6 +12,20 @@
 #define STATUS_OPTS (CLI_OPT_ROOT | CLI_OPT_LIVE | CLI_OPT_CONFIG_DIR | CLI_OPT_PLUGIN_DIR | \
                      CLI_OPT_FORMAT | CLI_OPT_TIMEOUT | CLI_OPTS_ALWAYS)
 #define LOGS_OPTS (STATUS_OPTS | CLI_OPT_LINES | CLI_OPT_FOLLOW)
+/* What the commands that change the host read (cmd_change.c). */
+#define CHANGE_OPTS (CLI_OPT_CONFIG_DIR | CLI_OPT_PLUGIN_DIR | CLI_OPT_FORMAT | CLI_OPT_TIMEOUT | \
+                     CLI_OPT_VERBOSE | CLI_OPT_DRY_RUN | CLI_OPTS_ALWAYS)
+#define CHANGE_EXITS \
+    "Exit status: 0 done, 2 refused (nothing was changed), 3 a step failed and\n" \
+    "the steps before it were undone, 64 usage error, 74 the report could not\n" \
+    "be written.\n"
+#define CHANGE_COMMON \
+    "Each step is a plugin action run in a child, under the agent's lock\n" \
+    "(state directory `lock`), its intent written to the journal before it and\n" \
+    "its outcome after; a step that fails undoes the ones before it, newest\n" \
+    "first, and a transaction left in the journal by a killed run is rolled\n" \
+    "back first. --dry-run prints the files each step would write and the\n" \
+    "commands it would run, and changes nothing.\n\n"
 /* What `preflight` reads (cmd_preflight.c). */
 #define PREFLIGHT_OPTS (STATUS_OPTS | CLI_OPT_JOBS)
 
@@ -92,6 +106,51 @@ static const struct sos_verb verbs[] = {
      "not decide, 3 the declaration or checks.d is invalid, 64 usage error,\n"
      "74 the report could not be written.\n",
      cmd_preflight},
+    {SOS_PROG_AGENT, "install", "NAME", 1, 1, CHANGE_OPTS | CLI_OPT_DESPITE, VERB_AGENT_NAME | VERB_NO_NDJSON,
+     "install the current generation's service definition (refused when the preflight fails)",
+     "Runs the preflight; when it passes, installs the current generation's\n"
+     "plist (~/Library/LaunchAgents/LABEL.plist, /Library/LaunchDaemons for\n"
+     "scope system) or unit (~/.config/systemd/user/sourceos-agent@NAME.service,\n"
+     "/etc/systemd/system) and reloads systemd; a file it replaces is kept in\n"
+     "the generation for the undo. Nothing is enabled. A failed preflight is\n"
+     "printed and refuses (exit 2) unless --enable-despite-preflight.\n\n" CHANGE_COMMON
+     CHANGE_EXITS,
+     cmd_change},
+    {SOS_PROG_AGENT, "activate", "NAME", 1, 1, CHANGE_OPTS | CLI_OPT_DESPITE,
+     VERB_AGENT_NAME | VERB_NO_NDJSON,
+     "stage, preflight, install, enable and start NAME, stopping at the first failure",
+     "The guarded pipeline Nix activation calls: stages a new generation\n"
+     "(generate, lint), runs the preflight, and only when it passed installs\n"
+     "the service definition, enables it and starts it (systemd: install-unit,\n"
+     "daemon-reload, enable, start; launchd: install-plist, enable, bootstrap,\n"
+     "kickstart). A failed preflight leaves the generation staged, prints the\n"
+     "preflight with its remediation and exits 2 with nothing installed or\n"
+     "enabled; --enable-despite-preflight goes on (named in the output,\n"
+     "recorded in state.json).\n\n" CHANGE_COMMON CHANGE_EXITS,
+     cmd_change},
+    {SOS_PROG_AGENT, "start", "NAME", 1, 1, CHANGE_OPTS, VERB_AGENT_NAME | VERB_NO_NDJSON,
+     "start the installed agent (systemd start; launchd kickstart)",
+     "Starts the agent through its service manager (systemd: reset-failed and\n"
+     "start; launchd: kickstart -k).\n\n" CHANGE_COMMON CHANGE_EXITS,
+     cmd_change},
+    {SOS_PROG_AGENT, "stop", "NAME", 1, 1, CHANGE_OPTS, VERB_AGENT_NAME | VERB_NO_NDJSON,
+     "stop the agent (systemd stop; launchd bootout)",
+     "Stops the agent through its service manager (systemd: stop; launchd:\n"
+     "bootout, which also unloads it).\n\n" CHANGE_COMMON CHANGE_EXITS,
+     cmd_change},
+    {SOS_PROG_AGENT, "restart", "NAME", 1, 1, CHANGE_OPTS, VERB_AGENT_NAME | VERB_NO_NDJSON,
+     "stop, then start the agent",
+     "One transaction: systemd stop then start; launchd kickstart -k (kills the\n"
+     "running instance and starts it again).\n\n" CHANGE_COMMON
+     CHANGE_EXITS,
+     cmd_change},
+    {SOS_PROG_AGENT, "uninstall", "NAME", 1, 1, CHANGE_OPTS, VERB_AGENT_NAME | VERB_NO_NDJSON,
+     "stop, disable and remove the agent's service definition",
+     "Stops and disables the agent and removes its plist or unit (systemd:\n"
+     "stop, disable, remove-unit, daemon-reload; launchd: bootout, disable,\n"
+     "remove-plist). The state directory and its generations stay.\n\n" CHANGE_COMMON
+     CHANGE_EXITS,
+     cmd_change},
     {SOS_PROG_AGENT, "status", "NAME", 1, 1, STATUS_OPTS, VERB_AGENT_NAME | VERB_NO_NDJSON,
      "the agent's lifecycle state (declared, staged, installed, enabled, "
      "running, tripped, quarantined) from its state directory, reconciled "
@@ -150,8 +209,7 @@ static const struct sos_verb verbs[] = {
 
 static const char *const planned_sourceos[] = {"evidence", "explain", NULL};
 static const char *const planned_agent[] = {
-    "install", "start", "stop",
-    "restart", "activate", "repair", "quarantine", "release", "uninstall", NULL,
+    "repair", "quarantine", "release", NULL,
 };
 static const char *const planned_ctl[] = {"agent-machine", NULL};
 
@@ -385,6 +443,15 @@ int sos_verb_dispatch(struct cli *cli)
         (cli->follow && !(verb->options & CLI_OPT_FOLLOW))) {
         cli_error(cli, "options -n and -f are for 'logs'; see '%s %s --help'", cli->program,
                   verb->words);
+        return SOS_EXIT_USAGE;
+    }
+    if ((cli->dry_run && !(verb->options & CLI_OPT_DRY_RUN)) ||
+        (cli->despite_preflight && !(verb->options & CLI_OPT_DESPITE))) {
+        cli_error(cli, "option %s is for the commands that change the host (install, "
+                       "activate, ...); '%s %s' changes nothing",
+                  cli->dry_run && !(verb->options & CLI_OPT_DRY_RUN) ? "--dry-run"
+                                                                     : "--enable-despite-preflight",
+                  cli->program, verb->words);
         return SOS_EXIT_USAGE;
     }
     if (cli->scratch && !(verb->options & CLI_OPT_SCRATCH)) {

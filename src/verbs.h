@@ -79,5 +79,13 @@ int cmd_status(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_logs(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_stage(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_preflight(struct cli *cli, const struct sos_verb *verb, char **operands);
+int cmd_change(struct cli *cli, const struct sos_verb *verb, char **operands);
+
+/* The preflight as a guard of a lifecycle command (cmd_preflight.c): runs
+ * it for AGENT, prints it only when it failed, and sets *VERDICT (0
+ * passed, 1 warnings, 2 failed). 0, or an exit code when it could not run. */
+struct sos_agent;
+int cli_preflight_guard(struct cli *cli, struct sos_agent *agent,
+                        const struct sos_agent_model_opts *mo, int *verdict);
 
 #endif

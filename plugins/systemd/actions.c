@@ -67,6 +67,13 @@ static int systemctl_run(sourceos_ctx *ctx, const char *verb, const char *unit, 
     c = sourceos_run_change(ctx, argv, NULL, ACTION_TIMEOUT_MS);
     if (c->planned || (!c->not_started && !c->timed_out && c->exit_status == 0))
         return 0;
+    /* Stopping or disabling what is not there is done: uninstall twice is
+     * fine, and an undo after a partial install finds less than it undoes. */
+    if (!c->not_started && !c->timed_out && unit &&
+        (strcmp(verb, "stop") == 0 || strcmp(verb, "disable") == 0) &&
+        (strstr(c->err, "not loaded") || strstr(c->err, "does not exist") ||
+         strstr(c->err, "No such file")))
+        return 0;
     if (quiet)
         return -1;
     snprintf(shown, sizeof shown, "systemctl%s %s%s%s", user_manager(ctx) ? " --user" : "", verb,

@@ -1,0 +1,335 @@
+/* The commands that change the host: install, uninstall, start, stop,
+ * restart, activate (DESIGN.md: The activation pipeline). Each runs its
+ * transaction's steps (core/lifecycle_plan.c) through core/lifecycle.c:
+ * under the agent's lock, journaled, rolled back on a failure. install and
+ * activate are guarded by the preflight; activate stages first. Exit 0
+ * done, 2 refused (nothing changed), 3 failed and rolled back. */
+#include "config.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent.h"
+#include "cli.h"
+#include "command.h"
+#include "host.h"
+#include "lifecycle.h"
+#include "lifecycle_plan.h"
+#include "redact_run.h"
+#include "report.h"
+#include "stage.h"
+#include "state.h"
+#include "status.h"
+#include "verbs.h"
+
+extern char **environ;
+
+#define SKIP_EXTERNAL_ENV "SOURCEOS_STAGE_SKIP_EXTERNAL"
+
+struct change {
+    struct cli *cli;
+    const char *verb;            /* the command as typed */
+    struct sos_agent agent;
+    struct sos_agent_model_opts mo;
+    enum sos_agent_backend backend;
+    char *state_dir;
+    unsigned generation;         /* in service after (current) */
+    unsigned previous;
+    int preflight;               /* its verdict, -1 not run */
+    int despite;                 /* went on despite a failed preflight */
+    struct sos_lc_report rep;
+    int reported;                /* rep filled */
+};
+
+static const char *config_dir(const struct cli *cli)
+{
+    return cli->config_dir ? cli->config_dir : cli_default_config_dir();
+}
+
+static int refuse(struct cli *cli, const char *verb, const char *why)
+{
+    cli_error(cli, "%s: %s; nothing was changed", verb, why);
+    return SOS_EXIT_REFUSED;
+}
+
+/* --root names another machine's tree: these commands change this one. */
+static int root_is_this_machine(const struct cli *cli)
+{
+    char real[PATH_MAX];
+    return !cli->root || (realpath(cli->root, real) && strcmp(real, "/") == 0);
+}
+
+/* A new generation for activate: generated and linted; a lint failure
+ * refuses (the previous generation stays current). */
+static int stage_for(struct change *c)
+{
+    const char *skip = getenv(SKIP_EXTERNAL_ENV);
+    struct sos_stage_options o = {
+        .backend = c->backend,
+        .os = c->backend == SOS_BACKEND_LAUNCHD ? SOS_GEN_OS_MACOS : SOS_GEN_OS_LINUX,
+        .home = c->mo.home,
+        .user = c->agent.model.scope == SOS_SCOPE_SYSTEM && c->agent.model.account[0]
+                    ? c->agent.model.account
+                    : NULL,
+        .state_dir = c->state_dir,
+        .envp = environ,
+        .plugin_dir = c->cli->plugin_dir ? c->cli->plugin_dir : cli_default_plugin_dir(),
+        .skip_external = skip && strcmp(skip, "1") == 0,
+    };
+    struct sos_stage_result r;
+    sos_error err;
+    int rc;
+    if (c->cli->dry_run)
+        return 0; /* the dry run lints nothing it would keep: preflight lints a scratch one */
+    rc = sos_stage(&c->agent.model, &o, &r, &err);
+    if (rc < 0) {
+        cli_error(c->cli, "%s %s: %s; nothing was changed", c->verb, c->agent.name, err.msg);
+        return SOS_EXIT_UNDECIDED;
+    }
+    if (rc > 0) {
+        cli_error(c->cli, "%s %s: generation %u failed its lints (see 'sourceos-agent stage "
+                          "%s'); nothing was installed",
+                  c->verb, c->agent.name, r.generation, c->agent.name);
+        sos_stage_result_free(&r);
+        return SOS_EXIT_REFUSED;
+    }
+    sos_stage_result_free(&r);
+    return 0;
+}
+
+/* The generation in service: `current`, which must be one of the state
+ * directory's (a tampered link is refused by the reader). */
+static int read_current(struct change *c, struct sos_state_view *v)
+{
+    sos_error err;
+    if (sos_state_read(c->state_dir, time(NULL), v, &err) != 0) {
+        cli_error(c->cli, "%s %s: %s; nothing was changed", c->verb, c->agent.name, err.msg);
+        return SOS_EXIT_UNDECIDED;
+    }
+    return 0;
+}
+
+/* What state.json says after TRANSACTION succeeded. */
+static int record_state(struct change *c, const char *transaction, const struct sos_state_view *v)
+{
+    struct sos_state_record r = v->record;
+    sos_error err;
+    if (strcmp(transaction, "uninstall") == 0)
+        r.state = SOS_INSTALLED_NONE;
+    else if (strcmp(transaction, "install") == 0)
+        r.state = SOS_INSTALLED_INSTALLED;
+    else if (strcmp(transaction, "activate") == 0 || strcmp(transaction, "enable") == 0)
+        r.state = SOS_INSTALLED_ENABLED;
+    else
+        return 0; /* start, stop: the service manager's state, not ours */
+    r.backend = (char *)sos_agent_backend_name(c->backend);
+    r.service = c->backend == SOS_BACKEND_LAUNCHD ? c->agent.model.service.plist
+                                                  : c->agent.model.service.unit;
+    r.generation = c->generation;
+    r.changed = NULL;
+    r.despite_preflight = c->despite;
+    if (sos_state_write(c->state_dir, &r, time(NULL), &err) != 0) {
+        cli_error(c->cli, "%s %s: done, but state.json could not be written: %s", c->verb,
+                  c->agent.name, err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* One transaction; 0 done, 1 rolled back, or an exit code. */
+static int run_transaction(struct change *c, const char *transaction)
+{
+    struct sos_state_view v;
+    struct sos_param *params = NULL;
+    size_t n_params = 0, n_steps;
+    const struct sos_lc_step *steps = sos_lc_plan(c->backend, transaction, &n_steps);
+    char gen_dir[PATH_MAX];
+    sos_error err;
+    int rc;
+    if (read_current(c, &v) != 0)
+        return SOS_EXIT_UNDECIDED;
+    if (!v.current && strcmp(transaction, "uninstall") != 0 && !c->cli->dry_run) {
+        sos_state_view_free(&v);
+        return refuse(c->cli, c->verb, "nothing is staged: run 'sourceos-agent stage NAME' "
+                                       "(or 'sourceos-agent activate NAME') first");
+    }
+    c->previous = v.record.generation;
+    c->generation = v.current;
+    snprintf(gen_dir, sizeof gen_dir, "%s/generations/%u", c->state_dir, v.current);
+    if (sos_lc_params(&c->agent.model, c->backend, gen_dir, &params, &n_params, &err) != 0) {
+        sos_state_view_free(&v);
+        cli_error(c->cli, "%s %s: %s", c->verb, c->agent.name, err.msg);
+        return SOS_EXIT_UNDECIDED;
+    }
+    {
+        struct sos_lifecycle lc = {
+            .state_dir = c->state_dir,
+            .plugin_dir = c->cli->plugin_dir ? c->cli->plugin_dir : cli_default_plugin_dir(),
+            .generation = c->generation,
+            .previous = c->previous,
+            .params = params,
+            .n_params = n_params,
+            .dry_run = c->cli->dry_run,
+            .step_timeout = c->cli->timeout_given ? c->cli->timeout : 120,
+        };
+        rc = sos_lifecycle_run(&lc, transaction, steps, n_steps, &c->rep, &err);
+        c->reported = 1;
+    }
+    sos_lc_params_free(params, n_params);
+    if (rc < 0) {
+        sos_state_view_free(&v);
+        cli_error(c->cli, "%s %s: %s", c->verb, c->agent.name, err.msg);
+        return SOS_EXIT_UNDECIDED;
+    }
+    if (rc == 0 && !c->cli->dry_run && record_state(c, transaction, &v) != 0)
+        rc = 1;
+    sos_state_view_free(&v);
+    return rc;
+}
+
+/* ---- output --------------------------------------------------------------------- */
+
+static const char *outcome_word(const struct change *c, int rc)
+{
+    if (rc == SOS_EXIT_REFUSED)
+        return "refused";
+    if (rc != 0)
+        return "failed and rolled back";
+    return c->cli->dry_run ? "planned (dry run: nothing changed)" : "done";
+}
+
+static void print_human(const struct change *c, int rc)
+{
+    struct sos_human_opts ho = {0, 0, c->cli->verbose, 0};
+    sos_put_safe(stdout, c->agent.name);
+    printf(" %s: %s\n", c->verb, outcome_word(c, rc));
+    if (c->preflight >= 0)
+        printf("- preflight: %s\n", c->preflight == 0   ? "passed"
+                                    : c->preflight == 1 ? "passed with warnings"
+                                    : c->despite        ? "FAILED, went on with --enable-despite-preflight"
+                                                        : "failed");
+    if (c->reported && c->rep.recovered) {
+        fputs("- recovered: an interrupted ", stdout);
+        sos_put_safe(stdout, c->rep.recovered);
+        fputs(" was rolled back first\n", stdout);
+    }
+    if (c->reported && c->rep.failed_step) {
+        fputs("- failed: ", stdout);
+        sos_put_safe(stdout, c->rep.failed_step);
+        fputs(c->rep.rolled_back ? " (the steps before it were undone)\n" : "\n", stdout);
+    }
+    if (c->reported && c->rep.run.n_entries)
+        sos_report_print_human(stdout, &c->rep.run, &ho);
+    if (rc == 0 && !c->cli->dry_run && c->generation)
+        printf("- generation: %u in service\n", c->generation);
+}
+
+static int print_json(const struct change *c, int rc)
+{
+    struct sos_run run = c->rep.run;
+    json_t *doc, *lc;
+    sos_host_detect(NULL, &run.host);
+    run.started = sos_now_wall();
+    run.exit_code = rc;
+    doc = sos_report_to_json(&run);
+    lc = json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:b, s:b}", "agent", c->agent.name,
+                   "command", c->verb, "outcome", outcome_word(c, rc), "generation",
+                   (int)c->generation,
+                   "failed_step", c->reported && c->rep.failed_step ? json_string(c->rep.failed_step)
+                                                                     : json_null(),
+                   "recovered", c->reported && c->rep.recovered ? json_string(c->rep.recovered)
+                                                                : json_null(),
+                   "dry_run", c->cli->dry_run, "despite_preflight", c->despite);
+    if (!doc || !lc || json_object_set_new(doc, "lifecycle", lc) != 0) {
+        json_decref(doc);
+        cli_error(c->cli, "out of memory building the JSON report");
+        return SOS_EXIT_UNDECIDED;
+    }
+    if (json_dumpf(doc, stdout, JSON_INDENT(2)) != 0) {
+        json_decref(doc);
+        cli_flush_stdout(c->cli);
+        return SOS_EXIT_OUTPUT;
+    }
+    fputc('\n', stdout);
+    json_decref(doc);
+    return rc;
+}
+
+/* ---- the command ------------------------------------------------------------------ */
+
+static int guarded(struct change *c)
+{
+    int rc = cli_preflight_guard(c->cli, &c->agent, &c->mo, &c->preflight);
+    if (rc != 0)
+        return rc;
+    if (c->preflight >= SOS_EXIT_FAILURE) {
+        if (!c->cli->despite_preflight) {
+            cli_error(c->cli, "%s %s: the preflight failed (above): nothing was installed or "
+                              "enabled; fix what it says, or go on with "
+                              "--enable-despite-preflight (recorded)",
+                      c->verb, c->agent.name);
+            return SOS_EXIT_REFUSED;
+        }
+        c->despite = 1;
+        cli_error(c->cli, "warning: %s %s goes on although the preflight failed "
+                          "(--enable-despite-preflight, recorded in state.json)",
+                  c->verb, c->agent.name);
+    }
+    return 0;
+}
+
+static int change_agent(struct change *c)
+{
+    const char *v = c->verb;
+    int rc = 0;
+    if (strcmp(v, "activate") == 0 && (rc = stage_for(c)) != 0)
+        return rc;
+    if ((strcmp(v, "activate") == 0 || strcmp(v, "install") == 0) && (rc = guarded(c)) != 0)
+        return rc;
+    rc = run_transaction(c, v);
+    return rc == 1 ? SOS_EXIT_ROLLED_BACK : rc;
+}
+
+int cmd_change(struct cli *cli, const struct sos_verb *verb, char **operands)
+{
+    struct change c;
+    sos_error err;
+    int rc;
+    memset(&c, 0, sizeof c);
+    c.cli = cli;
+    c.verb = verb->words;
+    c.preflight = -1;
+    if (!root_is_this_machine(cli))
+        return refuse(cli, c.verb, "--root is a copied tree; the lifecycle changes this "
+                                   "machine only: run it there, without --root");
+    if (cli_agent_model_opts(cli, &c.mo, &err) != 0 ||
+        sos_agent_load_with(config_dir(cli), operands[0], &c.mo, &c.agent, &err) != 0) {
+        cli_error(cli, "%s; nothing was changed", err.msg);
+        return SOS_EXIT_UNDECIDED;
+    }
+    for (size_t i = 0; i < c.agent.model.warnings.n; i++)
+        cli_error(cli, "warning: %s", c.agent.model.warnings.v[i]);
+    c.backend = sos_status_backend(&c.agent.model);
+    if (!(c.state_dir = sos_stage_state_dir(&c.agent.model, c.mo.home, c.mo.xdg_state_home,
+                                            &err))) {
+        cli_error(cli, "%s %s: %s; nothing was changed", c.verb, c.agent.name, err.msg);
+        sos_agent_free(&c.agent);
+        return SOS_EXIT_UNDECIDED;
+    }
+    rc = change_agent(&c);
+    if (rc == 0 || rc == SOS_EXIT_ROLLED_BACK || (rc == SOS_EXIT_REFUSED && c.reported)) {
+        if (cli->format == FORMAT_JSON)
+            rc = print_json(&c, rc);
+        else
+            print_human(&c, rc);
+    }
+    if (c.reported)
+        sos_lc_report_free(&c.rep);
+    free(c.state_dir);
+    sos_agent_free(&c.agent);
+    return rc;
+}

@@ -1,0 +1,167 @@
+#!/bin/sh
+# The commands that change the host, on systemd with stand-ins that keep
+# what is enabled and active and record every argv: activate refused by a
+# failed preflight (nothing installed), going on only with
+# --enable-despite-preflight (recorded), --dry-run changing nothing, a
+# failing step rolled back (exit 3), stop/start/restart, uninstall twice,
+# and what is refused before anything is done (--root, nothing staged, the
+# agent locked, a tampered `current`).
+. "$SOS_SRCDIR/tests/lib.sh"
+case $(cd "$SOS_BUILDDIR" && pwd -P) in
+/tmp/* | /var/tmp/*) LOGS=/var/log/sourceos-test.$$ ;;
+*) LOGS=$(cd "$SOS_BUILDDIR" && pwd -P)/tests/lifecycle-logs.$$ ;;
+esac
+mkdir -p -m 755 "$LOGS" 2>/dev/null || skip_all "cannot make a log directory outside /tmp ($LOGS)"
+trap 'rm -rf "$LOGS"; _cleanup' EXIT
+AGENT="$SOS_BUILDDIR/sourceos-agent"
+BIN="$TMP/bin"
+D="$BIN/data"
+CFG="$TMP/cfg"
+mkdir -p "$D" "$CFG/agents.d" "$HOME/.config/containers" "$HOME/docker"
+cp -R "$SOS_SRCDIR/checks.d" "$CFG/checks.d"
+export XDG_STATE_HOME="$TMP/state"
+STATE="$XDG_STATE_HOME/sourceos/agents/web"
+UNIT="$HOME/.config/systemd/user/sourceos-agent@web.service"
+printf '{"auths":{}}' > "$HOME/.config/containers/sourceos-empty-auth.json"
+chmod 600 "$HOME/.config/containers/sourceos-empty-auth.json"
+cat > "$CFG/agents.d/web.yaml" <<YAML
+name: web
+image: localhost/web@sha256:0123
+backend: systemd
+env: [DOCKER_CONFIG=$HOME/docker]
+logs: {app: $LOGS/web.log, stdout: $LOGS/web.out.log, stderr: $LOGS/web.err.log}
+YAML
+chmod -R go-w "$CFG"
+# systemctl keeps $D/enabled and $D/active; $D/fail-VERB makes VERB fail.
+cat > "$BIN/systemctl" <<'SH'
+#!/bin/sh
+d="${0%/*}/data"
+echo "systemctl $*" >> "$d/calls"
+[ "$1" = --user ] && shift
+case $1 in
+show) echo "Version=252"; exit 0 ;;
+is-enabled) [ -f "$d/enabled" ] && { echo enabled; exit 0; }; echo disabled; exit 1 ;;
+esac
+[ -f "$d/fail-$1" ] && { echo "Failed to $1 unit: injected" >&2; exit 1; }
+case $1 in
+enable) : > "$d/enabled" ;; disable) rm -f "$d/enabled" ;;
+start) : > "$d/active" ;; stop) rm -f "$d/active" ;;
+esac
+exit 0
+SH
+cat > "$BIN/podman" <<'SH'
+#!/bin/sh
+d="${0%/*}/data"
+echo "podman $*" >> "$d/calls"
+case "$*" in
+--version) echo "podman version 4.9.3" ;;
+"machine list"*) echo "[]" ;;
+"image inspect"*) [ -f "$d/no-image" ] && { echo "Error: localhost/web: image not known" >&2; exit 125; }
+    echo '[{"Id":"abc","Digest":"sha256:0123","RepoDigests":["localhost/web@sha256:0123"]}]' ;;
+"container inspect"*) echo "Error: no such container" >&2; exit 125 ;;
+*) echo "unexpected: podman $*" >&2; exit 64 ;;
+esac
+SH
+chmod +x "$BIN/systemctl" "$BIN/podman"
+lc() { PATH="$BIN:/usr/bin:/bin" "$AGENT" "$@" --plugin-dir "$BUILD_PLUGINS" --config-dir "$CFG"; }
+mutating() { grep -E '^systemctl (--user )?(daemon-reload|enable|disable|start|stop|reset-failed)' "$D/calls"; }
+q() { printf '%s' "$out" | jget "$1"; }
+
+# ---- a failed preflight refuses activate: staged, nothing installed or enabled
+: > "$D/no-image"
+out=$(lc activate web 2>&1); rc=$?
+is "$rc" 2 "activate with a failed preflight: exit 2 (refused)"
+like "$out" "web preflight: failed" "the preflight is printed"
+like "$out" "- image: image localhost/web@sha256:0123 is not in local storage" "with the failing step"
+like "$out" "nothing was installed or enabled; fix what it says, or go on with --enable-despite-preflight" "and how to go on"
+[ ! -e "$UNIT" ]; ok $? "no unit file was installed"
+is "$(mutating)" "" "no systemctl verb that changes anything was run"
+[ ! -e "$STATE/state.json" ]; ok $? "no state.json: not installed"
+is "$(ls "$STATE/generations")" 1 "the generation is staged"
+
+# ---- --dry-run: what it would do, nothing done
+rm -f "$D/no-image"; : > "$D/calls"
+out=$(lc activate web --dry-run); rc=$?
+is "$rc" 0 "activate --dry-run: exit 0"
+like "$out" "^web activate: planned \\(dry run: nothing changed\\)" "says nothing changed"
+like "$out" "would write $UNIT \\(mode 0644" "the unit file it would write"
+like "$out" "would run systemctl --user enable sourceos-agent@web.service" "the commands it would run"
+[ ! -e "$UNIT" ]; ok $? "--dry-run wrote no unit"
+is "$(mutating)" "" "--dry-run ran no changing verb"
+[ ! -e "$STATE/journal" ] && [ ! -e "$STATE/state.json" ]; ok $? "--dry-run left no journal and no state.json"
+
+# ---- activate: every step, in order, and the state
+: > "$D/calls"
+out=$(lc activate web --json); rc=$?
+is "$rc" 0 "activate: exit 0"
+is "$(q 'd["lifecycle"]["outcome"]')" done "outcome done"
+is "$(q '[c["id"] for c in d["checks"]]')" '["activate.install-unit", "activate.daemon-reload", "activate.enable", "activate.start"]' "install-unit, daemon-reload, enable, start"
+is "$(mutating | tr '\n' '|')" "systemctl --user daemon-reload|systemctl --user enable sourceos-agent@web.service|systemctl --user reset-failed sourceos-agent@web.service|systemctl --user start sourceos-agent@web.service|" "systemctl asked in that order"
+[ -f "$UNIT" ] && [ -f "$D/enabled" ] && [ -f "$D/active" ]; ok $? "installed, enabled, running"
+is "$(stat -c %a "$UNIT")" 644 "the unit file is 0644"
+cmp -s "$UNIT" "$STATE/generations/2/sourceos-agent@web.service"; ok $? "it is the generation's unit"
+is "$(jget 'd["state"] + " " + str(d["generation"])' < "$STATE/state.json")" "enabled 2" "state.json: enabled, generation 2"
+[ ! -e "$STATE/journal" ]; ok $? "the journal is gone: the transaction ended"
+printf '%s' "$out" > "$TMP/activate.json"
+"$PYTHON" "$SOS_SRCDIR/tests/validate-json.py" "$SOS_SRCDIR/schemas/report.schema.json" "$TMP/activate.json" >&2
+ok $? "--json is valid against report.schema.json"
+
+# ---- a failing step: the ones before it undone, exit 3
+"$AGENT" uninstall web --plugin-dir "$BUILD_PLUGINS" --config-dir "$CFG" > /dev/null 2>&1
+PATH="$BIN:/usr/bin:/bin" "$AGENT" uninstall web --plugin-dir "$BUILD_PLUGINS" --config-dir "$CFG" > /dev/null 2>&1
+: > "$D/fail-start"; : > "$D/calls"
+out=$(lc activate web 2>&1); rc=$?
+is "$rc" 3 "start fails: exit 3 (failed and rolled back)"
+like "$out" "web activate: failed and rolled back" "says so"
+like "$out" "- failed: start \\(the steps before it were undone\\)" "names the failed step"
+like "$out" "Failed to start unit: injected" "with what systemctl said"
+[ ! -e "$UNIT" ] && [ ! -e "$D/enabled" ] && [ ! -e "$D/active" ]; ok $? "nothing is left installed, enabled or running"
+is "$(mutating | tr '\n' '|')" "systemctl --user daemon-reload|systemctl --user enable sourceos-agent@web.service|systemctl --user reset-failed sourceos-agent@web.service|systemctl --user start sourceos-agent@web.service|systemctl --user disable sourceos-agent@web.service|systemctl --user daemon-reload|" \
+   "enable undone by disable, then daemon-reload, newest first"
+[ ! -e "$STATE/state.json" ]; ok $? "state.json still says not installed"
+rm -f "$D/fail-start"
+
+# ---- stop, start, restart, uninstall (twice)
+lc activate web > /dev/null 2>&1
+: > "$D/calls"
+lc stop web > /dev/null; is "$?|$(mutating)" "0|systemctl --user stop sourceos-agent@web.service" "stop"
+[ ! -e "$D/active" ]; ok $? "stopped"
+: > "$D/calls"
+lc restart web > /dev/null; is "$?|$(mutating | tr '\n' '|')" "0|systemctl --user stop sourceos-agent@web.service|systemctl --user reset-failed sourceos-agent@web.service|systemctl --user start sourceos-agent@web.service|" "restart: stop, then start"
+: > "$D/calls"
+lc uninstall web > /dev/null; rc=$?
+is "$rc|$(mutating | tr '\n' '|')" "0|systemctl --user stop sourceos-agent@web.service|systemctl --user disable sourceos-agent@web.service|systemctl --user daemon-reload|" "uninstall: stop, disable, daemon-reload"
+[ ! -e "$UNIT" ] && [ ! -e "$STATE/state.json" ]; ok $? "no unit file, no state.json"
+lc uninstall web > /dev/null; is "$?" 0 "uninstall again: fine"
+
+# ---- refused before anything is done
+lc install web --root / > /dev/null 2>&1; is "$?" 0 "--root / is this machine: installed"
+[ -f "$UNIT" ]; ok $? "the unit is in place"
+lc uninstall web > /dev/null 2>&1; is "$?" 0 "and uninstalled"
+mkdir -p "$TMP/tree"
+out=$(lc install web --root "$TMP/tree" 2>&1); rc=$?
+is "$rc" 2 "--root of another tree: exit 2"
+like "$out" "the lifecycle changes this machine only" "says why"
+cat > "$CFG/agents.d/fresh.yaml" <<YAML
+name: fresh
+image: localhost/fresh@sha256:0123
+backend: systemd
+logs: {app: $LOGS/f.log, stdout: $LOGS/f.o.log, stderr: $LOGS/f.e.log}
+YAML
+out=$(lc start fresh 2>&1); rc=$?
+is "$rc|$out" "2|sourceos-agent: start: nothing is staged: run 'sourceos-agent stage NAME' (or 'sourceos-agent activate NAME') first; nothing was changed" "nothing staged: refused"
+: > "$D/calls"
+( flock -x 9; touch "$TMP/locked"; sleep 5 ) 9> "$STATE/lock" &
+while [ ! -e "$TMP/locked" ]; do sleep 0.05; done
+out=$(lc stop web 2>&1); rc=$?
+is "$rc" 3 "the agent locked by another run: exit 3"
+like "$out" "another sourceos-agent is changing this agent" "says so"
+is "$(mutating)" "" "and changes nothing"
+kill %1 2>/dev/null; wait
+rm "$STATE/current"; ln -s /etc "$STATE/current"
+out=$(lc install web --enable-despite-preflight 2>&1); rc=$?
+is "$rc" 3 "a tampered current: exit 3"
+[ ! -e "$UNIT" ]; ok $? "nothing installed from it"
+out=$(lc doctor web --dry-run 2>&1); rc=$?
+is "$rc" 64 "--dry-run on doctor: a usage error"
+done_testing
