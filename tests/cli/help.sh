@@ -17,7 +17,7 @@ for c in "doctor" "doctor local-runtime" "plugins" "checks"; do
 done
 
 out=$("$SOS" --version)
-like "$out" '^sourceos \(sourceos-agent\) [0-9]+\.[0-9]+\.[0-9]+, plugin ABI 1\.3$' "--version names version and ABI"
+like "$out" '^sourceos \(sourceos-agent\) [0-9]+\.[0-9]+\.[0-9]+, plugin ABI 1\.4$' "--version names version and ABI"
 
 out=$("$SOS" frobnicate 2>&1); rc=$?
 is "$rc" 64 "unknown command exits 64"
