@@ -5,8 +5,9 @@ the params its plugin declares (ABI 1.4, struct sourceos_params).
     param-keys.py SRCDIR PLUGIN_DIR... [--so NAME=PATH]... [--checksd FILE]...
 
 For each plugin directory (plugins/agent, contrib/example-plugin, ...) the
-sources are that directory's .c files and plugins/common/*.c; a common
-function counts for the plugin only when the plugin's own code reaches it.
+sources are that directory's .c files and, for one under plugins/, the
+shared plugins/common/*.c; a common function counts for the plugin only when
+the plugin's own code reaches it.
 
 A param is read by sourceos_param(), sourceos_param_count() or
 sourceos_param_at(), or by a helper that passes one of its own arguments to
