@@ -301,6 +301,17 @@ static const struct sourceos_check checks[] = {
     {NULL, NULL, NULL},
 };
 
+/* The params each check reads (ABI 1.4): a checks.d entry that gives its
+ * check any other param is refused, with where it is written. */
+static const char *const file_mode_keys[] = {"path", "max_mode", NULL};
+static const char *const command_ok_keys[] = {"argv", "timeout_ms", NULL};
+
+static const struct sourceos_params params[] = {
+    {"file-mode", file_mode_keys},
+    {"command-ok", command_ok_keys},
+    {NULL, NULL},
+};
+
 /* The one symbol the core looks up; its name carries the ABI major
  * (plugin.h declares it, so a mismatched type is a compile error). */
 const struct sourceos_plugin SOURCEOS_PLUGIN_SYMBOL = {
@@ -309,4 +320,5 @@ const struct sourceos_plugin SOURCEOS_PLUGIN_SYMBOL = {
     .version = "1.0.0",
     .checks = checks,
     .actions = NULL,
+    .params = params,
 };

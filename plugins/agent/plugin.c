@@ -23,10 +23,30 @@ static const struct sourceos_check checks[] = {
     {NULL, NULL, NULL},
 };
 
+/* The params each check reads (ABI 1.4): a checks.d entry that gives its
+ * check any other param is refused, with where it is written. */
+static const char *const platform_keys[] = {"backend", NULL};
+static const char *const backend_keys[] = {"backend", "user", NULL};
+static const char *const runtime_keys[] = {"runtime", "image", "command", NULL};
+static const char *const authfile_keys[] = {"authfile", "auth", "auth.mode", "user", "scope", "account", NULL};
+static const char *const log_dir_keys[] = {"logs.app", "logs.stdout", "logs.stderr", "user", "scope", "account", NULL};
+static const char *const generated_lint_keys[] = {"agent", "part", "lints", "source", "stage", "stage_env", NULL};
+
+static const struct sourceos_params params[] = {
+    {"platform", platform_keys},
+    {"backend", backend_keys},
+    {"runtime", runtime_keys},
+    {"authfile", authfile_keys},
+    {"log-dir", log_dir_keys},
+    {"generated-lint", generated_lint_keys},
+    {NULL, NULL},
+};
+
 const struct sourceos_plugin SOURCEOS_PLUGIN_SYMBOL = {
     .abi_version = SOURCEOS_ABI_VERSION,
     .name = "agent",
     .version = PACKAGE_VERSION,
     .checks = checks,
     .actions = NULL,
+    .params = params,
 };

@@ -55,10 +55,21 @@ static const struct sourceos_check checks[] = {
     {NULL, NULL, NULL},
 };
 
+/* The params each check reads (ABI 1.4): a checks.d entry that gives its
+ * check any other param is refused, with where it is written. */
+static const char *const no_keys[] = {NULL};
+
+static const struct sourceos_params params[] = {
+    {"facts", no_keys},
+    {"management", no_keys},
+    {NULL, NULL},
+};
+
 const struct sourceos_plugin SOURCEOS_PLUGIN_SYMBOL = {
     .abi_version = SOURCEOS_ABI_VERSION,
     .name = "host",
     .version = PACKAGE_VERSION,
     .checks = checks,
     .actions = NULL,
+    .params = params,
 };

@@ -11,10 +11,20 @@ static const struct sourceos_check checks[] = {
     {NULL, NULL, NULL},
 };
 
+/* The params each check reads (ABI 1.4): a checks.d entry that gives its
+ * check any other param is refused, with where it is written. */
+static const char *const vm_keys[] = {"machine", "provider", "powershell", "timeout_ms", NULL};
+
+static const struct sourceos_params params[] = {
+    {"vm", vm_keys},
+    {NULL, NULL},
+};
+
 const struct sourceos_plugin SOURCEOS_PLUGIN_SYMBOL = {
     .abi_version = SOURCEOS_ABI_VERSION,
     .name = "hyperv",
     .version = PACKAGE_VERSION,
     .checks = checks,
     .actions = NULL,
+    .params = params,
 };

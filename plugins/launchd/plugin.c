@@ -37,10 +37,34 @@ static const struct sourceos_check checks[] = {
     {NULL, NULL, NULL},
 };
 
+/* The params each check reads (ABI 1.4): a checks.d entry that gives its
+ * check any other param is refused, with where it is written. */
+static const char *const lint_keys[] = {"plist", "log_tail_bytes", "log_tail_lines", "log_repeat_threshold", NULL};
+static const char *const scan_keys[] = {"log_tail_bytes", "log_tail_lines", "log_repeat_threshold", NULL};
+static const char *const state_keys[] = {"label", "domain", "uid", "launchctl", "timeout_ms", "runs_limit", NULL};
+static const char *const overrides_keys[] = {"loaded", NULL};
+static const char *const jobs_keys[] = {"uid", "launchctl", "timeout_ms", "runs_limit", "max_jobs", "log_tail_bytes", "log_tail_lines", "log_repeat_threshold", NULL};
+static const char *const label_disabled_keys[] = {"label", "plist", "domain", "uid", "user", "scope", "account", "launchctl", "timeout_ms", NULL};
+static const char *const label_conflict_keys[] = {"label", "plist", NULL};
+static const char *const logs_keys[] = {"files", "lines", NULL};
+
+static const struct sourceos_params params[] = {
+    {"lint", lint_keys},
+    {"scan", scan_keys},
+    {"state", state_keys},
+    {"overrides", overrides_keys},
+    {"jobs", jobs_keys},
+    {"label-disabled", label_disabled_keys},
+    {"label-conflict", label_conflict_keys},
+    {"logs", logs_keys},
+    {NULL, NULL},
+};
+
 const struct sourceos_plugin SOURCEOS_PLUGIN_SYMBOL = {
     .abi_version = SOURCEOS_ABI_VERSION,
     .name = "launchd",
     .version = PACKAGE_VERSION,
     .checks = checks,
     .actions = NULL,
+    .params = params,
 };

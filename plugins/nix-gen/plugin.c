@@ -100,10 +100,22 @@ static const struct sourceos_check checks[] = {
     {NULL, NULL, NULL},
 };
 
+/* The params each check reads (ABI 1.4): a checks.d entry that gives its
+ * check any other param is refused, with where it is written. */
+static const char *const generations_keys[] = {"nix_store", "timeout_ms", NULL};
+static const char *const provenance_keys[] = {"files", "command", "nix_store", "timeout_ms", NULL};
+
+static const struct sourceos_params params[] = {
+    {"generations", generations_keys},
+    {"provenance", provenance_keys},
+    {NULL, NULL},
+};
+
 const struct sourceos_plugin SOURCEOS_PLUGIN_SYMBOL = {
     .abi_version = SOURCEOS_ABI_VERSION,
     .name = "nix-gen",
     .version = PACKAGE_VERSION,
     .checks = checks,
     .actions = NULL,
+    .params = params,
 };

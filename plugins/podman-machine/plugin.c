@@ -23,10 +23,36 @@ static const struct sourceos_check checks[] = {
     {NULL, NULL, NULL},
 };
 
+/* The params each check reads (ABI 1.4): a checks.d entry that gives its
+ * check any other param is refused, with where it is written. */
+static const char *const binary_keys[] = {"podman", "timeout_ms", NULL};
+static const char *const version_keys[] = {"min", "podman", "timeout_ms", NULL};
+static const char *const machine_keys[] = {"machine", "require", "required", "expected", "podman", "timeout_ms", NULL};
+static const char *const connection_keys[] = {"connection", "url", "remote", "ping_timeout_ms", "podman", "timeout_ms", NULL};
+static const char *const info_keys[] = {"podman", "timeout_ms", NULL};
+static const char *const image_keys[] = {"image", "pull", "require_local", "podman", "timeout_ms", NULL};
+static const char *const tag_keys[] = {"image", "allowed", NULL};
+static const char *const container_keys[] = {"container", "restart_limit", "stopping_threshold_ms", "podman", "timeout_ms", NULL};
+static const char *const container_name_keys[] = {"container", "agent", "podman", "timeout_ms", NULL};
+
+static const struct sourceos_params params[] = {
+    {"binary", binary_keys},
+    {"version", version_keys},
+    {"machine", machine_keys},
+    {"connection", connection_keys},
+    {"info", info_keys},
+    {"image", image_keys},
+    {"tag", tag_keys},
+    {"container", container_keys},
+    {"container-name", container_name_keys},
+    {NULL, NULL},
+};
+
 const struct sourceos_plugin SOURCEOS_PLUGIN_SYMBOL = {
     .abi_version = SOURCEOS_ABI_VERSION,
     .name = "podman-machine",
     .version = PACKAGE_VERSION,
     .checks = checks,
     .actions = NULL,
+    .params = params,
 };

@@ -51,10 +51,46 @@ static const struct sourceos_check checks[] = {
     {NULL, NULL, NULL},
 };
 
+/* The params each check reads (ABI 1.4): a checks.d entry that gives its
+ * check any other param is refused, with where it is written. */
+static const char *const lint_keys[] = {"unit", "log_tail_bytes", "log_tail_lines", "log_repeat_threshold", NULL};
+static const char *const scan_keys[] = {"log_tail_bytes", "log_tail_lines", "log_repeat_threshold", NULL};
+static const char *const state_keys[] = {"unit", "user", "systemctl", "timeout_ms", "restart_limit", NULL};
+static const char *const units_keys[] = {"systemctl", "timeout_ms", "restart_limit", "max_units", NULL};
+static const char *const verify_keys[] = {"unit", "user", "systemd_analyze", "timeout_ms", "exposure_limit", NULL};
+static const char *const unit_masked_keys[] = {"unit", "user", "systemctl", "timeout_ms", NULL};
+static const char *const unit_conflict_keys[] = {"unit", "user", NULL};
+static const char *const logs_keys[] = {"files", "lines", NULL};
+/* The actions (actions.c). */
+static const char *const unit_file_keys[] = {"unit", "source", "backup", NULL};
+static const char *const remove_unit_keys[] = {"unit", "backup", NULL};
+static const char *const reload_keys[] = {"user", "systemctl", NULL};
+static const char *const verb_keys[] = {"unit", "user", "systemctl", NULL};
+
+static const struct sourceos_params params[] = {
+    {"lint", lint_keys},
+    {"scan", scan_keys},
+    {"state", state_keys},
+    {"units", units_keys},
+    {"verify", verify_keys},
+    {"unit-masked", unit_masked_keys},
+    {"unit-conflict", unit_conflict_keys},
+    {"logs", logs_keys},
+    {"install-unit", unit_file_keys},
+    {"remove-unit", remove_unit_keys},
+    {"daemon-reload", reload_keys},
+    {"enable", verb_keys},
+    {"disable", verb_keys},
+    {"start", verb_keys},
+    {"stop", verb_keys},
+    {NULL, NULL},
+};
+
 const struct sourceos_plugin SOURCEOS_PLUGIN_SYMBOL = {
     .abi_version = SOURCEOS_ABI_VERSION,
     .name = "systemd",
     .version = PACKAGE_VERSION,
     .checks = checks,
     .actions = systemd_actions,
+    .params = params,
 };

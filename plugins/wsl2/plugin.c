@@ -39,10 +39,23 @@ static const struct sourceos_check checks[] = {
     {NULL, NULL, NULL},
 };
 
+/* The params each check reads (ABI 1.4): a checks.d entry that gives its
+ * check any other param is refused, with where it is written. */
+static const char *const no_keys[] = {NULL};
+static const char *const distro_keys[] = {"machine", "wsl", "timeout_ms", NULL};
+
+static const struct sourceos_params params[] = {
+    {"inside", no_keys},
+    {"interop", no_keys},
+    {"distro", distro_keys},
+    {NULL, NULL},
+};
+
 const struct sourceos_plugin SOURCEOS_PLUGIN_SYMBOL = {
     .abi_version = SOURCEOS_ABI_VERSION,
     .name = "wsl2",
     .version = PACKAGE_VERSION,
     .checks = checks,
     .actions = NULL,
+    .params = params,
 };

@@ -29,7 +29,7 @@ checks:
     after: [host.facts]
     when: {os: [macos]}
     timeout: 20
-    params: {label: "${agent.label}", plist: "${agent.service.plist}", user: "${agent.user}"}
+    params: {label: "${agent.label}", plist: "${agent.service.plist}"}
   - id: preflight.label-enabled-systemd
     plugin: systemd
     check: unit-masked
