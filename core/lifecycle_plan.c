@@ -19,6 +19,11 @@ static const struct sos_lc_step sd_uninstall[] = {SD("stop"), SD("disable"), SD(
                                                   SD("daemon-reload")};
 static const struct sos_lc_step sd_activate[] = {SD("install-unit"), SD("daemon-reload"),
                                                  SD("enable"), SD("start")};
+/* repair: the service definition put back, and enabled / started again
+ * when state.json says it was enabled */
+static const struct sos_lc_step sd_repair_installed[] = {SD("install-unit"), SD("daemon-reload")};
+static const struct sos_lc_step sd_repair_enabled[] = {SD("install-unit"), SD("daemon-reload"),
+                                                       SD("enable"), SD("start")};
 static const struct sos_lc_step sd_all[] = {SD("install-unit"), SD("remove-unit"),
                                             SD("daemon-reload"), SD("enable"), SD("disable"),
                                             SD("start"), SD("stop")};
@@ -32,6 +37,9 @@ static const struct sos_lc_step ld_restart[] = {LD("kickstart")};
 static const struct sos_lc_step ld_uninstall[] = {LD("bootout"), LD("disable"), LD("remove-plist")};
 static const struct sos_lc_step ld_activate[] = {LD("install-plist"), LD("enable"),
                                                  LD("bootstrap"), LD("kickstart")};
+static const struct sos_lc_step ld_repair_installed[] = {LD("install-plist")};
+static const struct sos_lc_step ld_repair_enabled[] = {LD("install-plist"), LD("enable"),
+                                                       LD("bootstrap"), LD("kickstart")};
 static const struct sos_lc_step ld_all[] = {LD("install-plist"), LD("remove-plist"), LD("enable"),
                                             LD("disable"), LD("bootstrap"), LD("bootout"),
                                             LD("kickstart")};
@@ -52,6 +60,10 @@ static const struct plan plans[] = {
     {"restart", sd_restart, ld_restart, N(sd_restart), N(ld_restart)},
     {"uninstall", sd_uninstall, ld_uninstall, N(sd_uninstall), N(ld_uninstall)},
     {"activate", sd_activate, ld_activate, N(sd_activate), N(ld_activate)},
+    {"repair-installed", sd_repair_installed, ld_repair_installed, N(sd_repair_installed),
+     N(ld_repair_installed)},
+    {"repair-enabled", sd_repair_enabled, ld_repair_enabled, N(sd_repair_enabled),
+     N(ld_repair_enabled)},
 };
 
 const struct sos_lc_step *sos_lc_plan(enum sos_agent_backend backend, const char *transaction,

@@ -10,7 +10,8 @@
 #include "lifecycle.h"
 
 /* The steps of TRANSACTION ("install", "enable", "start", "stop",
- * "restart", "uninstall", "activate") on BACKEND (launchd or systemd), or NULL when
+ * "restart", "uninstall", "activate", and repair's "repair-installed",
+ * "repair-enabled") on BACKEND (launchd or systemd), or NULL when
  * there is no such transaction; *N their number. */
 const struct sos_lc_step *sos_lc_plan(enum sos_agent_backend backend, const char *transaction,
                                       size_t *n);

@@ -6,16 +6,19 @@
  * done, 2 refused (nothing changed), 3 failed and rolled back. */
 #include "config.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "cli.h"
 #include "command.h"
+#include "gen.h"
 #include "host.h"
 #include "lifecycle.h"
 #include "lifecycle_plan.h"
@@ -141,7 +144,7 @@ static int record_state(struct change *c, const char *transaction, const struct 
 }
 
 /* One transaction; 0 done, 1 rolled back, or an exit code. */
-static int run_transaction(struct change *c, const char *transaction)
+static int run_transaction(struct change *c, const char *transaction, int only_recover)
 {
     struct sos_state_view v;
     struct sos_param *params = NULL;
@@ -152,7 +155,7 @@ static int run_transaction(struct change *c, const char *transaction)
     int rc;
     if (read_current(c, &v) != 0)
         return SOS_EXIT_UNDECIDED;
-    if (!v.current && strcmp(transaction, "uninstall") != 0 && !c->cli->dry_run) {
+    if (!v.current && strcmp(transaction, "uninstall") != 0 && !only_recover && !c->cli->dry_run) {
         sos_state_view_free(&v);
         return refuse(c->cli, c->verb, "nothing is staged: run 'sourceos-agent stage NAME' "
                                        "(or 'sourceos-agent activate NAME') first");
@@ -176,7 +179,14 @@ static int run_transaction(struct change *c, const char *transaction)
             .dry_run = c->cli->dry_run,
             .step_timeout = c->cli->timeout_given ? c->cli->timeout : 120,
         };
-        rc = sos_lifecycle_run(&lc, transaction, steps, n_steps, &c->rep, &err);
+        if (only_recover) {
+            /* every step a journal can name, computed before the call
+             * reads n_steps */
+            steps = sos_lc_all_steps(c->backend, &n_steps);
+            rc = sos_lifecycle_recover(&lc, steps, n_steps, &c->rep, &err);
+        } else {
+            rc = sos_lifecycle_run(&lc, transaction, steps, n_steps, &c->rep, &err);
+        }
         c->reported = 1;
     }
     sos_lc_params_free(params, n_params);
@@ -185,7 +195,7 @@ static int run_transaction(struct change *c, const char *transaction)
         cli_error(c->cli, "%s %s: %s", c->verb, c->agent.name, err.msg);
         return SOS_EXIT_UNDECIDED;
     }
-    if (rc == 0 && !c->cli->dry_run && record_state(c, transaction, &v) != 0)
+    if (rc == 0 && !only_recover && !c->cli->dry_run && record_state(c, transaction, &v) != 0)
         rc = 1;
     sos_state_view_free(&v);
     return rc;
@@ -224,6 +234,10 @@ static void print_human(const struct change *c, int rc)
     }
     if (c->reported && c->rep.run.n_entries)
         sos_report_print_human(stdout, &c->rep.run, &ho);
+    if (rc == 0 && strcmp(c->verb, "repair") == 0 && c->reported && !c->rep.recovered &&
+        c->rep.run.n_entries == 0)
+        printf("- nothing to repair: no interrupted transaction, the service definition is "
+               "the current generation's, no tripped restart budget\n");
     if (rc == 0 && !c->cli->dry_run && c->generation)
         printf("- generation: %u in service\n", c->generation);
 }
@@ -282,15 +296,93 @@ static int guarded(struct change *c)
     return 0;
 }
 
+/* Whether the installed service definition is the current generation's. */
+static int service_intact(const struct change *c, unsigned generation)
+{
+    char gen[PATH_MAX], *name;
+    const char *installed = c->backend == SOS_BACKEND_LAUNCHD ? c->agent.model.service.plist
+                                                              : c->agent.model.service.unit;
+    sos_error err;
+    FILE *a, *b;
+    int same = 0, ca, cb;
+    name = c->backend == SOS_BACKEND_LAUNCHD ? sos_gen_plist_name(&c->agent.model, &err)
+                                             : sos_gen_unit_name(&c->agent.model, &err);
+    if (!name)
+        return 0;
+    snprintf(gen, sizeof gen, "%s/generations/%u/%s", c->state_dir, generation, name);
+    free(name);
+    a = fopen(installed, "re");
+    b = fopen(gen, "re");
+    if (a && b) {
+        do {
+            ca = getc(a);
+            cb = getc(b);
+        } while (ca == cb && ca != EOF);
+        same = ca == cb;
+    }
+    if (a)
+        fclose(a);
+    if (b)
+        fclose(b);
+    return same;
+}
+
+/* repair: back to the declared, last good state. A transaction a killed
+ * run left is rolled back (by the lifecycle, first thing); a service
+ * definition that is gone or changed is put back (and enabled and started
+ * again when state.json says enabled); a tripped restart budget is cleared
+ * when the preflight passes, and the agent started. */
+static int repair_agent(struct change *c)
+{
+    struct sos_state_view v;
+    const char *transaction = NULL;
+    char path[PATH_MAX];
+    int rc;
+    if (read_current(c, &v) != 0)
+        return SOS_EXIT_UNDECIDED;
+    if (!v.exists) {
+        sos_state_view_free(&v);
+        return refuse(c->cli, c->verb, "the agent was never staged: there is nothing to repair "
+                                       "(run 'sourceos-agent activate NAME')");
+    }
+    if (v.record.state == SOS_INSTALLED_INSTALLED || v.record.state == SOS_INSTALLED_ENABLED) {
+        if (!service_intact(c, v.current))
+            transaction = v.record.state == SOS_INSTALLED_ENABLED ? "repair-enabled"
+                                                                  : "repair-installed";
+        else if (v.tripped && v.record.state == SOS_INSTALLED_ENABLED)
+            transaction = "start";
+    }
+    if (transaction && strcmp(transaction, "start") == 0) {
+        if ((rc = guarded(c)) != 0) {
+            sos_state_view_free(&v);
+            return rc;
+        }
+        snprintf(path, sizeof path, "%s/tripped", c->state_dir);
+        if (!c->cli->dry_run && unlink(path) != 0) {
+            cli_error(c->cli, "repair %s: cannot clear %s: %s", c->agent.name, path,
+                      strerror(errno));
+            sos_state_view_free(&v);
+            return SOS_EXIT_UNDECIDED;
+        }
+    }
+    sos_state_view_free(&v);
+    /* Even with nothing else to do, the lifecycle rolls back a journal
+     * left in flight before it does anything: an empty transaction. */
+    rc = run_transaction(c, transaction ? transaction : "repair-installed", transaction == NULL);
+    return rc == 1 ? SOS_EXIT_ROLLED_BACK : rc;
+}
+
 static int change_agent(struct change *c)
 {
     const char *v = c->verb;
     int rc = 0;
+    if (strcmp(v, "repair") == 0)
+        return repair_agent(c);
     if (strcmp(v, "activate") == 0 && (rc = stage_for(c)) != 0)
         return rc;
     if ((strcmp(v, "activate") == 0 || strcmp(v, "install") == 0) && (rc = guarded(c)) != 0)
         return rc;
-    rc = run_transaction(c, v);
+    rc = run_transaction(c, v, 0);
     return rc == 1 ? SOS_EXIT_ROLLED_BACK : rc;
 }
 

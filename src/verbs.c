@@ -151,6 +151,16 @@ static const struct sos_verb verbs[] = {
      "remove-plist). The state directory and its generations stay.\n\n" CHANGE_COMMON
      CHANGE_EXITS,
      cmd_change},
+    {SOS_PROG_AGENT, "repair", "NAME", 1, 1, CHANGE_OPTS, VERB_AGENT_NAME | VERB_NO_NDJSON,
+     "back to the declared, last good state: an interrupted transaction rolled back, a "
+     "deleted or changed service definition put back, a tripped restart budget cleared",
+     "Rolls back a transaction a killed run left in the journal; puts the\n"
+     "current generation's plist or unit back when the installed one is gone\n"
+     "or differs (and enables and starts it again when state.json says\n"
+     "enabled); clears a tripped restart budget when the preflight passes,\n"
+     "and starts the agent. Says so when there is nothing to repair.\n\n" CHANGE_COMMON
+     CHANGE_EXITS,
+     cmd_change},
     {SOS_PROG_AGENT, "status", "NAME", 1, 1, STATUS_OPTS, VERB_AGENT_NAME | VERB_NO_NDJSON,
      "the agent's lifecycle state (declared, staged, installed, enabled, "
      "running, tripped, quarantined) from its state directory, reconciled "
@@ -209,7 +219,7 @@ static const struct sos_verb verbs[] = {
 
 static const char *const planned_sourceos[] = {"evidence", "explain", NULL};
 static const char *const planned_agent[] = {
-    "repair", "quarantine", "release", NULL,
+    "quarantine", "release", NULL,
 };
 static const char *const planned_ctl[] = {"agent-machine", NULL};
 

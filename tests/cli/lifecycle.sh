@@ -134,6 +134,34 @@ is "$rc|$(mutating | tr '\n' '|')" "0|systemctl --user stop sourceos-agent@web.s
 [ ! -e "$UNIT" ] && [ ! -e "$STATE/state.json" ]; ok $? "no unit file, no state.json"
 lc uninstall web > /dev/null; is "$?" 0 "uninstall again: fine"
 
+# ---- repair: killed after each step, then repaired; a deleted unit put back; a trip cleared
+for step in install-unit daemon-reload enable start; do
+    lc uninstall web > /dev/null 2>&1
+    : > "$D/calls"
+    SOURCEOS_TEST_KILL_AFTER=$step lc activate web > /dev/null 2>&1; rc=$?
+    is "$rc" 137 "activate killed (SIGKILL) right after $step"
+    like "$(cat "$STATE/journal")" "\"step\":\"$step\",\"state\":\"intent\"" "the journal has $step in flight"
+    out=$(lc repair web); rc=$?
+    is "$rc" 0 "repair after a kill at $step: exit 0"
+    like "$out" "- recovered: an interrupted activate was rolled back first" "says it rolled the activate back"
+    [ ! -e "$UNIT" ] && [ ! -e "$D/enabled" ] && [ ! -e "$D/active" ] && [ ! -e "$STATE/journal" ]
+    ok $? "after a kill at $step and repair: nothing installed, enabled or running, no journal"
+done
+lc activate web > /dev/null 2>&1
+out=$(lc repair web); rc=$?
+is "$rc" 0 "repair of a healthy agent: exit 0"
+like "$out" "- nothing to repair" "says there is nothing to repair"
+rm "$UNIT"; rm -f "$D/enabled" "$D/active"; : > "$D/calls"
+out=$(lc repair web); rc=$?
+is "$rc" 0 "repair of a deleted unit: exit 0"
+cmp -s "$UNIT" "$STATE/current/sourceos-agent@web.service"; ok $? "the unit is back, the current generation's"
+[ -f "$D/enabled" ] && [ -f "$D/active" ]; ok $? "and, as state.json says enabled, enabled and started again"
+echo "tripped $(($(date +%s) + 5))" > "$STATE/tripped"; rm -f "$D/active"
+out=$(lc repair web); rc=$?
+is "$rc" 0 "repair of a tripped agent: exit 0"
+[ ! -e "$STATE/tripped" ] && [ -f "$D/active" ]; ok $? "the trip cleared (the preflight passed) and the agent started"
+lc uninstall web > /dev/null 2>&1
+
 # ---- refused before anything is done
 lc install web --root / > /dev/null 2>&1; is "$?" 0 "--root / is this machine: installed"
 [ -f "$UNIT" ]; ok $? "the unit is in place"
