@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "agent_model.h"
+#include "capabilities.h"
 #include "yaml.h"
 
 #include <ctype.h>
@@ -381,9 +382,24 @@ static int env_rule(struct ld *ld, const yaml_node_t *n, const char *key, size_t
 static int capability_rule(struct ld *ld, const yaml_node_t *n, const char *key,
                            size_t i, const char *s)
 {
-    if (!is_word(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_", 64) || isdigit((unsigned char)s[0]))
-        return fail_at(ld, n, "entry %zu of '%s' is not a capability name (like "
-                              "NET_BIND_SERVICE)", i + 1, key);
+    char cap[64];
+    if (sos_cap_normalize(s, cap, sizeof cap) != 0)
+        return fail_at(ld, n, "entry %zu of '%s' is not a Linux capability (like "
+                              "cap_net_bind_service)", i + 1, key);
+    return 0;
+}
+
+/* Each declared capability in its one spelling, CAP_NAME. */
+static int normalize_capabilities(struct sos_agent_model *m)
+{
+    for (size_t i = 0; i < m->capabilities.n; i++) {
+        char cap[64], *copy;
+        if (sos_cap_normalize(m->capabilities.v[i], cap, sizeof cap) != 0 ||
+            !(copy = strdup(cap)))
+            return -1;
+        free(m->capabilities.v[i]);
+        m->capabilities.v[i] = copy;
+    }
     return 0;
 }
 
@@ -1200,6 +1216,8 @@ static int check_across(struct ld *ld, const yaml_node_t *root)
     if (m->capabilities.n > 0 && m->scope != SOS_SCOPE_SYSTEM)
         return fail_at(ld, ld->capabilities_at, "'capabilities' are for scope system only: "
                                                 "a user agent gets none");
+    if (normalize_capabilities(m) != 0)
+        return fail_at(ld, root, "out of memory");
     if (m->account[0] && m->scope != SOS_SCOPE_SYSTEM)
         return fail_at(ld, ld->account_at, "'account' is for scope system only: a user "
                                            "agent runs as the user whose manager runs it");

@@ -148,6 +148,10 @@ static int put_service_section(struct sos_strbuf *b, const struct sos_agent_mode
         put(b, t->user);
         put(b, "\n");
     }
+    /* A system agent's capabilities go to its container (--cap-add in the
+     * wrapper), not here: podman itself needs none, and a bounding set would
+     * also bound its setuid helpers (newuidmap), so podman would not start.
+     * (Only podman agents are generated in this release.) */
     put(b, "NoNewPrivileges=yes\nPrivateTmp=yes\nProtectSystem=strict\n");
     rc = put_rw_paths(b, m, t, err);
 out:

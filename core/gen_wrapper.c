@@ -320,6 +320,16 @@ static int put_exec(struct sos_strbuf *b, const struct sos_agent_model *m,
     put(b, " --pull=never \\\n    --authfile ");
     if (put_word(b, "auth.authfile", authfile, err) < 0)
         goto out;
+    /* A system agent's capabilities (allowlisted at stage): the container
+     * gets those and no other. */
+    if (m->capabilities.n > 0) {
+        put(b, " \\\n    --cap-drop=all");
+        for (size_t i = 0; i < m->capabilities.n; i++) {
+            put(b, " --cap-add=");
+            if (put_word(b, "capabilities", m->capabilities.v[i], err) < 0)
+                goto out;
+        }
+    }
     if (put_mounts(b, m, t, err) < 0 || put_env(b, m, err) < 0)
         goto out;
     put(b, " \\\n    ");

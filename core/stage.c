@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "atomic.h"
+#include "capabilities.h"
 #include "scratch.h"
 #include "stage.h"
 
@@ -231,14 +232,30 @@ out:
     return rc;
 }
 
+static int check_capabilities(const struct sos_agent_model *m,
+                              const struct sos_stage_options *o, sos_error *err)
+{
+    struct sos_agent_strings allowed = {0};
+    int rc;
+    if (m->capabilities.n == 0)
+        return 0;
+    if (o->config_dir && sos_cap_allowlist_load(o->config_dir, &allowed, err) != 0)
+        return -1;
+    rc = sos_cap_check(m, &allowed, o->config_dir, err);
+    sos_cap_strings_free(&allowed);
+    return rc;
+}
+
 int sos_stage(const struct sos_agent_model *m, const struct sos_stage_options *o,
               struct sos_stage_result *r, sos_error *err)
 {
     int statefd, gensfd = -1, genfd = -1, rc = -1;
     char target[32];
     memset(r, 0, sizeof *r);
-    /* Refused before anything is made: a model no generator can write. */
-    if (sos_gen_check_identity(m, err) < 0 || dry_generate(m, o, err) < 0)
+    /* Refused before anything is made: a model no generator can write, or
+     * a capability the administrator did not allow. */
+    if (check_capabilities(m, o, err) < 0 || sos_gen_check_identity(m, err) < 0 ||
+        dry_generate(m, o, err) < 0)
         return -1;
     if ((statefd = open_state_dir(o->state_dir, err)) < 0)
         return sos_wrap(err, "state directory");
@@ -313,5 +330,48 @@ int sos_stage_scratch(const struct sos_agent_model *m, const struct sos_stage_op
         unscratch(r->lints.v[i].detail, dir);
     sos_scratch_remove(dir);
     free(dir);
+    return rc;
+}
+
+/* 0 when the file DIR/NAME holds exactly TEXT. */
+static int same_file(const char *dir, const char *name, const char *text, sos_error *err)
+{
+    char path[4096];
+    size_t len = strlen(text), i = 0;
+    FILE *f;
+    int c, same = 1;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (!(f = fopen(path, "re")))
+        return sos_fail(err, "%s is missing from the generation: it was changed after it was "
+                             "staged; stage again",
+                        path);
+    while ((c = getc(f)) != EOF && same)
+        same = i < len && (char)c == text[i++];
+    fclose(f);
+    if (!same || i != len)
+        return sos_fail(err, "%s is not what the declaration generates: the generation was "
+                             "changed after it was staged (refused, nothing installed from "
+                             "it); stage again",
+                        path);
+    return 0;
+}
+
+int sos_stage_verify(const struct sos_agent_model *m, const struct sos_stage_options *o,
+                     const char *gen_dir, sos_error *err)
+{
+    struct texts tx = {0};
+    char *wrapper = NULL;
+    int rc;
+    if (check_capabilities(m, o, err) < 0)
+        return -1;
+    if (asprintf(&wrapper, "%s/wrapper", gen_dir) < 0)
+        return sos_fail(err, "out of memory");
+    rc = generate(m, o, wrapper, &tx, err);
+    if (rc == 0)
+        rc = same_file(gen_dir, "wrapper", tx.wrapper, err);
+    if (rc == 0)
+        rc = same_file(gen_dir, tx.service_name, tx.service, err);
+    texts_free(&tx);
+    free(wrapper);
     return rc;
 }

@@ -31,6 +31,8 @@ struct sos_stage_options {
     const char *plugin_dir; /* the doctor's lints (launchd.lint, systemd.lint); NULL: not run */
     int skip_external;      /* 1: shellcheck and systemd-analyze are recorded as skipped,
                              * not run (the bench's SOURCEOS_STAGE_SKIP_EXTERNAL=1) */
+    const char *config_dir; /* holds capabilities.allow (core/capabilities.h); NULL: a
+                             * declared capability is refused */
 };
 
 struct sos_stage_result {
@@ -65,6 +67,13 @@ int sos_stage_scratch(const struct sos_agent_model *m, const struct sos_stage_op
                       struct sos_stage_result *r, sos_error *err);
 
 void sos_stage_result_free(struct sos_stage_result *r);
+
+/* Whether the generation GEN_DIR (its wrapper and its plist or unit) is
+ * still what M generates there: 0, or -1 with ERR naming the first file
+ * that differs or is missing (changed after it was staged: not installed).
+ * Also checks M's capabilities against the allowlist of O->config_dir. */
+int sos_stage_verify(const struct sos_agent_model *m, const struct sos_stage_options *o,
+                     const char *gen_dir, sos_error *err);
 
 /* ---- the lints (core/stage_lint.c) ---- */
 

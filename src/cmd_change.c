@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "capabilities.h"
 #include "cli.h"
 #include "command.h"
 #include "gen.h"
@@ -82,6 +83,7 @@ static int stage_for(struct change *c)
         .envp = environ,
         .plugin_dir = c->cli->plugin_dir ? c->cli->plugin_dir : cli_default_plugin_dir(),
         .skip_external = skip && strcmp(skip, "1") == 0,
+        .config_dir = config_dir(c->cli),
     };
     struct sos_stage_result r;
     sos_error err;
@@ -143,6 +145,34 @@ static int record_state(struct change *c, const char *transaction, const struct 
     return 0;
 }
 
+static int installs(const char *transaction)
+{
+    return strcmp(transaction, "install") == 0 || strcmp(transaction, "activate") == 0 ||
+           strncmp(transaction, "repair-", 7) == 0;
+}
+
+/* What is installed must be what the declaration generates, with only the
+ * capabilities the allowlist grants: a generation changed after staging is
+ * refused before anything is done. */
+static int verify_generation(struct change *c, const char *gen_dir)
+{
+    struct sos_stage_options o = {
+        .backend = c->backend,
+        .os = c->backend == SOS_BACKEND_LAUNCHD ? SOS_GEN_OS_MACOS : SOS_GEN_OS_LINUX,
+        .home = c->mo.home,
+        .user = c->agent.model.scope == SOS_SCOPE_SYSTEM && c->agent.model.account[0]
+                    ? c->agent.model.account
+                    : NULL,
+        .state_dir = c->state_dir,
+        .config_dir = config_dir(c->cli),
+    };
+    sos_error err;
+    if (sos_stage_verify(&c->agent.model, &o, gen_dir, &err) == 0)
+        return 0;
+    cli_error(c->cli, "%s %s: %s", c->verb, c->agent.name, err.msg);
+    return -1;
+}
+
 /* One transaction; 0 done, 1 rolled back, or an exit code. */
 static int run_transaction(struct change *c, const char *transaction, int only_recover)
 {
@@ -163,6 +193,10 @@ static int run_transaction(struct change *c, const char *transaction, int only_r
     c->previous = v.record.generation;
     c->generation = v.current;
     snprintf(gen_dir, sizeof gen_dir, "%s/generations/%u", c->state_dir, v.current);
+    if (v.current && installs(transaction) && verify_generation(c, gen_dir) != 0) {
+        sos_state_view_free(&v);
+        return SOS_EXIT_UNDECIDED;
+    }
     if (sos_lc_params(&c->agent.model, c->backend, gen_dir, &params, &n_params, &err) != 0) {
         sos_state_view_free(&v);
         cli_error(c->cli, "%s %s: %s", c->verb, c->agent.name, err.msg);
@@ -372,10 +406,31 @@ static int repair_agent(struct change *c)
     return rc == 1 ? SOS_EXIT_ROLLED_BACK : rc;
 }
 
+/* A capability the allowlist does not grant refuses the whole command,
+ * before anything is staged or installed. */
+static int capabilities_allowed(struct change *c)
+{
+    struct sos_agent_strings allowed = {0};
+    sos_error err;
+    int rc;
+    if (c->agent.model.capabilities.n == 0)
+        return 0;
+    rc = sos_cap_allowlist_load(config_dir(c->cli), &allowed, &err) == 0 &&
+                 sos_cap_check(&c->agent.model, &allowed, config_dir(c->cli), &err) == 0
+             ? 0
+             : refuse(c->cli, c->verb, err.msg);
+    sos_cap_strings_free(&allowed);
+    return rc;
+}
+
 static int change_agent(struct change *c)
 {
     const char *v = c->verb;
     int rc = 0;
+    if (strcmp(v, "install") == 0 || strcmp(v, "activate") == 0 || strcmp(v, "repair") == 0) {
+        if ((rc = capabilities_allowed(c)) != 0)
+            return rc;
+    }
     if (strcmp(v, "repair") == 0)
         return repair_agent(c);
     if (strcmp(v, "activate") == 0 && (rc = stage_for(c)) != 0)

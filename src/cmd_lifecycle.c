@@ -208,6 +208,7 @@ static int stage_agent(struct cli *cli, const struct sos_agent *agent,
         .envp = environ,
         .plugin_dir = cli->plugin_dir ? cli->plugin_dir : cli_default_plugin_dir(),
         .skip_external = skip && strcmp(skip, "1") == 0,
+        .config_dir = cli->config_dir ? cli->config_dir : cli_default_config_dir(),
     };
     struct sos_stage_result r;
     char *state_dir;

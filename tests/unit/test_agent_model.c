@@ -355,7 +355,9 @@ static void test_scope_rules(void **state)
     refused("name: web\nimage: a\ncapabilities: [NET_BIND_SERVICE]\n", "3:1",
             "for scope system only");
     refused("name: web\nimage: a\nscope: system\ncapabilities: [\"net raw\"]\n", "4:16",
-            "not a capability name");
+            "is not a Linux capability");
+    refused("name: web\nimage: a\nscope: system\ncapabilities: [cap_frobnicate]\n", "4:16",
+            "entry 1 of 'capabilities' is not a Linux capability (like cap_net_bind_service)");
     refused("name: web\nimage: a\nscope: user\nuser: \"false\"\n", "4:7", "contradicts 'scope'");
     refused("name: web\nimage: a\nlogs: {app: /tmp/web.log}\n", "3:13", "temporary directory");
     refused("name: web\nimage: a\nlogs: {stderr: /var/tmp/web.log}\n", "3:16", "temporary directory");
@@ -363,10 +365,15 @@ static void test_scope_rules(void **state)
     refused("name: web\nimage: a\ncontainerName: a\ncontainer: b\n", "4:12", "given twice");
     refused("name: web\nimage: a\nauthfile: /a\nauth: {authfile: /b}\n", "4:18", "given twice");
     assert_int_equal(load_as(&linux_opts,
-                             "name: web\nimage: a\nscope: system\ncapabilities: [NET_BIND_SERVICE]\n",
+                             "name: web\nimage: a\nscope: system\n"
+                             "capabilities: [NET_BIND_SERVICE, cap_net_raw, Cap_Sys_Nice]\n",
                              &m, &err),
                      0);
-    assert_int_equal(m.capabilities.n, 1);
+    /* one spelling: CAP_NAME */
+    assert_int_equal(m.capabilities.n, 3);
+    assert_string_equal(m.capabilities.v[0], "CAP_NET_BIND_SERVICE");
+    assert_string_equal(m.capabilities.v[1], "CAP_NET_RAW");
+    assert_string_equal(m.capabilities.v[2], "CAP_SYS_NICE");
     assert_string_equal(m.service.unit, "/etc/systemd/system/sourceos-agent@web.service");
     assert_string_equal(m.logs.app, "/var/log/sourceos/web.log");
     sos_agent_model_free(&m);
