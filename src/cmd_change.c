@@ -284,14 +284,18 @@ static int print_json(const struct change *c, int rc)
     run.started = sos_now_wall();
     run.exit_code = rc;
     doc = sos_report_to_json(&run);
-    lc = json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:b, s:b}", "agent", c->agent.name,
+    lc = json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:b, s:b, s:o}", "agent", c->agent.name,
                    "command", c->verb, "outcome", outcome_word(c, rc), "generation",
                    (int)c->generation,
                    "failed_step", c->reported && c->rep.failed_step ? json_string(c->rep.failed_step)
                                                                      : json_null(),
                    "recovered", c->reported && c->rep.recovered ? json_string(c->rep.recovered)
                                                                 : json_null(),
-                   "dry_run", c->cli->dry_run, "despite_preflight", c->despite);
+                   "dry_run", c->cli->dry_run, "despite_preflight", c->despite, "preflight",
+                   c->preflight < 0    ? json_null()
+                   : c->preflight == 0 ? json_string("passed")
+                   : c->preflight == 1 ? json_string("passed with warnings")
+                                       : json_string("failed"));
     if (!doc || !lc || json_object_set_new(doc, "lifecycle", lc) != 0) {
         json_decref(doc);
         cli_error(c->cli, "out of memory building the JSON report");

@@ -319,7 +319,11 @@ static int run_preflight(struct cli *cli, struct sos_agent *agent, const char *p
         rc = 0;
         *verdict = s.run.interrupted_by ? SOS_EXIT_SIGNAL_BASE + s.run.interrupted_by
                                         : p.exit_code;
-        if (print == 1 || (print == 2 && p.exit_code == SOS_EXIT_FAILURE)) {
+        /* As a guard, it is printed when it refuses; going on despite it,
+         * the JSON document is the command's own (which says so). */
+        if (print == 1 ||
+            (print == 2 && p.exit_code == SOS_EXIT_FAILURE &&
+             (cli->format != FORMAT_JSON || !cli->despite_preflight))) {
             if (cli->format == FORMAT_JSON)
                 rc = print_json(cli, &s.run, &p);
             else

@@ -79,6 +79,15 @@ is "$(mutating)" "" "no systemctl verb that changes anything was run"
 [ ! -e "$STATE/state.json" ]; ok $? "no state.json: not installed"
 is "$(ls "$STATE/generations")" 1 "the generation is staged"
 
+# ---- --enable-despite-preflight: goes on, says so, records it (one JSON document)
+out=$(lc activate web --enable-despite-preflight --json 2> "$TMP/despite.err"); rc=$?
+is "$rc" 0 "activate --enable-despite-preflight with a failed preflight: exit 0"
+is "$(q '[d["lifecycle"]["preflight"], d["lifecycle"]["despite_preflight"]]')" '["failed", true]' "--json: one document, preflight failed, went on despite it"
+like "$(cat "$TMP/despite.err")" "goes on although the preflight failed \(--enable-despite-preflight, recorded in state.json\)" "the warning on stderr"
+is "$(jget 'd["despite_preflight"]' < "$STATE/state.json")" true "state.json records despite_preflight"
+lc uninstall web > /dev/null 2>&1
+: > "$D/no-image"
+
 # ---- --dry-run: what it would do, nothing done
 rm -f "$D/no-image"; : > "$D/calls"
 out=$(lc activate web --dry-run); rc=$?
@@ -99,8 +108,8 @@ is "$(q '[c["id"] for c in d["checks"]]')" '["activate.install-unit", "activate.
 is "$(mutating | tr '\n' '|')" "systemctl --user daemon-reload|systemctl --user enable sourceos-agent@web.service|systemctl --user reset-failed sourceos-agent@web.service|systemctl --user start sourceos-agent@web.service|" "systemctl asked in that order"
 [ -f "$UNIT" ] && [ -f "$D/enabled" ] && [ -f "$D/active" ]; ok $? "installed, enabled, running"
 is "$(stat -c %a "$UNIT")" 644 "the unit file is 0644"
-cmp -s "$UNIT" "$STATE/generations/2/sourceos-agent@web.service"; ok $? "it is the generation's unit"
-is "$(jget 'd["state"] + " " + str(d["generation"])' < "$STATE/state.json")" "enabled 2" "state.json: enabled, generation 2"
+cmp -s "$UNIT" "$STATE/current/sourceos-agent@web.service"; ok $? "it is the current generation's unit"
+is "$(jget 'd["state"] + " " + str(d["generation"])' < "$STATE/state.json")" "enabled $(readlink "$STATE/current" | sed 's,generations/,,')" "state.json: enabled, the current generation"
 [ ! -e "$STATE/journal" ]; ok $? "the journal is gone: the transaction ended"
 printf '%s' "$out" > "$TMP/activate.json"
 "$PYTHON" "$SOS_SRCDIR/tests/validate-json.py" "$SOS_SRCDIR/schemas/report.schema.json" "$TMP/activate.json" >&2

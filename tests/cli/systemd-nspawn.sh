@@ -189,6 +189,24 @@ run_user systemctl --user daemon-reload
 run_user env HOME=/home/sostest "$AGENT" preflight web --json --plugin-dir "$PLUGINS" \
     --config-dir /sostest-out/cfg > /sostest-out/preflight.json 2> /sostest-out/preflight.err
 echo $? > /sostest-out/preflight.rc
+# The lifecycle in the real user manager: refused by the preflight (the
+# image is not in this podman's storage), then despite it; uninstall twice.
+A="run_user env HOME=/home/sostest $AGENT"
+$A activate web --plugin-dir "$PLUGINS" --config-dir /sostest-out/cfg \
+    > /sostest-out/activate-refused.out 2>&1
+echo $? > /sostest-out/activate-refused.rc
+ls /home/sostest/.config/systemd/user/ > /sostest-out/after-refused.ls 2>&1
+$A activate web --enable-despite-preflight --json --plugin-dir "$PLUGINS" \
+    --config-dir /sostest-out/cfg > /sostest-out/activate.json 2> /sostest-out/activate.err
+echo $? > /sostest-out/activate.rc
+run_user systemctl --user show -p LoadState,UnitFileState,FragmentPath sourceos-agent@web.service \
+    > /sostest-out/web-activated.txt
+$A uninstall web --plugin-dir "$PLUGINS" --config-dir /sostest-out/cfg > /sostest-out/uninstall.out 2>&1
+echo $? > /sostest-out/uninstall.rc
+$A uninstall web --plugin-dir "$PLUGINS" --config-dir /sostest-out/cfg > /sostest-out/uninstall2.out 2>&1
+echo $? > /sostest-out/uninstall2.rc
+run_user systemctl --user list-unit-files --no-legend 'sourceos-agent@*' > /sostest-out/after-uninstall.txt 2>/dev/null
+ls /home/sostest/.config/systemd/user/ > /sostest-out/after-uninstall.ls 2>&1
 echo done > /sostest-out/done
 INSIDE
 chmod 644 "$OUT/inside.sh"
@@ -289,6 +307,18 @@ like "$(pstate preflight.backend)" "^the systemd user manager answers \(systemd 
 like "$(pstate preflight.label-enabled-systemd)" "sourceos-agent@web.service is not masked" "preflight: the unit is not masked (systemctl --user is-enabled)"
 like "$(pstate preflight.definition)" "passes systemd-analyze verify, systemd.lint \(generation 1\)" "preflight: the current generation's lints"
 is "$(pf "d['preflight']['persistence']")" "staged but not enabled (generation 1)" "preflight: staged but not enabled"
+
+# --- the lifecycle against the real user manager
+is "$(cat "$OUT/activate-refused.rc")" 2 "activate with a failed preflight (no image): exit 2"
+is "$(grep -c sourceos-agent "$OUT/after-refused.ls")" 0 "and no unit file installed"
+is "$(cat "$OUT/activate.rc")" 0 "activate --enable-despite-preflight: exit 0"
+is "$(report activate | jget "d['lifecycle']['outcome']")" done "outcome done"
+is "$(sed -n 's/^LoadState=//p' "$OUT/web-activated.txt")" loaded "systemd has the unit loaded"
+is "$(sed -n 's/^UnitFileState=//p' "$OUT/web-activated.txt")" enabled "and enabled"
+is "$(sed -n 's/^FragmentPath=//p' "$OUT/web-activated.txt")" "$UHOME/sourceos-agent@web.service" "from the installed file"
+is "$(cat "$OUT/uninstall.rc")|$(cat "$OUT/uninstall2.rc")" "0|0" "uninstall, twice: exit 0 both times"
+is "$(grep -c 'sourceos-agent@' "$OUT/after-uninstall.txt")" 0 "list-unit-files knows no sourceos-agent@ unit"
+is "$(grep -c sourceos-agent "$OUT/after-uninstall.ls")" 0 "no unit file left"
 
 # Nothing of the container is left behind on this machine.
 is "$(grep -c ' /run/systemd/nspawn ' /proc/self/mountinfo)" 0 "no nspawn mount left on the host"
