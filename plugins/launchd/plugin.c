@@ -42,5 +42,5 @@ const struct sourceos_plugin SOURCEOS_PLUGIN_SYMBOL = {
     .name = "launchd",
     .version = PACKAGE_VERSION,
     .checks = checks,
-    .actions = NULL,
+    .actions = launchd_actions,
 };
