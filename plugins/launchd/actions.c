@@ -295,6 +295,20 @@ static const char *current_file(sourceos_ctx *ctx, const char *path, size_t *len
     return sourceos_read_file(ctx, path, LAUNCHD_PLIST_MAX_BYTES, &data, len) == 0 ? data : NULL;
 }
 
+/* A backup left by an earlier install or remove-plist, when this install
+ * replaces nothing: the undo would put that old plist back. */
+static int drop_stale_backup(sourceos_ctx *ctx, const char *backup)
+{
+    size_t len;
+    int rc;
+    if (!backup || !current_file(ctx, backup, &len))
+        return 0;
+    rc = sourceos_remove_file(ctx, backup);
+    return rc == 0 ? 0
+                   : fail(ctx, "launchd.action-failed", "cannot remove the stale backup %s: %s",
+                          backup, strerror(-rc));
+}
+
 static int install_plist(sourceos_ctx *ctx)
 {
     const char *source = sourceos_param(ctx, "source"), *backup = sourceos_param(ctx, "backup");
@@ -322,6 +336,9 @@ static int install_plist(sourceos_ctx *ctx)
         return fail(ctx, "launchd.action-failed", "cannot read the generated plist %s: %s",
                     source, strerror(rc < 0 ? -rc : EFBIG));
     old = current_file(ctx, a.plist, &old_len);
+    if (!old || (old_len == len && memcmp(old, text, len) == 0))
+        if (drop_stale_backup(ctx, backup) != 0)
+            return -1;
     if (old && old_len == len && memcmp(old, text, len) == 0)
         return 0; /* in place already: nothing to do */
     if (old && backup && sourceos_write_file(ctx, backup, old, old_len, 0600) != 0)

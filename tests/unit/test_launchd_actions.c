@@ -286,6 +286,13 @@ static void test_install_plist_and_undo(void **state)
     assert_int_equal(r.status, SOS_ST_OK);
     assert_int_equal(stat(under(f, PLIST), &st), -1);
     sos_check_result_free(&r);
+
+    /* a backup an earlier run left is not what this install replaced */
+    put(under(f, BACKUP), PLIST_HEAD "<key>Program</key><string>/stale</string></dict></plist>\n");
+    apply_ok(f, "install-plist", SOS_PHASE_APPLY);
+    assert_int_equal(stat(under(f, BACKUP), &st), -1);
+    apply_ok(f, "install-plist", SOS_PHASE_UNDO);
+    assert_int_equal(stat(under(f, PLIST), &st), -1);
 }
 
 static void test_install_refuses_wrong_places(void **state)
