@@ -43,8 +43,7 @@ int launchd_act_error(const struct sourceos_cmd *c)
  * and group and others cannot write it. */
 #define BAD_MODE 1
 #define BAD_OWNER 2
-static int bad_ownership(sourceos_ctx *ctx, const struct launchd_act *a, char *out,
-                         size_t size)
+static int bad_ownership(sourceos_ctx *ctx, const struct launchd_act *a, char *out, size_t size)
 {
     const char *real = a->plist ? sourceos_host_path(ctx, a->plist) : NULL;
     struct stat st;
@@ -57,10 +56,11 @@ static int bad_ownership(sourceos_ctx *ctx, const struct launchd_act *a, char *o
     mode_ok = !(st.st_mode & (S_IWGRP | S_IWOTH));
     if (owner_ok && mode_ok)
         return 0;
-    plugin_textf(out, size, "%s is %s%s%s", a->plist,
-                 mode_ok ? "" : "writable by group or others",
+    plugin_textf(out, size, "%s is %s%s%s", a->plist, mode_ok ? "" : "writable by group or others",
                  !mode_ok && !owner_ok ? " and " : "",
-                 owner_ok ? "" : a->system ? "not owned by root" : "not owned by root or the user");
+                 owner_ok    ? ""
+                 : a->system ? "not owned by root"
+                             : "not owned by root or the user");
     return (mode_ok ? 0 : BAD_MODE) | (owner_ok ? 0 : BAD_OWNER);
 }
 
@@ -70,16 +70,14 @@ static void ownership_commands(sourceos_finding *f, const struct launchd_act *a,
 {
     if (bad & BAD_MODE) {
         if (a->system)
-            sourceos_finding_command_argv(f, (const char *const[]){"sudo", "chmod", "644",
-                                                                   a->plist, NULL});
+            sourceos_finding_command_argv(
+                f, (const char *const[]){"sudo", "chmod", "644", a->plist, NULL});
         else
-            sourceos_finding_command_argv(f, (const char *const[]){"chmod", "644", a->plist,
-                                                                   NULL});
+            sourceos_finding_command_argv(f, (const char *const[]){"chmod", "644", a->plist, NULL});
     }
     if (bad & BAD_OWNER)
         sourceos_finding_command_argv(
-            f, (const char *const[]){"sudo", "chown", a->system ? "root" : a->uid, a->plist,
-                                     NULL});
+            f, (const char *const[]){"sudo", "chown", a->system ? "root" : a->uid, a->plist, NULL});
 }
 
 static sourceos_finding *note(sourceos_ctx *ctx, const struct launchd_act *a, const char *shown,
@@ -120,17 +118,16 @@ static void refused_io(sourceos_ctx *ctx, const struct launchd_act *a, const cha
                  "`launchctl print-disabled %s`; as root launchctl names the reason.",
                  a->service, a->service, a->domain);
     sourceos_finding_remediation(f, text);
-    sourceos_finding_command_argv(f, (const char *const[]){"launchctl", "bootout", a->service,
-                                                           NULL});
+    sourceos_finding_command_argv(f,
+                                  (const char *const[]){"launchctl", "bootout", a->service, NULL});
     if (a->plist)
-        sourceos_finding_command_argv(f, (const char *const[]){"plutil", "-lint", a->plist,
-                                                               NULL});
+        sourceos_finding_command_argv(f, (const char *const[]){"plutil", "-lint", a->plist, NULL});
     if (owned_badly)
         ownership_commands(f, a, owned_badly);
 }
 
-static void refused_ownership(sourceos_ctx *ctx, const struct launchd_act *a,
-                              const char *shown, const char *said)
+static void refused_ownership(sourceos_ctx *ctx, const struct launchd_act *a, const char *shown,
+                              const char *said)
 {
     char why[PATH_MAX + 128], meaning[PATH_MAX + 256];
     int found = bad_ownership(ctx, a, why, sizeof why);
@@ -147,8 +144,8 @@ static void refused_ownership(sourceos_ctx *ctx, const struct launchd_act *a,
         ownership_commands(f, a, found ? found : BAD_MODE);
 }
 
-static void refused_disabled(sourceos_ctx *ctx, const struct launchd_act *a,
-                             const char *shown, const char *said)
+static void refused_disabled(sourceos_ctx *ctx, const struct launchd_act *a, const char *shown,
+                             const char *said)
 {
     char text[1024];
     sourceos_finding *f = note(ctx, a, shown, 119, said,
@@ -162,8 +159,8 @@ static void refused_disabled(sourceos_ctx *ctx, const struct launchd_act *a,
         sourceos_finding_command_argv(
             f, (const char *const[]){"sudo", "launchctl", "enable", a->service, NULL});
     else
-        sourceos_finding_command_argv(f, (const char *const[]){"launchctl", "enable",
-                                                               a->service, NULL});
+        sourceos_finding_command_argv(
+            f, (const char *const[]){"launchctl", "enable", a->service, NULL});
 }
 
 /* 112 and 125 on gui/UID: no GUI login, so no such domain. */
@@ -206,8 +203,8 @@ static void refused_other(sourceos_ctx *ctx, const struct launchd_act *a, const 
                      a->domain);
         sourceos_finding_remediation(f, text);
         if (a->plist)
-            sourceos_finding_command_argv(f, (const char *const[]){"launchctl", "bootstrap",
-                                                                   a->domain, a->plist, NULL});
+            sourceos_finding_command_argv(
+                f, (const char *const[]){"launchctl", "bootstrap", a->domain, a->plist, NULL});
         return;
     default:
         f = note(ctx, a, shown, error, said, "launchctl refused the change");

@@ -25,10 +25,10 @@
 #define ERR_IO 5
 #define ERR_IN_PROGRESS 37
 
-static int fail(sourceos_ctx *ctx, const char *code, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
+static int fail(sourceos_ctx *ctx, const char *code, sourceos_severity sev, const char *format, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static int fail(sourceos_ctx *ctx, const char *code, const char *format, ...)
+static int fail(sourceos_ctx *ctx, const char *code, sourceos_severity sev, const char *format, ...)
 {
     char message[1024];
     sourceos_finding *f;
@@ -36,7 +36,7 @@ static int fail(sourceos_ctx *ctx, const char *code, const char *format, ...)
     va_start(ap, format);
     vsnprintf(message, sizeof message, format, ap);
     va_end(ap);
-    f = sourceos_finding_add(ctx, code, SOURCEOS_SEV_CRITICAL, "%s", message);
+    f = sourceos_finding_add(ctx, code, sev, "%s", message);
     sourceos_finding_remediation(f, strcmp(code, "launchd.action-params") == 0
                                         ? "A bug in the caller of the action: report it."
                                         : "Nothing further was changed; what this step did is "
@@ -60,20 +60,20 @@ static int read_act(sourceos_ctx *ctx, const char *action, int need_label, int n
     a->launchctl = prog && *prog ? prog : "launchctl";
     a->system = user && strcmp(user, "false") == 0;
     if (uid && (!*uid || strspn(uid, "0123456789") != strlen(uid) || strlen(uid) > 10))
-        return fail(ctx, "launchd.action-params", "%s: the uid '%s' is not a number", action,
-                    uid);
+        return fail(ctx, "launchd.action-params", SOURCEOS_SEV_CRITICAL,
+                    "%s: the uid '%s' is not a number", action, uid);
     plugin_textf(a->uid, sizeof a->uid, "%s", a->system ? "0" : uid ? uid : "");
     if (!a->uid[0])
         plugin_textf(a->uid, sizeof a->uid, "%u", (unsigned)getuid());
     plugin_textf(a->domain, sizeof a->domain, a->system ? "system" : "gui/%s", a->uid);
-    if ((need_label && !a->label) || (a->label && (!launchd_target_word(a->label) ||
-                                                   strchr(a->label, '/'))))
-        return fail(ctx, "launchd.action-params",
+    if ((need_label && !a->label) ||
+        (a->label && (!launchd_target_word(a->label) || strchr(a->label, '/'))))
+        return fail(ctx, "launchd.action-params", SOURCEOS_SEV_CRITICAL,
                     "%s needs the param label, a reverse-DNS name of [A-Za-z0-9._@:-] "
                     "(given: %s)",
                     action, a->label ? a->label : "none");
     if ((need_plist && !a->plist) || (a->plist && a->plist[0] != '/'))
-        return fail(ctx, "launchd.action-params",
+        return fail(ctx, "launchd.action-params", SOURCEOS_SEV_CRITICAL,
                     "%s needs the param plist, the plist's absolute install path (given: %s)",
                     action, a->plist ? a->plist : "none");
     if (a->label)
@@ -105,11 +105,12 @@ static int launchctl(sourceos_ctx *ctx, const struct launchd_act *a, const char 
     if (c->planned || (!c->not_started && !c->timed_out && c->exit_status == 0))
         return 0;
     if (c->not_started)
-        return fail(ctx, "launchd.action-failed", "`%s` could not be run: %s", shown,
-                    strerror(c->start_errno));
+        return fail(ctx, "launchd.action-failed", SOURCEOS_SEV_CRITICAL,
+                    "`%s` could not be run: %s", shown, strerror(c->start_errno));
     if (c->timed_out || c->exit_status < 0)
-        return fail(ctx, "launchd.action-failed", "`%s` %s after %.1f s: launchd is not answering",
-                    shown, c->timed_out ? "did not finish" : "was killed", c->duration);
+        return fail(ctx, "launchd.action-failed", SOURCEOS_SEV_CRITICAL,
+                    "`%s` %s after %.1f s: launchd is not answering", shown,
+                    c->timed_out ? "did not finish" : "was killed", c->duration);
     return launchd_act_error(c) > 0 ? launchd_act_error(c) : ERR_IO;
 }
 
@@ -157,8 +158,8 @@ static int bootstrap_job(sourceos_ctx *ctx, const struct launchd_act *a)
         return launchd_act_refused(ctx, a, shown, c);
     if (strcmp(from, a->plist) == 0) {
         f = sourceos_finding_add(ctx, "launchd.action-already-loaded", SOURCEOS_SEV_INFO,
-                                 "%s is loaded already from %s: nothing to bootstrap",
-                                 a->service, a->plist);
+                                 "%s is loaded already from %s: nothing to bootstrap", a->service,
+                                 a->plist);
         sourceos_finding_remediation(f, "Nothing; launchd runs the definition it read when it "
                                         "loaded the plist (a restart reloads it).");
         sourceos_finding_path(f, a->plist);
@@ -171,8 +172,8 @@ static int bootstrap_job(sourceos_ctx *ctx, const struct launchd_act *a)
     sourceos_finding_remediation(f, "Another plist took the label (an older install?): unload "
                                     "it, move that plist aside, then run the lifecycle command "
                                     "again.");
-    sourceos_finding_command_argv(f, (const char *const[]){"launchctl", "bootout", a->service,
-                                                           NULL});
+    sourceos_finding_command_argv(f,
+                                  (const char *const[]){"launchctl", "bootout", a->service, NULL});
     sourceos_finding_evidence(f, "loaded_from", from);
     sourceos_finding_path(f, a->plist);
     return -1;
@@ -260,8 +261,8 @@ static const char *misplaced(const struct launchd_act *a)
         return dir_len == 22 && strncmp(p, "/Library/LaunchDaemons", 22) == 0
                    ? NULL
                    : "a system agent's plist goes in /Library/LaunchDaemons";
-    if (dir_len <= strlen(agents) || strncmp(name - 1 - strlen(agents), agents,
-                                             strlen(agents)) != 0)
+    if (dir_len <= strlen(agents) ||
+        strncmp(name - 1 - strlen(agents), agents, strlen(agents)) != 0)
         return "a user agent's plist goes in its user's ~/Library/LaunchAgents";
     return NULL;
 }
@@ -280,12 +281,12 @@ static int make_plist_dir(sourceos_ctx *ctx, const struct launchd_act *a)
     plugin_textf(library, sizeof library, "%.*s", (int)(strrchr(dir, '/') - dir), dir);
     if (!a->system && !sourceos_host_path(ctx, library) &&
         (rc = sourceos_make_dir(ctx, library, 0700)) != 0)
-        return fail(ctx, "launchd.action-failed", "cannot make the directory %s: %s", library,
-                    strerror(-rc));
+        return fail(ctx, "launchd.action-failed", SOURCEOS_SEV_CRITICAL,
+                    "cannot make the directory %s: %s", library, strerror(-rc));
     rc = sourceos_make_dir(ctx, dir, 0755);
     return rc == 0 ? 0
-                   : fail(ctx, "launchd.action-failed", "cannot make the directory %s: %s", dir,
-                          strerror(-rc));
+                   : fail(ctx, "launchd.action-failed", SOURCEOS_SEV_CRITICAL,
+                          "cannot make the directory %s: %s", dir, strerror(-rc));
 }
 
 /* The file at PATH now; NULL when there is none. */
@@ -305,8 +306,8 @@ static int drop_stale_backup(sourceos_ctx *ctx, const char *backup)
         return 0;
     rc = sourceos_remove_file(ctx, backup);
     return rc == 0 ? 0
-                   : fail(ctx, "launchd.action-failed", "cannot remove the stale backup %s: %s",
-                          backup, strerror(-rc));
+                   : fail(ctx, "launchd.action-failed", SOURCEOS_SEV_CRITICAL,
+                          "cannot remove the stale backup %s: %s", backup, strerror(-rc));
 }
 
 static int install_plist(sourceos_ctx *ctx)
@@ -319,12 +320,12 @@ static int install_plist(sourceos_ctx *ctx)
     if (read_act(ctx, "install-plist", 0, 1, &a) != 0)
         return -1;
     if (!source)
-        return fail(ctx, "launchd.action-params", "install-plist needs the param source");
+        return fail(ctx, "launchd.action-params", SOURCEOS_SEV_CRITICAL,
+                    "install-plist needs the param source");
     if ((why = misplaced(&a)) != NULL) {
-        sourceos_finding *f = sourceos_finding_add(ctx, "launchd.action-refused",
-                                                   SOURCEOS_SEV_CRITICAL,
-                                                   "will not install a plist as %s: %s",
-                                                   a.plist, why);
+        sourceos_finding *f =
+            sourceos_finding_add(ctx, "launchd.action-refused", SOURCEOS_SEV_CRITICAL,
+                                 "will not install a plist as %s: %s", a.plist, why);
         sourceos_finding_remediation(f, "Fix the agent's install path (scope user: "
                                         "~/Library/LaunchAgents/LABEL.plist; scope system: "
                                         "/Library/LaunchDaemons/LABEL.plist).");
@@ -333,8 +334,9 @@ static int install_plist(sourceos_ctx *ctx)
     }
     rc = sourceos_read_file(ctx, source, LAUNCHD_PLIST_MAX_BYTES, &text, &len);
     if (rc != 0)
-        return fail(ctx, "launchd.action-failed", "cannot read the generated plist %s: %s",
-                    source, strerror(rc < 0 ? -rc : EFBIG));
+        return fail(ctx, "launchd.action-failed", SOURCEOS_SEV_CRITICAL,
+                    "cannot read the generated plist %s: %s", source,
+                    strerror(rc < 0 ? -rc : EFBIG));
     old = current_file(ctx, a.plist, &old_len);
     if (!old || (old_len == len && memcmp(old, text, len) == 0))
         if (drop_stale_backup(ctx, backup) != 0)
@@ -342,14 +344,14 @@ static int install_plist(sourceos_ctx *ctx)
     if (old && old_len == len && memcmp(old, text, len) == 0)
         return 0; /* in place already: nothing to do */
     if (old && backup && sourceos_write_file(ctx, backup, old, old_len, 0600) != 0)
-        return fail(ctx, "launchd.action-failed", "cannot keep the plist it replaces as %s",
-                    backup);
+        return fail(ctx, "launchd.action-failed", SOURCEOS_SEV_CRITICAL,
+                    "cannot keep the plist it replaces as %s", backup);
     if (make_plist_dir(ctx, &a) != 0)
         return -1;
     rc = sourceos_write_file(ctx, a.plist, text, len, 0644);
     return rc == 0 ? 0
-                   : fail(ctx, "launchd.action-failed", "cannot write %s: %s", a.plist,
-                          strerror(-rc));
+                   : fail(ctx, "launchd.action-failed", SOURCEOS_SEV_CRITICAL,
+                          "cannot write %s: %s", a.plist, strerror(-rc));
 }
 
 /* Whether the plist in place is the generated one (or there is none): what
@@ -385,8 +387,8 @@ static int undo_install(sourceos_ctx *ctx)
     if (rc == 0 && old)
         rc = sourceos_remove_file(ctx, backup);
     return rc == 0 ? 0
-                   : fail(ctx, "launchd.action-failed", "cannot restore %s: %s", a.plist,
-                          strerror(-rc));
+                   : fail(ctx, "launchd.action-failed", SOURCEOS_SEV_CRITICAL,
+                          "cannot restore %s: %s", a.plist, strerror(-rc));
 }
 
 /* remove-plist: the plist goes, kept as backup for the undo. */
@@ -400,11 +402,12 @@ static int remove_plist(sourceos_ctx *ctx)
         return -1;
     old = current_file(ctx, a.plist, &len);
     if (old && backup && sourceos_write_file(ctx, backup, old, len, 0600) != 0)
-        return fail(ctx, "launchd.action-failed", "cannot keep %s before removing it", a.plist);
+        return fail(ctx, "launchd.action-failed", SOURCEOS_SEV_CRITICAL,
+                    "cannot keep %s before removing it", a.plist);
     rc = sourceos_remove_file(ctx, a.plist);
     return rc == 0 ? 0
-                   : fail(ctx, "launchd.action-failed", "cannot remove %s: %s", a.plist,
-                          strerror(-rc));
+                   : fail(ctx, "launchd.action-failed", SOURCEOS_SEV_CRITICAL,
+                          "cannot remove %s: %s", a.plist, strerror(-rc));
 }
 
 static int undo_remove(sourceos_ctx *ctx)
@@ -417,13 +420,15 @@ static int undo_remove(sourceos_ctx *ctx)
     if (!backup || !(old = current_file(ctx, backup, &len)))
         return 0; /* nothing was kept: there was no plist */
     if (sourceos_write_file(ctx, a.plist, old, len, 0644) != 0)
-        return fail(ctx, "launchd.action-failed", "cannot put %s back", a.plist);
+        return fail(ctx, "launchd.action-failed", SOURCEOS_SEV_CRITICAL, "cannot put %s back",
+                    a.plist);
     return sourceos_remove_file(ctx, backup) == 0 ? 0 : -1;
 }
 
 const struct sourceos_action launchd_actions[] = {
-    {"install-plist", "Writes the agent's generated plist in place, mode 0644 (keeping one it "
-                      "replaces; never in /Library/LaunchAgents)",
+    {"install-plist",
+     "Writes the agent's generated plist in place, mode 0644 (keeping one it "
+     "replaces; never in /Library/LaunchAgents)",
      install_plist, install_plist, undo_install},
     {"remove-plist", "Removes the agent's plist (kept for the undo)", remove_plist, remove_plist,
      undo_remove},
@@ -433,8 +438,9 @@ const struct sourceos_action launchd_actions[] = {
      bootstrap, bootstrap, bootout},
     {"bootout", "launchctl bootout DOMAIN/LABEL (done when it is not loaded)", bootout, bootout,
      bootstrap},
-    {"kickstart", "launchctl kickstart -k DOMAIN/LABEL (its undo: nothing; bootstrap's undo "
-                  "stops it)",
+    {"kickstart",
+     "launchctl kickstart -k DOMAIN/LABEL (its undo: nothing; bootstrap's undo "
+     "stops it)",
      kickstart, kickstart, undo_kickstart},
     {NULL, NULL, NULL, NULL, NULL},
 };
