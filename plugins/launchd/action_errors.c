@@ -68,16 +68,15 @@ static int bad_ownership(sourceos_ctx *ctx, const struct launchd_act *a, char *o
  * daemon's) or to the user (sudo: the file is someone else's). */
 static void ownership_commands(sourceos_finding *f, const struct launchd_act *a, int bad)
 {
-    if (bad & BAD_MODE) {
-        if (a->system)
-            sourceos_finding_command_argv(
-                f, (const char *const[]){"sudo", "chmod", "644", a->plist, NULL});
-        else
-            sourceos_finding_command_argv(f, (const char *const[]){"chmod", "644", a->plist, NULL});
-    }
+    /* no "--": the plist is an absolute path and the owner a name or a
+     * number, never read as an option (and BSD chmod would take a "--"
+     * after the mode for a file) */
+    const char *chmod_argv[] = {"sudo", "chmod", "644", a->plist, NULL};
+    const char *chown_argv[] = {"sudo", "chown", a->system ? "root" : a->uid, a->plist, NULL};
+    if (bad & BAD_MODE)
+        sourceos_finding_command_argv(f, a->system ? chmod_argv : chmod_argv + 1);
     if (bad & BAD_OWNER)
-        sourceos_finding_command_argv(
-            f, (const char *const[]){"sudo", "chown", a->system ? "root" : a->uid, a->plist, NULL});
+        sourceos_finding_command_argv(f, chown_argv);
 }
 
 static sourceos_finding *note(sourceos_ctx *ctx, const struct launchd_act *a, const char *shown,
