@@ -225,6 +225,31 @@ int launchd_judge_exit(sourceos_ctx *ctx, struct verdict *v,
 void launchd_job_evidence(sourceos_finding *fd, const struct launchd_target *t,
                           const struct launchd_job *job);
 
+/* ---- actions (actions.c, action_errors.c) -------------------------------- */
+
+/* The job an action changes, from its params. */
+struct launchd_act {
+    const char *label;     /* NULL when the action needs none */
+    const char *plist;     /* the install path (host view); NULL likewise */
+    const char *launchctl; /* param launchctl, else "launchctl" */
+    int system;            /* param user "false": the system domain */
+    char uid[24];          /* param uid, else getuid() */
+    char domain[64];       /* "gui/UID" or "system" */
+    char service[512];     /* DOMAIN/LABEL */
+};
+
+/* launchd's error number for a failed launchctl C: its exit status, or
+ * the N of its "... failed: N: ..." line. */
+int launchd_act_error(const struct sourceos_cmd *c);
+
+/* Records what launchctl's refusal C of the command SHOWN means for A
+ * (launchd.action-failed, told apart by error number); returns -1. */
+int launchd_act_refused(sourceos_ctx *ctx, const struct launchd_act *a, const char *shown,
+                        const struct sourceos_cmd *c);
+
+/* The actions, for the lifecycle commands. */
+extern const struct sourceos_action launchd_actions[];
+
 /* ---- checks -------------------------------------------------------------- */
 
 sourceos_status launchd_check_lint(sourceos_ctx *ctx);

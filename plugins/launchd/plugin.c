@@ -48,6 +48,13 @@ static const char *const label_disabled_keys[] = {"label", "plist", "domain", "u
 static const char *const label_conflict_keys[] = {"label", "plist", NULL};
 static const char *const logs_keys[] = {"files", "lines", NULL};
 
+/* The actions (actions.c): read_act() takes label, plist, user, uid and
+ * launchctl for every one of them; the file actions also source and backup. */
+static const char *const plist_file_keys[] = {"label", "plist", "user", "uid", "launchctl",
+                                              "timeout_ms", "source", "backup", NULL};
+static const char *const service_keys[] = {"label", "plist", "user", "uid", "launchctl",
+                                           "timeout_ms", NULL};
+
 static const struct sourceos_params params[] = {
     {"lint", lint_keys},
     {"scan", scan_keys},
@@ -57,6 +64,13 @@ static const struct sourceos_params params[] = {
     {"label-disabled", label_disabled_keys},
     {"label-conflict", label_conflict_keys},
     {"logs", logs_keys},
+    {"install-plist", plist_file_keys},
+    {"remove-plist", plist_file_keys},
+    {"enable", service_keys},
+    {"disable", service_keys},
+    {"bootstrap", service_keys},
+    {"bootout", service_keys},
+    {"kickstart", service_keys},
     {NULL, NULL},
 };
 
@@ -65,6 +79,6 @@ const struct sourceos_plugin SOURCEOS_PLUGIN_SYMBOL = {
     .name = "launchd",
     .version = PACKAGE_VERSION,
     .checks = checks,
-    .actions = NULL,
+    .actions = launchd_actions,
     .params = params,
 };

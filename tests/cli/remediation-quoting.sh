@@ -147,6 +147,74 @@ launchd.label-conflict	["sudo", "mv", "--", "/Library/LaunchAgents/{H}.c.plist",
 launchd.label-duplicate	["mv", "--", "/Users/alice/Library/LaunchAgents/dup.plist", "/Users/alice/Library/LaunchAgents/dup.plist.disabled"]
 SPEC
 
+# ---- launchd: the actions' refusals, the plist named $HOSTILE -----------------------
+# The lifecycle's launchd actions (tests/run-action drives one through the
+# runner) under the launchctl model: the plist's file name is hostile, the
+# label (a service target) is validated, so a hostile one reaches no command.
+# An older copy, old.plist, takes the same label for la-elsewhere.
+LT="$TMP/mac-act"
+LUA=/Users/alice/Library/LaunchAgents
+mkdir -p "$LT$LUA" "$LT/Library/LaunchDaemons"
+LP="$LUA/$H.plist"
+write_plist "$LT$LP" '<key>Label</key><string>org.x</string><key>Program</key><string>/bin/true</string>'
+write_plist "$LT/Library/LaunchDaemons/$H.plist" '<key>Label</key><string>org.x</string><key>Program</key><string>/bin/true</string>'
+write_plist "$LT$LUA/old.plist" '<key>Label</key><string>org.x</string><key>Program</key><string>/bin/true</string>'
+export LAUNCHCTL_MODEL_STATE="$TMP/la-state.json" LAUNCHCTL_MODEL_ROOT="$LT"
+la_shim() { env "$@" "$PYTHON" "$SOS_SRCDIR/tests/launchctl-model.py" --shim "$TMP/lbin" > /dev/null; }
+act() { # act NAME ACTION PARAM...: the launchd action ACTION applied, its report in $TMP/NAME.json
+    _name=$1 _action=$2; shift 2
+    PATH="$TMP/lbin:$PATH" "$SOS_BUILDDIR/tests/run-action" --plugin-dir "$BUILD_PLUGINS" \
+        --root "$LT" launchd "$_action" apply uid=501 "$@" > "$TMP/$_name.json"
+}
+la_shim
+chmod 664 "$LT$LP"
+act la-io bootstrap "plist=$LP" label=org.x
+verify la-io <<'SPEC'
+launchd.action-failed	["launchctl", "bootout", "gui/501/org.x"]
+launchd.action-failed	["plutil", "-lint", "/Users/alice/Library/LaunchAgents/{H}.plist"]
+launchd.action-failed	["chmod", "644", "/Users/alice/Library/LaunchAgents/{H}.plist"]
+SPEC
+act la-not-loaded kickstart "plist=$LP" label=org.x
+verify la-not-loaded <<'SPEC'
+launchd.action-failed	["launchctl", "bootstrap", "gui/501", "/Users/alice/Library/LaunchAgents/{H}.plist"]
+SPEC
+chmod 664 "$LT/Library/LaunchDaemons/$H.plist"
+act la-daemon bootstrap "plist=/Library/LaunchDaemons/$H.plist" label=org.x user=false
+verify la-daemon <<'SPEC'
+launchd.action-failed	["sudo", "chmod", "644", "/Library/LaunchDaemons/{H}.plist"]
+SPEC
+la_shim LAUNCHCTL_MODEL_AS_ROOT=1
+if [ "$(id -u)" -eq 0 ]; then
+    chown 777 "$LT$LP"
+    act la-owner bootstrap "plist=$LP" label=org.x
+    verify la-owner <<'SPEC'
+launchd.action-failed	["chmod", "644", "/Users/alice/Library/LaunchAgents/{H}.plist"]
+launchd.action-failed	["sudo", "chown", "501", "/Users/alice/Library/LaunchAgents/{H}.plist"]
+SPEC
+    chown 0 "$LT$LP"
+else
+    _n=$((_n + 1)); echo "ok $_n # SKIP a plist of another user needs root"
+fi
+chmod 644 "$LT$LP"
+PATH="$TMP/lbin:$PATH" launchctl disable gui/501/org.x
+act la-disabled bootstrap "plist=$LP" label=org.x
+verify la-disabled <<'SPEC'
+launchd.action-failed	["launchctl", "enable", "gui/501/org.x"]
+SPEC
+PATH="$TMP/lbin:$PATH" launchctl enable gui/501/org.x
+PATH="$TMP/lbin:$PATH" launchctl bootstrap gui/501 "$LUA/old.plist"
+act la-elsewhere bootstrap "plist=$LP" label=org.x
+like "$(jget "find('action')['findings'][0]['message']" < "$TMP/la-elsewhere.json")" \
+    "is loaded already, from $LUA/old.plist, not from" "a label loaded from another plist is named"
+verify la-elsewhere <<'SPEC'
+launchd.action-failed	["launchctl", "bootout", "gui/501/org.x"]
+SPEC
+act la-label enable "label=$H"
+like "$(jget "[f['code'] for f in find('action')['findings']]" < "$TMP/la-label.json")" \
+    launchd.action-params "a launchd action refuses the hostile label"
+verify la-label < /dev/null
+unset LAUNCHCTL_MODEL_STATE LAUNCHCTL_MODEL_ROOT
+
 # ---- systemd: the unit lint over a Debian tree ----------------------------------
 T="$TMP/debian"
 S=/etc/systemd/system
@@ -744,6 +812,8 @@ plugins/launchd/live.c	2 0 0	live =launchd-live.sh
 plugins/launchd/jobs.c	3 0 0	=launchd-jobs.sh
 plugins/launchd/label_disabled.c	2 0 0	labels
 plugins/launchd/label_conflict.c	2 0 0	labels
+plugins/launchd/action_errors.c	7 0 0	la-io la-not-loaded la-daemon ?la-owner la-disabled
+plugins/launchd/actions.c	1 0 0	la-elsewhere
 plugins/systemd/unit_masked.c	0 1 0	sd-pf
 plugins/systemd/unit_conflict.c	2 0 0	sd-pf
 plugins/agent/authfile.c	2 3 0	ag ?ag-owner
