@@ -29,9 +29,18 @@ EOF
     -o "$TMP/example.so" "$SOS_SRCDIR/contrib/example-plugin/example.c"
 ok $? "the example plugin builds"
 
+# A plugin built with --enable-sanitizers links the ASan runtime, which a
+# python process cannot load after its start: the built tables are then
+# compared in the plain build only (the sources still are, here too).
+sanitized=0
+ldd "$BUILD_PLUGINS/host.so" 2>/dev/null | grep -q 'libasan' && sanitized=1
 set --
 for p in $PLUGINS; do
-    set -- "$@" "$SOS_SRCDIR/plugins/$p" --so "$p=$BUILD_PLUGINS/$p.so"
+    if [ "$sanitized" = 1 ]; then
+        set -- "$@" "$SOS_SRCDIR/plugins/$p"
+    else
+        set -- "$@" "$SOS_SRCDIR/plugins/$p" --so "$p=$BUILD_PLUGINS/$p.so"
+    fi
 done
 set -- "$@" "$SOS_SRCDIR/contrib/example-plugin" --so "example=$TMP/example.so"
 for f in "$SOS_SRCDIR"/checks.d/*.yaml "$SOS_SRCDIR/contrib/example-plugin/example.yaml"; do
@@ -43,6 +52,11 @@ is "$rc" 0 "the census of the shipped plugins and checks.d passes"
 for p in $PLUGINS example-plugin; do
     like "$out" "^ok [0-9]+ - (plugins|contrib)/$p: every check has a params entry" "$p: its checks were counted"
 done
+if [ "$sanitized" = 1 ]; then
+    echo "ok $((_n += 1)) # SKIP the built plugins link ASan (python cannot load them): their tables are compared in the plain build"
+else
+    like "$out" "^ok [0-9]+ - plugins/systemd: the built plugin declares what its source says" "the built plugins were compared with their sources"
+fi
 
 # ---- the census catches what it is for ----------------------------------------
 # Altered copies: SRC/plugins/{systemd,podman-machine,common}.
