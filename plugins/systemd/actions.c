@@ -139,6 +139,12 @@ static int install_unit(sourceos_ctx *ctx)
     old = current_file(ctx, unit, &old_len);
     if (old && old_len == len && memcmp(old, text, len) == 0)
         return 0; /* already in place: nothing to do, nothing to undo */
+    /* Nothing replaced: a backup an earlier run left must not be "put
+     * back" by this one's undo. */
+    if (!old && backup && current_file(ctx, backup, &old_len) &&
+        sourceos_remove_file(ctx, backup) != 0)
+        return fail(ctx, "systemd.action-failed", SOURCEOS_SEV_CRITICAL,
+                    "cannot remove the stale %s", backup);
     if (old && backup && sourceos_write_file(ctx, backup, old, old_len, 0600) != 0)
         return fail(ctx, "systemd.action-failed", SOURCEOS_SEV_CRITICAL, "cannot keep the unit it replaces as %s", backup);
     if (make_parents(ctx, unit) != 0)

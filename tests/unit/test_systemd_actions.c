@@ -198,6 +198,17 @@ static void test_replaced_file_comes_back(void **state)
     assert_int_equal(stat(under(f, BACKUP), &st), -1);
     sos_check_result_free(&r);
 
+    /* a backup an earlier run left is not put back by a later undo */
+    put(under(f, BACKUP), "[Service]\nExecStart=/stale\n");
+    assert_int_equal(unlink(under(f, UNIT)), 0);
+    run_action(f, "install-unit", SOS_PHASE_APPLY, 0, "true", &r);
+    assert_int_equal(stat(under(f, BACKUP), &st), -1);
+    sos_check_result_free(&r);
+    run_action(f, "install-unit", SOS_PHASE_UNDO, 0, "true", &r);
+    assert_int_equal(stat(under(f, UNIT), &st), -1);
+    sos_check_result_free(&r);
+    put(under(f, UNIT), "[Service]\nExecStart=/old\n");
+
     /* remove-unit keeps it for its undo */
     run_action(f, "remove-unit", SOS_PHASE_APPLY, 0, "true", &r);
     assert_int_equal(stat(under(f, UNIT), &st), -1);
