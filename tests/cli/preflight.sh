@@ -175,6 +175,18 @@ printf '#!/bin/sh\nexit 0\n' > "$TMP/no-such-program"; chmod 755 "$TMP/no-such-p
 out=$(preflight tool --json)
 is "$(q '[f["code"] for c in d["checks"] if c["id"] == "preflight.runtime" for f in c["findings"]]')" '["agent.runtime-ready"]' "the command exists: agent.runtime-ready"
 
+# each way a native command is wrong
+sed -i "s|^command: .*|command: [bin/tool, --serve]|" "$CFG/agents.d/tool.yaml"
+out=$(preflight tool --json)
+is "$(q '[f["code"] for c in d["checks"] if c["id"] == "preflight.runtime" for f in c["findings"]]')" '["agent.runtime-command-relative"]' "a relative command: agent.runtime-command-relative"
+chmod 644 "$TMP/no-such-program"
+sed -i "s|^command: .*|command: [$TMP/no-such-program]|" "$CFG/agents.d/tool.yaml"
+out=$(preflight tool --json)
+is "$(q '[f["code"] for c in d["checks"] if c["id"] == "preflight.runtime" for f in c["findings"]]')" '["agent.runtime-command-not-executable"]' "a command that is not executable: agent.runtime-command-not-executable"
+sed -i "s|^command: .*|command: [$TMP]|" "$CFG/agents.d/tool.yaml"
+out=$(preflight tool --json)
+is "$(q '[f["code"] for c in d["checks"] if c["id"] == "preflight.runtime" for f in c["findings"]]')" '["agent.runtime-command-not-executable"]' "a directory as the command: not executable"
+
 # ---- the lint steps: the current generation, a stale one, a failing one -------------------
 "$AGENT" stage web --config-dir "$CFG" --plugin-dir "$BUILD_PLUGINS" > "$TMP/stage.out" 2>&1
 ok $? "staged generation 1"
@@ -196,6 +208,28 @@ is "$(q '[s["state"] for s in d["preflight"]["steps"] if s["step"] == 18][0]')" 
 is "$(q '[x for c in d["checks"] if c["id"] == "preflight.wrapper" for f in c["findings"] for x in f["commands"]]')" '["sourceos-agent stage web"]' "the action: stage it to read every lint"
 like "$(q '"\n".join(d["preflight"]["actions"])')" 'run `sourceos-agent stage web`' "listed as an action"
 rm "$BIN/shellcheck"
+
+# systemd-analyze refusing the unit: the service definition step fails
+printf '#!/bin/sh\necho "sourceos-agent@web.service:9: Unknown key name '"'"'Bogus'"'"'" >&2\nexit 1\n' > "$BIN/systemd-analyze"
+chmod +x "$BIN/systemd-analyze"
+out=$(preflight web --json); rc=$?
+is "$rc" 2 "a generated unit systemd-analyze refuses: exit 2"
+is "$(q '[f["code"] for c in d["checks"] if c["id"] == "preflight.definition" for f in c["findings"]]')" '["agent.definition-lint-failed"]' "agent.definition-lint-failed"
+like "$(q '[s["state"] for s in d["preflight"]["steps"] if s["step"] == 17][0]')" "^fails systemd-analyze verify in a scratch generation" "the state names the lint"
+rm "$BIN/systemd-analyze"
+# a declaration the generators refuse: a system agent without an account
+cat > "$CFG/agents.d/sys.yaml" <<YAML
+name: sys
+image: localhost/sys@sha256:0123
+scope: system
+backend: systemd
+logs: {app: $LOGS/s.log, stdout: $LOGS/s.o.log, stderr: $LOGS/s.e.log}
+YAML
+out=$(preflight sys --json); rc=$?
+is "$rc" 2 "a system agent without an account: exit 2"
+is "$(q '[f["code"] for c in d["checks"] if c["id"] in ("preflight.definition", "preflight.wrapper") for f in c["findings"]]')" '["agent.definition-not-generated", "agent.wrapper-not-generated"]' "both generated steps: not generated"
+like "$(q '[s["state"] for s in d["preflight"]["steps"] if s["step"] == 17][0]')" "^cannot be generated from the declaration: .*account" "says why (the account)"
+rm "$CFG/agents.d/sys.yaml"
 
 # ---- warnings: a lint not run ----------------------------------------------------------------
 declare_web "args: [--other]"
