@@ -66,7 +66,7 @@ podman_service_start() {
     podman system service --time=0 "$PODMAN_URL" >"$PODMAN_DIR/service.log" 2>&1 &
     _podman_service_pid=$!
     _i=0
-    while [ ! -S "$PODMAN_SOCK" ] && [ $_i -lt 100 ]; do
+    while [ ! -S "$PODMAN_SOCK" ] && [ $_i -lt 600 ]; do
         sleep 0.05
         _i=$((_i + 1))
     done

@@ -46,8 +46,8 @@ machine() { # machine LIST INSPECT [RC]: what `podman machine` will say
 serve() { # serve MODE: the machine socket answers like this until unserve
     "$PYTHON" "$SOS_SRCDIR/tests/ping-server.py" "$MAC$SOCK" "$1" > "$TMP/srv.out" &
     srv=$!
-    for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-        grep -q ready "$TMP/srv.out" 2>/dev/null && break; sleep 0.1; done
+    # A loaded machine (the sanitizer run) can take seconds to start python.
+    for _ in $(seq 1 300); do grep -q ready "$TMP/srv.out" 2>/dev/null && break; sleep 0.1; done
 }
 unserve() { kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null; srv=; }
 trap 'unserve; _cleanup' EXIT

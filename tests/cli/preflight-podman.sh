@@ -55,7 +55,8 @@ srv=
 serve() { # serve MODE: the machine socket answers like this until unserve
     "$PYTHON" "$SOS_SRCDIR/tests/ping-server.py" "$MAC$SOCK" "$1" > "$TMP/srv.out" &
     srv=$!
-    for _ in $(seq 1 30); do grep -q ready "$TMP/srv.out" 2>/dev/null && break; sleep 0.1; done
+    # A loaded machine (the sanitizer run) can take seconds to start python.
+    for _ in $(seq 1 300); do grep -q ready "$TMP/srv.out" 2>/dev/null && break; sleep 0.1; done
 }
 unserve() { [ -z "$srv" ] || { kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null; }; srv=; }
 trap 'unserve; _cleanup' EXIT

@@ -85,7 +85,8 @@ serve() { # serve: the machine's socket answers /_ping until unserve
     unserve
     "$PYTHON" "$SOS_SRCDIR/tests/ping-server.py" "$T$SOCK" ok > "$TMP/srv.out" &
     srv=$!
-    for _ in $(seq 1 50); do grep -q ready "$TMP/srv.out" 2>/dev/null && break; sleep 0.1; done
+    # A loaded machine (the sanitizer run) can take seconds to start python.
+    for _ in $(seq 1 300); do grep -q ready "$TMP/srv.out" 2>/dev/null && break; sleep 0.1; done
 }
 write_plist() { # write_plist FILE BODY
     mkdir -p "$(dirname "$1")"
