@@ -158,14 +158,19 @@ static int undo_journal(const struct sos_lifecycle *lc, struct sos_plugin_set *p
             return sos_fail(err, "%s/journal names a step this release does not know (%s): "
                                  "nothing was undone past it",
                             lc->state_dir, j->steps[i].step);
-        if (!step_ok(run_phase(lc, plugins, j->transaction, st, SOS_PHASE_UNDO, rep, err)))
-            return sos_fail(err, "undoing %s of an interrupted %s failed%s%s: the journal is "
-                                 "kept for 'sourceos-agent repair'",
-                            st->name, j->transaction, err->msg[0] ? ": " : "", err->msg);
+        if (!step_ok(run_phase(lc, plugins, j->transaction, st, SOS_PHASE_UNDO, rep, err))) {
+            char why[sizeof err->msg];
+            snprintf(why, sizeof why, "%s", err->msg);
+            return sos_fail(err, "undoing %s of %s failed%s%s: the journal is kept for "
+                                 "'sourceos-agent repair'",
+                            st->name, j->transaction, why[0] ? ": " : "", why);
+        }
+        if (lc->dry_run)
+            continue; /* planned only: the journal stays as it is */
         if (sos_journal_outcome(lc->state_dir, j, i, SOS_STEP_UNDONE, err) != 0)
             return -1;
     }
-    return sos_journal_finish(lc->state_dir, err);
+    return lc->dry_run ? 0 : sos_journal_finish(lc->state_dir, err);
 }
 
 static int recover_locked(const struct sos_lifecycle *lc, struct sos_plugin_set *plugins,
@@ -192,7 +197,8 @@ int sos_lifecycle_recover(const struct sos_lifecycle *lc, const struct sos_lc_st
     memset(rep, 0, sizeof *rep);
     rep->run.tool = "sourceos";
     rep->run.command = "recover";
-    if (sos_journal_lock(lc->state_dir, &lock, err) != 0)
+    lock = -1;
+    if (!lc->dry_run && sos_journal_lock(lc->state_dir, &lock, err) != 0)
         return -1;
     if (sos_plugin_set_init(&plugins, lc->plugin_dir, err) != 0) {
         sos_journal_unlock(lock);
@@ -228,8 +234,12 @@ static int run_steps(const struct sos_lifecycle *lc, struct sos_plugin_set *plug
         }
         if (journaled)
             maybe_die(steps[i].name);
+        /* A clean failure did its own cleanup; a step that timed out,
+         * crashed or was interrupted did not: left in flight, it is undone. */
         if (journaled && sos_journal_outcome(lc->state_dir, &j, j.n_steps - 1,
-                                             step_ok(st) ? SOS_STEP_DONE : SOS_STEP_FAILED,
+                                             step_ok(st)                ? SOS_STEP_DONE
+                                             : st == SOS_ST_FAILURE     ? SOS_STEP_FAILED
+                                                                        : SOS_STEP_INTENT,
                                              err) != 0) {
             rc = -1;
             break;

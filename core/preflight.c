@@ -202,7 +202,9 @@ void sos_preflight_print_human(FILE *out, const struct sos_preflight *p)
         sos_put_safe(out, p->actions[i]);
         fputc('\n', out);
     }
-    fprintf(out, "- persistence: %s\n", p->persistence);
+    fputs("- persistence: ", out);
+    sos_put_safe(out, p->persistence);
+    fputc('\n', out);
 }
 
 json_t *sos_preflight_to_json(const struct sos_preflight *p)

@@ -21,9 +21,11 @@
 #include "command.h"
 #include "gen.h"
 #include "host.h"
+#include "journal.h"
 #include "lifecycle.h"
 #include "lifecycle_plan.h"
 #include "redact_run.h"
+#include "scratch.h"
 #include "report.h"
 #include "stage.h"
 #include "state.h"
@@ -47,6 +49,8 @@ struct change {
     int despite;                 /* went on despite a failed preflight */
     struct sos_lc_report rep;
     int reported;                /* rep filled */
+    char *recovered;             /* an interrupted transaction rolled back first */
+    char *scratch;               /* activate --dry-run: where it staged, removed at the end */
 };
 
 static const char *config_dir(const struct cli *cli)
@@ -88,8 +92,18 @@ static int stage_for(struct change *c)
     struct sos_stage_result r;
     sos_error err;
     int rc;
-    if (c->cli->dry_run)
-        return 0; /* the dry run lints nothing it would keep: preflight lints a scratch one */
+    /* A dry run stages into a scratch state directory, so that what it
+     * plans is the generation a real run would make; removed at the end. */
+    if (c->cli->dry_run) {
+        if (!(c->scratch = sos_scratch_make("sourceos-dry-run", &err))) {
+            cli_error(c->cli, "%s %s: %s", c->verb, c->agent.name, err.msg);
+            return SOS_EXIT_UNDECIDED;
+        }
+        free(c->state_dir);
+        if (!(c->state_dir = strdup(c->scratch)))
+            return SOS_EXIT_UNDECIDED;
+        o.state_dir = c->state_dir;
+    }
     rc = sos_stage(&c->agent.model, &o, &r, &err);
     if (rc < 0) {
         cli_error(c->cli, "%s %s: %s; nothing was changed", c->verb, c->agent.name, err.msg);
@@ -230,9 +244,56 @@ static int run_transaction(struct change *c, const char *transaction, int only_r
         return SOS_EXIT_UNDECIDED;
     }
     if (rc == 0 && !only_recover && !c->cli->dry_run && record_state(c, transaction, &v) != 0)
-        rc = 1;
+        rc = SOS_EXIT_UNDECIDED; /* done, but not recorded: said, and `repair` reconciles */
     sos_state_view_free(&v);
     return rc;
+}
+
+/* A transaction a killed run left is rolled back before anything else,
+ * with the files of the generation it was for and every step a journal
+ * can name (not only the steps of the command now asked). */
+static int recover_first(struct change *c)
+{
+    struct sos_journal j;
+    struct sos_param *params = NULL;
+    struct sos_lc_report rep;
+    size_t n_params = 0, n_steps;
+    const struct sos_lc_step *steps = sos_lc_all_steps(c->backend, &n_steps);
+    char gen_dir[PATH_MAX];
+    sos_error err;
+    int rc = sos_journal_read(c->state_dir, &j, &err);
+    if (rc > 0 || (rc < 0 && access(c->state_dir, F_OK) != 0))
+        return 0; /* no journal (or no state directory yet) */
+    if (rc < 0) {
+        cli_error(c->cli, "%s %s: %s", c->verb, c->agent.name, err.msg);
+        return SOS_EXIT_UNDECIDED;
+    }
+    snprintf(gen_dir, sizeof gen_dir, "%s/generations/%u", c->state_dir, j.generation);
+    sos_journal_free(&j);
+    if (sos_lc_params(&c->agent.model, c->backend, gen_dir, &params, &n_params, &err) != 0) {
+        cli_error(c->cli, "%s %s: %s", c->verb, c->agent.name, err.msg);
+        return SOS_EXIT_UNDECIDED;
+    }
+    {
+        struct sos_lifecycle lc = {
+            .state_dir = c->state_dir,
+            .plugin_dir = c->cli->plugin_dir ? c->cli->plugin_dir : cli_default_plugin_dir(),
+            .params = params,
+            .n_params = n_params,
+            .dry_run = c->cli->dry_run,
+            .step_timeout = c->cli->timeout_given ? c->cli->timeout : 120,
+        };
+        rc = sos_lifecycle_recover(&lc, steps, n_steps, &rep, &err);
+    }
+    sos_lc_params_free(params, n_params);
+    if (rc != 0) {
+        cli_error(c->cli, "%s %s: %s", c->verb, c->agent.name, err.msg);
+        sos_lc_report_free(&rep);
+        return SOS_EXIT_UNDECIDED;
+    }
+    c->recovered = rep.recovered ? strdup(rep.recovered) : NULL;
+    sos_lc_report_free(&rep);
+    return 0;
 }
 
 /* ---- output --------------------------------------------------------------------- */
@@ -242,7 +303,7 @@ static const char *outcome_word(const struct change *c, int rc)
     if (rc == SOS_EXIT_REFUSED)
         return "refused";
     if (rc != 0)
-        return "failed and rolled back";
+        return c->reported && c->rep.rolled_back ? "failed and rolled back" : "failed";
     return c->cli->dry_run ? "planned (dry run: nothing changed)" : "done";
 }
 
@@ -256,10 +317,12 @@ static void print_human(const struct change *c, int rc)
                                     : c->preflight == 1 ? "passed with warnings"
                                     : c->despite        ? "FAILED, went on with --enable-despite-preflight"
                                                         : "failed");
-    if (c->reported && c->rep.recovered) {
-        fputs("- recovered: an interrupted ", stdout);
-        sos_put_safe(stdout, c->rep.recovered);
-        fputs(" was rolled back first\n", stdout);
+    if (c->recovered || (c->reported && c->rep.recovered)) {
+        fputs(c->cli->dry_run ? "- recovered: an interrupted " : "- recovered: an interrupted ",
+              stdout);
+        sos_put_safe(stdout, c->recovered ? c->recovered : c->rep.recovered);
+        fputs(c->cli->dry_run ? " would be rolled back first\n" : " was rolled back first\n",
+              stdout);
     }
     if (c->reported && c->rep.failed_step) {
         fputs("- failed: ", stdout);
@@ -269,7 +332,7 @@ static void print_human(const struct change *c, int rc)
     if (c->reported && c->rep.run.n_entries)
         sos_report_print_human(stdout, &c->rep.run, &ho);
     if (rc == 0 && strcmp(c->verb, "repair") == 0 && c->reported && !c->rep.recovered &&
-        c->rep.run.n_entries == 0)
+        !c->recovered && c->rep.run.n_entries == 0)
         printf("- nothing to repair: no interrupted transaction, the service definition is "
                "the current generation's, no tripped restart budget\n");
     if (rc == 0 && !c->cli->dry_run && c->generation)
@@ -289,8 +352,9 @@ static int print_json(const struct change *c, int rc)
                    (int)c->generation,
                    "failed_step", c->reported && c->rep.failed_step ? json_string(c->rep.failed_step)
                                                                      : json_null(),
-                   "recovered", c->reported && c->rep.recovered ? json_string(c->rep.recovered)
-                                                                : json_null(),
+                   "recovered", c->recovered ? json_string(c->recovered)
+                                : c->reported && c->rep.recovered ? json_string(c->rep.recovered)
+                                                                  : json_null(),
                    "dry_run", c->cli->dry_run, "despite_preflight", c->despite, "preflight",
                    c->preflight < 0    ? json_null()
                    : c->preflight == 0 ? json_string("passed")
@@ -318,6 +382,8 @@ static int guarded(struct change *c)
     int rc = cli_preflight_guard(c->cli, &c->agent, &c->mo, &c->preflight);
     if (rc != 0)
         return rc;
+    if (c->preflight >= SOS_EXIT_SIGNAL_BASE)
+        return c->preflight; /* interrupted: nothing goes on, flag or not */
     if (c->preflight >= SOS_EXIT_FAILURE) {
         if (!c->cli->despite_preflight) {
             cli_error(c->cli, "%s %s: the preflight failed (above): nothing was installed or "
@@ -395,12 +461,17 @@ static int repair_agent(struct change *c)
             sos_state_view_free(&v);
             return rc;
         }
-        snprintf(path, sizeof path, "%s/tripped", c->state_dir);
-        if (!c->cli->dry_run && unlink(path) != 0) {
-            cli_error(c->cli, "repair %s: cannot clear %s: %s", c->agent.name, path,
-                      strerror(errno));
-            sos_state_view_free(&v);
-            return SOS_EXIT_UNDECIDED;
+        /* The budget is cleared before the start (the wrapper counts the
+         * starts in `restarts`: with them left, it would trip at once); an
+         * agent whose start then fails is stopped either way. */
+        for (int i = 0; i < 2 && !c->cli->dry_run; i++) {
+            snprintf(path, sizeof path, "%s/%s", c->state_dir, i ? "restarts" : "tripped");
+            if (unlink(path) != 0 && errno != ENOENT) {
+                cli_error(c->cli, "repair %s: cannot clear %s: %s", c->agent.name, path,
+                          strerror(errno));
+                sos_state_view_free(&v);
+                return SOS_EXIT_UNDECIDED;
+            }
         }
     }
     sos_state_view_free(&v);
@@ -430,7 +501,9 @@ static int capabilities_allowed(struct change *c)
 static int change_agent(struct change *c)
 {
     const char *v = c->verb;
-    int rc = 0;
+    int rc = recover_first(c);
+    if (rc != 0)
+        return rc;
     if (strcmp(v, "install") == 0 || strcmp(v, "activate") == 0 || strcmp(v, "repair") == 0) {
         if ((rc = capabilities_allowed(c)) != 0)
             return rc;
@@ -480,6 +553,10 @@ int cmd_change(struct cli *cli, const struct sos_verb *verb, char **operands)
     }
     if (c.reported)
         sos_lc_report_free(&c.rep);
+    free(c.recovered);
+    if (c.scratch)
+        sos_scratch_remove(c.scratch);
+    free(c.scratch);
     free(c.state_dir);
     sos_agent_free(&c.agent);
     return rc;

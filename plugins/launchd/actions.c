@@ -338,11 +338,16 @@ static int install_plist(sourceos_ctx *ctx)
                     "cannot read the generated plist %s: %s", source,
                     strerror(rc < 0 ? -rc : EFBIG));
     old = current_file(ctx, a.plist, &old_len);
-    if (!old || (old_len == len && memcmp(old, text, len) == 0))
-        if (drop_stale_backup(ctx, backup) != 0)
-            return -1;
-    if (old && old_len == len && memcmp(old, text, len) == 0)
-        return 0; /* in place already: nothing to do */
+    if (!old && drop_stale_backup(ctx, backup) != 0)
+        return -1;
+    if (old && old_len == len && memcmp(old, text, len) == 0) {
+        /* In place already: the undo must put back these same bytes, not
+         * remove a plist that was there before this run. */
+        if (backup && sourceos_write_file(ctx, backup, old, old_len, 0600) != 0)
+            return fail(ctx, "launchd.action-failed", SOURCEOS_SEV_CRITICAL,
+                        "cannot keep the plist in place as %s", backup);
+        return 0;
+    }
     if (old && backup && sourceos_write_file(ctx, backup, old, old_len, 0600) != 0)
         return fail(ctx, "launchd.action-failed", SOURCEOS_SEV_CRITICAL,
                     "cannot keep the plist it replaces as %s", backup);
@@ -404,6 +409,9 @@ static int remove_plist(sourceos_ctx *ctx)
     if (old && backup && sourceos_write_file(ctx, backup, old, len, 0600) != 0)
         return fail(ctx, "launchd.action-failed", SOURCEOS_SEV_CRITICAL,
                     "cannot keep %s before removing it", a.plist);
+    /* Nothing to remove: a backup an earlier run left must not come back. */
+    if (!old && drop_stale_backup(ctx, backup) != 0)
+        return -1;
     rc = sourceos_remove_file(ctx, a.plist);
     return rc == 0 ? 0
                    : fail(ctx, "launchd.action-failed", SOURCEOS_SEV_CRITICAL,

@@ -137,8 +137,14 @@ static int install_unit(sourceos_ctx *ctx)
         return fail(ctx, "systemd.action-failed", SOURCEOS_SEV_CRITICAL, "cannot read the generated unit %s: %s",
                     source, strerror(rc < 0 ? -rc : EFBIG));
     old = current_file(ctx, unit, &old_len);
-    if (old && old_len == len && memcmp(old, text, len) == 0)
-        return 0; /* already in place: nothing to do, nothing to undo */
+    if (old && old_len == len && memcmp(old, text, len) == 0) {
+        /* Already in place: the undo must put back these same bytes, not
+         * remove the file (nor restore an older backup). */
+        if (backup && sourceos_write_file(ctx, backup, old, old_len, 0600) != 0)
+            return fail(ctx, "systemd.action-failed", SOURCEOS_SEV_CRITICAL,
+                        "cannot keep the unit in place as %s", backup);
+        return 0;
+    }
     /* Nothing replaced: a backup an earlier run left must not be "put
      * back" by this one's undo. */
     if (!old && backup && current_file(ctx, backup, &old_len) &&
@@ -209,6 +215,11 @@ static int remove_unit(sourceos_ctx *ctx)
     old = current_file(ctx, unit, &len);
     if (old && backup && sourceos_write_file(ctx, backup, old, len, 0600) != 0)
         return fail(ctx, "systemd.action-failed", SOURCEOS_SEV_CRITICAL, "cannot keep %s before removing it", unit);
+    /* Nothing to remove: a backup an earlier run left must not come back. */
+    if (!old && backup && current_file(ctx, backup, &len) &&
+        sourceos_remove_file(ctx, backup) != 0)
+        return fail(ctx, "systemd.action-failed", SOURCEOS_SEV_CRITICAL,
+                    "cannot remove the stale %s", backup);
     rc = sourceos_remove_file(ctx, unit);
     return rc == 0 ? 0
                    : fail(ctx, "systemd.action-failed", SOURCEOS_SEV_CRITICAL, "cannot remove %s: %s", unit,

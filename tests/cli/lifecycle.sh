@@ -156,6 +156,18 @@ for step in install-unit daemon-reload enable start; do
     [ ! -e "$UNIT" ] && [ ! -e "$D/enabled" ] && [ ! -e "$D/active" ] && [ ! -e "$STATE/journal" ]
     ok $? "after a kill at $step and repair: nothing installed, enabled or running, no journal"
 done
+# a dry run of repair plans the rollback and keeps the journal; any command
+# (not only repair) rolls back first, with every step a journal can name
+lc uninstall web > /dev/null 2>&1
+SOURCEOS_TEST_KILL_AFTER=start lc activate web > /dev/null 2>&1
+out=$(lc repair web --dry-run); rc=$?
+is "$rc" 0 "repair --dry-run after a kill: exit 0"
+like "$out" "- recovered: an interrupted activate would be rolled back first" "says what it would roll back"
+[ -e "$STATE/journal" ] && [ -f "$D/active" ]; ok $? "and rolls nothing back: the journal and the running agent stay"
+out=$(lc stop web); rc=$?
+is "$rc" 0 "stop after a killed activate: exit 0"
+like "$out" "- recovered: an interrupted activate was rolled back first" "stop rolled the activate back first (its start, enable, install undone)"
+[ ! -e "$STATE/journal" ] && [ ! -e "$UNIT" ] && [ ! -e "$D/enabled" ]; ok $? "nothing of it is left"
 lc activate web > /dev/null 2>&1
 out=$(lc repair web); rc=$?
 is "$rc" 0 "repair of a healthy agent: exit 0"
@@ -183,8 +195,16 @@ cat > "$CFG/agents.d/fresh.yaml" <<YAML
 name: fresh
 image: localhost/fresh@sha256:0123
 backend: systemd
+env: [DOCKER_CONFIG=$HOME/docker]
 logs: {app: $LOGS/f.log, stdout: $LOGS/f.o.log, stderr: $LOGS/f.e.log}
 YAML
+# a dry run of a fresh agent plans the generation a real run would make
+mkdir -p "$TMP/dry-tmp"
+out=$(TMPDIR="$TMP/dry-tmp" lc activate fresh --dry-run 2>&1); rc=$?
+is "$rc" 0 "activate --dry-run of an agent never staged: exit 0"
+like "$out" "would write $HOME/.config/systemd/user/sourceos-agent@fresh.service \\(mode 0644" "plans the unit it would install"
+[ ! -e "$XDG_STATE_HOME/sourceos/agents/fresh" ]; ok $? "no state directory was made for it"
+is "$(ls -A "$TMP/dry-tmp")" "" "and its scratch state directory was removed"
 out=$(lc start fresh 2>&1); rc=$?
 is "$rc|$out" "2|sourceos-agent: start: nothing is staged: run 'sourceos-agent stage NAME' (or 'sourceos-agent activate NAME') first; nothing was changed" "nothing staged: refused"
 : > "$D/calls"

@@ -277,11 +277,20 @@ static void test_install_plist_and_undo(void **state)
     assert_int_equal(st.st_mode & 0777, 0755);
     sos_check_result_free(&r);
 
-    run_action(f, "install-plist", SOS_PHASE_APPLY, 0, NULL, &r); /* in place: no change */
+    /* in place: the plist left alone, kept for the undo, which puts it back
+     * (a plist that was there before is not removed) */
+    run_action(f, "install-plist", SOS_PHASE_APPLY, 0, NULL, &r);
     assert_int_equal(r.status, SOS_ST_OK);
-    assert_int_equal(r.n_changes, 0);
+    assert_int_equal(r.n_changes, 1);
     sos_check_result_free(&r);
-
+    run_action(f, "install-plist", SOS_PHASE_UNDO, 0, NULL, &r);
+    assert_int_equal(r.status, SOS_ST_OK);
+    assert_int_equal(stat(under(f, PLIST), &st), 0);
+    assert_int_equal(stat(under(f, BACKUP), &st), -1);
+    sos_check_result_free(&r);
+    /* undo of a fresh install: no plist left */
+    assert_int_equal(unlink(under(f, PLIST)), 0);
+    apply_ok(f, "install-plist", SOS_PHASE_APPLY);
     run_action(f, "install-plist", SOS_PHASE_UNDO, 0, NULL, &r);
     assert_int_equal(r.status, SOS_ST_OK);
     assert_int_equal(stat(under(f, PLIST), &st), -1);

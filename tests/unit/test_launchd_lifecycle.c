@@ -221,7 +221,8 @@ static void test_all_steps_done(void **state)
 
     /* activating again: the plist in place, bootstrap finds it loaded */
     assert_int_equal(sos_lifecycle_run(&lc, "activate", activate, N_STEPS, &rep, &err), 0);
-    assert_int_equal(rep.run.entries[0].result.n_changes, 0);
+    assert_int_equal(rep.run.entries[0].result.n_changes, 1); /* the plist kept for the undo */
+    assert_int_equal(rep.run.entries[0].result.changes[0].done, 1);
     assert_string_equal(rep.run.entries[2].result.findings[0].code,
                         "launchd.action-already-loaded");
     sos_lc_report_free(&rep);

@@ -167,11 +167,22 @@ static void test_install_fresh_and_undo(void **state)
     assert_int_equal(st.st_mode & 0777, 0644);
     sos_check_result_free(&r);
 
-    /* the same file again: nothing to change */
+    /* the same file again: the unit is left alone, kept for the undo, which
+     * must put back what was there (not remove a unit that was in place) */
     run_action(f, "install-unit", SOS_PHASE_APPLY, 0, "true", &r);
-    assert_int_equal(r.n_changes, 0);
+    assert_int_equal(r.n_changes, 1);
+    assert_string_equal(r.changes[0].path, BACKUP);
+    sos_check_result_free(&r);
+    run_action(f, "install-unit", SOS_PHASE_UNDO, 0, "true", &r);
+    assert_int_equal(r.status, SOS_ST_OK);
+    assert_string_equal(slurp(under(f, UNIT)), "[Service]\nExecStart=/bin/true\n");
+    assert_int_equal(stat(under(f, BACKUP), &st), -1);
     sos_check_result_free(&r);
 
+    /* undo of a fresh install: no unit left */
+    assert_int_equal(unlink(under(f, UNIT)), 0);
+    run_action(f, "install-unit", SOS_PHASE_APPLY, 0, "true", &r);
+    sos_check_result_free(&r);
     run_action(f, "install-unit", SOS_PHASE_UNDO, 0, "true", &r);
     assert_int_equal(r.status, SOS_ST_OK);
     assert_int_equal(stat(under(f, UNIT), &st), -1);
