@@ -97,6 +97,11 @@ int cli_offline(const struct cli *cli);
 int cli_agent_model_opts(const struct cli *cli, struct sos_agent_model_opts *opts,
                          sos_error *err);
 
+/* The agent's state directory (sos_stage_state_dir() with MO's home), under
+ * --root when one is given: where status, logs and preflight read it. */
+char *cli_state_dir(const struct cli *cli, const struct sos_agent_model *m,
+                    const struct sos_agent_model_opts *mo, sos_error *err);
+
 /* Default directories: the build tree's when run from it, else installed. */
 const char *cli_default_plugin_dir(void);
 const char *cli_default_config_dir(void);

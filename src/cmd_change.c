@@ -32,9 +32,6 @@
 #include "status.h"
 #include "verbs.h"
 
-extern char **environ;
-
-#define SKIP_EXTERNAL_ENV "SOURCEOS_STAGE_SKIP_EXTERNAL"
 
 struct change {
     struct cli *cli;
@@ -75,20 +72,7 @@ static int root_is_this_machine(const struct cli *cli)
  * refuses (the previous generation stays current). */
 static int stage_for(struct change *c)
 {
-    const char *skip = getenv(SKIP_EXTERNAL_ENV);
-    struct sos_stage_options o = {
-        .backend = c->backend,
-        .os = c->backend == SOS_BACKEND_LAUNCHD ? SOS_GEN_OS_MACOS : SOS_GEN_OS_LINUX,
-        .home = c->mo.home,
-        .user = c->agent.model.scope == SOS_SCOPE_SYSTEM && c->agent.model.account[0]
-                    ? c->agent.model.account
-                    : NULL,
-        .state_dir = c->state_dir,
-        .envp = environ,
-        .plugin_dir = c->cli->plugin_dir ? c->cli->plugin_dir : cli_default_plugin_dir(),
-        .skip_external = skip && strcmp(skip, "1") == 0,
-        .config_dir = config_dir(c->cli),
-    };
+    struct sos_stage_options o;
     struct sos_stage_result r;
     sos_error err;
     int rc;
@@ -102,8 +86,8 @@ static int stage_for(struct change *c)
         free(c->state_dir);
         if (!(c->state_dir = strdup(c->scratch)))
             return SOS_EXIT_UNDECIDED;
-        o.state_dir = c->state_dir;
     }
+    cli_stage_options(c->cli, &c->agent.model, c->backend, &c->mo, c->state_dir, &o);
     rc = sos_stage(&c->agent.model, &o, &r, &err);
     if (rc < 0) {
         cli_error(c->cli, "%s %s: %s; nothing was changed", c->verb, c->agent.name, err.msg);
@@ -170,17 +154,9 @@ static int installs(const char *transaction)
  * refused before anything is done. */
 static int verify_generation(struct change *c, const char *gen_dir)
 {
-    struct sos_stage_options o = {
-        .backend = c->backend,
-        .os = c->backend == SOS_BACKEND_LAUNCHD ? SOS_GEN_OS_MACOS : SOS_GEN_OS_LINUX,
-        .home = c->mo.home,
-        .user = c->agent.model.scope == SOS_SCOPE_SYSTEM && c->agent.model.account[0]
-                    ? c->agent.model.account
-                    : NULL,
-        .state_dir = c->state_dir,
-        .config_dir = config_dir(c->cli),
-    };
+    struct sos_stage_options o;
     sos_error err;
+    cli_stage_options(c->cli, &c->agent.model, c->backend, &c->mo, c->state_dir, &o);
     if (sos_stage_verify(&c->agent.model, &o, gen_dir, &err) == 0)
         return 0;
     cli_error(c->cli, "%s %s: %s", c->verb, c->agent.name, err.msg);

@@ -192,24 +192,32 @@ static int print_json(struct cli *cli, const struct staged *st,
     return rc;
 }
 
+void cli_stage_options(const struct cli *cli, const struct sos_agent_model *m,
+                       enum sos_agent_backend backend, const struct sos_agent_model_opts *mo,
+                       const char *state_dir, struct sos_stage_options *o)
+{
+    const char *skip = getenv(SKIP_EXTERNAL_ENV);
+    memset(o, 0, sizeof *o);
+    o->backend = backend;
+    /* The OS the agent runs on: this machine's, or the --root tree's. */
+    o->os = mo->os == SOS_AGENT_OS_MACOS ? SOS_GEN_OS_MACOS : SOS_GEN_OS_LINUX;
+    o->home = mo->home;
+    o->user = m->scope == SOS_SCOPE_SYSTEM && m->account[0] ? m->account : NULL;
+    o->state_dir = state_dir;
+    o->envp = environ;
+    o->plugin_dir = cli->plugin_dir ? cli->plugin_dir : cli_default_plugin_dir();
+    o->skip_external = skip && strcmp(skip, "1") == 0;
+    o->config_dir = cli->config_dir ? cli->config_dir : cli_default_config_dir();
+}
+
 /* Stages the loaded AGENT; the exit code. */
 static int stage_agent(struct cli *cli, const struct sos_agent *agent,
                        const struct sos_agent_model_opts *mo)
 {
     const struct sos_agent_model *m = &agent->model;
-    const char *skip = getenv(SKIP_EXTERNAL_ENV);
     struct staged st = {m, resolve_backend(m, mo->os), NULL, NULL, 0, 0, 0};
     struct sos_gen_target t = {st.backend, 0, mo->home, NULL, NULL, NULL};
-    struct sos_stage_options o = {
-        .backend = st.backend,
-        .os = mo->os == SOS_AGENT_OS_MACOS ? SOS_GEN_OS_MACOS : SOS_GEN_OS_LINUX,
-        .home = mo->home,
-        .user = m->scope == SOS_SCOPE_SYSTEM && m->account[0] ? m->account : NULL,
-        .envp = environ,
-        .plugin_dir = cli->plugin_dir ? cli->plugin_dir : cli_default_plugin_dir(),
-        .skip_external = skip && strcmp(skip, "1") == 0,
-        .config_dir = cli->config_dir ? cli->config_dir : cli_default_config_dir(),
-    };
+    struct sos_stage_options o;
     struct sos_stage_result r;
     char *state_dir;
     sos_error err;
@@ -220,7 +228,8 @@ static int stage_agent(struct cli *cli, const struct sos_agent *agent,
         free(state_dir);
         return SOS_EXIT_UNDECIDED;
     }
-    st.state_dir = o.state_dir = state_dir;
+    cli_stage_options(cli, m, st.backend, mo, state_dir, &o);
+    st.state_dir = state_dir;
     st.previous = current_generation(state_dir);
     st.scratch = cli->scratch;
     rc = cli->scratch ? sos_stage_scratch(m, &o, &r, &err) : sos_stage(m, &o, &r, &err);

@@ -41,21 +41,6 @@ static const char *config_dir(const struct cli *cli)
     return cli->config_dir ? cli->config_dir : cli_default_config_dir();
 }
 
-/* The state directory, under --root when one is given (as status reads it). */
-static char *state_dir_of(const struct cli *cli, const struct sos_agent_model *m,
-                          const struct sos_agent_model_opts *mo, sos_error *err)
-{
-    char *dir = sos_stage_state_dir(m, mo->home, mo->xdg_state_home, err), *under;
-    if (!dir || !cli->root || strcmp(cli->root, "/") == 0)
-        return dir;
-    if (asprintf(&under, "%s%s", cli->root, dir) < 0)
-        under = NULL;
-    free(dir);
-    if (!under)
-        sos_fail(err, "out of memory");
-    return under;
-}
-
 /* Where persistence stands, from the state directory; BUF holds the text. */
 static const char *persistence_of(const char *state_dir, char *buf, size_t size)
 {
@@ -351,7 +336,7 @@ int cmd_preflight(struct cli *cli, const struct sos_verb *verb, char **operands)
     }
     for (size_t i = 0; i < agent.model.warnings.n; i++)
         cli_error(cli, "warning: %s", agent.model.warnings.v[i]);
-    if (!(state_dir = state_dir_of(cli, &agent.model, &mo, &err))) {
+    if (!(state_dir = cli_state_dir(cli, &agent.model, &mo, &err))) {
         cli_error(cli, "%s", err.msg);
         sos_agent_free(&agent);
         return SOS_EXIT_UNDECIDED;
@@ -378,7 +363,7 @@ int cli_preflight_guard(struct cli *cli, struct sos_agent *agent,
     sos_error err;
     int rc;
     *verdict = SOS_EXIT_UNDECIDED;
-    if (!(state_dir = state_dir_of(cli, &agent->model, mo, &err))) {
+    if (!(state_dir = cli_state_dir(cli, &agent->model, mo, &err))) {
         cli_error(cli, "%s", err.msg);
         return SOS_EXIT_UNDECIDED;
     }

@@ -118,25 +118,6 @@ static const char *s_of(json_t *o, const char *key)
 
 /* ---- status ------------------------------------------------------------------- */
 
-/* The state directory: the core's rule, under --root when one is given. */
-static char *state_dir_of(const struct cli *cli, const struct sos_agent_model *m, sos_error *err)
-{
-    struct sos_agent_model_opts o;
-    char *dir, *under = NULL;
-    if (sos_agent_model_opts_default(&o, err) != 0)
-        return NULL;
-    if (!(dir = sos_stage_state_dir(m, o.home, o.xdg_state_home, err)))
-        return NULL;
-    if (!cli->root || strcmp(cli->root, "/") == 0)
-        return dir;
-    if (asprintf(&under, "%s%s", cli->root, dir) < 0)
-        under = NULL;
-    free(dir);
-    if (!under)
-        sos_fail(err, "out of memory");
-    return under;
-}
-
 static void print_status_human(json_t *d)
 {
     json_t *b = json_object_get(d, "backend"), *c = json_object_get(d, "container");
@@ -176,6 +157,7 @@ static void print_status_human(json_t *d)
 int cmd_status(struct cli *cli, const struct sos_verb *verb, char **operands)
 {
     struct profile_run p;
+    struct sos_agent_model_opts mo;
     struct sos_state_view v;
     sos_error err, view_err;
     char *dir = NULL;
@@ -188,7 +170,8 @@ int cmd_status(struct cli *cli, const struct sos_verb *verb, char **operands)
         profile_free(&p);
         return rc;
     }
-    if (!(dir = state_dir_of(cli, &p.agent.model, &err))) {
+    if (cli_agent_model_opts(cli, &mo, &err) != 0 ||
+        !(dir = cli_state_dir(cli, &p.agent.model, &mo, &err))) {
         cli_error(cli, "%s", err.msg);
         profile_free(&p);
         return SOS_EXIT_UNDECIDED;

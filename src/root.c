@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "checksd.h"
 #include "host.h"
+#include "stage.h"
 
 /* A tree that is not there, not a directory or not readable would make
  * every check report "absent" about files it never saw, so it is refused
@@ -75,4 +76,18 @@ int cli_agent_model_opts(const struct cli *cli, struct sos_agent_model_opts *opt
     else if (host.os_mask & (SOS_OS_LINUX | SOS_OS_WSL))
         opts->os = SOS_AGENT_OS_LINUX;
     return 0;
+}
+
+char *cli_state_dir(const struct cli *cli, const struct sos_agent_model *m,
+                    const struct sos_agent_model_opts *mo, sos_error *err)
+{
+    char *dir = sos_stage_state_dir(m, mo->home, mo->xdg_state_home, err), *under;
+    if (!dir || !cli->root || strcmp(cli->root, "/") == 0)
+        return dir;
+    if (asprintf(&under, "%s%s", cli->root, dir) < 0)
+        under = NULL;
+    free(dir);
+    if (!under)
+        sos_fail(err, "out of memory");
+    return under;
 }

@@ -85,6 +85,12 @@ int cmd_change(struct cli *cli, const struct sos_verb *verb, char **operands);
  * it for AGENT, prints it only when it failed, and sets *VERDICT (0
  * passed, 1 warnings, 2 failed). 0, or an exit code when it could not run. */
 struct sos_agent;
+struct sos_stage_options;
+/* The stage options for M on BACKEND in STATE_DIR (cmd_lifecycle.c): one
+ * place, so stage, activate and install's verification generate alike. */
+void cli_stage_options(const struct cli *cli, const struct sos_agent_model *m,
+                       enum sos_agent_backend backend, const struct sos_agent_model_opts *mo,
+                       const char *state_dir, struct sos_stage_options *o);
 int cli_preflight_guard(struct cli *cli, struct sos_agent *agent,
                         const struct sos_agent_model_opts *mo, int *verdict);
 
