@@ -68,6 +68,24 @@ static int root_is_this_machine(const struct cli *cli)
     return !cli->root || (realpath(cli->root, real) && strcmp(real, "/") == 0);
 }
 
+/* Whether `current` is the generation this declaration generates (its
+ * files compared byte for byte; a current generation passed its lints). */
+static int current_is_declared(const struct change *c, const struct sos_stage_options *o)
+{
+    struct sos_state_view v;
+    char gen_dir[PATH_MAX];
+    sos_error err;
+    int same = 0;
+    if (sos_state_read(c->state_dir, time(NULL), &v, &err) != 0)
+        return 0;
+    if (v.current) {
+        snprintf(gen_dir, sizeof gen_dir, "%s/generations/%u", c->state_dir, v.current);
+        same = sos_stage_verify(&c->agent.model, o, gen_dir, &err) == 0;
+    }
+    sos_state_view_free(&v);
+    return same;
+}
+
 /* A new generation for activate: generated and linted; a lint failure
  * refuses (the previous generation stays current). */
 static int stage_for(struct change *c)
@@ -88,6 +106,8 @@ static int stage_for(struct change *c)
             return SOS_EXIT_UNDECIDED;
     }
     cli_stage_options(c->cli, &c->agent.model, c->backend, &c->mo, c->state_dir, &o);
+    if (!c->cli->dry_run && current_is_declared(c, &o))
+        return 0; /* the generation in place is this declaration's: nothing to stage */
     rc = sos_stage(&c->agent.model, &o, &r, &err);
     if (rc < 0) {
         cli_error(c->cli, "%s %s: %s; nothing was changed", c->verb, c->agent.name, err.msg);

@@ -115,6 +115,11 @@ printf '%s' "$out" > "$TMP/activate.json"
 "$PYTHON" "$SOS_SRCDIR/tests/validate-json.py" "$SOS_SRCDIR/schemas/report.schema.json" "$TMP/activate.json" >&2
 ok $? "--json is valid against report.schema.json"
 
+# ---- activate again: the generation in place is the declaration's, none is made
+before=$(ls "$STATE/generations" | wc -l)
+lc activate web > /dev/null 2>&1; is "$?" 0 "activate again: exit 0"
+is "$(ls "$STATE/generations" | wc -l)" "$before" "the declaration unchanged: no new generation"
+
 # ---- a failing step: the ones before it undone, exit 3
 "$AGENT" uninstall web --plugin-dir "$BUILD_PLUGINS" --config-dir "$CFG" > /dev/null 2>&1
 PATH="$BIN:/usr/bin:/bin" "$AGENT" uninstall web --plugin-dir "$BUILD_PLUGINS" --config-dir "$CFG" > /dev/null 2>&1
