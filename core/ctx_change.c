@@ -94,108 +94,133 @@ static int gate(sourceos_ctx *ctx, const char *path, const char **name)
     }
 }
 
+/* What a change does in the directory that holds its path. */
+struct dir_op {
+    int (*run)(int dirfd, const char *name, struct dir_op *op); /* 0 or -errno */
+    const void *data;
+    size_t len;
+    mode_t mode;
+    const char *target;
+    int existed; /* make_dir: the directory was there already */
+};
+
+/* The one path of every file change: refused in a check, recorded only
+ * while planning, else OP run on PATH's name in its directory, opened under
+ * the root. 0 done, 1 planned, or a negative errno. A missing directory is
+ * MISSING_OK's answer (a file to remove that cannot be there). */
+static int change_in_dir(sourceos_ctx *ctx, const char *path, struct dir_op *op,
+                         int missing_ok)
+{
+    const char *name;
+    int rc = gate(ctx, path, &name), fd;
+    if (rc != 0)
+        return rc;
+    fd = open_parent(ctx, path, name);
+    if (fd < 0)
+        return fd == -ENOENT && missing_ok ? 0 : fd;
+    rc = op->run(fd, name, op);
+    close(fd);
+    return rc;
+}
+
+static int errno_or_eio(void)
+{
+    return errno ? -errno : -EIO;
+}
+
+static int write_op(int dirfd, const char *name, struct dir_op *op)
+{
+    sos_error err;
+    errno = 0;
+    return sos_atomic_write(dirfd, name, op->data, op->len, op->mode, 0, &err) == 0
+               ? 0
+               : errno_or_eio();
+}
+
+static int remove_op(int dirfd, const char *name, struct dir_op *op)
+{
+    (void)op;
+    if (unlinkat(dirfd, name, 0) != 0 && errno != ENOENT)
+        return errno == EISDIR || errno == EPERM ? -EISDIR : -errno;
+    fsync(dirfd);
+    return 0;
+}
+
+static int symlink_op(int dirfd, const char *name, struct dir_op *op)
+{
+    sos_error err;
+    errno = 0;
+    if (sos_atomic_symlink(dirfd, name, op->target, &err) != 0)
+        return errno_or_eio();
+    fsync(dirfd);
+    return 0;
+}
+
+static int mkdir_op(int dirfd, const char *name, struct dir_op *op)
+{
+    struct stat st;
+    int rc = 0, d;
+    if (mkdirat(dirfd, name, op->mode) != 0) {
+        if (errno == EEXIST && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISDIR(st.st_mode)) {
+            op->existed = 1;
+            return 0;
+        }
+        return -errno;
+    }
+    /* the umask must not narrow it */
+    d = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (d < 0 || fchmod(d, op->mode) != 0)
+        rc = -errno;
+    if (d >= 0)
+        close(d);
+    fsync(dirfd);
+    return rc;
+}
+
 int sourceos_write_file(sourceos_ctx *ctx, const char *path, const void *data, size_t len,
                         mode_t mode)
 {
-    const char *name;
-    sos_error err;
-    int rc, fd;
+    struct dir_op op = {write_op, data, len, mode & 07777, NULL, 0};
+    int rc;
     if (!ctx || (!data && len))
         return -EINVAL;
-    rc = gate(ctx, path, &name);
-    if (rc == 0) {
-        fd = open_parent(ctx, path, name);
-        if (fd < 0) {
-            rc = fd;
-        } else {
-            rc = sos_atomic_write(fd, name, data, len, mode & 07777, 0, &err) == 0 ? 0
-                 : errno ? -errno
-                         : -EIO;
-            close(fd);
-        }
-    }
-    add_change(ctx, "write", path, NULL, NULL, (int)(mode & 07777), (long long)len, rc == 0,
+    rc = change_in_dir(ctx, path, &op, 0);
+    add_change(ctx, "write", path, NULL, NULL, (int)op.mode, (long long)len, rc == 0,
                rc < 0 ? -rc : 0);
     return rc > 0 ? 0 : rc;
 }
 
 int sourceos_remove_file(sourceos_ctx *ctx, const char *path)
 {
-    const char *name;
-    int rc, fd;
+    struct dir_op op = {remove_op, NULL, 0, 0, NULL, 0};
+    int rc;
     if (!ctx)
         return -EINVAL;
-    rc = gate(ctx, path, &name);
-    if (rc == 0) {
-        fd = open_parent(ctx, path, name);
-        if (fd < 0) {
-            rc = fd == -ENOENT ? 0 : fd;
-        } else {
-            if (unlinkat(fd, name, 0) != 0 && errno != ENOENT)
-                rc = errno == EISDIR || errno == EPERM ? -EISDIR : -errno;
-            if (rc == 0)
-                fsync(fd);
-            close(fd);
-        }
-    }
+    rc = change_in_dir(ctx, path, &op, 1);
     add_change(ctx, "remove", path, NULL, NULL, -1, -1, rc == 0, rc < 0 ? -rc : 0);
     return rc > 0 ? 0 : rc;
 }
 
 int sourceos_make_symlink(sourceos_ctx *ctx, const char *target, const char *path)
 {
-    const char *name;
-    sos_error err;
-    int rc, fd;
+    struct dir_op op = {symlink_op, NULL, 0, 0, target, 0};
+    int rc;
     if (!ctx || !target || !target[0])
         return -EINVAL;
-    rc = gate(ctx, path, &name);
-    if (rc == 0) {
-        fd = open_parent(ctx, path, name);
-        if (fd < 0) {
-            rc = fd;
-        } else {
-            rc = sos_atomic_symlink(fd, name, target, &err) == 0 ? 0 : errno ? -errno : -EIO;
-            if (rc == 0)
-                fsync(fd);
-            close(fd);
-        }
-    }
+    rc = change_in_dir(ctx, path, &op, 0);
     add_change(ctx, "symlink", path, target, NULL, -1, -1, rc == 0, rc < 0 ? -rc : 0);
     return rc > 0 ? 0 : rc;
 }
 
 int sourceos_make_dir(sourceos_ctx *ctx, const char *path, mode_t mode)
 {
-    const char *name;
-    struct stat st;
-    int rc, fd, existed = 0;
+    struct dir_op op = {mkdir_op, NULL, 0, mode & 07777, NULL, 0};
+    int rc;
     if (!ctx)
         return -EINVAL;
-    rc = gate(ctx, path, &name);
-    if (rc == 0) {
-        fd = open_parent(ctx, path, name);
-        if (fd < 0) {
-            rc = fd;
-        } else {
-            if (mkdirat(fd, name, mode & 07777) == 0) {
-                /* the umask must not narrow it */
-                int d = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (d < 0 || fchmod(d, mode & 07777) != 0)
-                    rc = -errno;
-                if (d >= 0)
-                    close(d);
-                fsync(fd);
-            } else if (errno == EEXIST && fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-                       S_ISDIR(st.st_mode)) {
-                existed = 1;
-            } else {
-                rc = -errno;
-            }
-            close(fd);
-        }
-    }
-    add_change(ctx, "mkdir", path, NULL, NULL, (int)(mode & 07777), -1, rc == 0 && !existed,
+    rc = change_in_dir(ctx, path, &op, 0);
+    add_change(ctx, "mkdir", path, NULL, NULL, (int)op.mode, -1, rc == 0 && !op.existed,
                rc < 0 ? -rc : 0);
     return rc > 0 ? 0 : rc;
 }
