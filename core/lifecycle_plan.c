@@ -30,10 +30,12 @@ static const struct sos_lc_step sd_all[] = {SD("install-unit"), SD("remove-unit"
 
 static const struct sos_lc_step ld_install[] = {LD("install-plist")};
 static const struct sos_lc_step ld_enable[] = {LD("enable"), LD("bootstrap")};
-static const struct sos_lc_step ld_start[] = {LD("kickstart")};
+/* stop is a bootout (a KeepAlive job that is only killed is started again),
+ * so start loads the job first; a bootstrap of a job loaded from our plist
+ * counts as done. kickstart -k kills a running instance and starts it. */
+static const struct sos_lc_step ld_start[] = {LD("bootstrap"), LD("kickstart")};
 static const struct sos_lc_step ld_stop[] = {LD("bootout")};
-/* kickstart -k kills the running instance and starts it again */
-static const struct sos_lc_step ld_restart[] = {LD("kickstart")};
+static const struct sos_lc_step ld_restart[] = {LD("bootstrap"), LD("kickstart")};
 static const struct sos_lc_step ld_uninstall[] = {LD("bootout"), LD("disable"), LD("remove-plist")};
 static const struct sos_lc_step ld_activate[] = {LD("install-plist"), LD("enable"),
                                                  LD("bootstrap"), LD("kickstart")};

@@ -22,6 +22,22 @@
 
 #define GENERATION_MAX 1000000u
 
+/* Where the tree's PATH is on this machine: under O's root, if any. */
+static char *on_host(const struct sos_stage_options *o, const char *path)
+{
+    char *out;
+    if (!o->root || !o->root[0] || strcmp(o->root, "/") == 0)
+        return strdup(path);
+    return asprintf(&out, "%s%s", o->root, path) < 0 ? NULL : out;
+}
+
+/* The tree's name of HOST, a path on this machine under O's root. */
+static const char *in_tree(const struct sos_stage_options *o, const char *host)
+{
+    size_t n = o->root && strcmp(o->root, "/") != 0 ? strlen(o->root) : 0;
+    return n && strncmp(host, o->root, n) == 0 && host[n] == '/' ? host + n : host;
+}
+
 char *sos_stage_state_dir(const struct sos_agent_model *m, const char *home,
                           const char *xdg_state_home, sos_error *err)
 {
@@ -199,7 +215,8 @@ static int fill_generation(const struct sos_agent_model *m, const struct sos_sta
         r->wrapper = NULL;
         return sos_fail(err, "out of memory");
     }
-    if (generate(m, o, r->wrapper, &tx, err) < 0)
+    /* The files name the wrapper where the tree has it. */
+    if (generate(m, o, in_tree(o, r->wrapper), &tx, err) < 0)
         goto out;
     if (asprintf(&r->service, "%s/%s", r->dir, tx.service_name) < 0) {
         r->service = NULL;
@@ -217,7 +234,7 @@ static int fill_generation(const struct sos_agent_model *m, const struct sos_sta
             goto out;
     }
     if (sos_stage_lint_files(o, m, r->wrapper, r->service, &r->lints, err) < 0 ||
-        sos_stage_lint_doctor(o, genfd, r->dir, r->service, &r->lints, err) < 0)
+        sos_stage_lint_doctor(o, genfd, r->dir, in_tree(o, r->service), &r->lints, err) < 0)
         goto out;
     if (!(lint_json = sos_lint_results_json(&r->lints))) {
         sos_fail(err, "lint.json: out of memory");
@@ -250,19 +267,24 @@ int sos_stage(const struct sos_agent_model *m, const struct sos_stage_options *o
               struct sos_stage_result *r, sos_error *err)
 {
     int statefd, gensfd = -1, genfd = -1, rc = -1;
-    char target[32];
+    char target[32], *state_dir;
     memset(r, 0, sizeof *r);
     /* Refused before anything is made: a model no generator can write, or
      * a capability the administrator did not allow. */
     if (check_capabilities(m, o, err) < 0 || sos_gen_check_identity(m, err) < 0 ||
         dry_generate(m, o, err) < 0)
         return -1;
-    if ((statefd = open_state_dir(o->state_dir, err)) < 0)
+    if (!(state_dir = on_host(o, o->state_dir)))
+        return sos_fail(err, "out of memory");
+    statefd = open_state_dir(state_dir, err);
+    if (statefd < 0) {
+        free(state_dir);
         return sos_wrap(err, "state directory");
+    }
     if ((gensfd = open_subdir(statefd, "generations", 1, err)) < 0 ||
         (genfd = new_generation(gensfd, &r->generation, err)) < 0)
         goto out;
-    if (asprintf(&r->dir, "%s/generations/%u", o->state_dir, r->generation) < 0) {
+    if (asprintf(&r->dir, "%s/generations/%u", state_dir, r->generation) < 0) {
         r->dir = NULL;
         sos_fail(err, "out of memory");
         goto out;
@@ -289,6 +311,7 @@ out:
     if (gensfd >= 0)
         close(gensfd);
     close(statefd);
+    free(state_dir);
     return rc;
 }
 
@@ -324,7 +347,10 @@ int sos_stage_scratch(const struct sos_agent_model *m, const struct sos_stage_op
     memset(r, 0, sizeof *r);
     if (!dir)
         return -1;
+    /* On this machine, never in a tree: a scratch generation is linted
+     * where it is, and a tree is not written to. */
     scratch.state_dir = dir;
+    scratch.root = NULL;
     rc = sos_stage(m, &scratch, r, err);
     for (size_t i = 0; rc >= 0 && i < r->lints.n; i++)
         unscratch(r->lints.v[i].detail, dir);
@@ -366,7 +392,7 @@ int sos_stage_verify(const struct sos_agent_model *m, const struct sos_stage_opt
         return -1;
     if (asprintf(&wrapper, "%s/wrapper", gen_dir) < 0)
         return sos_fail(err, "out of memory");
-    rc = generate(m, o, wrapper, &tx, err);
+    rc = generate(m, o, in_tree(o, wrapper), &tx, err);
     if (rc == 0)
         rc = same_file(gen_dir, "wrapper", tx.wrapper, err);
     if (rc == 0)

@@ -33,11 +33,15 @@ struct sos_stage_options {
                              * not run (the bench's SOURCEOS_STAGE_SKIP_EXTERNAL=1) */
     const char *config_dir; /* holds capabilities.allow (core/capabilities.h); NULL: a
                              * declared capability is refused */
+    const char *root;       /* a tree to stage into (--root TREE --live), NULL for this
+                             * machine: state_dir and every path the generated files
+                             * name are the tree's, the files are written under ROOT */
 };
 
 struct sos_stage_result {
     unsigned generation;  /* N of generations/N */
-    char *dir;            /* STATE/generations/N */
+    char *dir;            /* STATE/generations/N, where it is on this machine (under
+                           * O's root); so are wrapper and service */
     char *wrapper;        /* its wrapper */
     char *service;        /* its plist or unit */
     int current;          /* 1: every lint passed and `current` points at it */
@@ -68,7 +72,8 @@ int sos_stage_scratch(const struct sos_agent_model *m, const struct sos_stage_op
 
 void sos_stage_result_free(struct sos_stage_result *r);
 
-/* Whether the generation GEN_DIR (its wrapper and its plist or unit) is
+/* Whether the generation GEN_DIR (its wrapper and its plist or unit; a
+ * path on this machine, under O's root when it has one) is
  * still what M generates there: 0, or -1 with ERR naming the first file
  * that differs or is missing (changed after it was staged: not installed).
  * Also checks M's capabilities against the allowlist of O->config_dir. */

@@ -126,6 +126,9 @@ int sos_stage_lint_doctor(const struct sos_stage_options *o, int genfd, const ch
         return sos_fail(err, "%s: out of memory", name);
     c.config_dir = config_dir;
     c.plugin_dir = o->plugin_dir;
+    /* Staged into a tree: the lint reads the files it names there. */
+    c.root = o->root;
+    ro.root = o->root;
     c.scope = -1;
     c.command = "stage";
     ro.jobs = 1;

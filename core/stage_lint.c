@@ -188,6 +188,12 @@ int sos_stage_lint_files(const struct sos_stage_options *o, const struct sos_age
         rc = plist_round_trip(out, m, service);
     else if (rc == 0 && o->skip_external)
         rc = sos_lint_add(out, "systemd-analyze verify", SOS_LINT_SKIPPED, SKIP_NOTE);
+    else if (rc == 0 && o->root && strcmp(o->root, "/") != 0)
+        /* It checks the unit's executables on this machine, not in the
+         * tree (its --root does not change that): it cannot judge them. */
+        rc = sos_lint_add(out, "systemd-analyze verify", SOS_LINT_SKIPPED,
+                          "staged into a --root tree: systemd-analyze verify checks the "
+                          "executables a unit names on this machine, not in the tree");
     else if (rc == 0)
         rc = verify_unit(out, o, m, service);
     if (rc < 0)

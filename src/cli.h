@@ -91,6 +91,11 @@ int cli_check_root(const struct cli *cli);
  * without --live. */
 int cli_offline(const struct cli *cli);
 
+/* The tree the changing commands (stage and the lifecycle) write into:
+ * --root other than "/" with --live (files under it, commands run here);
+ * NULL for this machine. */
+const char *cli_install_root(const struct cli *cli);
+
 /* The agent model's defaults for this run: this process's, with the target
  * OS of the --root tree when one is given (sos_host_detect), so a Mac's
  * tree read on Linux gets a Mac's defaults. -1 with ERR when no home. */

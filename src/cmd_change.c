@@ -39,7 +39,9 @@ struct change {
     struct sos_agent agent;
     struct sos_agent_model_opts mo;
     enum sos_agent_backend backend;
-    char *state_dir;
+    char *state_dir;             /* the agent's state directory on this machine */
+    char *tree_state_dir;        /* ... as the --root tree names it (= state_dir without) */
+    const char *root;            /* --root TREE --live: installing into TREE; NULL */
     unsigned generation;         /* in service after (current) */
     unsigned previous;
     int preflight;               /* its verdict, -1 not run */
@@ -68,6 +70,13 @@ static int root_is_this_machine(const struct cli *cli)
     return !cli->root || (realpath(cli->root, real) && strcmp(real, "/") == 0);
 }
 
+/* The generation N's directory: on this machine (HOST) or as the tree
+ * names it. */
+static void gen_path(const struct change *c, int host, unsigned n, char *out, size_t size)
+{
+    snprintf(out, size, "%s/generations/%u", host ? c->state_dir : c->tree_state_dir, n);
+}
+
 /* Whether `current` is the generation this declaration generates (its
  * files compared byte for byte; a current generation passed its lints). */
 static int current_is_declared(const struct change *c, const struct sos_stage_options *o)
@@ -79,7 +88,7 @@ static int current_is_declared(const struct change *c, const struct sos_stage_op
     if (sos_state_read(c->state_dir, time(NULL), &v, &err) != 0)
         return 0;
     if (v.current) {
-        snprintf(gen_dir, sizeof gen_dir, "%s/generations/%u", c->state_dir, v.current);
+        gen_path(c, 1, v.current, gen_dir, sizeof gen_dir);
         same = sos_stage_verify(&c->agent.model, o, gen_dir, &err) == 0;
     }
     sos_state_view_free(&v);
@@ -97,15 +106,24 @@ static int stage_for(struct change *c)
     /* A dry run stages into a scratch state directory, so that what it
      * plans is the generation a real run would make; removed at the end. */
     if (c->cli->dry_run) {
+        /* The scratch is on this machine; a tree's steps would read the
+         * generation in the tree. */
+        if (c->root)
+            return refuse(c->cli, c->verb,
+                          "--dry-run with --root stages nothing into the tree, so there is no "
+                          "generation to plan from: stage it first ('sourceos-agent stage "
+                          "NAME --root TREE --live'), then 'install --dry-run'");
         if (!(c->scratch = sos_scratch_make("sourceos-dry-run", &err))) {
             cli_error(c->cli, "%s %s: %s", c->verb, c->agent.name, err.msg);
             return SOS_EXIT_UNDECIDED;
         }
         free(c->state_dir);
-        if (!(c->state_dir = strdup(c->scratch)))
+        free(c->tree_state_dir);
+        c->tree_state_dir = strdup(c->scratch);
+        if (!(c->state_dir = strdup(c->scratch)) || !c->tree_state_dir)
             return SOS_EXIT_UNDECIDED;
     }
-    cli_stage_options(c->cli, &c->agent.model, c->backend, &c->mo, c->state_dir, &o);
+    cli_stage_options(c->cli, &c->agent.model, c->backend, &c->mo, c->tree_state_dir, &o);
     if (!c->cli->dry_run && current_is_declared(c, &o))
         return 0; /* the generation in place is this declaration's: nothing to stage */
     rc = sos_stage(&c->agent.model, &o, &r, &err);
@@ -176,7 +194,7 @@ static int verify_generation(struct change *c, const char *gen_dir)
 {
     struct sos_stage_options o;
     sos_error err;
-    cli_stage_options(c->cli, &c->agent.model, c->backend, &c->mo, c->state_dir, &o);
+    cli_stage_options(c->cli, &c->agent.model, c->backend, &c->mo, c->tree_state_dir, &o);
     if (sos_stage_verify(&c->agent.model, &o, gen_dir, &err) == 0)
         return 0;
     cli_error(c->cli, "%s %s: %s", c->verb, c->agent.name, err.msg);
@@ -190,7 +208,7 @@ static int run_transaction(struct change *c, const char *transaction, int only_r
     struct sos_param *params = NULL;
     size_t n_params = 0, n_steps;
     const struct sos_lc_step *steps = sos_lc_plan(c->backend, transaction, &n_steps);
-    char gen_dir[PATH_MAX];
+    char gen_dir[PATH_MAX], tree_gen[PATH_MAX];
     sos_error err;
     int rc;
     if (read_current(c, &v) != 0)
@@ -202,12 +220,14 @@ static int run_transaction(struct change *c, const char *transaction, int only_r
     }
     c->previous = v.record.generation;
     c->generation = v.current;
-    snprintf(gen_dir, sizeof gen_dir, "%s/generations/%u", c->state_dir, v.current);
+    gen_path(c, 1, v.current, gen_dir, sizeof gen_dir);
+    gen_path(c, 0, v.current, tree_gen, sizeof tree_gen);
     if (v.current && installs(transaction) && verify_generation(c, gen_dir) != 0) {
         sos_state_view_free(&v);
         return SOS_EXIT_UNDECIDED;
     }
-    if (sos_lc_params(&c->agent.model, c->backend, gen_dir, &params, &n_params, &err) != 0) {
+    /* The steps name the tree's paths; the core resolves them under it. */
+    if (sos_lc_params(&c->agent.model, c->backend, tree_gen, &params, &n_params, &err) != 0) {
         sos_state_view_free(&v);
         cli_error(c->cli, "%s %s: %s", c->verb, c->agent.name, err.msg);
         return SOS_EXIT_UNDECIDED;
@@ -215,6 +235,7 @@ static int run_transaction(struct change *c, const char *transaction, int only_r
     {
         struct sos_lifecycle lc = {
             .state_dir = c->state_dir,
+            .root = c->root,
             .plugin_dir = c->cli->plugin_dir ? c->cli->plugin_dir : cli_default_plugin_dir(),
             .generation = c->generation,
             .previous = c->previous,
@@ -264,7 +285,7 @@ static int recover_first(struct change *c)
         cli_error(c->cli, "%s %s: %s", c->verb, c->agent.name, err.msg);
         return SOS_EXIT_UNDECIDED;
     }
-    snprintf(gen_dir, sizeof gen_dir, "%s/generations/%u", c->state_dir, j.generation);
+    gen_path(c, 0, j.generation, gen_dir, sizeof gen_dir);
     sos_journal_free(&j);
     if (sos_lc_params(&c->agent.model, c->backend, gen_dir, &params, &n_params, &err) != 0) {
         cli_error(c->cli, "%s %s: %s", c->verb, c->agent.name, err.msg);
@@ -273,6 +294,7 @@ static int recover_first(struct change *c)
     {
         struct sos_lifecycle lc = {
             .state_dir = c->state_dir,
+            .root = c->root,
             .plugin_dir = c->cli->plugin_dir ? c->cli->plugin_dir : cli_default_plugin_dir(),
             .params = params,
             .n_params = n_params,
@@ -399,17 +421,19 @@ static int guarded(struct change *c)
 /* Whether the installed service definition is the current generation's. */
 static int service_intact(const struct change *c, unsigned generation)
 {
-    char gen[PATH_MAX], *name;
-    const char *installed = c->backend == SOS_BACKEND_LAUNCHD ? c->agent.model.service.plist
-                                                              : c->agent.model.service.unit;
+    char gen[PATH_MAX], installed[PATH_MAX], *name;
     sos_error err;
     FILE *a, *b;
     int same = 0, ca, cb;
+    snprintf(installed, sizeof installed, "%s%s", c->root ? c->root : "",
+             c->backend == SOS_BACKEND_LAUNCHD ? c->agent.model.service.plist
+                                               : c->agent.model.service.unit);
     name = c->backend == SOS_BACKEND_LAUNCHD ? sos_gen_plist_name(&c->agent.model, &err)
                                              : sos_gen_unit_name(&c->agent.model, &err);
     if (!name)
         return 0;
-    snprintf(gen, sizeof gen, "%s/generations/%u/%s", c->state_dir, generation, name);
+    gen_path(c, 1, generation, gen, sizeof gen);
+    snprintf(gen + strlen(gen), sizeof gen - strlen(gen), "/%s", name);
     free(name);
     a = fopen(installed, "re");
     b = fopen(gen, "re");
@@ -523,9 +547,12 @@ int cmd_change(struct cli *cli, const struct sos_verb *verb, char **operands)
     c.cli = cli;
     c.verb = verb->words;
     c.preflight = -1;
-    if (!root_is_this_machine(cli))
-        return refuse(cli, c.verb, "--root is a copied tree; the lifecycle changes this "
-                                   "machine only: run it there, without --root");
+    if (!root_is_this_machine(cli) && !cli->live)
+        return refuse(cli, c.verb, "--root names a copied tree, and the lifecycle changes this "
+                                   "machine only: run it there without --root, or add --live to "
+                                   "install into the tree (its files go into TREE, the service "
+                                   "manager's commands are run here)");
+    c.root = cli_install_root(cli);
     if (cli_agent_model_opts(cli, &c.mo, &err) != 0 ||
         sos_agent_load_with(config_dir(cli), operands[0], &c.mo, &c.agent, &err) != 0) {
         cli_error(cli, "%s; nothing was changed", err.msg);
@@ -534,8 +561,10 @@ int cmd_change(struct cli *cli, const struct sos_verb *verb, char **operands)
     for (size_t i = 0; i < c.agent.model.warnings.n; i++)
         cli_error(cli, "warning: %s", c.agent.model.warnings.v[i]);
     c.backend = sos_status_backend(&c.agent.model);
-    if (!(c.state_dir = sos_stage_state_dir(&c.agent.model, c.mo.home, c.mo.xdg_state_home,
-                                            &err))) {
+    if (!(c.tree_state_dir = sos_stage_state_dir(&c.agent.model, c.mo.home,
+                                                 c.mo.xdg_state_home, &err)) ||
+        !(c.state_dir = cli_state_dir(cli, &c.agent.model, &c.mo, &err))) {
+        free(c.tree_state_dir);
         cli_error(cli, "%s %s: %s; nothing was changed", c.verb, c.agent.name, err.msg);
         sos_agent_free(&c.agent);
         return SOS_EXIT_UNDECIDED;
@@ -554,6 +583,7 @@ int cmd_change(struct cli *cli, const struct sos_verb *verb, char **operands)
         sos_scratch_remove(c.scratch);
     free(c.scratch);
     free(c.state_dir);
+    free(c.tree_state_dir);
     sos_agent_free(&c.agent);
     return rc;
 }

@@ -33,15 +33,15 @@ static int root_is_other_tree(const struct cli *cli)
     return cli->root && (!realpath(cli->root, real) || strcmp(real, "/") != 0);
 }
 
-/* Staging writes this user's state directory and runs this machine's lint
- * tools; a --root tree is another machine read offline. Staging "for" it
- * would mix the two (a generation made here, named as the tree's), and
- * writing into the tree would change the copy being analysed. */
+/* A --root tree is another machine read offline: writing a generation into
+ * it would change the copy being analysed. Only --live says the tree is
+ * being installed into (its state directory written under it, its files
+ * naming its own paths, linted with this machine's tools). */
 static int refuse_root(struct cli *cli)
 {
-    cli_error(cli, "stage writes the invoking user's state directory on this machine; "
-                   "it does not stage into or for a --root tree (%s): run it on the "
-                   "machine the agent is for, without --root",
+    cli_error(cli, "stage does not write into a --root tree read offline (%s): run it on "
+                   "the machine the agent is for, without --root, or add --live to stage "
+                   "into the tree",
               cli->root);
     return SOS_EXIT_USAGE;
 }
@@ -208,6 +208,7 @@ void cli_stage_options(const struct cli *cli, const struct sos_agent_model *m,
     o->plugin_dir = cli->plugin_dir ? cli->plugin_dir : cli_default_plugin_dir();
     o->skip_external = skip && strcmp(skip, "1") == 0;
     o->config_dir = cli->config_dir ? cli->config_dir : cli_default_config_dir();
+    o->root = cli_install_root(cli);
 }
 
 /* Stages the loaded AGENT; the exit code. */
@@ -219,18 +220,20 @@ static int stage_agent(struct cli *cli, const struct sos_agent *agent,
     struct sos_gen_target t = {st.backend, 0, mo->home, NULL, NULL, NULL};
     struct sos_stage_options o;
     struct sos_stage_result r;
-    char *state_dir;
+    char *state_dir, *host_state_dir = NULL;
     sos_error err;
     int rc;
     if (!(state_dir = sos_stage_state_dir(m, mo->home, mo->xdg_state_home, &err)) ||
+        !(host_state_dir = cli_state_dir(cli, m, mo, &err)) ||
         !(st.install_path = sos_gen_install_path(m, &t, &err))) {
         cli_error(cli, "stage %s: %s; nothing was staged", m->name, err.msg);
         free(state_dir);
+        free(host_state_dir);
         return SOS_EXIT_UNDECIDED;
     }
     cli_stage_options(cli, m, st.backend, mo, state_dir, &o);
-    st.state_dir = state_dir;
-    st.previous = current_generation(state_dir);
+    st.state_dir = host_state_dir;
+    st.previous = current_generation(host_state_dir);
     st.scratch = cli->scratch;
     rc = cli->scratch ? sos_stage_scratch(m, &o, &r, &err) : sos_stage(m, &o, &r, &err);
     if (rc < 0) {
@@ -238,6 +241,7 @@ static int stage_agent(struct cli *cli, const struct sos_agent *agent,
                   st.previous ? "the current generation is unchanged" : "nothing is current");
         free(st.install_path);
         free(state_dir);
+        free(host_state_dir);
         return SOS_EXIT_UNDECIDED;
     }
     /* A scratch generation was never this state directory's: it is gone. */
@@ -254,6 +258,7 @@ static int stage_agent(struct cli *cli, const struct sos_agent *agent,
     sos_stage_result_free(&r);
     free(st.install_path);
     free(state_dir);
+    free(host_state_dir);
     return rc;
 }
 
@@ -265,9 +270,9 @@ int cmd_stage(struct cli *cli, const struct sos_verb *verb, char **operands)
     sos_error err;
     int rc;
     (void)verb;
-    if (root_is_other_tree(cli))
+    if (root_is_other_tree(cli) && !cli->live)
         return refuse_root(cli);
-    if (sos_agent_model_opts_default(&mo, &err) != 0 ||
+    if (cli_agent_model_opts(cli, &mo, &err) != 0 ||
         sos_agent_load_with(config_dir, operands[0], &mo, &agent, &err) != 0) {
         cli_error(cli, "%s; nothing was staged", err.msg);
         return SOS_EXIT_UNDECIDED;

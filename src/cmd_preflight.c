@@ -176,8 +176,8 @@ static int put_scratch_probe(struct cli *cli, struct sos_agent *a)
 {
     char self[PATH_MAX], dir[PATH_MAX], *slash;
     const char *xdg = getenv("XDG_STATE_HOME"), *skip = getenv(SKIP_EXTERNAL_ENV);
-    char *env[3] = {NULL, NULL, NULL}, *argv[10];
-    size_t n_env = 0;
+    char *env[3] = {NULL, NULL, NULL}, *argv[13];
+    size_t n_env = 0, n = 9;
     int rc;
     /* Run as it was run: by path when started by path, else found on PATH. */
     snprintf(self, sizeof self, "%s", cli->argv0);
@@ -197,14 +197,21 @@ static int put_scratch_probe(struct cli *cli, struct sos_agent *a)
     argv[6] = (char *)config_dir(cli);
     argv[7] = "--plugin-dir";
     argv[8] = (char *)(cli->plugin_dir ? cli->plugin_dir : cli_default_plugin_dir());
-    argv[9] = NULL;
+    /* For the tree's OS, as this preflight is (a scratch is never staged
+     * into the tree). */
+    if (cli_install_root(cli)) {
+        argv[n++] = "--root";
+        argv[n++] = (char *)cli->root;
+        argv[n++] = "--live";
+    }
+    argv[n] = NULL;
     if (xdg && asprintf(&env[n_env++], "XDG_STATE_HOME=%s", xdg) < 0)
         return -1;
     if (skip && asprintf(&env[n_env++], "%s=%s", SKIP_EXTERNAL_ENV, skip) < 0) {
         free(env[0]);
         return -1;
     }
-    rc = sos_agent_put_list(a, "lint.stage", argv, 9) |
+    rc = sos_agent_put_list(a, "lint.stage", argv, n) |
          sos_agent_put_list(a, "lint.stage_env", env, n_env);
     free(env[0]);
     free(env[1]);

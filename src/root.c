@@ -61,6 +61,14 @@ int cli_offline(const struct cli *cli)
     return !realpath(cli->root, real) || strcmp(real, "/") != 0;
 }
 
+const char *cli_install_root(const struct cli *cli)
+{
+    char real[PATH_MAX];
+    if (!cli->root || !cli->live)
+        return NULL;
+    return realpath(cli->root, real) && strcmp(real, "/") == 0 ? NULL : cli->root;
+}
+
 int cli_agent_model_opts(const struct cli *cli, struct sos_agent_model_opts *opts, sos_error *err)
 {
     struct sos_host host;

@@ -13,8 +13,9 @@
                      CLI_OPT_FORMAT | CLI_OPT_TIMEOUT | CLI_OPTS_ALWAYS)
 #define LOGS_OPTS (STATUS_OPTS | CLI_OPT_LINES | CLI_OPT_FOLLOW)
 /* What the commands that change the host read (cmd_change.c). */
-#define CHANGE_OPTS (CLI_OPT_CONFIG_DIR | CLI_OPT_PLUGIN_DIR | CLI_OPT_FORMAT | CLI_OPT_TIMEOUT | \
-                     CLI_OPT_VERBOSE | CLI_OPT_DRY_RUN | CLI_OPTS_ALWAYS)
+#define CHANGE_OPTS (CLI_OPT_ROOT | CLI_OPT_LIVE | CLI_OPT_CONFIG_DIR | CLI_OPT_PLUGIN_DIR | \
+                     CLI_OPT_FORMAT | CLI_OPT_TIMEOUT | CLI_OPT_VERBOSE | CLI_OPT_DRY_RUN | \
+                     CLI_OPTS_ALWAYS)
 #define CHANGE_EXITS \
     "Exit status: 0 done, 2 refused (nothing was changed), 3 a step failed and\n" \
     "the steps before it were undone, 64 usage error, 74 the report could not\n" \
@@ -25,7 +26,10 @@
     "its outcome after; a step that fails undoes the ones before it, newest\n" \
     "first, and a transaction left in the journal by a killed run is rolled\n" \
     "back first. --dry-run prints the files each step would write and the\n" \
-    "commands it would run, and changes nothing.\n\n"
+    "commands it would run, and changes nothing. --root TREE --live installs\n" \
+    "into TREE: its files (state directory, plist or unit) go under TREE and\n" \
+    "name TREE's paths, the service manager's commands run here; --root\n" \
+    "without --live is refused.\n\n"
 /* What `preflight` reads (cmd_preflight.c). */
 #define PREFLIGHT_OPTS (STATUS_OPTS | CLI_OPT_JOBS)
 
@@ -129,9 +133,9 @@ static const struct sos_verb verbs[] = {
      "recorded in state.json).\n\n" CHANGE_COMMON CHANGE_EXITS,
      cmd_change},
     {SOS_PROG_AGENT, "start", "NAME", 1, 1, CHANGE_OPTS, VERB_AGENT_NAME | VERB_NO_NDJSON,
-     "start the installed agent (systemd start; launchd kickstart)",
+     "start the installed agent (systemd start; launchd bootstrap, kickstart)",
      "Starts the agent through its service manager (systemd: reset-failed and\n"
-     "start; launchd: kickstart -k).\n\n" CHANGE_COMMON CHANGE_EXITS,
+     "start; launchd: bootstrap, as stop booted it out, then kickstart -k).\n\n" CHANGE_COMMON CHANGE_EXITS,
      cmd_change},
     {SOS_PROG_AGENT, "stop", "NAME", 1, 1, CHANGE_OPTS, VERB_AGENT_NAME | VERB_NO_NDJSON,
      "stop the agent (systemd stop; launchd bootout)",
@@ -140,8 +144,9 @@ static const struct sos_verb verbs[] = {
      cmd_change},
     {SOS_PROG_AGENT, "restart", "NAME", 1, 1, CHANGE_OPTS, VERB_AGENT_NAME | VERB_NO_NDJSON,
      "stop, then start the agent",
-     "One transaction: systemd stop then start; launchd kickstart -k (kills the\n"
-     "running instance and starts it again).\n\n" CHANGE_COMMON
+     "One transaction: systemd stop then start; launchd bootstrap (when not\n"
+     "loaded) then kickstart -k (kills the running instance and starts it\n"
+     "again).\n\n" CHANGE_COMMON
      CHANGE_EXITS,
      cmd_change},
     {SOS_PROG_AGENT, "uninstall", "NAME", 1, 1, CHANGE_OPTS, VERB_AGENT_NAME | VERB_NO_NDJSON,
@@ -189,7 +194,8 @@ static const struct sos_verb verbs[] = {
      "cannot be read (a symlink out of --root is refused).\n",
      cmd_logs},
     {SOS_PROG_AGENT, "stage", "NAME", 1, 1,
-     CLI_OPT_CONFIG_DIR | CLI_OPT_PLUGIN_DIR | CLI_OPT_FORMAT | CLI_OPT_SCRATCH | CLI_OPTS_ALWAYS,
+     CLI_OPT_ROOT | CLI_OPT_LIVE | CLI_OPT_CONFIG_DIR | CLI_OPT_PLUGIN_DIR | CLI_OPT_FORMAT |
+         CLI_OPT_SCRATCH | CLI_OPTS_ALWAYS,
      VERB_AGENT_NAME | VERB_NO_NDJSON,
      "generate and lint the agent's wrapper and plist or unit into a new "
      "generation of its state directory; never touches persistence",
@@ -200,8 +206,9 @@ static const struct sos_verb verbs[] = {
      "/var/lib/sourceos/agents/NAME), lints them (shellcheck, a libplist round\n"
      "trip or systemd-analyze verify, the doctor's launchd.lint or\n"
      "systemd.lint) and points `current` at it only when every lint passed.\n"
-     "Nothing is installed. --root is refused: stage writes this machine's\n"
-     "state directory, never a copied tree. --scratch stages into a private\n"
+     "Nothing is installed. --root TREE --live stages into TREE (the state\n"
+     "directory under it, the files naming TREE's paths, for TREE's OS);\n"
+     "--root without --live is refused. --scratch stages into a private\n"
      "temporary state directory instead and removes it after the lints: the\n"
      "report says what a generation would be, nothing is kept (the probe\n"
      "preflight runs when nothing current was staged from the declaration).\n\n"

@@ -3,7 +3,8 @@
 # `current` moved; a lint failure exits 2 and leaves generation 1 current;
 # a hostile declaration is refused naming the field and writes nothing;
 # --json is valid against schemas/stage.schema.json; --help; --root is
-# refused; a system agent runs as its declared account.
+# refused without --live and stages into the tree with it; a system agent
+# runs as its declared account.
 . "$SOS_SRCDIR/tests/lib.sh"
 AGENT="$SOS_BUILDDIR/sourceos-agent"
 V="$PYTHON $SOS_SRCDIR/tests/validate-json.py"
@@ -102,8 +103,23 @@ like "$out" "acct.yaml:[0-9]+:[0-9]+: 'account' is for scope system only" "file:
 
 out=$("$AGENT" stage web --root "$FIXTURES/roots/debian" --config-dir "$TMP/cfg" 2>&1); rc=$?
 is "$rc" 64 "--root: refused (exit 64)"
-like "$out" "does not stage into or for a --root tree" "saying why"
+like "$out" "does not write into a --root tree read offline.*add --live to stage into the tree" "saying why, and what --live does"
 is "$(ls "$STATE/web/generations" | wc -l | tr -d ' ')" 4 "and nothing was staged"
+# --live: staged into the tree, its files naming the tree's paths
+decl web 'env: [APP_MODE=serve]'
+cp -R "$FIXTURES/roots/debian" "$TMP/deb"
+out=$("$AGENT" stage web --root "$TMP/deb" --live --json --config-dir "$TMP/cfg" \
+      --plugin-dir "$BUILD_PLUGINS" 2>&1); rc=$?
+is "$rc" 0 "--root TREE --live: staged (exit 0)"
+is "$(printf '%s' "$out" | jget 'd["generation_dir"]')" "$TMP/deb$STATE/web/generations/1" \
+    "into the tree's state directory (generation 1 there)"
+is "$(ls "$STATE/web/generations" | wc -l | tr -d ' ')" 4 "this machine's state directory is untouched"
+is "$(sed -n 's/^ExecStart=//p' "$TMP/deb$STATE/web/generations/1/sourceos-agent@web.service")" \
+    "\"$STATE/web/generations/1/wrapper\"" "the unit runs the wrapper by the tree's path"
+is "$(printf '%s' "$out" | jget '[l["status"] for l in d["lints"] if l["lint"] == "systemd-analyze verify"][0]')" skipped \
+    "systemd-analyze verify is skipped in a tree (it checks this machine's executables)"
+is "$(printf '%s' "$out" | jget '[l["status"] for l in d["lints"] if l["lint"] == "systemd.lint"][0]')" pass \
+    "systemd.lint reads the unit and its wrapper in the tree: pass"
 
 out=$("$AGENT" stage web extra --config-dir "$TMP/cfg" 2>&1); rc=$?
 is "$rc" 64 "two operands: usage error"

@@ -62,7 +62,7 @@ static struct sos_stage_options options(enum sos_agent_backend backend)
     struct sos_stage_options o = {backend,
                                   backend == SOS_BACKEND_LAUNCHD ? SOS_GEN_OS_MACOS
                                                                  : SOS_GEN_OS_LINUX,
-                                  home, NULL, state_dir, envp, NULL, 0, NULL};
+                                  home, NULL, state_dir, envp, NULL, 0, NULL, NULL};
     return o;
 }
 

@@ -1,0 +1,199 @@
+#!/bin/sh
+# The lifecycle on launchd, through the CLI: `sourceos-agent activate, stop,
+# start, restart, uninstall, repair NAME --root TREE --live` install into a
+# copied macOS tree, with tests/launchctl-model.py as launchctl (it reads
+# plists under the tree, keeps loaded/disabled/running state and records
+# every argv) and a podman stand-in answering for a Podman machine whose
+# socket is a real unix socket (tests/ping-server.py). Cases: a ready host
+# ends loaded, enabled and running, with a plist that names the tree's
+# paths; stop/start/restart/uninstall (twice); a stopped machine stages only
+# and bootstraps nothing; the host's gcloud credHelpers refuse enablement
+# unless the agent is isolated by its empty auth file; a kill -9 after each
+# step of activate, then repair (the invariant after both); failing steps
+# rolled back; a crash loop bounded by the wrapper's own budget.
+# The declarations refuse logs under /tmp, and so does the model: this
+# test's directory is made in the build tree.
+TMPDIR="${SOS_BUILDDIR:?}/tests"
+export TMPDIR
+. "$SOS_SRCDIR/tests/lib.sh"
+AGENT="$SOS_BUILDDIR/sourceos-agent"
+MODEL="$SOS_SRCDIR/tests/launchctl-model.py"
+PODMAN_FIX="$FIXTURES/podman"
+BIN="$TMP/bin"
+D="$BIN/data" # beside the stand-ins: commands run with a clean environment
+CFG="$TMP/cfg"
+mkdir -p "$D" "$CFG/agents.d" "$TMP/tmpdir" "$TMP/jobhome"
+cp -R "$SOS_SRCDIR/checks.d" "$CFG/checks.d"
+chmod -R go-w "$CFG"
+export TMPDIR="$TMP/tmpdir"
+unset XDG_STATE_HOME
+ME=$(id -u)
+
+# ---- podman: answers from $D/KEY.{out,err,rc}, every argv into $D/calls ----------
+cat > "$BIN/podman" <<'SH'
+#!/bin/sh
+d="${0%/*}/data"; me="${0##*/}"
+echo "$me $*" >> "$d/calls"
+case "$me $*" in
+"podman --version") k=version ;;
+"podman machine list --format json") k=list ;;
+"podman machine inspect "*) k=inspect ;;
+"podman system connection list --format json") k=connections ;;
+"podman "*"info --format json") k=info ;;
+"podman "*"image inspect "*) k=image ;;
+"podman "*"container inspect "*) k=container ;;
+"podman "*" run "*) k=run ;;
+*) echo "stand-in: unexpected $me $*" >&2; exit 64 ;;
+esac
+[ -f "$d/$k.out" ] && cat "$d/$k.out"
+[ -f "$d/$k.err" ] && cat "$d/$k.err" >&2
+exit "$(cat "$d/$k.rc" 2>/dev/null || echo 0)"
+SH
+chmod +x "$BIN/podman"
+answer() { # answer KEY RC OUT [ERR]
+    printf '%s\n' "$3" > "$D/$1.out"; echo "$2" > "$D/$1.rc"
+    if [ -n "${4:-}" ]; then printf '%s\n' "$4" > "$D/$1.err"; else rm -f "$D/$1.err"; fi
+}
+
+# ---- the macOS tree ------------------------------------------------------------------
+H=/Users/alice
+UA=$H/Library/LaunchAgents
+LD=$H/Library/Logs/SourceOS
+AF=$H/.config/containers/sourceos-empty-auth.json
+DC=$H/.config/sourceos/docker
+L=org.sourceos.agent.web
+PL=$UA/$L.plist
+ST=$H/.local/state/sourceos/agents/web
+IMG=localhost/web@sha256:0123
+SOCK=/Users/a/m.sock # short: it must fit sun_path
+T="$TMP/mac"
+srv=
+unserve() { [ -z "$srv" ] || { kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null; }; srv=; }
+trap 'unserve; _cleanup' EXIT
+serve() {
+    unserve
+    "$PYTHON" "$SOS_SRCDIR/tests/ping-server.py" "$T$SOCK" ok > "$TMP/srv.out" &
+    srv=$!
+    for _ in $(seq 1 300); do grep -q ready "$TMP/srv.out" 2>/dev/null && break; sleep 0.1; done
+}
+machine() { # machine LIST INSPECT
+    cp "$PODMAN_FIX/$1" "$D/list.out"
+    sed "s|\"/[^\"]*\\.sock\"|\"$SOCK\"|" "$PODMAN_FIX/$2" > "$D/inspect.out"
+    rm -f "$D/inspect.rc" "$D/inspect.err"
+}
+export LAUNCHCTL_MODEL_STATE="$TMP/model.json" LAUNCHCTL_MODEL_LOG="$TMP/launchctl.log" \
+    LAUNCHCTL_MODEL_ROOT="$T" LAUNCHCTL_MODEL_HOME="$TMP/jobhome"
+# mac_tree: a ready macOS host (machine running, image local, nothing loaded)
+mac_tree() {
+    unserve
+    rm -rf "$T" "$D"/* "$LAUNCHCTL_MODEL_STATE" "$LAUNCHCTL_MODEL_LOG"
+    cp -R "$FIXTURES/roots/macos" "$T"
+    mkdir -p "$T$UA" "$T/Library/LaunchAgents" "$T/Library/LaunchDaemons" \
+        "$T/var/db/com.apple.xpc.launchd" "$T$(dirname "$AF")" "$T$DC" "$T$LD" \
+        "$T$H/.docker" "$T$(dirname "$SOCK")"
+    chmod 700 "$T$LD" "$T$DC"
+    printf '{"auths":{}}\n' > "$T$AF"
+    chmod 600 "$T$AF"
+    answer version 0 "podman version 4.9.3"
+    cp "$PODMAN_FIX/info-4.3.1.json" "$D/info.out"
+    echo "[]" > "$D/connections.out"
+    machine list-5.x-applehv.json inspect-5.x-running.json
+    answer image 0 "[{\"Id\":\"abc123\",\"Digest\":\"sha256:0123\",\"RepoDigests\":[\"$IMG\"]}]"
+    answer container 125 "[]" "Error: inspecting object: no such container sourceos-web"
+    answer run 0 ""
+    "$PYTHON" "$MODEL" --shim "$BIN" > /dev/null
+    serve
+}
+declare_web() { # declare_web [EXTRA YAML LINE]
+    cat > "$CFG/agents.d/web.yaml" <<YAML
+name: web
+image: $IMG
+backend: launchd
+podman: {requireMachine: true}
+env: [DOCKER_CONFIG=$DC]
+logs: {app: $LD/web.log, stdout: $LD/web.launchd.out.log, stderr: $LD/web.launchd.err.log}
+${1:-}
+YAML
+}
+
+# lc VERB [ARGS...]: the command over the tree; $out (stdout+stderr), $rc
+lc() {
+    out=$(HOME=$H PATH="$BIN:/usr/bin:/bin" "$AGENT" "$@" --root "$T" --live \
+        --plugin-dir "$BUILD_PLUGINS" --config-dir "$CFG" 2>&1); rc=$?
+}
+# the model's state of our job: "loaded running|not running|-" and "disabled|enabled|-"
+job() { "$PYTHON" - "$LAUNCHCTL_MODEL_STATE" "$L" <<'PY'
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except FileNotFoundError:
+    print("- -"); sys.exit()
+for name, dom in d.get("domains", {}).items():
+    s = dom.get("services", {}).get(sys.argv[2])
+    if s:
+        print("loaded", s.get("state", "?").replace(" ", "-")); break
+else:
+    print("- -")
+PY
+}
+calls() { cat "$LAUNCHCTL_MODEL_LOG" 2>/dev/null; }
+changing() { calls | grep -c -E '"(bootstrap|enable|kickstart|load|submit)"'; }
+
+# ---- a ready host: activate ends loaded, enabled, running ------------------------------
+mac_tree
+declare_web
+lc activate web
+is "$rc" 0 "activate on a ready macOS tree: exit 0"
+[ "$rc" -eq 0 ] || printf "%s\n" "$out" | sed "s/^/#   /"
+like "$out" "^web activate: done" "says done"
+is "$(job)" "loaded running" "the model has the job loaded and running"
+[ -f "$T$PL" ]; ok $? "the plist is in the tree's ~/Library/LaunchAgents"
+is "$(stat -c %a "$T$PL")" 644 "mode 0644"
+[ ! -e "$T/Library/LaunchAgents/$L.plist" ]; ok $? "never in /Library/LaunchAgents"
+like "$(cat "$T$PL")" "<string>$ST/generations/1/wrapper</string>" "the plist runs the wrapper by the tree's path"
+unlike "$(cat "$T$PL" "$T$ST/generations/1/wrapper")" "$TMP" "no file names this machine's test directory"
+is "$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["state"])' "$T$ST/state.json")" enabled "state.json: enabled"
+[ ! -e "$T$ST/journal" ]; ok $? "no journal left"
+like "$(calls)" "\"bootstrap\", \"gui/$ME\", \"$PL\"" "bootstrapped into gui/UID from the plist's path in the tree"
+
+lc status web
+like "$out" "running" "status reads the model: running"
+
+lc stop web
+is "$rc" 0 "stop: exit 0"
+is "$(job)" "- -" "stop boots the job out"
+lc start web
+is "$rc" 0 "start: exit 0"
+is "$(job)" "loaded running" "start: loaded and running again"
+lc restart web
+is "$rc" 0 "restart: exit 0"
+is "$(job)" "loaded running" "restart: running"
+lc uninstall web
+is "$rc" 0 "uninstall: exit 0"
+is "$(job)" "- -" "uninstall: not loaded"
+[ ! -e "$T$PL" ]; ok $? "uninstall: the plist is gone"
+lc uninstall web
+is "$rc" 0 "uninstall twice: exit 0"
+is "$(ls "$T$UA")" "" "nothing left in LaunchAgents"
+
+# ---- a stopped machine: stages only, bootstraps nothing ---------------------------------
+mac_tree
+declare_web
+machine list-5.x-applehv.json inspect-5.x-stopped.json
+unserve; rm -f "$T$SOCK"
+lc activate web
+is "$rc" 2 "activate with the machine stopped: exit 2"
+like "$out" "podman machine" "the preflight says what is wrong with the machine"
+like "$out" "nothing was installed or enabled" "and that nothing was installed"
+[ -L "$T$ST/current" ]; ok $? "the generation is staged (current)"
+[ ! -e "$T$PL" ]; ok $? "no plist installed"
+is "$(changing)" 0 "no bootstrap, enable or kickstart was asked of launchctl"
+is "$(job)" "- -" "nothing loaded"
+lc activate web --enable-despite-preflight
+is "$rc" 0 "--enable-despite-preflight goes on: exit 0"
+like "$out" "enable-despite-preflight" "and says so"
+is "$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("despite_preflight"))' "$T$ST/state.json")" True \
+    "state.json records despite_preflight"
+lc uninstall web
+
+done_testing
