@@ -36,7 +36,9 @@ static const struct sos_lc_step ld_enable[] = {LD("enable"), LD("bootstrap")};
 static const struct sos_lc_step ld_start[] = {LD("bootstrap"), LD("kickstart")};
 static const struct sos_lc_step ld_stop[] = {LD("bootout")};
 static const struct sos_lc_step ld_restart[] = {LD("bootstrap"), LD("kickstart")};
-static const struct sos_lc_step ld_uninstall[] = {LD("bootout"), LD("disable"), LD("remove-plist")};
+/* No disable: launchd keeps an override after the plist is gone, and a
+ * disabled one would refuse the next activate's preflight. */
+static const struct sos_lc_step ld_uninstall[] = {LD("bootout"), LD("remove-plist")};
 static const struct sos_lc_step ld_activate[] = {LD("install-plist"), LD("enable"),
                                                  LD("bootstrap"), LD("kickstart")};
 static const struct sos_lc_step ld_repair_installed[] = {LD("install-plist")};

@@ -284,3 +284,65 @@ int sos_state_write(const char *dir, const struct sos_state_record *r, time_t no
     close(dirfd);
     return rc;
 }
+
+#define REMOVE_DEPTH_MAX 16
+
+/* Removes the entries of the directory FD (closed here), depth first,
+ * then reports the first that failed. Symlinks are removed, not followed;
+ * a directory on another file system is not entered. */
+static int remove_contents(int fd, dev_t dev, const char *path, int depth, sos_error *err)
+{
+    DIR *d = fdopendir(fd);
+    struct dirent *e;
+    int rc = 0;
+    if (!d) {
+        close(fd);
+        return sos_fail(err, "cannot read %s: %s", path, strerror(errno));
+    }
+    while (rc == 0 && (e = readdir(d))) {
+        struct stat st;
+        char sub[4096];
+        int subfd;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            rc = sos_fail(err, "cannot remove %s: %s", sub, strerror(errno));
+        else if (!S_ISDIR(st.st_mode)) {
+            if (unlinkat(dirfd(d), e->d_name, 0) != 0)
+                rc = sos_fail(err, "cannot remove %s: %s", sub, strerror(errno));
+        } else if (st.st_dev != dev || depth >= REMOVE_DEPTH_MAX)
+            rc = sos_fail(err, "%s is %s: not removed", sub,
+                          st.st_dev != dev ? "another file system" : "nested too deep");
+        else if ((subfd = openat(dirfd(d), e->d_name,
+                                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+            rc = sos_fail(err, "cannot open %s: %s", sub, strerror(errno));
+        else if ((rc = remove_contents(subfd, dev, sub, depth + 1, err)) == 0 &&
+                 unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) != 0)
+            rc = sos_fail(err, "cannot remove %s: %s", sub, strerror(errno));
+    }
+    closedir(d);
+    return rc;
+}
+
+int sos_state_remove(const char *dir, sos_error *err)
+{
+    struct stat st;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 0;
+        return sos_fail(err, "%s: %s", dir,
+                        errno == ENOTDIR || errno == ELOOP ? "not a directory (a symlink?): not removed"
+                                                           : strerror(errno));
+    }
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return sos_fail(err, "%s: %s", dir, strerror(errno));
+    }
+    if (remove_contents(fd, st.st_dev, dir, 0, err) != 0)
+        return -1;
+    if (rmdir(dir) != 0)
+        return sos_fail(err, "cannot remove %s: %s", dir, strerror(errno));
+    return 0;
+}

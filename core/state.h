@@ -68,4 +68,11 @@ int sos_state_write(const char *dir, const struct sos_state_record *r, time_t no
 
 void sos_state_view_free(struct sos_state_view *v);
 
+/* Removes the state directory DIR and everything in it (generations,
+ * `current`, state.json, the restart budget), never following a symlink
+ * or crossing into another file system: uninstall's "staged artifacts".
+ * DIR that does not exist is done. -1 with ERR naming what could not be
+ * removed. */
+int sos_state_remove(const char *dir, sos_error *err);
+
 #endif

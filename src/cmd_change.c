@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,6 +51,8 @@ struct change {
     int reported;                /* rep filled */
     char *recovered;             /* an interrupted transaction rolled back first */
     char *scratch;               /* activate --dry-run: where it staged, removed at the end */
+    int state_removed;           /* uninstall removed (or, dry run, would remove) state_dir */
+    int nothing_installed;       /* uninstall found neither state nor a service definition */
 };
 
 static const char *config_dir(const struct cli *cli)
@@ -262,6 +265,17 @@ static int run_transaction(struct change *c, const char *transaction, int only_r
     }
     if (rc == 0 && !only_recover && !c->cli->dry_run && record_state(c, transaction, &v) != 0)
         rc = SOS_EXIT_UNDECIDED; /* done, but not recorded: said, and `repair` reconciles */
+    /* Uninstall removes the staged artifacts too, once nothing is left
+     * installed that a generation's files would be needed for. */
+    if (rc == 0 && !only_recover && strcmp(transaction, "uninstall") == 0 && v.exists) {
+        if (!c->cli->dry_run && sos_state_remove(c->state_dir, &err) != 0) {
+            cli_error(c->cli, "%s %s: uninstalled, but the state directory is left: %s",
+                      c->verb, c->agent.name, err.msg);
+            rc = SOS_EXIT_UNDECIDED;
+        } else {
+            c->state_removed = 1;
+        }
+    }
     sos_state_view_free(&v);
     return rc;
 }
@@ -353,8 +367,15 @@ static void print_human(const struct change *c, int rc)
         !c->recovered && c->rep.run.n_entries == 0)
         printf("- nothing to repair: no interrupted transaction, the service definition is "
                "the current generation's, no tripped restart budget\n");
-    if (rc == 0 && !c->cli->dry_run && c->generation)
+    if (c->nothing_installed)
+        printf("- nothing to uninstall: no state directory and no service definition\n");
+    if (c->state_removed) {
+        fputs(c->cli->dry_run ? "- would remove: " : "- removed: ", stdout);
+        sos_put_safe(stdout, c->state_dir);
+        fputs(" (every generation, state.json, the restart budget)\n", stdout);
+    } else if (rc == 0 && !c->cli->dry_run && c->generation) {
         printf("- generation: %u in service\n", c->generation);
+    }
 }
 
 static int print_json(const struct change *c, int rc)
@@ -501,6 +522,30 @@ static int repair_agent(struct change *c)
     return rc == 1 ? SOS_EXIT_ROLLED_BACK : rc;
 }
 
+/* uninstall without a state directory: done when no service definition
+ * is installed either; one that is, without our state, is not ours to
+ * remove blindly. 0 go on, 1 done, or an exit code. */
+static int uninstall_unstaged(struct change *c)
+{
+    char installed[PATH_MAX];
+    struct stat st;
+    if (access(c->state_dir, F_OK) == 0 || errno != ENOENT)
+        return 0;
+    snprintf(installed, sizeof installed, "%s%s", c->root ? c->root : "",
+             c->backend == SOS_BACKEND_LAUNCHD ? c->agent.model.service.plist
+                                               : c->agent.model.service.unit);
+    if (lstat(installed, &st) != 0) {
+        c->nothing_installed = 1;
+        return 1;
+    }
+    cli_error(c->cli, "uninstall %s: %s is installed, but there is no state directory (%s) "
+                      "that says this tool installed it; nothing was changed: run "
+                      "'sourceos-agent activate %s' to take it over (the file it replaces is "
+                      "kept), or remove it by hand",
+              c->agent.name, installed, c->state_dir, c->agent.name);
+    return SOS_EXIT_REFUSED;
+}
+
 /* A capability the allowlist does not grant refuses the whole command,
  * before anything is staged or installed. */
 static int capabilities_allowed(struct change *c)
@@ -530,6 +575,8 @@ static int change_agent(struct change *c)
     }
     if (strcmp(v, "repair") == 0)
         return repair_agent(c);
+    if (strcmp(v, "uninstall") == 0 && (rc = uninstall_unstaged(c)) != 0)
+        return rc == 1 ? 0 : rc;
     if (strcmp(v, "activate") == 0 && (rc = stage_for(c)) != 0)
         return rc;
     if ((strcmp(v, "activate") == 0 || strcmp(v, "install") == 0) && (rc = guarded(c)) != 0)

@@ -175,6 +175,8 @@ is "$(job)" "- -" "uninstall: not loaded"
 lc uninstall web
 is "$rc" 0 "uninstall twice: exit 0"
 is "$(ls "$T$UA")" "" "nothing left in LaunchAgents"
+[ ! -e "$T$ST" ]; ok $? "nor the state directory (generations, state.json)"
+like "$(calls | tail -n 2)" '"bootout"' "uninstall boots out and disables nothing (an override left disabled would refuse the next activate)"
 
 # ---- a stopped machine: stages only, bootstraps nothing ---------------------------------
 mac_tree
@@ -195,5 +197,101 @@ like "$out" "enable-despite-preflight" "and says so"
 is "$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("despite_preflight"))' "$T$ST/state.json")" True \
     "state.json records despite_preflight"
 lc uninstall web
+
+# ---- the host's gcloud credHelpers: refused unless the agent is isolated ---------------
+mac_tree
+printf '{"auths":{"us-docker.pkg.dev":{}},"credHelpers":{"gcr.io":"gcloud","us-docker.pkg.dev":"gcloud"}}\n' > "$T$H/.docker/config.json"
+declare_web
+sed -i '/^env:/d' "$CFG/agents.d/web.yaml"   # podman falls back to ~/.docker/config.json
+lc activate web
+is "$rc" 2 "credHelpers reachable by the agent: activate refused (exit 2)"
+like "$out" "the agent can reach registry credentials" "the preflight's host-auth step says why"
+like "$out" "nothing was installed or enabled" "nothing installed or enabled"
+[ ! -e "$T$PL" ]; ok $? "no plist installed"
+is "$(changing)" 0 "launchctl was asked nothing that changes it"
+declare_web                                   # DOCKER_CONFIG of its own + the empty auth file
+lc activate web
+is "$rc" 0 "isolated by its empty auth file and a DOCKER_CONFIG of its own: activate goes on (exit 0)"
+is "$(job)" "loaded running" "and the job runs"
+like "$(cat "$T$ST/current/wrapper")" "sourceos-empty-auth.json" "the wrapper runs podman with the empty auth file"
+lc uninstall web
+
+# ---- the invariant, after every step --------------------------------------------------
+# invariant NAME: a loaded job's plist and the wrapper it runs exist, and are
+# the current generation's; an installed plist's wrapper exists; the plist
+# bounds its restarts (the wrapper keeps a budget, ThrottleInterval set).
+invariant() {
+    _why=$("$PYTHON" - "$LAUNCHCTL_MODEL_STATE" "$L" "$T" "$PL" <<'PY'
+import json, os, plistlib, sys
+state, label, root, pl = sys.argv[1:5]
+why = []
+try:
+    d = json.load(open(state))
+except FileNotFoundError:
+    d = {}
+def prog_of(path):
+    with open(path, "rb") as f:
+        p = plistlib.load(f)
+    return p, (p.get("ProgramArguments") or [p.get("Program")])[0]
+for dom in d.get("domains", {}).values():
+    s = dom.get("services", {}).get(label)
+    if not s:
+        continue
+    path = s.get("plist") or s.get("path")
+    if not path or not os.path.exists(root + path):
+        why.append("loaded from a plist that is gone: %s" % path)
+        continue
+    _, prog = prog_of(root + path)
+    if not os.path.exists(root + prog):
+        why.append("loaded, its wrapper is gone: %s" % prog)
+if os.path.exists(root + pl):
+    p, prog = prog_of(root + pl)
+    if not os.path.exists(root + prog):
+        why.append("installed plist, its wrapper is gone: %s" % prog)
+    elif p.get("KeepAlive") and "tripped" not in open(root + prog).read():
+        why.append("KeepAlive without the wrapper's restart budget")
+    elif p.get("KeepAlive") and not p.get("ThrottleInterval"):
+        why.append("KeepAlive without a ThrottleInterval")
+print("; ".join(why))
+PY
+)
+    is "$_why" "" "$1: the invariant holds"
+}
+mac_tree
+declare_web
+invariant "nothing installed"
+for step in install-plist enable bootstrap kickstart; do
+    mac_tree   # each kill on a ready host of its own
+    declare_web
+    SOURCEOS_TEST_KILL_AFTER=$step lc activate web; krc=$rc
+    is "$krc" 137 "activate killed (SIGKILL) right after $step"
+    like "$(cat "$T$ST/journal" 2>/dev/null)" "\"step\":\"$step\",\"state\":\"intent\"" "the journal has $step in flight"
+    invariant "killed after $step"
+    lc repair web
+    is "$rc" 0 "repair after a kill at $step: exit 0"
+    like "$out" "- recovered: an interrupted activate was rolled back first" "repair rolled the activate back ($step)"
+    invariant "killed after $step, then repaired"
+    [ ! -e "$T$PL" ] && [ "$(job)" = "- -" ] && [ ! -e "$T$ST/journal" ]
+    ok $? "after a kill at $step and repair: no plist, nothing loaded, no journal"
+done
+lc uninstall web
+
+# ---- failing steps: rolled back, exit 3 ------------------------------------------------
+# No GUI login (an SSH session): gui/UID does not exist. The preflight
+# says so (its backend step); despite it, bootstrap fails and is undone.
+mac_tree
+declare_web
+LAUNCHCTL_MODEL_NO_GUI=1 "$PYTHON" "$MODEL" --shim "$BIN" > /dev/null
+lc activate web
+is "$rc" 2 "no GUI session: the preflight refuses (exit 2)"
+like "$out" "gui/$ME does not answer" "its backend step names the domain"
+lc activate web --enable-despite-preflight
+is "$rc" 3 "despite the preflight, bootstrap fails (no GUI session): exit 3"
+like "$out" "web activate: failed and rolled back" "failed and rolled back"
+like "$out" "asuser|log in" "with the advice for a session without a GUI login"
+[ ! -e "$T$PL" ] && [ "$(job)" = "- -" ]; ok $? "the plist was removed again, nothing loaded"
+invariant "bootstrap failed"
+[ ! -e "$T$ST/state.json" ]; ok $? "state.json does not say installed"
+"$PYTHON" "$MODEL" --shim "$BIN" > /dev/null
 
 done_testing

