@@ -294,4 +294,46 @@ invariant "bootstrap failed"
 [ ! -e "$T$ST/state.json" ]; ok $? "state.json does not say installed"
 "$PYTHON" "$MODEL" --shim "$BIN" > /dev/null
 
+# ---- a crash loop stays bounded: the wrapper's own budget ------------------------------
+# On this machine (no tree: the model runs the real generated wrapper, which
+# must find its state directory), a launchd agent whose wrapper fails every
+# start (the machine is not running: exit 20). KeepAlive restarts it until
+# the wrapper's budget trips (maxRestartsPerHour 3: three failed starts, the
+# fourth run records tripped and exits 0), and launchd leaves it down; the
+# kickstart after the bootstrap finds it tripped too.
+mac_tree
+LH="$TMP/lhome"
+mkdir -p "$LH/Library/LaunchAgents" "$LH/Library/Logs/SourceOS" "$LH/.config/containers" "$LH/dc"
+chmod 700 "$LH/Library/Logs/SourceOS" "$LH/dc"
+printf '{"auths":{}}\n' > "$LH/.config/containers/sourceos-empty-auth.json"
+chmod 600 "$LH/.config/containers/sourceos-empty-auth.json"
+cat > "$CFG/agents.d/loop.yaml" <<YAML
+name: loop
+image: $IMG
+backend: launchd
+podman: {requireMachine: true}
+env: [DOCKER_CONFIG=$LH/dc]
+lifecycle: {maxRestartsPerHour: 3}
+logs: {app: $LH/Library/Logs/SourceOS/loop.log, stdout: $LH/Library/Logs/SourceOS/loop.out.log, stderr: $LH/Library/Logs/SourceOS/loop.err.log}
+YAML
+rm -f "$LAUNCHCTL_MODEL_STATE"
+env -u LAUNCHCTL_MODEL_ROOT LAUNCHCTL_MODEL_RUN=1 LAUNCHCTL_MODEL_HOME="$LH" \
+    LAUNCHCTL_MODEL_PATH="$BIN:/usr/bin:/bin" "$PYTHON" "$MODEL" --shim "$BIN" > /dev/null
+out=$(HOME=$LH PATH="$BIN:/usr/bin:/bin" "$AGENT" activate loop --enable-despite-preflight \
+      --plugin-dir "$BUILD_PLUGINS" --config-dir "$CFG" 2>&1); rc=$?
+is "$rc" 0 "activate of an agent whose wrapper fails every start (despite the preflight: launchd on Linux): exit 0"
+LS="$LH/.local/state/sourceos/agents/loop"
+mprint() { "$BIN/launchctl" print "gui/$ME/org.sourceos.agent.loop" | sed -n "s/^	$1 = //p"; }
+is "$(mprint runs)" 5 "5 runs: RunAtLoad at bootstrap and KeepAlive 4 (3 failed starts, the 4th trips), kickstart 1 (tripped at once)"
+is "$(mprint state)" "not running" "KeepAlive left it down after the wrapper exited 0"
+is "$(mprint 'last exit code')" 0 "the last run exited 0 (tripped)"
+like "$(cat "$LS/tripped" 2>/dev/null)" "^tripped [0-9]+" "the wrapper recorded tripped in the state directory"
+is "$(wc -l < "$LS/restarts" | tr -d ' ')" 3 "and counted 3 starts, maxRestartsPerHour"
+like "$(cat "$LH/Library/Logs/SourceOS/loop.log")" "restart budget spent: 3 starts in the last hour \(maxRestartsPerHour 3\); tripped" "its log says why it stopped"
+out=$(HOME=$LH PATH="$BIN:/usr/bin:/bin" "$AGENT" status loop --plugin-dir "$BUILD_PLUGINS" --config-dir "$CFG" 2>&1)
+like "$out" "tripped" "status says tripped"
+HOME=$LH PATH="$BIN:/usr/bin:/bin" "$AGENT" uninstall loop --plugin-dir "$BUILD_PLUGINS" --config-dir "$CFG" > /dev/null 2>&1
+is "$?" 0 "uninstall of the tripped agent: exit 0"
+rm "$CFG/agents.d/loop.yaml"
+
 done_testing
