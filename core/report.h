@@ -47,6 +47,8 @@ struct sos_human_opts {
     int verbose;   /* also facts and commands run */
     int status_line; /* a terminal: show the checks still running under the
                         report (sos_human_stream_status) */
+    const char *unit; /* what the summary counts: "step" for a lifecycle
+                         transaction; NULL "check" */
 };
 
 /* Human report: one line per check (status, id, summary, duration), the

@@ -375,7 +375,7 @@ static const char *plural(long n)
     return n == 1 ? "" : "s";
 }
 
-static void print_summary(FILE *out, const struct sos_run *run)
+static void print_summary(FILE *out, const struct sos_run *run, const char *unit)
 {
     const int *c = run->counts;
     long total = 0;
@@ -385,9 +385,9 @@ static void print_summary(FILE *out, const struct sos_run *run)
         total += c[st];
     snprintf(duration, sizeof duration, "%.2fs", run->duration >= 0 ? run->duration : 0.0);
     fprintf(out,
-            "%ld check%s: %d ok, %d warning%s, %d failure%s, %d error%s, %d skipped, "
+            "%ld %s%s: %d ok, %d warning%s, %d failure%s, %d error%s, %d skipped, "
             "%d timeout%s",
-            total, plural(total), c[SOS_ST_OK], c[SOS_ST_WARNING],
+            total, unit ? unit : "check", plural(total), c[SOS_ST_OK], c[SOS_ST_WARNING],
             plural(c[SOS_ST_WARNING]), c[SOS_ST_FAILURE], plural(c[SOS_ST_FAILURE]),
             c[SOS_ST_ERROR], plural(c[SOS_ST_ERROR]), c[SOS_ST_SKIPPED],
             c[SOS_ST_TIMEOUT], plural(c[SOS_ST_TIMEOUT]));
@@ -424,7 +424,7 @@ struct sos_human_stream {
 struct sos_human_stream *sos_human_stream_new(FILE *out, const struct sos_run *run,
                                               const struct sos_human_opts *opts)
 {
-    static const struct sos_human_opts defaults = { 0, 0, 0, 0 };
+    static const struct sos_human_opts defaults = { 0, 0, 0, 0, NULL };
     struct sos_human_stream *hs = calloc(1, sizeof *hs);
 
     if (!hs)
@@ -562,7 +562,7 @@ void sos_human_stream_end(struct sos_human_stream *hs)
               hs->out);
         return;
     }
-    print_summary(hs->out, hs->run);
+    print_summary(hs->out, hs->run, hs->opts.unit);
 }
 
 void sos_human_stream_free(struct sos_human_stream *hs)

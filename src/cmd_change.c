@@ -341,7 +341,9 @@ static const char *outcome_word(const struct change *c, int rc)
 
 static void print_human(const struct change *c, int rc)
 {
-    struct sos_human_opts ho = {0, 0, c->cli->verbose, 0};
+    struct sos_human_opts ho = {0, 0, c->cli->verbose, 0, "step"};
+    struct sos_run run = c->reported ? c->rep.run : (struct sos_run){0};
+    run.exit_code = rc; /* the command's: 3 when a step failed and was undone */
     sos_put_safe(stdout, c->agent.name);
     printf(" %s: %s\n", c->verb, outcome_word(c, rc));
     if (c->preflight >= 0)
@@ -362,7 +364,7 @@ static void print_human(const struct change *c, int rc)
         fputs(c->rep.rolled_back ? " (the steps before it were undone)\n" : "\n", stdout);
     }
     if (c->reported && c->rep.run.n_entries)
-        sos_report_print_human(stdout, &c->rep.run, &ho);
+        sos_report_print_human(stdout, &run, &ho);
     if (rc == 0 && strcmp(c->verb, "repair") == 0 && c->reported && !c->rep.recovered &&
         !c->recovered && c->rep.run.n_entries == 0)
         printf("- nothing to repair: no interrupted transaction, the service definition is "

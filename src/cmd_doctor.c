@@ -75,7 +75,7 @@ static int start_human(struct cli *cli, const struct sos_run *run,
                        struct human_data *hd, struct sos_runner_opts *opts)
 {
     struct sos_human_opts ho = {cli->color, cli->quiet, cli->verbose,
-                                cli->status_line};
+                                cli->status_line, NULL};
     hd->cli = cli;
     hd->hs = sos_human_stream_new(stdout, run, &ho);
     if (!hd->hs) {
