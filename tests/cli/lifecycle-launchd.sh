@@ -10,7 +10,8 @@
 # and bootstraps nothing; the host's gcloud credHelpers refuse enablement
 # unless the agent is isolated by its empty auth file; a kill -9 after each
 # step of activate, then repair (the invariant after both); failing steps
-# rolled back; a crash loop bounded by the wrapper's own budget.
+# rolled back (no GUI session, a full disk under the state directory); a
+# crash loop bounded by the wrapper's own budget.
 # The declarations refuse logs under /tmp, and so does the model: this
 # test's directory is made in the build tree.
 TMPDIR="${SOS_BUILDDIR:?}/tests"
@@ -295,6 +296,39 @@ like "$out" "asuser|log in" "with the advice for a session without a GUI login"
 invariant "bootstrap failed"
 [ ! -e "$T$ST/state.json" ]; ok $? "state.json does not say installed"
 "$PYTHON" "$MODEL" --shim "$BIN" > /dev/null
+
+# A full disk under the state directory (a tmpfs of its own, in a private
+# mount namespace): the journal cannot be written, so no step runs.
+if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1; then
+    mac_tree
+    declare_web
+    lc stage web
+    is "$rc" 0 "staged into the tree first"
+    cat > "$TMP/full.sh" <<'SH'
+st=$1; shift
+cp -a "$st" "$st.copy" && mount -t tmpfs -o size=64k sostest-full "$st" && cp -a "$st.copy/." "$st" &&
+    rm -rf "$st.copy" || exit 99
+dd if=/dev/zero of="$st/fill" bs=4k 2>/dev/null
+"$@"; rc=$?
+rm -f "$st/fill"
+cp -a "$st" "$st.copy" && umount "$st" && cp -a "$st.copy/." "$st" && rm -rf "$st.copy"
+exit $rc
+SH
+    out=$(HOME=$H PATH="$BIN:/usr/bin:/bin" unshare -m --propagation private sh "$TMP/full.sh" "$T$ST" \
+          "$AGENT" activate web --root "$T" --live --plugin-dir "$BUILD_PLUGINS" --config-dir "$CFG" 2>&1); rc=$?
+    if [ "$rc" -eq 99 ]; then
+        _n=$((_n + 1)); echo "ok $_n # SKIP this machine cannot mount a tmpfs in a private mount namespace"
+    else
+        is "$rc" 3 "the state directory's disk is full: exit 3"
+        like "$out" "No space left on device" "says why"
+        [ ! -e "$T$PL" ] && [ "$(job)" = "- -" ]; ok $? "nothing installed, nothing loaded"
+        is "$(changing)" 0 "launchctl was asked nothing that changes it"
+        invariant "disk full"
+        lc activate web
+        is "$rc|$(job)" "0|loaded running" "with room again, activate goes on"
+        lc uninstall web
+    fi
+fi
 
 # ---- a crash loop stays bounded: the wrapper's own budget ------------------------------
 # On this machine (no tree: the model runs the real generated wrapper, which
