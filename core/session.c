@@ -175,7 +175,7 @@ static void keep_by_id(const struct sos_checks *checks, char *const *ids, size_t
 /* The preflight's checks: every step, and what the steps need or run after.
  * ORDER puts a check after its dependencies, so one pass from the end
  * reaches every dependency of a kept check. NULL on ENOMEM. */
-static unsigned char *preflight_selection(const struct sos_session *s)
+static unsigned char *preflight_selection(const struct sos_session *s, unsigned long steps)
 {
     unsigned char *keep = calloc(s->checks.n + 1, 1);
     if (!keep)
@@ -183,7 +183,8 @@ static unsigned char *preflight_selection(const struct sos_session *s)
     for (size_t k = s->checks.n; k-- > 0;) {
         size_t i = s->order[k];
         const struct sos_check_decl *d = &s->checks.v[i];
-        if (d->preflight_step)
+        if (d->preflight_step &&
+            (!steps || (d->preflight_step < 8 * sizeof steps && (steps >> d->preflight_step) & 1)))
             keep[i] = 1;
         if (!keep[i])
             continue;
@@ -202,7 +203,7 @@ static int prepare_entries(struct sos_session *s, const struct sos_session_confi
     s->jobs = calloc(total + 1, sizeof *s->jobs);
     s->job_errors = calloc(total + 1, sizeof *s->job_errors);
     if (!s->run.entries || !s->jobs || !s->job_errors ||
-        (c->preflight && !(keep = preflight_selection(s)))) {
+        (c->preflight && !(keep = preflight_selection(s, c->preflight_steps)))) {
         free(keep);
         return sos_fail(err, "out of memory");
     }

@@ -27,6 +27,9 @@ struct sos_session_config {
     /* preflight NAME: only the checks with a `preflight:` step, and the
      * checks they need or run after (whatever their scope). */
     int preflight;
+    /* preflight: the steps to run (bit N = step N, with what they need);
+     * 0 every step. */
+    unsigned long preflight_steps;
     /* all_agents: the model's defaults to load each declaration with
      * (the --root tree's OS); NULL: this process's. */
     const struct sos_agent_model_opts *agent_opts;

@@ -418,25 +418,29 @@ static int print_json(const struct change *c, int rc)
 
 /* ---- the command ------------------------------------------------------------------ */
 
-static int guarded(struct change *c)
+/* The preflight's STEPS (0 all) before the command changes anything: a
+ * failure refuses unless --enable-despite-preflight. */
+static int guarded(struct change *c, unsigned long steps)
 {
-    int rc = cli_preflight_guard(c->cli, &c->agent, &c->mo, &c->preflight);
+    int starts = steps != 0; /* start and restart: the runtime half */
+    int rc = cli_preflight_guard(c->cli, &c->agent, &c->mo, steps, &c->preflight);
     if (rc != 0)
         return rc;
     if (c->preflight >= SOS_EXIT_SIGNAL_BASE)
         return c->preflight; /* interrupted: nothing goes on, flag or not */
     if (c->preflight >= SOS_EXIT_FAILURE) {
         if (!c->cli->despite_preflight) {
-            cli_error(c->cli, "%s %s: the preflight failed (above): nothing was installed or "
-                              "enabled; fix what it says, or go on with "
-                              "--enable-despite-preflight (recorded)",
-                      c->verb, c->agent.name);
+            cli_error(c->cli, "%s %s: the %s failed (above): nothing was %s; fix what it "
+                              "says, or go on with --enable-despite-preflight (recorded)",
+                      c->verb, c->agent.name,
+                      starts ? "runtime half of the preflight" : "preflight",
+                      starts ? "started" : "installed or enabled");
             return SOS_EXIT_REFUSED;
         }
         c->despite = 1;
         cli_error(c->cli, "warning: %s %s goes on although the preflight failed "
-                          "(--enable-despite-preflight, recorded in state.json)",
-                  c->verb, c->agent.name);
+                          "(--enable-despite-preflight, recorded in %s)",
+                  c->verb, c->agent.name, starts ? "the report" : "state.json");
     }
     return 0;
 }
@@ -500,7 +504,7 @@ static int repair_agent(struct change *c)
             transaction = "start";
     }
     if (transaction && strcmp(transaction, "start") == 0) {
-        if ((rc = guarded(c)) != 0) {
+        if ((rc = guarded(c, 0)) != 0) {
             sos_state_view_free(&v);
             return rc;
         }
@@ -581,7 +585,11 @@ static int change_agent(struct change *c)
         return rc == 1 ? 0 : rc;
     if (strcmp(v, "activate") == 0 && (rc = stage_for(c)) != 0)
         return rc;
-    if ((strcmp(v, "activate") == 0 || strcmp(v, "install") == 0) && (rc = guarded(c)) != 0)
+    if ((strcmp(v, "activate") == 0 || strcmp(v, "install") == 0) && (rc = guarded(c, 0)) != 0)
+        return rc;
+    /* A start needs the runtime ready now, whatever it was at install. */
+    if ((strcmp(v, "start") == 0 || strcmp(v, "restart") == 0) && !c->cli->dry_run &&
+        (rc = guarded(c, CLI_PREFLIGHT_RUNTIME)) != 0)
         return rc;
     rc = run_transaction(c, v, 0);
     return rc == 1 ? SOS_EXIT_ROLLED_BACK : rc;

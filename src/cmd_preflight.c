@@ -261,7 +261,7 @@ static int print_json(struct cli *cli, const struct sos_run *run, const struct s
  * it did not pass), *VERDICT its exit (0 passed, 1 warnings, 2 failed).
  * Returns 0, or an exit code after saying why it could not run. */
 static int run_preflight(struct cli *cli, struct sos_agent *agent, const char *persistence,
-                         int print, int *verdict)
+                         int print, unsigned long steps, int *verdict)
 {
     char *command = NULL;
     struct sos_session s;
@@ -280,6 +280,7 @@ static int run_preflight(struct cli *cli, struct sos_agent *agent, const char *p
         .scope = -1,
         .agent = agent,
         .preflight = 1,
+        .preflight_steps = steps,
     };
     sos_error err;
     int rc;
@@ -354,7 +355,7 @@ int cmd_preflight(struct cli *cli, const struct sos_verb *verb, char **operands)
     } else {
         int verdict = SOS_EXIT_UNDECIDED;
         rc = run_preflight(cli, &agent, persistence_of(state_dir, persistence, sizeof persistence),
-                           1, &verdict);
+                           1, 0, &verdict);
         if (rc == 0)
             rc = verdict;
     }
@@ -364,7 +365,8 @@ int cmd_preflight(struct cli *cli, const struct sos_verb *verb, char **operands)
 }
 
 int cli_preflight_guard(struct cli *cli, struct sos_agent *agent,
-                        const struct sos_agent_model_opts *mo, int *verdict)
+                        const struct sos_agent_model_opts *mo, unsigned long steps,
+                        int *verdict)
 {
     char persistence[PATH_MAX + 64], *state_dir;
     sos_error err;
@@ -379,7 +381,7 @@ int cli_preflight_guard(struct cli *cli, struct sos_agent *agent,
         rc = SOS_EXIT_UNDECIDED;
     } else {
         rc = run_preflight(cli, agent, persistence_of(state_dir, persistence, sizeof persistence),
-                           2, verdict);
+                           2, steps, verdict);
     }
     free(state_dir);
     return rc;

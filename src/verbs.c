@@ -132,28 +132,34 @@ static const struct sos_verb verbs[] = {
      "enabled; --enable-despite-preflight goes on (named in the output,\n"
      "recorded in state.json).\n\n" CHANGE_COMMON CHANGE_EXITS,
      cmd_change},
-    {SOS_PROG_AGENT, "start", "NAME", 1, 1, CHANGE_OPTS, VERB_AGENT_NAME | VERB_NO_NDJSON,
+    {SOS_PROG_AGENT, "start", "NAME", 1, 1, CHANGE_OPTS | CLI_OPT_DESPITE, VERB_AGENT_NAME | VERB_NO_NDJSON,
      "start the installed agent (systemd start; launchd bootstrap, kickstart)",
      "Starts the agent through its service manager (systemd: reset-failed and\n"
-     "start; launchd: bootstrap, as stop booted it out, then kickstart -k).\n\n" CHANGE_COMMON CHANGE_EXITS,
+     "start; launchd: bootstrap, as stop booted it out, then kickstart -k),\n"
+     "after the runtime half of the preflight (runtime, podman, the machine,\n"
+     "the socket, the image, the auth files, the log directory) passed: a\n"
+     "failure is printed and refuses (exit 2) unless --enable-despite-preflight.\n\n" CHANGE_COMMON CHANGE_EXITS,
      cmd_change},
     {SOS_PROG_AGENT, "stop", "NAME", 1, 1, CHANGE_OPTS, VERB_AGENT_NAME | VERB_NO_NDJSON,
      "stop the agent (systemd stop; launchd bootout)",
      "Stops the agent through its service manager (systemd: stop; launchd:\n"
      "bootout, which also unloads it).\n\n" CHANGE_COMMON CHANGE_EXITS,
      cmd_change},
-    {SOS_PROG_AGENT, "restart", "NAME", 1, 1, CHANGE_OPTS, VERB_AGENT_NAME | VERB_NO_NDJSON,
+    {SOS_PROG_AGENT, "restart", "NAME", 1, 1, CHANGE_OPTS | CLI_OPT_DESPITE, VERB_AGENT_NAME | VERB_NO_NDJSON,
      "stop, then start the agent",
      "One transaction: systemd stop then start; launchd bootstrap (when not\n"
      "loaded) then kickstart -k (kills the running instance and starts it\n"
-     "again).\n\n" CHANGE_COMMON
-     CHANGE_EXITS,
+     "again), after the runtime half of the preflight passed, as start.\n\n"
+     CHANGE_COMMON CHANGE_EXITS,
      cmd_change},
     {SOS_PROG_AGENT, "uninstall", "NAME", 1, 1, CHANGE_OPTS, VERB_AGENT_NAME | VERB_NO_NDJSON,
      "stop, disable and remove the agent's service definition",
      "Stops and disables the agent and removes its plist or unit (systemd:\n"
-     "stop, disable, remove-unit, daemon-reload; launchd: bootout, disable,\n"
-     "remove-plist). The state directory and its generations stay.\n\n" CHANGE_COMMON
+     "stop, disable, remove-unit, daemon-reload; launchd: bootout,\n"
+     "remove-plist), then its state directory (every generation, state.json,\n"
+     "the restart budget). Twice is fine: with no state directory and no\n"
+     "service definition it is done; a definition installed without our\n"
+     "state directory is refused (exit 2), not removed blindly.\n\n" CHANGE_COMMON
      CHANGE_EXITS,
      cmd_change},
     {SOS_PROG_AGENT, "repair", "NAME", 1, 1, CHANGE_OPTS, VERB_AGENT_NAME | VERB_NO_NDJSON,

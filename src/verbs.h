@@ -81,9 +81,6 @@ int cmd_stage(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_preflight(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_change(struct cli *cli, const struct sos_verb *verb, char **operands);
 
-/* The preflight as a guard of a lifecycle command (cmd_preflight.c): runs
- * it for AGENT, prints it only when it failed, and sets *VERDICT (0
- * passed, 1 warnings, 2 failed). 0, or an exit code when it could not run. */
 struct sos_agent;
 struct sos_stage_options;
 /* The stage options for M on BACKEND in STATE_DIR (cmd_lifecycle.c): one
@@ -91,7 +88,19 @@ struct sos_stage_options;
 void cli_stage_options(const struct cli *cli, const struct sos_agent_model *m,
                        enum sos_agent_backend backend, const struct sos_agent_model_opts *mo,
                        const char *state_dir, struct sos_stage_options *o);
+/* The preflight as a guard of a lifecycle command (cmd_preflight.c): runs
+ * STEPS of it (bit N = step N; 0 all) for AGENT, prints it only when it
+ * failed, and sets *VERDICT (0 passed, 1 warnings, 2 failed). 0, or an
+ * exit code when it could not run. */
 int cli_preflight_guard(struct cli *cli, struct sos_agent *agent,
-                        const struct sos_agent_model_opts *mo, int *verdict);
+                        const struct sos_agent_model_opts *mo, unsigned long steps,
+                        int *verdict);
+
+/* The steps of the preflight's runtime half (steps 3-12 and 14: runtime,
+ * podman, its version, the machine, the socket, the image, the auth
+ * files, the log directory), which start re-runs: what the wrapper needs
+ * to run, not what installing needs. */
+#define CLI_PREFLIGHT_RUNTIME                                                                 \
+    ((((1ul << 13) - 1) & ~((1ul << 3) - 1)) | (1ul << 14))
 
 #endif

@@ -164,6 +164,15 @@ like "$out" "running" "status reads the model: running"
 lc stop web
 is "$rc" 0 "stop: exit 0"
 is "$(job)" "- -" "stop boots the job out"
+machine list-5.x-applehv.json inspect-5.x-stopped.json
+: > "$LAUNCHCTL_MODEL_LOG"
+lc start web
+is "$rc" 2 "start with the machine stopped: the runtime half of the preflight refuses (exit 2)"
+like "$out" "the runtime half of the preflight failed \(above\): nothing was started" "says so"
+like "$out" "- machine running: Podman machine podman-machine-default is stopped" "the machine step says why"
+unlike "$out" "- (platform|backend adapter|service definition|wrapper|label not disabled):" "only the runtime half ran"
+is "$(changing)" 0 "launchctl was asked nothing that changes it"
+machine list-5.x-applehv.json inspect-5.x-running.json
 lc start web
 is "$rc" 0 "start: exit 0"
 is "$(job)" "loaded running" "start: loaded and running again"
