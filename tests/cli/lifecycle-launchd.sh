@@ -161,6 +161,25 @@ like "$(calls)" "\"bootstrap\", \"gui/$ME\", \"$PL\"" "bootstrapped into gui/UID
 lc status web
 like "$out" "running" "status reads the model: running"
 
+# --dry-run: what it would write and run, and nothing changes (the tree, the model)
+snapshot() { find "$T" -exec ls -ld --time-style=+%s.%N {} + | sort; cat "$LAUNCHCTL_MODEL_STATE"; }
+snapshot > "$TMP/before"
+: > "$LAUNCHCTL_MODEL_LOG"
+lc uninstall web --dry-run
+is "$rc" 0 "uninstall --dry-run: exit 0"
+like "$out" "would run launchctl bootout gui/$ME/$L" "plans the bootout"
+like "$out" "would remove $PL" "and the plist's removal"
+like "$out" "- would remove: $T$ST " "and the state directory's"
+lc activate web --dry-run
+is "$rc" 2 "activate --dry-run under --root: refused (its scratch would be on this machine)"
+like "$out" "stage it first .*then 'install --dry-run'" "says what to do instead"
+lc restart web --dry-run
+is "$rc" 0 "restart --dry-run: exit 0"
+like "$out" "would run launchctl kickstart -k gui/$ME/$L" "plans the kickstart"
+snapshot > "$TMP/after"
+cmp -s "$TMP/before" "$TMP/after"; ok $? "the dry runs changed nothing in the tree or the model"
+is "$(changing)" 0 "and asked launchctl nothing that changes it"
+
 lc stop web
 is "$rc" 0 "stop: exit 0"
 is "$(job)" "- -" "stop boots the job out"
