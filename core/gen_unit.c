@@ -141,6 +141,19 @@ static int put_service_section(struct sos_strbuf *b, const struct sos_agent_mode
     }
     if (put_word(b, "containerName", m->container_name, 1, err) < 0)
         goto out;
+    /* After the stop, systemd kills what is left in the unit's cgroup, and
+     * with it `podman run --rm` while it removes the exited container: the
+     * container would stay (until the next start's --replace, which an
+     * uninstalled agent never has). Removed by name, as --replace would. */
+    put(b, "\nExecStopPost=-podman");
+    if (m->podman.connection[0]) {
+        put(b, " --connection ");
+        if (put_word(b, "podman.connection", m->podman.connection, 1, err) < 0)
+            goto out;
+    }
+    put(b, " rm -f --ignore ");
+    if (put_word(b, "containerName", m->container_name, 1, err) < 0)
+        goto out;
     put(b, "\n");
     put(b, m->lifecycle.restart == SOS_RESTART_MANUAL ? "Restart=no\n" : "Restart=on-failure\n");
     putf_uint(b, "RestartSec", RESTART_SECONDS);
