@@ -348,4 +348,7 @@ is "$(f ps-final.txt)|$(f user-ps-final.txt)" "|" "no container left, root's or 
 is "$(grep -c ' /run/systemd/nspawn ' /proc/self/mountinfo)" 0 "no nspawn mount left on the host"
 is "$(grep -c 'sostest-cgroup' /proc/self/mountinfo)" 0 "no private cgroup tree left on the host"
 is "$(pgrep -f -- "$NP/" | wc -l)" 0 "no process of the container left on the host"
+# The container's cgroups are in this machine's one cgroup2 hierarchy.
+is "$(unshare -m --propagation private sh -c 'mount -t cgroup2 cgroup2 /mnt && find /mnt -name libpod_parent' 2>&1)" "" \
+    "no cgroup of podman left in this machine's cgroup2 hierarchy"
 done_testing
