@@ -9,7 +9,7 @@ PACKAGES="build-essential autoconf automake libtool libltdl-dev pkg-config
 libjansson-dev libyaml-dev libarchive-dev libplist-dev libplist-utils
 libcmocka-dev python3 python3-yaml python3-jsonschema podman runc
 busybox-static procps docker-registry apache2-utils systemd
-systemd-container git clang libclang-rt-14-dev debootstrap shellcheck"
+systemd-container uidmap git clang libclang-rt-14-dev debootstrap shellcheck"
 # Without its recommends: nix-setup-systemd would enable a nix-daemon on
 # this machine, and the tests use their own stores.
 PACKAGES_NO_RECOMMENDS="nix-bin"

@@ -79,7 +79,12 @@ static void put_unit_section(struct sos_strbuf *b, const struct sos_agent_model 
 /* The paths rootless (or, for system agents, rootful) podman writes, the
  * state directory (budget, docker-config) and the log directory: the rest
  * of the file system is read-only under ProtectSystem=strict. A leading
- * '-' lets a path not exist yet. */
+ * '-' lets a path not exist yet, but then it stays read-only: rootful
+ * podman makes /run/containers, /run/libpod and runc's /run/runc at its
+ * first run after boot (which is this unit's, at boot), so all of /run is
+ * writable; /etc/containers/networks holds netavark's lock, which every
+ * podman command opens (made by the first podman command as root, such as
+ * the preflight's, and kept across boots). */
 static int put_rw_paths(struct sos_strbuf *b, const struct sos_agent_model *m,
                         const struct sos_gen_target *t, sos_error *err)
 {
@@ -97,7 +102,7 @@ static int put_rw_paths(struct sos_strbuf *b, const struct sos_agent_model *m,
     if (m->scope == SOS_SCOPE_USER)
         put(b, "ReadWritePaths=-%h/.local/share/containers -%t -%h/.config/containers\n");
     else
-        put(b, "ReadWritePaths=-/var/lib/containers -/run/containers -/run/libpod -/var/tmp\n");
+        put(b, "ReadWritePaths=-/var/lib/containers /run -/etc/containers/networks -/var/tmp\n");
     put(b, "ReadWritePaths=");
     if (put_word(b, "state directory", state, 0, err) < 0)
         goto out;
@@ -134,6 +139,19 @@ static int put_service_section(struct sos_strbuf *b, const struct sos_agent_mode
         snprintf(t_opt, sizeof t_opt, " stop -t %u ", stop);
         put(b, t_opt);
     }
+    if (put_word(b, "containerName", m->container_name, 1, err) < 0)
+        goto out;
+    /* After the stop, systemd kills what is left in the unit's cgroup, and
+     * with it `podman run --rm` while it removes the exited container: the
+     * container would stay (until the next start's --replace, which an
+     * uninstalled agent never has). Removed by name, as --replace would. */
+    put(b, "\nExecStopPost=-podman");
+    if (m->podman.connection[0]) {
+        put(b, " --connection ");
+        if (put_word(b, "podman.connection", m->podman.connection, 1, err) < 0)
+            goto out;
+    }
+    put(b, " rm -f --ignore ");
     if (put_word(b, "containerName", m->container_name, 1, err) < 0)
         goto out;
     put(b, "\n");

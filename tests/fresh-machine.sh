@@ -40,9 +40,10 @@
 #    cgroup2 host nspawn delegates a writable subtree and the bind is not
 #    needed, so it is made only on cgroup v1.
 #  - --capability=all and --system-call-filter='@keyring @mount @clock
-#    @obsolete @raw-io @swap add_key keyctl': the suite boots a nested
-#    systemd-nspawn, runs podman/runc (which makes a session keyring) and
-#    unshare -m; nspawn's default set of capabilities and system calls is
+#    @obsolete @raw-io @swap add_key keyctl bpf': the suite boots a nested
+#    systemd-nspawn, runs podman/runc (which makes a session keyring, and
+#    in tests/cli/lifecycle-nspawn.sh's cgroup2 container loads its device
+#    cgroup's bpf program) and unshare -m; nspawn's default set of capabilities and system calls is
 #    for running a service, not a container engine. (Given whole; which of
 #    them the suite strictly needs has not been narrowed down.)
 #  - --console=pipe, stdin from /dev/null: the run is not interactive.
@@ -119,7 +120,7 @@ in_machine() {
         exec "$@"
     ' fresh systemd-nspawn --quiet -D "$work/root" --register=no --keep-unit \
         --console=pipe --resolv-conf=copy-host --capability=all \
-        --system-call-filter='@keyring @mount @clock @obsolete @raw-io @swap add_key keyctl' \
+        --system-call-filter='@keyring @mount @clock @obsolete @raw-io @swap add_key keyctl bpf' \
         $cgroup_bind $net --chdir=/src --as-pid2 \
         /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
         /bin/bash /fresh-cmd.sh </dev/null 2>&1 | tee -a "$work/run.log"

@@ -7,6 +7,9 @@
 # ETC is a copy of /etc (the container's /etc, writable); OUT is bound at
 # /sostest-out; each BIND directory is bound read-only at its own path. The
 # container boots straight into sostest.target, which must be in ETC.
+# SOSTEST_NSPAWN_OPTS, when set, are more options of systemd-nspawn (split on
+# blanks; tests/nspawn-podman.sh allows the system calls runc needs and binds
+# a directory on PATH).
 #
 # Run it in a private mount namespace: every mount made here (a tmpfs that
 # nspawn needs under /run/systemd/nspawn, because /run may be on disk, and a
@@ -49,5 +52,5 @@ for d in "$@"; do binds="$binds --bind-ro=$d"; done
 # shellcheck disable=SC2086
 exec timeout -k 5 "$limit" systemd-nspawn --quiet -D / --volatile=yes \
     --register=no --keep-unit --console=pipe --link-journal=no --private-network \
-    --bind="$etc:/etc" --bind="$out:/sostest-out" $binds \
+    --bind="$etc:/etc" --bind="$out:/sostest-out" $binds ${SOSTEST_NSPAWN_OPTS:-} \
     -b -- --unit=sostest.target </dev/null
