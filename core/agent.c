@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include "agent.h"
+#include "gen.h"
+#include "stage.h"
 #include "trust.h"
 
 #include <ctype.h>
@@ -89,6 +91,25 @@ static int put_list(struct sos_check_decl *decl, const char *key,
                     const struct sos_agent_strings *l)
 {
     return l->n ? set_param(decl, key, l->v, l->n, 1) : 0;
+}
+
+/* ${agent.podman_env}: the environment the governed wrapper gives podman
+ * (the declaration's env goes to the container, with -e): its private
+ * DOCKER_CONFIG in the agent's state directory, as OPTS place it. */
+static int put_podman_env(struct sos_agent *a, const struct sos_agent_model_opts *opts)
+{
+    sos_error err;
+    char *state, *kv = NULL;
+    int rc;
+    if (a->model.runtime != SOS_RUNTIME_PODMAN)
+        return 0;
+    if (!(state = sos_stage_state_dir(&a->model, opts->home, opts->xdg_state_home, &err)))
+        return 0; /* no usable home: the check says the variable is unset */
+    rc = asprintf(&kv, "DOCKER_CONFIG=%s/" SOS_GEN_DOCKER_CONFIG, state) < 0 ? -1
+                                                                              : put_one(&a->decl, "podman_env", kv);
+    free(state);
+    free(kv);
+    return rc;
 }
 
 /* The ${agent.KEY} values, all from the model, under the names checks.d
@@ -193,7 +214,7 @@ int sos_agent_load_with(const char *config_dir, const char *name,
         sos_agent_free(out);
         return -1;
     }
-    if (params_from_model(out) != 0) {
+    if (params_from_model(out) != 0 || put_podman_env(out, opts) != 0) {
         sos_agent_free(out);
         return sos_fail(err, "%s: out of memory", out->path);
     }

@@ -38,6 +38,10 @@ enum sos_wrapper_exit {
 /* The empty auth file's whole content. */
 #define SOS_EMPTY_AUTH "{\"auths\":{}}"
 
+/* The wrapper's private DOCKER_CONFIG, a directory of the agent's state
+ * directory: what podman (not the container) sees as DOCKER_CONFIG. */
+#define SOS_GEN_DOCKER_CONFIG "docker-config"
+
 /* The wrapper script for M on T. */
 char *sos_gen_wrapper(const struct sos_agent_model *m, const struct sos_gen_target *t,
                       sos_error *err);

@@ -197,7 +197,7 @@ static int put_vars(struct sos_strbuf *b, const struct sos_agent_model *m,
         put(b, num);
         put(b, "\n");
     }
-    put(b, "docker_config=\"$state_dir/docker-config\"\n");
+    put(b, "docker_config=\"$state_dir/" SOS_GEN_DOCKER_CONFIG "\"\n");
     /* launchd's PATH is /usr/bin:/bin:/usr/sbin:/sbin; podman is elsewhere. */
     if (t->os == SOS_GEN_OS_MACOS)
         put(b, "PATH=/opt/homebrew/bin:/usr/local/bin:/opt/podman/bin:$PATH\nexport PATH\n");

@@ -7,8 +7,8 @@
 # socket is a real unix socket (tests/ping-server.py). Cases: a ready host
 # ends loaded, enabled and running, with a plist that names the tree's
 # paths; stop/start/restart/uninstall (twice); a stopped machine stages only
-# and bootstraps nothing; the host's gcloud credHelpers refuse enablement
-# unless the agent is isolated by its empty auth file; a kill -9 after each
+# and bootstraps nothing; gcloud credHelpers podman would see refuse
+# enablement, the host's (out of the isolated agent's reach) do not; a kill -9 after each
 # step of activate, then repair (the invariant after both); failing steps
 # rolled back (no GUI session, a full disk under the state directory); a
 # crash loop bounded by the wrapper's own budget.
@@ -228,20 +228,26 @@ is "$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("des
     "state.json records despite_preflight"
 lc uninstall web
 
-# ---- the host's gcloud credHelpers: refused unless the agent is isolated ---------------
+# ---- gcloud credHelpers: the host's are out of reach; in podman's view, refused -------
+# The wrapper gives podman an empty auth file and a DOCKER_CONFIG of its own
+# (the declaration's env goes to the container): the host's helpers do not
+# matter, activate goes on. Helpers that podman would see (a config.json in
+# that private DOCKER_CONFIG) are the preflight's failure: nothing enabled.
 mac_tree
 printf '{"auths":{"us-docker.pkg.dev":{}},"credHelpers":{"gcr.io":"gcloud","us-docker.pkg.dev":"gcloud"}}\n' > "$T$H/.docker/config.json"
 declare_web
-sed -i '/^env:/d' "$CFG/agents.d/web.yaml"   # podman falls back to ~/.docker/config.json
+sed -i '/^env:/d' "$CFG/agents.d/web.yaml"
+mkdir -p "$T$ST/docker-config"
+cp "$T$H/.docker/config.json" "$T$ST/docker-config/config.json"
 lc activate web
-is "$rc" 2 "credHelpers reachable by the agent: activate refused (exit 2)"
-like "$out" "the agent can reach registry credentials" "the preflight's host-auth step says why"
+is "$rc" 2 "credHelpers in podman's DOCKER_CONFIG: activate refused (exit 2)"
+like "$out" "the agent can reach registry credentials: $ST/docker-config/config.json holds .*credHelpers \[gcr.io=gcloud" "the preflight's host-auth step says why"
 like "$out" "nothing was installed or enabled" "nothing installed or enabled"
 [ ! -e "$T$PL" ]; ok $? "no plist installed"
 is "$(changing)" 0 "launchctl was asked nothing that changes it"
-declare_web                                   # DOCKER_CONFIG of its own + the empty auth file
+rm -r "$T$ST/docker-config"
 lc activate web
-is "$rc" 0 "isolated by its empty auth file and a DOCKER_CONFIG of its own: activate goes on (exit 0)"
+is "$rc" 0 "the host's credHelpers only (isolated by the empty auth file and the private DOCKER_CONFIG): activate goes on (exit 0)"
 is "$(job)" "loaded running" "and the job runs"
 like "$(cat "$T$ST/current/wrapper")" "sourceos-empty-auth.json" "the wrapper runs podman with the empty auth file"
 lc uninstall web

@@ -15,12 +15,9 @@
 #   2. a lingering user, the user manager: a user agent, rootless podman,
 #      activate to running, uninstall twice.
 #
-# Every agent declares env DOCKER_CONFIG=<its state directory>/docker-config,
-# the directory the wrapper itself exports as DOCKER_CONFIG: the preflight's
-# host-auth step (registry.agent-auth) judges podman's environment by the
-# declaration's `env`, which the wrapper gives the container (-e), not
-# podman, so without it every agent's preflight fails ("DOCKER_CONFIG is not
-# set in the agent's environment") although the wrapper isolates it.
+# The agents declare no env: the preflight's host-auth step judges the
+# environment the wrapper gives podman (its private DOCKER_CONFIG in the
+# state directory), not the declaration's env, which goes to the container.
 . "$SOS_SRCDIR/tests/lib.sh"
 . "$SOS_SRCDIR/tests/nspawn-podman.sh"
 
@@ -96,7 +93,6 @@ LONG='[sh, -c, "trap \"exit 0\" TERM; sleep 3600 & wait"]'
 declare() {
     n=$1 img=$2 st=$3; shift 3
     { printf 'name: %s\nimage: %s\nbackend: systemd\n' "$n" "$img"
-      printf 'env: [DOCKER_CONFIG=%s/docker-config]\n' "$st"
       for l in "$@"; do printf '%s\n' "$l"; done
     } > $D/$n.yaml
     grep -q '^scope:' $D/$n.yaml || printf 'scope: system\naccount: root\n' >> $D/$n.yaml

@@ -311,25 +311,30 @@ like "$(q "find('preflight.definition')['findings'][0]['evidence']['detail']")" 
 read_only "$CASE"
 
 # ---- Google credential helper in the host docker config ---------------------------
+# The wrapper gives podman a DOCKER_CONFIG of its own (STATE/docker-config;
+# the declaration's env goes to the container): the host's helpers are out
+# of reach, whatever the declaration's env says. A config.json with the
+# helpers in that private directory is the leak, and it fails.
 GCFG='{"auths":{"us-docker.pkg.dev":{}},"credHelpers":{"gcr.io":"gcloud","us-docker.pkg.dev":"gcloud"}}'
+PDC="$XDG_STATE_HOME/sourceos/agents/web/docker-config"
 case_ "Google credential helper"
 declare_mac "$IMG" "# no DOCKER_CONFIG of its own"
 sed -i '/^env:/d' "$CFG/agents.d/web.yaml"
 printf '%s\n' "$GCFG" > "$T$H/.docker/config.json"
 preflight; debug
-exits 2 "$CASE"
-line "host auth" "the agent can reach registry credentials: DOCKER_CONFIG is not set in the agent's environment, so podman falls back to $H/.docker/config.json, which names registries or helpers" "$CASE"
-finding preflight.host-auth registry.agent-auth-leaks critical "$CASE"
-action "Set DOCKER_CONFIG in the agent's environment to a directory of its own that holds no config.json (or one that is just {})." "$CASE (no command: its remediation)"
-failed "$CASE" preflight.host-auth=failure
-read_only "$CASE"
-# The agent's DOCKER_CONFIG is the host's own directory: the same leak.
-declare_mac "$IMG" ""
-sed -i "s|^env: .*|env: [DOCKER_CONFIG=$H/.docker]|" "$CFG/agents.d/web.yaml"
+exits 0 "$CASE in the host's config only"
+line "host auth" "the agent's podman sees no registry credentials or helpers: empty --authfile and a DOCKER_CONFIG of its own" "$CASE in the host's config only"
+failed "$CASE in the host's config only"
+read_only "$CASE in the host's config only"
+mkdir -p "$T$PDC"
+printf '%s\n' "$GCFG" > "$T$PDC/config.json"
 preflight; debug
-line "host auth" "the agent can reach registry credentials: the agent's DOCKER_CONFIG=$H/.docker is the host's own docker config directory" "$CASE, DOCKER_CONFIG the host's"
-finding preflight.host-auth registry.agent-auth-leaks critical "$CASE, DOCKER_CONFIG the host's"
-failed "$CASE, DOCKER_CONFIG the host's" preflight.host-auth=failure
+exits 2 "$CASE in the wrapper's DOCKER_CONFIG"
+line "host auth" "the agent can reach registry credentials: $PDC/config.json holds registries [us-docker.pkg.dev], credHelpers [gcr.io=gcloud,us-docker.pkg.dev=gcloud]" "$CASE in the wrapper's DOCKER_CONFIG"
+finding preflight.host-auth registry.agent-auth-leaks critical "$CASE in the wrapper's DOCKER_CONFIG"
+failed "$CASE in the wrapper's DOCKER_CONFIG" preflight.host-auth=failure
+read_only "$CASE in the wrapper's DOCKER_CONFIG"
+rm -rf "$T$PDC"
 
 # ---- empty auth file bypasses ambient credentials ---------------------------------
 SECRET=c291cmNlb3M6aHVudGVyMi1zM2NyM3QtdG9rZW4=
