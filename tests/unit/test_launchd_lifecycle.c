@@ -521,7 +521,9 @@ static void test_killed_over_running_gen(void **state)
 }
 
 /* (d) uninstall failing midway (disable refused, after the bootout) over a
- * running job: loaded and running again, its plist in place. */
+ * running job: loaded and running again, its plist in place; over one that
+ * was installed but not loaded, it is not loaded (bootout's inverse would
+ * bootstrap it). */
 static void test_failed_uninstall_over_running_gen(void **state)
 {
     struct sos_lifecycle lc = lifecycle_of(1);
@@ -538,6 +540,19 @@ static void test_failed_uninstall_over_running_gen(void **state)
     sos_lc_report_free(&rep);
     shim("");
     assert_gen1_back();
+
+    {
+        char out[8192], args[256];
+        snprintf(args, sizeof args, "bootout %s", service);
+        assert_int_equal(model(args, out, sizeof out), 0); /* installed, not loaded */
+    }
+    shim("LAUNCHCTL_MODEL_FAIL=disable");
+    assert_int_equal(sos_lifecycle_run(&lc, "uninstall", uninstall, n, &rep, &err), 1);
+    sos_lc_report_free(&rep);
+    shim("");
+    assert_true(exists(PLIST));
+    assert_string_equal(job_runs(), "(not loaded)");
+    assert_invariant();
 }
 
 /* (e) generation 2 over a running generation 1, succeeding: launchd runs

@@ -211,10 +211,12 @@ static void gen1_running(void)
     assert_string_equal(running(), GEN1);
 }
 
-/* Generation 1 back as it was: its file, enabled, running; no journal. */
+/* Generation 1 back as it was: its file, loaded by the manager (a restart
+ * it does on its own runs generation 1), enabled, running; no journal. */
 static void assert_gen1_back(void)
 {
     assert_string_equal(slurp(under(UNIT)), GEN1);
+    assert_string_equal(slurp(under("/loaded")), GEN1);
     assert_true(exists("/enabled"));
     assert_string_equal(running(), GEN1);
     assert_false(exists(BACKUP2));
@@ -390,7 +392,8 @@ static void test_killed_over_running_gen(void **state)
 }
 
 /* (d) uninstall failing midway (disable refused, after the stop) over a
- * running agent: it runs again, enabled, its file in place. */
+ * running agent: it runs again, enabled, its file in place; over an agent
+ * that was stopped, it is not started (stop's inverse would start it). */
 static void test_failed_uninstall_over_running_gen(void **state)
 {
     struct sos_lifecycle lc = lifecycle_of(1, 0);
@@ -408,6 +411,14 @@ static void test_failed_uninstall_over_running_gen(void **state)
     assert_string_equal(slurp(under(UNIT)), GEN1);
     assert_true(exists("/enabled"));
     assert_string_equal(running(), GEN1);
+    assert_invariant();
+
+    assert_int_equal(unlink(under("/active")), 0); /* stopped, still enabled */
+    assert_int_equal(sos_lifecycle_run(&lc, "uninstall", uninstall, n, &rep, &err), 1);
+    sos_lc_report_free(&rep);
+    assert_string_equal(slurp(under(UNIT)), GEN1);
+    assert_true(exists("/enabled"));
+    assert_false(exists("/active"));
     assert_invariant();
 }
 
