@@ -187,7 +187,7 @@ static void show_value(const char *out, const char *key, char *v, size_t size)
 static int unit_state(sourceos_ctx *ctx, const char *unit, struct unit_state *s)
 {
     const char *prog = sourceos_param(ctx, "systemctl");
-    const char *argv[10];
+    const char *argv[12];
     const struct sourceos_cmd *c;
     char v[64];
     size_t n = 0;
