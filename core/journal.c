@@ -228,11 +228,12 @@ int sos_journal_read(const char *state_dir, struct sos_journal *j, sos_error *er
 
 static int write_journal(const char *state_dir, const struct sos_journal *j, sos_error *err)
 {
-    json_t *steps = json_array(), *doc;
+    json_t *steps, *doc;
     char *text;
     int dirfd, rc;
     if (!state_dir)
         return 0; /* a dry run: kept in memory only */
+    steps = json_array();
     for (size_t i = 0; steps && i < j->n_steps; i++) {
         json_t *item = json_pack("{s:s, s:s}", "step", j->steps[i].step, "state",
                                  STATE_NAMES[j->steps[i].state]);
