@@ -105,28 +105,31 @@ static int fact_key_valid(const char *key)
            strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789._-") == len;
 }
 
-/* Copies of the N FACTS into S (within the bounds); -1 when they are not. */
+/* Copies of the N FACTS as S's (within the bounds); -1 when they are not
+ * or memory runs out, S as it was. */
 static int facts_set(struct sos_journal_step *s, const struct sos_kv *facts, size_t n)
 {
+    struct sos_journal_step copy = {0};
     if (n > SOS_JOURNAL_MAX_FACTS)
         return -1;
-    facts_free(s);
-    if (n == 0)
-        return 0;
-    if (!(s->facts = calloc(n, sizeof *s->facts)))
+    for (size_t i = 0; i < n; i++)
+        if (!fact_key_valid(facts[i].key) || !facts[i].value ||
+            strlen(facts[i].value) > SOS_JOURNAL_MAX_FACT_BYTES)
+            return -1;
+    if (n && !(copy.facts = calloc(n, sizeof *copy.facts)))
         return -1;
-    for (; s->n_facts < n; s->n_facts++) {
-        const struct sos_kv *f = &facts[s->n_facts];
-        if (!fact_key_valid(f->key) || !f->value ||
-            strlen(f->value) > SOS_JOURNAL_MAX_FACT_BYTES ||
-            !(s->facts[s->n_facts].key = strdup(f->key)) ||
-            !(s->facts[s->n_facts].value = strdup(f->value))) {
-            if (s->facts[s->n_facts].key)
-                s->n_facts++; /* freed with the others */
-            facts_free(s);
+    for (; copy.n_facts < n; copy.n_facts++) {
+        struct sos_kv *d = &copy.facts[copy.n_facts];
+        if (!(d->key = strdup(facts[copy.n_facts].key)) ||
+            !(d->value = strdup(facts[copy.n_facts].value))) {
+            copy.n_facts++; /* its half is freed with the others */
+            facts_free(&copy);
             return -1;
         }
     }
+    facts_free(s);
+    s->facts = copy.facts;
+    s->n_facts = copy.n_facts;
     return 0;
 }
 
