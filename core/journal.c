@@ -64,10 +64,23 @@ void sos_journal_unlock(int fd)
         close(fd); /* the flock goes with the last descriptor */
 }
 
+static void facts_free(struct sos_journal_step *s)
+{
+    for (size_t i = 0; i < s->n_facts; i++) {
+        free(s->facts[i].key);
+        free(s->facts[i].value);
+    }
+    free(s->facts);
+    s->facts = NULL;
+    s->n_facts = 0;
+}
+
 void sos_journal_free(struct sos_journal *j)
 {
-    for (size_t i = 0; i < j->n_steps; i++)
+    for (size_t i = 0; i < j->n_steps; i++) {
         free(j->steps[i].step);
+        facts_free(&j->steps[i]);
+    }
     free(j->steps);
     free(j->transaction);
     memset(j, 0, sizeof *j);
@@ -81,6 +94,62 @@ static int parse_state(const char *s, enum sos_step_state *out)
             return 0;
         }
     return -1;
+}
+
+/* A fact's key as the core lets an action publish it: dotted lower case. */
+static int fact_key_valid(const char *key)
+{
+    size_t len = key ? strlen(key) : 0;
+    const char *dot = key ? strchr(key, '.') : NULL;
+    return len > 0 && len <= 128 && dot && dot != key && dot[1] &&
+           strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789._-") == len;
+}
+
+/* Copies of the N FACTS as S's (within the bounds); -1 when they are not
+ * or memory runs out, S as it was. */
+static int facts_set(struct sos_journal_step *s, const struct sos_kv *facts, size_t n)
+{
+    struct sos_journal_step copy = {0};
+    if (n > SOS_JOURNAL_MAX_FACTS)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (!fact_key_valid(facts[i].key) || !facts[i].value ||
+            strlen(facts[i].value) > SOS_JOURNAL_MAX_FACT_BYTES)
+            return -1;
+    if (n && !(copy.facts = calloc(n, sizeof *copy.facts)))
+        return -1;
+    for (; copy.n_facts < n; copy.n_facts++) {
+        struct sos_kv *d = &copy.facts[copy.n_facts];
+        if (!(d->key = strdup(facts[copy.n_facts].key)) ||
+            !(d->value = strdup(facts[copy.n_facts].value))) {
+            copy.n_facts++; /* its half is freed with the others */
+            facts_free(&copy);
+            return -1;
+        }
+    }
+    facts_free(s);
+    s->facts = copy.facts;
+    s->n_facts = copy.n_facts;
+    return 0;
+}
+
+static int parse_facts(json_t *obj, struct sos_journal_step *s)
+{
+    struct sos_kv kv[SOS_JOURNAL_MAX_FACTS];
+    const char *key;
+    json_t *v;
+    size_t n = 0;
+    if (!obj)
+        return 0;
+    if (!json_is_object(obj) || json_object_size(obj) > SOS_JOURNAL_MAX_FACTS)
+        return -1;
+    json_object_foreach(obj, key, v) {
+        if (!json_is_string(v))
+            return -1;
+        kv[n].key = (char *)key;
+        kv[n++].value = (char *)json_string_value(v);
+    }
+    return facts_set(s, kv, n);
 }
 
 static int parse_generation(json_t *v, unsigned *out)
@@ -114,6 +183,8 @@ static int from_json(json_t *doc, struct sos_journal *j)
             !(s->step = strdup(name)))
             return -1;
         j->n_steps++;
+        if (parse_facts(json_object_get(item, "facts"), s) != 0)
+            return -1;
     }
     return 0;
 }
@@ -160,16 +231,31 @@ int sos_journal_read(const char *state_dir, struct sos_journal *j, sos_error *er
 
 static int write_journal(const char *state_dir, const struct sos_journal *j, sos_error *err)
 {
-    json_t *steps = json_array(), *doc;
+    json_t *steps, *doc;
     char *text;
     int dirfd, rc;
-    for (size_t i = 0; steps && i < j->n_steps; i++)
-        if (json_array_append_new(steps, json_pack("{s:s, s:s}", "step", j->steps[i].step,
-                                                   "state",
-                                                   STATE_NAMES[j->steps[i].state])) != 0) {
+    if (!state_dir)
+        return 0; /* a dry run: kept in memory only */
+    steps = json_array();
+    for (size_t i = 0; steps && i < j->n_steps; i++) {
+        json_t *item = json_pack("{s:s, s:s}", "step", j->steps[i].step, "state",
+                                 STATE_NAMES[j->steps[i].state]);
+        json_t *facts = j->steps[i].n_facts ? json_object() : NULL;
+        for (size_t f = 0; facts && f < j->steps[i].n_facts; f++)
+            if (json_object_set_new(facts, j->steps[i].facts[f].key,
+                                    json_string(j->steps[i].facts[f].value)) != 0) {
+                json_decref(facts);
+                facts = NULL;
+            }
+        if (item && j->steps[i].n_facts && (!facts || json_object_set_new(item, "facts", facts) != 0)) {
+            json_decref(item);
+            item = NULL;
+        }
+        if (json_array_append_new(steps, item) != 0) {
             json_decref(steps);
             steps = NULL;
         }
+    }
     doc = steps ? json_pack("{s:i, s:s, s:I, s:I, s:o}", "schema", 1, "transaction",
                             j->transaction, "generation", (json_int_t)j->generation,
                             "previous", (json_int_t)j->previous, "steps", steps)
@@ -211,6 +297,7 @@ int sos_journal_intent(const char *state_dir, struct sos_journal *j, const char 
     if (!grown)
         return sos_fail(err, "out of memory");
     j->steps = grown;
+    memset(&grown[j->n_steps], 0, sizeof *grown);
     if (!(grown[j->n_steps].step = strdup(step)))
         return sos_fail(err, "out of memory");
     grown[j->n_steps++].state = SOS_STEP_INTENT;
@@ -223,6 +310,19 @@ int sos_journal_outcome(const char *state_dir, struct sos_journal *j, size_t i,
     if (i >= j->n_steps)
         return sos_fail(err, "the journal has no step %zu", i);
     j->steps[i].state = state;
+    return write_journal(state_dir, j, err);
+}
+
+int sos_journal_done(const char *state_dir, struct sos_journal *j, size_t i,
+                     const struct sos_kv *facts, size_t n, sos_error *err)
+{
+    if (i >= j->n_steps)
+        return sos_fail(err, "the journal has no step %zu", i);
+    if (facts_set(&j->steps[i], facts, n) != 0)
+        return sos_fail(err, "%s published facts the journal cannot keep (at most %d, "
+                             "dotted lower-case keys, values of at most %d bytes)",
+                        j->steps[i].step, SOS_JOURNAL_MAX_FACTS, SOS_JOURNAL_MAX_FACT_BYTES);
+    j->steps[i].state = SOS_STEP_DONE;
     return write_journal(state_dir, j, err);
 }
 

@@ -7,20 +7,33 @@
  * file is JSON:
  *
  *   {"schema": 1, "transaction": "activate", "generation": 3, "previous": 2,
- *    "steps": [{"step": "install", "state": "done"},
+ *    "steps": [{"step": "prior", "state": "done",
+ *               "facts": {"prior.enabled": "true", "prior.active": "true"}},
+ *              {"step": "install", "state": "done"},
  *              {"step": "enable", "state": "intent"}]}
  *
- * state is one of intent, done, failed, undone. */
+ * state is one of intent, done, failed, undone. facts (optional) are what
+ * the step's apply published, kept with its outcome `done` in the same
+ * write: the record a later phase (and a rollback after a kill) is given as
+ * params. A journal of the release before facts reads the same; one with
+ * facts is read by that release too (it ignores them). */
 #ifndef SOS_JOURNAL_H
 #define SOS_JOURNAL_H
 
 #include "error.h"
+#include "result.h"
+
+/* Bounds of a step's facts in the journal (it is at most 64 KiB). */
+#define SOS_JOURNAL_MAX_FACTS 16
+#define SOS_JOURNAL_MAX_FACT_BYTES 512
 
 enum sos_step_state { SOS_STEP_INTENT, SOS_STEP_DONE, SOS_STEP_FAILED, SOS_STEP_UNDONE };
 
 struct sos_journal_step {
     char *step;                 /* a name: ^[a-z0-9][a-z0-9-]*$ */
     enum sos_step_state state;
+    struct sos_kv *facts;       /* what its apply published; n_facts 0 none */
+    size_t n_facts;
 };
 
 struct sos_journal {
@@ -44,7 +57,8 @@ void sos_journal_unlock(int fd);
 int sos_journal_read(const char *state_dir, struct sos_journal *j, sos_error *err);
 
 /* Starts a transaction: J becomes TRANSACTION for GENERATION (PREVIOUS
- * current before), no steps, and is written. */
+ * current before), no steps, and is written. Here and below, a STATE_DIR
+ * of NULL keeps J in memory only (a dry run: nothing is written). */
 int sos_journal_begin(const char *state_dir, struct sos_journal *j, const char *transaction,
                       unsigned generation, unsigned previous, sos_error *err);
 
@@ -55,6 +69,12 @@ int sos_journal_intent(const char *state_dir, struct sos_journal *j, const char 
 /* Sets the last step (or, for undone, step I) to STATE and writes J. */
 int sos_journal_outcome(const char *state_dir, struct sos_journal *j, size_t i,
                         enum sos_step_state state, sos_error *err);
+
+/* Sets step I to done with copies of the N FACTS its apply published (past
+ * the bounds above: -1 with ERR, nothing changed) and writes J: the
+ * outcome and the record in one atomic write. */
+int sos_journal_done(const char *state_dir, struct sos_journal *j, size_t i,
+                     const struct sos_kv *facts, size_t n, sos_error *err);
 
 /* The transaction ended (done or rolled back): the journal is removed. */
 int sos_journal_finish(const char *state_dir, sos_error *err);

@@ -4,7 +4,13 @@
  * journal before it and its outcome after. A step that fails undoes the
  * steps done before it, in reverse; a journal left with a step in flight
  * (the process was killed) is rolled back first. Never half-done: after a
- * transaction either every step is done or none is. */
+ * transaction either every step is done or none is.
+ *
+ * The facts a step's apply publishes are written to the journal with its
+ * outcome `done` and given to every later phase, undos included (also in a
+ * rollback after a kill), as params of the same keys (ABI 1.5): the first
+ * step, `prior`, records so the state the undos put back. A rolled back
+ * activate points `current` back at the generation in service before it. */
 #ifndef SOS_LIFECYCLE_H
 #define SOS_LIFECYCLE_H
 

@@ -10,43 +10,57 @@
 #define SD(step) {step, "systemd", step}
 #define LD(step) {step, "launchd", step}
 
-static const struct sos_lc_step sd_install[] = {SD("install-unit"), SD("daemon-reload")};
-static const struct sos_lc_step sd_enable[] = {SD("enable")};
-static const struct sos_lc_step sd_start[] = {SD("start")};
-static const struct sos_lc_step sd_stop[] = {SD("stop")};
-static const struct sos_lc_step sd_restart[] = {SD("stop"), SD("start")};
-static const struct sos_lc_step sd_uninstall[] = {SD("stop"), SD("disable"), SD("remove-unit"),
-                                                  SD("daemon-reload")};
-static const struct sos_lc_step sd_activate[] = {SD("install-unit"), SD("daemon-reload"),
-                                                 SD("enable"), SD("start")};
+/* Every transaction begins with `prior`: it changes nothing and records
+ * the service manager's state for the agent (enabled, running, the service
+ * definition in place) in the journal, for the later steps (start restarts
+ * a running agent whose definition this transaction replaced) and for the
+ * undos, which put back that state rather than the inverse of each step;
+ * its own undo, the last to run, re-establishes it once the files are
+ * back. Killed before the record is written, nothing was changed yet. */
+static const struct sos_lc_step sd_install[] = {SD("prior"), SD("install-unit"),
+                                                SD("daemon-reload")};
+static const struct sos_lc_step sd_enable[] = {SD("prior"), SD("enable")};
+static const struct sos_lc_step sd_start[] = {SD("prior"), SD("start")};
+static const struct sos_lc_step sd_stop[] = {SD("prior"), SD("stop")};
+static const struct sos_lc_step sd_restart[] = {SD("prior"), SD("stop"), SD("start")};
+static const struct sos_lc_step sd_uninstall[] = {SD("prior"), SD("stop"), SD("disable"),
+                                                  SD("remove-unit"), SD("daemon-reload")};
+static const struct sos_lc_step sd_activate[] = {SD("prior"), SD("install-unit"),
+                                                 SD("daemon-reload"), SD("enable"), SD("start")};
 /* repair: the service definition put back, and enabled / started again
  * when state.json says it was enabled */
-static const struct sos_lc_step sd_repair_installed[] = {SD("install-unit"), SD("daemon-reload")};
-static const struct sos_lc_step sd_repair_enabled[] = {SD("install-unit"), SD("daemon-reload"),
-                                                       SD("enable"), SD("start")};
-static const struct sos_lc_step sd_all[] = {SD("install-unit"), SD("remove-unit"),
-                                            SD("daemon-reload"), SD("enable"), SD("disable"),
-                                            SD("start"), SD("stop")};
+static const struct sos_lc_step sd_repair_installed[] = {SD("prior"), SD("install-unit"),
+                                                         SD("daemon-reload")};
+static const struct sos_lc_step sd_repair_enabled[] = {SD("prior"), SD("install-unit"),
+                                                       SD("daemon-reload"), SD("enable"),
+                                                       SD("start")};
+static const struct sos_lc_step sd_all[] = {SD("prior"),         SD("install-unit"),
+                                            SD("remove-unit"),   SD("daemon-reload"),
+                                            SD("enable"),        SD("disable"),
+                                            SD("start"),         SD("stop")};
 
-static const struct sos_lc_step ld_install[] = {LD("install-plist")};
-static const struct sos_lc_step ld_enable[] = {LD("enable"), LD("bootstrap")};
+static const struct sos_lc_step ld_install[] = {LD("prior"), LD("install-plist")};
+static const struct sos_lc_step ld_enable[] = {LD("prior"), LD("enable"), LD("bootstrap")};
 /* stop is a bootout (a KeepAlive job that is only killed is started again),
  * so start loads the job first; a bootstrap of a job loaded from our plist
  * counts as done. kickstart -k kills a running instance and starts it. */
-static const struct sos_lc_step ld_start[] = {LD("bootstrap"), LD("kickstart")};
-static const struct sos_lc_step ld_stop[] = {LD("bootout")};
-static const struct sos_lc_step ld_restart[] = {LD("bootstrap"), LD("kickstart")};
+static const struct sos_lc_step ld_start[] = {LD("prior"), LD("bootstrap"), LD("kickstart")};
+static const struct sos_lc_step ld_stop[] = {LD("prior"), LD("bootout")};
+static const struct sos_lc_step ld_restart[] = {LD("prior"), LD("bootstrap"), LD("kickstart")};
 /* No disable: launchd keeps an override after the plist is gone, and a
  * disabled one would refuse the next activate's preflight. */
-static const struct sos_lc_step ld_uninstall[] = {LD("bootout"), LD("remove-plist")};
-static const struct sos_lc_step ld_activate[] = {LD("install-plist"), LD("enable"),
+static const struct sos_lc_step ld_uninstall[] = {LD("prior"), LD("bootout"), LD("remove-plist")};
+/* bootstrap loads the new plist (a job loaded from the plist this
+ * transaction replaced is booted out first); kickstart -k then restarts it */
+static const struct sos_lc_step ld_activate[] = {LD("prior"), LD("install-plist"), LD("enable"),
                                                  LD("bootstrap"), LD("kickstart")};
-static const struct sos_lc_step ld_repair_installed[] = {LD("install-plist")};
-static const struct sos_lc_step ld_repair_enabled[] = {LD("install-plist"), LD("enable"),
-                                                       LD("bootstrap"), LD("kickstart")};
-static const struct sos_lc_step ld_all[] = {LD("install-plist"), LD("remove-plist"), LD("enable"),
-                                            LD("disable"), LD("bootstrap"), LD("bootout"),
-                                            LD("kickstart")};
+static const struct sos_lc_step ld_repair_installed[] = {LD("prior"), LD("install-plist")};
+static const struct sos_lc_step ld_repair_enabled[] = {LD("prior"), LD("install-plist"),
+                                                       LD("enable"), LD("bootstrap"),
+                                                       LD("kickstart")};
+static const struct sos_lc_step ld_all[] = {LD("prior"),   LD("install-plist"), LD("remove-plist"),
+                                            LD("enable"),  LD("disable"),       LD("bootstrap"),
+                                            LD("bootout"), LD("kickstart")};
 
 #define N(a) (sizeof a / sizeof a[0])
 

@@ -225,7 +225,7 @@ static int run_transaction(struct change *c, const char *transaction, int only_r
     c->generation = v.current;
     gen_path(c, 1, v.current, gen_dir, sizeof gen_dir);
     gen_path(c, 0, v.current, tree_gen, sizeof tree_gen);
-    if (v.current && installs(transaction) && verify_generation(c, gen_dir) != 0) {
+    if (v.current && installs(transaction) && !only_recover && verify_generation(c, gen_dir) != 0) {
         sos_state_view_free(&v);
         return SOS_EXIT_UNDECIDED;
     }

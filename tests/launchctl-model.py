@@ -44,6 +44,13 @@ Environment:
   LAUNCHCTL_MODEL_JOB_ENV  JSON object of extra variables for every job (a test
                          hook, not launchd's; the plist's EnvironmentVariables
                          win over it).
+  LAUNCHCTL_MODEL_FAIL   VERB[:TEXT],... (a test hook, not launchd's): each VERB
+                         named is refused before it changes anything, "VERB
+                         failed: 1: Operation not permitted", exit 1; with
+                         :TEXT only when the job it names (its loaded
+                         definition, or for bootstrap the plist) has TEXT in
+                         its program or arguments, so that a rollback that
+                         goes back to another definition is not refused too.
 
 What it models (and where the reference captures in tests/fixtures/launchd
 and shared/reference/ecosystem.md are silent, what it assumes; every
@@ -568,6 +575,41 @@ def stop(job, sig=signal.SIGTERM):
     job["state"], job["pid"] = "not running", None
 
 
+# ---- injected failures -----------------------------------------------------------------
+
+def injected(verb, job_args):
+    """Whether LAUNCHCTL_MODEL_FAIL refuses VERB for a job of JOB_ARGS (a
+    list of its program and arguments, or None when it names no job)."""
+    for item in (os.environ.get("LAUNCHCTL_MODEL_FAIL") or "").split(","):
+        name, sep, text = item.partition(":")
+        if name != verb:
+            continue
+        if not sep or (job_args is not None and any(text in a for a in job_args)):
+            return True
+    return False
+
+
+def maybe_fail(state, verb, args):
+    if not os.environ.get("LAUNCHCTL_MODEL_FAIL"):
+        return
+    job_args = None
+    targets = [a for a in args if not a.startswith("-")]
+    try:
+        if verb == "bootstrap" and len(targets) >= 2:
+            with open(host_path(targets[1]), "rb") as f:
+                p = plistlib.load(f)
+            job_args = [p.get("Program") or ""] + list(p.get("ProgramArguments") or [])
+        elif targets:
+            d, label = parse_service(targets[-1])
+            job = state.domain(d)["services"].get(label)
+            if job:
+                job_args = [job["program"] or ""] + job["arguments"]
+    except Exception:
+        job_args = None
+    if injected(verb, job_args):
+        raise Refusal(1, "%s failed: 1: %s" % (verb.capitalize(), ERRORS[1]))
+
+
 # ---- verbs ----------------------------------------------------------------------------
 
 def v_bootstrap(state, args, out):
@@ -830,6 +872,7 @@ def main(argv):
             raise Refusal(64, "Unrecognized subcommand: %s" % (argv[0] if argv else ""),
                           "Usage: launchctl <subcommand> ... | help [subcommand]")
         with locked_state() as state:
+            maybe_fail(state, argv[0], argv[1:])
             VERBS[argv[0]](state, argv[1:], out)
     except Refusal as r:
         sys.stdout.write("".join(line + "\n" for line in out))

@@ -57,7 +57,7 @@ extern "C" {
 #define SOURCEOS_ABI_MINOR_OF(version) ((unsigned)(version) & 0xffffu)
 
 #define SOURCEOS_ABI_MAJOR 1
-#define SOURCEOS_ABI_MINOR 4
+#define SOURCEOS_ABI_MINOR 5
 /** The ABI version this header describes; put it first in your plugin. */
 #define SOURCEOS_ABI_VERSION \
     SOURCEOS_ABI_MKVERSION(SOURCEOS_ABI_MAJOR, SOURCEOS_ABI_MINOR)
@@ -102,6 +102,18 @@ struct sourceos_check {
 /**
  * An action changes the host (install, enable, start, stop, capture, ...).
  * Each callback returns 0 on success or -1 with a finding explaining why.
+ *
+ * Since ABI 1.5, what apply() publishes with sourceos_fact_set() is the
+ * record of a lifecycle transaction: when apply() succeeds, the core keeps
+ * those facts (at most 16, values of at most 512 bytes) with the step's
+ * outcome in the transaction's journal, in one atomic write, and hands them
+ * to every later phase of that transaction, applies and undos, as params
+ * of the same keys (sourceos_param(ctx, "prior.enabled")); also to the
+ * undos a later run does when the process was killed. A transaction's
+ * first step, `prior`, records this way the state the undos put back. An
+ * action finds no such param under a core before 1.5, nor when the process
+ * was killed before the record was written (then nothing had changed): its
+ * undo must be safe without it.
  */
 struct sourceos_action {
     /** Name of the action, unique in its plugin. */
@@ -112,7 +124,11 @@ struct sourceos_action {
     int (*plan)(sourceos_ctx *ctx);
     /** Does it. */
     int (*apply)(sourceos_ctx *ctx);
-    /** Reverts a successful apply(); used to roll back. */
+    /** Puts back the state from before the transaction: with a record
+     *  (above) what the record says, not the inverse of apply() (a service
+     *  that was enabled before stays enabled); used to roll back. Also run
+     *  for an apply() the process was killed in, so it is idempotent and
+     *  harmless when apply() did nothing. */
     int (*undo)(sourceos_ctx *ctx);
 };
 
@@ -177,6 +193,7 @@ const char *sourceos_param_at(sourceos_ctx *ctx, const char *key, size_t i);
  * host.live ("false" when the run analyses a tree offline, so sourceos_run
  * and sourceos_http_get are refused; since ABI 1.3).
  * (tests/unit/test_host_facts checks this list against the core's.)
+ * An action's facts are its transaction's record (struct sourceos_action).
  */
 int sourceos_fact_set(sourceos_ctx *ctx, const char *key, const char *value);
 

@@ -1,11 +1,21 @@
-/* launchd's actions (ABI 1.4): install or remove the agent's plist and drive
+/* launchd's actions (ABI 1.5): install or remove the agent's plist and drive
  * launchd with launchctl, each with its undo, for the lifecycle commands.
  * Every change goes through the core's change functions, so --dry-run and
  * the report see exactly what is done. Params: plist (the install path,
  * absolute), source (the generated plist), backup (where a replaced plist
  * is kept for the undo), label, user ("false": a daemon in the system
  * domain, else an agent in gui/UID), uid (default: this process's), and
- * launchctl and timeout_ms optionally. */
+ * launchctl and timeout_ms optionally.
+ *
+ * The undos restore the state from before the transaction, not the inverse
+ * of their step: the transaction's first step, prior, publishes the job's
+ * state (prior.disabled, prior.loaded, prior.running, prior.pid,
+ * prior.plist), which the core keeps in the journal and hands every later
+ * phase as params (ABI 1.5). What an undo takes down (bootout, disable) it
+ * takes down only when it was not so before, and before the plist changes
+ * back; what was up is brought back once, by prior's undo, the last to
+ * run, after the plist is back. Without the record (a journal an older
+ * release left) an undo is the inverse of its step, as in that release. */
 #include "config.h"
 
 #include <ctype.h>
@@ -192,10 +202,173 @@ static int bootout_job(sourceos_ctx *ctx, const struct launchd_act *a)
     return rc > 0 ? launchd_act_refused(ctx, a, shown, c) : rc;
 }
 
+/* ---- the state before the transaction --------------------------------------- */
+
+/* What prior recorded, from the params the core hands on (none: known 0). */
+struct prior {
+    int known;
+    int disabled;      /* an override disabled the label */
+    int loaded;        /* launchd had the label loaded */
+    int running;       /* and its job was running */
+    const char *pid;   /* its pid, or "none" */
+    const char *plist; /* the plist in place: absent, same (the generated one), other */
+};
+
+static void read_prior(sourceos_ctx *ctx, struct prior *p)
+{
+    const char *disabled = sourceos_param(ctx, "prior.disabled");
+    const char *loaded = sourceos_param(ctx, "prior.loaded");
+    const char *running = sourceos_param(ctx, "prior.running");
+    memset(p, 0, sizeof *p);
+    p->pid = sourceos_param(ctx, "prior.pid");
+    p->plist = sourceos_param(ctx, "prior.plist");
+    p->known = disabled && loaded && running && p->pid && p->plist;
+    p->disabled = disabled && strcmp(disabled, "true") == 0;
+    p->loaded = loaded && strcmp(loaded, "true") == 0;
+    p->running = running && strcmp(running, "true") == 0;
+}
+
+/* The label's state as launchd says it now. */
+struct job_state {
+    int disabled, loaded, running;
+    char pid[32];
+    char path[PATH_MAX]; /* the plist it was loaded from */
+};
+
+/* launchctl print-disabled DOMAIN and print DOMAIN/LABEL. A domain that
+ * does not exist (no GUI login: 112, 125) has nothing loaded or disabled;
+ * -1 with a finding when launchd cannot be asked. */
+static int job_state(sourceos_ctx *ctx, const struct launchd_act *a, struct job_state *s)
+{
+    const char *overrides[] = {a->launchctl, "print-disabled", a->domain, NULL};
+    const char *print[] = {a->launchctl, "print", a->service, NULL};
+    unsigned timeout = plugin_param_uint(ctx, "timeout_ms", 1, 3600000, ACTION_TIMEOUT_MS);
+    const struct sourceos_cmd *c = sourceos_run(ctx, overrides, NULL, timeout);
+    struct launchd_job job;
+    int error;
+    memset(s, 0, sizeof *s);
+    if (c->not_started || c->timed_out)
+        return fail(ctx, "launchd.action-failed", SOURCEOS_SEV_CRITICAL,
+                    "cannot ask launchd about %s: `launchctl print-disabled %s` %s", a->service,
+                    a->domain, c->not_started ? "could not be run" : "did not finish");
+    s->disabled = c->exit_status == 0 && launchd_parse_overrides(c->out, c->out_len, a->label) == 1;
+    c = sourceos_run(ctx, print, NULL, timeout);
+    if (c->not_started || c->timed_out)
+        return fail(ctx, "launchd.action-failed", SOURCEOS_SEV_CRITICAL,
+                    "cannot ask launchd about %s: `launchctl print %s` %s", a->service,
+                    a->service, c->not_started ? "could not be run" : "did not finish");
+    if (c->exit_status != 0) {
+        error = launchd_act_error(c);
+        if (error == LAUNCHD_ERROR_NOT_LOADED || error == ERR_NO_SUCH_PROCESS || error == 112 ||
+            error == 125)
+            return 0;
+        return fail(ctx, "launchd.action-failed", SOURCEOS_SEV_CRITICAL,
+                    "cannot tell whether launchd has %s loaded: `launchctl print %s` failed "
+                    "(error %d)",
+                    a->service, a->service, error);
+    }
+    memset(&job, 0, sizeof job);
+    launchd_parse_print(c->out, c->out_len, &job);
+    s->loaded = 1;
+    s->running = strcmp(job.state, "running") == 0;
+    plugin_textf(s->pid, sizeof s->pid, "%s", job.pid[0] && s->running ? job.pid : "none");
+    plugin_textf(s->path, sizeof s->path, "%s", job.path);
+    return 0;
+}
+
+static const char *current_file(sourceos_ctx *ctx, const char *path, size_t *len);
+
+/* Whether the plist in place is the generated one: "absent", "same",
+ * "other". */
+static const char *plist_vs_source(sourceos_ctx *ctx, const char *plist)
+{
+    const char *source = sourceos_param(ctx, "source"), *a, *b;
+    size_t la, lb;
+    if (!(a = current_file(ctx, plist, &la)))
+        return "absent";
+    if (!source || !(b = current_file(ctx, source, &lb)))
+        return "other";
+    return la == lb && memcmp(a, b, la) == 0 ? "same" : "other";
+}
+
+/* prior: changes nothing; publishes the job's state for the core to keep. */
+static int prior(sourceos_ctx *ctx)
+{
+    struct launchd_act a;
+    struct job_state s;
+    if (read_act(ctx, "prior", 1, 1, &a) != 0 || job_state(ctx, &a, &s) != 0)
+        return -1;
+    if (sourceos_fact_set(ctx, "prior.disabled", s.disabled ? "true" : "false") != 0 ||
+        sourceos_fact_set(ctx, "prior.loaded", s.loaded ? "true" : "false") != 0 ||
+        sourceos_fact_set(ctx, "prior.running", s.running ? "true" : "false") != 0 ||
+        sourceos_fact_set(ctx, "prior.pid", s.pid[0] ? s.pid : "none") != 0 ||
+        sourceos_fact_set(ctx, "prior.plist", plist_vs_source(ctx, a.plist)) != 0)
+        return fail(ctx, "launchd.action-failed", SOURCEOS_SEV_CRITICAL,
+                    "cannot record the state of %s", a.service);
+    return 0;
+}
+
+static int kickstart_job(sourceos_ctx *ctx, const struct launchd_act *a, int kill)
+{
+    const char *k[] = {"kickstart", "-k", a->service, NULL};
+    const char *plain[] = {"kickstart", a->service, NULL};
+    return verb(ctx, a, kill ? k : plain);
+}
+
+/* prior's undo, the last of a rollback: the plist is back; the override,
+ * the loaded job and its running are as they were. A job loaded now that
+ * is not the process that ran before while this transaction replaced its
+ * plist may run the replaced definition (launchd keeps the one it read at
+ * load): it is booted out and bootstrapped again. No record (killed
+ * before it was written): nothing changed. A job that was loaded but not
+ * running may be started by its own RunAtLoad or KeepAlive on that load. */
+static int undo_prior(sourceos_ctx *ctx)
+{
+    struct launchd_act a;
+    struct prior p;
+    struct job_state now;
+    int loaded;
+    read_prior(ctx, &p);
+    if (!p.known)
+        return 0;
+    if (read_act(ctx, "prior", 1, 1, &a) != 0 || job_state(ctx, &a, &now) != 0)
+        return -1;
+    if (p.disabled != now.disabled &&
+        verb(ctx, &a, (const char *const[]){p.disabled ? "disable" : "enable", a.service, NULL}) != 0)
+        return -1;
+    if (!p.loaded)
+        return now.loaded && strcmp(now.path, a.plist) == 0 ? bootout_job(ctx, &a) : 0;
+    loaded = now.loaded;
+    if (loaded && strcmp(p.plist, "other") == 0 && strcmp(now.path, a.plist) == 0 &&
+        !(p.running && now.running && strcmp(p.pid, now.pid) == 0)) {
+        if (bootout_job(ctx, &a) != 0)
+            return -1;
+        loaded = 0;
+    }
+    if (!loaded && bootstrap_job(ctx, &a) != 0)
+        return -1;
+    /* kickstart without -k: a job its load started already is left running */
+    return p.running && (!loaded || !now.running) ? kickstart_job(ctx, &a, 0) : 0;
+}
+
+/* bootstrap: a job loaded from the plist this transaction replaced (it is
+ * the generated one now) runs the replaced definition, which launchd keeps
+ * until the job is unloaded: booted out first, so the new plist is what is
+ * loaded (and what kickstart -k then restarts). */
 static int bootstrap(sourceos_ctx *ctx)
 {
     struct launchd_act a;
-    return read_act(ctx, "bootstrap", 1, 1, &a) != 0 ? -1 : bootstrap_job(ctx, &a);
+    struct prior p;
+    char from[PATH_MAX];
+    if (read_act(ctx, "bootstrap", 1, 1, &a) != 0)
+        return -1;
+    read_prior(ctx, &p);
+    if (p.known && p.loaded && strcmp(p.plist, "other") == 0 &&
+        strcmp(plist_vs_source(ctx, a.plist), "same") == 0 &&
+        loaded_from(ctx, &a, from, sizeof from) && strcmp(from, a.plist) == 0 &&
+        bootout_job(ctx, &a) != 0)
+        return -1;
+    return bootstrap_job(ctx, &a);
 }
 
 static int bootout(sourceos_ctx *ctx)
@@ -222,17 +395,54 @@ static int kickstart(sourceos_ctx *ctx)
     struct launchd_act a;
     if (read_act(ctx, "kickstart", 1, 0, &a) != 0)
         return -1;
-    return verb(ctx, &a, (const char *const[]){"kickstart", "-k", a.service, NULL});
+    return kickstart_job(ctx, &a, 1);
 }
 
 /* Nothing to undo: a start is not a state launchd keeps. The job keeps
  * running until it is booted out, which the undo of bootstrap (the step
- * before kickstart in activate) does; stopping it here with `launchctl
- * kill` would only have KeepAlive start it again. */
+ * before kickstart in activate) does when it was not loaded before, and
+ * prior's undo otherwise; stopping it here with `launchctl kill` would
+ * only have KeepAlive start it again. */
 static int undo_kickstart(sourceos_ctx *ctx)
 {
     (void)ctx;
     return 0;
+}
+
+/* The undos of the launchctl verbs, by the prior record: what the step
+ * brought up is taken down only when it was not up before (and now,
+ * before an undo removes the plist: never a loaded job whose plist is
+ * missing); what it took down is left to prior's undo, which brings it
+ * back after the plist. */
+static int undo_enable(sourceos_ctx *ctx)
+{
+    struct prior p;
+    read_prior(ctx, &p);
+    return p.known && !p.disabled ? 0 : disable(ctx);
+}
+
+static int undo_disable(sourceos_ctx *ctx)
+{
+    struct prior p;
+    read_prior(ctx, &p);
+    return p.known ? 0 : enable(ctx);
+}
+
+static int undo_bootstrap(sourceos_ctx *ctx)
+{
+    struct prior p;
+    read_prior(ctx, &p);
+    return p.known && p.loaded ? 0 : bootout(ctx);
+}
+
+static int undo_bootout(sourceos_ctx *ctx)
+{
+    struct launchd_act a;
+    struct prior p;
+    read_prior(ctx, &p);
+    if (p.known)
+        return 0;
+    return read_act(ctx, "bootstrap", 1, 1, &a) != 0 ? -1 : bootstrap_job(ctx, &a);
 }
 
 /* ---- the plist file ----------------------------------------------------------- */
@@ -434,20 +644,26 @@ static int undo_remove(sourceos_ctx *ctx)
 }
 
 const struct sourceos_action launchd_actions[] = {
+    {"prior",
+     "Records the job's state (disabled, loaded, running, its plist) for the later steps and "
+     "the undos; its undo brings that state back",
+     prior, prior, undo_prior},
     {"install-plist",
      "Writes the agent's generated plist in place, mode 0644 (keeping one it "
      "replaces; never in /Library/LaunchAgents)",
      install_plist, install_plist, undo_install},
     {"remove-plist", "Removes the agent's plist (kept for the undo)", remove_plist, remove_plist,
      undo_remove},
-    {"enable", "launchctl enable DOMAIN/LABEL", enable, enable, disable},
-    {"disable", "launchctl disable DOMAIN/LABEL", disable, disable, enable},
-    {"bootstrap", "launchctl bootstrap DOMAIN PLIST (done when that plist is loaded already)",
-     bootstrap, bootstrap, bootout},
+    {"enable", "launchctl enable DOMAIN/LABEL", enable, enable, undo_enable},
+    {"disable", "launchctl disable DOMAIN/LABEL", disable, disable, undo_disable},
+    {"bootstrap",
+     "launchctl bootstrap DOMAIN PLIST (done when that plist is loaded already; booted out "
+     "first when this transaction replaced it)",
+     bootstrap, bootstrap, undo_bootstrap},
     {"bootout", "launchctl bootout DOMAIN/LABEL (done when it is not loaded)", bootout, bootout,
-     bootstrap},
+     undo_bootout},
     {"kickstart",
-     "launchctl kickstart -k DOMAIN/LABEL (its undo: nothing; bootstrap's undo "
+     "launchctl kickstart -k DOMAIN/LABEL (its undo: nothing; bootstrap's or prior's undo "
      "stops it)",
      kickstart, kickstart, undo_kickstart},
     {NULL, NULL, NULL, NULL, NULL},

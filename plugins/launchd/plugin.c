@@ -54,6 +54,15 @@ static const char *const plist_file_keys[] = {"label", "plist", "user", "uid", "
                                               "timeout_ms", "source", "backup", NULL};
 static const char *const service_keys[] = {"label", "plist", "user", "uid", "launchctl",
                                            "timeout_ms", NULL};
+/* The steps whose apply or undo reads the prior record (ABI 1.5: the facts
+ * prior published, handed on by the core as params). */
+static const char *const prior_keys[] = {"label", "plist", "user", "uid", "launchctl",
+                                         "timeout_ms", "source", "prior.disabled",
+                                         "prior.loaded", "prior.running", "prior.pid",
+                                         "prior.plist", NULL};
+static const char *const by_prior_keys[] = {"label", "plist", "user", "uid", "launchctl",
+                                            "timeout_ms", "prior.disabled", "prior.loaded",
+                                            "prior.running", "prior.pid", "prior.plist", NULL};
 
 static const struct sourceos_params params[] = {
     {"lint", lint_keys},
@@ -66,10 +75,11 @@ static const struct sourceos_params params[] = {
     {"logs", logs_keys},
     {"install-plist", plist_file_keys},
     {"remove-plist", plist_file_keys},
-    {"enable", service_keys},
-    {"disable", service_keys},
-    {"bootstrap", service_keys},
-    {"bootout", service_keys},
+    {"prior", prior_keys},
+    {"enable", by_prior_keys},
+    {"disable", by_prior_keys},
+    {"bootstrap", prior_keys},
+    {"bootout", by_prior_keys},
     {"kickstart", service_keys},
     {NULL, NULL},
 };

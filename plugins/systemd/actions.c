@@ -1,10 +1,20 @@
-/* systemd's actions (ABI 1.4): install or remove the agent's unit file and
+/* systemd's actions (ABI 1.5): install or remove the agent's unit file and
  * drive its manager, each with its undo, for the lifecycle commands. Every
  * change goes through the core's change functions, so --dry-run and the
  * report see exactly what is done. Params: unit (the unit file's absolute
  * install path), user ("false" for the system manager), and for the file
  * actions source (the generated unit) and backup (where a replaced file is
- * kept, so undo can put it back); systemctl and timeout_ms optionally. */
+ * kept, so undo can put it back); systemctl and timeout_ms optionally.
+ *
+ * The undos restore the state from before the transaction, not the inverse
+ * of their step: the transaction's first step, prior, publishes the unit's
+ * state (prior.enabled, prior.active, prior.invocation, prior.unit), which
+ * the core keeps in the journal and hands every later phase as params
+ * (ABI 1.5). What an undo takes down (disable, stop) it takes down only when
+ * it was not up before, and before the files change back; what was up is
+ * brought back once, by prior's undo, the last to run, after the files are
+ * back and a daemon-reload. Without the record (a journal an older release
+ * left) an undo is the inverse of its step, as in that release. */
 #include "config.h"
 
 #include <errno.h>
@@ -48,6 +58,18 @@ static int fail(sourceos_ctx *ctx, const char *code, sourceos_severity sev, cons
     return -1;
 }
 
+/* Why the command C did not succeed, in words, into WHY. */
+static void why_failed(const struct sourceos_cmd *c, char *why, size_t size)
+{
+    if (c->not_started)
+        snprintf(why, size, "it could not be run: %s", strerror(c->start_errno));
+    else if (c->timed_out)
+        snprintf(why, size, "it did not finish within %d s", ACTION_TIMEOUT_MS / 1000);
+    else
+        snprintf(why, size, "exit %d: %.*s", c->exit_status,
+                 (int)strcspn(c->err_len ? c->err : c->out, "\n"), c->err_len ? c->err : c->out);
+}
+
 /* systemctl [--user] VERB UNIT (UNIT NULL: none); a failure is a finding
  * unless QUIET. */
 static int systemctl_run(sourceos_ctx *ctx, const char *verb, const char *unit, int quiet)
@@ -78,23 +100,17 @@ static int systemctl_run(sourceos_ctx *ctx, const char *verb, const char *unit, 
         return -1;
     snprintf(shown, sizeof shown, "systemctl%s %s%s%s", user_manager(ctx) ? " --user" : "", verb,
              unit ? " " : "", unit ? unit : "");
-    if (c->not_started)
-        snprintf(why, sizeof why, "it could not be run: %s", strerror(c->start_errno));
-    else if (c->timed_out)
-        snprintf(why, sizeof why, "it did not finish within %d s", ACTION_TIMEOUT_MS / 1000);
-    else
-        snprintf(why, sizeof why, "exit %d: %.*s", c->exit_status,
-                 (int)strcspn(c->err_len ? c->err : c->out, "\n"), c->err_len ? c->err : c->out);
+    why_failed(c, why, sizeof why);
     return fail(ctx, "systemd.action-failed", SOURCEOS_SEV_CRITICAL, "`%s` failed: %s", shown, why);
 }
 
-/* The directories of PATH that do not exist yet are made (0755; a user's
- * ~/.config 0700), parent first. */
 static int systemctl(sourceos_ctx *ctx, const char *verb, const char *unit)
 {
     return systemctl_run(ctx, verb, unit, 0);
 }
 
+/* The directories of PATH that do not exist yet are made (0755; a user's
+ * ~/.config 0700), parent first. */
 static int make_parents(sourceos_ctx *ctx, const char *path)
 {
     char dir[4096];
@@ -122,6 +138,150 @@ static const char *current_file(sourceos_ctx *ctx, const char *path, size_t *len
 {
     const char *data;
     return sourceos_read_file(ctx, path, UNIT_MAX, &data, len) == 0 ? data : NULL;
+}
+
+/* ---- the state before the transaction ------------------------------------- */
+
+/* What prior recorded, from the params the core hands on (none: known 0). */
+struct prior {
+    int known;
+    int enabled;           /* UnitFileState was enabled */
+    int active;            /* ActiveState was active, activating, reloading or refreshing */
+    const char *unit;      /* the unit file in place: absent, same (the generated one), other */
+    const char *invocation; /* the running invocation's id, or "none" */
+};
+
+static void read_prior(sourceos_ctx *ctx, struct prior *p)
+{
+    const char *enabled = sourceos_param(ctx, "prior.enabled");
+    const char *active = sourceos_param(ctx, "prior.active");
+    memset(p, 0, sizeof *p);
+    p->unit = sourceos_param(ctx, "prior.unit");
+    p->invocation = sourceos_param(ctx, "prior.invocation");
+    p->known = enabled && active && p->unit && p->invocation;
+    p->enabled = enabled && strcmp(enabled, "true") == 0;
+    p->active = active && strcmp(active, "true") == 0;
+}
+
+/* The unit's state as the manager says it now. */
+struct unit_state {
+    int enabled, active;
+    char invocation[64];
+};
+
+/* The value of KEY=VALUE in `systemctl show` output OUT, into V. */
+static void show_value(const char *out, const char *key, char *v, size_t size)
+{
+    size_t klen = strlen(key);
+    v[0] = '\0';
+    for (const char *line = out; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+        if (strncmp(line, key, klen) == 0 && line[klen] == '=') {
+            snprintf(v, size, "%.*s", (int)strcspn(line + klen + 1, "\n"), line + klen + 1);
+            return;
+        }
+}
+
+/* One `systemctl [--user] show` of the unit: its enablement, activity and
+ * invocation (an absent unit reads as disabled and inactive). -1 with a
+ * finding when the manager cannot be asked. */
+static int unit_state(sourceos_ctx *ctx, const char *unit, struct unit_state *s)
+{
+    const char *prog = sourceos_param(ctx, "systemctl");
+    const char *argv[12];
+    const struct sourceos_cmd *c;
+    char v[64];
+    size_t n = 0;
+    argv[n++] = prog ? prog : "systemctl";
+    if (user_manager(ctx))
+        argv[n++] = "--user";
+    argv[n++] = "show";
+    argv[n++] = "-p";
+    argv[n++] = "UnitFileState";
+    argv[n++] = "-p";
+    argv[n++] = "ActiveState";
+    argv[n++] = "-p";
+    argv[n++] = "InvocationID";
+    argv[n++] = unit_name(unit);
+    argv[n] = NULL;
+    c = sourceos_run(ctx, argv, NULL, ACTION_TIMEOUT_MS);
+    if (c->not_started || c->timed_out || c->exit_status != 0) {
+        char why[256];
+        why_failed(c, why, sizeof why);
+        return fail(ctx, "systemd.action-failed", SOURCEOS_SEV_CRITICAL,
+                    "cannot ask the manager about %s: `systemctl%s show` failed: %s",
+                    unit_name(unit), user_manager(ctx) ? " --user" : "", why);
+    }
+    show_value(c->out, "UnitFileState", v, sizeof v);
+    s->enabled = strcmp(v, "enabled") == 0;
+    show_value(c->out, "ActiveState", v, sizeof v);
+    s->active = strcmp(v, "active") == 0 || strcmp(v, "activating") == 0 ||
+                strcmp(v, "reloading") == 0 || strcmp(v, "refreshing") == 0;
+    show_value(c->out, "InvocationID", s->invocation, sizeof s->invocation);
+    if (!s->invocation[0])
+        snprintf(s->invocation, sizeof s->invocation, "none");
+    return 0;
+}
+
+/* Whether the unit file in place is the generated one: "absent", "same",
+ * "other". */
+static const char *unit_vs_source(sourceos_ctx *ctx, const char *unit)
+{
+    const char *source = sourceos_param(ctx, "source"), *a, *b;
+    size_t la, lb;
+    if (!(a = current_file(ctx, unit, &la)))
+        return "absent";
+    if (!source || !(b = current_file(ctx, source, &lb)))
+        return "other";
+    return la == lb && memcmp(a, b, la) == 0 ? "same" : "other";
+}
+
+/* prior: changes nothing; publishes the unit's state for the core to keep. */
+static int prior(sourceos_ctx *ctx)
+{
+    const char *unit = sourceos_param(ctx, "unit");
+    struct unit_state s;
+    if (!unit)
+        return fail(ctx, "systemd.action-params", SOURCEOS_SEV_CRITICAL, "prior needs the param unit");
+    if (unit_state(ctx, unit, &s) != 0)
+        return -1;
+    if (sourceos_fact_set(ctx, "prior.enabled", s.enabled ? "true" : "false") != 0 ||
+        sourceos_fact_set(ctx, "prior.active", s.active ? "true" : "false") != 0 ||
+        sourceos_fact_set(ctx, "prior.invocation", s.invocation) != 0 ||
+        sourceos_fact_set(ctx, "prior.unit", unit_vs_source(ctx, unit)) != 0)
+        return fail(ctx, "systemd.action-failed", SOURCEOS_SEV_CRITICAL,
+                    "cannot record the state of %s", unit_name(unit));
+    return 0;
+}
+
+/* prior's undo, the last of a rollback: the files are back; the manager
+ * reloads them and the unit is enabled and running as it was. A unit that
+ * runs, but not the invocation that ran before while its unit file was
+ * replaced in this transaction, is restarted: it may run the replaced
+ * definition. No record (killed before it was written): nothing changed. */
+static int undo_prior(sourceos_ctx *ctx)
+{
+    const char *unit = sourceos_param(ctx, "unit");
+    struct prior p;
+    struct unit_state now;
+    read_prior(ctx, &p);
+    if (!p.known)
+        return 0;
+    if (!unit)
+        return fail(ctx, "systemd.action-params", SOURCEOS_SEV_CRITICAL, "prior needs the param unit");
+    if (systemctl(ctx, "daemon-reload", NULL) != 0 || unit_state(ctx, unit, &now) != 0)
+        return -1;
+    if (p.enabled != now.enabled &&
+        systemctl(ctx, p.enabled ? "enable" : "disable", unit_name(unit)) != 0)
+        return -1;
+    if (!p.active)
+        return now.active ? systemctl(ctx, "stop", unit_name(unit)) : 0;
+    if (!now.active) {
+        systemctl_run(ctx, "reset-failed", unit_name(unit), 1);
+        return systemctl(ctx, "start", unit_name(unit));
+    }
+    if (strcmp(p.unit, "other") == 0 && strcmp(now.invocation, p.invocation) != 0)
+        return systemctl(ctx, "restart", unit_name(unit));
+    return 0;
 }
 
 static int install_unit(sourceos_ctx *ctx)
@@ -252,25 +412,80 @@ static int disable(sourceos_ctx *ctx) { return manager_verb(ctx, "disable"); }
 static int stop(sourceos_ctx *ctx) { return manager_verb(ctx, "stop"); }
 
 /* A start limit hit by an earlier run would refuse the start: cleared
- * first (a unit that is not failed has nothing to clear: not an error). */
+ * first (a unit that is not failed has nothing to clear: not an error). A
+ * unit that was running when this transaction replaced its file (it is the
+ * generated one now) is restarted: `start` of a running unit does nothing,
+ * and the new generation would not be in service. */
 static int start(sourceos_ctx *ctx)
 {
     const char *unit = sourceos_param(ctx, "unit");
+    struct prior p;
+    read_prior(ctx, &p);
     if (unit)
         systemctl_run(ctx, "reset-failed", unit_name(unit), 1);
+    if (unit && p.known && p.active && strcmp(p.unit, "other") == 0 &&
+        strcmp(unit_vs_source(ctx, unit), "same") == 0)
+        return manager_verb(ctx, "restart");
     return manager_verb(ctx, "start");
 }
 
+/* The undos of the manager's verbs, by the prior record: what the step
+ * brought up is taken down only when it was not up before (and now,
+ * before an undo removes the unit file: never an enabled or running unit
+ * without its file); what it took down is left to prior's undo, which
+ * brings it back after the files and a daemon-reload. */
+static int undo_enable(sourceos_ctx *ctx)
+{
+    struct prior p;
+    read_prior(ctx, &p);
+    return p.known && p.enabled ? 0 : disable(ctx);
+}
+
+static int undo_disable(sourceos_ctx *ctx)
+{
+    struct prior p;
+    read_prior(ctx, &p);
+    return p.known ? 0 : enable(ctx);
+}
+
+static int undo_start(sourceos_ctx *ctx)
+{
+    struct prior p;
+    read_prior(ctx, &p);
+    return p.known && p.active ? 0 : stop(ctx);
+}
+
+static int undo_stop(sourceos_ctx *ctx)
+{
+    struct prior p;
+    read_prior(ctx, &p);
+    return p.known ? 0 : start(ctx);
+}
+
+static int undo_daemon_reload(sourceos_ctx *ctx)
+{
+    struct prior p;
+    read_prior(ctx, &p);
+    return p.known ? 0 : daemon_reload(ctx);
+}
+
 const struct sourceos_action systemd_actions[] = {
+    {"prior",
+     "Records the unit's state (enabled, running, its file) for the later steps and the "
+     "undos; its undo brings that state back",
+     prior, prior, undo_prior},
     {"install-unit", "Writes the agent's generated unit file in place (keeping one it replaces)",
      install_unit, install_unit, undo_install},
     {"remove-unit", "Removes the agent's unit file (kept for the undo)", remove_unit, remove_unit,
      undo_remove},
     {"daemon-reload", "systemctl [--user] daemon-reload", daemon_reload, daemon_reload,
-     daemon_reload},
-    {"enable", "systemctl [--user] enable UNIT", enable, enable, disable},
-    {"disable", "systemctl [--user] disable UNIT", disable, disable, enable},
-    {"start", "systemctl [--user] reset-failed and start UNIT", start, start, stop},
-    {"stop", "systemctl [--user] stop UNIT", stop, stop, start},
+     undo_daemon_reload},
+    {"enable", "systemctl [--user] enable UNIT", enable, enable, undo_enable},
+    {"disable", "systemctl [--user] disable UNIT", disable, disable, undo_disable},
+    {"start",
+     "systemctl [--user] reset-failed and start UNIT (restart when it runs and this "
+     "transaction replaced its file)",
+     start, start, undo_start},
+    {"stop", "systemctl [--user] stop UNIT", stop, stop, undo_stop},
     {NULL, NULL, NULL, NULL, NULL},
 };

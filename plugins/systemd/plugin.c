@@ -64,8 +64,17 @@ static const char *const logs_keys[] = {"files", "lines", NULL};
 /* The actions (actions.c). */
 static const char *const unit_file_keys[] = {"unit", "source", "backup", NULL};
 static const char *const remove_unit_keys[] = {"unit", "backup", NULL};
-static const char *const reload_keys[] = {"user", "systemctl", NULL};
-static const char *const verb_keys[] = {"unit", "user", "systemctl", NULL};
+/* The steps whose apply or undo reads the prior record (ABI 1.5: the facts
+ * prior published, handed on by the core as params). */
+static const char *const prior_keys[] = {"unit", "source", "user", "systemctl",
+                                         "prior.enabled", "prior.active", "prior.unit",
+                                         "prior.invocation", NULL};
+static const char *const by_prior_keys[] = {"unit", "user", "systemctl", "prior.enabled",
+                                            "prior.active", "prior.unit", "prior.invocation",
+                                            NULL};
+static const char *const reload_by_prior_keys[] = {"user", "systemctl", "prior.enabled",
+                                                   "prior.active", "prior.unit",
+                                                   "prior.invocation", NULL};
 
 static const struct sourceos_params params[] = {
     {"lint", lint_keys},
@@ -78,11 +87,12 @@ static const struct sourceos_params params[] = {
     {"logs", logs_keys},
     {"install-unit", unit_file_keys},
     {"remove-unit", remove_unit_keys},
-    {"daemon-reload", reload_keys},
-    {"enable", verb_keys},
-    {"disable", verb_keys},
-    {"start", verb_keys},
-    {"stop", verb_keys},
+    {"prior", prior_keys},
+    {"daemon-reload", reload_by_prior_keys},
+    {"enable", by_prior_keys},
+    {"disable", by_prior_keys},
+    {"start", prior_keys},
+    {"stop", prior_keys},
     {NULL, NULL},
 };
 

@@ -95,6 +95,16 @@ is "$p" "$(key pid)" "-p prints the new pid"
 [ "$p" != "$pid1" ]; ok $? "a new pid"
 lc kickstart gui/$G/com.example.nothere
 is "$rc:$e" "113:Could not find service \"com.example.nothere\" in domain for user gui: $G" "kickstart of an unknown label: 113"
+# LAUNCHCTL_MODEL_FAIL (a test hook): a verb refused before it changes anything;
+# VERB:TEXT only for a job whose definition holds TEXT
+lc LAUNCHCTL_MODEL_FAIL=kickstart kickstart -k gui/$G/com.example.plain
+is "$rc:$e" "1:Kickstart failed: 1: Operation not permitted" "LAUNCHCTL_MODEL_FAIL=kickstart: refused, exit 1"
+lc print gui/$G/com.example.plain
+is "$(key runs)/$(key state)" "2/running" "...and nothing was done"
+lc LAUNCHCTL_MODEL_FAIL=enable,kickstart:/bin/zsh kickstart -k gui/$G/com.example.plain
+is "$rc" 0 "kickstart:TEXT: a job whose definition does not hold TEXT is not refused"
+lc LAUNCHCTL_MODEL_FAIL=kickstart:/bin/sh kickstart -k gui/$G/com.example.plain
+is "$rc" 1 "...one whose definition holds it is"
 lc list
 like "$o" "^PID	Status	Label$" "list: the header"
 

@@ -147,7 +147,7 @@ lc activate web
 is "$rc" 0 "activate on a ready macOS tree: exit 0"
 [ "$rc" -eq 0 ] || printf "%s\n" "$out" | sed "s/^/#   /"
 like "$out" "^web activate: done" "says done"
-like "$out" "4 steps: 4 ok, 0 warnings, 0 failures, 0 errors, 0 skipped, 0 timeouts in [0-9.]+s \(exit 0\)" "the summary counts the 4 steps"
+like "$out" "5 steps: 5 ok, 0 warnings, 0 failures, 0 errors, 0 skipped, 0 timeouts in [0-9.]+s \(exit 0\)" "the summary counts the 5 steps (prior and the 4 that change)"
 is "$(job)" "loaded running" "the model has the job loaded and running"
 [ -f "$T$PL" ]; ok $? "the plist is in the tree's ~/Library/LaunchAgents"
 is "$(stat -c %a "$T$PL")" 644 "mode 0644"
@@ -309,6 +309,10 @@ for step in install-plist enable bootstrap kickstart; do
     invariant "killed after $step, then repaired"
     [ ! -e "$T$PL" ] && [ "$(job)" = "- -" ] && [ ! -e "$T$ST/journal" ]
     ok $? "after a kill at $step and repair: no plist, nothing loaded, no journal"
+    SOURCEOS_TEST_KILL_AFTER=$step lc activate web
+    lc activate web
+    is "$rc|$(job)" "0|loaded running" "after a kill at $step, the next activate rolls back and activates"
+    invariant "killed after $step, then activated"
 done
 lc uninstall web
 

@@ -3,9 +3,11 @@
 # what is enabled and active and record every argv: activate refused by a
 # failed preflight (nothing installed), going on only with
 # --enable-despite-preflight (recorded), --dry-run changing nothing, a
-# failing step rolled back (exit 3), stop/start/restart, uninstall twice,
-# and what is refused before anything is done (--root, nothing staged, the
-# agent locked, a tampered `current`).
+# failing step rolled back (exit 3), over a running agent a new generation
+# that fails rolled back to the running one (still enabled and running) and
+# one that succeeds put in service (restarted), stop/start/restart,
+# uninstall twice, and what is refused before anything is done (--root,
+# nothing staged, the agent locked, a tampered `current`).
 . "$SOS_SRCDIR/tests/lib.sh"
 case $(cd "$SOS_BUILDDIR" && pwd -P) in
 /tmp/* | /var/tmp/*) LOGS=/var/log/sourceos-test.$$ ;;
@@ -32,20 +34,38 @@ env: [DOCKER_CONFIG=$HOME/docker]
 logs: {app: $LOGS/web.log, stdout: $LOGS/web.out.log, stderr: $LOGS/web.err.log}
 YAML
 chmod -R go-w "$CFG"
-# systemctl keeps $D/enabled and $D/active; $D/fail-VERB makes VERB fail.
+# systemctl keeps $D/enabled, $D/loaded (web's unit as the last
+# daemon-reload read it), $D/active (the loaded unit it was started with)
+# and $D/invocation (a number per start); $D/fail-VERB makes VERB fail:
+# always when empty, else only while the loaded unit holds its text (a
+# failed restart leaves the unit stopped).
 cat > "$BIN/systemctl" <<'SH'
 #!/bin/sh
 d="${0%/*}/data"
+u="$HOME/.config/systemd/user/sourceos-agent@web.service"
 echo "systemctl $*" >> "$d/calls"
 [ "$1" = --user ] && shift
 case $1 in
-show) echo "Version=252"; exit 0 ;;
+show) case "$*" in
+    *UnitFileState*)
+        [ -f "$d/enabled" ] && echo UnitFileState=enabled || echo UnitFileState=disabled
+        if [ -f "$d/active" ]; then echo ActiveState=active; echo "InvocationID=i$(cat "$d/invocation")"
+        else echo ActiveState=inactive; echo InvocationID=; fi ;;
+    *) echo "Version=252" ;;
+    esac; exit 0 ;;
 is-enabled) [ -f "$d/enabled" ] && { echo enabled; exit 0; }; echo disabled; exit 1 ;;
 esac
-[ -f "$d/fail-$1" ] && { echo "Failed to $1 unit: injected" >&2; exit 1; }
+if [ -f "$d/fail-$1" ] && { [ ! -s "$d/fail-$1" ] || grep -qF -f "$d/fail-$1" "$d/loaded" 2>/dev/null; }; then
+    [ "$1" = restart ] && rm -f "$d/active"
+    echo "Failed to $1 unit: injected" >&2; exit 1
+fi
+next() { echo $(( $(cat "$d/invocation" 2>/dev/null || echo 0) + 1 )) > "$d/invocation"; }
 case $1 in
+daemon-reload) if [ -f "$u" ]; then cp "$u" "$d/loaded"; else rm -f "$d/loaded"; fi ;;
 enable) : > "$d/enabled" ;; disable) rm -f "$d/enabled" ;;
-start) : > "$d/active" ;; stop) rm -f "$d/active" ;;
+start) [ -f "$d/active" ] || { cp "$d/loaded" "$d/active" 2>/dev/null || : > "$d/active"; next; } ;;
+restart) cp "$d/loaded" "$d/active" 2>/dev/null || : > "$d/active"; next ;;
+stop) rm -f "$d/active" ;;
 esac
 exit 0
 SH
@@ -64,7 +84,7 @@ esac
 SH
 chmod +x "$BIN/systemctl" "$BIN/podman"
 lc() { PATH="$BIN:/usr/bin:/bin" "$AGENT" "$@" --plugin-dir "$BUILD_PLUGINS" --config-dir "$CFG"; }
-mutating() { grep -E '^systemctl (--user )?(daemon-reload|enable|disable|start|stop|reset-failed)' "$D/calls"; }
+mutating() { grep -E '^systemctl (--user )?(daemon-reload|enable|disable|start|stop|restart|reset-failed)' "$D/calls"; }
 q() { printf '%s' "$out" | jget "$1"; }
 
 # ---- a failed preflight refuses activate: staged, nothing installed or enabled
@@ -104,7 +124,8 @@ is "$(mutating)" "" "--dry-run ran no changing verb"
 out=$(lc activate web --json); rc=$?
 is "$rc" 0 "activate: exit 0"
 is "$(q 'd["lifecycle"]["outcome"]')" done "outcome done"
-is "$(q '[c["id"] for c in d["checks"]]')" '["activate.install-unit", "activate.daemon-reload", "activate.enable", "activate.start"]' "install-unit, daemon-reload, enable, start"
+is "$(q '[c["id"] for c in d["checks"]]')" '["activate.prior", "activate.install-unit", "activate.daemon-reload", "activate.enable", "activate.start"]' "prior, install-unit, daemon-reload, enable, start"
+is "$(q '[d["checks"][0]["facts"][k] for k in ("prior.enabled", "prior.active", "prior.unit")]')" '["false", "false", "absent"]' "prior recorded the state before: not enabled, not running, no unit file"
 is "$(mutating | tr '\n' '|')" "systemctl --user daemon-reload|systemctl --user enable sourceos-agent@web.service|systemctl --user reset-failed sourceos-agent@web.service|systemctl --user start sourceos-agent@web.service|" "systemctl asked in that order"
 [ -f "$UNIT" ] && [ -f "$D/enabled" ] && [ -f "$D/active" ]; ok $? "installed, enabled, running"
 is "$(stat -c %a "$UNIT")" 644 "the unit file is 0644"
@@ -119,6 +140,51 @@ ok $? "--json is valid against report.schema.json"
 before=$(ls "$STATE/generations" | wc -l)
 lc activate web > /dev/null 2>&1; is "$?" 0 "activate again: exit 0"
 is "$(ls "$STATE/generations" | wc -l)" "$before" "the declaration unchanged: no new generation"
+
+# ---- over a running agent, a new generation: rolled back to the running one, or put in service
+# The declaration changes (a new env): activate stages a generation whose
+# unit runs its own wrapper.
+cp "$CFG/agents.d/web.yaml" "$TMP/web.yaml"
+sed -i 's|^env: \[|env: [GEN=2, |' "$CFG/agents.d/web.yaml"
+gen1=$(readlink "$STATE/current")
+cp "$UNIT" "$TMP/gen1.service"
+next="generations/$(($(ls "$STATE/generations" | sort -n | tail -1) + 1))/wrapper"
+printf '%s\n' "$next" > "$D/fail-start"; cp "$D/fail-start" "$D/fail-restart"
+before=$(cat "$D/invocation"); : > "$D/calls"
+out=$(lc activate web 2>&1); rc=$?
+is "$rc" 3 "over a running agent, a new generation whose start fails: exit 3 (failed and rolled back)"
+like "$out" "- failed: start \\(the steps before it were undone\\)" "names the failed step"
+cmp -s "$UNIT" "$TMP/gen1.service"; ok $? "the running generation's unit file is back"
+[ -f "$D/enabled" ]; ok $? "it is still enabled (enable's undo did not disable it)"
+cmp -s "$D/active" "$TMP/gen1.service"; ok $? "and running its own definition again"
+is "$(mutating | grep -v reset-failed | tr '\n' '|')" "systemctl --user daemon-reload|systemctl --user enable sourceos-agent@web.service|systemctl --user restart sourceos-agent@web.service|systemctl --user daemon-reload|systemctl --user start sourceos-agent@web.service|" \
+   "restart of the new one failed; no disable, no stop: reloaded and started again"
+is "$(readlink "$STATE/current")" "$gen1" "the previous generation is current again"
+[ ! -e "$STATE/journal" ]; ok $? "no journal left"
+rm -f "$D/fail-start" "$D/fail-restart"
+# killed after start (the new one running), then repaired: the running one back
+out=$(SOURCEOS_TEST_KILL_AFTER=start lc activate web 2>&1); rc=$?
+is "$rc" 137 "over a running agent, activate killed right after start"
+[ -n "$(cat "$D/active")" ] && ! cmp -s "$D/active" "$TMP/gen1.service"; ok $? "the kill left the new generation running"
+out=$(lc repair web 2>&1); rc=$?
+is "$rc" 0 "repair after the kill: exit 0"
+like "$out" "- recovered: an interrupted activate was rolled back first" "it rolled the activate back"
+cmp -s "$UNIT" "$TMP/gen1.service" && [ -f "$D/enabled" ] && cmp -s "$D/active" "$TMP/gen1.service"
+ok $? "the previous generation is installed, enabled and running again"
+is "$(readlink "$STATE/current")" "$gen1" "and current (repair did not install the one that was rolled back)"
+# and succeeding: the new generation is what runs
+before=$(cat "$D/invocation"); : > "$D/calls"
+out=$(lc activate web --json); rc=$?
+is "$rc" 0 "over a running agent, a new generation: exit 0"
+[ "$(readlink "$STATE/current")" != "$gen1" ]; ok $? "a new generation is current"
+cmp -s "$UNIT" "$STATE/current/sourceos-agent@web.service"; ok $? "its unit is installed"
+cmp -s "$D/active" "$UNIT"; ok $? "and it is what runs: restarted (start would have left the old one running)"
+is "$(cat "$D/invocation")" "$((before + 1))" "started once"
+is "$(q '[c["changes"][-1]["argv"][-2:] for c in d["checks"] if c["id"] == "activate.start"][0]')" '["restart", "sourceos-agent@web.service"]' "the report says restart"
+before=$(cat "$D/invocation")
+lc activate web > /dev/null 2>&1; is "$?" 0 "activate again, the declaration unchanged: exit 0"
+is "$(cat "$D/invocation")" "$before" "nothing restarted"
+cp "$TMP/web.yaml" "$CFG/agents.d/web.yaml"
 
 # ---- a failing step: the ones before it undone, exit 3
 "$AGENT" uninstall web --plugin-dir "$BUILD_PLUGINS" --config-dir "$CFG" > /dev/null 2>&1
@@ -149,7 +215,7 @@ is "$rc|$(mutating | tr '\n' '|')" "0|systemctl --user stop sourceos-agent@web.s
 lc uninstall web > /dev/null; is "$?" 0 "uninstall again: fine"
 
 # ---- repair: killed after each step, then repaired; a deleted unit put back; a trip cleared
-for step in install-unit daemon-reload enable start; do
+for step in prior install-unit daemon-reload enable start; do
     lc uninstall web > /dev/null 2>&1
     : > "$D/calls"
     SOURCEOS_TEST_KILL_AFTER=$step lc activate web > /dev/null 2>&1; rc=$?

@@ -66,8 +66,11 @@ static void expect_refusal(const char *name, const char *needle)
 
 static void test_wrong_major(void **state)
 {
+    char want[80];
     (void)state;
-    expect_refusal("wrong-major", "built for plugin ABI 2.0; this core speaks 1.4");
+    snprintf(want, sizeof want, "built for plugin ABI 2.0; this core speaks %d.%d",
+             SOURCEOS_ABI_MAJOR, SOURCEOS_ABI_MINOR);
+    expect_refusal("wrong-major", want);
     expect_refusal("wrong-major", SOS_TEST_PLUGIN_DIR "/wrong-major.so");
 }
 

@@ -1,7 +1,9 @@
 /* systemd's actions through the runner, under --root with a stand-in
  * systemctl that records its argv: the unit file installed (missing unit
  * directories made, one it replaces kept and put back by the undo), the
- * manager's verbs with their undos, and what --dry-run leaves alone. */
+ * manager's verbs with their undos, and what --dry-run leaves alone; prior
+ * publishing the unit's state, and the undos going by that record (or,
+ * without one, the inverse of their step). */
 #include "config.h"
 
 #include <setjmp.h>
@@ -69,7 +71,8 @@ static int setup(void **state)
     snprintf(f->log, sizeof f->log, "%s/calls", f->root);
     snprintf(path, sizeof path, "%s/systemctl", f->bin);
     put(path, "#!/bin/sh\necho \"$*\" >> \"${0%/bin/*}/calls\"\n"
-              "if [ -f \"${0%/bin/*}/fail\" ]; then echo 'Failed to enable unit: Unit file is masked.' >&2; exit 1; fi\n");
+              "if [ -f \"${0%/bin/*}/fail\" ]; then echo 'Failed to enable unit: Unit file is masked.' >&2; exit 1; fi\n"
+              "case \"$*\" in *' show '*) cat \"${0%/bin/*}/show\" 2>/dev/null ;; esac\n");
     chmod(path, 0755);
     old_path = getenv("PATH");
     assert_true(asprintf(&new_path, "%s:%s", f->bin, old_path ? old_path : "/usr/bin:/bin") > 0);
@@ -97,19 +100,34 @@ static int teardown(void **state)
     return 0;
 }
 
+/* The prior record as the core hands it on: "ENABLED ACTIVE UNIT
+ * INVOCATION" (e.g. "true true other i7"), or NULL for none. */
+static const char *record;
+
 static void run_action(struct fixture *f, const char *name, enum sos_action_phase phase,
                        int dry_run, const char *user, struct sos_check_result *res)
 {
     char *unit_v[] = {UNIT}, *source_v[] = {SOURCE}, *backup_v[] = {BACKUP},
-         *user_v[] = {(char *)user};
-    struct sos_param params[] = {
+         *user_v[] = {(char *)user}, rec[4][32], *rec_v[4];
+    struct sos_param params[8] = {
         {.key = "unit", .values = unit_v, .n_values = 1},
         {.key = "source", .values = source_v, .n_values = 1},
         {.key = "backup", .values = backup_v, .n_values = 1},
         {.key = "user", .values = user_v, .n_values = 1},
     };
+    static const char *const rec_keys[] = {"prior.enabled", "prior.active", "prior.unit",
+                                           "prior.invocation"};
     struct sos_check_decl decl = {.id = "t.step", .plugin = "systemd", .check = (char *)name,
                                   .params = params, .n_params = 4, .timeout = 10};
+    if (record) {
+        assert_int_equal(sscanf(record, "%31s %31s %31s %31s", rec[0], rec[1], rec[2], rec[3]), 4);
+        for (int i = 0; i < 4; i++) {
+            rec_v[i] = rec[i];
+            params[4 + i] = (struct sos_param){.key = (char *)rec_keys[i], .values = &rec_v[i],
+                                               .n_values = 1};
+        }
+        decl.n_params = 8;
+    }
     struct sos_run_entry entry = {.decl = &decl};
     struct sos_graph_node node = {&decl, NULL};
     struct sos_graph g;
@@ -262,12 +280,139 @@ static void test_manager_verbs(void **state)
     sos_check_result_free(&r);
 }
 
+static const char *fact(const struct sos_check_result *r, const char *key)
+{
+    for (size_t i = 0; i < r->n_facts; i++)
+        if (strcmp(r->facts[i].key, key) == 0)
+            return r->facts[i].value;
+    return NULL;
+}
+
+/* prior asks `show` once and publishes what it says, changing nothing. */
+static void test_prior_records(void **state)
+{
+    struct fixture *f = *state;
+    struct sos_check_result r;
+    char cmd[512];
+    put(under(f, "/show"), "InvocationID=0f3c\nUnitFileState=enabled\nActiveState=active\n");
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/home/u/.config/systemd/user", f->root);
+    assert_int_equal(system(cmd), 0);
+    put(under(f, UNIT), "[Service]\nExecStart=/old\n");
+    record = NULL;
+    run_action(f, "prior", SOS_PHASE_APPLY, 0, "true", &r);
+    assert_int_equal(r.status, SOS_ST_OK);
+    assert_int_equal(r.n_changes, 0);
+    assert_string_equal(fact(&r, "prior.enabled"), "true");
+    assert_string_equal(fact(&r, "prior.active"), "true");
+    assert_string_equal(fact(&r, "prior.invocation"), "0f3c");
+    assert_string_equal(fact(&r, "prior.unit"), "other");
+    sos_check_result_free(&r);
+    put(under(f, "/show"), "UnitFileState=disabled\nActiveState=failed\nInvocationID=\n");
+    unlink(under(f, UNIT));
+    run_action(f, "prior", SOS_PHASE_APPLY, 0, "true", &r);
+    assert_string_equal(fact(&r, "prior.enabled"), "false");
+    assert_string_equal(fact(&r, "prior.active"), "false");
+    assert_string_equal(fact(&r, "prior.invocation"), "none");
+    assert_string_equal(fact(&r, "prior.unit"), "absent");
+    sos_check_result_free(&r);
+    assert_string_equal(slurp(f->log),
+                        "--user show -p UnitFileState -p ActiveState -p InvocationID "
+                        "sourceos-agent@web.service\n"
+                        "--user show -p UnitFileState -p ActiveState -p InvocationID "
+                        "sourceos-agent@web.service\n");
+    /* no record to undo to (killed before it was written): nothing */
+    unlink(f->log);
+    run_action(f, "prior", SOS_PHASE_UNDO, 0, "true", &r);
+    assert_int_equal(r.status, SOS_ST_OK);
+    assert_null(slurp(f->log));
+    sos_check_result_free(&r);
+}
+
+/* With the record, an undo takes down only what was not up before, and
+ * leaves bringing things back to prior's undo; start restarts a unit that
+ * ran before this transaction replaced its file. */
+static void test_undos_by_the_record(void **state)
+{
+    struct fixture *f = *state;
+    struct sos_check_result r;
+    static const char *const steps[] = {"enable", "disable", "start", "stop", "daemon-reload"};
+    char cmd[512];
+    record = "true true other i1"; /* it was enabled and running */
+    for (size_t i = 0; i < 5; i++) {
+        run_action(f, steps[i], SOS_PHASE_UNDO, 0, "true", &r);
+        assert_int_equal(r.status, SOS_ST_OK);
+        sos_check_result_free(&r);
+    }
+    assert_null(slurp(f->log)); /* nothing asked of the manager */
+    record = "false false absent none"; /* nothing was up */
+    run_action(f, "enable", SOS_PHASE_UNDO, 0, "true", &r);
+    sos_check_result_free(&r);
+    run_action(f, "start", SOS_PHASE_UNDO, 0, "true", &r);
+    sos_check_result_free(&r);
+    run_action(f, "stop", SOS_PHASE_UNDO, 0, "true", &r); /* was not running: stays stopped */
+    sos_check_result_free(&r);
+    assert_string_equal(slurp(f->log), "--user disable sourceos-agent@web.service\n"
+                                       "--user stop sourceos-agent@web.service\n");
+    unlink(f->log);
+
+    /* start: restart when it ran and its file is the generated one now */
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/home/u/.config/systemd/user", f->root);
+    assert_int_equal(system(cmd), 0);
+    put(under(f, UNIT), "[Service]\nExecStart=/bin/true\n");
+    record = "true true other i1";
+    run_action(f, "start", SOS_PHASE_APPLY, 0, "true", &r);
+    sos_check_result_free(&r);
+    record = "true true same i1"; /* the same file: nothing new to put in service */
+    run_action(f, "start", SOS_PHASE_APPLY, 0, "true", &r);
+    sos_check_result_free(&r);
+    assert_string_equal(slurp(f->log), "--user reset-failed sourceos-agent@web.service\n"
+                                       "--user restart sourceos-agent@web.service\n"
+                                       "--user reset-failed sourceos-agent@web.service\n"
+                                       "--user start sourceos-agent@web.service\n");
+    unlink(f->log);
+
+    /* prior's undo: reloaded, then enabled and running as before; a unit
+     * running another invocation after its file was replaced, restarted */
+    record = "true true other i1";
+    put(under(f, "/show"), "UnitFileState=disabled\nActiveState=inactive\nInvocationID=\n");
+    run_action(f, "prior", SOS_PHASE_UNDO, 0, "true", &r);
+    assert_int_equal(r.status, SOS_ST_OK);
+    sos_check_result_free(&r);
+    put(under(f, "/show"), "UnitFileState=enabled\nActiveState=active\nInvocationID=i2\n");
+    run_action(f, "prior", SOS_PHASE_UNDO, 0, "true", &r);
+    sos_check_result_free(&r);
+    put(under(f, "/show"), "UnitFileState=enabled\nActiveState=active\nInvocationID=i1\n");
+    run_action(f, "prior", SOS_PHASE_UNDO, 0, "true", &r); /* as it was: only reloaded */
+    sos_check_result_free(&r);
+    record = "false false absent none";
+    run_action(f, "prior", SOS_PHASE_UNDO, 0, "true", &r); /* up now, down before */
+    sos_check_result_free(&r);
+    assert_string_equal(slurp(f->log),
+                        "--user daemon-reload\n"
+                        "--user show -p UnitFileState -p ActiveState -p InvocationID sourceos-agent@web.service\n"
+                        "--user enable sourceos-agent@web.service\n"
+                        "--user reset-failed sourceos-agent@web.service\n"
+                        "--user start sourceos-agent@web.service\n"
+                        "--user daemon-reload\n"
+                        "--user show -p UnitFileState -p ActiveState -p InvocationID sourceos-agent@web.service\n"
+                        "--user restart sourceos-agent@web.service\n"
+                        "--user daemon-reload\n"
+                        "--user show -p UnitFileState -p ActiveState -p InvocationID sourceos-agent@web.service\n"
+                        "--user daemon-reload\n"
+                        "--user show -p UnitFileState -p ActiveState -p InvocationID sourceos-agent@web.service\n"
+                        "--user disable sourceos-agent@web.service\n"
+                        "--user stop sourceos-agent@web.service\n");
+    record = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_install_fresh_and_undo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replaced_file_comes_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_manager_verbs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prior_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_undos_by_the_record, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
