@@ -134,9 +134,13 @@ static int put_service_section(struct sos_strbuf *b, const struct sos_agent_mode
         if (put_word(b, "podman.connection", m->podman.connection, 1, err) < 0)
             goto out;
     }
+    /* systemd runs ExecStop also after the main process exited on its own:
+     * a wrapper that exited before making the container (a tripped budget,
+     * a failed check) leaves none, and podman stop's error for it (125)
+     * would make the unit failed, and Restart=on-failure start it again. */
     {
         char t_opt[48];
-        snprintf(t_opt, sizeof t_opt, " stop -t %u ", stop);
+        snprintf(t_opt, sizeof t_opt, " stop --ignore -t %u ", stop);
         put(b, t_opt);
     }
     if (put_word(b, "containerName", m->container_name, 1, err) < 0)

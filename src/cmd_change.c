@@ -478,6 +478,25 @@ static int service_intact(const struct change *c, unsigned generation)
     return same;
 }
 
+/* The wrapper's restart budget cleared before an explicit start (it counts
+ * the starts in `restarts`: left, a tripped agent would trip at once, and
+ * a few restarts by hand would spend it): a start asked for is not a crash
+ * loop, as systemctl's reset-failed before a start says too. An agent whose
+ * start then fails is stopped either way. 0, or an exit code. */
+static int clear_budget(struct change *c)
+{
+    char path[PATH_MAX];
+    for (int i = 0; i < 2 && !c->cli->dry_run; i++) {
+        snprintf(path, sizeof path, "%s/%s", c->state_dir, i ? "restarts" : "tripped");
+        if (unlink(path) != 0 && errno != ENOENT) {
+            cli_error(c->cli, "%s %s: cannot clear %s: %s", c->verb, c->agent.name, path,
+                      strerror(errno));
+            return SOS_EXIT_UNDECIDED;
+        }
+    }
+    return 0;
+}
+
 /* repair: back to the declared, last good state. A transaction a killed
  * run left is rolled back (by the lifecycle, first thing); a service
  * definition that is gone or changed is put back (and enabled and started
@@ -487,7 +506,6 @@ static int repair_agent(struct change *c)
 {
     struct sos_state_view v;
     const char *transaction = NULL;
-    char path[PATH_MAX];
     int rc;
     if (read_current(c, &v) != 0)
         return SOS_EXIT_UNDECIDED;
@@ -508,17 +526,9 @@ static int repair_agent(struct change *c)
             sos_state_view_free(&v);
             return rc;
         }
-        /* The budget is cleared before the start (the wrapper counts the
-         * starts in `restarts`: with them left, it would trip at once); an
-         * agent whose start then fails is stopped either way. */
-        for (int i = 0; i < 2 && !c->cli->dry_run; i++) {
-            snprintf(path, sizeof path, "%s/%s", c->state_dir, i ? "restarts" : "tripped");
-            if (unlink(path) != 0 && errno != ENOENT) {
-                cli_error(c->cli, "repair %s: cannot clear %s: %s", c->agent.name, path,
-                          strerror(errno));
-                sos_state_view_free(&v);
-                return SOS_EXIT_UNDECIDED;
-            }
+        if ((rc = clear_budget(c)) != 0) {
+            sos_state_view_free(&v);
+            return rc;
         }
     }
     sos_state_view_free(&v);
@@ -589,7 +599,7 @@ static int change_agent(struct change *c)
         return rc;
     /* A start needs the runtime ready now, whatever it was at install. */
     if ((strcmp(v, "start") == 0 || strcmp(v, "restart") == 0) && !c->cli->dry_run &&
-        (rc = guarded(c, CLI_PREFLIGHT_RUNTIME)) != 0)
+        ((rc = guarded(c, CLI_PREFLIGHT_RUNTIME)) != 0 || (rc = clear_budget(c)) != 0))
         return rc;
     rc = run_transaction(c, v, 0);
     return rc == 1 ? SOS_EXIT_ROLLED_BACK : rc;

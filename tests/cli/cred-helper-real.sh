@@ -75,13 +75,21 @@ is "$(printf '%s' "$out" | jget "find('registry.agent-auth')['findings'][0]['cod
 human=$(doctor)
 like "$human" "registry\.cred-helper-risk" "human report shows the risk"
 
-# The same agent without its own DOCKER_CONFIG would reach the host's helpers.
+# The declaration's env goes to the container: podman gets the wrapper's own
+# DOCKER_CONFIG (STATE/docker-config) without it too, and is isolated.
 sed -i "s|env: \[HOME=$H, DOCKER_CONFIG=$A/docker\]|env: [HOME=$H]|" "$TMP/cfg/agents.d/web.yaml"
 out=$(doctor --json)
-is "$(printf '%s' "$out" | jget "find('registry.agent-auth')['status']")" failure "without DOCKER_CONFIG the agent is not isolated"
+is "$(printf '%s' "$out" | jget "find('registry.agent-auth')['status']")" ok "without DOCKER_CONFIG in its env: isolated by the wrapper's own"
+# The host's helpers in that private DOCKER_CONFIG are what podman would run.
+case "${XDG_STATE_HOME:-}" in /*) PDC=$XDG_STATE_HOME ;; *) PDC=$H/.local/state ;; esac
+PDC=$PDC/sourceos/agents/web/docker-config
+mkdir -p "$PDC"
+cp "$H/.docker/config.json" "$PDC/config.json"
+out=$(doctor --json)
+is "$(printf '%s' "$out" | jget "find('registry.agent-auth')['status']")" failure "helpers in the wrapper's DOCKER_CONFIG: not isolated"
 leak=$(printf '%s' "$out" | jget "find('registry.agent-auth')['findings'][0]")
 is "$(printf '%s' "$leak" | jget "d['code']")" registry.agent-auth-leaks "a leak finding"
-like "$leak" "$H/.docker/config.json" "naming the file that leaks"
+like "$leak" "$PDC/config.json" "naming the file that leaks"
 like "$leak" "gcr\.io" "and what it holds"
 podman_cleanup
 is "$(podman_leftovers)" "" "nothing this test started is still running"

@@ -13,7 +13,9 @@
 #   3. the runtime not ready (the agent's image removed): activate stages
 #      only, exit 2, nothing installed or enabled;
 #   2. a lingering user, the user manager: a user agent, rootless podman,
-#      activate to running, uninstall twice.
+#      activate to running, uninstall twice;
+#   5. a user crash loop while the user manager reloads every 2 s: the
+#      wrapper's own budget stops it.
 #
 # The agents declare no env: the preflight's host-auth step judges the
 # environment the wrapper gives podman (its private DOCKER_CONFIG in the
@@ -189,10 +191,23 @@ run_user podman inspect $C --format '{{.State.Status}} {{.Image}}' > $O/user-ins
 run_user podman image inspect --format '{{.Id}}' localhost/sostest/busybox:1 > $O/user-image-id.txt
 podman_env "$(run_user systemctl --user show -p MainPID --value $U)" > $O/user-env.txt
 journalctl _UID=$uid --no-pager -n 30 > $O/user-journal.txt 2>&1
+# 5. A user crash loop while the user manager reloads every 2 s (as any
+# unit's install does): each reload forgets systemd's start count, so the
+# wrapper's own budget (maxRestartsPerHour 2, in the state directory) is
+# what stops it: its third start records tripped and exits 0.
+UC=/home/sostest/.local/state/sourceos/agents/usercrash
+run_user mkdir -p /home/sostest/crash
+declare usercrash "$UIMG" $UC 'scope: user' 'lifecycle: {maxRestartsPerHour: 2}' \
+    'mounts: [{host: /home/sostest/crash, container: /crash, mode: rw}]' \
+    'args: [sh, -c, "echo started >> /crash/starts; exit 1"]'
+rc usercrash-activate UA activate usercrash > $O/usercrash-activate.out 2>&1
+( n=0; while [ $n -lt 25 ] && [ ! -e $UC/tripped ]; do
+      sleep 2; run_user systemctl --user daemon-reload; n=$((n + 1)); done ) &
+reloader=$!
 rc user-uninstall UA uninstall userweb > $O/user-uninstall.out 2>&1
 rc user-uninstall2 UA uninstall userweb > $O/user-uninstall2.out 2>&1
 run_user systemctl --user list-unit-files --no-legend 'sourceos-agent@*' > $O/user-unit-files.txt 2>> $O/user-errors.txt
-find /home/sostest/.config/systemd/user /run/user/$uid/systemd -name 'sourceos-agent@*' > $O/user-unit-dir.txt 2>&1
+find /home/sostest/.config/systemd/user /run/user/$uid/systemd -name 'sourceos-agent@userweb*' > $O/user-unit-dir.txt 2>&1
 ls -A /home/sostest/.local/state/sourceos/agents/userweb > $O/user-state-dir.txt 2>&1
 run_user podman ps -a --format '{{.Names}}' > $O/user-ps-after.txt 2>> $O/user-errors.txt
 
@@ -204,6 +219,17 @@ systemctl show -p ActiveState,Result,NRestarts,StartLimitBurst,StartLimitInterva
 cp /var/lib/sostest-crash/starts $O/crash-starts.txt
 journalctl -u $U --no-pager > $O/crash-journal.txt 2>&1
 rc crash-uninstall A uninstall crashloop > $O/crash-uninstall.out 2>&1
+
+# 5. The user crash loop, judged once the wrapper tripped.
+wait_for 60 test -e $UC/tripped
+wait $reloader
+settled() { case $(run_user systemctl --user show -p ActiveState --value "$1") in inactive | failed) return 0 ;; esac; return 1; }
+wait_for 30 settled sourceos-agent@usercrash.service
+run_user systemctl --user show -p ActiveState,Result,NRestarts sourceos-agent@usercrash.service > $O/usercrash-show.txt
+cp /home/sostest/crash/starts $O/usercrash-starts.txt 2>/dev/null
+cat $UC/tripped > $O/usercrash-tripped.txt 2>&1
+journalctl _UID=$uid --no-pager -n 40 > $O/usercrash-journal.txt 2>&1
+rc usercrash-uninstall UA uninstall usercrash > $O/usercrash-uninstall.out 2>&1
 
 cp /var/log/sourceos/*.log /home/sostest/.local/state/sourceos/logs/*.log $O/ 2>/dev/null
 podman ps -a --format '{{.Names}}' > $O/ps-final.txt
@@ -250,7 +276,7 @@ is "$(r sys-activate)" 0 "activate sysweb: exit 0"
 is "$(j sys-activate "d['lifecycle']['outcome'] + ' ' + d['lifecycle']['preflight']")" "done passed" \
     "outcome done, the preflight passed"
 is "$(j sys-activate "' '.join(c['id'] for c in d['checks'])")" \
-    "activate.install-unit activate.daemon-reload activate.enable activate.start" "the steps, in order"
+    "activate.prior activate.install-unit activate.daemon-reload activate.enable activate.start" "the steps, in order (prior records what was there)"
 is "$(show sys-show.txt ActiveState)|$(show sys-show.txt SubState)|$(show sys-show.txt UnitFileState)" \
     "active|running|enabled" "systemctl show: active, running, enabled"
 is "$(show sys-show.txt FragmentPath)" /etc/systemd/system/sourceos-agent@sysweb.service "from the installed unit"
@@ -266,7 +292,7 @@ is "$(f sys-docker-config.ls)" "" "the private DOCKER_CONFIG is empty"
 like "$(f gcloud-called.txt)" "No such file" "the failing credential helper never ran"
 
 is "$(r sys-stop)" 0 "stop: exit 0"
-is "$(j sys-stop "' '.join(c['id'] for c in d['checks'])")" "stop.stop" "one step"
+is "$(j sys-stop "' '.join(c['id'] for c in d['checks'])")" "stop.prior stop.stop" "prior, then the stop"
 is "$(f sys-stopped.txt)" inactive "inactive (the container ended on SIGTERM: a clean stop)"
 is "$(r sys-stopped-gone)" 0 "the container is gone (podman ps -a)"
 is "$(r sys-start)" 0 "start: exit 0"
@@ -276,7 +302,7 @@ is "$(r sys-restarted)|$(f sys-restarted.txt)" "0|active" "active, the container
 is "$(r sys-new-pid)" 0 "a new main process"
 is "$(r sys-uninstall)|$(r sys-uninstall2)" "0|0" "uninstall, twice: exit 0 both times"
 is "$(j sys-uninstall "' '.join(c['id'] for c in d['checks'])")" \
-    "uninstall.stop uninstall.disable uninstall.remove-unit uninstall.daemon-reload" "uninstall's steps"
+    "uninstall.prior uninstall.stop uninstall.disable uninstall.remove-unit uninstall.daemon-reload" "uninstall's steps"
 is "$(f sys-after.txt | tr '\n' ' ')" "not-found inactive " "systemd knows no such unit"
 is "$(grep -c sysweb "$OUT/sys-unit-files.txt")" 0 "list-unit-files does not list it"
 is "$(f sys-unit-dir.txt)" "" "no unit file or wants link left"
@@ -339,12 +365,27 @@ is "$(grep -c 'Start request repeated too quickly' "$OUT/crash-journal.txt")" 1 
 is "$(grep -c 'status=1/FAILURE' "$OUT/crash-journal.txt")" 2 "each run exited 1 (podman's status: the container's)"
 is "$(r crash-uninstall)" 0 "uninstall crashloop: exit 0"
 
+# --- 5. the user crash loop under reloads: the wrapper's budget stops it
+is "$(r usercrash-activate)" 0 "activate usercrash (user manager): exit 0"
+like "$(f usercrash-tripped.txt)" "^tripped [0-9]+$" "the wrapper recorded tripped in the state directory"
+is "$(grep -c started "$OUT/usercrash-starts.txt")" 2 "the container started maxRestartsPerHour (2) times, reloads or not"
+is "$(show usercrash-show.txt ActiveState)|$(show usercrash-show.txt Result)" "inactive|success" \
+    "then the wrapper exited 0 (tripped), which Restart=on-failure leaves down"
+is "$(show usercrash-show.txt NRestarts)" 2 "NRestarts 2: the start limit, forgotten by the reloads, did not stop it"
+is "$(r usercrash-uninstall)" 0 "uninstall usercrash: exit 0"
+if [ "$(f usercrash-tripped.txt | cut -c1-7)" != tripped ]; then
+    sed 's/^/#   usercrash journal: /' "$OUT/usercrash-journal.txt" | tail -30
+fi
+
 is "$(f ps-final.txt)|$(f user-ps-final.txt)" "|" "no container left, root's or the user's"
 # Nothing of the container is left behind on this machine.
 is "$(grep -c ' /run/systemd/nspawn ' /proc/self/mountinfo)" 0 "no nspawn mount left on the host"
 is "$(grep -c 'sostest-cgroup' /proc/self/mountinfo)" 0 "no private cgroup tree left on the host"
 is "$(pgrep -f -- "$NP/" | wc -l)" 0 "no process of the container left on the host"
-# The container's cgroups are in this machine's one cgroup2 hierarchy.
-is "$(unshare -m --propagation private sh -c 'mount -t cgroup2 cgroup2 /mnt && find /mnt -name libpod_parent' 2>&1)" "" \
-    "no cgroup of podman left in this machine's cgroup2 hierarchy"
+# The container's cgroups are in this machine's one cgroup2 hierarchy, under
+# the payload nspawn made in this test's own cgroup (podman on this machine,
+# another test's, may keep a libpod_parent of its own at the top).
+cg=$(sed -n 's/^0:://p' /proc/self/cgroup)
+is "$(unshare -m --propagation private sh -c "mount -t cgroup2 cgroup2 /mnt && find '/mnt${cg%/}/payload' -name libpod_parent 2>/dev/null" 2>&1)" "" \
+    "no cgroup of podman left in the container's part of this machine's cgroup2 hierarchy"
 done_testing

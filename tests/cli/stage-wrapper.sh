@@ -45,9 +45,11 @@ stage() {
     mkdir -p "$TMP/state-$b/sourceos/logs"
 }
 # run_case NAME: runs the wrapper; RC, LOG (the lines it added), RAN (runs asked).
+# Each case is a first start (its restart budget cleared) unless KEEP_BUDGET.
 run_case() {
     : > "$LOGF"
     : > "$PODMAN_ARGV"
+    [ -n "${KEEP_BUDGET:-}" ] || rm -f "$STATE/restarts" "$STATE/tripped"
     out=$(sh "$WRAPPER" 2>&1); RC=$?
     LOG=$(cat "$LOGF")
     RAN=$(grep -c -e '^run ' -e ' run ' "$PODMAN_ARGV")
@@ -85,7 +87,19 @@ run_case
 is "$RC $RAN" "24 0" "a private DOCKER_CONFIG that is not empty: exit 24"
 rm -f "$STATE/docker-config/config.json"
 
+# The systemd wrapper keeps the budget too (a daemon-reload forgets the
+# unit's start count): the default 3 starts, then tripped.
+rm -f "$STATE/restarts" "$STATE/tripped"
+KEEP_BUDGET=1
+run_case; run_case; run_case
+is "$RC $RAN" "0 1" "systemd: the third start in the hour still runs"
+run_case
+is "$RC $RAN" "0 0" "the fourth trips: exit 0 (Restart=on-failure leaves it down), no container"
+like "$LOG" "restart budget spent: 3 starts in the last hour \(maxRestartsPerHour 3\); tripped" "the line says tripped"
+KEEP_BUDGET=
+
 # launchd: the machine check (required, as on macOS) and the budget.
+KEEP_BUDGET=1
 stage launchd 'podman: {requireMachine: true}' 'lifecycle: {maxRestartsPerHour: 2}'
 is "$SRC" 0 "staged a launchd wrapper, every lint passing"
 PODMAN_MACHINE_STATE=stopped run_case
