@@ -296,7 +296,7 @@ PY
 mac_tree
 declare_web
 invariant "nothing installed"
-for step in install-plist enable bootstrap kickstart; do
+for step in prior install-plist enable bootstrap kickstart; do
     mac_tree   # each kill on a ready host of its own
     declare_web
     SOURCEOS_TEST_KILL_AFTER=$step lc activate web; krc=$rc

@@ -215,17 +215,41 @@ is "$rc|$(mutating | tr '\n' '|')" "0|systemctl --user stop sourceos-agent@web.s
 lc uninstall web > /dev/null; is "$?" 0 "uninstall again: fine"
 
 # ---- repair: killed after each step, then repaired; a deleted unit put back; a trip cleared
+# invariant NAME: never enabled or running without the unit file and the
+# wrapper it runs; an installed unit restarts only under a start limit, and
+# its wrapper keeps the restart budget.
+invariant() {
+    _why=
+    _exec=$(sed -n 's/^ExecStart="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$UNIT" 2>/dev/null)
+    if [ -f "$D/enabled" ] || [ -f "$D/active" ]; then
+        [ -f "$UNIT" ] || _why="$_why enabled or running without its unit file;"
+        [ -z "$_exec" ] || [ -f "$_exec" ] || _why="$_why enabled or running, its wrapper $_exec gone;"
+    fi
+    if [ -f "$UNIT" ]; then
+        [ -f "$_exec" ] || _why="$_why the unit's wrapper $_exec is gone;"
+        grep -q '^Restart=on-failure' "$UNIT" && ! grep -q '^StartLimitBurst=[1-9]' "$UNIT" &&
+            _why="$_why Restart=on-failure without a start limit;"
+        [ ! -f "$_exec" ] || grep -q budget_file "$_exec" || _why="$_why the wrapper keeps no restart budget;"
+    fi
+    is "$_why" "" "$1: the invariant holds"
+}
 for step in prior install-unit daemon-reload enable start; do
     lc uninstall web > /dev/null 2>&1
     : > "$D/calls"
     SOURCEOS_TEST_KILL_AFTER=$step lc activate web > /dev/null 2>&1; rc=$?
     is "$rc" 137 "activate killed (SIGKILL) right after $step"
     like "$(cat "$STATE/journal")" "\"step\":\"$step\",\"state\":\"intent\"" "the journal has $step in flight"
+    invariant "killed after $step"
     out=$(lc repair web); rc=$?
     is "$rc" 0 "repair after a kill at $step: exit 0"
     like "$out" "- recovered: an interrupted activate was rolled back first" "says it rolled the activate back"
     [ ! -e "$UNIT" ] && [ ! -e "$D/enabled" ] && [ ! -e "$D/active" ] && [ ! -e "$STATE/journal" ]
     ok $? "after a kill at $step and repair: nothing installed, enabled or running, no journal"
+    invariant "killed after $step, then repaired"
+    SOURCEOS_TEST_KILL_AFTER=$step lc activate web > /dev/null 2>&1
+    lc activate web > /dev/null 2>&1; rc=$?
+    is "$rc|$([ -f "$D/enabled" ] && [ -f "$D/active" ] && echo up)" "0|up" "after a kill at $step, the next activate rolls back and activates"
+    invariant "killed after $step, then activated"
 done
 # a dry run of repair plans the rollback and keeps the journal; any command
 # (not only repair) rolls back first, with every step a journal can name
