@@ -53,6 +53,7 @@ struct change {
     char *scratch;               /* activate --dry-run: where it staged, removed at the end */
     int state_removed;           /* uninstall removed (or, dry run, would remove) state_dir */
     int nothing_installed;       /* uninstall found neither state nor a service definition */
+    double started;              /* when the command began (the report's `started`) */
 };
 
 static const char *config_dir(const struct cli *cli)
@@ -385,7 +386,7 @@ static int print_json(const struct change *c, int rc)
     struct sos_run run = c->rep.run;
     json_t *doc, *lc;
     sos_host_detect(NULL, &run.host);
-    run.started = sos_now_wall();
+    run.started = c->started;
     run.exit_code = rc;
     doc = sos_report_to_json(&run);
     lc = json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:b, s:b, s:o}", "agent", c->agent.name,
@@ -538,6 +539,26 @@ static int repair_agent(struct change *c)
     return rc == 1 ? SOS_EXIT_ROLLED_BACK : rc;
 }
 
+/* start and restart need something installed: a staged generation alone
+ * is not (its service manager knows no unit or job). 0 go on, or exit 2. */
+static int refuse_uninstalled(struct change *c)
+{
+    struct sos_state_view v;
+    int installed;
+    if (read_current(c, &v) != 0)
+        return SOS_EXIT_UNDECIDED;
+    /* nothing staged at all: the transaction refuses, saying so */
+    installed = !v.current || v.record.state == SOS_INSTALLED_INSTALLED ||
+                v.record.state == SOS_INSTALLED_ENABLED;
+    sos_state_view_free(&v);
+    if (installed)
+        return 0;
+    cli_error(c->cli, "%s %s: it is not installed (state.json says so); nothing was changed: "
+                      "run 'sourceos-agent activate %s' (or 'install' first)",
+              c->verb, c->agent.name, c->agent.name);
+    return SOS_EXIT_REFUSED;
+}
+
 /* uninstall without a state directory: done when no service definition
  * is installed either; one that is, without our state, is not ours to
  * remove blindly. 0 go on, 1 done, or an exit code. */
@@ -598,8 +619,10 @@ static int change_agent(struct change *c)
     if ((strcmp(v, "activate") == 0 || strcmp(v, "install") == 0) && (rc = guarded(c, 0)) != 0)
         return rc;
     /* A start needs the runtime ready now, whatever it was at install. */
-    if ((strcmp(v, "start") == 0 || strcmp(v, "restart") == 0) && !c->cli->dry_run &&
-        ((rc = guarded(c, CLI_PREFLIGHT_RUNTIME)) != 0 || (rc = clear_budget(c)) != 0))
+    if ((strcmp(v, "start") == 0 || strcmp(v, "restart") == 0) &&
+        ((rc = refuse_uninstalled(c)) != 0 ||
+         (!c->cli->dry_run &&
+          ((rc = guarded(c, CLI_PREFLIGHT_RUNTIME)) != 0 || (rc = clear_budget(c)) != 0))))
         return rc;
     rc = run_transaction(c, v, 0);
     return rc == 1 ? SOS_EXIT_ROLLED_BACK : rc;
@@ -613,6 +636,7 @@ int cmd_change(struct cli *cli, const struct sos_verb *verb, char **operands)
     memset(&c, 0, sizeof c);
     c.cli = cli;
     c.verb = verb->words;
+    c.started = sos_now_wall();
     c.preflight = -1;
     if (!root_is_this_machine(cli) && !cli->live)
         return refuse(cli, c.verb, "--root names a copied tree, and the lifecycle changes this "

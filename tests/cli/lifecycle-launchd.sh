@@ -208,6 +208,17 @@ is "$(ls "$T$UA")" "" "nothing left in LaunchAgents"
 [ ! -e "$T$ST" ]; ok $? "nor the state directory (generations, state.json)"
 like "$(calls | tail -n 2)" '"bootout"' "uninstall boots out and disables nothing (an override left disabled would refuse the next activate)"
 
+# ---- start of an agent staged but not installed: refused, nothing asked
+mac_tree
+declare_web
+lc stage web
+: > "$LAUNCHCTL_MODEL_LOG"
+lc start web
+is "$rc" 2 "start of an agent only staged: exit 2"
+like "$out" "start web: it is not installed .*run 'sourceos-agent activate web'" "says so, and what to run"
+is "$(changing)" 0 "launchctl was asked nothing that changes it"
+rm -rf "$T$ST"
+
 # ---- a stopped machine: stages only, bootstraps nothing ---------------------------------
 mac_tree
 declare_web
