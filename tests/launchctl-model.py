@@ -28,6 +28,11 @@ Environment:
   LAUNCHCTL_MODEL_ALREADY_LOADED=5|37  bootstrap's error for a loaded label:
                          5 (default; every macOS) or 37 (newer ones, also seen
                          while a bootout drains).
+  LAUNCHCTL_MODEL_DRAIN=N  a bootout of a running job drains: the next N
+                         bootstraps of its label answer "Bootstrap failed:
+                         37: Operation already in progress" and load
+                         nothing (real launchd waits up to ExitTimeOut for
+                         the job to exit; default 0, at once).
   LAUNCHCTL_MODEL_DIALECT=new|old  print-disabled's dialect (default new:
                          `=> disabled|enabled`; old: `=> true|false`).
   LAUNCHCTL_MODEL_RUN=1  really execute a job's program when it starts; off
@@ -624,6 +629,12 @@ def v_bootstrap(state, args, out):
         label = p["Label"]
         if dom["disabled"].get(label) is True:
             raise refuse_bootstrap(d, path, 119, ERRORS[119])
+        draining = dom.setdefault("draining", {})
+        if draining.get(label, 0) > 0:
+            draining[label] -= 1
+            if not draining[label]:
+                del draining[label]
+            raise Refusal(37, "Bootstrap failed: 37: %s" % ERRORS[37])
         if label in dom["services"]:
             if env_int("LAUNCHCTL_MODEL_ALREADY_LOADED", 5) == 37:
                 raise Refusal(37, "Bootstrap failed: 37: %s" % ERRORS[37])
@@ -643,7 +654,10 @@ def v_bootout(state, args, out):
         dom = state.domain(d)
         if label not in dom["services"]:
             raise Refusal(3, "Boot-out failed: 3: %s" % ERRORS[3])
-        stop(dom["services"].pop(label))
+        job = dom["services"].pop(label)
+        if job.get("state") == "running" and env_int("LAUNCHCTL_MODEL_DRAIN", 0) > 0:
+            dom.setdefault("draining", {})[label] = env_int("LAUNCHCTL_MODEL_DRAIN", 0)
+        stop(job)
         return
     d = parse_domain(args[0])
     domain_must_exist(d)

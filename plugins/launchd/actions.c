@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "launchd.h"
@@ -34,6 +35,11 @@
 #define ERR_NO_SUCH_PROCESS 3
 #define ERR_IO 5
 #define ERR_IN_PROGRESS 37
+/* A bootstrap while a bootout of the same label drains (launchd waits up to
+ * the job's ExitTimeOut for it to exit) is answered 37 with nothing loaded:
+ * tried again, this many times, this far apart (2 s in all). */
+#define DRAIN_TRIES 10
+#define DRAIN_WAIT_NS 200000000L
 
 static int fail(sourceos_ctx *ctx, const char *code, sourceos_severity sev, const char *format, ...)
     __attribute__((format(printf, 4, 5)));
@@ -158,13 +164,20 @@ static int loaded_from(sourceos_ctx *ctx, const struct launchd_act *a, char *pat
 static int bootstrap_job(sourceos_ctx *ctx, const struct launchd_act *a)
 {
     const char *words[] = {"bootstrap", a->domain, a->plist, NULL};
+    const struct timespec wait = {0, DRAIN_WAIT_NS};
     const struct sourceos_cmd *c;
     char shown[PATH_MAX + 256], from[PATH_MAX];
     sourceos_finding *f;
-    int rc = launchctl(ctx, a, words, &c, shown, sizeof shown);
-    if (rc <= 0)
-        return rc;
-    if ((rc != ERR_IO && rc != ERR_IN_PROGRESS) || !loaded_from(ctx, a, from, sizeof from))
+    int rc, loaded = 0;
+    for (int tries = 1;; tries++) {
+        if ((rc = launchctl(ctx, a, words, &c, shown, sizeof shown)) <= 0)
+            return rc;
+        loaded = (rc == ERR_IO || rc == ERR_IN_PROGRESS) && loaded_from(ctx, a, from, sizeof from);
+        if (rc != ERR_IN_PROGRESS || loaded || tries == DRAIN_TRIES)
+            break;
+        nanosleep(&wait, NULL); /* draining: not loaded, not loadable yet */
+    }
+    if (!loaded)
         return launchd_act_refused(ctx, a, shown, c);
     if (strcmp(from, a->plist) == 0) {
         f = sourceos_finding_add(ctx, "launchd.action-already-loaded", SOURCEOS_SEV_INFO,

@@ -11,7 +11,9 @@
 # enablement, the host's (out of the isolated agent's reach) do not; a kill -9 after each
 # step of activate, then repair (the invariant after both); failing steps
 # rolled back (no GUI session, a full disk under the state directory); a
-# crash loop bounded by the wrapper's own budget.
+# new generation over a running one while launchd drains the bootout (37,
+# tried again; past the tries, rolled back to the running one); a crash
+# loop bounded by the wrapper's own budget.
 # The declarations refuse logs under /tmp, and so does the model: this
 # test's directory is made in the build tree.
 TMPDIR="${SOS_BUILDDIR:?}/tests"
@@ -325,6 +327,42 @@ for step in prior install-plist enable bootstrap kickstart; do
     is "$rc|$(job)" "0|loaded running" "after a kill at $step, the next activate rolls back and activates"
     invariant "killed after $step, then activated"
 done
+lc uninstall web
+
+# ---- a new generation over a running one, while launchd drains the bootout
+# the generation whose wrapper the loaded job runs (from the model's state)
+loaded_gen() { "$PYTHON" - "$LAUNCHCTL_MODEL_STATE" "$L" <<'PY'
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+for dom in d.get("domains", {}).values():
+    s = dom.get("services", {}).get(sys.argv[2])
+    if s:
+        m = re.search(r"generations/(\d+)/wrapper", " ".join([s.get("program") or ""] + s.get("arguments", [])))
+        print(m.group(1) if m else "?"); break
+else:
+    print("-")
+PY
+}
+mac_tree
+declare_web
+lc activate web
+is "$rc|$(loaded_gen)" "0|1" "generation 1 runs"
+LAUNCHCTL_MODEL_DRAIN=2 "$PYTHON" "$MODEL" --shim "$BIN" > /dev/null
+declare_web "args: [serve, --v2]"
+: > "$LAUNCHCTL_MODEL_LOG"
+lc activate web
+is "$rc" 0 "generation 2 over a running 1 while the bootout drains (37 twice): exit 0"
+is "$(calls | grep -c '"bootstrap"')" 3 "bootstrap tried again until the drain ended (two 37s, then loaded)"
+is "$(loaded_gen)|$(job)" "2|loaded running" "launchd runs generation 2's wrapper"
+LAUNCHCTL_MODEL_DRAIN=12 "$PYTHON" "$MODEL" --shim "$BIN" > /dev/null
+declare_web "args: [serve, --v3]"
+lc activate web
+is "$rc" 3 "a drain longer than the tries (2 s): exit 3, rolled back"
+like "$out" "37" "says launchctl's 37"
+is "$(loaded_gen)|$(job)" "2|loaded running" "generation 2 loaded and running again (its plist back, bootstrapped once drained)"
+like "$(cat "$T$PL")" "generations/2/wrapper" "generation 2's plist is installed"
+invariant "drained past the tries"
+"$PYTHON" "$MODEL" --shim "$BIN" > /dev/null
 lc uninstall web
 
 # ---- failing steps: rolled back, exit 3 ------------------------------------------------
