@@ -214,6 +214,8 @@ static int undo_journal(const struct sos_lifecycle *lc, struct sos_plugin_set *p
                         struct sos_journal *j, const struct sos_lc_step *steps, size_t n,
                         struct sos_lc_report *rep, sos_error *err)
 {
+    sos_error journal_err;
+    int journal_failed = 0;
     for (size_t i = j->n_steps; i-- > 0;) {
         const struct sos_lc_step *st;
         if (j->steps[i].state != SOS_STEP_DONE && j->steps[i].state != SOS_STEP_INTENT)
@@ -231,11 +233,20 @@ static int undo_journal(const struct sos_lifecycle *lc, struct sos_plugin_set *p
         }
         if (lc->dry_run)
             continue; /* planned only: the journal stays as it is */
-        if (sos_journal_outcome(lc->state_dir, j, i, SOS_STEP_UNDONE, err) != 0)
-            return -1;
+        /* A journal that cannot be written (a full disk) does not stop the
+         * rollback: the host is put back all the same, and the steps still
+         * marked done are undone again by the next run (every undo is
+         * idempotent). */
+        if (sos_journal_outcome(lc->state_dir, j, i, SOS_STEP_UNDONE,
+                                journal_failed ? &(sos_error){0} : &journal_err) != 0)
+            journal_failed = 1;
     }
     if (lc->dry_run)
         return 0;
+    if (journal_failed)
+        return sos_fail(err, "rolled back, but the journal could not be updated (%s): it is "
+                             "kept, and the next lifecycle command finishes the rollback",
+                        journal_err.msg);
     /* current first: a kill between the two leaves the journal, and the
      * next run undoes again (every undo is idempotent) and gets here. */
     if (restore_current(lc->state_dir, j, err) != 0)

@@ -396,6 +396,8 @@ st=$1; shift
 cp -a "$st" "$st.copy" && mount -t tmpfs -o size=64k sostest-full "$st" && cp -a "$st.copy/." "$st" &&
     rm -rf "$st.copy" || exit 99
 dd if=/dev/zero of="$st/fill" bs=4k 2>/dev/null
+# FREE pages given back: room for that much only
+[ -z "${FREE:-}" ] || truncate -s "-$((FREE * 4096))" "$st/fill"
 "$@"; rc=$?
 rm -f "$st/fill"
 cp -a "$st" "$st.copy" && umount "$st" && cp -a "$st.copy/." "$st" && rm -rf "$st.copy"
@@ -413,6 +415,30 @@ SH
         invariant "disk full"
         lc activate web
         is "$rc|$(job)" "0|loaded running" "with room again, activate goes on"
+        lc uninstall web
+        # Generation 1 running, 2 staged, and room for a few pages only:
+        # wherever the room runs out (a journal write, the backup of the
+        # plist it replaces), activate is done or rolled back, the
+        # invariant holds, one generation runs, and repair then finds a
+        # consistent agent.
+        for free in 0 1 2 3 4 6 8; do
+            mac_tree
+            declare_web
+            lc activate web
+            declare_web "args: [serve, --v2]"
+            lc stage web
+            out=$(FREE=$free HOME=$H PATH="$BIN:/usr/bin:/bin" unshare -m --propagation private sh "$TMP/full.sh" "$T$ST" \
+                  "$AGENT" activate web --root "$T" --live --plugin-dir "$BUILD_PLUGINS" --config-dir "$CFG" 2>&1); rc=$?
+            got="$rc:$(loaded_gen):$(job)"
+            case $got in
+            "0:2:loaded running" | "3:1:loaded running") ok 0 "$free pages free: exit $rc, generation $(loaded_gen) running" ;;
+            *) ok 1 "$free pages free: exit and generation running, got $got"; printf '%s\n' "$out" | sed 's/^/#   /' ;;
+            esac
+            invariant "$free pages free"
+            lc repair web
+            is "$rc|$(job)" "0|loaded running" "$free pages free, then repair with room: exit 0, running"
+            invariant "$free pages free, then repaired"
+        done
         lc uninstall web
     fi
 fi
