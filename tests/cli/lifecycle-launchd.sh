@@ -451,7 +451,13 @@ fi
 # fourth run records tripped and exits 0), and launchd leaves it down; the
 # kickstart after the bootstrap finds it tripped too.
 mac_tree
-LH="$TMP/lhome"
+# Its logs must not be under /tmp (the declaration refuses them, as the
+# model does): a home of its own outside when the build tree is there.
+case $TMP in
+/tmp/* | /var/tmp/*) LH=/var/lib/sourceos-test-lhome.$$ ;;
+*) LH="$TMP/lhome" ;;
+esac
+trap 'unserve; rm -rf "$LH"; _cleanup' EXIT
 mkdir -p "$LH/Library/LaunchAgents" "$LH/Library/Logs/SourceOS" "$LH/.config/containers" "$LH/dc"
 chmod 700 "$LH/Library/Logs/SourceOS" "$LH/dc"
 printf '{"auths":{}}\n' > "$LH/.config/containers/sourceos-empty-auth.json"
