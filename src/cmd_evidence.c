@@ -60,10 +60,14 @@ static int emit_json(struct cli *cli, const char *file, const struct sos_bundle_
     return (int)c->verdict;
 }
 
+/* A string of the manifest, redacted and escaped: the bundle is not ours. */
 static const char *str(const json_t *o, const char *key, char *buf, size_t size)
 {
     const char *s = json_string_value(json_object_get(o, key));
-    return cli_escape(s ? s : "?", buf, size);
+    char *clean = sos_redact_str(NULL, s ? s : "?");
+    cli_escape(clean ? clean : "?", buf, size);
+    free(clean);
+    return buf;
 }
 
 static void print_human(const char *file, const struct sos_bundle_check *c)

@@ -265,13 +265,30 @@ static void test_abort_and_failure_leave_nothing(void **state)
     assert_string_equal(listing, "taken.tar.zst");
     unlink(path);
 
-    /* a member that cannot be read fails the add; a broken writer refuses
-     * to close, and leaves nothing */
+    /* a descriptor that cannot be looked at fails the add before anything
+     * is written: the bundle goes on */
     assert_non_null(b = sos_bundle_open(dir, "f.tar", SOS_BUNDLE_NONE, NULL, &err));
     assert_int_equal(sos_bundle_add_fd(b, "bad", -1, 0, -1, 0, NULL, 0, &err), -1);
     assert_int_equal(sos_bundle_add_mem(b, "ok", "d", 1, 0600, 0, 0, NULL, &err), 0);
     assert_int_equal(sos_bundle_close(b, NULL, &err), 0);
     unlink(strcat(strcat(strcpy(path, dir), "/"), "f.tar"));
+
+    /* one whose bytes cannot be read after its header went out breaks the
+     * writer: every later add and the close fail, and nothing is left */
+    {
+        char *src = write_file("wo.log", 1000);
+        int wo = open(src, O_WRONLY);
+        assert_true(wo >= 0);
+        assert_non_null(b = sos_bundle_open(dir, "broken.tar", SOS_BUNDLE_NONE, NULL, &err));
+        assert_int_equal(sos_bundle_add_fd(b, "wo.log", wo, 0, -1, 0, NULL, 0, &err), -1);
+        close(wo);
+        unlink(src);
+        free(src);
+        assert_int_equal(sos_bundle_add_mem(b, "ok", "d", 1, 0600, 0, 0, NULL, &err), -1);
+        assert_non_null(strstr(err.msg, "earlier write failed"));
+        assert_int_equal(sos_bundle_close(b, NULL, &err), -1);
+        assert_int_equal(entries(listing, sizeof listing), 0);
+    }
 
     assert_null(sos_bundle_open("/nonexistent/dir", "x.tar", SOS_BUNDLE_NONE, NULL, &err));
     assert_null(sos_bundle_open(dir, "../x.tar", SOS_BUNDLE_NONE, NULL, &err));
