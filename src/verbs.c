@@ -223,6 +223,40 @@ static const struct sos_verb verbs[] = {
      "nothing could be staged, 64 usage error, 74 the report could not be\n"
      "written.\n",
      cmd_stage},
+    {SOS_PROG_SOURCEOS, "evidence inspect", "FILE", 1, 1, CLI_OPT_FORMAT | CLI_OPTS_ALWAYS, VERB_NO_NDJSON,
+     "verify and summarize an evidence bundle",
+     "Verifies the quarantine bundle FILE (a tar archive, zstd, gzip or\n"
+     "uncompressed) against its manifest.json: every member present with\n"
+     "the manifest's size and sha256, none missing, none extra, the\n"
+     "manifest itself valid (schemas/quarantine-manifest.schema.json).\n"
+     "Hostile archives are refused before anything is unpacked: absolute\n"
+     "or '..' names, links, devices, duplicate names, a member over 1 GiB\n"
+     "or more than 4 GiB in all (checked on each header, so a compression\n"
+     "bomb stops there), a truncated stream. Nothing is written. Prints the\n"
+     "agent, host, capture time, members with their sizes, what was\n"
+     "truncated or redacted and the actions taken, or with --json the\n"
+     "verdict, the differences and the manifest's fields.\n\n"
+     "Exit status: 0 verified, 2 tampered (each difference named: member,\n"
+     "size or sha256 mismatch, extra, missing, manifest invalid), 3\n"
+     "unreadable or refused, 64 usage error.\n",
+     cmd_evidence_inspect},
+    {SOS_PROG_CTL, "agent-machine evidence inspect", "FILE", 1, 1, CLI_OPT_FORMAT | CLI_OPTS_ALWAYS, VERB_NO_NDJSON,
+     "verify and summarize an evidence bundle",
+     "Verifies the quarantine bundle FILE (a tar archive, zstd, gzip or\n"
+     "uncompressed) against its manifest.json: every member present with\n"
+     "the manifest's size and sha256, none missing, none extra, the\n"
+     "manifest itself valid (schemas/quarantine-manifest.schema.json).\n"
+     "Hostile archives are refused before anything is unpacked: absolute\n"
+     "or '..' names, links, devices, duplicate names, a member over 1 GiB\n"
+     "or more than 4 GiB in all (checked on each header, so a compression\n"
+     "bomb stops there), a truncated stream. Nothing is written. Prints the\n"
+     "agent, host, capture time, members with their sizes, what was\n"
+     "truncated or redacted and the actions taken, or with --json the\n"
+     "verdict, the differences and the manifest's fields.\n\n"
+     "Exit status: 0 verified, 2 tampered (each difference named: member,\n"
+     "size or sha256 mismatch, extra, missing, manifest invalid), 3\n"
+     "unreadable or refused, 64 usage error.\n",
+     cmd_evidence_inspect},
     {SOS_PROG_AGENT, "help", "[COMMAND]", 0, 2, CLI_OPTS_ALWAYS, 0,
      "this help, or a command's",
      "Prints this program's help, or COMMAND's: the same text as\n"
@@ -230,11 +264,11 @@ static const struct sos_verb verbs[] = {
      cmd_help},
 };
 
-static const char *const planned_sourceos[] = {"evidence", "explain", NULL};
+static const char *const planned_sourceos[] = {"explain", NULL};
 static const char *const planned_agent[] = {
     "quarantine", "release", NULL,
 };
-static const char *const planned_ctl[] = {"agent-machine", NULL};
+static const char *const planned_ctl[] = {NULL};
 
 static const struct sos_program_info programs[SOS_PROG_COUNT] = {
     [SOS_PROG_SOURCEOS] = {"sourceos", "[OPTIONS] COMMAND",
@@ -244,10 +278,10 @@ static const struct sos_program_info programs[SOS_PROG_COUNT] = {
     [SOS_PROG_AGENT] = {"sourceos-agent", "[OPTIONS] COMMAND NAME", NULL,
                         planned_agent, 1},
     [SOS_PROG_CTL] = {"sourceosctl", "agent-machine COMMAND",
-                      "This release has no sourceosctl commands yet: agent-machine\n"
-                      "(doctor, init, start, shell, run, fingerprint, evidence inspect)\n"
-                      "comes later. Use 'sourceos doctor local-runtime' for the host's\n"
-                      "checks.\n",
+                      "This release has one sourceosctl command, agent-machine evidence\n"
+                      "inspect; the rest of agent-machine (doctor, init, start, shell,\n"
+                      "run, fingerprint) comes later. Use 'sourceos doctor local-runtime'\n"
+                      "for the host's checks.\n",
                       planned_ctl, 0},
 };
 

@@ -66,7 +66,11 @@ for p in sourceos-agent sourceosctl; do
     like "$rc|$out" "^64\|$p: no command given; see '$p (help|--help)'" "$p without a command: one line on stderr, as sourceos"
 done
 out=$("$SOS_BUILDDIR/sourceosctl" agent-machine doctor 2>&1); rc=$?
-is "$rc|$out" "64|sourceosctl: 'agent-machine' is not in this release; see 'sourceosctl --help'" "sourceosctl agent-machine is not in this release"
+is "$rc|$out" "64|sourceosctl: usage: sourceosctl agent-machine evidence inspect FILE (see 'sourceosctl agent-machine --help')" "sourceosctl agent-machine has only evidence inspect yet and says so"
+out=$("$SOS_BUILDDIR/sourceosctl" --help)
+like "$out" '^  agent-machine evidence inspect FILE  verify and summarize an evidence bundle' "sourceosctl --help lists agent-machine evidence inspect"
+out=$("$SOS" evidence inspect 2>&1); rc=$?
+is "$rc|$out" "64|sourceos: usage: sourceos evidence inspect FILE (see 'sourceos evidence --help')" "evidence inspect without FILE is a usage error"
 for c in plugins checks; do
     out=$("$SOS" $c extra 2>&1); rc=$?
     is "$rc|$out" "64|sourceos: usage: sourceos $c (see 'sourceos $c --help')" "$c takes no operand (it ignored them)"

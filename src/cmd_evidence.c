@@ -1,0 +1,136 @@
+/* `sourceos evidence inspect FILE` (and `sourceosctl agent-machine evidence
+ * inspect FILE`): verifies a quarantine bundle against its manifest and
+ * shows what it holds. The bundle is untrusted: core/bundle_read.c refuses
+ * hostile archives, and every string from it is escaped (human) or
+ * redacted (JSON) before it is printed. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bundle_read.h"
+#include "cli.h"
+#include "redact_run.h"
+#include "verbs.h"
+
+static const char *verdict_name(enum sos_bundle_verdict v)
+{
+    return v == SOS_BUNDLE_VERIFIED ? "verified"
+           : v == SOS_BUNDLE_TAMPERED ? "tampered"
+                                      : "unreadable";
+}
+
+static json_t *problems_json(const struct sos_bundle_check *c)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < c->n_problems; i++)
+        json_array_append_new(a, json_pack("{s:s, s:s?, s:s}", "kind", c->problems[i].kind,
+                                           "member", c->problems[i].member, "detail",
+                                           c->problems[i].detail ? c->problems[i].detail : ""));
+    return a;
+}
+
+static int emit_json(struct cli *cli, const char *file, const struct sos_bundle_check *c)
+{
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:o}", "file", file, "verdict",
+                            verdict_name(c->verdict), "compression", c->compression,
+                            "problems", problems_json(c));
+    static const char *const keys[] = {"format_version", "tool_version", "host", "agent",
+                                       "captured", "members", "commands", "actions", NULL};
+    int rc;
+
+    if (doc && c->verdict == SOS_BUNDLE_UNREADABLE)
+        json_object_set_new(doc, "error", json_string(c->err.msg));
+    /* what the manifest says, when it is one: shown, not trusted */
+    for (size_t i = 0; doc && json_is_object(c->manifest) && keys[i]; i++) {
+        json_t *v = json_object_get(c->manifest, keys[i]);
+        if (v)
+            json_object_set(doc, keys[i], v);
+    }
+    rc = doc && sos_redact_json(NULL, doc) == 0 ? json_dumpf(doc, stdout, JSON_INDENT(2)) : -1;
+    json_decref(doc);
+    if (rc != 0) {
+        cli_error(cli, "the JSON summary could not be written");
+        return SOS_EXIT_OUTPUT;
+    }
+    fputc('\n', stdout);
+    return (int)c->verdict;
+}
+
+/* A string of the manifest, redacted and escaped: the bundle is not ours. */
+static const char *str(const json_t *o, const char *key, char *buf, size_t size)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    char *clean = sos_redact_str(NULL, s ? s : "?");
+    cli_escape(clean ? clean : "?", buf, size);
+    free(clean);
+    return buf;
+}
+
+static void print_human(const char *file, const struct sos_bundle_check *c)
+{
+    const json_t *m = c->manifest, *e;
+    char a[512], b[512];
+    size_t i;
+
+    printf("Bundle:    %s (%s)\n", cli_escape(file, a, sizeof a), c->compression);
+    if (c->verdict == SOS_BUNDLE_VERIFIED)
+        printf("Verified:  every member matches the manifest (%zu members)\n", c->n_seen);
+    else
+        printf("TAMPERED:  %zu difference%s from the manifest\n", c->n_problems,
+               c->n_problems == 1 ? "" : "s");
+    for (i = 0; i < c->n_problems; i++)
+        printf("  %-8s  %s: %s\n", c->problems[i].kind,
+               cli_escape(c->problems[i].member ? c->problems[i].member : "-", a, sizeof a),
+               cli_escape(c->problems[i].detail, b, sizeof b));
+    if (!json_is_object(m) || !json_is_array(json_object_get(m, "members")))
+        return;
+    printf("Agent:     %s\n", str(m, "agent", a, sizeof a));
+    printf("Host:      %s\n", str(m, "host", a, sizeof a));
+    printf("Captured:  %s\n", str(m, "captured", a, sizeof a));
+    printf("Tool:      %s\n", str(m, "tool_version", a, sizeof a));
+    printf("Members:\n");
+    json_array_foreach(json_object_get(m, "members"), i, e) {
+        printf("  %10" JSON_INTEGER_FORMAT "  %s", json_integer_value(json_object_get(e, "size")),
+               str(e, "name", a, sizeof a));
+        if (json_is_true(json_object_get(e, "truncated")))
+            printf("  (truncated: last bytes of %" JSON_INTEGER_FORMAT ")",
+                   json_integer_value(json_object_get(e, "original_size")));
+        if (json_is_true(json_object_get(e, "redacted")))
+            printf("  (redacted)");
+        putchar('\n');
+    }
+    printf("Commands:  %zu\n", json_array_size(json_object_get(m, "commands")));
+    printf("Actions:   %zu\n", json_array_size(json_object_get(m, "actions")));
+    json_array_foreach(json_object_get(m, "actions"), i, e) {
+        char *text = json_dumps(e, JSON_COMPACT);
+        char *clean = text ? sos_redact_str(NULL, text) : NULL;
+        printf("  %s\n", clean ? cli_escape(clean, b, sizeof b) : "?");
+        free(clean);
+        free(text);
+    }
+}
+
+int cmd_evidence_inspect(struct cli *cli, const struct sos_verb *verb, char **operands)
+{
+    struct sos_bundle_check c;
+    const char *file = operands[0];
+    int rc;
+
+    (void)verb;
+    sos_bundle_verify(file, NULL, &c);
+    if (cli->format == FORMAT_JSON) {
+        rc = emit_json(cli, file, &c);
+    } else if (c.verdict == SOS_BUNDLE_UNREADABLE) {
+        cli_error(cli, "refused: %s", c.err.msg);
+        rc = (int)c.verdict;
+    } else {
+        print_human(file, &c);
+        rc = (int)c.verdict;
+    }
+    sos_bundle_check_free(&c);
+    return rc;
+}
