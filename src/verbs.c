@@ -30,6 +30,22 @@
     "into TREE: its files (state directory, plist or unit) go under TREE and\n" \
     "name TREE's paths, the service manager's commands run here; --root\n" \
     "without --live is refused.\n\n"
+/* `evidence inspect`'s help, the same for sourceos and sourceosctl. */
+#define EVIDENCE_INSPECT_HELP \
+    "Verifies the quarantine bundle FILE (a tar archive, zstd, gzip or\n" \
+    "uncompressed) against its manifest.json: every member present with\n" \
+    "the manifest's size and sha256, none missing, none extra, the\n" \
+    "manifest itself valid (schemas/quarantine-manifest.schema.json).\n" \
+    "Hostile archives are refused before anything is unpacked: absolute\n" \
+    "or '..' names, links, devices, duplicate names, a member over 1 GiB\n" \
+    "or more than 4 GiB in all (checked on each header, so a compression\n" \
+    "bomb stops there), a truncated stream. Nothing is written. Prints the\n" \
+    "agent, host, capture time, members with their sizes, what was\n" \
+    "truncated or redacted and the actions taken, or with --json the\n" \
+    "verdict, the differences and the manifest's fields.\n\n" \
+    "Exit status: 0 verified, 2 tampered (each difference named: member,\n" \
+    "size or sha256 mismatch, extra, missing, manifest invalid), 3\n" \
+    "unreadable or refused, 64 usage error.\n"
 /* What `preflight` reads (cmd_preflight.c). */
 #define PREFLIGHT_OPTS (STATUS_OPTS | CLI_OPT_JOBS)
 
@@ -225,37 +241,11 @@ static const struct sos_verb verbs[] = {
      cmd_stage},
     {SOS_PROG_SOURCEOS, "evidence inspect", "FILE", 1, 1, CLI_OPT_FORMAT | CLI_OPTS_ALWAYS, VERB_NO_NDJSON,
      "verify and summarize an evidence bundle",
-     "Verifies the quarantine bundle FILE (a tar archive, zstd, gzip or\n"
-     "uncompressed) against its manifest.json: every member present with\n"
-     "the manifest's size and sha256, none missing, none extra, the\n"
-     "manifest itself valid (schemas/quarantine-manifest.schema.json).\n"
-     "Hostile archives are refused before anything is unpacked: absolute\n"
-     "or '..' names, links, devices, duplicate names, a member over 1 GiB\n"
-     "or more than 4 GiB in all (checked on each header, so a compression\n"
-     "bomb stops there), a truncated stream. Nothing is written. Prints the\n"
-     "agent, host, capture time, members with their sizes, what was\n"
-     "truncated or redacted and the actions taken, or with --json the\n"
-     "verdict, the differences and the manifest's fields.\n\n"
-     "Exit status: 0 verified, 2 tampered (each difference named: member,\n"
-     "size or sha256 mismatch, extra, missing, manifest invalid), 3\n"
-     "unreadable or refused, 64 usage error.\n",
+     EVIDENCE_INSPECT_HELP,
      cmd_evidence_inspect},
     {SOS_PROG_CTL, "agent-machine evidence inspect", "FILE", 1, 1, CLI_OPT_FORMAT | CLI_OPTS_ALWAYS, VERB_NO_NDJSON,
      "verify and summarize an evidence bundle",
-     "Verifies the quarantine bundle FILE (a tar archive, zstd, gzip or\n"
-     "uncompressed) against its manifest.json: every member present with\n"
-     "the manifest's size and sha256, none missing, none extra, the\n"
-     "manifest itself valid (schemas/quarantine-manifest.schema.json).\n"
-     "Hostile archives are refused before anything is unpacked: absolute\n"
-     "or '..' names, links, devices, duplicate names, a member over 1 GiB\n"
-     "or more than 4 GiB in all (checked on each header, so a compression\n"
-     "bomb stops there), a truncated stream. Nothing is written. Prints the\n"
-     "agent, host, capture time, members with their sizes, what was\n"
-     "truncated or redacted and the actions taken, or with --json the\n"
-     "verdict, the differences and the manifest's fields.\n\n"
-     "Exit status: 0 verified, 2 tampered (each difference named: member,\n"
-     "size or sha256 mismatch, extra, missing, manifest invalid), 3\n"
-     "unreadable or refused, 64 usage error.\n",
+     EVIDENCE_INSPECT_HELP,
      cmd_evidence_inspect},
     {SOS_PROG_AGENT, "help", "[COMMAND]", 0, 2, CLI_OPTS_ALWAYS, 0,
      "this help, or a command's",
