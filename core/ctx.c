@@ -512,6 +512,62 @@ static double command_timeout(sourceos_ctx *ctx, unsigned timeout_ms)
     return bound;
 }
 
+static char *copy_bytes(const char *data, size_t len)
+{
+    char *copy = malloc(len + 1);
+    if (copy) {
+        if (len)
+            memcpy(copy, data, len);
+        copy[len] = '\0';
+    }
+    return copy;
+}
+
+/* The whole output of a command, for the capture. */
+static int keep_capture(struct sos_command_rec *rec, const struct sos_cmd_output *o)
+{
+    rec->start_errno = o->start_errno;
+    rec->time = sos_now_wall() - o->duration;
+    rec->out = copy_bytes(o->out ? o->out : "", o->out ? o->out_len : 0);
+    rec->err = copy_bytes(o->err ? o->err : "", o->err ? o->err_len : 0);
+    if (!rec->out || !rec->err) {
+        free(rec->out);
+        free(rec->err);
+        rec->out = rec->err = NULL;
+        return -1;
+    }
+    rec->out_len = o->out ? o->out_len : 0;
+    rec->err_len = o->err ? o->err_len : 0;
+    return 0;
+}
+
+/* Remembers, when the run captures, what the check looked at. A repeat of
+ * the one just recorded is left out (scans resolve the same path often). */
+static void record_seen(sourceos_ctx *ctx, enum sos_seen_kind kind, const char *name,
+                        const char *value, int error)
+{
+    struct sos_check_result *r = ctx->result;
+    struct sos_seen_rec *grown, *last;
+    if (!ctx->config.capture || !name)
+        return;
+    last = r->n_seen ? &r->seen[r->n_seen - 1] : NULL;
+    if (last && last->kind == kind && strcmp(last->name, name) == 0 && last->error == error)
+        return;
+    grown = realloc(r->seen, (r->n_seen + 1) * sizeof *grown);
+    if (!grown)
+        return;
+    r->seen = grown;
+    grown[r->n_seen] = (struct sos_seen_rec){.kind = kind, .error = error};
+    grown[r->n_seen].name = strdup(name);
+    grown[r->n_seen].value = value ? strdup(value) : NULL;
+    if (!grown[r->n_seen].name || (value && !grown[r->n_seen].value)) {
+        free(grown[r->n_seen].name);
+        free(grown[r->n_seen].value);
+        return;
+    }
+    r->n_seen++;
+}
+
 static int record_command(sourceos_ctx *ctx, const char *const argv[],
                           const struct sos_cmd_output *o)
 {
@@ -538,6 +594,8 @@ static int record_command(sourceos_ctx *ctx, const char *const argv[],
         }
     }
     rec->argc = argc;
+    if (ctx->config.capture && keep_capture(rec, o) != 0)
+        return -1;
     rec->exit_status = o->exit_status;
     rec->term_signal = o->term_signal;
     rec->timed_out = o->timed_out;
@@ -735,6 +793,7 @@ int sourceos_read_file(sourceos_ctx *ctx, const char *path, size_t max_bytes,
     if (!ctx || !path || !data || !len)
         return -EINVAL;
     rc = sos_rootfs_read(ctx->config.root, path, max_bytes, &buf, &n);
+    record_seen(ctx, SOS_SEEN_PATH, path, NULL, rc < 0 ? -rc : 0);
     return hand_over(ctx, rc, buf, n, data, len);
 }
 
@@ -747,6 +806,7 @@ int sourceos_read_file_tail(sourceos_ctx *ctx, const char *path, size_t max_byte
     if (!ctx || !path || !data || !len)
         return -EINVAL;
     rc = sos_rootfs_read_tail(ctx->config.root, path, max_bytes, &buf, &n);
+    record_seen(ctx, SOS_SEEN_PATH, path, NULL, rc < 0 ? -rc : 0);
     return hand_over(ctx, rc, buf, n, data, len);
 }
 
@@ -761,15 +821,19 @@ int sourceos_read_file_tail_owned(sourceos_ctx *ctx, const char *path, size_t ma
         return -EINVAL;
     rc = sos_rootfs_read_tail_owned(ctx->config.root, path, max_bytes, owner, found, &buf,
                                     &n);
+    record_seen(ctx, SOS_SEEN_PATH, path, NULL, rc < 0 ? -rc : 0);
     return hand_over(ctx, rc, buf, n, data, len);
 }
 
 const char *sourceos_host_path(sourceos_ctx *ctx, const char *path)
 {
     char *resolved = NULL;
+    int rc;
     if (!ctx || !path)
         return NULL;
-    if (sos_rootfs_resolve(ctx->config.root, path, 0, &resolved) != 0)
+    rc = sos_rootfs_resolve(ctx->config.root, path, 0, &resolved);
+    record_seen(ctx, SOS_SEEN_PATH, path, NULL, rc < 0 ? -rc : 0);
+    if (rc != 0)
         return NULL;
     return own(ctx, resolved);
 }
@@ -782,6 +846,7 @@ int sourceos_host_path_error(sourceos_ctx *ctx, const char *path)
         return -EINVAL;
     rc = sos_rootfs_resolve(ctx->config.root, path, 0, &resolved);
     free(resolved);
+    record_seen(ctx, SOS_SEEN_PATH, path, NULL, rc < 0 ? -rc : 0);
     return rc;
 }
 
@@ -830,6 +895,8 @@ const char *sourceos_getenv(sourceos_ctx *ctx, const char *name)
     const char *value = name ? getenv(name) : NULL;
     if (ctx && value && sos_redact_key_is_secret(name))
         sos_result_add_secret(ctx->result, value);
+    if (ctx)
+        record_seen(ctx, SOS_SEEN_ENV, name, value, 0);
     return value;
 }
 

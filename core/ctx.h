@@ -25,6 +25,9 @@ struct sos_ctx_config {
     const struct sos_kv *facts; /* facts this check may read */
     size_t n_facts;
     double deadline;           /* monotonic seconds; 0: none */
+    /* Keep every command's output and every path and variable the check
+     * looked at in the result (core/capture.h: quarantine). */
+    int capture;
     sos_pgid_hook pgid_hook;   /* told of every command's process group */
     void *pgid_hook_data;
 };

@@ -221,6 +221,10 @@ static int copy_commands(const struct sos_redactor *rd,
         *d = *c;
         d->argv = NULL;
         d->argc = 0;
+        /* the outputs a capture keeps are redacted by the capture, not in
+         * a report (which never shows them) */
+        d->out = d->err = NULL;
+        d->out_len = d->err_len = 0;
         if (copy_argv(rd, c->argv, c->argc, &d->argv, &d->argc) != 0)
             return -1;
     }

@@ -19,6 +19,7 @@
  */
 #define SOS_WIRE_MAX_ITEMS 10000           /* findings, facts, commands, ... */
 #define SOS_WIRE_MAX_STRING (1024 * 1024)  /* bytes in one string */
+#define SOS_WIRE_MAX_OUTPUT (1024 * 1024)  /* bytes of a captured output */
 
 /* ---- Text: JSON strings must be UTF-8, plugin text need not be --------- */
 
@@ -254,10 +255,69 @@ json_t *sos_result_to_json(const struct sos_check_result *r)
     return obj;
 }
 
+static json_t *hex_string(const char *data, size_t len)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *hex = malloc(2 * len + 1);
+    json_t *v;
+    if (!hex)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        hex[2 * i] = digits[(unsigned char)data[i] >> 4];
+        hex[2 * i + 1] = digits[(unsigned char)data[i] & 15];
+    }
+    v = json_stringn_nocheck(hex, 2 * len);
+    free(hex);
+    return v;
+}
+
+/* A capture's outputs ride along on the wire, hex-encoded (any bytes),
+ * with when and why; reports never show them. */
+static int outputs_to_wire(const struct sos_check_result *r, json_t *obj)
+{
+    json_t *commands = json_object_get(obj, "commands");
+    for (size_t i = 0; i < r->n_commands; i++) {
+        const struct sos_command_rec *c = &r->commands[i];
+        json_t *o = json_array_get(commands, i);
+        if (!c->out || !o)
+            continue;
+        if (json_object_set_new(o, "stdout_hex", hex_string(c->out, c->out_len)) != 0 ||
+            json_object_set_new(o, "stderr_hex", hex_string(c->err, c->err_len)) != 0 ||
+            json_object_set_new(o, "start_errno", json_integer(c->start_errno)) != 0 ||
+            json_object_set_new(o, "time", json_real(c->time)) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int seen_to_wire(const struct sos_check_result *r, json_t *obj)
+{
+    json_t *array = json_array();
+    if (!array || json_object_set_new(obj, "seen", array) != 0)
+        return -1;
+    for (size_t i = 0; i < r->n_seen; i++) {
+        const struct sos_seen_rec *s = &r->seen[i];
+        json_t *o = json_pack("{s:s, s:s, s:i}", "kind",
+                              s->kind == SOS_SEEN_ENV ? "env" : "path", "name", s->name,
+                              "error", s->error);
+        if (!o || (s->value && json_object_set_new(o, "value", json_string(s->value)) != 0) ||
+            json_array_append_new(array, o) != 0) {
+            json_decref(o);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 json_t *sos_result_to_wire(const struct sos_check_result *r)
 {
     json_t *obj = sos_result_to_json(r);
 
+    if (obj && (outputs_to_wire(r, obj) != 0 ||
+                (r->n_seen && seen_to_wire(r, obj) != 0))) {
+        json_decref(obj);
+        return NULL;
+    }
     if (obj && r->n_secrets > 0 &&
         json_object_set_new(obj, "secrets", strv_to_json(r->secrets, r->n_secrets)) != 0) {
         json_decref(obj);
@@ -463,9 +523,59 @@ static int parse_finding(const json_t *obj, struct sos_finding_rec *f)
     return 0;
 }
 
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* Decodes the hex string under KEY (absent: *OUT stays NULL). */
+static int get_hex(const json_t *obj, const char *key, char **out, size_t *len)
+{
+    const json_t *v = json_object_get(obj, key);
+    const char *s;
+    size_t n;
+    if (!v)
+        return 0;
+    if (!json_is_string(v) || (n = json_string_length(v)) % 2 ||
+        n / 2 > SOS_WIRE_MAX_OUTPUT || !(*out = malloc(n / 2 + 1)))
+        return -1;
+    s = json_string_value(v);
+    for (size_t i = 0; i < n / 2; i++) {
+        int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        (*out)[i] = (char)(hi << 4 | lo);
+    }
+    (*out)[n / 2] = '\0';
+    *len = n / 2;
+    return 0;
+}
+
+static int parse_outputs(const json_t *obj, struct sos_command_rec *c)
+{
+    const json_t *t = json_object_get(obj, "time");
+    if (get_hex(obj, "stdout_hex", &c->out, &c->out_len) != 0 ||
+        get_hex(obj, "stderr_hex", &c->err, &c->err_len) != 0 ||
+        (json_object_get(obj, "start_errno") &&
+         get_int(obj, "start_errno", 0, &c->start_errno) != 0))
+        return -1;
+    if (t && !json_is_number(t))
+        return -1;
+    c->time = t ? json_number_value(t) : 0;
+    if ((c->out == NULL) != (c->err == NULL))
+        return -1;
+    return 0;
+}
+
 static int parse_command(const json_t *obj, struct sos_command_rec *c)
 {
     if (!json_is_object(obj))
+        return -1;
+    if (parse_outputs(obj, c) != 0)
         return -1;
     if (parse_strv(json_object_get(obj, "argv"), &c->argv, &c->argc) != 0 ||
         get_int(obj, "exit_status", -1, &c->exit_status) != 0 ||
@@ -568,6 +678,31 @@ static int parse_commands(const json_t *array, struct sos_check_result *r)
     return 0;
 }
 
+static int parse_seen(const json_t *array, struct sos_check_result *r)
+{
+    int failed = 0;
+    if (!array)
+        return 0;
+    if (check_array(array) != 0)
+        return -1;
+    r->seen = alloc_items(json_array_size(array), sizeof *r->seen, &failed);
+    if (failed)
+        return -1;
+    for (size_t i = 0; i < json_array_size(array); i++) {
+        const json_t *o = json_array_get(array, i);
+        const char *kind = json_string_value(json_object_get(o, "kind"));
+        struct sos_seen_rec *s = &r->seen[r->n_seen++];
+        if (!kind || (strcmp(kind, "env") != 0 && strcmp(kind, "path") != 0))
+            return -1;
+        s->kind = strcmp(kind, "env") == 0 ? SOS_SEEN_ENV : SOS_SEEN_PATH;
+        if (get_string(o, "name", &s->name) != 0 ||
+            get_optional_string(o, "value", &s->value) != 0 ||
+            get_int(o, "error", 0, &s->error) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int parse_result(const json_t *obj, struct sos_check_result *r)
 {
     if (!json_is_object(obj))
@@ -581,6 +716,7 @@ static int parse_result(const json_t *obj, struct sos_check_result *r)
         parse_kvs(json_object_get(obj, "facts"), &r->facts, &r->n_facts) != 0 ||
         parse_commands(json_object_get(obj, "commands"), r) != 0 ||
         parse_changes(json_object_get(obj, "changes"), r) != 0 ||
+        parse_seen(json_object_get(obj, "seen"), r) != 0 ||
         (json_object_get(obj, "secrets") &&
          parse_strv(json_object_get(obj, "secrets"), &r->secrets, &r->n_secrets) != 0))
         return -1;

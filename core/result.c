@@ -97,9 +97,17 @@ void sos_check_result_free(struct sos_check_result *r)
         free_finding(&r->findings[i]);
     free(r->findings);
     free_kvs(r->facts, r->n_facts);
-    for (size_t i = 0; i < r->n_commands; i++)
+    for (size_t i = 0; i < r->n_commands; i++) {
         free_strv(r->commands[i].argv, r->commands[i].argc);
+        free(r->commands[i].out);
+        free(r->commands[i].err);
+    }
     free(r->commands);
+    for (size_t i = 0; i < r->n_seen; i++) {
+        free(r->seen[i].name);
+        free(r->seen[i].value);
+    }
+    free(r->seen);
     for (size_t i = 0; i < r->n_secrets; i++) {
         /* wiped: a freed secret should not linger in the heap */
         memset(r->secrets[i], 0, strlen(r->secrets[i]));

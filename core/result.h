@@ -42,6 +42,23 @@ struct sos_command_rec {
     int not_started;
     int truncated;
     double duration; /* seconds */
+    /* Kept only when the run captures (quarantine: core/capture.h), and
+     * then only on the wire to the runner, never in a report: */
+    int start_errno;   /* errno of a failed start */
+    double time;       /* when it started, seconds since the epoch */
+    char *out, *err;   /* its whole captured output (NULL when not kept) */
+    size_t out_len, err_len;
+};
+
+/* What a check looked at, kept when the run captures, so that the capture
+ * can take the same files into the bundle and a replay can answer the same
+ * questions (core/capture.h). */
+enum sos_seen_kind { SOS_SEEN_PATH, SOS_SEEN_ENV };
+struct sos_seen_rec {
+    enum sos_seen_kind kind;
+    char *name;  /* the host path read or resolved; the variable's name */
+    char *value; /* env: its value, NULL when unset; path: NULL */
+    int error;   /* path: 0 when it resolved, else the errno */
 };
 
 /* A change an action made to the host, or planned (ABI 1.4: write, remove,
@@ -72,6 +89,8 @@ struct sos_check_result {
     size_t n_commands;
     struct sos_change_rec *changes; /* actions only */
     size_t n_changes;
+    struct sos_seen_rec *seen; /* only when the run captures */
+    size_t n_seen;
     /* What the core's limits (sourceos/plugin.h) cut while the check ran,
      * for the core.result-truncated finding; not part of any report. */
     size_t findings_dropped; /* over SOURCEOS_MAX_FINDINGS */

@@ -387,6 +387,7 @@ child_main(struct runner *r, size_t i, int fd, struct sos_kv *facts,
     config.mode = job_mode(r, &r->jobs[i]);
     config.root = r->opts->root;
     config.offline = r->opts->offline;
+    config.capture = r->opts->capture;
     config.facts = facts;
     config.n_facts = n_facts;
     config.deadline = r->slots[i].deadline;

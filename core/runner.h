@@ -26,6 +26,7 @@ struct sos_runner_opts {
     double default_timeout; /* seconds, for checks without `timeout` */
     double max_timeout;     /* seconds no check may exceed (--timeout); 0: none */
     int dry_run;            /* actions' apply and undo only plan (--dry-run) */
+    int capture;            /* keep outputs and what checks looked at (ctx.h) */
     /* Told as each check starts and finishes (NDJSON); may be NULL. */
     void (*on_start)(void *data, const struct sos_run_entry *e);
     void (*on_finish)(void *data, const struct sos_run_entry *e);

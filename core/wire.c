@@ -109,7 +109,7 @@ static void out_put(struct out *o, const char *data, size_t len)
 static char *wire_line(const char *kind, const struct sos_check_result *view,
                        size_t *len)
 {
-    json_t *result = sos_result_to_json(view);
+    json_t *result = sos_result_to_wire(view);
     json_t *wire = result ? json_pack("{s:o}", kind, result) : NULL;
     char *text = wire ? json_dumps(wire, JSON_COMPACT) : NULL;
     char *line = NULL;
@@ -148,9 +148,13 @@ static size_t size_floor(const struct sos_check_result *view)
         for (size_t k = 0; k < f->n_commands; k++)
             size += text_size(f->commands[k]);
     }
-    for (size_t i = 0; i < view->n_commands; i++)
+    for (size_t i = 0; i < view->n_commands; i++) {
         for (size_t k = 0; k < view->commands[i].argc; k++)
             size += text_size(view->commands[i].argv[k]);
+        size += 2 * (view->commands[i].out_len + view->commands[i].err_len);
+    }
+    for (size_t i = 0; i < view->n_seen; i++)
+        size += text_size(view->seen[i].name) + text_size(view->seen[i].value);
     for (size_t i = 0; i < view->n_changes; i++) {
         size += text_size(view->changes[i].path) + text_size(view->changes[i].target);
         for (size_t k = 0; k < view->changes[i].argc; k++)
@@ -201,6 +205,12 @@ static void send_items(struct out *o, const struct sos_check_result *res,
         memset(&view, 0, sizeof view);
         view.commands = &res->commands[i];
         view.n_commands = 1;
+        cut->commands += !send_item(o, &view);
+    }
+    for (size_t i = 0; i < res->n_seen; i++) {
+        memset(&view, 0, sizeof view);
+        view.seen = &res->seen[i];
+        view.n_seen = 1;
         cut->commands += !send_item(o, &view);
     }
     /* A change dropped for size would hide what was done: counted with the
@@ -445,6 +455,9 @@ static void merge(struct sos_wire_reader *w, struct sos_check_result *part)
     if (append_items((void **)&g->changes, &g->n_changes, &w->changes_cap,
                      part->changes, part->n_changes, sizeof *part->changes) == 0)
         part->n_changes = 0;
+    if (append_items((void **)&g->seen, &g->n_seen, &w->seen_cap, part->seen, part->n_seen,
+                     sizeof *part->seen) == 0)
+        part->n_seen = 0;
 }
 
 static void take_item(struct sos_wire_reader *w, const json_t *value,

@@ -21,9 +21,10 @@
 #include "result.h"
 
 /* The longest line either side accepts: one finding with every text at
- * SOURCEOS_MAX_MESSAGE_BYTES fits several times over. A longer one is
- * dropped (and counted). */
-#define SOS_WIRE_LINE_MAX (1024u * 1024u)
+ * SOURCEOS_MAX_MESSAGE_BYTES fits several times over, and so does a
+ * captured command with both outputs at their 1 MiB bound, hex-encoded.
+ * A longer one is dropped (and counted). */
+#define SOS_WIRE_LINE_MAX (5u * 1024u * 1024u)
 
 /* Process groups remembered per check: each command announces one; past
  * this the oldest are forgotten (their commands were killed as they ended). */
@@ -52,7 +53,7 @@ struct sos_wire_reader {
     size_t dropped_lines;  /* over a limit or malformed */
     size_t dropped_bytes;
     struct sos_check_result got; /* what the lines said so far */
-    size_t findings_cap, facts_cap, commands_cap, changes_cap;
+    size_t findings_cap, facts_cap, commands_cap, changes_cap, seen_cap;
     int have_result;
     int malformed;         /* a result line that did not parse */
     pid_t *pgids;          /* a ring of the last SOS_WIRE_PGIDS_MAX */

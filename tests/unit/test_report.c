@@ -1153,6 +1153,72 @@ static void test_ndjson(void **state)
     free(text);
 }
 
+/* A capture's outputs (any bytes, NULs included) and what the check looked
+ * at cross the wire exactly, and never appear in a report. */
+static void test_capture_rides_wire_only(void **state)
+{
+    static const char out[] = "line\0with nul \xff\xfe";
+    char *argv0 = xstrdup("podman");
+    struct sos_check_result r, back;
+    json_t *wire, *report;
+    char *text;
+    (void)state;
+    memset(&r, 0, sizeof r);
+    r.status = SOS_ST_OK;
+    r.commands = calloc(1, sizeof *r.commands);
+    r.commands[0].argv = calloc(2, sizeof(char *));
+    r.commands[0].argv[0] = argv0;
+    r.commands[0].argc = 1;
+    r.commands[0].out = malloc(sizeof out);
+    memcpy(r.commands[0].out, out, sizeof out);
+    r.commands[0].out_len = sizeof out - 1;
+    r.commands[0].err = xstrdup("warn");
+    r.commands[0].err_len = 4;
+    r.commands[0].start_errno = 2;
+    r.commands[0].time = 1700000000.5;
+    r.n_commands = 1;
+    r.seen = calloc(2, sizeof *r.seen);
+    r.seen[0] = (struct sos_seen_rec){SOS_SEEN_PATH, xstrdup("/etc/x"), NULL, 2};
+    r.seen[1] = (struct sos_seen_rec){SOS_SEEN_ENV, xstrdup("DOCKER_CONFIG"), xstrdup("/d"), 0};
+    r.n_seen = 2;
+
+    wire = sos_result_to_wire(&r);
+    assert_non_null(wire);
+    text = json_dumps(wire, JSON_COMPACT);
+    json_decref(wire);
+    wire = json_loads(text, 0, NULL);
+    free(text);
+    assert_int_equal(sos_result_from_json(wire, &back), 0);
+    assert_int_equal(back.commands[0].out_len, sizeof out - 1);
+    assert_memory_equal(back.commands[0].out, out, sizeof out - 1);
+    assert_string_equal(back.commands[0].err, "warn");
+    assert_int_equal(back.commands[0].start_errno, 2);
+    assert_true(fabs(back.commands[0].time - 1700000000.5) < 1e-3);
+    assert_int_equal(back.n_seen, 2);
+    assert_int_equal(back.seen[0].kind, SOS_SEEN_PATH);
+    assert_string_equal(back.seen[0].name, "/etc/x");
+    assert_int_equal(back.seen[0].error, 2);
+    assert_int_equal(back.seen[1].kind, SOS_SEEN_ENV);
+    assert_string_equal(back.seen[1].value, "/d");
+    sos_check_result_free(&back);
+
+    /* the report's JSON has none of it */
+    report = sos_result_to_json(&r);
+    text = json_dumps(report, JSON_COMPACT);
+    assert_null(strstr(text, "stdout"));
+    assert_null(strstr(text, "seen"));
+    assert_null(strstr(text, "DOCKER_CONFIG"));
+    free(text);
+    json_decref(report);
+
+    /* a broken hex output is refused */
+    json_object_set_new(json_array_get(json_object_get(wire, "commands"), 0), "stdout_hex",
+                        json_string("zz"));
+    assert_int_not_equal(sos_result_from_json(wire, &back), 0);
+    json_decref(wire);
+    sos_check_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1166,6 +1232,7 @@ int main(void)
         cmocka_unit_test(test_from_json_refuses_malformed),
         cmocka_unit_test(test_from_json_partial_input),
         cmocka_unit_test(test_invalid_utf8_becomes_replacement),
+        cmocka_unit_test(test_capture_rides_wire_only),
         cmocka_unit_test_setup_teardown(test_report_json, setup_run, teardown_run),
         cmocka_unit_test(test_report_timestamps),
         cmocka_unit_test_setup_teardown(test_human_plain, setup_run, teardown_run),
