@@ -2,11 +2,13 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -120,6 +122,13 @@ struct sos_bundle *sos_bundle_open(const char *dir, const char *name,
     if ((b->fd = mkostemp(path, O_CLOEXEC)) < 0) {
         sos_fail(err, "bundle %s: cannot create a temporary file in %s: %s", name, dir,
                  strerror(errno));
+        goto fail;
+    }
+    /* held while it is written: a temporary nobody holds is a leftover of
+     * a killed capture (sos_bundle_clean_stale) */
+    if (flock(b->fd, LOCK_EX | LOCK_NB) != 0) {
+        sos_fail(err, "bundle %s: cannot lock its temporary: %s", name, strerror(errno));
+        unlink(path);
         goto fail;
     }
     if (!(b->tmp = strdup(strrchr(path, '/') + 1))) {
@@ -575,4 +584,70 @@ out:
         archive_read_free(a);
     sos_redactor_free(rd);
     return rc;
+}
+
+int sos_bundle_set(struct sos_bundle *b, const char *key, json_t *value, sos_error *err)
+{
+    static const char *const own[] = {"format_version", "tool_version", "host", "agent",
+                                      "captured", "members", "commands", "actions", NULL};
+    for (size_t i = 0; own[i]; i++)
+        if (strcmp(own[i], key) == 0) {
+            json_decref(value);
+            return sos_fail(err, "bundle %s: the manifest's %s is the writer's", b->name, key);
+        }
+    if (!value || json_object_set_new(b->manifest, key, value) != 0)
+        return sos_fail(err, "bundle %s: out of memory", b->name);
+    return 0;
+}
+
+int sos_bundle_set_owner(struct sos_bundle *b, const char *name, json_t *owner, sos_error *err)
+{
+    size_t i;
+    json_t *m;
+    json_array_foreach(b->members, i, m)
+        if (strcmp(json_string_value(json_object_get(m, "name")), name) == 0) {
+            if (!owner || json_object_set_new(m, "owner", owner) != 0)
+                return sos_fail(err, "bundle %s: out of memory", b->name);
+            return 0;
+        }
+    json_decref(owner);
+    return sos_fail(err, "bundle %s: no member %s", b->name, name);
+}
+
+/* ".NAME.XXXXXX" with NAME a bundle's name (it ends in .tar, .tar.gz or
+ * .tar.zst). */
+static int is_temporary(const char *n)
+{
+    size_t len = strlen(n);
+    const char *suffix = len > 8 ? n + len - 7 : NULL;
+    if (n[0] != '.' || !suffix || suffix[0] != '.')
+        return 0;
+    for (const char *p = suffix + 1; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+            return 0;
+    return strstr(n, ".tar.") != NULL && strstr(n, ".tar.") < suffix + 1;
+}
+
+int sos_bundle_clean_stale(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int removed = 0;
+    if (!d)
+        return 0;
+    while ((e = readdir(d))) {
+        struct stat st;
+        int fd;
+        if (!is_temporary(e->d_name))
+            continue;
+        fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+            flock(fd, LOCK_EX | LOCK_NB) == 0 && unlinkat(dirfd(d), e->d_name, 0) == 0)
+            removed++;
+        close(fd);
+    }
+    closedir(d);
+    return removed;
 }

@@ -84,11 +84,24 @@ int sos_bundle_add_fd(struct sos_bundle *b, const char *name, int fd, mode_t mod
 int sos_bundle_add_command(struct sos_bundle *b, json_t *entry, sos_error *err);
 int sos_bundle_add_action(struct sos_bundle *b, json_t *entry, sos_error *err);
 
+/* Sets KEY of the manifest to VALUE (stolen), for what a caller adds (a
+ * capture's root, paths, report: capture.h); the writer's own keys are
+ * refused. */
+int sos_bundle_set(struct sos_bundle *b, const char *key, json_t *value, sos_error *err);
+
+/* Records OWNER ({"uid", "gid", "user", "group"}, stolen) for the member
+ * NAME already added. */
+int sos_bundle_set_owner(struct sos_bundle *b, const char *name, json_t *owner, sos_error *err);
+
 /* Writes manifest.json as the last member, ends the archive, fsyncs it and
  * renames it into place (and fsyncs the directory). The path in *PATH
  * (malloc'd) when PATH is not NULL. Frees B whatever happens; on failure
  * the temporary is removed and -1 returned with ERR set. */
 int sos_bundle_close(struct sos_bundle *b, char **path, sos_error *err);
+
+/* Removes from DIR the temporaries of bundles whose writer is gone (killed:
+ * each writer holds a lock on its own). Returns how many. */
+int sos_bundle_clean_stale(const char *dir);
 
 /* Removes the temporary and frees B. NULL is accepted. */
 void sos_bundle_abort(struct sos_bundle *b);

@@ -81,7 +81,7 @@ static int is_hex64(const char *s)
 static int member_valid(const json_t *m, size_t i, json_t *names, char *why, size_t size)
 {
     static const char *const keys[] = {"name", "size", "mode", "mtime", "sha256", "source",
-                                       "truncated", "original_size", "redacted", NULL};
+                                       "truncated", "original_size", "redacted", "owner", NULL};
     char where[32];
     const json_t *name = json_object_get(m, "name"), *sz = json_object_get(m, "size"),
                  *mode = json_object_get(m, "mode"), *orig = json_object_get(m, "original_size"),
@@ -125,10 +125,46 @@ static int member_valid(const json_t *m, size_t i, json_t *names, char *why, siz
     return 1;
 }
 
+/* The capture's keys, when present: root a string, report and host_facts
+ * objects, paths, env and homes arrays of objects. */
+static int capture_keys_valid(const json_t *doc, char *why, size_t size)
+{
+    static const char *const objects[] = {"report", "host_facts", NULL};
+    static const char *const arrays[] = {"paths", "env", "homes", NULL};
+    const json_t *v = json_object_get(doc, "root"), *e;
+    size_t j;
+    if (v && !json_is_string(v)) {
+        snprintf(why, size, "root is not a string");
+        return 0;
+    }
+    for (size_t i = 0; objects[i]; i++)
+        if ((v = json_object_get(doc, objects[i])) && !json_is_object(v)) {
+            snprintf(why, size, "%s is not an object", objects[i]);
+            return 0;
+        }
+    for (size_t i = 0; arrays[i]; i++) {
+        if (!(v = json_object_get(doc, arrays[i])))
+            continue;
+        if (!json_is_array(v)) {
+            snprintf(why, size, "%s is not an array", arrays[i]);
+            return 0;
+        }
+        json_array_foreach(v, j, e)
+            if (!json_is_object(e)) {
+                snprintf(why, size, "%s[%zu] is not an object", arrays[i], j);
+                return 0;
+            }
+    }
+    return 1;
+}
+
 int sos_bundle_manifest_valid(const json_t *doc, char *why, size_t size)
 {
     static const char *const keys[] = {"format_version", "tool_version", "host", "agent",
-                                       "captured", "members", "commands", "actions", NULL};
+                                       "captured", "members", "commands", "actions",
+                                       /* a capture's (capture.h), optional */
+                                       "root", "report", "host_facts", "paths", "env",
+                                       "homes", NULL};
     static const char *const strings[] = {"tool_version", "host", "agent", "captured", NULL};
     static const char *const lists[] = {"commands", "actions", NULL};
     const json_t *members = json_object_get(doc, "members");
@@ -164,6 +200,8 @@ int sos_bundle_manifest_valid(const json_t *doc, char *why, size_t size)
                 return 0;
             }
     }
+    if (!capture_keys_valid(doc, why, size))
+        return 0;
     if (!json_is_array(members)) {
         snprintf(why, size, "members is not an array");
         return 0;

@@ -9,6 +9,10 @@
 #include "result.h"
 #include "run.h"
 
+/* A JSON string of the LEN bytes at S, any byte that is not UTF-8 (and
+ * what follows a NUL) replaced as in every report; NULL on ENOMEM. */
+json_t *sos_json_text(const char *s, size_t len);
+
 /* One check result as JSON (status, reason, signal, started, duration,
  * findings, facts, commands). Also the wire format from a check's child
  * process to the runner. Returns a new reference, or NULL on ENOMEM. */

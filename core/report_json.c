@@ -63,6 +63,11 @@ static json_t *json_text_n(const char *s, size_t len)
     return v;
 }
 
+json_t *sos_json_text(const char *s, size_t len)
+{
+    return json_text_n(s ? s : "", s ? len : 0);
+}
+
 static json_t *json_text(const char *s)
 {
     return json_text_n(s ? s : "", s ? strlen(s) : 0);

@@ -1,0 +1,369 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "capture_parts.h"
+#include "homes.h"
+#include "rootfs.h"
+
+/* Paths taken at most: a scan of a big tree looks at many; each file is
+ * small but the bundle stays bounded. */
+#define MAX_PATHS 20000
+/* Drop-ins of a unit taken at most. */
+#define MAX_DROPINS 64
+
+struct pathset {
+    char **v;
+    size_t n, cap;
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int set_add(struct pathset *s, const char *path)
+{
+    if (!path || path[0] != '/' || s->n >= MAX_PATHS)
+        return 0;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 64;
+        char **grown = realloc(s->v, cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        s->v = grown;
+        s->cap = cap;
+    }
+    if (!(s->v[s->n] = strdup(path)))
+        return -1;
+    s->n++;
+    return 0;
+}
+
+static void set_free(struct pathset *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+}
+
+/* Sorted, each once. */
+static void set_unique(struct pathset *s)
+{
+    size_t o = 0;
+    if (s->n)
+        qsort(s->v, s->n, sizeof *s->v, cmp_str);
+    for (size_t i = 0; i < s->n; i++) {
+        if (o && strcmp(s->v[o - 1], s->v[i]) == 0) {
+            free(s->v[i]);
+            continue;
+        }
+        s->v[o++] = s->v[i];
+    }
+    s->n = o;
+}
+
+static int set_has(const struct pathset *s, const char *path)
+{
+    return s->n && bsearch(&path, s->v, s->n, sizeof *s->v, cmp_str) != NULL;
+}
+
+/* ---- one path ------------------------------------------------------------ */
+
+static const char *tree(const struct sos_capture_files *f)
+{
+    return strcmp(f->root, "/") == 0 ? NULL : f->root;
+}
+
+static json_t *owner_json(const struct sos_capture_files *f, const struct stat *st)
+{
+    json_t *o = json_pack("{s:I, s:I}", "uid", (json_int_t)st->st_uid, "gid",
+                          (json_int_t)st->st_gid);
+    /* names only for the live host: a tree's accounts are not this machine's */
+    if (o && !tree(f)) {
+        struct passwd *pw = getpwuid(st->st_uid);
+        struct group *gr = getgrgid(st->st_gid);
+        if (pw)
+            json_object_set_new(o, "user", json_string(pw->pw_name));
+        if (gr)
+            json_object_set_new(o, "group", json_string(gr->gr_name));
+    }
+    return o;
+}
+
+/* Reads the last CAP bytes of FD (SIZE bytes long) whole. */
+static char *read_tail(int fd, uint64_t size, uint64_t cap, size_t *len)
+{
+    uint64_t want = size > cap ? cap : size;
+    char *buf = malloc(want + 1);
+    size_t got = 0;
+    if (!buf)
+        return NULL;
+    while (got < want) {
+        ssize_t n = pread(fd, buf + got, want - got, (off_t)(size - want + got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    buf[got] = '\0';
+    *len = got;
+    return buf;
+}
+
+/* Files up to this are redacted in memory; a larger tail goes through the
+ * writer unredacted and the read-back scan stands guard. */
+#define REDACT_IN_MEMORY (64u * 1024 * 1024)
+
+static int add_file(const struct sos_capture_files *f, const char *member, int fd,
+                    const struct stat *st, const char *path, sos_error *err)
+{
+    uint64_t size = (uint64_t)st->st_size;
+    size_t len = 0, out_len = 0;
+    char *raw, *clean;
+    int rc;
+    if (size > f->log_bytes || size > REDACT_IN_MEMORY)
+        return sos_bundle_add_fd(f->b, member, fd, st->st_mode & 07777, st->st_mtime, 0, path,
+                                 f->log_bytes, err);
+    if (!(raw = read_tail(fd, size, f->log_bytes, &len)))
+        return sos_fail(err, "capture: out of memory reading %s", path);
+    clean = sos_redact_text(f->rd, raw, len, &out_len);
+    memset(raw, 0, len);
+    free(raw);
+    if (!clean)
+        return sos_fail(err, "capture: out of memory redacting %s", path);
+    rc = sos_bundle_add_mem(f->b, member, clean, out_len, st->st_mode & 07777, st->st_mtime,
+                            SOS_BUNDLE_REDACTED, path, err);
+    free(clean);
+    return rc;
+}
+
+static const char *error_type(int e)
+{
+    return e == ENOENT || e == ENOTDIR ? "missing" : "unreadable";
+}
+
+/* Describes PATH into ENTRY, adds a file's member, and queues a symlink's
+ * target in MORE. */
+static int take_path(const struct sos_capture_files *f, const char *path, json_t *entry,
+                     struct pathset *more, sos_error *err)
+{
+    char parent[4096], *real_parent = NULL, member[4200];
+    const char *base = strrchr(path, '/') + 1;
+    struct stat st;
+    int dfd, fd, rc = 0;
+    if (base == path + 1 && !*base) { /* "/" */
+        json_object_set_new(entry, "type", json_string("dir"));
+        return 0;
+    }
+    snprintf(parent, sizeof parent, "%.*s", (int)(base - path - 1 ? base - path - 1 : 1), path);
+    if ((rc = sos_rootfs_resolve(tree(f), parent, 0, &real_parent)) != 0) {
+        json_object_set_new(entry, "type", json_string(error_type(-rc)));
+        json_object_set_new(entry, "error", json_integer(-rc));
+        return 0;
+    }
+    dfd = open(real_parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(real_parent);
+    if (dfd < 0 || fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        int e = errno;
+        if (dfd >= 0)
+            close(dfd);
+        json_object_set_new(entry, "type", json_string(error_type(e)));
+        json_object_set_new(entry, "error", json_integer(e));
+        return 0;
+    }
+    if (S_ISLNK(st.st_mode)) {
+        char target[4096], *real = NULL;
+        ssize_t n = readlinkat(dfd, base, target, sizeof target - 1);
+        close(dfd);
+        target[n > 0 ? n : 0] = '\0';
+        json_object_set_new(entry, "type", json_string("symlink"));
+        json_object_set_new(entry, "target", json_string(target));
+        /* what it leads to, as a host path, is taken too */
+        if (sos_rootfs_resolve(tree(f), path, 0, &real) == 0) {
+            size_t skip = tree(f) ? strlen(f->root) : 0;
+            while (skip && f->root[skip - 1] == '/')
+                skip--;
+            rc = set_add(more, real + skip);
+            free(real);
+        }
+        return rc < 0 ? sos_fail(err, "capture: out of memory") : 0;
+    }
+    json_object_set_new(entry, "mode", json_integer(st.st_mode & 07777));
+    if (S_ISDIR(st.st_mode)) {
+        close(dfd);
+        json_object_set_new(entry, "type", json_string("dir"));
+        return 0;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(dfd);
+        json_object_set_new(entry, "type", json_string("other"));
+        return 0;
+    }
+    fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    close(dfd);
+    json_object_set_new(entry, "type", json_string("file"));
+    snprintf(member, sizeof member, "root%s", path);
+    if (fd < 0 || !sos_bundle_name_valid(member)) {
+        json_object_set_new(entry, "error", json_integer(fd < 0 ? errno : ENAMETOOLONG));
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
+    rc = add_file(f, member, fd, &st, path, err);
+    close(fd);
+    if (rc == 0)
+        rc = sos_bundle_set_owner(f->b, member, owner_json(f, &st), err);
+    if (rc == 0)
+        json_object_set_new(entry, "member", json_string(member));
+    return rc;
+}
+
+/* ---- what to take -------------------------------------------------------- */
+
+static int add_dropins(const struct sos_capture_files *f, struct pathset *s)
+{
+    char dir[4096], *real = NULL;
+    DIR *d;
+    struct dirent *e;
+    int n = 0;
+    if (!f->target->unit_path || !*f->target->unit_path)
+        return 0;
+    snprintf(dir, sizeof dir, "%s.d", f->target->unit_path);
+    if (sos_rootfs_resolve(tree(f), dir, 0, &real) != 0)
+        return 0;
+    d = opendir(real);
+    free(real);
+    if (!d)
+        return 0;
+    if (set_add(s, dir) != 0) {
+        closedir(d);
+        return -1;
+    }
+    while ((e = readdir(d)) && n < MAX_DROPINS) {
+        char path[4400];
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".conf") != 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (set_add(s, path) != 0) {
+            closedir(d);
+            return -1;
+        }
+        n++;
+    }
+    closedir(d);
+    return 0;
+}
+
+static int gather(const struct sos_capture_files *f, struct pathset *s)
+{
+    const struct sos_qtarget *t = f->target;
+    for (size_t i = 0; i < f->run->n_entries; i++) {
+        const struct sos_check_result *r = &f->run->entries[i].result;
+        for (size_t k = 0; k < r->n_seen; k++)
+            if (r->seen[k].kind == SOS_SEEN_PATH && set_add(s, r->seen[k].name) != 0)
+                return -1;
+    }
+    if ((t->plist && set_add(s, t->plist) != 0) ||
+        (t->unit_path && *t->unit_path && set_add(s, t->unit_path) != 0) ||
+        add_dropins(f, s) != 0)
+        return -1;
+    set_unique(s);
+    return 0;
+}
+
+static int add_paths(const struct sos_capture_files *f, sos_error *err)
+{
+    struct pathset s = {0}, more = {0}, discard = {0};
+    json_t *paths = json_array();
+    int rc = 0;
+    if (!paths || gather(f, &s) != 0) {
+        json_decref(paths);
+        set_free(&s);
+        return sos_fail(err, "capture: out of memory");
+    }
+    /* the targets of symlinks are taken in a second round, each once */
+    for (int round = 0; round < 2 && rc == 0; round++) {
+        struct pathset *list = round ? &more : &s;
+        if (round)
+            set_unique(&more);
+        for (size_t i = 0; i < list->n && rc == 0; i++) {
+            json_t *entry;
+            if (round && set_has(&s, list->v[i]))
+                continue;
+            entry = json_pack("{s:s}", "path", list->v[i]);
+            if (!entry)
+                rc = sos_fail(err, "capture: out of memory");
+            else
+                rc = take_path(f, list->v[i], entry, round ? &discard : &more, err);
+            if (entry && json_array_append_new(paths, entry) != 0 && rc == 0)
+                rc = sos_fail(err, "capture: out of memory");
+        }
+    }
+    set_free(&s);
+    set_free(&more);
+    set_free(&discard);
+    if (rc != 0) {
+        json_decref(paths);
+        return rc;
+    }
+    return sos_bundle_set(f->b, "paths", paths, err);
+}
+
+/* Every variable a check read, each once, values redacted. */
+static int add_env(const struct sos_capture_files *f, sos_error *err)
+{
+    json_t *env = json_array(), *names = json_object();
+    for (size_t i = 0; env && names && i < f->run->n_entries; i++) {
+        const struct sos_check_result *r = &f->run->entries[i].result;
+        for (size_t k = 0; k < r->n_seen; k++) {
+            const struct sos_seen_rec *v = &r->seen[k];
+            char *value;
+            if (v->kind != SOS_SEEN_ENV || json_object_get(names, v->name))
+                continue;
+            json_object_set_new(names, v->name, json_true());
+            value = v->value ? sos_redact_value(f->rd, v->name, v->value) : NULL;
+            json_array_append_new(env, json_pack("{s:s, s:s?}", "name", v->name, "value",
+                                                 value));
+            free(value);
+        }
+    }
+    json_decref(names);
+    if (!env)
+        return sos_fail(err, "capture: out of memory");
+    return sos_bundle_set(f->b, "env", env, err);
+}
+
+static int add_homes(const struct sos_capture_files *f, sos_error *err)
+{
+    struct sos_home *homes = NULL;
+    size_t n = 0;
+    json_t *list = json_array();
+    if (!list || sos_homes_list(tree(f), getenv("HOME"), getenv("USER"), &homes, &n) != 0) {
+        json_decref(list);
+        return sos_fail(err, "capture: out of memory listing homes");
+    }
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, json_pack("{s:s, s:s}", "user", homes[i].user ? homes[i].user : "",
+                                              "path", homes[i].path));
+    sos_homes_free(homes, n);
+    return sos_bundle_set(f->b, "homes", list, err);
+}
+
+int sos_capture_files_add(const struct sos_capture_files *f, sos_error *err)
+{
+    if (add_paths(f, err) != 0 || add_env(f, err) != 0 || add_homes(f, err) != 0)
+        return -1;
+    return 0;
+}
