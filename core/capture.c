@@ -265,9 +265,10 @@ static int add_checks_commands(struct sos_capture *c, sos_error *err)
     return 0;
 }
 
-/* Runs ARGV (the capture's own question) and adds it. */
-static int run_own(struct sos_capture *c, const char *const argv[], const char *const *env,
-                   sos_error *err)
+/* Runs ARGV (the capture's own question) and adds it; its stdout in *OUT
+ * (malloc'd) when OUT is not NULL. */
+static int run_own_out(struct sos_capture *c, const char *const argv[], const char *const *env,
+                       char **out, sos_error *err)
 {
     struct sos_cmd_output o;
     struct sos_command_rec rec;
@@ -294,8 +295,26 @@ static int run_own(struct sos_capture *c, const char *const argv[], const char *
         .err_len = o.err_len,
     };
     rc = add_command(c, &rec, NULL, err);
+    if (rc == 0 && out && o.exit_status == 0 && o.out && !(*out = strdup(o.out)))
+        rc = sos_fail(err, "capture: out of memory");
     sos_cmd_output_free(&o);
     return rc;
+}
+
+static int run_own(struct sos_capture *c, const char *const argv[], const char *const *env,
+                   sos_error *err)
+{
+    return run_own_out(c, argv, env, NULL, err);
+}
+
+/* The image ID of `podman container inspect`'s first container, or NULL. */
+static char *image_of(const char *inspect)
+{
+    json_t *doc = inspect ? json_loads(inspect, 0, NULL) : NULL;
+    const char *id = json_string_value(json_object_get(json_array_get(doc, 0), "Image"));
+    char *copy = id && *id && id[0] != '-' ? strdup(id) : NULL;
+    json_decref(doc);
+    return copy;
 }
 
 /* What the service manager and podman say about the target. */
@@ -338,13 +357,18 @@ static int add_backend_view(struct sos_capture *c, const struct sos_capture_conf
         rc = run_own(c, (const char *const[]){"podman", "ps", "-a", "--format", "json", NULL},
                      cfg->podman_env, err);
     if (rc == 0 && t->container) {
-        rc = run_own(c, (const char *const[]){"podman", "container", "inspect", t->container,
-                                              NULL},
-                     cfg->podman_env, err);
-        if (rc == 0)
-            rc = run_own(c, (const char *const[]){"podman", "image", "inspect", "--format",
-                                                  "json", t->container, NULL},
+        char *inspect = NULL, *image;
+        rc = run_own_out(c, (const char *const[]){"podman", "container", "inspect",
+                                                  t->container, NULL},
+                         cfg->podman_env, &inspect, err);
+        image = image_of(inspect);
+        free(inspect);
+        /* the image's metadata: Id, Digest, RepoDigests, Created,
+         * Architecture, Labels */
+        if (rc == 0 && image)
+            rc = run_own(c, (const char *const[]){"podman", "image", "inspect", image, NULL},
                          cfg->podman_env, err);
+        free(image);
     }
     return rc;
 }

@@ -21,8 +21,12 @@
  *                        at: {"path", "type": file|dir|symlink|missing|
  *                        unreadable, "target" for a symlink, "member" for a
  *                        file}), "report" ({"command": "doctor
- *                        local-runtime" or "doctor NAME"}), "host" (the
- *                        report's host facts)
+ *                        local-runtime" or "doctor NAME"}), "host_facts"
+ *                        (the report's "host" object), "env" (every variable
+ *                        a check read: {"name", "value"}, redacted), "homes"
+ *                        (the user homes the checks saw: {"user", "path"});
+ *                        each member with its "owner" ({"uid", "gid"}, and
+ *                        the names on the live host)
  *
  * so that `--from-bundle` can replay the same checks offline: files from
  * root/, commands answered from commands/ (argv matched, the capture's root
