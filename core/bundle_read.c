@@ -10,6 +10,7 @@
 #include "bundle.h"
 #include "bundle_read.h"
 #include "sha256.h"
+#include "signals.h"
 
 void sos_bundle_check_free(struct sos_bundle_check *c)
 {
@@ -125,36 +126,152 @@ static int member_valid(const json_t *m, size_t i, json_t *names, char *why, siz
     return 1;
 }
 
-/* The capture's keys, when present: root a string, report and host_facts
- * objects, paths, env and homes arrays of objects. */
-static int capture_keys_valid(const json_t *doc, char *why, size_t size)
+/* ---- What a replay needs (capture.h): root, paths, report, host_facts ---- */
+
+/* A host path a replay recreates under its tree: "/" or "/" followed by a
+ * safe member name (no "..", ".", empty segment or control character). */
+static int host_path_valid(const char *p)
 {
-    static const char *const objects[] = {"report", "host_facts", NULL};
-    static const char *const arrays[] = {"paths", "env", "homes", NULL};
-    const json_t *v = json_object_get(doc, "root"), *e;
-    size_t j;
-    if (v && !json_is_string(v)) {
-        snprintf(why, size, "root is not a string");
+    return p && p[0] == '/' && (p[1] == '\0' || sos_bundle_name_valid(p + 1));
+}
+
+/* A string of at most MAX bytes without NUL or newline (a symlink target,
+ * the root of the capture). */
+static int plain_string(const json_t *v, size_t max)
+{
+    const char *s = json_string_value(v);
+    size_t len = json_string_length(v);
+    return s && len > 0 && len <= max && strlen(s) == len && !strchr(s, '\n');
+}
+
+static int path_entry_valid(const json_t *e, size_t i, const json_t *names, char *why,
+                            size_t size)
+{
+    static const char *const keys[] = {"path", "type", "target", "member", "mode", "error",
+                                       NULL};
+    static const char *const types[] = {"file", "dir", "symlink", "missing", "unreadable", "other",
+                                        NULL};
+    const char *path = json_string_value(json_object_get(e, "path"));
+    const char *type = json_string_value(json_object_get(e, "type"));
+    const json_t *target = json_object_get(e, "target"), *member = json_object_get(e, "member");
+    char where[32];
+    size_t t = 0;
+    int is_link;
+
+    snprintf(where, sizeof where, "paths[%zu]", i);
+    if (!json_is_object(e)) {
+        snprintf(why, size, "%s is not an object", where);
         return 0;
     }
-    for (size_t i = 0; objects[i]; i++)
-        if ((v = json_object_get(doc, objects[i])) && !json_is_object(v)) {
-            snprintf(why, size, "%s is not an object", objects[i]);
+    if (!only_keys(e, keys, why, size, where))
+        return 0;
+    if (!host_path_valid(path)) {
+        snprintf(why, size, "%s.path is not an absolute path of safe segments", where);
+        return 0;
+    }
+    while (types[t] && (!type || strcmp(types[t], type) != 0))
+        t++;
+    if (!types[t]) {
+        snprintf(why, size, "%s.type is not file, dir, symlink, missing, unreadable or other",
+                 where);
+        return 0;
+    }
+    is_link = strcmp(type, "symlink") == 0;
+    if (is_link != (target != NULL) || (target && !plain_string(target, 4095)) ||
+        (is_link && strcmp(path, "/") == 0)) {
+        snprintf(why, size, "%s: a symlink (and only a symlink) has a target, a path of "
+                            "at most 4095 bytes", where);
+        return 0;
+    }
+    if ((json_object_get(e, "mode") && !json_is_integer(json_object_get(e, "mode"))) ||
+        (json_object_get(e, "error") && !json_is_integer(json_object_get(e, "error")))) {
+        snprintf(why, size, "%s: mode and error are integers", where);
+        return 0;
+    }
+    if (member && (strcmp(type, "file") != 0 || !json_is_string(member) ||
+                   !json_object_get(names, json_string_value(member)))) {
+        snprintf(why, size, "%s.member is not one of the members (only a file has one)",
+                 where);
+        return 0;
+    }
+    return 1;
+}
+
+/* host_facts: the report's host object (report.schema.json). */
+static int host_facts_valid(const json_t *host, char *why, size_t size)
+{
+    static const char *const keys[] = {"os",       "os_name", "os_version", "arch", "kernel",
+                                       "hostname", "wsl",     "container",  "root", NULL};
+    const char *k;
+    json_t *v;
+    if (!host)
+        return 1;
+    if (!json_is_object(host)) {
+        snprintf(why, size, "host_facts is not an object");
+        return 0;
+    }
+    if (!only_keys(host, keys, why, size, "host_facts"))
+        return 0;
+    json_object_foreach((json_t *)host, k, v) {
+        int flag = !strcmp(k, "wsl") || !strcmp(k, "container") || !strcmp(k, "root");
+        if (flag ? !(json_is_boolean(v) || (!strcmp(k, "wsl") && json_is_integer(v) &&
+                                           json_integer_value(v) >= 0 &&
+                                           json_integer_value(v) <= 2))
+                 : !json_is_string(v)) {
+            snprintf(why, size, "host_facts.%s is not a %s", k, flag ? "boolean" : "string");
             return 0;
         }
-    for (size_t i = 0; arrays[i]; i++) {
-        if (!(v = json_object_get(doc, arrays[i])))
-            continue;
-        if (!json_is_array(v)) {
-            snprintf(why, size, "%s is not an array", arrays[i]);
+    }
+    return 1;
+}
+
+static int replay_fields_valid(const json_t *doc, const json_t *names, char *why, size_t size)
+{
+    const json_t *root = json_object_get(doc, "root"), *paths = json_object_get(doc, "paths"),
+                 *report = json_object_get(doc, "report");
+    static const char *const report_keys[] = {"command", "agent", NULL};
+    static const char *const lists[] = {"env", "homes", NULL};
+    const json_t *agent = json_object_get(report, "agent");
+    if (!host_facts_valid(json_object_get(doc, "host_facts"), why, size))
+        return 0;
+    for (size_t i = 0; lists[i]; i++) {
+        const json_t *l = json_object_get(doc, lists[i]), *e;
+        size_t j;
+        if (l && !json_is_array(l)) {
+            snprintf(why, size, "%s is not an array", lists[i]);
             return 0;
         }
-        json_array_foreach(v, j, e)
+        json_array_foreach(l, j, e)
             if (!json_is_object(e)) {
-                snprintf(why, size, "%s[%zu] is not an object", arrays[i], j);
+                snprintf(why, size, "%s[%zu] is not an object", lists[i], j);
                 return 0;
             }
     }
+    if (root && (!plain_string(root, 4095) || json_string_value(root)[0] != '/')) {
+        snprintf(why, size, "root is not an absolute path");
+        return 0;
+    }
+    if (report && !json_is_object(report)) {
+        snprintf(why, size, "report is not an object");
+        return 0;
+    }
+    if (report && !only_keys(report, report_keys, why, size, "report"))
+        return 0;
+    if (report && !json_is_string(json_object_get(report, "command"))) {
+        snprintf(why, size, "report.command is not a string");
+        return 0;
+    }
+    if (agent && !json_is_string(agent) && !json_is_null(agent)) {
+        snprintf(why, size, "report.agent is neither a string nor null");
+        return 0;
+    }
+    if (paths && !json_is_array(paths)) {
+        snprintf(why, size, "paths is not an array");
+        return 0;
+    }
+    for (size_t i = 0; i < json_array_size(paths); i++)
+        if (!path_entry_valid(json_array_get(paths, i), i, names, why, size))
+            return 0;
     return 1;
 }
 
@@ -200,8 +317,6 @@ int sos_bundle_manifest_valid(const json_t *doc, char *why, size_t size)
                 return 0;
             }
     }
-    if (!capture_keys_valid(doc, why, size))
-        return 0;
     if (!json_is_array(members)) {
         snprintf(why, size, "members is not an array");
         return 0;
@@ -212,6 +327,8 @@ int sos_bundle_manifest_valid(const json_t *doc, char *why, size_t size)
     }
     for (size_t i = 0; ok && i < json_array_size(members); i++)
         ok = member_valid(json_array_get(members, i), i, names, why, size);
+    if (ok)
+        ok = replay_fields_valid(doc, names, why, size);
     json_decref(names);
     return ok;
 }
@@ -255,7 +372,7 @@ static int read_data(struct archive *a, char *buf, struct sos_sha256 *sha, uint6
         return -1;
     for (;;) {
         la_ssize_t n = archive_read_data(a, buf, SOS_BUNDLE_CHUNK);
-        if (n < 0)
+        if (n < 0 || sos_signals_caught())
             return -1;
         if (n == 0)
             break;
@@ -382,7 +499,9 @@ enum sos_bundle_verdict sos_bundle_verify(const char *path, const struct sos_bun
         if (read_data(a, buf, &sha, &got, is_manifest ? &manifest_text : NULL,
                       (size_t)size) != 0) {
             refuse(c, path, "member %s: %s", name,
-                   archive_error_string(a) ? archive_error_string(a) : "cannot be read");
+                   sos_signals_caught()     ? "interrupted"
+                   : archive_error_string(a) ? archive_error_string(a)
+                                             : "cannot be read");
             goto out;
         }
         if (got != (uint64_t)size) {
@@ -394,6 +513,7 @@ enum sos_bundle_verdict sos_bundle_verify(const char *path, const struct sos_bun
         if (is_manifest) {
             have_manifest = 1;
             manifest_len = (size_t)got;
+            sos_sha256_hex(&sha, c->manifest_sha256);
             continue;
         }
         {

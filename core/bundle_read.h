@@ -53,6 +53,7 @@ struct sos_bundle_check {
     enum sos_bundle_verdict verdict;
     const char *compression;   /* "zstd", "gzip", "none" */
     json_t *manifest;          /* the parsed manifest, NULL when there was none */
+    char manifest_sha256[65];  /* of manifest.json's bytes, "" when there was none */
     struct sos_bundle_seen *seen; /* in archive order, manifest.json excluded */
     size_t n_seen;
     struct sos_bundle_problem *problems;
@@ -67,7 +68,16 @@ enum sos_bundle_verdict sos_bundle_verify(const char *path, const struct sos_bun
 void sos_bundle_check_free(struct sos_bundle_check *c);
 
 /* Whether DOC is a valid manifest (schemas/quarantine-manifest.schema.json,
- * checked by hand: the core has no schema validator); else why in WHY. */
+ * checked by hand: the core has no schema validator); else why in WHY.
+ * Besides the members, commands and actions, the fields a replay reads
+ * (capture.h) are checked when present: "root" (an absolute path),
+ * "paths" ({"path" absolute with safe segments, "type" file|dir|symlink|
+ * missing|unreadable|other, "target" for a symlink only, "member" a listed
+ * member for a file only, "mode" and "error" integers}), "report"
+ * ({"command", "agent"}), "env" and "homes" (arrays of objects), and
+ * "host_facts", the report's host facts (os, os_name, os_version, arch,
+ * kernel, hostname as strings; wsl, container, root as booleans); "host"
+ * is the hostname. */
 int sos_bundle_manifest_valid(const json_t *doc, char *why, size_t why_size);
 
 #endif

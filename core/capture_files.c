@@ -33,7 +33,9 @@ static int cmp_str(const void *a, const void *b)
 
 static int set_add(struct pathset *s, const char *path)
 {
-    if (!path || path[0] != '/' || s->n >= MAX_PATHS)
+    /* only what a member name can hold and a replay can recreate */
+    if (!path || path[0] != '/' || (path[1] && !sos_bundle_name_valid(path + 1)) ||
+        s->n >= MAX_PATHS)
         return 0;
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 64;
@@ -186,7 +188,12 @@ static int take_path(const struct sos_capture_files *f, const char *path, json_t
         char target[4096], *real = NULL;
         ssize_t n = readlinkat(dfd, base, target, sizeof target - 1);
         close(dfd);
-        target[n > 0 ? n : 0] = '\0';
+        if (n <= 0) {
+            json_object_set_new(entry, "type", json_string("unreadable"));
+            json_object_set_new(entry, "error", json_integer(n < 0 ? errno : EINVAL));
+            return 0;
+        }
+        target[n] = '\0';
         json_object_set_new(entry, "type", json_string("symlink"));
         json_object_set_new(entry, "target", json_string(target));
         /* what it leads to, as a host path, is taken too */

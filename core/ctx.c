@@ -38,8 +38,10 @@ struct sourceos_ctx {
     struct sos_home *homes; /* listed on first use */
     size_t n_homes;
     int homes_listed;
-    size_t refused;        /* probes the offline gate refused */
+    size_t refused;        /* probes the offline gate (or a replay) refused */
     size_t refused_after;  /* findings recorded before the first refusal */
+    char *refused_why;     /* why the first was refused; NULL: offline */
+    struct sos_replay_cursor replayed; /* what a replay answered so far */
     /* Every JSON text parsed for this check, so that reading many members
      * of one document parses it once (see json_doc_of()). */
     struct json_cache *json;
@@ -72,6 +74,8 @@ void sos_ctx_free(sourceos_ctx *ctx)
     free(ctx->cmds);
     json_cache_free(ctx->json);
     sos_homes_free(ctx->homes, ctx->n_homes);
+    free(ctx->refused_why);
+    sos_replay_cursor_free(&ctx->replayed);
     free(ctx);
 }
 
@@ -639,24 +643,77 @@ static int keep_output(sourceos_ctx *ctx, struct sos_cmd_output *o,
     return 0;
 }
 
+/* Counts a refused probe; the first one's findings count and WHY (for a
+ * replay: the command not captured, quoted; NULL offline) are kept. */
+static void refuse(sourceos_ctx *ctx, const char *const argv[])
+{
+    if (ctx->refused++ != 0)
+        return;
+    ctx->refused_after = ctx->result->n_findings;
+    if (ctx->config.replay) {
+        sos_error err;
+        char *quoted = sos_shquote_argv(argv, &err);
+        if (asprintf(&ctx->refused_why, "%s: %s", SOS_REPLAY_REASON,
+                     quoted ? quoted : argv[0]) < 0)
+            ctx->refused_why = NULL;
+        free(quoted);
+    }
+}
+
 /* Offline, a tree is analysed on its own: this machine's commands and
  * sockets would answer about the analyst's host, not the tree. The check
  * gets a recognisable "not started, ECANCELED" and the runner turns it
  * into skipped (sos_ctx_refused). */
-static int offline_refuses(sourceos_ctx *ctx)
+static int offline_refuses(sourceos_ctx *ctx, const char *const argv[])
 {
     if (!ctx->config.offline)
         return 0;
-    if (ctx->refused++ == 0)
-        ctx->refused_after = ctx->result->n_findings;
+    refuse(ctx, argv);
     return 1;
 }
 
-size_t sos_ctx_refused(const sourceos_ctx *ctx, size_t *first_finding)
+size_t sos_ctx_refused(const sourceos_ctx *ctx, size_t *first_finding, const char **reason)
 {
     if (first_finding)
         *first_finding = ctx->refused_after;
+    if (reason)
+        *reason = ctx->refused_why      ? ctx->refused_why
+                  : ctx->config.replay ? SOS_REPLAY_REASON
+                                       : SOS_OFFLINE_REASON;
     return ctx->refused;
+}
+
+/* A replay answers ARGV from the bundle's capture of it (copied into O for
+ * the record and the plugin, the capture in *ANSWER); -1 when it was not
+ * captured, -2 on ENOMEM. */
+static int replay_answer(sourceos_ctx *ctx, const char *const argv[], struct sos_cmd_output *o,
+                         const struct sos_replay_cmd **answer)
+{
+    const struct sos_replay_cmd *c =
+        sos_replay_match(ctx->config.replay, ctx->config.decl ? ctx->config.decl->id : NULL,
+                         argv, &ctx->replayed);
+    if (!(*answer = c))
+        return -1;
+    o->out = malloc(c->out_len + 1);
+    o->err = malloc(c->err_len + 1);
+    if (!o->out || !o->err) {
+        free(o->out);
+        free(o->err);
+        o->out = o->err = NULL;
+        return -2;
+    }
+    memcpy(o->out, c->out, c->out_len + 1);
+    memcpy(o->err, c->err, c->err_len + 1);
+    o->out_len = c->out_len;
+    o->err_len = c->err_len;
+    o->exit_status = c->exit_status;
+    o->term_signal = c->term_signal;
+    o->timed_out = c->timed_out;
+    o->not_started = c->not_started;
+    o->start_errno = c->start_errno;
+    o->truncated = c->truncated;
+    o->duration = c->duration;
+    return 0;
 }
 
 const struct sourceos_cmd *sourceos_run(sourceos_ctx *ctx,
@@ -668,33 +725,47 @@ const struct sourceos_cmd *sourceos_run(sourceos_ctx *ctx,
         .exit_status = -1, .not_started = 1, .start_errno = ECANCELED,
         .out = "", .err = "",
     };
+    const struct sos_replay_cmd *answer = NULL;
     struct sos_cmd_output *o;
     struct sourceos_cmd *c;
     char **envp;
     int rc;
     if (!ctx || !argv || !argv[0])
         return not_run(EINVAL);
-    if (offline_refuses(ctx))
+    if (offline_refuses(ctx, argv))
         return &offline;
-    envp = sos_command_env(env);
+    envp = ctx->config.replay ? NULL : sos_command_env(env);
     o = calloc(1, sizeof *o);
     c = calloc(1, sizeof *c);
-    if (!envp || !o || !c || keep_output(ctx, o, c) != 0) {
+    if ((!envp && !ctx->config.replay) || !o || !c || keep_output(ctx, o, c) != 0) {
         sos_strv_free(envp);
         free(o);
         free(c);
         return not_run(ENOMEM);
     }
-    rc = sos_command_run(argv, envp, command_timeout(ctx, timeout_ms),
-                         CAPTURE_BOUND, ctx->config.pgid_hook,
-                         ctx->config.pgid_hook_data, o);
+    /* A replay never runs anything: the capture answers, or nothing does. */
+    if (ctx->config.replay) {
+        rc = replay_answer(ctx, argv, o, &answer);
+        if (rc == -2)
+            return not_run(ENOMEM);
+        if (rc != 0) {
+            refuse(ctx, argv);
+            return &offline;
+        }
+    } else {
+        rc = sos_command_run(argv, envp, command_timeout(ctx, timeout_ms),
+                             CAPTURE_BOUND, ctx->config.pgid_hook,
+                             ctx->config.pgid_hook_data, o);
+    }
     sos_strv_free(envp);
     if (rc != 0) {
         o->exit_status = -1;
         o->not_started = 1;
         o->start_errno = errno;
     }
-    record_command(ctx, argv, o);
+    /* replayed, the command as captured: the report names the host's
+     * paths, not the private tree's */
+    record_command(ctx, answer ? (const char *const *)answer->argv : argv, o);
     *c = (struct sourceos_cmd){
         .exit_status = o->exit_status,
         .term_signal = o->term_signal,
@@ -744,10 +815,16 @@ const struct sourceos_http *sourceos_http_get(sourceos_ctx *ctx,
                                                  .body = ""};
     struct sos_http_reply reply;
     struct sourceos_http *h;
+    const char *const probe[] = {"GET", url, target, NULL};
     if (!ctx || !url || !target)
         return http_not_run(EINVAL);
-    if (offline_refuses(ctx))
+    /* a bundle holds no HTTP answer: a replay refuses every probe */
+    if (offline_refuses(ctx, probe))
         return &offline;
+    if (ctx->config.replay) {
+        refuse(ctx, probe);
+        return &offline;
+    }
     sos_http_get(ctx->config.root, url, target,
                  command_timeout(ctx, timeout_ms), &reply);
     record_http(ctx, url, target, &reply);
@@ -853,14 +930,18 @@ int sourceos_host_path_error(sourceos_ctx *ctx, const char *path)
 /* ---- user homes ----------------------------------------------------------- */
 
 /* The invoking user's home counts only when the run may ask this machine:
- * offline, a tree is about its own users, not the analyst. */
+ * offline, a tree is about its own users, not the analyst; a replay's
+ * tree too (the captured home is in it). */
 static void list_homes(sourceos_ctx *ctx)
 {
-    const char *home = ctx->config.offline ? NULL : getenv("HOME");
+    const char *home = ctx->config.offline || ctx->config.replay ? NULL : getenv("HOME");
     const char *user = getenv("USER");
     if (ctx->homes_listed)
         return;
     ctx->homes_listed = 1;
+    if (ctx->config.replay &&
+        sos_replay_homes(ctx->config.replay, &ctx->homes, &ctx->n_homes) != 0)
+        return; /* the capture's, or none when they cannot be copied */
     if (sos_homes_list(ctx->config.root, home, user, &ctx->homes,
                        &ctx->n_homes) != 0) {
         ctx->homes = NULL;
@@ -892,7 +973,10 @@ const char *sourceos_home_at(sourceos_ctx *ctx, size_t i, const char **user)
 
 const char *sourceos_getenv(sourceos_ctx *ctx, const char *name)
 {
-    const char *value = name ? getenv(name) : NULL;
+    /* a replay answers with what the checks read at capture */
+    const char *value = !name                            ? NULL
+                        : ctx && ctx->config.replay ? sos_replay_getenv(ctx->config.replay, name)
+                                                    : getenv(name);
     if (ctx && value && sos_redact_key_is_secret(name))
         sos_result_add_secret(ctx->result, value);
     if (ctx)

@@ -6,6 +6,7 @@
 
 #include "checksd.h"
 #include "command.h"
+#include "replay.h"
 #include "result.h"
 #include "sourceos/plugin.h"
 
@@ -22,6 +23,10 @@ struct sos_ctx_config {
     enum sos_ctx_mode mode;
     const char *root;          /* NULL or "/" for the live host */
     int offline;               /* refuse sourceos_run and sourceos_http_get */
+    /* A replay (--from-bundle): every command is answered from the
+     * bundle's captures, never run; one not captured and every HTTP probe
+     * are refused as offline ones are, for SOS_REPLAY_REASON. NULL: none. */
+    const struct sos_replay *replay;
     const struct sos_kv *facts; /* facts this check may read */
     size_t n_facts;
     double deadline;           /* monotonic seconds; 0: none */
@@ -49,10 +54,13 @@ void *sos_ctx_own(sourceos_ctx *ctx, void *p);
 #define SOS_OFFLINE_REASON \
     "offline analysis of a tree; --live to ask this machine"
 
-/* How many commands and HTTP probes the offline gate refused, and in
- * *FIRST_FINDING how many findings the check had recorded before the first
- * refusal (what it recorded later is about an answer it never got). */
-size_t sos_ctx_refused(const sourceos_ctx *ctx, size_t *first_finding);
+/* How many commands and HTTP probes were refused (offline, or not captured
+ * in the bundle a replay reads), in *FIRST_FINDING how many findings the
+ * check had recorded before the first refusal (what it recorded later is
+ * about an answer it never got), and in *REASON (may be NULL) why:
+ * SOS_OFFLINE_REASON, or SOS_REPLAY_REASON and the first command not
+ * captured ("not captured in the bundle: systemctl show x.service"). */
+size_t sos_ctx_refused(const sourceos_ctx *ctx, size_t *first_finding, const char **reason);
 
 /* Builds the environment commands run with: LC_ALL=C, PATH, HOME, USER and
  * the container variables of the invoking environment, then EXTRA

@@ -324,26 +324,31 @@ static sourceos_status run_plugin_check(const struct sourceos_check *check,
     return st;
 }
 
-/* Offline, a check that asked this machine could only be decided live:
- * what it recorded after the first refused probe is about an answer it
- * never got, so it goes, and the check is skipped with the one reason. A
- * problem it found in the tree before that still counts. */
-static void apply_offline(sourceos_ctx *ctx, struct sos_check_result *res)
+/* Offline, a check that asked this machine could only be decided live;
+ * replayed, one that asked what the bundle did not capture could only be
+ * decided at capture: what it recorded after the first refused probe is
+ * about an answer it never got, so it goes, and the check is skipped with
+ * the one reason. A problem it found in the tree before that still
+ * counts. */
+static void apply_refusals(sourceos_ctx *ctx, struct sos_check_result *res)
 {
     size_t keep, worst = 0;
-    if (sos_ctx_refused(ctx, &keep) == 0)
+    const char *reason;
+    if (sos_ctx_refused(ctx, &keep, &reason) == 0)
         return;
     sos_check_result_keep_findings(res, keep);
     for (size_t k = 0; k < res->n_findings; k++)
         if ((size_t)res->findings[k].severity > worst)
             worst = (size_t)res->findings[k].severity;
-    set_reason(res, "%s", SOS_OFFLINE_REASON);
+    set_reason(res, "%s", reason);
     res->status = worst == SOURCEOS_SEV_CRITICAL  ? SOS_ST_FAILURE
                   : worst == SOURCEOS_SEV_WARNING ? SOS_ST_WARNING
                                                   : SOS_ST_SKIPPED;
     if (res->status != SOS_ST_SKIPPED)
-        sourceos_finding_add(ctx, "core.offline", SOURCEOS_SEV_INFO,
-                             "skipped: %s", SOS_OFFLINE_REASON);
+        sourceos_finding_add(ctx,
+                             sos_ctx_config_of(ctx)->replay ? "core.not-captured"
+                                                            : "core.offline",
+                             SOURCEOS_SEV_INFO, "skipped: %s", reason);
 }
 
 /* An action's callback for PHASE: 0 done, -1 failed (its finding says why). */
@@ -388,6 +393,7 @@ child_main(struct runner *r, size_t i, int fd, struct sos_kv *facts,
     config.root = r->opts->root;
     config.offline = r->opts->offline;
     config.capture = r->opts->capture;
+    config.replay = r->opts->replay;
     config.facts = facts;
     config.n_facts = n_facts;
     config.deadline = r->slots[i].deadline;
@@ -400,7 +406,7 @@ child_main(struct runner *r, size_t i, int fd, struct sos_kv *facts,
                                        ? run_plugin_action(r->jobs[i].action, r->jobs[i].phase,
                                                            ctx, &res)
                                        : run_plugin_check(r->jobs[i].check, ctx, &res));
-    apply_offline(ctx, &res);
+    apply_refusals(ctx, &res);
     sos_ctx_free(ctx);
     /* The runner drains its pipe to the end: a write that fails means it is
      * gone, which is no reason to die of SIGPIPE. */

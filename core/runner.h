@@ -4,6 +4,7 @@
 #define SOS_RUNNER_H
 
 #include "error.h"
+#include "replay.h"
 #include "run.h"
 #include "sourceos/plugin.h"
 
@@ -22,6 +23,9 @@ struct sos_runner_job {
 struct sos_runner_opts {
     const char *root;       /* --root; NULL for the live host */
     int offline;            /* no command, no socket: a tree on its own */
+    /* --from-bundle: every check's commands answered from this table
+     * (loaded before the run, so each forked check sees it); NULL: none. */
+    const struct sos_replay *replay;
     unsigned jobs;          /* parallel checks, >= 1 */
     double default_timeout; /* seconds, for checks without `timeout` */
     double max_timeout;     /* seconds no check may exceed (--timeout); 0: none */

@@ -375,7 +375,10 @@ int sos_session_open(struct sos_session *s, const struct sos_session_config *c,
     s->run.tool = "sourceos";
     s->run.version = PACKAGE_VERSION;
     s->run.command = c->command;
-    sos_host_detect(c->root, &s->run.host);
+    if (c->host)
+        s->run.host = *c->host;
+    else
+        sos_host_detect(c->root, &s->run.host);
     if (c->all_agents && load_agents(s, c, err) != 0)
         return -1;
     if (prepare_entries(s, c, err) != 0)

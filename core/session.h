@@ -33,6 +33,9 @@ struct sos_session_config {
     /* all_agents: the model's defaults to load each declaration with
      * (the --root tree's OS); NULL: this process's. */
     const struct sos_agent_model_opts *agent_opts;
+    /* The host the report names and the checks see (a replay's, from its
+     * bundle); NULL: detected from root. */
+    const struct sos_host *host;
 };
 
 /* One agents.d declaration of an all_agents session. */

@@ -36,6 +36,11 @@ int sos_signals_catch(struct sos_signals *s)
 {
     struct sigaction sa;
     memset(s, 0, sizeof *s);
+    /* Nested in an outer catch (a replay around its run): the outer one's
+     * handlers, self-pipe and first signal stay, and this release is a
+     * no-op, so a signal caught before stays caught. */
+    if (pipe_fds[0] >= 0)
+        return 0;
     first_signal = 0;
     if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) {
         pipe_fds[0] = pipe_fds[1] = -1;

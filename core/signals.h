@@ -19,7 +19,9 @@ struct sos_signals {
 
 /* Starts catching; returns 0, or -1 with errno (nothing is then caught).
  * A signal that was ignored when the run started (nohup, a background job
- * of a script) stays ignored. */
+ * of a script) stays ignored. Inside another catch (not released yet) it
+ * changes nothing: the outer catch's signal and self-pipe are the ones
+ * seen, and the inner release does nothing. */
 int sos_signals_catch(struct sos_signals *s);
 
 /* Stops catching. When a signal was caught, they all stay ignored from

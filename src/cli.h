@@ -34,9 +34,11 @@ enum cli_opt {
 /* the commands that change the host */
 #define CLI_OPT_DRY_RUN (1u << 15)
 #define CLI_OPT_DESPITE (1u << 16)
+/* doctor --from-bundle FILE */
+#define CLI_OPT_FROM_BUNDLE (1u << 17)
 /* Every option some verb takes: what a verb table row may name. */
 #define CLI_OPTS_KNOWN (CLI_OPTS_ALL | CLI_OPT_LINES | CLI_OPT_FOLLOW | CLI_OPT_SCRATCH | \
-                        CLI_OPT_DRY_RUN | CLI_OPT_DESPITE)
+                        CLI_OPT_DRY_RUN | CLI_OPT_DESPITE | CLI_OPT_FROM_BUNDLE)
 /* Taken by every command, so not named in a short synopsis. */
 #define CLI_OPTS_ALWAYS (CLI_OPT_HELP | CLI_OPT_VERSION)
 
@@ -75,6 +77,7 @@ struct cli {
     int scratch;    /* stage --scratch: a generation that is not kept */
     int dry_run;    /* --dry-run: say what would change, change nothing */
     int despite_preflight; /* --enable-despite-preflight */
+    const char *from_bundle; /* --from-bundle FILE: replay the bundle's checks */
     char **words; /* the command and its operands */
     int n_words;
 };

@@ -1,14 +1,18 @@
 #include "config.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "checksd.h"
 #include "cli.h"
 #include "verbs.h"
 #include "command.h"
+#include "replay.h"
 #include "report.h"
 #include "runner.h"
 #include "session.h"
@@ -124,14 +128,18 @@ static int print_report(struct cli *cli, const struct sos_run *run,
     return 0;
 }
 
-static int run_doctor(struct cli *cli, const struct sos_session_config *config)
+/* REPLAY (may be NULL): --from-bundle's table and tree, which the checks
+ * read instead of this machine. */
+static int run_doctor(struct cli *cli, const struct sos_session_config *config,
+                      const struct sos_replay *replay)
 {
     struct sos_session s;
     struct ndjson_data nd;
     struct human_data hd = {cli, NULL};
     struct sos_runner_opts opts = {
-        .root = cli->root,
-        .offline = cli_offline(cli),
+        .root = replay ? replay->root : cli->root,
+        .offline = replay ? 0 : cli_offline(cli),
+        .replay = replay,
         .jobs = cli->jobs,
         .default_timeout = cli->timeout,
         .max_timeout = cli->timeout_given ? cli->timeout : 0,
@@ -184,7 +192,95 @@ static const char *config_dir(const struct cli *cli)
     return cli->config_dir ? cli->config_dir : cli_default_config_dir();
 }
 
-int cmd_doctor(struct cli *cli, const struct sos_verb *verb, char **operands)
+/* ---- --from-bundle --------------------------------------------------------- */
+
+/* A replay in progress: the table and tree, the signals caught from before
+ * the private directory is made until it is removed (the runner's own
+ * catch nests in this one), and the report's command. */
+struct replay_run {
+    struct sos_replay table;
+    struct sos_signals signals;
+    char *command;
+};
+
+/* Verifies, extracts and loads cli->from_bundle for the command BASE
+ * ("doctor local-runtime", "doctor NAME"). 0, or the exit code (said):
+ * 3 for a bundle that does not verify or cannot be loaded, 128+N when
+ * interrupted; nothing is left then. */
+static int replay_start(struct cli *cli, struct replay_run *rr, const char *base)
+{
+    struct sos_extract x;
+    sos_error err;
+    char sig[32];
+    int caught;
+
+    memset(rr, 0, sizeof *rr);
+    if (sos_signals_catch(&rr->signals) != 0) {
+        cli_error(cli, "cannot catch signals: %s", strerror(errno));
+        return SOS_EXIT_UNDECIDED;
+    }
+    if (sos_replay_open(&rr->table, cli->from_bundle, &x, &err) != 0) {
+        caught = sos_signals_caught();
+        if (caught)
+            cli_error(cli, "interrupted by %s: nothing was run, nothing is left",
+                      sos_signal_name(caught, sig, sizeof sig));
+        else
+            cli_error(cli, "--from-bundle: %s%s", x.status == SOS_EXTRACT_TAMPERED
+                                                       ? "refused: it is tampered (see 'sourceos "
+                                                         "evidence inspect'): "
+                                                       : "",
+                      err.msg);
+        sos_extract_free(&x);
+        sos_signals_release(&rr->signals);
+        return caught ? SOS_EXIT_SIGNAL_BASE + caught : SOS_EXIT_UNDECIDED;
+    }
+    sos_extract_free(&x);
+    if (rr->table.command && strcmp(rr->table.command, base) != 0)
+        cli_error(cli, "warning: the bundle's report.json is of '%s'; this replays '%s'",
+                  rr->table.command, base);
+    if (asprintf(&rr->command, "%s (from bundle %s)", base, cli->from_bundle) < 0) {
+        rr->command = NULL;
+        sos_replay_close(&rr->table);
+        sos_signals_release(&rr->signals);
+        cli_error(cli, "out of memory");
+        return SOS_EXIT_UNDECIDED;
+    }
+    return 0;
+}
+
+/* Removes the private tree, then stops catching signals. */
+static void replay_end(struct replay_run *rr)
+{
+    sos_replay_close(&rr->table);
+    free(rr->command);
+    sos_signals_release(&rr->signals);
+}
+
+/* The agent model's defaults: a replay's are those of the captured host's
+ * OS, not this machine's. */
+static int model_opts(const struct cli *cli, const struct replay_run *rr,
+                      struct sos_agent_model_opts *mo, sos_error *err)
+{
+    if (cli_agent_model_opts(cli, mo, err) != 0)
+        return -1;
+    if (rr && (rr->table.host.os_mask & SOS_OS_MACOS))
+        mo->os = SOS_AGENT_OS_MACOS;
+    else if (rr && (rr->table.host.os_mask & (SOS_OS_LINUX | SOS_OS_WSL)))
+        mo->os = SOS_AGENT_OS_LINUX;
+    return 0;
+}
+
+/* The session's view of a replay: its tree, its host, its command. */
+static void replay_config(struct replay_run *rr, struct sos_session_config *config)
+{
+    if (!rr)
+        return;
+    config->root = rr->table.root;
+    config->host = &rr->table.host;
+    config->command = rr->command;
+}
+
+static int doctor_local_runtime(struct cli *cli, struct replay_run *rr)
 {
     struct sos_agent_model_opts mo;
     sos_error err;
@@ -196,24 +292,36 @@ int cmd_doctor(struct cli *cli, const struct sos_verb *verb, char **operands)
         .command = "doctor local-runtime",
         .all_agents = 1, /* the machine and every agent declared on it */
     };
-    (void)verb;
-    (void)operands;
+    replay_config(rr, &config);
     /* Without a home the declarations load with the defaults they can;
      * each says what it lacks. */
-    if (cli_agent_model_opts(cli, &mo, &err) == 0)
+    if (model_opts(cli, rr, &mo, &err) == 0)
         config.agent_opts = &mo;
-    return run_doctor(cli, &config);
+    return run_doctor(cli, &config, rr ? &rr->table : NULL);
+}
+
+int cmd_doctor(struct cli *cli, const struct sos_verb *verb, char **operands)
+{
+    struct replay_run rr;
+    int rc;
+    (void)verb;
+    (void)operands;
+    if (!cli->from_bundle)
+        return doctor_local_runtime(cli, NULL);
+    if ((rc = replay_start(cli, &rr, "doctor local-runtime")) != 0)
+        return rc;
+    rc = doctor_local_runtime(cli, &rr);
+    replay_end(&rr);
+    return rc;
 }
 
 /* The host's runtime checks and the agent's own, with the agent's
  * declaration giving the agent-scope checks their image, container, auth. */
-int cmd_agent_doctor(struct cli *cli, const struct sos_verb *verb,
-                     char **operands)
+static int agent_doctor(struct cli *cli, const char *name, const char *command,
+                        struct replay_run *rr)
 {
-    const char *name = operands[0];
     struct sos_agent_model_opts mo;
     struct sos_agent agent;
-    char *command = NULL;
     sos_error err;
     int rc;
     struct sos_session_config config = {
@@ -221,10 +329,11 @@ int cmd_agent_doctor(struct cli *cli, const struct sos_verb *verb,
         .plugin_dir = cli->plugin_dir ? cli->plugin_dir : cli_default_plugin_dir(),
         .root = cli->root,
         .scope = -1,
+        .command = command,
         .agent = &agent,
     };
-    (void)verb;
-    if (cli_agent_model_opts(cli, &mo, &err) != 0 ||
+    replay_config(rr, &config);
+    if (model_opts(cli, rr, &mo, &err) != 0 ||
         sos_agent_load_with(config.config_dir, name, &mo, &agent, &err) != 0) {
         cli_error(cli, "%s", err.msg);
         return SOS_EXIT_UNDECIDED;
@@ -232,14 +341,29 @@ int cmd_agent_doctor(struct cli *cli, const struct sos_verb *verb,
     /* Deprecated keys still load, for one release: say so, and where. */
     for (size_t i = 0; i < agent.model.warnings.n; i++)
         cli_error(cli, "warning: %s", agent.model.warnings.v[i]);
+    rc = run_doctor(cli, &config, rr ? &rr->table : NULL);
+    sos_agent_free(&agent);
+    return rc;
+}
+
+int cmd_agent_doctor(struct cli *cli, const struct sos_verb *verb,
+                     char **operands)
+{
+    const char *name = operands[0];
+    struct replay_run rr;
+    char *command = NULL;
+    int rc;
+    (void)verb;
     if (asprintf(&command, "doctor %s", name) < 0) {
-        sos_agent_free(&agent);
         cli_error(cli, "out of memory");
         return SOS_EXIT_UNDECIDED;
     }
-    config.command = command;
-    rc = run_doctor(cli, &config);
+    if (!cli->from_bundle) {
+        rc = agent_doctor(cli, name, command, NULL);
+    } else if ((rc = replay_start(cli, &rr, command)) == 0) {
+        rc = agent_doctor(cli, name, command, &rr);
+        replay_end(&rr);
+    }
     free(command);
-    sos_agent_free(&agent);
     return rc;
 }

@@ -1,19 +1,23 @@
 /* `sourceos evidence inspect FILE` (and `sourceosctl agent-machine evidence
  * inspect FILE`): verifies a quarantine bundle against its manifest and
- * shows what it holds. The bundle is untrusted: core/bundle_read.c refuses
+ * shows what it holds. `evidence extract FILE DIR`: the same verification,
+ * then the members written into DIR (core/bundle_extract.c). The bundle is untrusted: core/bundle_read.c refuses
  * hostile archives, and every string from it is escaped (human) or
  * redacted (JSON) before it is printed. */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle_extract.h"
 #include "bundle_read.h"
 #include "cli.h"
 #include "redact_run.h"
+#include "signals.h"
 #include "verbs.h"
 
 static const char *verdict_name(enum sos_bundle_verdict v)
@@ -70,11 +74,10 @@ static const char *str(const json_t *o, const char *key, char *buf, size_t size)
     return buf;
 }
 
-static void print_human(const char *file, const struct sos_bundle_check *c)
+/* The bundle, and whether it verified or how it differs. */
+static void print_verdict(const char *file, const struct sos_bundle_check *c)
 {
-    const json_t *m = c->manifest, *e;
     char a[512], b[512];
-    size_t i;
 
     printf("Bundle:    %s (%s)\n", cli_escape(file, a, sizeof a), c->compression);
     if (c->verdict == SOS_BUNDLE_VERIFIED)
@@ -82,10 +85,20 @@ static void print_human(const char *file, const struct sos_bundle_check *c)
     else
         printf("TAMPERED:  %zu difference%s from the manifest\n", c->n_problems,
                c->n_problems == 1 ? "" : "s");
-    for (i = 0; i < c->n_problems; i++)
+    for (size_t i = 0; i < c->n_problems; i++)
         printf("  %-8s  %s: %s\n", c->problems[i].kind,
                cli_escape(c->problems[i].member ? c->problems[i].member : "-", a, sizeof a),
                cli_escape(c->problems[i].detail, b, sizeof b));
+}
+
+
+static void print_human(const char *file, const struct sos_bundle_check *c)
+{
+    const json_t *m = c->manifest, *e;
+    char a[512], b[512];
+    size_t i;
+
+    print_verdict(file, c);
     if (!json_is_object(m) || !json_is_array(json_object_get(m, "members")))
         return;
     printf("Agent:     %s\n", str(m, "agent", a, sizeof a));
@@ -132,5 +145,122 @@ int cmd_evidence_inspect(struct cli *cli, const struct sos_verb *verb, char **op
         rc = (int)c.verdict;
     }
     sos_bundle_check_free(&c);
+    return rc;
+}
+
+/* ---- evidence extract ------------------------------------------------------ */
+
+static int extract_exit(const struct sos_extract *x)
+{
+    switch (x->status) {
+    case SOS_EXTRACT_DONE: return SOS_EXIT_OK;
+    case SOS_EXTRACT_TAMPERED: return SOS_EXIT_FAILURE;
+    case SOS_EXTRACT_BAD_DIR: return SOS_EXIT_USAGE;
+    case SOS_EXTRACT_INTERRUPTED: return SOS_EXIT_SIGNAL_BASE + sos_signals_caught();
+    default: return SOS_EXIT_UNDECIDED; /* unreadable, refused, not written */
+    }
+}
+
+static const char *extract_outcome(enum sos_extract_status st)
+{
+    switch (st) {
+    case SOS_EXTRACT_DONE: return "extracted";
+    case SOS_EXTRACT_TAMPERED: return "tampered";
+    case SOS_EXTRACT_UNREADABLE: return "unreadable";
+    case SOS_EXTRACT_BAD_DIR: return "bad directory";
+    case SOS_EXTRACT_INTERRUPTED: return "interrupted";
+    default: return "failed";
+    }
+}
+
+static json_t *links_json(const struct sos_extract *x)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < x->n_links; i++)
+        if (x->links[i].why)
+            json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "path", x->links[i].path,
+                                               "target", x->links[i].target, "why",
+                                               x->links[i].why));
+    return a;
+}
+
+static int extract_json(struct cli *cli, const char *file, const char *dir,
+                        const struct sos_extract *x)
+{
+    const struct sos_bundle_check *c = &x->check;
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:I, s:I, s:o}", "file", file,
+                            "dir", dir, "outcome", extract_outcome(x->status), "verdict",
+                            x->status == SOS_EXTRACT_BAD_DIR ? "not read"
+                                                             : verdict_name(c->verdict),
+                            "compression", c->compression ? c->compression : "none",
+                            "problems", problems_json(c), "extracted",
+                            x->status == SOS_EXTRACT_DONE, "files", (json_int_t)x->n_files,
+                            "directories", (json_int_t)x->n_dirs, "not_created",
+                            links_json(x));
+    int rc;
+    if (doc && x->status != SOS_EXTRACT_DONE)
+        json_object_set_new(doc, "error", json_string(x->err.msg));
+    rc = doc && sos_redact_json(NULL, doc) == 0 ? json_dumpf(doc, stdout, JSON_INDENT(2)) : -1;
+    json_decref(doc);
+    if (rc != 0) {
+        cli_error(cli, "the JSON summary could not be written");
+        return SOS_EXIT_OUTPUT;
+    }
+    fputc('\n', stdout);
+    return extract_exit(x);
+}
+
+static void extract_human(struct cli *cli, const char *file, const char *dir,
+                          const struct sos_extract *x)
+{
+    char a[512], b[512];
+    if (x->status == SOS_EXTRACT_TAMPERED) {
+        print_verdict(file, &x->check);
+        printf("Nothing was extracted.\n");
+        return;
+    }
+    if (x->status != SOS_EXTRACT_DONE) {
+        cli_error(cli, "refused: %s%s", x->err.msg,
+                  x->status == SOS_EXTRACT_BAD_DIR ? "" : " (nothing was extracted)");
+        return;
+    }
+    print_verdict(file, &x->check);
+    printf("Extracted: %zu files into %s", x->n_files, cli_escape(dir, a, sizeof a));
+    if (x->n_dirs)
+        printf(", and %zu director%s of the manifest's paths", x->n_dirs,
+               x->n_dirs == 1 ? "y" : "ies");
+    putchar('\n');
+    for (size_t i = 0; i < x->n_links; i++) {
+        char *path = sos_redact_str(NULL, x->links[i].path);
+        char *target = sos_redact_str(NULL, x->links[i].target);
+        printf("  not created: symlink %s -> %s\n", cli_escape(path ? path : "?", a, sizeof a),
+               cli_escape(target ? target : "?", b, sizeof b));
+        free(path);
+        free(target);
+    }
+}
+
+int cmd_evidence_extract(struct cli *cli, const struct sos_verb *verb, char **operands)
+{
+    const char *file = operands[0], *dir = operands[1];
+    struct sos_signals signals;
+    struct sos_extract x;
+    int rc;
+
+    (void)verb;
+    /* a Ctrl-C leaves nothing: the temporary is removed first */
+    if (sos_signals_catch(&signals) != 0) {
+        cli_error(cli, "cannot catch signals: %s", strerror(errno));
+        return SOS_EXIT_UNDECIDED;
+    }
+    sos_bundle_extract(file, dir, NULL, 0, &x);
+    if (cli->format == FORMAT_JSON) {
+        rc = extract_json(cli, file, dir, &x);
+    } else {
+        extract_human(cli, file, dir, &x);
+        rc = extract_exit(&x);
+    }
+    sos_extract_free(&x);
+    sos_signals_release(&signals);
     return rc;
 }

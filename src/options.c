@@ -25,6 +25,7 @@ enum {
     OPT_LIVE,
     OPT_SCRATCH,
     OPT_DESPITE,
+    OPT_FROM_BUNDLE,
 };
 
 static const struct option long_options[] = {
@@ -46,6 +47,7 @@ static const struct option long_options[] = {
     {"follow", no_argument, NULL, 'f'},
     {"scratch", no_argument, NULL, OPT_SCRATCH},
     {"enable-despite-preflight", no_argument, NULL, OPT_DESPITE},
+    {"from-bundle", required_argument, NULL, OPT_FROM_BUNDLE},
     {NULL, 0, NULL, 0},
 };
 
@@ -80,6 +82,10 @@ const struct cli_option_help cli_option_help[] = {
     {CLI_OPT_DESPITE, "--enable-despite-preflight", "go on although the preflight failed\n"
                                                      "(named in the output, recorded in state.json)",
      NULL},
+    {CLI_OPT_FROM_BUNDLE, "--from-bundle FILE", "replay the checks over the quarantine bundle\n"
+                                                 "FILE: files from its tree, commands from its\n"
+                                                 "captures (never run here); not with --root or\n"
+                                                 "--live", NULL},
     {CLI_OPT_SCRATCH, "--scratch", "stage into a temporary state directory, report\n"
                                    "the lints and remove it: nothing is kept", NULL},
     {0, NULL, NULL, NULL},
@@ -128,6 +134,7 @@ static const char *value_needed(int opt)
     case 'j': return "a number of parallel checks from 1 to 256";
     case OPT_TIMEOUT: return "seconds, more than 0 and at most 86400";
     case 'n': return "a number of lines from 1 to 10000";
+    case OPT_FROM_BUNDLE: return "a quarantine bundle (a .tar.zst or .tar.gz file)";
     default: return "a value";
     }
 }
@@ -209,6 +216,7 @@ static int take_option(struct cli *cli, int opt, const char *name, const char *a
     case OPT_ROOT: return take_dir(cli, name, opt, arg, &cli->root);
     case OPT_CONFIG_DIR: return take_dir(cli, name, opt, arg, &cli->config_dir);
     case OPT_PLUGIN_DIR: return take_dir(cli, name, opt, arg, &cli->plugin_dir);
+    case OPT_FROM_BUNDLE: return take_dir(cli, name, opt, arg, &cli->from_bundle);
     case OPT_FORMAT: return parse_format(cli, name, arg);
     case OPT_JSON: cli->format = FORMAT_JSON; return 0;
     case 'j': return parse_jobs(cli, name, arg);

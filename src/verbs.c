@@ -6,8 +6,8 @@
 #include "agent.h"
 #include "verbs.h"
 
-/* What `doctor` reads: every global option. */
-#define DOCTOR_OPTS CLI_OPTS_ALL
+/* What `doctor` reads: every global option, and --from-bundle. */
+#define DOCTOR_OPTS (CLI_OPTS_ALL | CLI_OPT_FROM_BUNDLE)
 /* What `status` and `logs` read (cmd_status.c). */
 #define STATUS_OPTS (CLI_OPT_ROOT | CLI_OPT_LIVE | CLI_OPT_CONFIG_DIR | CLI_OPT_PLUGIN_DIR | \
                      CLI_OPT_FORMAT | CLI_OPT_TIMEOUT | CLI_OPTS_ALWAYS)
@@ -30,6 +30,19 @@
     "into TREE: its files (state directory, plist or unit) go under TREE and\n" \
     "name TREE's paths, the service manager's commands run here; --root\n" \
     "without --live is refused.\n\n"
+/* What the doctors say of --from-bundle. */
+#define REPLAY_HELP \
+    "\n--from-bundle FILE replays a quarantine bundle instead: it is verified\n" \
+    "(a tampered or unreadable one is refused, exit 3, nothing run) and\n" \
+    "extracted into a private temporary directory (0700, removed after, on\n" \
+    "an error or Ctrl-C too) with its recorded directories and symlinks,\n" \
+    "and the same checks run with its root/ as the tree, the host facts\n" \
+    "the capture recorded (host.live true, as at capture) and every command\n" \
+    "answered from its commands/NNN.json (argv matched; the capture's root\n" \
+    "prefix read as the replay's tree): nothing runs on this machine. A\n" \
+    "check that asks for a command the bundle did not capture, or probes a\n" \
+    "socket, is skipped: \"not captured in the bundle: COMMAND\". The report's\n" \
+    "command says \"(from bundle FILE)\". Not with --root or --live.\n"
 /* `evidence inspect`'s help, the same for sourceos and sourceosctl. */
 #define EVIDENCE_INSPECT_HELP \
     "Verifies the quarantine bundle FILE (a tar archive, zstd, gzip or\n" \
@@ -46,6 +59,29 @@
     "Exit status: 0 verified, 2 tampered (each difference named: member,\n" \
     "size or sha256 mismatch, extra, missing, manifest invalid), 3\n" \
     "unreadable or refused, 64 usage error.\n"
+/* `evidence extract`'s help, the same for sourceos and sourceosctl. */
+#define EVIDENCE_EXTRACT_HELP \
+    "Verifies the quarantine bundle FILE as 'evidence inspect' does and,\n" \
+    "only when it verifies, extracts it into DIR, which must not exist or\n" \
+    "be an empty directory; DIR is made with mode 0700. Each member lands\n" \
+    "at its name: DIR/manifest.json, report.json, remediation.md,\n" \
+    "commands/NNN.json, and DIR/root/PATH, the host's files laid out as\n" \
+    "on the host; the directories of the manifest's \"paths\" are made\n" \
+    "too. The members are written into a temporary directory beside DIR,\n" \
+    "hashed again on the way (a bundle changed since it was verified is\n" \
+    "refused), and renamed to DIR only when all are written: a tampered or\n" \
+    "hostile bundle, a failed write or Ctrl-C leaves nothing. No symlink\n" \
+    "is followed or created: directories are opened with O_NOFOLLOW, files\n" \
+    "created with O_EXCL, and the symlinks the manifest records are listed\n" \
+    "(\"not created: symlink PATH -> TARGET\"). Modes are the manifest's,\n" \
+    "without setuid, setgid or sticky bits, at most 0644 (0755 for an\n" \
+    "executable); mtimes the manifest's. --json prints {file, dir,\n" \
+    "outcome, verdict, compression, problems, extracted, files,\n" \
+    "directories, not_created, error}.\n\n" \
+    "Exit status: 0 extracted, 2 tampered (each difference named, nothing\n" \
+    "written), 3 unreadable, refused or not written (nothing left), 64\n" \
+    "usage error (DIR exists and is not an empty directory), 128+N\n" \
+    "interrupted by signal N (nothing left).\n"
 /* What `preflight` reads (cmd_preflight.c). */
 #define PREFLIGHT_OPTS (STATUS_OPTS | CLI_OPT_JOBS)
 
@@ -62,7 +98,7 @@ static const struct sos_verb verbs[] = {
      "dependency order, then the checks of scope agent once for each\n"
      "<config-dir>/agents.d/NAME.yaml (sorted by name, each under its\n"
      "agent's name), and reports each result with its findings and\n"
-     "their remediation.\n",
+     "their remediation.\n" REPLAY_HELP,
      cmd_doctor},
     {SOS_PROG_SOURCEOS, "plugins", NULL, 0, 0,
      CLI_OPT_CONFIG_DIR | CLI_OPT_PLUGIN_DIR | CLI_OPT_FORMAT | CLI_OPTS_ALWAYS,
@@ -99,7 +135,7 @@ static const struct sos_verb verbs[] = {
      "  container: sourceos-NAME          # the default\n"
      "  auth: empty-authfile              # the default; or host\n"
      "  authfile: /home/me/.config/sourceos/empty-auth.json\n"
-     "  env: [HOME=/home/me, DOCKER_CONFIG=/home/me/.config/sourceos/docker]\n",
+     "  env: [HOME=/home/me, DOCKER_CONFIG=/home/me/.config/sourceos/docker]\n" REPLAY_HELP,
      cmd_agent_doctor},
     {SOS_PROG_AGENT, "preflight", "NAME", 1, 1, PREFLIGHT_OPTS,
      VERB_AGENT_NAME | VERB_NO_NDJSON,
@@ -240,13 +276,22 @@ static const struct sos_verb verbs[] = {
      "written.\n",
      cmd_stage},
     {SOS_PROG_SOURCEOS, "evidence inspect", "FILE", 1, 1, CLI_OPT_FORMAT | CLI_OPTS_ALWAYS, VERB_NO_NDJSON,
-     "verify and summarize an evidence bundle",
+     "verify and summarize a bundle",
      EVIDENCE_INSPECT_HELP,
      cmd_evidence_inspect},
+    {SOS_PROG_SOURCEOS, "evidence extract", "FILE DIR", 2, 2, CLI_OPT_FORMAT | CLI_OPTS_ALWAYS,
+     VERB_NO_NDJSON, "verify and safely extract a bundle",
+     EVIDENCE_EXTRACT_HELP,
+     cmd_evidence_extract},
     {SOS_PROG_CTL, "agent-machine evidence inspect", "FILE", 1, 1, CLI_OPT_FORMAT | CLI_OPTS_ALWAYS, VERB_NO_NDJSON,
-     "verify and summarize an evidence bundle",
+     "verify and summarize a bundle",
      EVIDENCE_INSPECT_HELP,
      cmd_evidence_inspect},
+    {SOS_PROG_CTL, "agent-machine evidence extract", "FILE DIR", 2, 2,
+     CLI_OPT_FORMAT | CLI_OPTS_ALWAYS, VERB_NO_NDJSON,
+     "verify and safely extract a bundle",
+     EVIDENCE_EXTRACT_HELP,
+     cmd_evidence_extract},
     {SOS_PROG_AGENT, "help", "[COMMAND]", 0, 2, CLI_OPTS_ALWAYS, 0,
      "this help, or a command's",
      "Prints this program's help, or COMMAND's: the same text as\n"
@@ -268,10 +313,10 @@ static const struct sos_program_info programs[SOS_PROG_COUNT] = {
     [SOS_PROG_AGENT] = {"sourceos-agent", "[OPTIONS] COMMAND NAME", NULL,
                         planned_agent, 1},
     [SOS_PROG_CTL] = {"sourceosctl", "agent-machine COMMAND",
-                      "This release has one sourceosctl command, agent-machine evidence\n"
-                      "inspect; the rest of agent-machine (doctor, init, start, shell,\n"
-                      "run, fingerprint) comes later. Use 'sourceos doctor local-runtime'\n"
-                      "for the host's checks.\n",
+                      "This release has two sourceosctl commands, agent-machine evidence\n"
+                      "inspect and extract; the rest of agent-machine (doctor, init,\n"
+                      "start, shell, run, fingerprint) comes later. Use 'sourceos doctor\n"
+                      "local-runtime' for the host's checks.\n",
                       planned_ctl, 0},
 };
 
@@ -499,6 +544,16 @@ int sos_verb_dispatch(struct cli *cli)
                   cli->dry_run && !(verb->options & CLI_OPT_DRY_RUN) ? "--dry-run"
                                                                      : "--enable-despite-preflight",
                   cli->program, verb->words);
+        return SOS_EXIT_USAGE;
+    }
+    if (cli->from_bundle && !(verb->options & CLI_OPT_FROM_BUNDLE)) {
+        cli_error(cli, "option --from-bundle is for 'doctor'; see '%s %s --help'", cli->program,
+                  verb->words);
+        return SOS_EXIT_USAGE;
+    }
+    if (cli->from_bundle && (cli->root || cli->live)) {
+        cli_error(cli, "--from-bundle reads the bundle's own tree and captures: it cannot be "
+                       "combined with %s", cli->root ? "--root" : "--live");
         return SOS_EXIT_USAGE;
     }
     if (cli->scratch && !(verb->options & CLI_OPT_SCRATCH)) {

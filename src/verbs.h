@@ -81,6 +81,7 @@ int cmd_stage(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_preflight(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_change(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_evidence_inspect(struct cli *cli, const struct sos_verb *verb, char **operands);
+int cmd_evidence_extract(struct cli *cli, const struct sos_verb *verb, char **operands);
 
 struct sos_agent;
 struct sos_stage_options;

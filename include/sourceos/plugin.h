@@ -345,7 +345,10 @@ struct sourceos_cmd {
  * not_started with start_errno ECANCELED, and the core reports the check
  * as skipped ("offline analysis of a tree; --live to ask this machine"),
  * dropping the findings recorded after the refusal; a problem found before
- * it still decides the status. Never returns NULL.
+ * it still decides the status. Replaying a bundle (--from-bundle) nothing
+ * is run either: the bundle's capture of the same argv answers, and one it
+ * did not capture is refused as offline ("not captured in the bundle:
+ * COMMAND"). Never returns NULL.
  */
 const struct sourceos_cmd *sourceos_run(sourceos_ctx *ctx,
                                         const char *const argv[],
@@ -444,8 +447,9 @@ struct sourceos_http {
      * -ECONNREFUSED nobody listens, -EACCES not allowed, -ETIMEDOUT no
      * (whole) answer within the bound, -EPROTO an answer that is not HTTP,
      * -EXDEV the socket path leads out of --root, -EINVAL a bad URL,
-     * -ECANCELED not tried: offline (--root without --live), handled as
-     * for sourceos_run().
+     * -ECANCELED not tried: offline (--root without --live), or a replay
+     * (--from-bundle: a bundle holds no HTTP answer), handled as for
+     * sourceos_run().
      */
     int error;
     /** HTTP status code (e.g. 200) when error is 0, else 0. */

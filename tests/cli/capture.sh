@@ -87,6 +87,22 @@ is "$(jget 'd["host_facts"]["os"]' < "$X/manifest.json")" macos "the host facts,
 like "$(jget '[e["name"] for e in d["env"]]' < "$X/manifest.json")" '"DOCKER_CONFIG"' "the variables the checks read"
 is "$(jget '[m["owner"]["uid"] for m in d["members"] if m["name"]=="root'"$PL"'"]' < "$X/manifest.json")" '[0]' "a member's owner"
 
+# the replay: the same checks over the bundle name the same findings as
+# report.json, with the tree moved away and no stand-in on PATH
+findings() { # each check's findings, comparable across runs
+    jget '[(c["id"], c["status"], [(f["code"], f["severity"], f.get("path")) for f in c["findings"]]) for c in d["checks"]]'
+}
+mv "$MAC" "$MAC.away"
+PATH=/usr/bin:/bin "$SOS" doctor local-runtime --json --from-bundle "$b" --plugin-dir "$BUILD_PLUGINS" \
+    --config-dir "$SOS_SRCDIR" > "$TMP/replay.json" 2> "$TMP/replay.err"; rc=$?
+is "$rc" "$(jget 'd["exit_code"]' < "$X/report.json")" "the replay exits as the capture's doctor did"
+is "$(findings < "$TMP/replay.json")" "$(findings < "$X/report.json")" "the replayed findings are report.json's, check by check"
+like "$(findings < "$TMP/replay.json")" 'launchd\.respawn-loop' "the respawn loop among them"
+is "$(jget 'd["host"]' < "$TMP/replay.json")" "$(jget 'd["host"]' < "$X/report.json")" "the host is the captured one"
+is "$(jget '[c["id"] for c in d["checks"] if c.get("reason","").startswith("not captured")]' < "$TMP/replay.json")" "[]" \
+    "no check went without its commands"
+mv "$MAC.away" "$MAC"
+
 # gzip and none, by name
 b2=$(capture --compress gzip); is "$?" 0 "--compress gzip"
 like "$b2" '\.tar\.gz$' "named .tar.gz"

@@ -66,11 +66,12 @@ for p in sourceos-agent sourceosctl; do
     like "$rc|$out" "^64\|$p: no command given; see '$p (help|--help)'" "$p without a command: one line on stderr, as sourceos"
 done
 out=$("$SOS_BUILDDIR/sourceosctl" agent-machine doctor 2>&1); rc=$?
-is "$rc|$out" "64|sourceosctl: usage: sourceosctl agent-machine evidence inspect FILE (see 'sourceosctl agent-machine --help')" "sourceosctl agent-machine has only evidence inspect yet and says so"
+is "$rc|$out" "64|sourceosctl: usage: sourceosctl agent-machine evidence inspect FILE | sourceosctl agent-machine evidence extract FILE DIR (see 'sourceosctl agent-machine --help')" "sourceosctl agent-machine has only evidence inspect and extract yet and says so"
 out=$("$SOS_BUILDDIR/sourceosctl" --help)
-like "$out" '^  agent-machine evidence inspect FILE  verify and summarize an evidence bundle' "sourceosctl --help lists agent-machine evidence inspect"
+like "$out" '^  agent-machine evidence inspect FILE +verify and summarize a bundle' "sourceosctl --help lists agent-machine evidence inspect"
+like "$out" '^  agent-machine evidence extract FILE DIR +verify and safely extract a bundle' "and agent-machine evidence extract"
 out=$("$SOS" evidence inspect 2>&1); rc=$?
-is "$rc|$out" "64|sourceos: usage: sourceos evidence inspect FILE (see 'sourceos evidence --help')" "evidence inspect without FILE is a usage error"
+is "$rc|$out" "64|sourceos: usage: sourceos evidence inspect FILE | sourceos evidence extract FILE DIR (see 'sourceos evidence --help')" "evidence inspect without FILE is a usage error"
 for c in plugins checks; do
     out=$("$SOS" $c extra 2>&1); rc=$?
     is "$rc|$out" "64|sourceos: usage: sourceos $c (see 'sourceos $c --help')" "$c takes no operand (it ignored them)"
