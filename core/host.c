@@ -103,6 +103,24 @@ static void plist_string(plist_t dict, const char *key, char *out, size_t size)
         snprintf(out, size, "%.*s", (int)(len < size ? len : size), value);
 }
 
+int sos_plist_file_string(const char *root, const char *path, const char *key, char *out,
+                          size_t size)
+{
+    char *data = NULL;
+    size_t len = 0;
+    plist_t dict = NULL;
+    out[0] = '\0';
+    if (sos_rootfs_read(root, path, SMALL_FILE, &data, &len) < 0)
+        return -1;
+    plist_from_memory(data, (uint32_t)len, &dict);
+    free(data);
+    if (dict && plist_get_node_type(dict) == PLIST_DICT)
+        plist_string(dict, key, out, size);
+    if (dict)
+        plist_free(dict);
+    return out[0] ? 0 : -1;
+}
+
 /* SystemVersion.plist may be XML or binary; libplist reads both and gives a
  * NULL root (not always an error code) when it cannot. */
 static int read_mac_version(const char *root, struct sos_host *h)

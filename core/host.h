@@ -2,6 +2,8 @@
 #ifndef SOS_HOST_H
 #define SOS_HOST_H
 
+#include <stddef.h>
+
 #include "error.h"
 
 struct sos_host {
@@ -22,5 +24,10 @@ struct sos_host {
  * /System/Library/CoreServices/SystemVersion.plist). Never fails hard:
  * unknown facts read "unknown". */
 void sos_host_detect(const char *root, struct sos_host *out);
+
+/* The string KEY of the plist (XML or binary) at PATH under ROOT, in OUT
+ * (cut to SIZE); 0, or -1 when it cannot be read or has no such string. */
+int sos_plist_file_string(const char *root, const char *path, const char *key, char *out,
+                          size_t size);
 
 #endif

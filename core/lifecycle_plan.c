@@ -34,10 +34,20 @@ static const struct sos_lc_step sd_repair_installed[] = {SD("prior"), SD("instal
 static const struct sos_lc_step sd_repair_enabled[] = {SD("prior"), SD("install-unit"),
                                                        SD("daemon-reload"), SD("enable"),
                                                        SD("start")};
+/* quarantine: stopped, disabled, the unit moved aside (UNIT.disabled, the
+ * backup param) and, with --mask, masked; release composes its steps from
+ * the record (sos_lc_step_named) */
+static const struct sos_lc_step sd_quarantine[] = {SD("prior"), SD("stop"), SD("disable"),
+                                                   SD("remove-unit"), SD("daemon-reload")};
+static const struct sos_lc_step sd_quarantine_mask[] = {SD("prior"),       SD("stop"),
+                                                        SD("disable"),     SD("remove-unit"),
+                                                        SD("mask"),        SD("daemon-reload")};
 static const struct sos_lc_step sd_all[] = {SD("prior"),         SD("install-unit"),
                                             SD("remove-unit"),   SD("daemon-reload"),
                                             SD("enable"),        SD("disable"),
-                                            SD("start"),         SD("stop")};
+                                            SD("start"),         SD("stop"),
+                                            SD("restore-unit"),  SD("mask"),
+                                            SD("unmask")};
 
 static const struct sos_lc_step ld_install[] = {LD("prior"), LD("install-plist")};
 static const struct sos_lc_step ld_enable[] = {LD("prior"), LD("enable"), LD("bootstrap")};
@@ -58,9 +68,13 @@ static const struct sos_lc_step ld_repair_installed[] = {LD("prior"), LD("instal
 static const struct sos_lc_step ld_repair_enabled[] = {LD("prior"), LD("install-plist"),
                                                        LD("enable"), LD("bootstrap"),
                                                        LD("kickstart")};
+/* quarantine: booted out, a disabled override, the plist moved aside
+ * (LABEL.plist.disabled, the backup param) */
+static const struct sos_lc_step ld_quarantine[] = {LD("prior"), LD("bootout"), LD("disable"),
+                                                   LD("remove-plist")};
 static const struct sos_lc_step ld_all[] = {LD("prior"),   LD("install-plist"), LD("remove-plist"),
                                             LD("enable"),  LD("disable"),       LD("bootstrap"),
-                                            LD("bootout"), LD("kickstart")};
+                                            LD("bootout"), LD("kickstart"),     LD("restore-plist")};
 
 #define N(a) (sizeof a / sizeof a[0])
 
@@ -82,6 +96,9 @@ static const struct plan plans[] = {
      N(ld_repair_installed)},
     {"repair-enabled", sd_repair_enabled, ld_repair_enabled, N(sd_repair_enabled),
      N(ld_repair_enabled)},
+    {"quarantine", sd_quarantine, ld_quarantine, N(sd_quarantine), N(ld_quarantine)},
+    {"quarantine-mask", sd_quarantine_mask, ld_quarantine, N(sd_quarantine_mask),
+     N(ld_quarantine)},
 };
 
 const struct sos_lc_step *sos_lc_plan(enum sos_agent_backend backend, const char *transaction,
@@ -102,6 +119,16 @@ const struct sos_lc_step *sos_lc_all_steps(enum sos_agent_backend backend, size_
     int launchd = backend == SOS_BACKEND_LAUNCHD;
     *n = launchd ? N(ld_all) : N(sd_all);
     return launchd ? ld_all : sd_all;
+}
+
+const struct sos_lc_step *sos_lc_step_named(enum sos_agent_backend backend, const char *name)
+{
+    size_t n;
+    const struct sos_lc_step *all = sos_lc_all_steps(backend, &n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(all[i].name, name) == 0)
+            return &all[i];
+    return NULL;
 }
 
 void sos_lc_params_free(struct sos_param *params, size_t n)

@@ -10,14 +10,19 @@
 #include "lifecycle.h"
 
 /* The steps of TRANSACTION ("install", "enable", "start", "stop",
- * "restart", "uninstall", "activate", and repair's "repair-installed",
- * "repair-enabled") on BACKEND (launchd or systemd), or NULL when
- * there is no such transaction; *N their number. */
+ * "restart", "uninstall", "activate", repair's "repair-installed" and
+ * "repair-enabled", quarantine's "quarantine" and "quarantine-mask") on
+ * BACKEND (launchd or systemd), or NULL when there is no such
+ * transaction; *N their number. */
 const struct sos_lc_step *sos_lc_plan(enum sos_agent_backend backend, const char *transaction,
                                       size_t *n);
 
 /* Every step of every transaction of BACKEND (for recovering a journal). */
 const struct sos_lc_step *sos_lc_all_steps(enum sos_agent_backend backend, size_t *n);
+
+/* The step NAME of BACKEND (release composes its steps from the
+ * quarantine record), NULL when there is none. */
+const struct sos_lc_step *sos_lc_step_named(enum sos_agent_backend backend, const char *name);
 
 /* The actions' params for M on BACKEND, with the files of the generation
  * directory GEN_DIR: systemd unit/source/backup/user, launchd

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "agent_model.h"
+#include "bundle.h"
 #include "exit.h"
 
 enum cli_format { FORMAT_HUMAN, FORMAT_JSON, FORMAT_NDJSON };
@@ -36,9 +37,15 @@ enum cli_opt {
 #define CLI_OPT_DESPITE (1u << 16)
 /* doctor --from-bundle FILE */
 #define CLI_OPT_FROM_BUNDLE (1u << 17)
+/* quarantine's own: --label --unit --plist --container --output --compress
+ * --log-bytes --no-stop --contain-anyway --mask */
+#define CLI_OPT_QUARANTINE (1u << 18)
+/* release --force */
+#define CLI_OPT_FORCE (1u << 19)
 /* Every option some verb takes: what a verb table row may name. */
 #define CLI_OPTS_KNOWN (CLI_OPTS_ALL | CLI_OPT_LINES | CLI_OPT_FOLLOW | CLI_OPT_SCRATCH | \
-                        CLI_OPT_DRY_RUN | CLI_OPT_DESPITE | CLI_OPT_FROM_BUNDLE)
+                        CLI_OPT_DRY_RUN | CLI_OPT_DESPITE | CLI_OPT_FROM_BUNDLE | \
+                        CLI_OPT_QUARANTINE | CLI_OPT_FORCE)
 /* Taken by every command, so not named in a short synopsis. */
 #define CLI_OPTS_ALWAYS (CLI_OPT_HELP | CLI_OPT_VERSION)
 
@@ -78,6 +85,14 @@ struct cli {
     int dry_run;    /* --dry-run: say what would change, change nothing */
     int despite_preflight; /* --enable-despite-preflight */
     const char *from_bundle; /* --from-bundle FILE: replay the bundle's checks */
+    /* quarantine: what NAME is (--label, --unit, --plist, --container) */
+    const char *q_label, *q_unit, *q_plist, *q_container;
+    const char *q_output;              /* --output DIR */
+    enum sos_bundle_compression q_compress; /* --compress (default zstd) */
+    unsigned long long q_log_bytes;    /* --log-bytes N (0: the default) */
+    int q_no_stop, q_contain_anyway, q_mask;
+    int q_given;                       /* any of quarantine's options was given */
+    int q_force;                       /* release --force */
     char **words; /* the command and its operands */
     int n_words;
 };

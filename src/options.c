@@ -26,6 +26,17 @@ enum {
     OPT_SCRATCH,
     OPT_DESPITE,
     OPT_FROM_BUNDLE,
+    OPT_LABEL,
+    OPT_UNIT,
+    OPT_PLIST,
+    OPT_CONTAINER,
+    OPT_OUTPUT,
+    OPT_COMPRESS,
+    OPT_LOG_BYTES,
+    OPT_NO_STOP,
+    OPT_CONTAIN_ANYWAY,
+    OPT_MASK,
+    OPT_FORCE,
 };
 
 static const struct option long_options[] = {
@@ -48,6 +59,17 @@ static const struct option long_options[] = {
     {"scratch", no_argument, NULL, OPT_SCRATCH},
     {"enable-despite-preflight", no_argument, NULL, OPT_DESPITE},
     {"from-bundle", required_argument, NULL, OPT_FROM_BUNDLE},
+    {"label", required_argument, NULL, OPT_LABEL},
+    {"unit", required_argument, NULL, OPT_UNIT},
+    {"plist", required_argument, NULL, OPT_PLIST},
+    {"container", required_argument, NULL, OPT_CONTAINER},
+    {"output", required_argument, NULL, OPT_OUTPUT},
+    {"compress", required_argument, NULL, OPT_COMPRESS},
+    {"log-bytes", required_argument, NULL, OPT_LOG_BYTES},
+    {"no-stop", no_argument, NULL, OPT_NO_STOP},
+    {"contain-anyway", no_argument, NULL, OPT_CONTAIN_ANYWAY},
+    {"mask", no_argument, NULL, OPT_MASK},
+    {"force", no_argument, NULL, OPT_FORCE},
     {NULL, 0, NULL, 0},
 };
 
@@ -88,6 +110,19 @@ const struct cli_option_help cli_option_help[] = {
                                                  "--live", NULL},
     {CLI_OPT_SCRATCH, "--scratch", "stage into a temporary state directory, report\n"
                                    "the lints and remove it: nothing is kept", NULL},
+    {CLI_OPT_QUARANTINE, "--label LABEL", "a launchd job by its label, instead of NAME", NULL},
+    {CLI_OPT_QUARANTINE, "--unit UNIT", "a systemd unit by its name, instead of NAME", NULL},
+    {CLI_OPT_QUARANTINE, "--plist PATH", "a launchd job by its plist (host path)", NULL},
+    {CLI_OPT_QUARANTINE, "--container NAME", "a podman container alone, by its name", NULL},
+    {CLI_OPT_QUARANTINE, "--output DIR", "where the bundle goes (default ~/Desktop/\n"
+                                         "sourceos-quarantine on macOS, else\n"
+                                         "$XDG_STATE_HOME/sourceos/quarantine)", NULL},
+    {CLI_OPT_QUARANTINE, "--compress ALG", "zstd (default), gzip or none", NULL},
+    {CLI_OPT_QUARANTINE, "--log-bytes N", "the tail of each log kept (default 8 MiB)", NULL},
+    {CLI_OPT_QUARANTINE, "--no-stop", "capture only: change nothing", NULL},
+    {CLI_OPT_QUARANTINE, "--contain-anyway", "contain even when the capture failed", NULL},
+    {CLI_OPT_QUARANTINE, "--mask", "systemd: also mask the unit", NULL},
+    {CLI_OPT_FORCE, "--force", "release although the preflight failed", NULL},
     {0, NULL, NULL, NULL},
 };
 
@@ -135,6 +170,9 @@ static const char *value_needed(int opt)
     case OPT_TIMEOUT: return "seconds, more than 0 and at most 86400";
     case 'n': return "a number of lines from 1 to 10000";
     case OPT_FROM_BUNDLE: return "a quarantine bundle (a .tar.zst or .tar.gz file)";
+    case OPT_COMPRESS: return "zstd, gzip or none";
+    case OPT_LOG_BYTES: return "a number of bytes from 1 to 1099511627776";
+    case OPT_OUTPUT: return "a directory";
     default: return "a value";
     }
 }
@@ -217,6 +255,34 @@ static int take_option(struct cli *cli, int opt, const char *name, const char *a
     case OPT_CONFIG_DIR: return take_dir(cli, name, opt, arg, &cli->config_dir);
     case OPT_PLUGIN_DIR: return take_dir(cli, name, opt, arg, &cli->plugin_dir);
     case OPT_FROM_BUNDLE: return take_dir(cli, name, opt, arg, &cli->from_bundle);
+    case OPT_LABEL: cli->q_given = 1; return take_dir(cli, name, opt, arg, &cli->q_label);
+    case OPT_UNIT: cli->q_given = 1; return take_dir(cli, name, opt, arg, &cli->q_unit);
+    case OPT_PLIST: cli->q_given = 1; return take_dir(cli, name, opt, arg, &cli->q_plist);
+    case OPT_CONTAINER: cli->q_given = 1; return take_dir(cli, name, opt, arg, &cli->q_container);
+    case OPT_OUTPUT: cli->q_given = 1; return take_dir(cli, name, opt, arg, &cli->q_output);
+    case OPT_COMPRESS: {
+        int c = sos_bundle_compression_of(arg);
+        cli->q_given = 1;
+        if (c < 0)
+            return fail_value(cli, name, opt, arg);
+        cli->q_compress = (enum sos_bundle_compression)c;
+        return 0;
+    }
+    case OPT_LOG_BYTES: {
+        char *end;
+        unsigned long long n;
+        errno = 0;
+        n = strtoull(arg, &end, 10);
+        cli->q_given = 1;
+        if (errno || *end || end == arg || arg[0] == '-' || n < 1 || n > (1ull << 40))
+            return fail_value(cli, name, opt, arg);
+        cli->q_log_bytes = n;
+        return 0;
+    }
+    case OPT_NO_STOP: cli->q_given = cli->q_no_stop = 1; return 0;
+    case OPT_CONTAIN_ANYWAY: cli->q_given = cli->q_contain_anyway = 1; return 0;
+    case OPT_MASK: cli->q_given = cli->q_mask = 1; return 0;
+    case OPT_FORCE: cli->q_force = 1; return 0;
     case OPT_FORMAT: return parse_format(cli, name, arg);
     case OPT_JSON: cli->format = FORMAT_JSON; return 0;
     case 'j': return parse_jobs(cli, name, arg);
@@ -320,6 +386,7 @@ int cli_parse(struct cli *cli, int argc, char **argv)
     cli->jobs = default_jobs();
     cli->timeout = 30.0;
     cli->lines = 80;
+    cli->q_compress = SOS_BUNDLE_ZSTD;
     cli->color = wants_color();
     /* The same rule: a terminal that takes escapes, and not NO_COLOR. */
     cli->status_line = cli->color;

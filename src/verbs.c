@@ -214,6 +214,45 @@ static const struct sos_verb verbs[] = {
      "state directory is refused (exit 2), not removed blindly.\n\n" CHANGE_COMMON
      CHANGE_EXITS,
      cmd_change},
+    {SOS_PROG_AGENT, "quarantine", "[NAME]", 0, 1,
+     CHANGE_OPTS | CLI_OPT_JOBS | CLI_OPT_QUARANTINE, VERB_NO_NDJSON,
+     "capture a service into a verifiable bundle, then stop it reversibly",
+     "NAME is a declared agent (agents.d/NAME.yaml), else a launchd job (its\n"
+     "label or plist name), a systemd unit, or a podman container: an exact\n"
+     "name, or the one service whose name contains NAME (more than one, or\n"
+     "none: they are listed, exit 64). --label, --unit, --plist, --container\n"
+     "name one exactly.\n\n"
+     "First the capture: the doctor runs with everything kept and one bundle\n"
+     "is written (see 'sourceos evidence inspect'): report.json, the service\n"
+     "definition and what it execs, logs (tail-capped), the service manager's\n"
+     "view, podman's, the auth files redacted, every command as\n"
+     "commands/NNN.json, remediation.md, manifest.json; read back and scanned\n"
+     "for every secret the run read (a hit deletes it, exit 3). A failed\n"
+     "capture changes nothing, unless --contain-anyway.\n\n"
+     "Then, unless --no-stop, one transaction (journaled, under the record's\n"
+     "lock, rolled back on a failure): launchd bootout, disable, the plist\n"
+     "moved aside as PLIST.disabled; systemd stop, disable, the unit moved\n"
+     "aside as UNIT.disabled (and masked with --mask), daemon-reload; then\n"
+     "podman stop -t shutdownTimeoutSeconds (kill if it still runs), and a\n"
+     "verification (not loaded or running, disabled, moved aside, container\n"
+     "down) recorded in the bundle. The prior state and a copy of the\n"
+     "definition are kept in $XDG_STATE_HOME/sourceos/quarantined/NAME/;\n"
+     "'sourceos-agent release NAME' puts it back. --dry-run prints the plan\n"
+     "and touches nothing. With --root TREE --live the files are TREE's.\n\n"
+     "Exit status: 0 captured and contained, 2 refused (quarantined already),\n"
+     "3 the capture or a step failed (what a step did is undone), 64 usage\n"
+     "or NAME not one service.\n",
+     cmd_quarantine},
+    {SOS_PROG_AGENT, "release", "NAME", 1, 1, CHANGE_OPTS | CLI_OPT_FORCE, VERB_NO_NDJSON,
+     "put a quarantined service back exactly as its record says",
+     "Puts back what 'quarantine NAME' took down, as its record says: the\n"
+     "definition moved aside, then (as they were before) the override, the\n"
+     "enablement and the running job or unit, in one transaction rolled back\n"
+     "on a failure. First a preflight (a declared agent's own; for any\n"
+     "service, the moved-aside definition there and its place free): a failed\n"
+     "one refuses (exit 2) unless --force. The record goes when it is done.\n\n"
+     CHANGE_EXITS,
+     cmd_release},
     {SOS_PROG_AGENT, "repair", "NAME", 1, 1, CHANGE_OPTS, VERB_AGENT_NAME | VERB_NO_NDJSON,
      "back to the declared, last good state: an interrupted transaction rolled back, a "
      "deleted or changed service definition put back, a tripped restart budget cleared",
@@ -300,9 +339,7 @@ static const struct sos_verb verbs[] = {
 };
 
 static const char *const planned_sourceos[] = {"explain", NULL};
-static const char *const planned_agent[] = {
-    "quarantine", "release", NULL,
-};
+static const char *const planned_agent[] = {NULL};
 static const char *const planned_ctl[] = {NULL};
 
 static const struct sos_program_info programs[SOS_PROG_COUNT] = {
@@ -543,6 +580,19 @@ int sos_verb_dispatch(struct cli *cli)
                        "activate, ...); '%s %s' changes nothing",
                   cli->dry_run && !(verb->options & CLI_OPT_DRY_RUN) ? "--dry-run"
                                                                      : "--enable-despite-preflight",
+                  cli->program, verb->words);
+        return SOS_EXIT_USAGE;
+    }
+    if ((cli->q_given && !(verb->options & CLI_OPT_QUARANTINE)) ||
+        (cli->q_force && !(verb->options & CLI_OPT_FORCE))) {
+        cli_error(cli, "option %s is for '%s'; see '%s %s --help'",
+                  cli->q_force && !(verb->options & CLI_OPT_FORCE) ? "--force"
+                                                                    : "--label/--unit/--plist/"
+                                                                      "--container/--output/"
+                                                                      "--compress/--log-bytes/"
+                                                                      "--no-stop/--contain-anyway/"
+                                                                      "--mask",
+                  cli->q_force && !(verb->options & CLI_OPT_FORCE) ? "release" : "quarantine",
                   cli->program, verb->words);
         return SOS_EXIT_USAGE;
     }

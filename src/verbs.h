@@ -79,6 +79,8 @@ int cmd_status(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_logs(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_stage(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_preflight(struct cli *cli, const struct sos_verb *verb, char **operands);
+int cmd_quarantine(struct cli *cli, const struct sos_verb *verb, char **operands);
+int cmd_release(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_change(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_evidence_inspect(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_evidence_extract(struct cli *cli, const struct sos_verb *verb, char **operands);

@@ -656,6 +656,28 @@ static int undo_remove(sourceos_ctx *ctx)
     return sourceos_remove_file(ctx, backup) == 0 ? 0 : -1;
 }
 
+/* restore-plist (release): the plist a quarantine moved aside (backup) put
+ * back in place, 0644; its undo moves it aside again. Nothing to restore
+ * is a failure, and a plist someone put there since is never overwritten. */
+static int restore_plist(sourceos_ctx *ctx)
+{
+    const char *backup = sourceos_param(ctx, "backup"), *old;
+    struct launchd_act a;
+    size_t len, here;
+    if (read_act(ctx, "restore-plist", 0, 1, &a) != 0)
+        return -1;
+    if (!backup || !(old = current_file(ctx, backup, &len)))
+        return fail(ctx, "launchd.action-failed", SOURCEOS_SEV_CRITICAL,
+                    "nothing to restore: %s is not there", backup ? backup : "the backup");
+    if (current_file(ctx, a.plist, &here))
+        return fail(ctx, "launchd.action-failed", SOURCEOS_SEV_CRITICAL,
+                    "%s exists again: it is left as it is, and %s is kept", a.plist, backup);
+    if (sourceos_write_file(ctx, a.plist, old, len, 0644) != 0)
+        return fail(ctx, "launchd.action-failed", SOURCEOS_SEV_CRITICAL, "cannot put %s back",
+                    a.plist);
+    return sourceos_remove_file(ctx, backup) == 0 ? 0 : -1;
+}
+
 const struct sourceos_action launchd_actions[] = {
     {"prior",
      "Records the job's state (disabled, loaded, running, its plist) for the later steps and "
@@ -667,6 +689,8 @@ const struct sourceos_action launchd_actions[] = {
      install_plist, install_plist, undo_install},
     {"remove-plist", "Removes the agent's plist (kept for the undo)", remove_plist, remove_plist,
      undo_remove},
+    {"restore-plist", "Puts back the plist a quarantine moved aside (its undo: aside again)",
+     restore_plist, restore_plist, remove_plist},
     {"enable", "launchctl enable DOMAIN/LABEL", enable, enable, undo_enable},
     {"disable", "launchctl disable DOMAIN/LABEL", disable, disable, undo_disable},
     {"bootstrap",

@@ -398,6 +398,28 @@ static int undo_remove(sourceos_ctx *ctx)
     return sourceos_remove_file(ctx, backup) == 0 ? 0 : -1;
 }
 
+/* restore-unit (release): the unit file a quarantine moved aside (backup)
+ * put back, 0644; its undo moves it aside again. Nothing to restore is a
+ * failure, and a file someone put there since is never overwritten. */
+static int put_back_unit(sourceos_ctx *ctx)
+{
+    const char *unit = sourceos_param(ctx, "unit"), *backup = sourceos_param(ctx, "backup");
+    const char *old;
+    size_t len, here;
+    if (!unit || !backup)
+        return fail(ctx, "systemd.action-params", SOURCEOS_SEV_CRITICAL,
+                    "restore-unit needs the params unit and backup");
+    if (!(old = current_file(ctx, backup, &len)))
+        return fail(ctx, "systemd.action-failed", SOURCEOS_SEV_CRITICAL,
+                    "nothing to restore: %s is not there", backup);
+    if (current_file(ctx, unit, &here))
+        return fail(ctx, "systemd.action-failed", SOURCEOS_SEV_CRITICAL,
+                    "%s exists again: it is left as it is, and %s is kept", unit, backup);
+    if (sourceos_write_file(ctx, unit, old, len, 0644) != 0)
+        return fail(ctx, "systemd.action-failed", SOURCEOS_SEV_CRITICAL, "cannot put %s back", unit);
+    return sourceos_remove_file(ctx, backup) == 0 ? 0 : -1;
+}
+
 static int manager_verb(sourceos_ctx *ctx, const char *verb)
 {
     const char *unit = sourceos_param(ctx, "unit");
@@ -410,6 +432,8 @@ static int daemon_reload(sourceos_ctx *ctx) { return systemctl(ctx, "daemon-relo
 static int enable(sourceos_ctx *ctx) { return manager_verb(ctx, "enable"); }
 static int disable(sourceos_ctx *ctx) { return manager_verb(ctx, "disable"); }
 static int stop(sourceos_ctx *ctx) { return manager_verb(ctx, "stop"); }
+static int mask(sourceos_ctx *ctx) { return manager_verb(ctx, "mask"); }
+static int unmask(sourceos_ctx *ctx) { return manager_verb(ctx, "unmask"); }
 
 /* A start limit hit by an earlier run would refuse the start: cleared
  * first (a unit that is not failed has nothing to clear: not an error). A
@@ -487,5 +511,9 @@ const struct sourceos_action systemd_actions[] = {
      "transaction replaced its file)",
      start, start, undo_start},
     {"stop", "systemctl [--user] stop UNIT", stop, stop, undo_stop},
+    {"restore-unit", "Puts back the unit file a quarantine moved aside (its undo: aside again)",
+     put_back_unit, put_back_unit, remove_unit},
+    {"mask", "systemctl [--user] mask UNIT (its undo: unmask)", mask, mask, unmask},
+    {"unmask", "systemctl [--user] unmask UNIT (its undo: mask)", unmask, unmask, mask},
     {NULL, NULL, NULL, NULL, NULL},
 };
