@@ -199,8 +199,29 @@ static int add_units(const struct sos_qmatch_opts *o, struct seen *s, const char
     return rc;
 }
 
+/* Whether DIR is one looked at already (Debian's /lib is /usr/lib): 1 yes,
+ * else it is remembered in DONE (N of at most 16). */
+static int same_dir(const struct sos_qmatch_opts *o, const char *dir, char **done, size_t *n)
+{
+    char *real = NULL;
+    if (sos_rootfs_resolve(tree(o), dir, 0, &real) != 0)
+        return 1; /* not there: nothing to list */
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(done[i], real) == 0) {
+            free(real);
+            return 1;
+        }
+    if (*n < 16)
+        done[(*n)++] = real;
+    else
+        free(real);
+    return 0;
+}
+
 static int add_services(const struct sos_qmatch_opts *o, struct seen *s)
 {
+    char *done[16];
+    size_t n_done = 0;
     static const char *const sys_units[] = {"/etc/systemd/system", "/run/systemd/system",
                                             "/usr/lib/systemd/system", "/lib/systemd/system",
                                             NULL};
@@ -224,7 +245,10 @@ static int add_services(const struct sos_qmatch_opts *o, struct seen *s)
         free(dir);
     }
     for (size_t i = 0; rc == 0 && sys_units[i]; i++)
-        rc |= add_units(o, s, sys_units[i], 0, "");
+        if (!same_dir(o, sys_units[i], done, &n_done))
+            rc |= add_units(o, s, sys_units[i], 0, "");
+    for (size_t i = 0; i < n_done; i++)
+        free(done[i]);
     for (size_t i = 0; rc == 0 && i < n_homes; i++) {
         if (!(dir = joined(homes[i].path, ".config/systemd/user")))
             rc = -1;
@@ -399,6 +423,17 @@ int sos_qmatch(const struct sos_qmatch_opts *o, const char *name, struct sos_qta
         for (size_t i = 0; i < s.n; i++)
             if (kind_wanted(o, s.v[i].t.kind) && strstr(s.v[i].key, name) && n_part++ == 0)
                 hit = i;
+    /* one unit in several directories: the first (systemd's precedence,
+     * /etc before /usr/lib) is the one loaded */
+    if (n_exact > 1 && s.v[hit].t.kind == SOS_QT_SYSTEMD) {
+        size_t same = 0;
+        for (size_t i = 0; i < s.n; i++)
+            same += exact(o, &s.v[i], name) && s.v[i].t.kind == SOS_QT_SYSTEMD &&
+                    s.v[i].t.user_scope == s.v[hit].t.user_scope &&
+                    strcmp(s.v[i].key, s.v[hit].key) == 0;
+        if (same == n_exact)
+            n_exact = 1;
+    }
     if (n_exact == 1 || (n_exact == 0 && n_part == 1)) {
         take(&s.v[hit], out);
         seen_free(&s);
