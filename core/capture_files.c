@@ -133,19 +133,22 @@ static int add_file(const struct sos_capture_files *f, const char *member, int f
     uint64_t size = (uint64_t)st->st_size;
     size_t len = 0, out_len = 0;
     char *raw, *clean;
-    int rc;
+    int rc, changed;
     if (size > f->log_bytes || size > REDACT_IN_MEMORY)
         return sos_bundle_add_fd(f->b, member, fd, st->st_mode & 07777, st->st_mtime, 0, path,
                                  f->log_bytes, err);
     if (!(raw = read_tail(fd, size, f->log_bytes, &len)))
         return sos_fail(err, "capture: out of memory reading %s", path);
     clean = sos_redact_text(f->rd, raw, len, &out_len);
+    /* "redacted" in the manifest says the filter changed the member, so an
+     * analyst knows which files differ from the host's */
+    changed = clean && (out_len != len || memcmp(clean, raw, len) != 0);
     memset(raw, 0, len);
     free(raw);
     if (!clean)
         return sos_fail(err, "capture: out of memory redacting %s", path);
     rc = sos_bundle_add_mem(f->b, member, clean, out_len, st->st_mode & 07777, st->st_mtime,
-                            SOS_BUNDLE_REDACTED, path, err);
+                            changed ? SOS_BUNDLE_REDACTED : 0, path, err);
     free(clean);
     return rc;
 }

@@ -765,7 +765,9 @@ static int contain(struct quarantine *q, json_t *actions, int *verified)
             cli_error(cli, "quarantine %s: %s", q->t.name, err.msg);
             return SOS_EXIT_UNDECIDED;
         }
-        json_array_extend(actions, steps_json(&q->rep));
+        json_t *done = steps_json(&q->rep);
+        json_array_extend(actions, done);
+        json_decref(done);
         if (rc > 0)
             return SOS_EXIT_UNDECIDED; /* a step failed: the ones before it were undone */
         json_object_set_new(q->doc, "prior", json_pack("{s:s?, s:s?, s:s?, s:s?}", "disabled",
@@ -830,7 +832,7 @@ static void print_quarantine(const struct quarantine *q, const char *bundle, int
 static int quarantine(struct quarantine *q, char **operands)
 {
     struct cli *cli = q->cli;
-    json_t *actions = json_array();
+    json_t *actions;
     char *bundle = NULL, *how;
     sos_error err;
     int rc, verified = 0, captured;
@@ -877,6 +879,7 @@ static int quarantine(struct quarantine *q, char **operands)
         captured = 0;
     }
     /* 2: contain, reversibly */
+    actions = json_array();
     rc = cli->q_no_stop ? 0 : contain(q, actions, &verified);
     if (cli->q_no_stop)
         json_array_append_new(actions, json_pack("{s:s, s:s, s:s}", "step", "contain", "status",

@@ -53,8 +53,10 @@ like "$(cat "$X/root/tmp/node-commander.err.log")" 'Bearer <redacted' "the beare
 like "$(jget 'd["auths"]["us-docker.pkg.dev"]["auth"]' < "$X/root/Users/alice/.docker/config.json")" '^<redacted:[a-z-]+>$' \
     "the auth file keeps its structure, its value redacted"
 is "$(jget 'd["credHelpers"]' < "$X/root/Users/alice/.docker/config.json")" '{"gcr.io": "gcloud"}' "and the helper names"
-is "$(jget '[m["redacted"] for m in d["members"] if m["name"].startswith("root/tmp/")]' < "$X/manifest.json")" '[true, true]' \
-    "the logs are flagged redacted"
+is "$(jget '[m["redacted"] for m in d["members"] if m["name"] == "root/tmp/node-commander.err.log"]' < "$X/manifest.json")" '[true]' \
+    "the error log with the token is flagged redacted"
+is "$(jget '[m["redacted"] for m in d["members"] if m["name"] in ("root/tmp/node-commander.out.log", "root'"$PL"'")]' < "$X/manifest.json")" '[false, false]' \
+    "a file the filter did not change is not"
 
 # the commands: the checks' and the capture's own, with their output
 cmds=$(for f in "$X"/commands/*.json; do jget '" ".join(d["argv"])' < "$f"; done)

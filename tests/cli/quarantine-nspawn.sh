@@ -1,0 +1,139 @@
+#!/bin/sh
+# quarantine and release against a real, booted systemd 252 and real
+# rootless podman (this machine's systemd under systemd-nspawn, as
+# tests/cli/lifecycle-nspawn.sh boots it): a lingering user's agent is
+# activated to running, then `quarantine userweb` as that user captures it
+# (the bundle has `systemctl --user show` and the journal tail) and stops,
+# disables and moves aside its unit, the container gone; `release` brings
+# it back to running. (A replay of this capture does not yet name the same
+# findings as its report.json: issue 14 is open on it.)
+. "$SOS_SRCDIR/tests/lib.sh"
+. "$SOS_SRCDIR/tests/nspawn-podman.sh"
+
+[ "$(id -u)" -eq 0 ] || skip_all "booting systemd under systemd-nspawn needs root"
+command -v systemd-nspawn >/dev/null 2>&1 ||
+    skip_all "systemd-nspawn is not installed (Debian: systemd-container)"
+command -v unshare >/dev/null 2>&1 || skip_all "unshare (util-linux) is not installed"
+[ -x /lib/systemd/systemd ] || skip_all "systemd is not installed here"
+command -v podman >/dev/null 2>&1 || skip_all "podman is not installed"
+command -v runc >/dev/null 2>&1 || skip_all "runc is not installed"
+[ -x /bin/busybox ] || skip_all "busybox-static is not installed"
+command -v newuidmap >/dev/null 2>&1 || skip_all "newuidmap is not installed (Debian: uidmap)"
+command -v zstd >/dev/null 2>&1 || skip_all "zstd is not installed"
+
+builddir=$(cd "$SOS_BUILDDIR" && pwd -P)
+srcdir=$(cd "$SOS_SRCDIR" && pwd -P)
+NP="$TMP/np"
+OUT="$NP/out"
+nspawn_podman_prepare "$NP" || { echo "Bail out! cannot prepare the container's /etc"; exit 1; }
+CFG="$OUT/cfg"
+mkdir -p "$CFG/checks.d" "$CFG/agents.d"
+chmod 755 "$TMP" "$CFG" "$CFG/checks.d" "$CFG/agents.d"
+cp "$srcdir/checks.d/"*.yaml "$CFG/checks.d/"
+chmod 644 "$CFG/checks.d/"*
+
+cat > "$OUT/inside.sh" <<INSIDE
+SOS="$builddir/sourceos"
+AGENT="$builddir/sourceos-agent"
+PLUGINS="$builddir/plugins/.libs"
+INSIDE
+cat >> "$OUT/inside.sh" <<'INSIDE'
+exec > /sostest-out/inside.log 2>&1
+set -x
+O=/sostest-out
+uid=4711
+run_user() { runuser -u sostest -- env XDG_RUNTIME_DIR=/run/user/$uid HOME=/home/sostest "$@"; }
+UA() { run_user "$AGENT" "$@" --plugin-dir "$PLUGINS" --config-dir $O/cfg; }
+wait_for() {
+    n=$(($1 * 10)); shift
+    while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
+    return 1
+}
+rc() { n=$1; shift; "$@"; echo $? > $O/$n.rc; }
+C=sourceos-userweb U=sourceos-agent@userweb.service
+running() { run_user podman ps --format '{{.Names}}' | grep -qx "$C"; }
+gone() { ! running; }
+ushow() { run_user systemctl --user show -p ActiveState,UnitFileState,FragmentPath $U; }
+useradd -m -u $uid -s /bin/sh sostest || exit 1
+loginctl enable-linger sostest || exit 1
+wait_for 20 test -S /run/user/$uid/systemd/private || { echo "no user manager"; exit 1; }
+run_user sh -c 'mkdir -p -m 700 ~/.config/containers ~/.local/state/sourceos/logs &&
+    printf "{\"auths\":{}}" > ~/.config/containers/sourceos-empty-auth.json &&
+    chmod 600 ~/.config/containers/sourceos-empty-auth.json'
+run_user podman import -q $O/busybox.tar localhost/sostest/busybox:1 > /dev/null || exit 1
+IMG=localhost/sostest/busybox:1@$(run_user podman image inspect --format '{{.Digest}}' localhost/sostest/busybox:1)
+cat > $O/cfg/agents.d/userweb.yaml <<YAML
+name: userweb
+image: $IMG
+backend: systemd
+scope: user
+args: [sh, -c, "trap \"exit 0\" TERM; sleep 3600 & wait"]
+YAML
+chmod 644 $O/cfg/agents.d/userweb.yaml
+rc activate UA activate userweb > $O/activate.out 2>&1
+wait_for 20 running; echo $? > $O/running-before.rc
+cp /home/sostest/.config/systemd/user/$U $O/unit.orig
+
+rc quarantine UA quarantine userweb --output /home/sostest/qout --json > $O/quarantine.json 2> $O/quarantine.err
+ushow > $O/show-quarantined.txt
+wait_for 20 gone; echo $? > $O/gone.rc
+ls /home/sostest/.config/systemd/user/ > $O/unit-dir.txt 2>&1
+cp /home/sostest/qout/*.tar.zst $O/bundle.tar.zst
+rc inspect "$SOS" evidence inspect $O/bundle.tar.zst > $O/inspect.out 2>&1
+rc again UA quarantine userweb --output /home/sostest/qout > $O/again.out 2>&1
+
+rc release UA release userweb > $O/release.out 2>&1
+wait_for 20 running; echo $? > $O/running-after.rc
+ushow > $O/show-released.txt
+cmp /home/sostest/.config/systemd/user/$U $O/unit.orig; echo $? > $O/unit-same.rc
+rc uninstall UA uninstall userweb > $O/uninstall.out 2>&1
+run_user podman ps -a --format '{{.Names}}' > $O/ps-final.txt
+rmdir /sys/fs/cgroup/libpod_parent 2>/dev/null
+echo done > $O/done
+INSIDE
+chmod 644 "$OUT/inside.sh"
+
+binds="$builddir"
+[ "$srcdir" = "$builddir" ] || binds="$binds $srcdir"
+# shellcheck disable=SC2086
+nspawn_podman_boot "$NP" 150 $binds > "$TMP/boot.log" 2>&1
+rc=$?
+if [ "$rc" -eq 77 ]; then
+    skip_all "this machine cannot boot systemd under systemd-nspawn: $(tail -1 "$TMP/boot.log")"
+fi
+is "$(cat "$OUT/done" 2>/dev/null)" done "systemd booted, ran the test and powered off (nspawn exit $rc)"
+if [ ! -f "$OUT/done" ]; then
+    sed 's/^/#   boot: /' "$TMP/boot.log" | tail -20
+    sed 's/^/#   inside: /' "$OUT/inside.log" 2>/dev/null | tail -40
+fi
+f() { cat "$OUT/$1" 2>/dev/null; }
+r() { f "$1.rc"; }
+show() { sed -n "s/^$2=//p" "$OUT/$1" 2>/dev/null; }
+
+is "$(r activate)|$(r running-before)" "0|0" "the user agent is activated and its container runs"
+is "$(r quarantine)" 0 "quarantine userweb: exit 0"
+[ "$(r quarantine)" = 0 ] || sed 's/^/#   /' "$OUT/quarantine.err"
+like "$(show show-quarantined.txt ActiveState)" "^(inactive|failed)$" "stopped (systemctl --user show: inactive, or failed when podman exited on the signal)"
+unlike "$(show show-quarantined.txt UnitFileState)" '^enabled' "not enabled"
+is "$(r gone)" 0 "its container does not run"
+like "$(f unit-dir.txt)" "sourceos-agent@userweb.service.disabled" "the unit moved aside as UNIT.disabled"
+unlike "$(f unit-dir.txt)" "sourceos-agent@userweb.service\$" "and not in its place"
+is "$(f quarantine.json | jget '[c["ok"] for a in d["actions"] if a["step"]=="verify" for c in a["checks"]]')" \
+   '[true, true, true, true]' "verified: not running, not enabled, moved aside, container down"
+is "$(r inspect)" 0 "evidence inspect verifies the bundle"
+X="$TMP/x"; mkdir "$X"; zstd -dcq "$OUT/bundle.tar.zst" | tar -xf - -C "$X"
+cmds=$(for c in "$X"/commands/*.json; do jget '" ".join(d["argv"])' < "$c"; done)
+like "$cmds" '^systemctl --user show sourceos-agent@userweb.service' "the bundle has systemctl --user show"
+like "$cmds" '^journalctl --user' "and the journal tail"
+[ -f "$X/root/home/sostest/.config/systemd/user/sourceos-agent@userweb.service" ]; ok $? "and the unit as found"
+is "$(r again)" 2 "quarantined already: exit 2"
+is "$(r release)" 0 "release userweb: exit 0"
+[ "$(r release)" = 0 ] || sed 's/^/#   /' "$OUT/release.out"
+is "$(r running-after)" 0 "its container runs again"
+is "$(show show-released.txt ActiveState)|$(show show-released.txt UnitFileState)" "active|enabled" "active and enabled again"
+is "$(r unit-same)" 0 "the unit is back byte for byte"
+is "$(r uninstall)" 0 "uninstall after: exit 0"
+is "$(f ps-final.txt)" "" "no container left"
+is "$(grep -c ' /run/systemd/nspawn ' /proc/self/mountinfo)" 0 "no nspawn mount left on the host"
+is "$(pgrep -f -- "$NP/" | wc -l)" 0 "no process of the container left on the host"
+done_testing
