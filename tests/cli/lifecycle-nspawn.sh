@@ -23,15 +23,7 @@
 . "$SOS_SRCDIR/tests/lib.sh"
 . "$SOS_SRCDIR/tests/nspawn-podman.sh"
 
-[ "$(id -u)" -eq 0 ] || skip_all "booting systemd under systemd-nspawn needs root"
-command -v systemd-nspawn >/dev/null 2>&1 ||
-    skip_all "systemd-nspawn is not installed (Debian: systemd-container)"
-command -v unshare >/dev/null 2>&1 || skip_all "unshare (util-linux) is not installed"
-[ -x /lib/systemd/systemd ] || skip_all "systemd is not installed here"
-command -v podman >/dev/null 2>&1 || skip_all "podman is not installed"
-command -v runc >/dev/null 2>&1 || skip_all "runc is not installed"
-[ -x /bin/busybox ] || skip_all "busybox-static is not installed"
-command -v newuidmap >/dev/null 2>&1 || skip_all "newuidmap is not installed (Debian: uidmap)"
+nspawn_podman_require
 
 builddir=$(cd "$SOS_BUILDDIR" && pwd -P)
 srcdir=$(cd "$SOS_SRCDIR" && pwd -P)
