@@ -263,7 +263,7 @@ int sos_bundle_add_mem(struct sos_bundle *b, const char *name, const void *data,
 
 /* A pipe's bytes into an unlinked temporary file next to the bundle, so
  * that its size is known before the header is written. */
-static int spool(struct sos_bundle *b, int fd, char *buf, sos_error *err)
+int sos_bundle_scratch(struct sos_bundle *b, sos_error *err)
 {
     char *path = NULL;
     int out;
@@ -275,7 +275,17 @@ static int spool(struct sos_bundle *b, int fd, char *buf, sos_error *err)
         unlink(path);
     free(path);
     if (out < 0)
-        return sos_fail(err, "bundle %s: cannot spool a stream: %s", b->name, strerror(errno));
+        return sos_fail(err, "bundle %s: cannot make a scratch file in %s: %s", b->name,
+                        b->dir, strerror(errno));
+    return out;
+}
+
+static int spool(struct sos_bundle *b, int fd, char *buf, sos_error *err)
+{
+    int out = sos_bundle_scratch(b, err);
+
+    if (out < 0)
+        return -1;
     for (;;) {
         ssize_t n = read(fd, buf, SOS_BUNDLE_CHUNK);
         if (n < 0 && errno == EINTR)
@@ -302,13 +312,41 @@ static int spool(struct sos_bundle *b, int fd, char *buf, sos_error *err)
     return -1;
 }
 
+/* Copies LEN bytes of FD from START as member NAME. */
+static int copy_range(struct sos_bundle *b, const char *name, int fd, uint64_t start,
+                      uint64_t len, mode_t mode, time_t mtime, unsigned flags,
+                      const char *source, int truncated, uint64_t original, char *buf,
+                      sos_error *err)
+{
+    struct sos_sha256 sha;
+    uint64_t done = 0;
+
+    sos_sha256_init(&sha);
+    if (put_header(b, name, len, mode, mtime, err) != 0)
+        return -1;
+    while (done < len) {
+        size_t want = len - done < SOS_BUNDLE_CHUNK ? (size_t)(len - done) : SOS_BUNDLE_CHUNK;
+        ssize_t n = pread(fd, buf, want, (off_t)(start + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            b->broken = 1;
+            return sos_fail(err, "bundle %s: member %s: %s", b->name, name,
+                            n < 0 ? strerror(errno) : "the file shrank while it was read");
+        }
+        if (put_data(b, name, buf, (size_t)n, &sha, err) != 0)
+            return -1;
+        done += (uint64_t)n;
+    }
+    return record(b, name, len, mode, mtime, flags, source, truncated, original, &sha, err);
+}
+
 int sos_bundle_add_fd(struct sos_bundle *b, const char *name, int fd, mode_t mode,
                       time_t mtime, unsigned flags, const char *source, uint64_t tail_cap,
                       sos_error *err)
 {
-    struct sos_sha256 sha;
     struct stat st;
-    uint64_t size, start, len, done = 0;
+    uint64_t size, start;
     char *buf;
     int spooled = -1, rc = -1;
 
@@ -335,29 +373,31 @@ int sos_bundle_add_fd(struct sos_bundle *b, const char *name, int fd, mode_t mod
      * the capture looked is what the bundle keeps */
     size = (uint64_t)st.st_size;
     start = tail_cap && size > tail_cap ? size - tail_cap : 0;
-    len = size - start;
-    sos_sha256_init(&sha);
-    if (put_header(b, name, len, mode, mtime, err) != 0)
-        goto out;
-    while (done < len) {
-        size_t want = len - done < SOS_BUNDLE_CHUNK ? (size_t)(len - done) : SOS_BUNDLE_CHUNK;
-        ssize_t n = pread(fd, buf, want, (off_t)(start + done));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            b->broken = 1;
-            sos_fail(err, "bundle %s: member %s: %s", b->name, name,
-                     n < 0 ? strerror(errno) : "the file shrank while it was read");
-            goto out;
-        }
-        if (put_data(b, name, buf, (size_t)n, &sha, err) != 0)
-            goto out;
-        done += (uint64_t)n;
-    }
-    rc = record(b, name, len, mode, mtime, flags, source, start > 0, size, &sha, err);
+    rc = copy_range(b, name, fd, start, size - start, mode, mtime, flags, source, start > 0,
+                    size, buf, err);
 out:
     if (spooled >= 0)
         close(spooled);
+    free(buf);
+    return rc;
+}
+
+int sos_bundle_add_copy(struct sos_bundle *b, const char *name, int fd, mode_t mode,
+                        time_t mtime, unsigned flags, const char *source,
+                        uint64_t original_size, int truncated, sos_error *err)
+{
+    struct stat st;
+    char *buf;
+    int rc;
+
+    if (usable(b, name, err) != 0)
+        return -1;
+    if (fstat(fd, &st) != 0)
+        return sos_fail(err, "bundle %s: member %s: %s", b->name, name, strerror(errno));
+    if (!(buf = malloc(SOS_BUNDLE_CHUNK)))
+        return sos_fail(err, "bundle %s: out of memory", b->name);
+    rc = copy_range(b, name, fd, 0, (uint64_t)st.st_size, mode, mtime, flags, source,
+                    truncated, original_size, buf, err);
     free(buf);
     return rc;
 }

@@ -79,6 +79,18 @@ int sos_bundle_add_fd(struct sos_bundle *b, const char *name, int fd, mode_t mod
                       time_t mtime, unsigned flags, const char *source, uint64_t tail_cap,
                       sos_error *err);
 
+/* An unlinked scratch file in the bundle's directory (so it is on the
+ * bundle's file system and never outlives the process), for a copy the
+ * caller makes before adding it (a redacted log). The fd, or -1 with ERR. */
+int sos_bundle_scratch(struct sos_bundle *b, sos_error *err);
+
+/* Adds all FD holds (a regular file: a copy the caller made, such as a
+ * redacted tail) as member NAME; the manifest says it came from SOURCE,
+ * ORIGINAL_SIZE bytes long, and TRUNCATED when the copy is of its tail. */
+int sos_bundle_add_copy(struct sos_bundle *b, const char *name, int fd, mode_t mode,
+                        time_t mtime, unsigned flags, const char *source,
+                        uint64_t original_size, int truncated, sos_error *err);
+
 /* Appends ENTRY (an object; the reference is stolen) to the manifest's
  * commands or actions. -1 on ENOMEM or when ENTRY is not an object. */
 int sos_bundle_add_command(struct sos_bundle *b, json_t *entry, sos_error *err);

@@ -102,16 +102,15 @@ static json_t *owner_json(const struct sos_capture_files *f, const struct stat *
     return o;
 }
 
-/* Reads the last CAP bytes of FD (SIZE bytes long) whole. */
-static char *read_tail(int fd, uint64_t size, uint64_t cap, size_t *len)
+/* Reads the SIZE bytes of FD whole (fewer when it shrank meanwhile). */
+static char *read_whole(int fd, uint64_t size, size_t *len)
 {
-    uint64_t want = size > cap ? cap : size;
-    char *buf = malloc(want + 1);
+    char *buf = malloc(size + 1);
     size_t got = 0;
     if (!buf)
         return NULL;
-    while (got < want) {
-        ssize_t n = pread(fd, buf + got, want - got, (off_t)(size - want + got));
+    while (got < size) {
+        ssize_t n = pread(fd, buf + got, size - got, (off_t)got);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -123,21 +122,18 @@ static char *read_tail(int fd, uint64_t size, uint64_t cap, size_t *len)
     return buf;
 }
 
-/* Files up to this are redacted in memory; a larger tail goes through the
- * writer unredacted and the read-back scan stands guard. */
-#define REDACT_IN_MEMORY (64u * 1024 * 1024)
+/* A whole file this small is redacted in memory; a larger one, or the tail
+ * of a longer one, piece by piece into a scratch file, so memory stays
+ * bounded whatever the log's size. */
+#define REDACT_IN_MEMORY SOS_REDACT_PIECE
 
-static int add_file(const struct sos_capture_files *f, const char *member, int fd,
-                    const struct stat *st, const char *path, sos_error *err)
+static int add_small(const struct sos_capture_files *f, const char *member, int fd,
+                     const struct stat *st, const char *path, sos_error *err)
 {
-    uint64_t size = (uint64_t)st->st_size;
     size_t len = 0, out_len = 0;
     char *raw, *clean;
     int rc, changed;
-    if (size > f->log_bytes || size > REDACT_IN_MEMORY)
-        return sos_bundle_add_fd(f->b, member, fd, st->st_mode & 07777, st->st_mtime, 0, path,
-                                 f->log_bytes, err);
-    if (!(raw = read_tail(fd, size, f->log_bytes, &len)))
+    if (!(raw = read_whole(fd, (uint64_t)st->st_size, &len)))
         return sos_fail(err, "capture: out of memory reading %s", path);
     clean = sos_redact_text(f->rd, raw, len, &out_len);
     /* "redacted" in the manifest says the filter changed the member, so an
@@ -151,6 +147,36 @@ static int add_file(const struct sos_capture_files *f, const char *member, int f
                             changed ? SOS_BUNDLE_REDACTED : 0, path, err);
     free(clean);
     return rc;
+}
+
+static int add_large(const struct sos_capture_files *f, const char *member, int fd,
+                     const struct stat *st, const char *path, sos_error *err)
+{
+    uint64_t size = (uint64_t)st->st_size;
+    uint64_t keep = size > f->log_bytes ? f->log_bytes : size;
+    int scratch, changed = 0, rc;
+
+    if ((scratch = sos_bundle_scratch(f->b, err)) < 0)
+        return -1;
+    if (sos_redact_fd(f->rd, fd, size - keep, keep, scratch, &changed) < 0) {
+        rc = sos_fail(err, "capture: redacting %s: %s", path,
+                      errno == EIO ? "the file shrank while it was read" : strerror(errno));
+    } else {
+        rc = sos_bundle_add_copy(f->b, member, scratch, st->st_mode & 07777, st->st_mtime,
+                                 changed ? SOS_BUNDLE_REDACTED : 0, path, size, keep < size,
+                                 err);
+    }
+    close(scratch);
+    return rc;
+}
+
+static int add_file(const struct sos_capture_files *f, const char *member, int fd,
+                    const struct stat *st, const char *path, sos_error *err)
+{
+    uint64_t size = (uint64_t)st->st_size;
+    if (size <= f->log_bytes && size <= REDACT_IN_MEMORY)
+        return add_small(f, member, fd, st, path, err);
+    return add_large(f, member, fd, st, path, err);
 }
 
 static const char *error_type(int e)

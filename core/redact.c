@@ -811,6 +811,27 @@ char *sos_redact_text(const struct sos_redactor *rd, const char *text, size_t le
     return finish(&shaped, out_len);
 }
 
+/* Every rule but the PEM one matches within a line (a quoted value ends at
+ * the line's end, blanks are not newlines), so a cut after a newline is
+ * safe unless a "-----BEGIN " above it has no "-----END " yet. */
+size_t sos_redact_cut(const char *text, size_t len)
+{
+    const char *begin = NULL, *end = NULL, *p;
+    size_t limit = len;
+
+    for (p = text; (p = memmem(p, (size_t)(text + len - p), "-----BEGIN ", 11)); p++)
+        begin = p;
+    if (begin) {
+        end = memmem(begin, (size_t)(text + len - begin), "-----END ", 9);
+        /* the open block's line and all after it wait */
+        if (!end || !memchr(end, '\n', (size_t)(text + len - end)))
+            limit = (size_t)(begin - text);
+    }
+    while (limit > 0 && text[limit - 1] != '\n')
+        limit--;
+    return limit;
+}
+
 char *sos_redact_str(const struct sos_redactor *rd, const char *s)
 {
     return s ? sos_redact_text(rd, s, strlen(s), NULL) : NULL;

@@ -49,6 +49,22 @@ void sos_redactor_free(struct sos_redactor *rd);
 char *sos_redact_text(const struct sos_redactor *rd, const char *text, size_t len,
                       size_t *out_len);
 
+/* Where the LEN bytes at TEXT can be cut so that redacting the two parts
+ * apart gives what redacting them whole would: just after the last newline
+ * that is not inside a PEM block. 0 when there is no such place. */
+size_t sos_redact_cut(const char *text, size_t len);
+
+/* Redacts LEN bytes of IN_FD from offset START into OUT_FD (written at its
+ * offset), in pieces cut by sos_redact_cut(), so memory stays bounded
+ * whatever LEN is. A piece with no safe cut within SOS_REDACT_PIECE_MAX
+ * bytes (one huge line) is cut where it ends. *CHANGED is set when the
+ * output differs from the input. Returns the bytes written, or -1 with
+ * errno set (ENOMEM, a read or write error, or EIO when IN_FD ends first). */
+#define SOS_REDACT_PIECE (1024 * 1024)
+#define SOS_REDACT_PIECE_MAX (4 * SOS_REDACT_PIECE)
+long long sos_redact_fd(const struct sos_redactor *rd, int in_fd, unsigned long long start,
+                        unsigned long long len, int out_fd, int *changed);
+
 /* sos_redact_text() of a NUL-terminated string; NULL for NULL. */
 char *sos_redact_str(const struct sos_redactor *rd, const char *s);
 

@@ -110,6 +110,43 @@ b2=$(capture --compress gzip); is "$?" 0 "--compress gzip"
 like "$b2" '\.tar\.gz$' "named .tar.gz"
 "$SOS" evidence inspect "$b2" >/dev/null; is "$?" 0 "and verified"
 
+# a log longer than --log-bytes, secrets all through it: its tail is
+# redacted piece by piece (not held whole), the cut recorded, no secret kept
+OUTL="$MAC/tmp/node-commander.out.log"
+cp "$OUTL" "$TMP/out.log.kept"
+$PYTHON - "$OUTL" "$TOKEN" "$BASIC" <<'PY'
+import sys
+path, token, basic = sys.argv[1:4]
+with open(path, "a") as f:
+    for i in range(120000):  # about 10 MB
+        if i % 997 == 0:
+            f.write("2026-11-28T03:15:%02dZ retry %d Authorization: Bearer %s\n" % (i % 60, i, token))
+        elif i % 1999 == 0:
+            f.write('{"auths": {"ghcr.io": {"auth": "%s"}}}\n' % basic)
+        else:
+            f.write("2026-11-28T03:15:%02dZ worker %d: connection reset by peer, backing off %d ms\n" % (i % 60, i, i % 5000))
+    f.write("Authorization: Bearer %s\n" % token)
+PY
+size=$(stat -c %s "$OUTL")
+rm -f "$OUTD"/*
+b4=$(capture --log-bytes 3000000 2>"$TMP/err4"); rc=$?
+is "$rc" 0 "a 10 MB log with tokens in its tail: the capture exits 0"
+[ "$rc" = 0 ] || cat "$TMP/err4" >&2
+"$SOS" evidence inspect "$b4" >/dev/null; is "$?" 0 "and verifies"
+is "$(ls -A "$OUTD")" "${b4##*/}" "no scratch file left beside it"
+zstd -dcq "$b4" | grep -a -q -e "$TOKEN" -e "$BASIC"; is "$?" 1 "no token in the raw stream"
+X4="$TMP/x4"; mkdir "$X4"
+zstd -dcq "$b4" | tar -xf - -C "$X4"
+is "$(jget '[(m["truncated"], m["original_size"], m["redacted"]) for m in d["members"] if m["name"] == "root/tmp/node-commander.out.log"]' < "$X4/manifest.json")" \
+    "[[true, $size, true]]" "the member: truncated, the original size, redacted"
+is "$(tail -n 1 "$X4/root/tmp/node-commander.out.log")" "Authorization: Bearer <redacted:known-secret>" \
+    "the last line kept, its token a marker"
+is "$(grep -c 'Bearer <redacted' "$X4/root/tmp/node-commander.out.log")" \
+    "$(tail -c 3000000 "$OUTL" | grep -c 'Bearer ghp_')" "every token of the tail redacted, none lost"
+like "$(jget '[m["size"] for m in d["members"] if m["name"] == "root/tmp/node-commander.out.log"]' < "$X4/manifest.json")" \
+    '^\[2[89][0-9]{5}\]$' "about 3 MB kept (markers are shorter than tokens)"
+mv "$TMP/out.log.kept" "$OUTL"
+
 # kill -9 while capturing: nothing with a bundle's name; the next capture
 # removes the temporary it left
 rm -f "$OUTD"/*

@@ -12,10 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <errno.h>
+#include <unistd.h>
 
 #include "redact.h"
 #include "redact_run.h"
 #include "report.h"
+#include "strbuf.h"
 
 /* Fake values in the published formats (never real credentials). */
 #define GHP "ghp_Zq8mN3vB7xK2pL9wR4tY6uI1oA5sD0fGhJ3k"
@@ -279,6 +282,97 @@ static void test_linear(void **state)
     sos_redactor_free(rd);
 }
 
+/* Where a text may be cut: after a newline, never inside a key block. */
+static void test_cut(void **state)
+{
+    static const char open_key[] = "a\nb\n-----BEGIN RSA PRIVATE KEY-----\nMIIE\nAAAA";
+    static const char closed[] = "a\n-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\nz";
+    static const char end_open[] = "a\n-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----";
+    (void)state;
+    assert_int_equal(sos_redact_cut("abc", 3), 0);
+    assert_int_equal(sos_redact_cut("ab\ncd", 5), 3);
+    assert_int_equal(sos_redact_cut(open_key, strlen(open_key)), 4);
+    assert_int_equal(sos_redact_cut(closed, strlen(closed)), strlen(closed) - 1);
+    assert_int_equal(sos_redact_cut(end_open, strlen(end_open)), 2);
+}
+
+static void put_str(struct sos_strbuf *b, const char *s)
+{
+    sos_strbuf_put(b, s, strlen(s));
+}
+
+static FILE *file_of(const char *text, size_t len)
+{
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, len, f), len);
+    assert_int_equal(fflush(f), 0);
+    return f;
+}
+
+/* Piece by piece gives what whole gives, whatever falls on a piece's edge:
+ * key blocks, tokens, exact values, lines longer than a piece. */
+static void test_stream_equals_whole(void **state)
+{
+    static const char *const lines[] = {
+        "2026-12-01T10:00:00Z GET /v2/ 200 Authorization: Bearer " GHP "\n",
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n"
+        "AAAAMwAAAAtzc2gtZWQyNTUxOQAAACDx\n-----END OPENSSH PRIVATE KEY-----\n",
+        "{\"auth\": \"dXNlcjpzM2NyZXQtdmFsdWU=\", \"password\": \"hunter2hunter2\"}\n",
+        "retrying with opaque-secret-42 in 5s\n",
+        "ordinary line, nothing to see\n",
+    };
+    const char *secrets[] = {"opaque-secret-42"};
+    struct sos_redactor *rd = sos_redactor_new(secrets, 1);
+    struct sos_strbuf text = {0};
+    size_t whole_len = 0, i = 0;
+    char *whole, *got;
+    FILE *in, *out;
+    long long n;
+    int changed = 0;
+    (void)state;
+    assert_non_null(rd);
+    /* ~6 MiB of lines, then one 2.5 MiB line with a token at its end */
+    while (text.len < 6u * 1024 * 1024)
+        put_str(&text, lines[i++ % 5]);
+    for (size_t k = 0; k < 2621440 / 8; k++)
+        put_str(&text, "xxxxxxx ");
+    put_str(&text, GLPAT "\n");
+    put_str(&text, lines[1]);
+    assert_false(text.failed);
+    in = file_of(text.p, text.len);
+    /* the whole file, and a tail that starts mid-line */
+    for (size_t start = 0; start <= 12345; start += 12345) {
+        out = tmpfile();
+        assert_non_null(out);
+        whole = sos_redact_text(rd, text.p + start, text.len - start, &whole_len);
+        n = sos_redact_fd(rd, fileno(in), start, text.len - start, fileno(out), &changed);
+        assert_int_equal(n, (long long)whole_len);
+        assert_int_equal(changed, 1);
+        got = malloc(whole_len + 1);
+        assert_non_null(got);
+        assert_int_equal(pread(fileno(out), got, whole_len, 0), (ssize_t)whole_len);
+        assert_memory_equal(got, whole, whole_len);
+        assert_null(memmem(got, whole_len, GHP, strlen(GHP)));
+        assert_null(memmem(got, whole_len, "b3BlbnNzaC1rZXkt", 16));
+        free(got);
+        free(whole);
+        fclose(out);
+    }
+    /* nothing to redact: unchanged; a file shorter than asked: EIO */
+    out = tmpfile();
+    assert_non_null(out);
+    n = sos_redact_fd(rd, fileno(in), text.len - 30, 30, fileno(out), &changed);
+    assert_int_equal(n, 30);
+    assert_int_equal(changed, 0);
+    assert_int_equal(sos_redact_fd(rd, fileno(in), text.len - 30, 60, fileno(out), &changed), -1);
+    assert_int_equal(errno, EIO);
+    fclose(out);
+    fclose(in);
+    free(text.p);
+    sos_redactor_free(rd);
+}
+
 /* Secrets travel from the check's process to the parent beside the result,
  * and only there: the result as reported has no "secrets". */
 static void test_secrets_on_the_wire(void **state)
@@ -319,6 +413,8 @@ int main(void)
         cmocka_unit_test(test_idempotent),
         cmocka_unit_test(test_binary),
         cmocka_unit_test(test_linear),
+        cmocka_unit_test(test_cut),
+        cmocka_unit_test(test_stream_equals_whole),
         cmocka_unit_test(test_secrets_on_the_wire),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
