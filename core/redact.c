@@ -523,6 +523,22 @@ static size_t url_userinfo(struct sos_strbuf *o, const char *t, size_t i, size_t
     return k;
 }
 
+/* A value at V that holds no secret itself: JSON's and YAML's null and
+ * booleans, or the start of a list or an object (whose own keys are looked
+ * at in turn). `"authorization": null` in `podman info` stays valid JSON. */
+static int structural_value(const char *t, size_t v, size_t n)
+{
+    static const char *const literals[] = {"null", "true", "false", "~", NULL};
+    if (v < n && (t[v] == '[' || t[v] == '{'))
+        return 1;
+    for (size_t k = 0; literals[k]; k++) {
+        size_t len = strlen(literals[k]);
+        if (has_prefix(t, v, n, literals[k]) && (v + len == n || ends_plain((unsigned char)t[v + len])))
+            return 1;
+    }
+    return 0;
+}
+
 /* A word at I..J that is a secret key, followed by its value. */
 static size_t key_value(struct sos_strbuf *o, const char *t, size_t i, size_t j,
                         size_t n)
@@ -543,6 +559,8 @@ static size_t key_value(struct sos_strbuf *o, const char *t, size_t i, size_t j,
     if (!kind || key_end != j)
         return 0;
     v = separator_after(t, j, n, opened);
+    if (v && structural_value(t, v, n))
+        return 0;
     if (v && strcmp(kind, "authorization") == 0)
         return authorization_value(o, t, i, v, n);
     if (v)

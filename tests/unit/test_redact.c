@@ -106,6 +106,14 @@ static void test_keys(void **state)
            "podman login --password <redacted:password> quay.io");
     expect(NULL, "{\"client_secret\": \"abc def\", \"name\": \"x\"}",
            "{\"client_secret\": \"<redacted:secret>\", \"name\": \"x\"}");
+    /* a secret key holding null, a boolean, a list or an object: nothing
+     * to redact there, and the JSON stays valid (podman info's plugins) */
+    expect(NULL, "\"authorization\": null\n  },", "\"authorization\": null\n  },");
+    expect(NULL, "{\"password\": false, \"token\": [\"ghp\"], \"auth\": {\"x\": 1}}",
+           "{\"password\": false, \"token\": [\"ghp\"], \"auth\": {\"x\": 1}}");
+    expect(NULL, "token: ~\npassword: nullable-but-secret",
+           "token: ~\npassword: <redacted:password>");
+    expect(NULL, "\"authorization\": \"nullx\"", "\"authorization\": \"<redacted:authorization>\"");
     expect(NULL, "{\\\"identitytoken\\\":\\\"abcdef\\\"}",
            "{\\\"identitytoken\\\":\\\"<redacted:token>\\\"}");
     expect(NULL, "aws_secret_access_key = " AWSSK, "aws_secret_access_key = <redacted:aws-secret-key>");
