@@ -199,7 +199,9 @@ static int give_owner(const struct pass *p, const char *name, int fd)
 {
     const json_t *owner = json_object_get(json_object_get(p->by_name, name), "owner");
     const json_t *uid = json_object_get(owner, "uid"), *gid = json_object_get(owner, "gid");
-    if (!(p->flags & SOS_EXTRACT_OWNERS) || geteuid() != 0 || !json_is_integer(uid) ||
+    /* the declarations (config/) stay the analyst's, as agents.d must be */
+    if (!(p->flags & SOS_EXTRACT_OWNERS) || geteuid() != 0 || strncmp(name, "root/", 5) != 0 ||
+        !json_is_integer(uid) ||
         !json_is_integer(gid) || json_integer_value(uid) < 0 || json_integer_value(gid) < 0)
         return 0;
     return fchown(fd, (uid_t)json_integer_value(uid), (gid_t)json_integer_value(gid));
@@ -391,6 +393,34 @@ static int add_link(struct sos_extract *x, const char *path, const char *target,
     return 0;
 }
 
+/* With SOS_EXTRACT_KEEP_MODES a directory gets its recorded mode (still
+ * searchable by its owner), with SOS_EXTRACT_OWNERS run as root a
+ * directory or symlink its recorded owner: a replay's owner checks then see
+ * what the capture saw. A failure leaves the extraction's own. */
+static void give_path_attrs(int top, unsigned flags, const json_t *p)
+{
+    const char *path = json_string_value(json_object_get(p, "path"));
+    const char *type = json_string_value(json_object_get(p, "type"));
+    const json_t *uid = json_object_get(p, "uid"), *gid = json_object_get(p, "gid");
+    const json_t *mode = json_object_get(p, "mode");
+    int is_dir = strcmp(type, "dir") == 0, dir;
+    char *rel;
+    const char *leaf;
+    if ((!is_dir && strcmp(type, "symlink") != 0) || strcmp(path, "/") == 0 ||
+        !(rel = under_root(path)))
+        return;
+    if ((dir = open_parent(top, rel, &leaf)) >= 0) {
+        if ((flags & SOS_EXTRACT_OWNERS) && geteuid() == 0 && json_is_integer(uid) &&
+            json_is_integer(gid))
+            (void)!fchownat(dir, leaf, (uid_t)json_integer_value(uid),
+                            (gid_t)json_integer_value(gid), AT_SYMLINK_NOFOLLOW);
+        if (is_dir && (flags & SOS_EXTRACT_KEEP_MODES) && json_is_integer(mode))
+            (void)!fchmodat(dir, leaf, ((mode_t)json_integer_value(mode) & 0777) | 0700, 0);
+        close(dir);
+    }
+    free(rel);
+}
+
 /* Directories first, symlinks last: nothing is made through a symlink. */
 static enum sos_extract_status make_paths(int top, unsigned flags, struct sos_extract *x)
 {
@@ -416,6 +446,8 @@ static enum sos_extract_status make_paths(int top, unsigned flags, struct sos_ex
                                                   : "extract creates no symlink") != 0)
             return fail(x, SOS_EXTRACT_FAILED, "out of memory");
     }
+    json_array_foreach(paths, i, p)
+        give_path_attrs(top, flags, p);
     return SOS_EXTRACT_DONE;
 }
 

@@ -148,7 +148,7 @@ static int path_entry_valid(const json_t *e, size_t i, const json_t *names, char
                             size_t size)
 {
     static const char *const keys[] = {"path", "type", "target", "member", "mode", "error",
-                                       NULL};
+                                       "uid", "gid", NULL};
     static const char *const types[] = {"file", "dir", "symlink", "missing", "unreadable", "other",
                                         NULL};
     const char *path = json_string_value(json_object_get(e, "path"));
@@ -187,6 +187,13 @@ static int path_entry_valid(const json_t *e, size_t i, const json_t *names, char
         (json_object_get(e, "error") && !json_is_integer(json_object_get(e, "error")))) {
         snprintf(why, size, "%s: mode and error are integers", where);
         return 0;
+    }
+    for (size_t k = 0; k < 2; k++) {
+        const json_t *id = json_object_get(e, k ? "gid" : "uid");
+        if (id && (!json_is_integer(id) || json_integer_value(id) < 0)) {
+            snprintf(why, size, "%s.%s is not a non-negative integer", where, k ? "gid" : "uid");
+            return 0;
+        }
     }
     if (member && (strcmp(type, "file") != 0 || !json_is_string(member) ||
                    !json_object_get(names, json_string_value(member)))) {
@@ -251,6 +258,11 @@ static int replay_fields_valid(const json_t *doc, const json_t *names, char *why
         snprintf(why, size, "root is not an absolute path");
         return 0;
     }
+    if (json_object_get(doc, "uid") && (!json_is_integer(json_object_get(doc, "uid")) ||
+                                        json_integer_value(json_object_get(doc, "uid")) < 0)) {
+        snprintf(why, size, "uid is not a non-negative integer");
+        return 0;
+    }
     if (report && !json_is_object(report)) {
         snprintf(why, size, "report is not an object");
         return 0;
@@ -281,7 +293,7 @@ int sos_bundle_manifest_valid(const json_t *doc, char *why, size_t size)
                                        "captured", "members", "commands", "actions",
                                        /* a capture's (capture.h), optional */
                                        "root", "report", "host_facts", "paths", "env",
-                                       "homes", NULL};
+                                       "homes", "uid", NULL};
     static const char *const strings[] = {"tool_version", "host", "agent", "captured", NULL};
     static const char *const lists[] = {"commands", "actions", NULL};
     const json_t *members = json_object_get(doc, "members");

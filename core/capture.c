@@ -422,6 +422,9 @@ struct sos_capture *sos_capture_start(const struct sos_capture_config *cfg, sos_
 {
     struct sos_capture *c = calloc(1, sizeof *c);
     struct sos_capture_files files;
+    const char **agents = NULL;
+    size_t n_agents = 0;
+    int rc;
     if (!c) {
         sos_fail(err, "capture: out of memory");
         return NULL;
@@ -437,12 +440,23 @@ struct sos_capture *sos_capture_start(const struct sos_capture_config *cfg, sos_
         open_bundle(c, cfg, err) != 0 || add_report(c, cfg, err) != 0 ||
         add_checks_commands(c, err) != 0 || add_backend_view(c, cfg, err) != 0)
         goto fail;
+    if (!(agents = calloc(c->session.n_agents + 1, sizeof *agents))) {
+        sos_fail(err, "capture: out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < c->session.n_agents; i++)
+        if (c->session.agents[i].name)
+            agents[n_agents++] = c->session.agents[i].name;
     files = (struct sos_capture_files){
         .b = c->b, .rd = c->rd, .root = c->root, .log_bytes = c->log_bytes,
         .run = &c->session.run, .target = c->target,
+        .config_dir = cfg->doctor->config_dir, .agents = agents, .n_agents = n_agents,
     };
-    if (sos_capture_files_add(&files, err) != 0 ||
-        sos_bundle_set(c->b, "root", json_string(c->root), err) != 0)
+    rc = sos_capture_files_add(&files, err);
+    free(agents);
+    if (rc != 0 ||
+        sos_bundle_set(c->b, "root", json_string(c->root), err) != 0 ||
+        sos_bundle_set(c->b, "uid", json_integer((json_int_t)getuid()), err) != 0)
         goto fail;
     return c;
 fail:

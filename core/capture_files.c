@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "capture_parts.h"
 #include "homes.h"
 #include "rootfs.h"
@@ -184,33 +185,177 @@ static const char *error_type(int e)
     return e == ENOENT || e == ENOTDIR ? "missing" : "unreadable";
 }
 
-/* Describes PATH into ENTRY, adds a file's member, and queues a symlink's
- * target in MORE. */
-static int take_path(const struct sos_capture_files *f, const char *path, json_t *entry,
-                     struct pathset *more, sos_error *err)
+/* The length of the tree's prefix in a resolved path (0 for the live host). */
+static size_t tree_prefix(const struct sos_capture_files *f)
 {
-    char parent[4096], *real_parent = NULL, member[4200];
+    size_t skip = tree(f) ? strlen(f->root) : 0;
+    while (skip && f->root[skip - 1] == '/')
+        skip--;
+    return skip;
+}
+
+/* PATH with its directories' symlinks resolved (Debian's /lib/x is
+ * /usr/lib/x), so that each file is one member and a replay's tree holds
+ * the symlinks themselves; NULL when its directory does not resolve (the
+ * errno in *RC). */
+static char *canonical_path(const struct sos_capture_files *f, const char *path, int *rc)
+{
+    const char *base = strrchr(path, '/') + 1;
+    char parent[4096], *real_parent = NULL, *out = NULL;
+    const char *dir;
+    snprintf(parent, sizeof parent, "%.*s", (int)(base - path - 1 ? base - path - 1 : 1), path);
+    if ((*rc = sos_rootfs_resolve(tree(f), parent, 0, &real_parent)) != 0)
+        return NULL;
+    dir = real_parent + tree_prefix(f);
+    if (strcmp(dir, "/") == 0 || !*dir)
+        dir = "";
+    if (asprintf(&out, "%s/%s", dir, base) < 0)
+        out = NULL;
+    *rc = out ? 0 : -ENOMEM;
+    free(real_parent);
+    return out;
+}
+
+/* The directory of the canonical PATH, opened, or -1. */
+static int open_parent_dir(const struct sos_capture_files *f, const char *path)
+{
+    const char *base = strrchr(path, '/') + 1;
+    char parent[4096], *real = NULL;
+    int dfd;
+    snprintf(parent, sizeof parent, "%.*s", (int)(base - path - 1 ? base - path - 1 : 1), path);
+    if (sos_rootfs_resolve(tree(f), parent, 0, &real) != 0)
+        return -1;
+    dfd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(real);
+    return dfd;
+}
+
+static void set_owner(json_t *entry, const struct stat *st)
+{
+    json_object_set_new(entry, "uid", json_integer((json_int_t)st->st_uid));
+    json_object_set_new(entry, "gid", json_integer((json_int_t)st->st_gid));
+}
+
+/* 1 when PATH is a symlink in the tree (its directory resolved first). */
+static int is_link(const struct sos_capture_files *f, const char *path)
+{
     const char *base = strrchr(path, '/') + 1;
     struct stat st;
+    int dfd = open_parent_dir(f, path), link;
+    if (dfd < 0)
+        return 0;
+    link = fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+    close(dfd);
+    return link;
+}
+
+/* Adds to S the symlinks among the directories of PATH (/lib on Debian),
+ * so that a replay's tree leads where this one did; LOOKED (may be NULL)
+ * holds the directories looked at already. */
+static int add_linked_dirs_of(const struct sos_capture_files *f, const char *path,
+                              struct pathset *s, json_t *looked)
+{
+    char dir[4096];
+    int rc = 0;
+    snprintf(dir, sizeof dir, "%s", path);
+    for (char *slash = strchr(dir + 1, '/'); slash && rc == 0; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        if (!looked || !json_object_get(looked, dir)) {
+            if (looked)
+                json_object_set_new(looked, dir, json_true());
+            if (is_link(f, dir))
+                rc = set_add(s, dir);
+        }
+        *slash = '/';
+    }
+    return rc;
+}
+
+static int add_linked_dirs(const struct sos_capture_files *f, struct pathset *s)
+{
+    size_t n = s->n;
+    json_t *looked = json_object(); /* each directory once */
+    int rc = looked ? 0 : -1;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = add_linked_dirs_of(f, s->v[i], s, looked);
+    json_decref(looked);
+    return rc;
+}
+
+/* The absolute path symlink LINK's TARGET names, "." and ".." taken
+ * lexically (as the kernel would, but for ".." through a symlink); 0, or
+ * -1 when it does not fit. */
+static int lexical_target(const char *link, const char *target, char *out, size_t size)
+{
+    char in[8192];
+    size_t len = 0;
+    int n;
+    if (target[0] == '/')
+        n = snprintf(in, sizeof in, "%s", target);
+    else
+        n = snprintf(in, sizeof in, "%.*s/%s", (int)(strrchr(link, '/') - link), link, target);
+    if (n < 0 || (size_t)n >= sizeof in || size < 2)
+        return -1;
+    out[0] = '\0';
+    for (char *save = NULL, *seg = strtok_r(in, "/", &save); seg; seg = strtok_r(NULL, "/", &save)) {
+        if (strcmp(seg, ".") == 0)
+            continue;
+        if (strcmp(seg, "..") == 0) {
+            char *up = strrchr(out, '/');
+            len = up ? (size_t)(up - out) : 0;
+            out[len] = '\0';
+            continue;
+        }
+        if (len + 1 + strlen(seg) + 1 > size)
+            return -1;
+        out[len++] = '/';
+        strcpy(out + len, seg);
+        len += strlen(seg);
+    }
+    if (!len)
+        strcpy(out, "/");
+    return 0;
+}
+
+
+
+/* Describes PATH into ENTRY (under its canonical path; *SKIP when TAKEN has
+ * that already), adds a file's member, and queues a symlink's target in
+ * MORE. */
+static int take_path(const struct sos_capture_files *f, const char *asked, json_t *entry,
+                     struct pathset *more, json_t *taken, int *skip, sos_error *err)
+{
+    char member[4200], *path;
+    const char *base;
+    struct stat st;
     int dfd, fd, rc = 0;
-    if (base == path + 1 && !*base) { /* "/" */
+    if (strcmp(asked, "/") == 0) {
         json_object_set_new(entry, "type", json_string("dir"));
         return 0;
     }
-    snprintf(parent, sizeof parent, "%.*s", (int)(base - path - 1 ? base - path - 1 : 1), path);
-    if ((rc = sos_rootfs_resolve(tree(f), parent, 0, &real_parent)) != 0) {
+    if (!(path = canonical_path(f, asked, &rc))) {
+        if (rc == -ENOMEM)
+            return sos_fail(err, "capture: out of memory");
         json_object_set_new(entry, "type", json_string(error_type(-rc)));
         json_object_set_new(entry, "error", json_integer(-rc));
         return 0;
     }
-    dfd = open(real_parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(real_parent);
+    if (json_object_get(taken, path) || !sos_bundle_name_valid(path + 1)) {
+        *skip = 1;
+        free(path);
+        return 0;
+    }
+    json_object_set_new(taken, path, json_true());
+    json_object_set_new(entry, "path", json_string(path));
+    base = strrchr(path, '/') + 1;
+    dfd = open_parent_dir(f, path);
     if (dfd < 0 || fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0) {
         int e = errno;
         if (dfd >= 0)
             close(dfd);
         json_object_set_new(entry, "type", json_string(error_type(e)));
         json_object_set_new(entry, "error", json_integer(e));
+        free(path);
         return 0;
     }
     if (S_ISLNK(st.st_mode)) {
@@ -220,30 +365,31 @@ static int take_path(const struct sos_capture_files *f, const char *path, json_t
         if (n <= 0) {
             json_object_set_new(entry, "type", json_string("unreadable"));
             json_object_set_new(entry, "error", json_integer(n < 0 ? errno : EINVAL));
+            free(path);
             return 0;
         }
         target[n] = '\0';
         json_object_set_new(entry, "type", json_string("symlink"));
         json_object_set_new(entry, "target", json_string(target));
-        /* what it leads to, as a host path, is taken too */
+        set_owner(entry, &st);
+        /* what it leads to, as a host path, is taken too, and the
+         * symlinks on the way there */
         if (sos_rootfs_resolve(tree(f), path, 0, &real) == 0) {
-            size_t skip = tree(f) ? strlen(f->root) : 0;
-            while (skip && f->root[skip - 1] == '/')
-                skip--;
-            rc = set_add(more, real + skip);
+            char named[4096];
+            rc = set_add(more, real + tree_prefix(f));
             free(real);
+            if (rc == 0 && lexical_target(path, target, named, sizeof named) == 0)
+                rc = add_linked_dirs_of(f, named, more, NULL);
         }
+        free(path);
         return rc < 0 ? sos_fail(err, "capture: out of memory") : 0;
     }
     json_object_set_new(entry, "mode", json_integer(st.st_mode & 07777));
-    if (S_ISDIR(st.st_mode)) {
-        close(dfd);
-        json_object_set_new(entry, "type", json_string("dir"));
-        return 0;
-    }
+    set_owner(entry, &st);
     if (!S_ISREG(st.st_mode)) {
         close(dfd);
-        json_object_set_new(entry, "type", json_string("other"));
+        json_object_set_new(entry, "type", json_string(S_ISDIR(st.st_mode) ? "dir" : "other"));
+        free(path);
         return 0;
     }
     fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -254,6 +400,7 @@ static int take_path(const struct sos_capture_files *f, const char *path, json_t
         json_object_set_new(entry, "error", json_integer(fd < 0 ? errno : ENAMETOOLONG));
         if (fd >= 0)
             close(fd);
+        free(path);
         return 0;
     }
     rc = add_file(f, member, fd, &st, path, err);
@@ -262,6 +409,7 @@ static int take_path(const struct sos_capture_files *f, const char *path, json_t
         rc = sos_bundle_set_owner(f->b, member, owner_json(f, &st), err);
     if (rc == 0)
         json_object_set_new(entry, "member", json_string(member));
+    free(path);
     return rc;
 }
 
@@ -316,16 +464,20 @@ static int gather(const struct sos_capture_files *f, struct pathset *s)
         add_dropins(f, s) != 0)
         return -1;
     set_unique(s);
+    if (add_linked_dirs(f, s) != 0)
+        return -1;
+    set_unique(s);
     return 0;
 }
 
 static int add_paths(const struct sos_capture_files *f, sos_error *err)
 {
     struct pathset s = {0}, more = {0}, discard = {0};
-    json_t *paths = json_array();
+    json_t *paths = json_array(), *taken = json_object();
     int rc = 0;
-    if (!paths || gather(f, &s) != 0) {
+    if (!paths || !taken || gather(f, &s) != 0) {
         json_decref(paths);
+        json_decref(taken);
         set_free(&s);
         return sos_fail(err, "capture: out of memory");
     }
@@ -336,20 +488,25 @@ static int add_paths(const struct sos_capture_files *f, sos_error *err)
             set_unique(&more);
         for (size_t i = 0; i < list->n && rc == 0; i++) {
             json_t *entry;
+            int skip = 0;
             if (round && set_has(&s, list->v[i]))
                 continue;
             entry = json_pack("{s:s}", "path", list->v[i]);
             if (!entry)
                 rc = sos_fail(err, "capture: out of memory");
             else
-                rc = take_path(f, list->v[i], entry, round ? &discard : &more, err);
-            if (entry && json_array_append_new(paths, entry) != 0 && rc == 0)
+                rc = take_path(f, list->v[i], entry, round ? &discard : &more, taken, &skip,
+                               err);
+            if (entry && skip)
+                json_decref(entry);
+            else if (entry && json_array_append_new(paths, entry) != 0 && rc == 0)
                 rc = sos_fail(err, "capture: out of memory");
         }
     }
     set_free(&s);
     set_free(&more);
     set_free(&discard);
+    json_decref(taken);
     if (rc != 0) {
         json_decref(paths);
         return rc;
@@ -397,9 +554,36 @@ static int add_homes(const struct sos_capture_files *f, sos_error *err)
     return sos_bundle_set(f->b, "homes", list, err);
 }
 
+/* The declarations are the analyst's to read: a replay runs each agent's
+ * checks with its own, not with whatever the analyst's agents.d holds. */
+static int add_declarations(const struct sos_capture_files *f, sos_error *err)
+{
+    for (size_t i = 0; i < f->n_agents; i++) {
+        char *path = NULL, member[SOS_BUNDLE_NAME_MAX + 32];
+        struct stat st;
+        int fd, rc = 0;
+        if (!sos_agent_name_valid(f->agents[i]))
+            continue;
+        if (asprintf(&path, "%s/agents.d/%s.yaml", f->config_dir, f->agents[i]) < 0)
+            return sos_fail(err, "capture: out of memory");
+        snprintf(member, sizeof member, "config/agents.d/%s.yaml", f->agents[i]);
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+            sos_bundle_name_valid(member))
+            rc = add_file(f, member, fd, &st, path, err);
+        if (fd >= 0)
+            close(fd);
+        free(path);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int sos_capture_files_add(const struct sos_capture_files *f, sos_error *err)
 {
-    if (add_paths(f, err) != 0 || add_env(f, err) != 0 || add_homes(f, err) != 0)
+    if (add_paths(f, err) != 0 || add_declarations(f, err) != 0 || add_env(f, err) != 0 ||
+        add_homes(f, err) != 0)
         return -1;
     return 0;
 }

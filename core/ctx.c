@@ -869,7 +869,8 @@ int sourceos_read_file(sourceos_ctx *ctx, const char *path, size_t max_bytes,
     int rc;
     if (!ctx || !path || !data || !len)
         return -EINVAL;
-    rc = sos_rootfs_read(ctx->config.root, path, max_bytes, &buf, &n);
+    if (!(rc = sos_replay_denied(ctx->config.replay, path)))
+        rc = sos_rootfs_read(ctx->config.root, path, max_bytes, &buf, &n);
     record_seen(ctx, SOS_SEEN_PATH, path, NULL, rc < 0 ? -rc : 0);
     return hand_over(ctx, rc, buf, n, data, len);
 }
@@ -882,7 +883,8 @@ int sourceos_read_file_tail(sourceos_ctx *ctx, const char *path, size_t max_byte
     int rc;
     if (!ctx || !path || !data || !len)
         return -EINVAL;
-    rc = sos_rootfs_read_tail(ctx->config.root, path, max_bytes, &buf, &n);
+    if (!(rc = sos_replay_denied(ctx->config.replay, path)))
+        rc = sos_rootfs_read_tail(ctx->config.root, path, max_bytes, &buf, &n);
     record_seen(ctx, SOS_SEEN_PATH, path, NULL, rc < 0 ? -rc : 0);
     return hand_over(ctx, rc, buf, n, data, len);
 }
@@ -896,8 +898,9 @@ int sourceos_read_file_tail_owned(sourceos_ctx *ctx, const char *path, size_t ma
     int rc;
     if (!ctx || !path || !data || !len)
         return -EINVAL;
-    rc = sos_rootfs_read_tail_owned(ctx->config.root, path, max_bytes, owner, found, &buf,
-                                    &n);
+    if (!(rc = sos_replay_denied(ctx->config.replay, path)))
+        rc = sos_rootfs_read_tail_owned(ctx->config.root, path, max_bytes, owner, found, &buf,
+                                        &n);
     record_seen(ctx, SOS_SEEN_PATH, path, NULL, rc < 0 ? -rc : 0);
     return hand_over(ctx, rc, buf, n, data, len);
 }
@@ -908,7 +911,8 @@ const char *sourceos_host_path(sourceos_ctx *ctx, const char *path)
     int rc;
     if (!ctx || !path)
         return NULL;
-    rc = sos_rootfs_resolve(ctx->config.root, path, 0, &resolved);
+    if (!(rc = sos_replay_denied(ctx->config.replay, path)))
+        rc = sos_rootfs_resolve(ctx->config.root, path, 0, &resolved);
     record_seen(ctx, SOS_SEEN_PATH, path, NULL, rc < 0 ? -rc : 0);
     if (rc != 0)
         return NULL;
@@ -921,7 +925,8 @@ int sourceos_host_path_error(sourceos_ctx *ctx, const char *path)
     int rc;
     if (!ctx || !path)
         return -EINVAL;
-    rc = sos_rootfs_resolve(ctx->config.root, path, 0, &resolved);
+    if (!(rc = sos_replay_denied(ctx->config.replay, path)))
+        rc = sos_rootfs_resolve(ctx->config.root, path, 0, &resolved);
     free(resolved);
     record_seen(ctx, SOS_SEEN_PATH, path, NULL, rc < 0 ? -rc : 0);
     return rc;

@@ -250,4 +250,6 @@ void sos_host_detect(const char *root, struct sos_host *out)
         detect_tree(root, out);
     out->container = in_container(live ? NULL : root, live);
     out->root = geteuid() == 0;
+    out->uid = (long)getuid();
+    out->tree = !live;
 }

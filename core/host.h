@@ -17,6 +17,8 @@ struct sos_host {
     int wsl;              /* 1 inside WSL (2 for WSL2), else 0 */
     int container;        /* inside a container */
     int root;             /* running as uid 0 */
+    long uid;             /* the invoking user's uid; a replay's: the capture's, -1 unknown */
+    int tree;             /* the checks read a --root tree, not this machine's own files */
 };
 
 /* Detects host facts. ROOT NULL or "/" means the live host; otherwise the OS

@@ -36,12 +36,16 @@ void sos_replay_close(struct sos_replay *r)
     free(r->root);
     free(r->capture_root);
     free(r->command);
+    free(r->agents_dir);
     sos_homes_free(r->homes, r->n_homes);
     for (size_t i = 0; i < r->n_env; i++) {
         free(r->env[i].name);
         free(r->env[i].value);
     }
     free(r->env);
+    for (size_t i = 0; i < r->n_denied; i++)
+        free(r->denied[i].path);
+    free(r->denied);
     memset(r, 0, sizeof *r);
 }
 
@@ -387,7 +391,7 @@ static int load_commands(struct sos_replay *r, const char *top, const json_t *ma
 /* The host facts the capture recorded: the manifest's "host_facts", else
  * the host of report.json (the report at capture), else what the tree says
  * with the manifest's hostname. */
-static void load_host(struct sos_replay *r, const char *top, const json_t *manifest)
+static void load_host_facts(struct sos_replay *r, const char *top, const json_t *manifest)
 {
     const json_t *host = json_object_get(manifest, "host_facts"),
                  *name = json_object_get(manifest, "host");
@@ -410,6 +414,19 @@ static void load_host(struct sos_replay *r, const char *top, const json_t *manif
     sos_host_detect(r->root, &r->host);
     if (json_is_string(name))
         snprintf(r->host.hostname, sizeof r->host.hostname, "%s", json_string_value(name));
+}
+
+/* The facts, and whose run it was: a check that compares an owner with the
+ * invoking user, or tells this machine's files from a tree's, answers as it
+ * did at capture (not as the analyst's uid, or as a tree: the bundle's
+ * tree is where a live capture's files are, not what they were). */
+static void load_host(struct sos_replay *r, const char *top, const json_t *manifest)
+{
+    const json_t *uid = json_object_get(manifest, "uid");
+    load_host_facts(r, top, manifest);
+    r->host.uid = json_is_integer(uid) && json_integer_value(uid) >= 0
+                      ? (long)json_integer_value(uid) : -1;
+    r->host.tree = r->capture_root && *r->capture_root;
 }
 
 /* The manifest's homes and variables: what the checks saw at capture,
@@ -446,6 +463,57 @@ static int load_homes_env(struct sos_replay *r, const json_t *manifest)
         r->env[r->n_env].value = value ? strdup(value) : NULL;
         if (!r->env[r->n_env++].name || (value && !r->env[r->n_env - 1].value))
             return -1;
+    }
+    return 0;
+}
+
+static int load_agents_dir(struct sos_replay *r, const char *top)
+{
+    struct stat st;
+    char *dir = NULL;
+    if (asprintf(&dir, "%s/config/agents.d", top) < 0)
+        return -1;
+    if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+        dir[strlen(dir) - strlen("/agents.d")] = '\0';
+    else {
+        free(dir);
+        dir = NULL;
+    }
+    r->agents_dir = dir;
+    return 0;
+}
+
+static int load_denied(struct sos_replay *r, const json_t *manifest)
+{
+    const json_t *paths = json_object_get(manifest, "paths"), *e;
+    size_t i;
+    if (!json_array_size(paths))
+        return 0;
+    if (!(r->denied = calloc(json_array_size(paths), sizeof *r->denied)))
+        return -1;
+    json_array_foreach(paths, i, e) {
+        const char *path = json_string_value(json_object_get(e, "path"));
+        const char *type = json_string_value(json_object_get(e, "type"));
+        json_int_t error = json_integer_value(json_object_get(e, "error"));
+        if (!path || !type || strcmp(type, "unreadable") != 0 || error <= 0 || error > 4095)
+            continue;
+        if (!(r->denied[r->n_denied].path = strdup(path)))
+            return -1;
+        r->denied[r->n_denied++].error = (int)error;
+    }
+    return 0;
+}
+
+int sos_replay_denied(const struct sos_replay *r, const char *path)
+{
+    for (size_t i = 0; r && path && i < r->n_denied; i++) {
+        const struct sos_replay_denied *d = &r->denied[i];
+        size_t n = strlen(d->path);
+        if (strcmp(path, d->path) == 0)
+            return -d->error;
+        if (d->error == EACCES && strncmp(path, d->path, n) == 0 &&
+            (path[n] == '/' || strcmp(d->path, "/") == 0))
+            return -EACCES;
     }
     return 0;
 }
@@ -498,7 +566,8 @@ static int load(struct sos_replay *r, const char *top, const json_t *manifest, s
     if (rc != 0 || (command && !(r->command = strdup(command))))
         return sos_fail(err, "out of memory");
     load_host(r, top, manifest);
-    if (load_homes_env(r, manifest) != 0)
+    if (load_homes_env(r, manifest) != 0 || load_denied(r, manifest) != 0 ||
+        load_agents_dir(r, top) != 0)
         return sos_fail(err, "out of memory");
     return load_commands(r, top, manifest, err);
 }

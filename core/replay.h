@@ -58,6 +58,8 @@ struct sos_replay {
     char *root;         /* the tree checks read (DIR/bundle/root) */
     char *capture_root; /* the manifest's "root", without trailing '/' ("" for "/") */
     char *command;      /* the manifest's report.command, or NULL */
+    char *agents_dir;   /* holds the captured agents.d/ (the doctor's
+                           declarations), or NULL when the bundle has none */
     struct sos_host host;
     struct sos_replay_cmd *cmds;
     size_t n_cmds;
@@ -69,6 +71,15 @@ struct sos_replay {
     struct sos_replay_var *env;
     size_t n_env;
     int has_env;
+    /* the paths the capture could not look at (the manifest's "unreadable") */
+    struct sos_replay_denied *denied;
+    size_t n_denied;
+};
+
+/* A path the capture was refused, and why (an errno). */
+struct sos_replay_denied {
+    char *path;
+    int error;
 };
 
 /* A variable a check read at capture: VALUE NULL when it was unset. */
@@ -116,6 +127,12 @@ void sos_replay_cursor_free(struct sos_replay_cursor *cur);
 /* The value NAME had for the checks at capture (as the manifest's "env"
  * recorded it, redacted); NULL when it was unset or not recorded. */
 const char *sos_replay_getenv(const struct sos_replay *r, const char *name);
+
+/* What looking at PATH (host view) gives in the replay, when the capture
+ * was refused it: -ERROR for the path itself, -EACCES for a path under one
+ * refused for EACCES (a directory it could not enter); 0 otherwise, so
+ * "cannot read /root" stays that, never "absent". */
+int sos_replay_denied(const struct sos_replay *r, const char *path);
 
 /* Copies the capture's homes into *OUT (sos_homes_free); 1 when the
  * manifest had them, 0 when not (nothing copied), -1 out of memory. */

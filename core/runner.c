@@ -81,6 +81,8 @@ void sos_kv_free(struct sos_kv *kv, size_t n)
 int sos_host_facts(const struct sos_host *host, int offline, struct sos_kv **facts,
                    size_t *n)
 {
+    char uid[24];
+    snprintf(uid, sizeof uid, "%ld", host->uid);
     const char *pairs[][2] = {
         {"host.os", host->os},
         {"host.os_name", host->os_name},
@@ -93,6 +95,8 @@ int sos_host_facts(const struct sos_host *host, int offline, struct sos_kv **fac
         {"host.container", host->container ? "true" : "false"},
         {"host.root", host->root ? "true" : "false"},
         {"host.live", offline ? "false" : "true"},
+        {"host.tree", host->tree ? "true" : "false"},
+        {"host.uid", host->uid >= 0 ? uid : "unknown"},
     };
     size_t count = sizeof pairs / sizeof pairs[0];
     struct sos_kv *kv = calloc(count, sizeof *kv);

@@ -294,7 +294,7 @@ static int agent_checks(const struct sos_session *s, struct sos_session_agent *a
 static int load_agent(struct sos_session *s, struct sos_session_agent *a,
                       const struct sos_session_config *c, const char *name)
 {
-    const char *config_dir = c->config_dir;
+    const char *config_dir = c->agents_dir ? c->agents_dir : c->config_dir;
     sos_error err;
     char *path = NULL, *why = NULL;
     int rc = 0;
@@ -322,7 +322,7 @@ static int load_agent(struct sos_session *s, struct sos_session_agent *a,
 static int load_agents(struct sos_session *s, const struct sos_session_config *c,
                        sos_error *err)
 {
-    const char *config_dir = c->config_dir;
+    const char *config_dir = c->agents_dir ? c->agents_dir : c->config_dir;
     char **names = NULL;
     size_t n = 0;
     sos_error list_err;

@@ -12,6 +12,7 @@
 
 struct sos_session_config {
     const char *config_dir; /* holds checks.d/ */
+    const char *agents_dir; /* holds agents.d/ (all_agents); NULL: config_dir */
     const char *plugin_dir;
     const char *root;       /* --root, or NULL */
     int scope;              /* enum sos_scope, or -1 for every check */

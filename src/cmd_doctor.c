@@ -257,12 +257,17 @@ static void replay_end(struct replay_run *rr)
 }
 
 /* The agent model's defaults: a replay's are those of the captured host's
- * OS, not this machine's. */
+ * OS and the capture's HOME and XDG_STATE_HOME, not this machine's. */
 static int model_opts(const struct cli *cli, const struct replay_run *rr,
                       struct sos_agent_model_opts *mo, sos_error *err)
 {
+    const char *home = rr ? sos_replay_getenv(&rr->table, "HOME") : NULL;
     if (cli_agent_model_opts(cli, mo, err) != 0)
         return -1;
+    if (home && home[0] == '/') {
+        mo->home = home;
+        mo->xdg_state_home = sos_replay_getenv(&rr->table, "XDG_STATE_HOME");
+    }
     if (rr && (rr->table.host.os_mask & SOS_OS_MACOS))
         mo->os = SOS_AGENT_OS_MACOS;
     else if (rr && (rr->table.host.os_mask & (SOS_OS_LINUX | SOS_OS_WSL)))
@@ -278,6 +283,7 @@ static void replay_config(struct replay_run *rr, struct sos_session_config *conf
     config->root = rr->table.root;
     config->host = &rr->table.host;
     config->command = rr->command;
+    config->agents_dir = rr->table.agents_dir;
 }
 
 static int doctor_local_runtime(struct cli *cli, struct replay_run *rr)
@@ -334,7 +340,8 @@ static int agent_doctor(struct cli *cli, const char *name, const char *command,
     };
     replay_config(rr, &config);
     if (model_opts(cli, rr, &mo, &err) != 0 ||
-        sos_agent_load_with(config.config_dir, name, &mo, &agent, &err) != 0) {
+        sos_agent_load_with(config.agents_dir ? config.agents_dir : config.config_dir, name, &mo,
+                            &agent, &err) != 0) {
         cli_error(cli, "%s", err.msg);
         return SOS_EXIT_UNDECIDED;
     }

@@ -57,7 +57,7 @@ extern "C" {
 #define SOURCEOS_ABI_MINOR_OF(version) ((unsigned)(version) & 0xffffu)
 
 #define SOURCEOS_ABI_MAJOR 1
-#define SOURCEOS_ABI_MINOR 5
+#define SOURCEOS_ABI_MINOR 6
 /** The ABI version this header describes; put it first in your plugin. */
 #define SOURCEOS_ABI_VERSION \
     SOURCEOS_ABI_MKVERSION(SOURCEOS_ABI_MAJOR, SOURCEOS_ABI_MINOR)
@@ -191,7 +191,12 @@ const char *sourceos_param_at(sourceos_ctx *ctx, const char *key, size_t i);
  * host.os_version, host.hostname, host.wsl, host.container, host.root
  * ("true"/"false"), host.wsl_version ("2", "1", or "0" outside WSL),
  * host.live ("false" when the run analyses a tree offline, so sourceos_run
- * and sourceos_http_get are refused; since ABI 1.3).
+ * and sourceos_http_get are refused; since ABI 1.3), host.tree ("true"
+ * when the checks read a --root tree, "false" when this machine's own
+ * files or, in a replay of a bundle, a capture of a machine's own files;
+ * since ABI 1.6), host.uid (the invoking user's uid, in a replay the
+ * capture's: compare owners with it, never with getuid(); "unknown" when a
+ * bundle does not say; since ABI 1.6).
  * (tests/unit/test_host_facts checks this list against the core's.)
  * An action's facts are its transaction's record (struct sourceos_action).
  */

@@ -86,7 +86,7 @@ static sourceos_status ask_launchd(sourceos_ctx *ctx)
     const struct sourceos_cmd *r;
     sourceos_finding *f;
     if (user_scope(ctx))
-        snprintf(domain, sizeof domain, "gui/%u", (unsigned)getuid());
+        snprintf(domain, sizeof domain, "gui/%u", (unsigned)plugin_uid(ctx));
     else
         snprintf(domain, sizeof domain, "system");
     r = sourceos_run(ctx, argv, NULL, BACKEND_TIMEOUT_MS);

@@ -14,8 +14,7 @@
 
 int agent_user_own_tree(sourceos_ctx *ctx)
 {
-    const char *root = sourceos_host_path(ctx, "/");
-    return root && strcmp(root, "/") == 0;
+    return plugin_own_files(ctx);
 }
 
 static int system_scope(sourceos_ctx *ctx)
@@ -107,10 +106,11 @@ void agent_user_of(sourceos_ctx *ctx, const char *path, struct agent_user *u)
         return;
     }
     if (agent_user_own_tree(ctx)) {
-        struct passwd *pw = getpwuid(getuid());
+        uid_t me = plugin_uid(ctx);
+        struct passwd *pw = getpwuid(me);
         char name[32];
-        plugin_textf(name, sizeof name, "%u", (unsigned)getuid());
-        set_user(u, getuid(), pw ? pw->pw_name : name, "the invoking user");
+        plugin_textf(name, sizeof name, "%u", (unsigned)me);
+        set_user(u, me, pw ? pw->pw_name : name, "the invoking user");
         return;
     }
     plugin_textf(u->name, sizeof u->name, "the agent's user");

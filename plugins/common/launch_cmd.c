@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "launch_cmd.h"
+#include "plugin_util.h"
 
 static void append(char *out, size_t size, size_t *used, const char *text);
 
@@ -713,12 +714,12 @@ void launch_cmd_account(const struct launch_cmd *lc, char *out, size_t size)
     }
 }
 
-/* The run looks at this machine itself: host.live and no --root. */
+/* The run looks at a machine itself (this one, or a replay of one): host.live
+ * and no --root. */
 static int live_host(sourceos_ctx *ctx)
 {
     const char *live = sourceos_fact_get(ctx, "host.live");
-    const char *root = sourceos_host_path(ctx, "/");
-    return live && strcmp(live, "true") == 0 && root && strcmp(root, "/") == 0;
+    return live && strcmp(live, "true") == 0 && plugin_own_files(ctx);
 }
 
 /* PATH's directory exists under the root: the tree holds that part of

@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 void verdict_see(struct verdict *v, sourceos_severity sev)
 {
@@ -114,4 +116,27 @@ int plugin_version_at_least(const char *version, int major, int minor)
     if (!version || sscanf(version, "%d.%d", &ma, &mi) < 1)
         return 0;
     return ma > major || (ma == major && mi >= minor);
+}
+
+int plugin_own_files(sourceos_ctx *ctx)
+{
+    const char *tree = sourceos_fact_get(ctx, "host.tree"), *root;
+    if (tree)
+        return strcmp(tree, "false") == 0;
+    root = sourceos_host_path(ctx, "/");
+    return root && strcmp(root, "/") == 0;
+}
+
+uid_t plugin_uid(sourceos_ctx *ctx)
+{
+    const char *uid = sourceos_fact_get(ctx, "host.uid");
+    char *end = NULL;
+    unsigned long v;
+    if (uid && *uid >= '0' && *uid <= '9') {
+        errno = 0;
+        v = strtoul(uid, &end, 10);
+        if (errno == 0 && *end == '\0' && v == (unsigned long)(uid_t)v)
+            return (uid_t)v;
+    }
+    return getuid();
 }

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "sourceos/plugin.h"
 
@@ -42,6 +43,15 @@ sourceos_finding *plugin_vnote(sourceos_ctx *ctx, struct verdict *v, const char 
  * in. */
 sourceos_finding *plugin_denied(sourceos_ctx *ctx, struct verdict *v, const char *code,
                                 const char *path, const char *user);
+
+/* 1 when the checks read this machine's own files (or a replay of a capture
+ * of them), 0 when a --root tree: host.tree, or, from a core before ABI
+ * 1.6, whether the root is "/". */
+int plugin_own_files(sourceos_ctx *ctx);
+
+/* The invoking user's uid (a replay's: the capture's): host.uid, else
+ * getuid(). Owners are compared with it. */
+uid_t plugin_uid(sourceos_ctx *ctx);
 
 /* Where a command's output or a file is not JSON (sourceos_json_error). */
 struct plugin_json_where {

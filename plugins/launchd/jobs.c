@@ -452,10 +452,10 @@ static void read_params(sourceos_ctx *ctx, struct jobs *j)
     j->max = plugin_param_uint(ctx, "max_jobs", 1, 100000ul, JOBS_DEFAULT_MAX);
     if (is_uid(uid))
         plugin_textf(j->gui, sizeof j->gui, "gui/%s", uid);
-    else if (getuid() == 0 && is_uid(sudo_uid))
+    else if (plugin_uid(ctx) == 0 && is_uid(sudo_uid))
         plugin_textf(j->gui, sizeof j->gui, "gui/%s", sudo_uid);
     else
-        plugin_textf(j->gui, sizeof j->gui, "gui/%u", (unsigned)getuid());
+        plugin_textf(j->gui, sizeof j->gui, "gui/%u", (unsigned)plugin_uid(ctx));
 }
 
 sourceos_status launchd_check_jobs(sourceos_ctx *ctx)

@@ -64,7 +64,7 @@ static void pick_domain(sourceos_ctx *ctx, char *out, size_t size)
     else if (uid && *uid)
         plugin_textf(out, size, "gui/%s", uid);
     else
-        plugin_textf(out, size, "gui/%u", (unsigned)getuid());
+        plugin_textf(out, size, "gui/%u", (unsigned)plugin_uid(ctx));
 }
 
 /* 0 and T filled in, or -1 after recording why the params are unusable. */

@@ -44,6 +44,29 @@ static sourceos_finding *note_denied(struct gen_run *g, const char *path, const 
                          g->denied.paths[g->denied.n - 1], *user ? user : NULL);
 }
 
+/* root's home, where a user may not look, asked of the core too (the
+ * profiles it would hold): a capture then records that it was refused, and
+ * a replay, whose tree has no such directory, is refused it as the capture
+ * was. */
+static void note_denied_by_core(struct gen_run *g)
+{
+    static const char *const places[] = {"/root", NULL};
+    for (size_t i = 0; places[i]; i++) {
+        char profiles[NIX_PATH_MAX];
+        size_t k = 0;
+        plugin_textf(profiles, sizeof profiles, "%s/.local/state/nix/profiles", places[i]);
+        if (sourceos_host_path_error(g->ctx, profiles) != -EACCES)
+            continue;
+        while (k < g->denied.n && strcmp(g->denied.paths[k], places[i]) != 0)
+            k++;
+        if (k < g->denied.n || g->denied.n >= NIX_MAX_DENIED)
+            continue;
+        plugin_textf(g->denied.paths[g->denied.n++], sizeof g->denied.paths[0], "%s",
+                     places[i]);
+        plugin_denied(g->ctx, &g->v, "nix.permission-denied", places[i], NULL);
+    }
+}
+
 /* What breaking PROFILE costs: the system profile is what the next boot or
  * activation uses; a user's profile only loses that user's tools. */
 static sourceos_severity broken_severity(const char *kind)
@@ -281,6 +304,7 @@ static void report_all(struct gen_run *g, struct nix_home *homes)
         free(users[i]);
     }
     free(users);
+    note_denied_by_core(g);
     n = nix_list_homes(g->root_fd, homes, NIX_MAX_USERS, &homes_denied);
     for (size_t i = 0; i < homes_denied.n; i++)
         note_denied(g, homes_denied.paths[i], "");

@@ -37,8 +37,7 @@ int nix_open_root(sourceos_ctx *ctx)
 
 int nix_root_is_host(sourceos_ctx *ctx)
 {
-    const char *root = sourceos_host_path(ctx, "/");
-    return root && !strcmp(root, "/");
+    return plugin_own_files(ctx);
 }
 
 /* The length of TEXT's first line, at most MAX. */

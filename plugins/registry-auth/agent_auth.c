@@ -137,7 +137,7 @@ static void verify_authfile_safe(sourceos_ctx *ctx, struct isolation *iso,
         problem = "cannot be examined";
     else if (!S_ISREG(f->st.st_mode))
         problem = "is not a regular file";
-    else if (f->st.st_uid != getuid())
+    else if (f->st.st_uid != plugin_uid(ctx))
         problem = "is owned by another user";
     else if (f->st.st_mode & 022)
         problem = "is writable by group or others";
@@ -155,7 +155,7 @@ static void verify_authfile_safe(sourceos_ctx *ctx, struct isolation *iso,
                      "the agent's auth file %s %s: someone else could put "
                      "credentials or helpers in it", f->path, problem);
     sourceos_finding_remediation(fd, fix_authfile);
-    plugin_textf(what, sizeof what, "%u", (unsigned)getuid());
+    plugin_textf(what, sizeof what, "%u", (unsigned)plugin_uid(ctx));
     sourceos_finding_commandf(fd, "chmod 600 %s && chown %s %s", f->path, what, f->path);
     sourceos_finding_path(fd, f->path);
     registry_evidence_stat(fd, f);

@@ -76,10 +76,10 @@ static void report_owner(sourceos_ctx *ctx, struct verdict *v,
 {
     char owner[128], you[128], uid[32];
     sourceos_finding *fd;
-    if (!f->have_stat || f->st.st_uid == getuid())
+    if (!f->have_stat || f->st.st_uid == plugin_uid(ctx))
         return;
     registry_owner_text(f->st.st_uid, owner, sizeof owner);
-    registry_owner_text(getuid(), you, sizeof you);
+    registry_owner_text(plugin_uid(ctx), you, sizeof you);
     fd = file_note(ctx, v, f, "registry.auth-file-owner",
         f->has_credentials ? SOURCEOS_SEV_CRITICAL : SOURCEOS_SEV_WARNING,
         "%s is owned by %s, not by you (%s): that user can change the "
@@ -90,7 +90,7 @@ static void report_owner(sourceos_ctx *ctx, struct verdict *v,
         fd, "Give the file back to the user who runs podman (it was often "
             "written by 'sudo podman login'), or remove it and log in again "
             "without sudo.");
-    plugin_textf(uid, sizeof uid, "%u", (unsigned)getuid());
+    plugin_textf(uid, sizeof uid, "%u", (unsigned)plugin_uid(ctx));
     sourceos_finding_commandf(fd, "sudo chown -- %s %s", uid, f->path);
     sourceos_finding_path(fd, f->path);
     registry_evidence_stat(fd, f);

@@ -40,8 +40,7 @@ static const char *env_home(const struct env_view *env)
 
 static int is_tree(sourceos_ctx *ctx)
 {
-    const char *root = sourceos_host_path(ctx, "/");
-    return root && strcmp(root, "/") != 0;
+    return !plugin_own_files(ctx);
 }
 
 /* Whether HOME is where a tree keeps its users' homes (/Users/NAME,
@@ -127,7 +126,7 @@ static void add_runtime_dir_file(struct chain *c, const struct env_view *env)
         return;
     }
     plugin_textf(dir, sizeof dir, "/run/containers/%u",
-                 env->home ? env->uid : (unsigned)getuid());
+                 env->home ? env->uid : (unsigned)plugin_uid(env->ctx));
     chain_add(c, ROLE_RUNTIME_DIR, "/run/containers/UID (XDG_RUNTIME_DIR unset)",
               dir, "auth.json");
 }

@@ -5,8 +5,8 @@
 # activated to running, then `quarantine userweb` as that user captures it
 # (the bundle has `systemctl --user show` and the journal tail) and stops,
 # disables and moves aside its unit, the container gone; `release` brings
-# it back to running. (A replay of this capture does not yet name the same
-# findings as its report.json: issue 14 is open on it.)
+# it back to running. The bundle replayed here, outside the container (another
+# machine, another user, no stand-in), names the findings of its report.json.
 . "$SOS_SRCDIR/tests/lib.sh"
 . "$SOS_SRCDIR/tests/nspawn-podman.sh"
 
@@ -118,6 +118,18 @@ cmds=$(for c in "$X"/commands/*.json; do jget '" ".join(d["argv"])' < "$c"; done
 like "$cmds" '^systemctl --user show sourceos-agent@userweb.service' "the bundle has systemctl --user show"
 like "$cmds" '^journalctl --user' "and the journal tail"
 [ -f "$X/root/home/sostest/.config/systemd/user/sourceos-agent@userweb.service" ]; ok $? "and the unit as found"
+[ -f "$X/config/agents.d/userweb.yaml" ]; ok $? "and the declaration the doctor ran with"
+findings() { # each check's findings, comparable across runs
+    jget '[(c["id"], c["status"], [(f["code"], f["severity"], f.get("path")) for f in c["findings"]]) for c in d["checks"]]'
+}
+mkdir -p "$TMP/analyst"
+HOME="$TMP/analyst" PATH=/usr/bin:/bin "$SOS" doctor local-runtime --json --from-bundle "$OUT/bundle.tar.zst" \
+    --plugin-dir "$BUILD_PLUGINS" --config-dir "$SOS_SRCDIR" > "$TMP/replay.json" 2> "$TMP/replay.err"; rc=$?
+is "$rc" "$(jget 'd["exit_code"]' < "$X/report.json")" "replayed on this machine: exits as the capture's doctor did"
+is "$(findings < "$TMP/replay.json")" "$(findings < "$X/report.json")" "the replayed findings are report.json's, check by check"
+like "$(findings < "$TMP/replay.json")" "podman.container-running" "the agent's own checks among them (its declaration from the bundle)"
+is "$(jget '[c["id"] for c in d["checks"] if c.get("reason","").startswith("not captured")]' < "$TMP/replay.json")" "[]" \
+    "no check went without its commands"
 is "$(r again)" 2 "quarantined already: exit 2"
 is "$(r release)" 0 "release userweb: exit 0"
 [ "$(r release)" = 0 ] || sed 's/^/#   /' "$OUT/release.out"
