@@ -78,13 +78,16 @@ EOF
     chmod 644 "$_np/out/busybox.tar"
 }
 
+# One boot at a time: each test's podman uses the host's cgroup parent
+# (libpod_parent, removed by each test at its end), so two in parallel
+# (make -j) can pull it from under each other.
 nspawn_podman_boot() {
     _np=$1 _limit=$2
     shift 2
     # shellcheck disable=SC2086
     SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 \
     SOSTEST_NSPAWN_OPTS="--system-call-filter=add_key --system-call-filter=keyctl --system-call-filter=bpf --bind-ro=$_np/out/sbin:/usr/local/sbin" \
-        unshare -m --propagation private sh "$SOS_SRCDIR/tests/nspawn-boot.sh" \
+        flock "${TMPDIR:-/tmp}/sourceos-nspawn-podman.lock" unshare -m --propagation private sh "$SOS_SRCDIR/tests/nspawn-boot.sh" \
         "$_np/etc" "$_np/out" "$_limit" "$@"
 }
 
