@@ -341,6 +341,19 @@ static int copy_range(struct sos_bundle *b, const char *name, int fd, uint64_t s
     return record(b, name, len, mode, mtime, flags, source, truncated, original, &sha, err);
 }
 
+/* The checks and the buffer every add from a descriptor starts with. */
+static int begin_fd(struct sos_bundle *b, const char *name, int fd, struct stat *st,
+                    char **buf, sos_error *err)
+{
+    if (usable(b, name, err) != 0)
+        return -1;
+    if (fstat(fd, st) != 0)
+        return sos_fail(err, "bundle %s: member %s: %s", b->name, name, strerror(errno));
+    if (!(*buf = malloc(SOS_BUNDLE_CHUNK)))
+        return sos_fail(err, "bundle %s: out of memory", b->name);
+    return 0;
+}
+
 int sos_bundle_add_fd(struct sos_bundle *b, const char *name, int fd, mode_t mode,
                       time_t mtime, unsigned flags, const char *source, uint64_t tail_cap,
                       sos_error *err)
@@ -350,12 +363,8 @@ int sos_bundle_add_fd(struct sos_bundle *b, const char *name, int fd, mode_t mod
     char *buf;
     int spooled = -1, rc = -1;
 
-    if (usable(b, name, err) != 0)
+    if (begin_fd(b, name, fd, &st, &buf, err) != 0)
         return -1;
-    if (fstat(fd, &st) != 0)
-        return sos_fail(err, "bundle %s: member %s: %s", b->name, name, strerror(errno));
-    if (!(buf = malloc(SOS_BUNDLE_CHUNK)))
-        return sos_fail(err, "bundle %s: out of memory", b->name);
     if (!S_ISREG(st.st_mode)) {
         if (mode == 0)
             mode = 0600;
@@ -390,12 +399,8 @@ int sos_bundle_add_copy(struct sos_bundle *b, const char *name, int fd, mode_t m
     char *buf;
     int rc;
 
-    if (usable(b, name, err) != 0)
+    if (begin_fd(b, name, fd, &st, &buf, err) != 0)
         return -1;
-    if (fstat(fd, &st) != 0)
-        return sos_fail(err, "bundle %s: member %s: %s", b->name, name, strerror(errno));
-    if (!(buf = malloc(SOS_BUNDLE_CHUNK)))
-        return sos_fail(err, "bundle %s: out of memory", b->name);
     rc = copy_range(b, name, fd, 0, (uint64_t)st.st_size, mode, mtime, flags, source,
                     truncated, original_size, buf, err);
     free(buf);
