@@ -91,6 +91,19 @@ nspawn_podman_boot() {
         "$_np/etc" "$_np/out" "$_limit" "$@"
 }
 
+# nspawn_rootless_unavailable: prints why rootless podman cannot run in a
+# container booted here, or nothing. It needs a user namespace, which the
+# kernel refuses to a chrooted process (fresh-debian-run's tree, and the
+# containers nspawn boots from it: "cannot clone: Operation not permitted")
+# and where unprivileged ones are switched off.
+nspawn_rootless_unavailable() {
+    if [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" = 0 ]; then
+        echo "kernel.unprivileged_userns_clone is 0: no user namespaces for users"
+    elif ! _err=$(unshare --user true 2>&1); then
+        echo "this machine cannot create a user namespace (unshare --user: ${_err##*: }; a chroot?)"
+    fi
+}
+
 # nspawn_podman_require: skips the whole test unless this machine can boot
 # systemd under systemd-nspawn with rootless podman inside it.
 nspawn_podman_require() {

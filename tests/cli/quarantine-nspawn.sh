@@ -11,6 +11,8 @@
 . "$SOS_SRCDIR/tests/nspawn-podman.sh"
 
 nspawn_podman_require
+reason=$(nspawn_rootless_unavailable)
+[ -z "$reason" ] || skip_all "the user agent needs rootless podman: $reason"
 command -v zstd >/dev/null 2>&1 || skip_all "zstd is not installed"
 
 builddir=$(cd "$SOS_BUILDDIR" && pwd -P)

@@ -71,6 +71,14 @@ static void test_token_formats(void **state)
     expect(NULL, DCKR, "<redacted:docker-token>");
     expect(NULL, "hf_Zq8mN3vB7xK2pL9wR4tY6uI1oA5sD0fGhJ3k", "<redacted:huggingface-token>");
     expect(NULL, "sk_live_Zq8mN3vB7xK2pL9wR4tY6uI1", "<redacted:stripe-key>");
+    expect(NULL, "rk_live_Zq8mN3vB7xK2pL9wR4tY6uI1", "<redacted:stripe-key>");
+    expect(NULL, "ASIAIOSFODNN7EXAMPLQ", "<redacted:aws-access-key-id>");
+    expect(NULL, "xoxa-1234567890-AbCdEf xoxp-1234567890-AbCdEf xoxo-1234567890-AbCdEf",
+           "<redacted:slack-token> <redacted:slack-token> <redacted:slack-token>");
+    expect(NULL, "xoxs-1234567890-AbCdEf xoxr-1234567890-AbCdEf",
+           "<redacted:slack-token> <redacted:slack-token>");
+    expect(NULL, "pypi-AgEIcHlwaS5vcmcCJDk4ZjM5YjU1LTU1ZTQtNGYxYi1iZjQ5LWM2OGM5ZDE0MGQ2NQ",
+           "<redacted:pypi-token>");
     expect(NULL, "tok=" JWT "&x=1", "tok=<redacted:jwt>&x=1");
     /* inside a file name, after - _ or . */
     expect(NULL, "/etc/sync-" GHP ".service", "/etc/sync-<redacted:github-token>.service");
