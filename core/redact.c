@@ -26,6 +26,24 @@ static void put_marker(struct sos_strbuf *o, const char *kind)
     sos_strbuf_put(o, ">", 1);
 }
 
+/* What the shape rules write: the text as it is, but for the spans rules
+ * replace with a marker. Unchanged text goes in one piece when the next
+ * marker (or the end) comes, not word by word. */
+struct shaped {
+    struct sos_strbuf buf;
+    const char *t;
+    size_t copied; /* t[0, copied) is in buf */
+};
+
+/* T[START, END) becomes the marker of KIND; START is never before what
+ * was copied, since rules only look ahead of where the scan is. */
+static void replace(struct shaped *o, size_t start, size_t end, const char *kind)
+{
+    sos_strbuf_put(&o->buf, o->t + o->copied, start - o->copied);
+    put_marker(&o->buf, kind);
+    o->copied = end;
+}
+
 static char *finish(struct sos_strbuf *o, size_t *out_len)
 {
     sos_strbuf_put(o, "", 0); /* an empty input still gets its NUL */
@@ -101,56 +119,68 @@ static int has_prefix(const char *t, size_t i, size_t n, const char *p)
 
 struct key_rule {
     const char *suffix;
+    size_t len;
     const char *kind;
 };
+
+#define KEY(suffix, kind) {suffix, sizeof suffix - 1, kind}
 
 /* Matched as a suffix of the lower-cased key, longest first where one is a
  * suffix of another, so AWS_SECRET_ACCESS_KEY says what it is. */
 static const struct key_rule key_rules[] = {
-    {"secret_access_key", "aws-secret-key"},
-    {"secretaccesskey", "aws-secret-key"},
-    {"password", "password"},  {"passwd", "password"},
-    {"passphrase", "password"}, {"secret", "secret"},
-    {"token", "token"},        {"apikey", "api-key"},
-    {"api_key", "api-key"},    {"api-key", "api-key"},
-    {"privatekey", "private-key"}, {"private_key", "private-key"},
-    {"private-key", "private-key"}, {"secret_key", "secret"},
-    {"secretkey", "secret"},   {"access_key", "secret"},
-    {"accesskey", "secret"},
-    {"creds", "credentials"},  {"cookie", "cookie"},
-    {NULL, NULL},
+    KEY("secret_access_key", "aws-secret-key"),
+    KEY("secretaccesskey", "aws-secret-key"),
+    KEY("password", "password"),  KEY("passwd", "password"),
+    KEY("passphrase", "password"), KEY("secret", "secret"),
+    KEY("token", "token"),        KEY("apikey", "api-key"),
+    KEY("api_key", "api-key"),    KEY("api-key", "api-key"),
+    KEY("privatekey", "private-key"), KEY("private_key", "private-key"),
+    KEY("private-key", "private-key"), KEY("secret_key", "secret"),
+    KEY("secretkey", "secret"),   KEY("access_key", "secret"),
+    KEY("accesskey", "secret"),
+    KEY("creds", "credentials"),  KEY("cookie", "cookie"),
+    {NULL, 0, NULL},
 };
 
 #define KEY_MAX 128
 
-static int ends_with(const char *s, size_t len, const char *suffix)
+/* The longest suffix a rule looks at: only the key's tail is lower-cased. */
+#define KEY_TAIL 20
+
+static int ends_with(const char *s, size_t len, const char *suffix, size_t n)
 {
-    size_t n = strlen(suffix);
     return len >= n && memcmp(s + len - n, suffix, n) == 0;
 }
 
-/* The kind of a key of LEN bytes, or NULL. */
+static char lower(char c)
+{
+    return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
+
+/* The kind of a key of LEN bytes, or NULL. Called for every word of every
+ * log the redaction filter reads, hence the tail and the last-byte test. */
 static const char *key_kind_n(const char *key, size_t len)
 {
-    char low[KEY_MAX + 1];
+    char tail[KEY_TAIL];
+    size_t keep;
 
     while (len > 0 && key[0] == '-') { /* a flag: --password */
         key++;
         len--;
     }
-    if (len == 0 || len > KEY_MAX)
+    if (len < 4 || len > KEY_MAX || !strchr("ydetnsh", lower(key[len - 1])))
         return NULL;
-    for (size_t i = 0; i < len; i++)
-        low[i] = (char)((key[i] >= 'A' && key[i] <= 'Z') ? key[i] + 32 : key[i]);
-    low[len] = '\0';
+    keep = len < KEY_TAIL ? len : KEY_TAIL;
+    for (size_t i = 0; i < keep; i++)
+        tail[i] = lower(key[len - keep + i]);
     for (size_t i = 0; key_rules[i].suffix; i++)
-        if (ends_with(low, len, key_rules[i].suffix))
+        if (ends_with(tail, keep, key_rules[i].suffix, key_rules[i].len))
             return key_rules[i].kind;
     /* "auth" alone is the base64 user:password of an auth.json entry, also
      * as a dotted or underscored suffix (registry.auth, http_auth); authfile,
      * auth_mode, oauth and a plugin named registry-auth are not secrets. */
-    if (ends_with(low, len, "auth") &&
-        (len == 4 || low[len - 5] == '.' || low[len - 5] == '_'))
+    if (ends_with(tail, keep, "auth", 4) &&
+        (len == 4 || tail[keep - 5] == '.' || tail[keep - 5] == '_'))
         return "auth";
     return NULL;
 }
@@ -216,7 +246,7 @@ static const struct token_rule token_rules[] = {
 static size_t aws_key_id_at(const char *t, size_t i, size_t n)
 {
     size_t j;
-    if (!has_prefix(t, i, n, "AKIA") && !has_prefix(t, i, n, "ASIA"))
+    if (t[i] != 'A' || (!has_prefix(t, i, n, "AKIA") && !has_prefix(t, i, n, "ASIA")))
         return 0;
     j = span(t, i + 4, n, is_upper_alnum);
     return j - i == 20 && (j == n || !is_alnum((unsigned char)t[j])) ? j : 0;
@@ -226,7 +256,7 @@ static size_t aws_key_id_at(const char *t, size_t i, size_t n)
 static size_t jwt_at(const char *t, size_t i, size_t n)
 {
     size_t a, b, c;
-    if (!has_prefix(t, i, n, "eyJ"))
+    if (t[i] != 'e' || !has_prefix(t, i, n, "eyJ"))
         return 0;
     a = span(t, i, n, is_b64url);
     if (a - i < 10 || a >= n || t[a] != '.')
@@ -238,10 +268,21 @@ static size_t jwt_at(const char *t, size_t i, size_t n)
     return c;
 }
 
+/* The first bytes of the formats above, of AWS key ids and of JWTs: a word
+ * starting with any other byte is none of them (test_redact has one of each,
+ * so a rule added without its byte here fails it). */
+static const unsigned char token_start[256] = {
+    ['A'] = 1, ['d'] = 1, ['e'] = 1, ['g'] = 1, ['h'] = 1, ['n'] = 1,
+    ['p'] = 1, ['r'] = 1, ['s'] = 1, ['x'] = 1, ['y'] = 1,
+};
+
 /* End of a token in a published format starting at I, or 0; *KIND set. */
 static size_t token_at(const char *t, size_t i, size_t n, const char **kind)
 {
     size_t end;
+
+    if (!token_start[(unsigned char)t[i]])
+        return 0;
     if ((end = aws_key_id_at(t, i, n))) {
         *kind = "aws-access-key-id";
         return end;
@@ -252,9 +293,10 @@ static size_t token_at(const char *t, size_t i, size_t n, const char **kind)
     }
     for (size_t r = 0; token_rules[r].prefix; r++) {
         const struct token_rule *rule = &token_rules[r];
-        size_t body = i + strlen(rule->prefix);
-        if (!has_prefix(t, i, n, rule->prefix))
-            continue;
+        size_t body;
+        if (rule->prefix[0] != t[i] || !has_prefix(t, i, n, rule->prefix))
+            continue; /* the first byte decides for almost every word */
+        body = i + strlen(rule->prefix);
         end = span(t, body, n, rule->body);
         if (end - body >= rule->min_body) {
             *kind = rule->kind;
@@ -269,7 +311,7 @@ static size_t token_at(const char *t, size_t i, size_t n, const char **kind)
 
 /* A PEM private key from "-----BEGIN" at I: writes the armour lines with a
  * marker between them; returns where to go on, or 0 when it is not one. */
-static size_t pem_at(struct sos_strbuf *o, const char *t, size_t i, size_t n)
+static size_t pem_at(struct shaped *o, const char *t, size_t i, size_t n)
 {
     static const char begin[] = "-----BEGIN ";
     size_t label = i + sizeof begin - 1, close, body, end;
@@ -289,18 +331,18 @@ static size_t pem_at(struct sos_strbuf *o, const char *t, size_t i, size_t n)
     if (!found)
         return 0;
     body = close + 5;
-    sos_strbuf_put(o, t + i, body - i);
-    put_marker(o, "private-key");
     found = memmem(t + body, n - body, "-----END ", 9);
-    if (!found)
-        return n; /* cut short: everything after the header is the key */
+    if (!found) { /* cut short: everything after the header is the key */
+        replace(o, body, n, "private-key");
+        return n;
+    }
+    replace(o, body, (size_t)(found - t), "private-key");
     end = (size_t)(found - t) + 9;
     while (end < n && end - (size_t)(found - t) < 80 && t[end] != '\n' &&
            !has_prefix(t, end, n, "-----"))
         end++;
     if (has_prefix(t, end, n, "-----"))
         end += 5;
-    sos_strbuf_put(o, found, (size_t)(t + end - found));
     return end;
 }
 
@@ -405,12 +447,10 @@ static int value_span(const char *t, size_t i, size_t n, int whole_line,
            !has_prefix(t, v->start, n, SOS_REDACTED_PREFIX);
 }
 
-/* Writes T[FROM, value) then the value as KIND; returns where it ended. */
-static size_t put_value(struct sos_strbuf *o, const char *t, size_t from,
-                        const struct value *v, const char *kind)
+/* The value becomes the marker of KIND; returns where it ended. */
+static size_t put_value(struct shaped *o, const struct value *v, const char *kind)
 {
-    sos_strbuf_put(o, t + from, v->start - from);
-    put_marker(o, kind);
+    replace(o, v->start, v->end, kind);
     return v->end;
 }
 
@@ -442,8 +482,7 @@ static size_t separator_after(const char *t, size_t j, size_t n, char opened)
 
 /* The Authorization value at V (KEY_START..V already read), keeping its
  * scheme; returns where it ended, or 0 when there is no value. */
-static size_t authorization_value(struct sos_strbuf *o, const char *t, size_t key_start,
-                                  size_t v, size_t n)
+static size_t authorization_value(struct shaped *o, const char *t, size_t v, size_t n)
 {
     static const struct { const char *scheme; const char *kind; } schemes[] = {
         {"Bearer", "bearer"}, {"Basic", "basic"}, {"Token", "token"},
@@ -463,17 +502,17 @@ static size_t authorization_value(struct sos_strbuf *o, const char *t, size_t ke
                 size_t close = quoted_end(t, after, n, t[v]);
                 val.end = close < val.end ? close : val.end;
             }
-            return put_value(o, t, key_start, &val, schemes[s].kind);
+            return put_value(o, &val, schemes[s].kind);
         }
     }
     if (!value_span(t, v, n, 1, &val))
         return 0;
-    return put_value(o, t, key_start, &val, "authorization");
+    return put_value(o, &val, "authorization");
 }
 
 /* "Bearer X" / "Basic X" in running text: X must look like a credential,
  * so that "Basic authentication" stays as it is. */
-static size_t scheme_credential(struct sos_strbuf *o, const char *t, size_t i,
+static size_t scheme_credential(struct shaped *o, const char *t, size_t i,
                                 size_t j, size_t n)
 {
     const char *kind;
@@ -495,18 +534,17 @@ static size_t scheme_credential(struct sos_strbuf *o, const char *t, size_t i,
             strong = 1;
     if (end - v < 12 || !strong)
         return 0;
-    sos_strbuf_put(o, t + i, v - i);
-    put_marker(o, kind);
+    replace(o, v, end, kind);
     return end;
 }
 
 /* scheme://user:password@host: keeps the user and the host. */
-static size_t url_userinfo(struct sos_strbuf *o, const char *t, size_t i, size_t j,
+static size_t url_userinfo(struct shaped *o, const char *t, size_t i, size_t j,
                            size_t n)
 {
     size_t a = j + 3, k, colon = 0;
 
-    if (!has_prefix(t, j, n, "://"))
+    if (j >= n || t[j] != ':' || !has_prefix(t, j, n, "://"))
         return 0;
     for (k = a; k < n; k++) {
         unsigned char c = (unsigned char)t[k];
@@ -518,8 +556,7 @@ static size_t url_userinfo(struct sos_strbuf *o, const char *t, size_t i, size_t
     }
     if (k >= n || t[k] != '@' || !colon || colon + 1 == k)
         return 0;
-    sos_strbuf_put(o, t + i, colon + 1 - i);
-    put_marker(o, "userinfo");
+    replace(o, colon + 1, k, "userinfo");
     return k;
 }
 
@@ -540,7 +577,7 @@ static int structural_value(const char *t, size_t v, size_t n)
 }
 
 /* A word at I..J that is a secret key, followed by its value. */
-static size_t key_value(struct sos_strbuf *o, const char *t, size_t i, size_t j,
+static size_t key_value(struct shaped *o, const char *t, size_t i, size_t j,
                         size_t n)
 {
     char opened = i > 0 && (t[i - 1] == '"' || t[i - 1] == '\'') ? t[i - 1] : 0;
@@ -562,47 +599,45 @@ static size_t key_value(struct sos_strbuf *o, const char *t, size_t i, size_t j,
     if (v && structural_value(t, v, n))
         return 0;
     if (v && strcmp(kind, "authorization") == 0)
-        return authorization_value(o, t, i, v, n);
+        return authorization_value(o, t, v, n);
     if (v)
-        return value_span(t, v, n, 0, &val) ? put_value(o, t, i, &val, kind) : 0;
+        return value_span(t, v, n, 0, &val) ? put_value(o, &val, kind) : 0;
     /* --password VALUE: a flag and its argument */
     if (t[i] == '-' && j + 1 < n && t[j] == ' ' && t[j + 1] != '-' &&
         value_span(t, j + 1, n, 0, &val))
-        return put_value(o, t, i, &val, kind);
+        return put_value(o, &val, kind);
     return 0;
 }
 
-/* Writes the word I..J, with the tokens that start inside it after a '-',
- * '_' or '.' (a file named sync-ghp_...) replaced. JWTs are looked for at
- * word starts only: a failing prefix costs less than its minimum body, a
+/* The word I..J, with the tokens that start inside it after a '-', '_' or
+ * '.' (a file named sync-ghp_...) replaced. JWTs are looked for at word
+ * starts only: a failing prefix costs less than its minimum body, a
  * failing JWT the rest of the word, so only the first keeps this linear. */
-static size_t word_tokens(struct sos_strbuf *o, const char *t, size_t i, size_t j)
+static size_t word_tokens(struct shaped *o, const char *t, size_t i, size_t j)
 {
-    size_t from = i;
-
     for (size_t k = i + 1; k < j; k++) {
         const char *kind;
         size_t end;
-        if (!strchr("-_.", t[k - 1]) || !is_alnum((unsigned char)t[k]) ||
+        char before = t[k - 1];
+        if ((before != '-' && before != '_' && before != '.') ||
+            !is_alnum((unsigned char)t[k]) ||
             has_prefix(t, k, j, "eyJ") || !(end = token_at(t, k, j, &kind)))
             continue;
-        sos_strbuf_put(o, t + from, k - from);
-        put_marker(o, kind);
-        from = k = end;
+        replace(o, k, end, kind);
+        k = end;
     }
-    sos_strbuf_put(o, t + from, j - from);
     return j;
 }
 
-/* One word at I (a word start): a rule that matches writes its output and
- * returns where it ended; otherwise the word is written as it is. */
-static size_t word_at(struct sos_strbuf *o, const char *t, size_t i, size_t n)
+/* One word at I (a word start): returns where the rule that matched it
+ * ended, or the word's end. */
+static size_t word_at(struct shaped *o, const char *t, size_t i, size_t n)
 {
     size_t j = span(t, i, n, is_word), end;
     const char *kind;
 
     if ((end = token_at(t, i, n, &kind))) {
-        put_marker(o, kind);
+        replace(o, i, end, kind);
         return end;
     }
     if ((end = url_userinfo(o, t, i, j, n)) || (end = key_value(o, t, i, j, n)) ||
@@ -611,25 +646,29 @@ static size_t word_at(struct sos_strbuf *o, const char *t, size_t i, size_t n)
     return word_tokens(o, t, i, j);
 }
 
-static void redact_shapes(struct sos_strbuf *o, const char *t, size_t n)
+static void redact_shapes(struct sos_strbuf *out, const char *t, size_t n)
 {
+    struct shaped o = {.t = t};
     size_t i = 0;
 
-    while (i < n && !o->failed) {
+    while (i < n && !o.buf.failed) {
         unsigned char c = (unsigned char)t[i];
         size_t end;
-        if (c == '-' && (end = pem_at(o, t, i, n))) {
+        if (c == '-' && (end = pem_at(&o, t, i, n))) {
             i = end;
         } else if (c == '$' && (end = crypt_hash_at(t, i, n))) {
-            put_marker(o, "password-hash");
+            replace(&o, i, end, "password-hash");
             i = end;
         } else if (is_word(c) && (i == 0 || !is_word((unsigned char)t[i - 1]))) {
-            i = word_at(o, t, i, n);
-        } else {
-            sos_strbuf_put(o, t + i, 1);
+            i = word_at(&o, t, i, n);
+        } else { /* a run no rule starts in */
             i++;
+            while (i < n && t[i] != '$' && !is_word((unsigned char)t[i]))
+                i++;
         }
     }
+    sos_strbuf_put(&o.buf, t + o.copied, n - o.copied);
+    *out = o.buf;
 }
 
 /* ---- Exact values: Aho-Corasick ------------------------------------------ */
@@ -645,6 +684,7 @@ struct ac_node {
 struct sos_redactor {
     struct ac_node *nodes;
     size_t n_nodes, cap;
+    uint32_t root[256]; /* the root's children by byte: most bytes stay there */
 };
 
 static uint32_t ac_child(const struct sos_redactor *rd, uint32_t node,
@@ -697,6 +737,8 @@ static int ac_link(struct sos_redactor *rd)
         rd->nodes[k].fail = 0;
         queue[tail++] = k;
     }
+    for (uint32_t k = rd->nodes[0].child; k; k = rd->nodes[k].sibling)
+        rd->root[rd->nodes[k].byte] = k;
     while (head < tail) {
         uint32_t node = queue[head++];
         for (uint32_t k = rd->nodes[node].child; k; k = rd->nodes[k].sibling) {
@@ -779,7 +821,7 @@ static void redact_exact(const struct sos_redactor *rd, struct sos_strbuf *o,
         uint32_t next = 0;
         while (state && !(next = ac_child(rd, state, c)))
             state = rd->nodes[state].fail;
-        state = state ? next : ac_child(rd, 0, c);
+        state = state ? next : rd->root[c];
         if (!state || !rd->nodes[state].out)
             continue;
         {
