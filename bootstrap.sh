@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 
 # (git: .ci/run builds its sanitizer tree from a clone.)
 PACKAGES="build-essential autoconf automake libtool libltdl-dev pkg-config
-libjansson-dev libyaml-dev libarchive-dev libplist-dev libplist-utils zstd
+libjansson-dev libyaml-dev libarchive-dev nettle-dev libplist-dev libplist-utils zstd
 libcmocka-dev python3 python3-yaml python3-jsonschema podman runc
 busybox-static procps docker-registry apache2-utils systemd
 systemd-container uidmap git clang libclang-rt-14-dev debootstrap shellcheck"

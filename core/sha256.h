@@ -1,16 +1,16 @@
-/* SHA-256 (FIPS 180-4), incremental, for the members of evidence bundles:
- * the core has no other hash and links no crypto library. */
+/* SHA-256 (FIPS 180-4), incremental, for the members of evidence bundles.
+ * Nettle's (the hash library libarchive already links): it picks the
+ * CPU's SHA extensions at run time, four times the portable C's speed,
+ * and bundles are hashed twice (writing, then inspect). */
 #ifndef SOS_SHA256_H
 #define SOS_SHA256_H
 
 #include <stddef.h>
-#include <stdint.h>
+
+#include <nettle/sha2.h>
 
 struct sos_sha256 {
-    uint32_t h[8];
-    uint64_t len; /* bytes hashed so far */
-    unsigned char buf[64];
-    size_t used;
+    struct sha256_ctx ctx;
 };
 
 void sos_sha256_init(struct sos_sha256 *s);
