@@ -377,7 +377,10 @@ static int is_word_char(char c) { return is_alnum(c) || c == '_'; }
  * plural s, when a word ends there ("errors", not "errorless"); else 0. */
 static size_t word_at(const char *line, size_t len, size_t i, const char *word)
 {
-    size_t n = strlen(word);
+    size_t n;
+    if (lower(line[i]) != word[0]) /* every word of every line is tried */
+        return 0;
+    n = strlen(word);
     if (i + n > len)
         return 0;
     for (size_t j = 0; j < n; j++)
