@@ -647,6 +647,7 @@ struct quarantine {
     struct sos_capture *cap;
     struct sos_lc_report rep;
     int reported;
+    int blind;   /* contained after a failed capture (--contain-anyway): no bundle */
     json_t *doc; /* the command's own report */
 };
 
@@ -802,6 +803,7 @@ static void print_quarantine(const struct quarantine *q, const char *bundle, int
     char *how = release_command(q->cli, q->t.name);
     printf("%s: %s (%s", q->t.name,
            q->cli->dry_run ? "planned (dry run: nothing changed)"
+           : q->blind      ? "quarantined WITHOUT evidence (the capture failed; --contain-anyway)"
            : rc == 0       ? "quarantined"
                            : "NOT quarantined",
            json_string_value(json_object_get(json_object_get(d, "target"), "kind")));
@@ -822,7 +824,7 @@ static void print_quarantine(const struct quarantine *q, const char *bundle, int
         printf("  verified:\n");
         print_checks(json_object_get(d, "verify"));
     }
-    if (!q->cli->dry_run && rc == 0) {
+    if (!q->cli->dry_run && (rc == 0 || q->blind)) {
         printf("  record:   %s\n", q->rec);
         printf("  restore:  %s\n", how ? how : "sourceos-agent release NAME");
     }
@@ -874,6 +876,7 @@ static int quarantine(struct quarantine *q, char **operands)
                 rmdir(q->rec);
                 return SOS_EXIT_UNDECIDED;
             }
+            json_object_set_new(q->doc, "capture_error", json_string(err.msg));
         }
     } else {
         captured = 0;
@@ -902,6 +905,11 @@ static int quarantine(struct quarantine *q, char **operands)
     }
     if (rc == 0 && !verified && !cli->dry_run && !cli->q_no_stop)
         rc = SOS_EXIT_UNDECIDED;
+    /* Contained as asked, but the evidence is missing: not a success. */
+    if (rc == 0 && !cli->dry_run && !captured) {
+        q->blind = !cli->q_no_stop;
+        rc = SOS_EXIT_UNDECIDED;
+    }
     /* 3: the bundle, with what was done */
     if (q->cap) {
         size_t i;

@@ -108,6 +108,35 @@ q release "$LABEL"
 is "$rc" 2 "release of what is not quarantined: exit 2"
 like "$out" "not quarantined" "said"
 
+# a capture that fails (its --output under a regular file) changes nothing
+: > "$TMP/notadir"
+: > "$LAUNCHCTL_MODEL_LOG"
+q quarantine node-commander --output "$TMP/notadir/out"
+is "$rc" 3 "a failed capture: exit 3"
+like "$out" "the capture failed: .*nothing was changed" "said, with why"
+is "$(job)" loaded "the job still loaded"
+cmp -s "$TMP/plist.orig" "$MAC$PL"; ok $? "the plist in its place"
+ok "$(test ! -e "$R"; echo $?)" "no record"
+unlike "$(cat "$LAUNCHCTL_MODEL_LOG")" '"(bootout|disable)"' "launchctl asked nothing that changes"
+# --contain-anyway: contained and recorded all the same, and said, exit 3
+q quarantine node-commander --output "$TMP/notadir/out" --contain-anyway --json
+is "$rc" 3 "--contain-anyway after a failed capture: exit 3 (no evidence)"
+is "$(printf '%s' "$out" | sed -n '/^{/,$p' | jget '[a["step"] for a in d["actions"]]')" \
+   '["prior", "bootout", "disable", "remove-plist", "verify"]' "but contained, verified"
+like "$(printf '%s' "$out" | sed -n '/^{/,$p' | jget 'd["capture_error"]')" "notadir" "the capture's error in the report"
+is "$(job)|$(disabled)" "not-loaded|1" "the model: booted out, disabled"
+cmp -s "$TMP/plist.orig" "$MAC$PL.disabled"; ok $? "moved aside"
+is "$(jget 'd["prior"]["loaded"]' < "$R/quarantine.json")" true "recorded, so release can undo it"
+ok "$(test ! -e "$TMP/notadir.d"; ls "$TMP"/notadir* | wc -l | grep -qx 1; echo $?)" "no bundle anywhere beside it"
+q release "$LABEL"
+is "$rc|$(job)" "0|loaded" "and release undoes it"
+cmp -s "$TMP/plist.orig" "$MAC$PL"; ok $? "the plist back, byte for byte"
+q quarantine node-commander --output "$TMP/notadir/out" --contain-anyway
+like "$out" "quarantined WITHOUT evidence" "the human report says there is no bundle"
+like "$out" "restore: +.*release" "and how to restore"
+q release "$LABEL"
+is "$rc" 0 "released again"
+
 # usage
 q quarantine node-commander --mask --no-such
 is "$rc" 64 "an unknown option: 64"
