@@ -445,35 +445,59 @@ static const char *fact_of(const struct sos_lc_report *rep, const char *key)
     return NULL;
 }
 
+/* The lifecycle of target T, journaled under its record REC (the params
+ * point into ASIDE and UID). */
+struct target_lc {
+    struct sos_lifecycle lc;
+    struct params p;
+    char aside[PATH_MAX], uid[32];
+};
+
+static void target_lc(struct cli *cli, const struct sos_qtarget *t, const char *rec,
+                      struct target_lc *x)
+{
+    memset(x, 0, sizeof *x);
+    aside_of(t, x->aside, sizeof x->aside);
+    target_params(t, x->aside, &x->p, x->uid, sizeof x->uid);
+    x->lc.state_dir = rec;
+    x->lc.plugin_dir = plugin_dir(cli);
+    x->lc.root = tree_of(cli);
+    x->lc.dry_run = cli->dry_run;
+    x->lc.step_timeout = cli->timeout_given ? cli->timeout : 120;
+    x->lc.params = x->p.v;
+    x->lc.n_params = x->p.n;
+}
+
+/* Rolls back the transaction a killed run left under REC: 1 when there
+ * was one (its name in NAME), 0 when none, -1 with ERR. */
+static int recover(struct cli *cli, const struct sos_qtarget *t, const char *rec, char *name,
+                   size_t name_size, sos_error *err)
+{
+    struct target_lc x;
+    struct sos_lc_report r;
+    size_t n_all;
+    const struct sos_lc_step *all = sos_lc_all_steps(t->backend, &n_all);
+    int found;
+    target_lc(cli, t, rec, &x);
+    if (sos_lifecycle_recover(&x.lc, all, n_all, &r, err) != 0)
+        return -1;
+    found = r.recovered != NULL;
+    if (found && name)
+        snprintf(name, name_size, "%s", r.recovered);
+    sos_lc_report_free(&r);
+    return found;
+}
+
 static int run_steps(struct cli *cli, const struct sos_qtarget *t, const char *rec,
                      const char *transaction, const struct sos_lc_step *steps, size_t n,
                      struct sos_lc_report *rep, sos_error *err)
 {
-    struct params p = {0};
-    char aside[PATH_MAX], uid[32];
-    size_t n_all;
-    const struct sos_lc_step *all = sos_lc_all_steps(t->backend, &n_all);
-    struct sos_lifecycle lc = {
-        .state_dir = rec,
-        .plugin_dir = plugin_dir(cli),
-        .root = tree_of(cli),
-        .dry_run = cli->dry_run,
-        .step_timeout = cli->timeout_given ? cli->timeout : 120,
-    };
-    int rc;
-    aside_of(t, aside, sizeof aside);
-    target_params(t, aside, &p, uid, sizeof uid);
-    lc.params = p.v;
-    lc.n_params = p.n;
+    struct target_lc x;
     /* a transaction a killed run left is rolled back first */
-    if (!cli->dry_run) {
-        struct sos_lc_report r;
-        if (sos_lifecycle_recover(&lc, all, n_all, &r, err) != 0)
-            return -1;
-        sos_lc_report_free(&r);
-    }
-    rc = sos_lifecycle_run(&lc, transaction, steps, n, rep, err);
-    return rc;
+    if (!cli->dry_run && recover(cli, t, rec, NULL, 0, err) < 0)
+        return -1;
+    target_lc(cli, t, rec, &x);
+    return sos_lifecycle_run(&x.lc, transaction, steps, n, rep, err);
 }
 
 /* ---- the record ------------------------------------------------------------------- */
@@ -550,6 +574,36 @@ static json_t *read_record(const char *rec, sos_error *err)
         return NULL;
     }
     return doc;
+}
+
+/* The record REC goes: the definition's copy BASE (or NULL), the record,
+ * the journal and the lock, then the directory. */
+static int remove_record(const char *rec, const char *base)
+{
+    int dfd = open(rec, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd >= 0) {
+        if (base)
+            unlinkat(dfd, base, 0);
+        unlinkat(dfd, RECORD_FILE, 0);
+        unlinkat(dfd, "journal", 0);
+        unlinkat(dfd, "lock", 0);
+        close(dfd);
+    }
+    return rmdir(rec);
+}
+
+static const char *base_of(const char *path)
+{
+    return path && strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+}
+
+/* Whether REC holds a journal: a transaction that was not rolled back. */
+static int has_journal(const char *rec)
+{
+    char path[PATH_MAX];
+    if ((size_t)snprintf(path, sizeof path, "%s/journal", rec) >= sizeof path)
+        return 1; /* cannot tell: keep the record */
+    return access(path, F_OK) == 0;
 }
 
 /* A declared agent's state.json: STATE (quarantined, or back to what it
@@ -690,6 +744,14 @@ static int match(struct quarantine *q, char **operands)
     if (rc > 0 && c.n == 0) {
         char rec[PATH_MAX];
         if (find_record(name, rec, sizeof rec) == 0) {
+            /* killed after it moved the definition aside: the record says
+             * what it was quarantining, and this run finishes the job */
+            json_t *old = read_record(rec, &err);
+            int resumed = json_is_true(json_object_get(old, "containing")) &&
+                          target_from_json(json_object_get(old, "target"), &q->t) == 0;
+            json_decref(old);
+            if (resumed)
+                return 0;
             cli_error(cli, "%s is quarantined already (%s/%s); 'sourceos-agent release' it "
                            "first",
                       name, rec, RECORD_FILE);
@@ -756,6 +818,12 @@ static int contain(struct quarantine *q, json_t *actions, int *verified)
     int was_running = 0, ok = 1, rc = 0;
     *verified = 0;
     if (steps) {
+        /* a run killed while containing is rolled back before anything,
+         * so the definition copied is the one it found */
+        if (!cli->dry_run && recover(cli, &q->t, q->rec, NULL, 0, &err) < 0) {
+            cli_error(cli, "quarantine %s: %s; nothing was contained", q->t.name, err.msg);
+            return SOS_EXIT_UNDECIDED;
+        }
         if (!cli->dry_run && keep_copy(cli, &q->t, q->rec, &err) != 0) {
             cli_error(cli, "quarantine %s: %s; nothing was contained", q->t.name, err.msg);
             return SOS_EXIT_UNDECIDED;
@@ -853,7 +921,10 @@ static int quarantine(struct quarantine *q, char **operands)
                        target_json(&q->t), "dry_run", cli->dry_run, "record", q->rec);
     if (!cli->dry_run) {
         json_t *old;
-        if ((old = read_record(q->rec, &err)) && !json_is_true(json_object_get(old, "released"))) {
+        /* a record still "containing" is a run that was killed: this one
+         * rolls its transaction back (run_steps) and quarantines */
+        if ((old = read_record(q->rec, &err)) && !json_is_true(json_object_get(old, "released")) &&
+            !json_is_true(json_object_get(old, "containing"))) {
             json_decref(old);
             cli_error(cli, "%s is quarantined already (%s/%s); 'sourceos-agent release %s' "
                            "first",
@@ -881,7 +952,27 @@ static int quarantine(struct quarantine *q, char **operands)
     } else {
         captured = 0;
     }
-    /* 2: contain, reversibly */
+    /* 2: contain, reversibly. The record says "containing" first, so that
+     * after a kill release knows what to roll back. */
+    if (!cli->dry_run && !cli->q_no_stop) {
+        json_t *pending = json_deep_copy(q->doc);
+        int written = -1;
+        if (pending) {
+            json_object_set_new(pending, "containing", json_true());
+            json_object_set_new(pending, "aside", json_string(q->aside));
+            written = write_record(q->rec, pending, &err);
+            json_decref(pending);
+        } else {
+            snprintf(err.msg, sizeof err.msg, "out of memory");
+        }
+        if (written != 0) {
+            cli_error(cli, "quarantine %s: the record cannot be written: %s; nothing was "
+                           "changed",
+                      q->t.name, err.msg);
+            remove_record(q->rec, NULL);
+            return SOS_EXIT_UNDECIDED;
+        }
+    }
     actions = json_array();
     rc = cli->q_no_stop ? 0 : contain(q, actions, &verified);
     if (cli->q_no_stop)
@@ -900,8 +991,8 @@ static int quarantine(struct quarantine *q, char **operands)
         }
         json_decref(record);
         set_agent_state(cli, q->t.agent, "quarantined");
-    } else if (!cli->dry_run && (cli->q_no_stop || rc != 0)) {
-        rmdir(q->rec);
+    } else if (!cli->dry_run && (cli->q_no_stop || rc != 0) && !has_journal(q->rec)) {
+        remove_record(q->rec, base_of(definition(&q->t))); /* rolled back: nothing to release */
     }
     if (rc == 0 && !verified && !cli->dry_run && !cli->q_no_stop)
         rc = SOS_EXIT_UNDECIDED;
@@ -1033,6 +1124,45 @@ static int release_preflight(struct cli *cli, const struct sos_qtarget *t, const
     return 0;
 }
 
+/* release of a quarantine killed while it contained: its transaction is
+ * rolled back (what it had done undone, newest first), which leaves the
+ * service as it was; no preflight, since nothing new is started. */
+static int release_interrupted(struct cli *cli, const struct sos_qtarget *t, const char *rec)
+{
+    char name[64] = "";
+    sos_error err;
+    json_t *doc;
+    int found = 0, rc = 0;
+    if (!cli->dry_run && (found = recover(cli, t, rec, name, sizeof name, &err)) < 0) {
+        cli_error(cli, "release %s: the interrupted quarantine cannot be rolled back: %s",
+                  t->name, err.msg);
+        return SOS_EXIT_UNDECIDED;
+    }
+    if (!cli->dry_run && !found) {
+        cli_error(cli, "release %s: the quarantine was interrupted after it contained the "
+                       "service, before its record was complete, so there is nothing to roll "
+                       "back and no prior state to restore: run 'sourceos-agent quarantine %s' "
+                       "again to finish it, then release it",
+                  t->name, t->name);
+        return SOS_EXIT_UNDECIDED;
+    }
+    if (!cli->dry_run && remove_record(rec, base_of(definition(t))) != 0)
+        cli_error(cli, "warning: %s is left: %s", rec, strerror(errno));
+    doc = json_pack("{s:s, s:o, s:b, s:s}", "command", "release", "target", target_json(t),
+                    "dry_run", cli->dry_run, "recovered", cli->dry_run ? "" : name);
+    if (cli->format == FORMAT_JSON) {
+        rc = emit_json(cli, doc, rc);
+    } else {
+        printf("%s: %s\n", t->name,
+               cli->dry_run ? "release planned (dry run: nothing changed): the interrupted "
+                              "quarantine's transaction would be rolled back"
+                            : "released: the interrupted quarantine was rolled back, the "
+                              "service is as it was before it");
+    }
+    json_decref(doc);
+    return rc;
+}
+
 int cmd_release(struct cli *cli, const struct sos_verb *verb, char **operands)
 {
     struct sos_qtarget t;
@@ -1064,6 +1194,12 @@ int cmd_release(struct cli *cli, const struct sos_verb *verb, char **operands)
                   operands[0], rec, RECORD_FILE);
         json_decref(record);
         return SOS_EXIT_UNDECIDED;
+    }
+    if (json_is_true(json_object_get(record, "containing"))) {
+        rc = release_interrupted(cli, &t, rec);
+        sos_qtarget_free(&t);
+        json_decref(record);
+        return rc;
     }
     if ((rc = release_preflight(cli, &t, record, &failed)) != 0 || (failed && !cli->q_force)) {
         if (rc == 0)
@@ -1108,17 +1244,7 @@ int cmd_release(struct cli *cli, const struct sos_verb *verb, char **operands)
                      : json_is_string(json_object_get(prior, "disabled")) &&
                            !strcmp(json_string_value(json_object_get(prior, "disabled")), "false");
         set_agent_state(cli, t.agent, up ? "enabled" : "installed");
-        /* the record goes: the copy, the record, the journal and lock */
-        int dfd = open(rec, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (dfd >= 0) {
-            if (base)
-                unlinkat(dfd, base, 0);
-            unlinkat(dfd, RECORD_FILE, 0);
-            unlinkat(dfd, "journal", 0);
-            unlinkat(dfd, "lock", 0);
-            close(dfd);
-        }
-        if (rmdir(rec) != 0)
+        if (remove_record(rec, base) != 0)
             cli_error(cli, "warning: %s is left: %s", rec, strerror(errno));
     }
     if (cli->format == FORMAT_JSON) {

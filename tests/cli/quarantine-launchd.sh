@@ -137,6 +137,35 @@ like "$out" "restore: +.*release" "and how to restore"
 q release "$LABEL"
 is "$rc" 0 "released again"
 
+# killed (SIGKILL) in the middle of containing: the next quarantine rolls
+# the interrupted transaction back first, then quarantines; release after
+# a kill rolls it back and leaves the job as it was
+for step in bootout disable remove-plist; do
+    SOURCEOS_TEST_KILL_AFTER=$step q quarantine node-commander --output "$OUTD"
+    is "$rc" 137 "quarantine killed right after $step"
+    ls -A "$OUTD" | grep -v '^org\.nixos\.node-commander-[0-9TZ]*\.tar\.zst$' > "$TMP/left"
+    q quarantine node-commander --output "$OUTD"
+    is "$rc" 0 "after a kill at $step, quarantine again: exit 0"
+    [ "$rc" = 0 ] || printf '%s\n' "$out" | sed 's/^/#   /'
+    is "$(job)|$(disabled)" "not-loaded|1" "booted out and disabled ($step)"
+    cmp -s "$TMP/plist.orig" "$MAC$PL.disabled"; ok $? "the plist moved aside, as it was ($step)"
+    is "$(jget 'd["prior"]["loaded"]' < "$R/quarantine.json")" true "the record has the state before the kill ($step)"
+    is "$(ls -A "$OUTD" | grep -v '^org\.nixos\.node-commander-[0-9TZ]*\.tar\.zst$')" "" "no partial bundle left in --output ($step)"
+    q release "$LABEL"
+    is "$rc|$(job)" "0|loaded" "then release: loaded again ($step)"
+    cmp -s "$TMP/plist.orig" "$MAC$PL"; ok $? "the plist back, byte for byte ($step)"
+
+    SOURCEOS_TEST_KILL_AFTER=$step q quarantine node-commander --output "$OUTD"
+    q release "$LABEL"
+    is "$rc" 0 "killed at $step, then release: exit 0"
+    [ "$rc" = 0 ] || printf '%s\n' "$out" | sed 's/^/#   /'
+    like "$out" "interrupted quarantine .*rolled back" "says it rolled the interrupted quarantine back ($step)"
+    is "$(job)" loaded "loaded, as before the kill ($step)"
+    like "$(PATH="$TMP/bin:/usr/bin:/bin" launchctl print-disabled gui/501)" "\"$LABEL\" => enabled|^disabled services = \\{\$" "not disabled ($step)"
+    cmp -s "$TMP/plist.orig" "$MAC$PL"; ok $? "the plist in its place ($step)"
+    ok "$(test ! -e "$MAC$PL.disabled" && test ! -e "$R"; echo $?)" "nothing moved aside, no record ($step)"
+done
+
 # usage
 q quarantine node-commander --mask --no-such
 is "$rc" 64 "an unknown option: 64"
