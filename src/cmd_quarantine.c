@@ -206,6 +206,30 @@ static int exists_in_tree(const struct cli *cli, const char *path)
     return yes;
 }
 
+/* Whether PATH (host view) is a link to /dev/null under the tree: a unit
+ * systemctl masked. Its directory is resolved, not the link itself. */
+static int masked_in_tree(const struct cli *cli, const char *path)
+{
+    const char *base = strrchr(path, '/');
+    char dir[PATH_MAX], *real = NULL, to[16];
+    ssize_t n = -1;
+    int dfd;
+    if (!base || base == path || (size_t)(base - path) >= sizeof dir)
+        return 0;
+    memcpy(dir, path, (size_t)(base - path));
+    dir[base - path] = '\0';
+    if (sos_rootfs_resolve(tree_of(cli), dir, 0, &real) == 0 &&
+        (dfd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+        n = readlinkat(dfd, base + 1, to, sizeof to - 1);
+        close(dfd);
+    }
+    free(real);
+    if (n < 0)
+        return 0;
+    to[n] = '\0';
+    return strcmp(to, "/dev/null") == 0;
+}
+
 /* Copies the definition into the record (kept there as found). */
 static int keep_copy(const struct cli *cli, const struct sos_qtarget *t, const char *rec,
                      sos_error *err)
@@ -389,8 +413,15 @@ static json_t *verify(const struct cli *cli, const struct sos_qtarget *t, const 
     else if (t->backend == SOS_BACKEND_SYSTEMD)
         *all &= verify_systemd(t, checks);
     if (definition(t)) {
-        int moved = !exists_in_tree(cli, definition(t)) && exists_in_tree(cli, aside);
-        snprintf(ev, sizeof ev, "%s: %s", aside, moved ? "in place of the definition" : "missing");
+        /* with --mask, the definition's place is the mask's link */
+        int gone = !exists_in_tree(cli, definition(t)) ||
+                   (cli->q_mask && masked_in_tree(cli, definition(t)));
+        int kept = exists_in_tree(cli, aside), moved = gone && kept;
+        snprintf(ev, sizeof ev, "%s: %s", aside,
+                 moved  ? (cli->q_mask ? "in place of the definition, which is masked"
+                                       : "in place of the definition")
+                 : kept ? "there, but so is the definition"
+                        : "missing");
         json_array_append_new(checks, check_json("definition moved aside", moved, ev));
         *all &= moved;
     }
@@ -1071,9 +1102,10 @@ static size_t release_steps(const struct sos_qtarget *t, const json_t *record,
         if (PRIOR("loaded"))
             names[n++] = "bootstrap";
     } else {
-        names[n++] = "restore-unit";
+        /* the mask's link is where the unit goes back: it goes first */
         if (json_is_true(json_object_get(record, "masked")))
             names[n++] = "unmask";
+        names[n++] = "restore-unit";
         names[n++] = "daemon-reload";
         if (PRIOR("enabled"))
             names[n++] = "enable";
@@ -1095,12 +1127,14 @@ static int release_preflight(struct cli *cli, const struct sos_qtarget *t, const
                              int *failed)
 {
     const char *aside = json_string_value(json_object_get(record, "aside"));
+    int masked = json_is_true(json_object_get(record, "masked"));
     *failed = 0;
     if (definition(t) && (!aside || !exists_in_tree(cli, aside))) {
         cli_error(cli, "release %s: the definition moved aside (%s) is not there", t->name,
                   aside ? aside : "?");
         *failed = 1;
-    } else if (definition(t) && exists_in_tree(cli, definition(t))) {
+    } else if (definition(t) && exists_in_tree(cli, definition(t)) &&
+               !(masked && masked_in_tree(cli, definition(t)))) {
         cli_error(cli, "release %s: %s exists again: it is left as it is", t->name,
                   definition(t));
         *failed = 1;
@@ -1115,7 +1149,7 @@ static int release_preflight(struct cli *cli, const struct sos_qtarget *t, const
             cli_error(cli, "release %s: %s", t->name, err.msg);
             return SOS_EXIT_UNDECIDED;
         }
-        rc = cli_preflight_guard(cli, &a, &mo, 0, &verdict);
+        rc = cli_preflight_guard(cli, &a, &mo, CLI_PREFLIGHT_RELEASE, &verdict);
         sos_agent_free(&a);
         if (rc != 0)
             return rc;

@@ -106,5 +106,9 @@ int cli_preflight_guard(struct cli *cli, struct sos_agent *agent,
  * to run, not what installing needs. */
 #define CLI_PREFLIGHT_RUNTIME                                                                 \
     ((((1ul << 13) - 1) & ~((1ul << 3) - 1)) | (1ul << 14))
+/* Every step (1 to 18) but 15 ("label not disabled", "unit not masked"):
+ * what release asks before its own transaction enables the label a
+ * quarantine disabled, or unmasks the unit --mask masked. */
+#define CLI_PREFLIGHT_RELEASE (((1ul << 19) - 2) & ~(1ul << 15))
 
 #endif

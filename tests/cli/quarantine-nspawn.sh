@@ -80,6 +80,24 @@ rc release UA release userweb > $O/release.out 2>&1
 wait_for 20 running; echo $? > $O/running-after.rc
 ushow > $O/show-released.txt
 cmp /home/sostest/.config/systemd/user/$U $O/unit.orig; echo $? > $O/unit-same.rc
+# --mask: masked too (the unit aside, /dev/null in its place); release unmasks
+rc qmask UA quarantine userweb --mask --output /home/sostest/qout > $O/qmask.out 2>&1
+run_user systemctl --user show -p LoadState,UnitFileState $U > $O/show-masked.txt
+readlink /home/sostest/.config/systemd/user/$U > $O/masked-link.txt
+ls -la /home/sostest/.config/systemd/user/ > $O/masked-dir.txt 2>&1
+wait_for 20 gone; echo $? > $O/gone-masked.rc
+rc unmask UA release userweb > $O/unmask.out 2>&1
+wait_for 20 running; echo $? > $O/running-unmasked.rc
+run_user systemctl --user show -p LoadState,UnitFileState,ActiveState $U > $O/show-unmasked.txt
+cmp /home/sostest/.config/systemd/user/$U $O/unit.orig; echo $? > $O/unit-same2.rc
+# a container nobody declared or runs a unit for, named by --container
+run_user podman run -d --name loose "$IMG" sh -c 'trap "exit 0" TERM; sleep 3600 & wait' > /dev/null
+rc qloose UA quarantine --container loose --output /home/sostest/qloose --json > $O/qloose.json 2> $O/qloose.err
+run_user podman inspect loose --format '{{.State.Status}}' > $O/loose-quarantined.txt 2>/dev/null
+cp /home/sostest/qloose/*.tar.zst $O/loose.tar.zst
+rc rloose UA release loose > $O/rloose.out 2>&1
+run_user podman inspect loose --format '{{.State.Status}}' > $O/loose-released.txt 2>/dev/null
+run_user podman rm -f -t 0 loose > /dev/null 2>&1
 rc uninstall UA uninstall userweb > $O/uninstall.out 2>&1
 run_user podman ps -a --format '{{.Names}}' > $O/ps-final.txt
 rmdir /sys/fs/cgroup/libpod_parent 2>/dev/null
@@ -138,6 +156,30 @@ is "$(r release)" 0 "release userweb: exit 0"
 is "$(r running-after)" 0 "its container runs again"
 is "$(show show-released.txt ActiveState)|$(show show-released.txt UnitFileState)" "active|enabled" "active and enabled again"
 is "$(r unit-same)" 0 "the unit is back byte for byte"
+is "$(r qmask)" 0 "quarantine userweb --mask: exit 0"
+[ "$(r qmask)" = 0 ] || sed 's/^/#   /' "$OUT/qmask.out"
+is "$(show show-masked.txt LoadState)|$(show show-masked.txt UnitFileState)" "masked|masked" "masked (systemctl --user show)"
+is "$(f masked-link.txt)" /dev/null "the unit's place is a link to /dev/null"
+is "$(r gone-masked)" 0 "its container does not run"
+is "$(r unmask)" 0 "release after --mask: exit 0"
+[ "$(r unmask)" = 0 ] || sed 's/^/#   /' "$OUT/unmask.out"
+is "$(r running-unmasked)" 0 "its container runs again"
+is "$(show show-unmasked.txt LoadState)|$(show show-unmasked.txt UnitFileState)|$(show show-unmasked.txt ActiveState)" \
+    "loaded|enabled|active" "unmasked, enabled and active again"
+is "$(r unit-same2)" 0 "the unit is back byte for byte"
+is "$(r qloose)" 0 "quarantine --container loose (no unit, no declaration): exit 0"
+[ "$(r qloose)" = 0 ] || sed 's/^/#   /' "$OUT/qloose.err"
+is "$(f qloose.json | jget 'd["target"]["kind"]')" container "the target is the container"
+is "$(f loose-quarantined.txt)" exited "the container is stopped"
+is "$(f qloose.json | jget '[c["ok"] for a in d["actions"] if a["step"]=="verify" for c in a["checks"]]')" \
+   '[true]' "verified: the container down"
+XL="$TMP/xl"; mkdir "$XL"; zstd -dcq "$OUT/loose.tar.zst" | tar -xf - -C "$XL"
+lcmds=$(for c in "$XL"/commands/*.json; do jget '" ".join(d["argv"])' < "$c"; done)
+like "$lcmds" '^podman container inspect loose' "its bundle has podman container inspect"
+like "$lcmds" '^podman image inspect ' "and the image's"
+"$SOS_BUILDDIR/sourceos" evidence inspect "$OUT/loose.tar.zst" > /dev/null 2>&1; is "$?" 0 "evidence inspect verifies it"
+is "$(r rloose)" 0 "release loose: exit 0"
+is "$(f loose-released.txt)" running "the container runs again"
 is "$(r uninstall)" 0 "uninstall after: exit 0"
 is "$(f ps-final.txt)" "" "no container left"
 is "$(grep -c ' /run/systemd/nspawn ' /proc/self/mountinfo)" 0 "no nspawn mount left on the host"
