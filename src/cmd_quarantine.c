@@ -27,6 +27,7 @@
 #include "capture.h"
 #include "cli.h"
 #include "command.h"
+#include "ctx.h"
 #include "host.h"
 #include "journal.h"
 #include "lifecycle.h"
@@ -733,6 +734,7 @@ struct quarantine {
     struct sos_lc_report rep;
     int reported;
     int blind;   /* contained after a failed capture (--contain-anyway): no bundle */
+    char **podman_env; /* what podman runs with: the plugins' command environment */
     json_t *doc; /* the command's own report */
 };
 
@@ -752,6 +754,7 @@ static int match(struct quarantine *q, char **operands)
         .mo = &mo,
         .root = tree_of(cli),
         .ask_podman = !cli_offline(cli),
+        .podman_envp = q->podman_env,
         .by = cli->q_label ? SOS_QM_LABEL
               : cli->q_unit ? SOS_QM_UNIT
               : cli->q_plist ? SOS_QM_PLIST
@@ -830,6 +833,7 @@ static int start_capture(struct quarantine *q, sos_error *err)
         .output_dir = q->out_dir,
         .compression = cli->q_compress,
         .log_bytes = cli->q_log_bytes,
+        .podman_env = (const char *const *)q->podman_env,
     };
     if (cli_agent_model_opts(cli, &mo, err) != 0)
         return -1;
@@ -1068,6 +1072,12 @@ int cmd_quarantine(struct cli *cli, const struct sos_verb *verb, char **operands
     (void)verb;
     memset(&q, 0, sizeof q);
     q.cli = cli;
+    /* the PATH and the variables podman reads, as the doctor's checks run
+     * it: the same podman, the same storage */
+    if (!(q.podman_env = sos_command_env(NULL))) {
+        cli_error(cli, "quarantine: out of memory");
+        return SOS_EXIT_UNDECIDED;
+    }
     if (tree_of(cli) && !cli->live && !cli->dry_run) {
         cli_error(cli, "quarantine acts on the machine: with --root TREE it needs --live (the "
                        "service manager's commands run here, the files are TREE's), or "
@@ -1080,6 +1090,7 @@ int cmd_quarantine(struct cli *cli, const struct sos_verb *verb, char **operands
         sos_lc_report_free(&q.rep);
     sos_qtarget_free(&q.t);
     json_decref(q.doc);
+    sos_strv_free(q.podman_env);
     return rc;
 }
 

@@ -49,6 +49,8 @@ like "$out" "more than one service" "said"
 q quarantine no-such-service-here
 is "$rc" 64 "a NAME in none: exit 64"
 like "$out" "no declared agent, launchd job, systemd unit or container" "said"
+like "$(cat "$TMP/bin/data/calls")" "^podman ps -a --format" \
+    "the containers are asked of the podman first on PATH, as the doctor's checks ask it"
 
 # --dry-run: the plan, nothing touched
 : > "$LAUNCHCTL_MODEL_LOG"
