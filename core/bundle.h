@@ -123,6 +123,8 @@ void sos_bundle_abort(struct sos_bundle *b);
  * rules (redact.h). On a hit the bundle is deleted and -1 returned, ERR
  * naming the member and the kind of secret, never its value. -1 too (the
  * bundle deleted as well) when it cannot be read back. */
+/* The test seam SOURCEOS_TEST_SCAN_HIT (set to anything) makes the first
+ * member a hit, so what follows a failed scan can be tested. */
 int sos_bundle_scan(const char *path, const char *const *secrets, size_t n, sos_error *err);
 
 #endif

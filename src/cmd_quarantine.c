@@ -934,13 +934,35 @@ static void print_quarantine(const struct quarantine *q, const char *bundle, int
     free(how);
 }
 
+static int put_back(struct cli *cli, const struct sos_qtarget *t, const char *rec,
+                    const json_t *record, json_t *doc);
+
+/* The containment of Q undone, as release would (its record read back). */
+static void undo_containment(struct quarantine *q)
+{
+    sos_error err;
+    json_t *record = read_record(q->rec, &err), *undo = json_object();
+    int rc = record && undo ? put_back(q->cli, &q->t, q->rec, record, undo) : SOS_EXIT_UNDECIDED;
+    if (rc == 0)
+        cli_error(q->cli, "quarantine %s: the containment was undone: the service is as it "
+                          "was (--contain-anyway would keep it contained)",
+                  q->t.name);
+    else
+        cli_error(q->cli, "quarantine %s: the containment could not be undone; it stays "
+                          "contained: 'sourceos-agent release %s' puts it back",
+                  q->t.name, q->t.name);
+    json_object_set_new(undo, "status", json_string(rc == 0 ? "done" : "failed"));
+    json_object_set_new(q->doc, "undone", undo);
+    json_decref(record);
+}
+
 static int quarantine(struct quarantine *q, char **operands)
 {
     struct cli *cli = q->cli;
     json_t *actions;
     char *bundle = NULL, *how;
     sos_error err;
-    int rc, verified = 0, captured;
+    int rc, verified = 0, captured, contained;
     if ((rc = match(q, operands)) != 0)
         return rc;
     aside_of(&q->t, q->aside, sizeof q->aside);
@@ -1036,7 +1058,10 @@ static int quarantine(struct quarantine *q, char **operands)
         q->blind = !cli->q_no_stop;
         rc = SOS_EXIT_UNDECIDED;
     }
-    /* 3: the bundle, with what was done */
+    /* 3: the bundle, with what was done. It can still fail (the read-back
+     * scan finds a secret): then the containment is undone, as a failed
+     * capture changes nothing, unless --contain-anyway. */
+    contained = !cli->dry_run && !cli->q_no_stop && rc == 0;
     if (q->cap) {
         size_t i;
         json_t *a;
@@ -1050,6 +1075,10 @@ static int quarantine(struct quarantine *q, char **operands)
             sos_capture_finish(q->cap, &bundle, &err) != 0) {
             cli_error(cli, "quarantine %s: the bundle was not written: %s", q->t.name, err.msg);
             rc = SOS_EXIT_UNDECIDED;
+            if (contained && cli->q_contain_anyway)
+                cli_error(cli, "quarantine %s: kept contained (--contain-anyway)", q->t.name);
+            else if (contained)
+                undo_containment(q);
         }
         free(how);
         q->cap = NULL;
@@ -1169,6 +1198,52 @@ static int release_preflight(struct cli *cli, const struct sos_qtarget *t, const
     return 0;
 }
 
+/* Puts back what the quarantine record RECORD (under REC) says was there:
+ * the steps of release, the container started if it ran, the agent's
+ * state, then the record goes. The steps done go into DOC's actions. 0, or
+ * an exit code (the steps done were undone). */
+static int put_back(struct cli *cli, const struct sos_qtarget *t, const char *rec,
+                    const json_t *record, json_t *doc)
+{
+    struct sos_lc_report rep;
+    struct sos_lc_step steps[8];
+    sos_error err;
+    int rc = 0;
+    if (t->backend != SOS_BACKEND_AUTO) {
+        size_t n = release_steps(t, record, steps);
+        rc = run_steps(cli, t, rec, "release", steps, n, &rep, &err);
+        if (rc < 0) {
+            cli_error(cli, "release %s: %s", t->name, err.msg);
+            rc = SOS_EXIT_UNDECIDED;
+        } else {
+            json_object_set_new(doc, "actions", steps_json(&rep));
+            sos_lc_report_free(&rep);
+            rc = rc > 0 ? SOS_EXIT_UNDECIDED : 0;
+        }
+    }
+    if (rc == 0 && t->container && !cli->dry_run &&
+        json_is_true(json_object_get(record, "container_was_running")) &&
+        t->kind == SOS_QT_CONTAINER) {
+        const char *start[] = {"podman", "start", t->container, NULL};
+        struct sos_cmd_output o;
+        if (run(start, &o) != 0 || o.exit_status != 0)
+            rc = SOS_EXIT_UNDECIDED;
+        if (rc == 0 || o.out)
+            sos_cmd_output_free(&o);
+    }
+    if (rc == 0 && !cli->dry_run) {
+        const json_t *prior = json_object_get(record, "prior");
+        int up = json_is_string(json_object_get(prior, "enabled"))
+                     ? !strcmp(json_string_value(json_object_get(prior, "enabled")), "true")
+                     : json_is_string(json_object_get(prior, "disabled")) &&
+                           !strcmp(json_string_value(json_object_get(prior, "disabled")), "false");
+        set_agent_state(cli, t->agent, up ? "enabled" : "installed");
+        if (remove_record(rec, base_of(definition(t))) != 0)
+            cli_error(cli, "warning: %s is left: %s", rec, strerror(errno));
+    }
+    return rc;
+}
+
 /* release of a quarantine killed while it contained: its transaction is
  * rolled back (what it had done undone, newest first), which leaves the
  * service as it was; no preflight, since nothing new is started. */
@@ -1211,12 +1286,9 @@ static int release_interrupted(struct cli *cli, const struct sos_qtarget *t, con
 int cmd_release(struct cli *cli, const struct sos_verb *verb, char **operands)
 {
     struct sos_qtarget t;
-    struct sos_lc_report rep;
-    struct sos_lc_step steps[8];
     char rec[PATH_MAX] = "";
     json_t *record, *doc;
     sos_error err;
-    size_t n;
     int rc, failed;
     (void)verb;
     if (tree_of(cli) && !cli->live && !cli->dry_run) {
@@ -1257,41 +1329,7 @@ int cmd_release(struct cli *cli, const struct sos_verb *verb, char **operands)
     }
     doc = json_pack("{s:s, s:o, s:b, s:b}", "command", "release", "target", target_json(&t),
                     "dry_run", cli->dry_run, "despite_preflight", failed);
-    rc = 0;
-    if (t.backend != SOS_BACKEND_AUTO) {
-        n = release_steps(&t, record, steps);
-        rc = run_steps(cli, &t, rec, "release", steps, n, &rep, &err);
-        if (rc < 0) {
-            cli_error(cli, "release %s: %s", t.name, err.msg);
-            rc = SOS_EXIT_UNDECIDED;
-        } else {
-            json_object_set_new(doc, "actions", steps_json(&rep));
-            sos_lc_report_free(&rep);
-            rc = rc > 0 ? SOS_EXIT_UNDECIDED : 0;
-        }
-    }
-    if (rc == 0 && t.container && !cli->dry_run &&
-        json_is_true(json_object_get(record, "container_was_running")) &&
-        t.kind == SOS_QT_CONTAINER) {
-        const char *start[] = {"podman", "start", t.container, NULL};
-        struct sos_cmd_output o;
-        if (run(start, &o) != 0 || o.exit_status != 0)
-            rc = SOS_EXIT_UNDECIDED;
-        if (rc == 0 || o.out)
-            sos_cmd_output_free(&o);
-    }
-    if (rc == 0 && !cli->dry_run) {
-        const char *d = definition(&t);
-        const char *base = d && strrchr(d, '/') ? strrchr(d, '/') + 1 : d;
-        const json_t *prior = json_object_get(record, "prior");
-        int up = json_is_string(json_object_get(prior, "enabled"))
-                     ? !strcmp(json_string_value(json_object_get(prior, "enabled")), "true")
-                     : json_is_string(json_object_get(prior, "disabled")) &&
-                           !strcmp(json_string_value(json_object_get(prior, "disabled")), "false");
-        set_agent_state(cli, t.agent, up ? "enabled" : "installed");
-        if (remove_record(rec, base) != 0)
-            cli_error(cli, "warning: %s is left: %s", rec, strerror(errno));
-    }
+    rc = put_back(cli, &t, rec, record, doc);
     if (cli->format == FORMAT_JSON) {
         rc = emit_json(cli, doc, rc);
     } else {

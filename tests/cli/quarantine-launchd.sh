@@ -139,6 +139,26 @@ like "$out" "restore: +.*release" "and how to restore"
 q release "$LABEL"
 is "$rc" 0 "released again"
 
+# the read-back scan finds a secret after containing (the test seam): the
+# bundle is deleted and the containment undone, so nothing is changed;
+# with --contain-anyway it stays contained
+n_before=$(ls -A "$OUTD" | wc -l)
+SOURCEOS_TEST_SCAN_HIT=1 q quarantine node-commander --output "$OUTD"
+is "$rc" 3 "a secret found in the bundle: exit 3"
+like "$out" "holds a secret .*the bundle was deleted" "said"
+like "$out" "the containment was undone" "and that the containment was undone"
+is "$(ls -A "$OUTD" | wc -l)" "$n_before" "no bundle added"
+is "$(job)" loaded "the job loaded again"
+like "$(PATH="$TMP/bin:/usr/bin:/bin" launchctl print-disabled gui/501)" "\"$LABEL\" => enabled|^disabled services = \\{\$" "not disabled"
+cmp -s "$TMP/plist.orig" "$MAC$PL"; ok $? "the plist in its place, byte for byte"
+ok "$(test ! -e "$MAC$PL.disabled" && test ! -e "$R"; echo $?)" "nothing aside, no record"
+SOURCEOS_TEST_SCAN_HIT=1 q quarantine node-commander --output "$OUTD" --contain-anyway
+is "$rc" 3 "the same with --contain-anyway: exit 3"
+like "$out" "kept contained \\(--contain-anyway\\)" "said"
+is "$(job)|$(disabled)" "not-loaded|1" "booted out and disabled"
+q release "$LABEL"
+is "$rc|$(job)" "0|loaded" "release puts it back"
+
 # killed (SIGKILL) in the middle of containing: the next quarantine rolls
 # the interrupted transaction back first, then quarantines; release after
 # a kill rolls it back and leaves the job as it was
