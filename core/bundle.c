@@ -156,11 +156,6 @@ struct sos_bundle *sos_bundle_open(const char *dir, const char *name,
         rc = compression == SOS_BUNDLE_ZSTD   ? archive_write_add_filter_zstd(b->a)
              : compression == SOS_BUNDLE_GZIP ? archive_write_add_filter_gzip(b->a)
                                               : archive_write_add_filter_none(b->a);
-    /* One zstd worker: compression runs beside the redaction filter that
-     * feeds it instead of after it (the output is the same format). */
-    if (rc == ARCHIVE_OK && compression == SOS_BUNDLE_ZSTD &&
-        archive_write_set_filter_option(b->a, "zstd", "threads", "1") != ARCHIVE_OK)
-        rc = ARCHIVE_OK; /* a libarchive without the option compresses inline */
     if (rc == ARCHIVE_OK)
         rc = archive_write_open_fd(b->a, b->fd);
     if (rc != ARCHIVE_OK) {
