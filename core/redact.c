@@ -68,10 +68,23 @@ static int is_digit(unsigned char c)
     return c >= '0' && c <= '9';
 }
 
-/* A word: what keys, flags and tokens are made of. */
+/* A word: what keys, flags and tokens are made of. A table, since every
+ * byte of every log the filter reads is classed by it. */
+static const unsigned char word_bytes[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] =
+    1, ['8'] = 1, ['9'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1,
+    ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] =
+    1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
+    ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] =
+    1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
+    ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] =
+    1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1, ['_'] = 1, ['-'] = 1, ['.'] = 1,
+};
+
 static int is_word(unsigned char c)
 {
-    return is_alnum(c) || c == '_' || c == '-' || c == '.';
+    return word_bytes[c];
 }
 
 static int is_b64url(unsigned char c)
@@ -144,17 +157,22 @@ static const struct key_rule key_rules[] = {
 
 #define KEY_MAX 128
 
-/* The longest suffix a rule looks at: only the key's tail is lower-cased. */
-#define KEY_TAIL 20
-
-static int ends_with(const char *s, size_t len, const char *suffix, size_t n)
-{
-    return len >= n && s[len - 1] == suffix[n - 1] && memcmp(s + len - n, suffix, n) == 0;
-}
-
 static char lower(char c)
 {
     return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
+
+/* Whether KEY (LEN bytes) ends with SUFFIX (N bytes, lower case),
+ * case-insensitively. */
+static int ends_with_ci(const char *key, size_t len, const char *suffix, size_t n)
+{
+    if (len < n)
+        return 0;
+    key += len - n;
+    for (size_t k = 0; k < n; k++)
+        if (lower(key[k]) != suffix[k])
+            return 0;
+    return 1;
 }
 
 /* The last bytes of the suffixes below and of "auth". */
@@ -168,30 +186,27 @@ static int ends_a_key(char c)
     }
 }
 
-/* The kind of a key of LEN bytes, or NULL. Called for every word of every
- * log the redaction filter reads, hence the tail and the last-byte test. */
+/* The kind of a key of LEN bytes, or NULL. Called for many words of every
+ * log the redaction filter reads, hence the last-byte tests first. */
 static const char *key_kind_n(const char *key, size_t len)
 {
-    char tail[KEY_TAIL];
-    size_t keep;
+    char last;
 
     while (len > 0 && key[0] == '-') { /* a flag: --password */
         key++;
         len--;
     }
-    if (len < 4 || len > KEY_MAX || !ends_a_key(lower(key[len - 1])))
+    if (len < 4 || len > KEY_MAX || !ends_a_key(last = lower(key[len - 1])))
         return NULL;
-    keep = len < KEY_TAIL ? len : KEY_TAIL;
-    for (size_t i = 0; i < keep; i++)
-        tail[i] = lower(key[len - keep + i]);
     for (size_t i = 0; key_rules[i].suffix; i++)
-        if (ends_with(tail, keep, key_rules[i].suffix, key_rules[i].len))
+        if (key_rules[i].suffix[key_rules[i].len - 1] == last &&
+            ends_with_ci(key, len, key_rules[i].suffix, key_rules[i].len))
             return key_rules[i].kind;
     /* "auth" alone is the base64 user:password of an auth.json entry, also
      * as a dotted or underscored suffix (registry.auth, http_auth); authfile,
      * auth_mode, oauth and a plugin named registry-auth are not secrets. */
-    if (ends_with(tail, keep, "auth", 4) &&
-        (len == 4 || tail[keep - 5] == '.' || tail[keep - 5] == '_'))
+    if (last == 'h' && ends_with_ci(key, len, "auth", 4) &&
+        (len == 4 || key[len - 5] == '.' || key[len - 5] == '_'))
         return "auth";
     return NULL;
 }
@@ -287,12 +302,31 @@ static const unsigned char token_start[256] = {
     ['p'] = 1, ['r'] = 1, ['s'] = 1, ['x'] = 1, ['y'] = 1,
 };
 
+/* Whether a token of the formats above (or an AWS key id, or a JWT) can
+ * start with the bytes A B: every word starting with a token's first
+ * letter gets here, and most are no token. test_redact has one of each. */
+static int token_pair(char a, char b)
+{
+    switch (a) {
+    case 'g': return b == 'i' || b == 'h' || b == 'l';
+    case 'A': return b == 'I' || b == 'K' || b == 'S';
+    case 'x': return b == 'o';
+    case 'y': return b == 'a';
+    case 's': case 'r': return b == 'k';
+    case 'n': return b == 'p';
+    case 'd': return b == 'c';
+    case 'h': return b == 'f';
+    case 'p': case 'e': return b == 'y';
+    default: return 0;
+    }
+}
+
 /* End of a token in a published format starting at I, or 0; *KIND set. */
 static size_t token_at(const char *t, size_t i, size_t n, const char **kind)
 {
     size_t end;
 
-    if (!token_start[(unsigned char)t[i]])
+    if (i + 1 >= n || !token_pair(t[i], t[i + 1]))
         return 0;
     if ((end = aws_key_id_at(t, i, n))) {
         *kind = "aws-access-key-id";
@@ -643,13 +677,46 @@ static size_t word_tokens(struct shaped *o, const char *t, size_t i, size_t j)
     return j;
 }
 
+/* Whether a separator ('=' or ':') may follow a key ending at J: after a
+ * quote or a backslash-quote, up to 4 blanks. Looser than
+ * separator_after(), never stricter. */
+static int separator_may_follow(const char *t, size_t j, size_t n)
+{
+    size_t k = j;
+    if (k < n && (t[k] == '"' || t[k] == '\'' || t[k] == '\\'))
+        k++;
+    if (k < n && t[k] == '"')
+        k++;
+    k = skip_blanks(t, k, n);
+    return k < n && (t[k] == '=' || t[k] == ':');
+}
+
+/* Whether any rule can start in the word I..J: the first test each of
+ * them makes, together. Most words of a log pass none, and are skipped
+ * without a call. INNER: a token's first byte after a '-', '_' or '.'. */
+static int word_may_match(const char *t, size_t i, size_t j, size_t n, int inner)
+{
+    return inner || (j > i + 1 && token_pair(t[i], t[i + 1])) || /* token_at */
+           (j < n && t[j] == ':') ||                     /* url_userinfo */
+           (t[i] | 0x20) == 'b' ||                       /* scheme_credential */
+           (ends_a_key(lower(t[j - 1])) &&               /* key_value */
+            (t[i] == '-' || separator_may_follow(t, j, n)));
+}
+
 /* One word at I (a word start): returns where the rule that matched it
  * ended, or the word's end. */
 static size_t word_at(struct shaped *o, const char *t, size_t i, size_t n)
 {
-    size_t j = span(t, i, n, is_word), end;
+    size_t j = i + 1, end;
+    int inner = 0;
     const char *kind;
 
+    for (; j < n && is_word((unsigned char)t[j]); j++)
+        if (token_start[(unsigned char)t[j]] &&
+            (t[j - 1] == '-' || t[j - 1] == '_' || t[j - 1] == '.'))
+            inner = 1;
+    if (!word_may_match(t, i, j, n, inner))
+        return j;
     if ((end = token_at(t, i, n, &kind))) {
         replace(o, i, end, kind);
         return end;
