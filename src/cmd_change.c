@@ -507,7 +507,13 @@ static int repair_agent(struct change *c)
 {
     struct sos_state_view v;
     const char *transaction = NULL;
-    int rc;
+    int rc, unquarantined;
+    /* a quarantine killed halfway left its own journal: undone first, so
+     * that what follows sees the service as it was */
+    if ((rc = cli_quarantine_recover(c->cli, c->agent.name, &unquarantined)) != 0)
+        return rc;
+    if (unquarantined && c->cli->format == FORMAT_HUMAN)
+        printf("- recovered: an interrupted quarantine was rolled back first\n");
     if (read_current(c, &v) != 0)
         return SOS_EXIT_UNDECIDED;
     if (!v.exists) {

@@ -1283,6 +1283,43 @@ static int release_interrupted(struct cli *cli, const struct sos_qtarget *t, con
     return rc;
 }
 
+int cli_quarantine_recover(struct cli *cli, const char *name, int *recovered)
+{
+    char rec[PATH_MAX], what[64] = "";
+    struct sos_qtarget t;
+    sos_error err;
+    json_t *record;
+    int rc = 0, found;
+    *recovered = 0;
+    if (record_dir(name, rec, sizeof rec) != 0 || access(rec, F_OK) != 0)
+        return 0;
+    if (!(record = read_record(rec, &err)))
+        return 0; /* no record: nothing of a quarantine to roll back */
+    if (!json_is_true(json_object_get(record, "containing"))) {
+        json_decref(record);
+        return 0; /* quarantined, and that is release's to undo */
+    }
+    if (target_from_json(json_object_get(record, "target"), &t) != 0) {
+        cli_error(cli, "repair %s: %s/%s does not say what was being quarantined", name, rec,
+                  RECORD_FILE);
+        json_decref(record);
+        return SOS_EXIT_UNDECIDED;
+    }
+    found = cli->dry_run ? 0 : recover(cli, &t, rec, what, sizeof what, &err);
+    if (found < 0) {
+        cli_error(cli, "repair %s: the interrupted quarantine cannot be rolled back: %s", name,
+                  err.msg);
+        rc = SOS_EXIT_UNDECIDED;
+    } else if (!cli->dry_run) {
+        *recovered = found;
+        if (remove_record(rec, base_of(definition(&t))) != 0)
+            cli_error(cli, "warning: %s is left: %s", rec, strerror(errno));
+    }
+    sos_qtarget_free(&t);
+    json_decref(record);
+    return rc;
+}
+
 int cmd_release(struct cli *cli, const struct sos_verb *verb, char **operands)
 {
     struct sos_qtarget t;

@@ -109,6 +109,12 @@ int cli_preflight_guard(struct cli *cli, struct sos_agent *agent,
 /* Every step (1 to 18) but 15 ("label not disabled", "unit not masked"):
  * what release asks before its own transaction enables the label a
  * quarantine disabled, or unmasks the unit --mask masked. */
+/* repair NAME, first thing: a quarantine of NAME killed while it contained
+ * (its record still "containing") has its transaction rolled back and its
+ * record removed; *RECOVERED says whether there was one. 0, or an exit
+ * code (cmd_quarantine.c). */
+int cli_quarantine_recover(struct cli *cli, const char *name, int *recovered);
+
 #define CLI_PREFLIGHT_RELEASE (((1ul << 19) - 2) & ~(1ul << 15))
 
 #endif

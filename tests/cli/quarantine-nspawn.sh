@@ -90,6 +90,17 @@ rc unmask UA release userweb > $O/unmask.out 2>&1
 wait_for 20 running; echo $? > $O/running-unmasked.rc
 run_user systemctl --user show -p LoadState,UnitFileState,ActiveState $U > $O/show-unmasked.txt
 cmp /home/sostest/.config/systemd/user/$U $O/unit.orig; echo $? > $O/unit-same2.rc
+# killed (SIGKILL) while containing, then repair: the interrupted
+# quarantine's transaction rolled back, the agent back as it was
+run_user env SOURCEOS_TEST_KILL_AFTER=remove-unit "$AGENT" quarantine userweb --output /home/sostest/qout \
+    --plugin-dir "$PLUGINS" --config-dir $O/cfg > $O/qkill.out 2>&1; echo $? > $O/qkill.rc
+ls /home/sostest/.config/systemd/user/ > $O/killed-dir.txt 2>&1
+rc repairq UA repair userweb > $O/repairq.out 2>&1
+wait_for 20 running; echo $? > $O/running-repaired.rc
+run_user systemctl --user show -p ActiveState,UnitFileState $U > $O/show-repaired.txt
+ls /home/sostest/.config/systemd/user/ > $O/repaired-dir.txt 2>&1
+ls -A /home/sostest/.local/state/sourceos/quarantined/ > $O/records-repaired.txt 2>&1
+cmp /home/sostest/.config/systemd/user/$U $O/unit.orig; echo $? > $O/unit-same3.rc
 # a container nobody declared or runs a unit for, named by --container
 run_user podman run -d --name loose "$IMG" sh -c 'trap "exit 0" TERM; sleep 3600 & wait' > /dev/null
 rc qloose UA quarantine --container loose --output /home/sostest/qloose --json > $O/qloose.json 2> $O/qloose.err
@@ -167,6 +178,16 @@ is "$(r running-unmasked)" 0 "its container runs again"
 is "$(show show-unmasked.txt LoadState)|$(show show-unmasked.txt UnitFileState)|$(show show-unmasked.txt ActiveState)" \
     "loaded|enabled|active" "unmasked, enabled and active again"
 is "$(r unit-same2)" 0 "the unit is back byte for byte"
+is "$(r qkill)" 137 "quarantine killed right after remove-unit"
+like "$(f killed-dir.txt)" "sourceos-agent@userweb.service.disabled" "it had moved the unit aside"
+is "$(r repairq)" 0 "repair userweb: exit 0"
+[ "$(r repairq)" = 0 ] || sed 's/^/#   /' "$OUT/repairq.out"
+like "$(f repairq.out)" "an interrupted quarantine was rolled back first" "said"
+is "$(r running-repaired)" 0 "its container runs again"
+is "$(show show-repaired.txt ActiveState)|$(show show-repaired.txt UnitFileState)" "active|enabled" "active and enabled"
+unlike "$(f repaired-dir.txt)" "\\.disabled" "nothing left aside"
+is "$(f records-repaired.txt)" "" "no quarantine record left"
+is "$(r unit-same3)" 0 "the unit byte for byte as before"
 is "$(r qloose)" 0 "quarantine --container loose (no unit, no declaration): exit 0"
 [ "$(r qloose)" = 0 ] || sed 's/^/#   /' "$OUT/qloose.err"
 is "$(f qloose.json | jget 'd["target"]["kind"]')" container "the target is the container"
