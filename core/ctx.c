@@ -895,12 +895,26 @@ int sourceos_read_file_tail_owned(sourceos_ctx *ctx, const char *path, size_t ma
 {
     char *buf = NULL;
     size_t n = 0;
+    uid_t there = 0, recorded;
+    gid_t gid;
+    mode_t mode;
     int rc;
     if (!ctx || !path || !data || !len)
         return -EINVAL;
     if (!(rc = sos_replay_denied(ctx->config.replay, path)))
-        rc = sos_rootfs_read_tail_owned(ctx->config.root, path, max_bytes, owner, found, &buf,
+        rc = sos_rootfs_read_tail_owned(ctx->config.root, path, max_bytes, owner, &there, &buf,
                                         &n);
+    /* a replay's extracted file may not have its owner (a non-root
+     * analyst's): the owner the capture recorded is the one that counts */
+    if (rc == -EPERM && sourceos_captured_attrs(ctx, path, &recorded, &gid, &mode) == 0) {
+        if (recorded == owner)
+            rc = sos_rootfs_read_tail_owned(ctx->config.root, path, max_bytes, there, &there,
+                                            &buf, &n);
+        else
+            there = recorded;
+    }
+    if (rc == -EPERM && found)
+        *found = there;
     record_seen(ctx, SOS_SEEN_PATH, path, NULL, rc < 0 ? -rc : 0);
     return hand_over(ctx, rc, buf, n, data, len);
 }
@@ -930,6 +944,28 @@ int sourceos_host_path_error(sourceos_ctx *ctx, const char *path)
     free(resolved);
     record_seen(ctx, SOS_SEEN_PATH, path, NULL, rc < 0 ? -rc : 0);
     return rc;
+}
+
+int sourceos_captured_attrs(sourceos_ctx *ctx, const char *path, uid_t *uid, gid_t *gid,
+                            mode_t *mode)
+{
+    if (!ctx || !path || !uid || !gid || !mode)
+        return -EINVAL;
+    char *real = NULL;
+    const char *canonical = path;
+    size_t root_len = ctx->config.root ? strlen(ctx->config.root) : 0;
+    int found;
+    if (!ctx->config.replay)
+        return -ENOENT;
+    /* as stat(2) would: the capture recorded canonical paths, the replay's
+     * tree resolves the links as the host's did */
+    if (sos_rootfs_resolve(ctx->config.root, path, 0, &real) == 0 && root_len > 1 &&
+        strncmp(real, ctx->config.root, root_len) == 0 && real[root_len] == '/')
+        canonical = real + root_len;
+    found = sos_replay_attrs(ctx->config.replay, canonical, uid, gid, mode) ||
+            sos_replay_attrs(ctx->config.replay, path, uid, gid, mode);
+    free(real);
+    return found ? 0 : -ENOENT;
 }
 
 /* ---- user homes ----------------------------------------------------------- */

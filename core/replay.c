@@ -46,6 +46,9 @@ void sos_replay_close(struct sos_replay *r)
     for (size_t i = 0; i < r->n_denied; i++)
         free(r->denied[i].path);
     free(r->denied);
+    for (size_t i = 0; i < r->n_attrs; i++)
+        free(r->attrs[i].path);
+    free(r->attrs);
     memset(r, 0, sizeof *r);
 }
 
@@ -504,6 +507,46 @@ static int load_denied(struct sos_replay *r, const json_t *manifest)
     return 0;
 }
 
+/* The "paths" entries with an owner: files, directories, symlinks. */
+static int load_attrs(struct sos_replay *r, const json_t *manifest)
+{
+    const json_t *paths = json_object_get(manifest, "paths"), *e;
+    size_t i;
+    if (!json_array_size(paths))
+        return 0;
+    if (!(r->attrs = calloc(json_array_size(paths), sizeof *r->attrs)))
+        return -1;
+    json_array_foreach(paths, i, e) {
+        const char *path = json_string_value(json_object_get(e, "path"));
+        const json_t *uid = json_object_get(e, "uid"), *gid = json_object_get(e, "gid"),
+                     *mode = json_object_get(e, "mode");
+        struct sos_replay_attrs *a = &r->attrs[r->n_attrs];
+        if (!path || !json_is_integer(uid) || !json_is_integer(gid) ||
+            json_integer_value(uid) < 0 || json_integer_value(gid) < 0)
+            continue;
+        if (!(a->path = strdup(path)))
+            return -1;
+        a->uid = (uid_t)json_integer_value(uid);
+        a->gid = (gid_t)json_integer_value(gid);
+        a->mode = json_is_integer(mode) ? (mode_t)(json_integer_value(mode) & 07777) : (mode_t)-1;
+        r->n_attrs++;
+    }
+    return 0;
+}
+
+int sos_replay_attrs(const struct sos_replay *r, const char *path, uid_t *uid, gid_t *gid,
+                     mode_t *mode)
+{
+    for (size_t i = 0; r && path && i < r->n_attrs; i++)
+        if (strcmp(r->attrs[i].path, path) == 0) {
+            *uid = r->attrs[i].uid;
+            *gid = r->attrs[i].gid;
+            *mode = r->attrs[i].mode;
+            return 1;
+        }
+    return 0;
+}
+
 int sos_replay_denied(const struct sos_replay *r, const char *path)
 {
     for (size_t i = 0; r && path && i < r->n_denied; i++) {
@@ -567,6 +610,7 @@ static int load(struct sos_replay *r, const char *top, const json_t *manifest, s
         return sos_fail(err, "out of memory");
     load_host(r, top, manifest);
     if (load_homes_env(r, manifest) != 0 || load_denied(r, manifest) != 0 ||
+        load_attrs(r, manifest) != 0 ||
         load_agents_dir(r, top) != 0)
         return sos_fail(err, "out of memory");
     return load_commands(r, top, manifest, err);

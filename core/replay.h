@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "bundle_extract.h"
 #include "error.h"
@@ -74,12 +75,23 @@ struct sos_replay {
     /* the paths the capture could not look at (the manifest's "unreadable") */
     struct sos_replay_denied *denied;
     size_t n_denied;
+    /* the owners and modes the capture recorded (the manifest's "paths") */
+    struct sos_replay_attrs *attrs;
+    size_t n_attrs;
 };
 
 /* A path the capture was refused, and why (an errno). */
 struct sos_replay_denied {
     char *path;
     int error;
+};
+
+/* A path's owner and permission bits as the capture saw them. */
+struct sos_replay_attrs {
+    char *path;
+    uid_t uid;
+    gid_t gid;
+    mode_t mode; /* 07777 bits, or (mode_t)-1 when not recorded */
 };
 
 /* A variable a check read at capture: VALUE NULL when it was unset. */
@@ -133,6 +145,12 @@ const char *sos_replay_getenv(const struct sos_replay *r, const char *name);
  * refused for EACCES (a directory it could not enter); 0 otherwise, so
  * "cannot read /root" stays that, never "absent". */
 int sos_replay_denied(const struct sos_replay *r, const char *path);
+
+/* The owner and permission bits the capture recorded for PATH (host view,
+ * its last component not followed): 1 and *UID, *GID, *MODE ((mode_t)-1
+ * when only the owner was recorded); 0 when it recorded none. What an extraction by a user who cannot chown lacks. */
+int sos_replay_attrs(const struct sos_replay *r, const char *path, uid_t *uid, gid_t *gid,
+                     mode_t *mode);
 
 /* Copies the capture's homes into *OUT (sos_homes_free); 1 when the
  * manifest had them, 0 when not (nothing copied), -1 out of memory. */

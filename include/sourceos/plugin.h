@@ -57,7 +57,7 @@ extern "C" {
 #define SOURCEOS_ABI_MINOR_OF(version) ((unsigned)(version) & 0xffffu)
 
 #define SOURCEOS_ABI_MAJOR 1
-#define SOURCEOS_ABI_MINOR 6
+#define SOURCEOS_ABI_MINOR 7
 /** The ABI version this header describes; put it first in your plugin. */
 #define SOURCEOS_ABI_VERSION \
     SOURCEOS_ABI_MKVERSION(SOURCEOS_ABI_MAJOR, SOURCEOS_ABI_MINOR)
@@ -417,6 +417,19 @@ const char *sourceos_host_path(sourceos_ctx *ctx, const char *path);
  * Since ABI 1.2.
  */
 int sourceos_host_path_error(sourceos_ctx *ctx, const char *path);
+
+/**
+ * The owner and permission bits the capture recorded for PATH (absolute,
+ * host view; symlinks followed, as stat(2) follows them), when the checks
+ * replay a bundle (--from-bundle): 0 with *UID,
+ * *GID and *MODE (the 07777 bits; (mode_t)-1 when only the owner was
+ * recorded). -ENOENT otherwise: not a replay, or nothing recorded; then
+ * what stat(2) says is the truth. An analyst who is not root cannot give
+ * the extracted files their owners, so a check that judges an owner or a
+ * mode asks this after its stat. Since ABI 1.7.
+ */
+int sourceos_captured_attrs(sourceos_ctx *ctx, const char *path, uid_t *uid, gid_t *gid,
+                            mode_t *mode);
 
 /**
  * The number of user homes a per-user check looks at. Without --root, and

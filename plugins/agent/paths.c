@@ -43,6 +43,8 @@ void agent_lstat(sourceos_ctx *ctx, const char *path, struct agent_node *n)
     plugin_textf(n->real, sizeof n->real, "%s%s", strcmp(real, "/") ? real : "", base);
     if (lstat(n->real, &n->st) != 0)
         n->err = errno == ENOTDIR ? -ENOENT : -errno;
+    else if (!S_ISLNK(n->st.st_mode)) /* a link's own owner is not recorded */
+        plugin_as_captured(ctx, path, &n->st);
 }
 
 void agent_stat(sourceos_ctx *ctx, const char *path, struct agent_node *n)
@@ -61,6 +63,8 @@ void agent_stat(sourceos_ctx *ctx, const char *path, struct agent_node *n)
     plugin_textf(n->real, sizeof n->real, "%s", real);
     if (stat(n->real, &n->st) != 0)
         n->err = errno == ENOTDIR ? -ENOENT : -errno;
+    else
+        plugin_as_captured(ctx, path, &n->st);
 }
 
 void agent_mode_text(mode_t mode, char *out, size_t size)

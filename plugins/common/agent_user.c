@@ -33,6 +33,7 @@ static int owner_of(sourceos_ctx *ctx, const char *dir, uid_t *uid)
     struct stat st;
     if (!real || stat(real, &st) != 0 || !S_ISDIR(st.st_mode))
         return 0;
+    plugin_as_captured(ctx, dir, &st);
     *uid = st.st_uid;
     return 1;
 }

@@ -813,6 +813,7 @@ int log_owner_for(sourceos_ctx *ctx, const char *service_file, uid_t *owner)
         return sourceos_host_path_error(ctx, of);
     if (stat(real, &st) < 0)
         return -errno;
+    plugin_as_captured(ctx, of, &st);
     *owner = st.st_uid;
     return 0;
 }

@@ -140,3 +140,16 @@ uid_t plugin_uid(sourceos_ctx *ctx)
     }
     return getuid();
 }
+
+void plugin_as_captured(sourceos_ctx *ctx, const char *path, struct stat *st)
+{
+    uid_t uid;
+    gid_t gid;
+    mode_t mode;
+    if (!path || sourceos_captured_attrs(ctx, path, &uid, &gid, &mode) != 0)
+        return;
+    st->st_uid = uid;
+    st->st_gid = gid;
+    if (mode != (mode_t)-1)
+        st->st_mode = (st->st_mode & ~(mode_t)07777) | (mode & 07777);
+}

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "sourceos/plugin.h"
@@ -52,6 +53,12 @@ int plugin_own_files(sourceos_ctx *ctx);
 /* The invoking user's uid (a replay's: the capture's): host.uid, else
  * getuid(). Owners are compared with it. */
 uid_t plugin_uid(sourceos_ctx *ctx);
+
+/* ST, what stat said of PATH (host view), given the owner and mode a
+ * replay's capture recorded for PATH (sourceos_captured_attrs): a non-root
+ * analyst's extraction cannot give files their owners. Unchanged when not
+ * replaying. Call it before judging st_uid, st_gid or the mode bits. */
+void plugin_as_captured(sourceos_ctx *ctx, const char *path, struct stat *st);
 
 /* Where a command's output or a file is not JSON (sourceos_json_error). */
 struct plugin_json_where {

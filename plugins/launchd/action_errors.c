@@ -52,6 +52,7 @@ static int bad_ownership(sourceos_ctx *ctx, const struct launchd_act *a, char *o
     out[0] = '\0';
     if (!real || stat(real, &st) != 0)
         return 0;
+    plugin_as_captured(ctx, a->plist, &st);
     owner_ok = st.st_uid == 0 || (!a->system && st.st_uid == uid);
     mode_ok = !(st.st_mode & (S_IWGRP | S_IWOTH));
     if (owner_ok && mode_ok)

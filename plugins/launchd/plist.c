@@ -114,6 +114,8 @@ static void stat_file(sourceos_ctx *ctx, struct launchd_plist *p)
 {
     const char *real = sourceos_host_path(ctx, p->path);
     p->have_stat = real && stat(real, &p->st) == 0;
+    if (p->have_stat)
+        plugin_as_captured(ctx, p->path, &p->st);
 }
 
 /* Why DATA is no plist: said so the user knows what they are looking at. */

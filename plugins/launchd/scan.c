@@ -54,6 +54,7 @@ static void owner_from_stat(sourceos_ctx *ctx, const char *host_path,
     const char *real = sourceos_host_path(ctx, host_path);
     struct stat st;
     if (real && stat(real, &st) == 0) {
+        plugin_as_captured(ctx, host_path, &st);
         place->owner_uid = st.st_uid;
         place->owner_known = 1;
     }

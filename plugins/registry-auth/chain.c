@@ -76,8 +76,10 @@ size_t registry_env_views(sourceos_ctx *ctx, struct env_view *views, size_t max)
         if (!home)
             continue;
         views[n] = (struct env_view){ctx, NULL, tree_home(home) ? home : NULL, user, 0};
-        if (real && stat(real, &st) == 0)
+        if (real && stat(real, &st) == 0) {
+            plugin_as_captured(ctx, home, &st);
             views[n].uid = (unsigned)st.st_uid;
+        }
         n++;
     }
     return n;
@@ -389,6 +391,8 @@ static void stat_file(sourceos_ctx *ctx, struct auth_file *f)
 {
     const char *real = sourceos_host_path(ctx, f->path);
     f->have_stat = real && stat(real, &f->st) == 0;
+    if (f->have_stat)
+        plugin_as_captured(ctx, f->path, &f->st);
 }
 
 static void load_file(sourceos_ctx *ctx, struct auth_file *f)

@@ -886,13 +886,17 @@ static long expected_owner(sourceos_ctx *ctx, const char *path)
     host = sourceos_host_path(ctx, dir);
     if (!host || stat(host, &st) != 0)
         return -1;
+    plugin_as_captured(ctx, dir, &st);
     return (long)st.st_uid;
 }
 
 static int stat_unit(sourceos_ctx *ctx, const char *path, struct stat *st)
 {
     const char *host = sourceos_host_path(ctx, path);
-    return host && stat(host, st) == 0 ? 0 : -1;
+    if (!host || stat(host, st) != 0)
+        return -1;
+    plugin_as_captured(ctx, path, st);
+    return 0;
 }
 
 static void check_ownership(sourceos_ctx *ctx, struct verdict *v, const struct unit *u)

@@ -85,6 +85,22 @@ is "$(jget '[a["step"] for a in d["actions"]]' < "$X/manifest.json")" \
 is "$(jget '[c["ok"] for a in d["actions"] if a["step"]=="verify" for c in a["checks"]]' < "$X/manifest.json")" \
    '[true, true, true]' "verified: not loaded, disabled, moved aside"
 like "$(cat "$X/remediation.md")" "sourceos-agent release org.nixos.node-commander" "remediation.md says how to restore"
+# replayed as root and as an analyst who is not root (nobody, whose
+# extraction leaves every file nobody's): the same findings, the owners
+# (root's plist, alice's auth file) judged as the capture recorded them
+findings() { jget '[(c["id"], c["status"], [(f["code"], f.get("path")) for f in c["findings"]]) for c in d["checks"]]'; }
+other_user_build
+mkdir -p "$TMP/nobody" && cp "$b" "$TMP/nobody/b.tar.zst" && chmod 644 "$TMP/nobody/b.tar.zst" &&
+    chown 65534:65534 "$TMP/nobody"
+HOME="$TMP/nobody" TMPDIR="$TMP/nobody" PATH=/usr/bin:/bin "$OTHER_SOS" doctor local-runtime --json \
+    --from-bundle "$TMP/nobody/b.tar.zst" --plugin-dir "$OTHER_PLUGINS" --config-dir "$SOS_SRCDIR" \
+    > "$TMP/replay-root.json" 2>/dev/null; rrc=$?
+HOME="$TMP/nobody" TMPDIR="$TMP/nobody" PATH=/usr/bin:/bin setpriv --reuid=65534 --regid=65534 --clear-groups \
+    "$OTHER_SOS" doctor local-runtime --json --from-bundle "$TMP/nobody/b.tar.zst" \
+    --plugin-dir "$OTHER_PLUGINS" --config-dir "$SOS_SRCDIR" > "$TMP/replay-nobody.json" 2>/dev/null; nrc=$?
+is "$nrc" "$rrc" "replayed by nobody: the exit of root's replay"
+is "$(findings < "$TMP/replay-nobody.json")" "$(findings < "$TMP/replay-root.json")" "and its findings"
+like "$(findings < "$TMP/replay-root.json")" "launchd" "(the launchd checks among them)"
 is "$(job)" not-loaded "the model: booted out"
 is "$(disabled)" 1 "the model: a disabled override"
 ok "$(test ! -e "$MAC$PL"; echo $?)" "the plist is gone from its place"
