@@ -1247,27 +1247,41 @@ static int put_back(struct cli *cli, const struct sos_qtarget *t, const char *re
 /* release of a quarantine killed while it contained: its transaction is
  * rolled back (what it had done undone, newest first), which leaves the
  * service as it was; no preflight, since nothing new is started. */
-static int release_interrupted(struct cli *cli, const struct sos_qtarget *t, const char *rec)
+/* Rolls back the quarantine of T killed while it contained (record REC):
+ * 0 done (its transaction NAME undone, the record gone), or an exit code,
+ * said as VERB. With no transaction in flight it was killed after it
+ * contained, before its record was complete: the record and the copy of
+ * the definition are kept, for the quarantine that finishes it. */
+static int roll_back_interrupted(struct cli *cli, const char *verb, const struct sos_qtarget *t,
+                                 const char *rec, char *name, size_t name_size)
 {
-    char name[64] = "";
     sos_error err;
-    json_t *doc;
-    int found = 0, rc = 0;
-    if (!cli->dry_run && (found = recover(cli, t, rec, name, sizeof name, &err)) < 0) {
-        cli_error(cli, "release %s: the interrupted quarantine cannot be rolled back: %s",
+    int found = recover(cli, t, rec, name, name_size, &err);
+    if (found < 0) {
+        cli_error(cli, "%s %s: the interrupted quarantine cannot be rolled back: %s", verb,
                   t->name, err.msg);
         return SOS_EXIT_UNDECIDED;
     }
-    if (!cli->dry_run && !found) {
-        cli_error(cli, "release %s: the quarantine was interrupted after it contained the "
+    if (!found) {
+        cli_error(cli, "%s %s: the quarantine was interrupted after it contained the "
                        "service, before its record was complete, so there is nothing to roll "
                        "back and no prior state to restore: run 'sourceos-agent quarantine %s' "
                        "again to finish it, then release it",
-                  t->name, t->name);
+                  verb, t->name, t->name);
         return SOS_EXIT_UNDECIDED;
     }
-    if (!cli->dry_run && remove_record(rec, base_of(definition(t))) != 0)
+    if (remove_record(rec, base_of(definition(t))) != 0)
         cli_error(cli, "warning: %s is left: %s", rec, strerror(errno));
+    return 0;
+}
+
+static int release_interrupted(struct cli *cli, const struct sos_qtarget *t, const char *rec)
+{
+    char name[64] = "";
+    json_t *doc;
+    int rc = 0;
+    if (!cli->dry_run && (rc = roll_back_interrupted(cli, "release", t, rec, name, sizeof name)))
+        return rc;
     doc = json_pack("{s:s, s:o, s:b, s:s}", "command", "release", "target", target_json(t),
                     "dry_run", cli->dry_run, "recovered", cli->dry_run ? "" : name);
     if (cli->format == FORMAT_JSON) {
@@ -1289,7 +1303,7 @@ int cli_quarantine_recover(struct cli *cli, const char *name, int *recovered)
     struct sos_qtarget t;
     sos_error err;
     json_t *record;
-    int rc = 0, found;
+    int rc = 0;
     *recovered = 0;
     if (record_dir(name, rec, sizeof rec) != 0 || access(rec, F_OK) != 0)
         return 0;
@@ -1305,16 +1319,9 @@ int cli_quarantine_recover(struct cli *cli, const char *name, int *recovered)
         json_decref(record);
         return SOS_EXIT_UNDECIDED;
     }
-    found = cli->dry_run ? 0 : recover(cli, &t, rec, what, sizeof what, &err);
-    if (found < 0) {
-        cli_error(cli, "repair %s: the interrupted quarantine cannot be rolled back: %s", name,
-                  err.msg);
-        rc = SOS_EXIT_UNDECIDED;
-    } else if (!cli->dry_run) {
-        *recovered = found;
-        if (remove_record(rec, base_of(definition(&t))) != 0)
-            cli_error(cli, "warning: %s is left: %s", rec, strerror(errno));
-    }
+    if (!cli->dry_run && (rc = roll_back_interrupted(cli, "repair", &t, rec, what,
+                                                     sizeof what)) == 0)
+        *recovered = 1;
     sos_qtarget_free(&t);
     json_decref(record);
     return rc;

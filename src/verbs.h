@@ -112,7 +112,8 @@ int cli_preflight_guard(struct cli *cli, struct sos_agent *agent,
 /* repair NAME, first thing: a quarantine of NAME killed while it contained
  * (its record still "containing") has its transaction rolled back and its
  * record removed; *RECOVERED says whether there was one. 0, or an exit
- * code (cmd_quarantine.c). */
+ * code: also when it was killed after containing, with nothing in flight
+ * (the record is kept for the quarantine that finishes it). */
 int cli_quarantine_recover(struct cli *cli, const char *name, int *recovered);
 
 #define CLI_PREFLIGHT_RELEASE (((1ul << 19) - 2) & ~(1ul << 15))
