@@ -40,8 +40,9 @@ plan() { echo "1..$1"; }
 
 # The program and its plugins where another uid (tests drop to 12345 with
 # setpriv) can reach them: the build tree may sit under a 0700 directory, as
-# .ci/run's second tree does (mktemp -d). Sets OTHER_SOS, OTHER_AGENT and
-# OTHER_PLUGINS; leaves $TMP mode 755.
+# .ci/run's second tree does (mktemp -d), and so may the source tree's
+# checks.d. Sets OTHER_SOS, OTHER_AGENT, OTHER_PLUGINS and OTHER_CONFIG (a
+# config dir holding a copy of checks.d); leaves $TMP mode 755.
 other_user_build() {
     local d="$TMP/other-build"
     chmod 755 "$TMP"
@@ -50,8 +51,11 @@ other_user_build() {
         cp "$SOS" "$d/sourceos" && chmod 755 "$d/sourceos"
         ln -s sourceos "$d/sourceos-agent"
         cp "$BUILD_PLUGINS"/*.so "$d/plugins/" && chmod 644 "$d/plugins/"*.so
+        mkdir -m 755 "$d/config" && cp -r "$SOS_SRCDIR/checks.d" "$d/config/" &&
+            chmod -R a+rX "$d/config"
     fi
     OTHER_SOS="$d/sourceos" OTHER_AGENT="$d/sourceos-agent" OTHER_PLUGINS="$d/plugins"
+    OTHER_CONFIG="$d/config"
 }
 
 ok() { # ok CONDITION-EXIT-STATUS DESCRIPTION

@@ -93,11 +93,11 @@ other_user_build
 mkdir -p "$TMP/nobody" && cp "$b" "$TMP/nobody/b.tar.zst" && chmod 644 "$TMP/nobody/b.tar.zst" &&
     chown 65534:65534 "$TMP/nobody"
 HOME="$TMP/nobody" TMPDIR="$TMP/nobody" PATH=/usr/bin:/bin "$OTHER_SOS" doctor local-runtime --json \
-    --from-bundle "$TMP/nobody/b.tar.zst" --plugin-dir "$OTHER_PLUGINS" --config-dir "$SOS_SRCDIR" \
+    --from-bundle "$TMP/nobody/b.tar.zst" --plugin-dir "$OTHER_PLUGINS" --config-dir "$OTHER_CONFIG" \
     > "$TMP/replay-root.json" 2>/dev/null; rrc=$?
 HOME="$TMP/nobody" TMPDIR="$TMP/nobody" PATH=/usr/bin:/bin setpriv --reuid=65534 --regid=65534 --clear-groups \
     "$OTHER_SOS" doctor local-runtime --json --from-bundle "$TMP/nobody/b.tar.zst" \
-    --plugin-dir "$OTHER_PLUGINS" --config-dir "$SOS_SRCDIR" > "$TMP/replay-nobody.json" 2>/dev/null; nrc=$?
+    --plugin-dir "$OTHER_PLUGINS" --config-dir "$OTHER_CONFIG" > "$TMP/replay-nobody.json" 2>/dev/null; nrc=$?
 is "$nrc" "$rrc" "replayed by nobody: the exit of root's replay"
 is "$(findings < "$TMP/replay-nobody.json")" "$(findings < "$TMP/replay-root.json")" "and its findings"
 like "$(findings < "$TMP/replay-root.json")" "launchd" "(the launchd checks among them)"

@@ -171,7 +171,7 @@ mkdir -p "$TMP/nobody" && chown 65534:65534 "$TMP/nobody"
 cp "$OUT/bundle.tar.zst" "$TMP/nobody/bundle.tar.zst" && chmod 644 "$TMP/nobody/bundle.tar.zst"
 HOME="$TMP/nobody" TMPDIR="$TMP/nobody" PATH=/usr/bin:/bin setpriv --reuid=65534 --regid=65534 --clear-groups \
     "$OTHER_SOS" doctor local-runtime --json --from-bundle "$TMP/nobody/bundle.tar.zst" \
-    --plugin-dir "$OTHER_PLUGINS" --config-dir "$SOS_SRCDIR" > "$TMP/replay-nobody.json" 2> "$TMP/replay-nobody.err"; rc=$?
+    --plugin-dir "$OTHER_PLUGINS" --config-dir "$OTHER_CONFIG" > "$TMP/replay-nobody.json" 2> "$TMP/replay-nobody.err"; rc=$?
 is "$rc" "$(jget 'd["exit_code"]' < "$X/report.json")" "replayed by nobody: the same exit"
 is "$(findings < "$TMP/replay-nobody.json")" "$(findings < "$X/report.json")" "and the same findings, owners judged as captured"
 is "$(r again)" 2 "quarantined already: exit 2"
