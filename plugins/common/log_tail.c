@@ -451,6 +451,12 @@ static int nonzero_after(const char *line, size_t len, size_t i)
     return any;
 }
 
+/* The first letters of log_is_failure's words, both cases. */
+static const unsigned char starts_a_failure_word[256] = {
+    ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['p'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+    ['u'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['P'] = 1, ['R'] = 1, ['S'] = 1,
+    ['T'] = 1, ['U'] = 1};
+
 int log_is_failure(const char *line, size_t len)
 {
     static const char *const words[] = {
@@ -462,13 +468,17 @@ int log_is_failure(const char *line, size_t len)
         "exited with status", NULL};
     for (size_t i = 0; i < len; i++) {
         size_t n;
-        if (i > 0 && is_alpha(line[i - 1]))
+        char c = lower(line[i]);
+        /* First letters before anything else: a 200 MiB capture spent a
+         * sixth of its CPU trying every word at every word start. */
+        if (!starts_a_failure_word[(unsigned char)line[i]] || (i > 0 && is_alpha(line[i - 1])))
             continue;
         for (size_t w = 0; words[w]; w++)
-            if ((n = word_at(line, len, i, words[w])) > 0 && !negated(line, len, i, i + n))
+            if (words[w][0] == c && (n = word_at(line, len, i, words[w])) > 0 &&
+                !negated(line, len, i, i + n))
                 return 1;
         for (size_t w = 0; exits[w]; w++)
-            if (word_at(line, len, i, exits[w]) &&
+            if (exits[w][0] == c && word_at(line, len, i, exits[w]) &&
                 nonzero_after(line, len, i + strlen(exits[w])))
                 return 1;
     }

@@ -113,7 +113,11 @@ static void test_failure_lines(void **state)
         "process exited with code 2", "Traceback (most recent call last):",
         "read timed out", "Segmentation fault", "3 errors, 12 files",
         "sync: 0 errors, 2 failed", "failed=2", "errors: 10", "no such file: error",
-        "errored after 3s", "Failures: 1", "0 failed, Error: connection refused"};
+        "errored after 3s", "Failures: 1", "0 failed, Error: connection refused",
+        /* every word, upper case too (each first letter is looked up) */
+        "Exception in thread main", "exit_code=3", "exitcode 2", "exited with status 4",
+        "CANNOT BIND", "UNABLE TO READ", "PANIC", "DENIED", "REFUSED", "FATAL", "TIMED OUT",
+        "TRACEBACK", "SEGMENTATION FAULT", "EXIT STATUS 9"};
     static const char *const no[] = {
         "started", "exit status 0", "exit code: 0", "listening on :8080",
         "terrorist", "prefailed", "ready in 3s", "",
