@@ -188,21 +188,6 @@ int sos_agent_path_is_home(const char *path, const char *home)
 /* ------------------------------------------------------------------ */
 /* Scalars                                                              */
 
-static int index_of(const char *s, const char *const *names)
-{
-    for (int i = 0; names[i]; i++)
-        if (strcmp(s, names[i]) == 0)
-            return i;
-    return -1;
-}
-
-static void names_joined(char *buf, size_t size, const char *const *names)
-{
-    buf[0] = '\0';
-    for (size_t i = 0; names[i]; i++)
-        snprintf(buf + strlen(buf), size - strlen(buf), "%s%s", i ? ", " : "", names[i]);
-}
-
 static int read_string(struct ld *ld, const yaml_node_t *n, const char *key, char **dst)
 {
     char what[80];
@@ -228,32 +213,12 @@ static int read_text(struct ld *ld, const yaml_node_t *n, const char *key, char 
 static int read_enum(struct ld *ld, const yaml_node_t *n, const char *key,
                      const char *const *names, int *dst)
 {
-    char *s = NULL;
-    char list[160], shown[SOS_YAML_SHOWN_MAX + 4];
-    int i;
-    if (read_string(ld, n, key, &s) != 0)
-        return -1;
-    i = index_of(s, names);
-    if (i < 0) {
-        names_joined(list, sizeof list, names);
-        sos_yaml_shown(shown, sizeof shown, s, strlen(s));
-        free(s);
-        return fail_at(ld, n, "'%s' is '%s'; expected one of: %s", key, shown, list);
-    }
-    free(s);
-    *dst = i;
-    return 0;
+    return sos_yaml_enum(&ld->y, n, key, names, dst);
 }
 
 static int read_bool(struct ld *ld, const yaml_node_t *n, const char *key, int *dst)
 {
-    if (n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
-        if (sos_yaml_scalar_is(n, "true"))
-            return *dst = 1, 0;
-        if (sos_yaml_scalar_is(n, "false"))
-            return *dst = 0, 0;
-    }
-    return fail_at(ld, n, "'%s' must be true or false, not %s", key, sos_yaml_kind(n));
+    return sos_yaml_bool(&ld->y, n, key, dst);
 }
 
 static int read_uint(struct ld *ld, const yaml_node_t *n, const char *key, unsigned lo,

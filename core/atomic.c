@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -126,4 +127,37 @@ int sos_atomic_symlink(int dirfd, const char *name, const char *target, sos_erro
         return sos_fail(err, "%s: cannot switch to %s: %s", name, target, strerror(e));
     }
     return sos_fsync_dir(dirfd, err);
+}
+
+int sos_private_dir_open(const char *path, sos_error *err)
+{
+    char buf[PATH_MAX];
+    struct stat st;
+    int fd;
+    if (strlen(path) >= sizeof buf)
+        return sos_fail(err, "%s: path too long", path);
+    strcpy(buf, path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+            return sos_fail(err, "%s: cannot create: %s", buf, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+        return sos_fail(err, "%s: cannot create: %s", buf, strerror(errno));
+    fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return sos_fail(err, "%s: cannot open as a directory (a symlink?): %s", path,
+                        strerror(errno));
+    if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
+        close(fd);
+        return sos_fail(err, "%s: not owned by this user", path);
+    }
+    if ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) < 0) {
+        close(fd);
+        return sos_fail(err, "%s: cannot make it mode 0700: %s", path, strerror(errno));
+    }
+    return fd;
 }

@@ -40,4 +40,9 @@ int sos_atomic_symlink(int dirfd, const char *name, const char *target, sos_erro
 /* fsync of the directory DIRFD, so its new entries survive a crash. */
 int sos_fsync_dir(int dirfd, sos_error *err);
 
+/* mkdir -p of PATH (each new directory mode 0700), then PATH opened as a
+ * directory without following a symlink, owned by this user and held to
+ * mode 0700: its descriptor, or -1 with ERR. */
+int sos_private_dir_open(const char *path, sos_error *err);
+
 #endif

@@ -661,3 +661,79 @@ int sos_command_run(const char *const argv[], char *const envp[],
     }
     return 0;
 }
+
+/* ---- In the foreground ---------------------------------------------------- */
+
+_Noreturn static void foreground_child(char **candidates, const char *const argv[],
+                                       char *const envp[], int report_w)
+{
+    child_reset_signals();
+    if ((report_w = child_lift(report_w)) < 0 || dup2(report_w, 3) < 0 || set_cloexec(3) < 0)
+        _exit(127);
+    sos_close_from(4);
+    child_report_and_exit(3, child_exec(candidates, argv, envp));
+}
+
+/* Waits for PID, passing SIGTERM and SIGHUP on; both are blocked by the
+ * caller, so they are taken here by sigwait instead of a handler. */
+static int foreground_wait(pid_t pid, const sigset_t *wanted)
+{
+    int status, sig;
+    for (;;) {
+        pid_t got = waitpid(pid, &status, WNOHANG);
+        if (got == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (got < 0 && errno != EINTR)
+            return -1;
+        if (sigwait(wanted, &sig) == 0 && sig != SIGCHLD)
+            kill(pid, sig);
+    }
+}
+
+int sos_command_foreground(const char *const argv[], char *const envp[], int *start_errno)
+{
+    char **candidates = exec_candidates(argv[0], path_from_env(envp));
+    struct sigaction ignore, old_int, old_quit;
+    sigset_t wanted, old_mask;
+    int report[2], rc = -1, err = 0;
+    ssize_t n;
+    pid_t pid;
+
+    *start_errno = 0;
+    if (!candidates)
+        return -1;
+    if (make_pipe(report) < 0) {
+        free_candidates(candidates);
+        return -1;
+    }
+    memset(&ignore, 0, sizeof ignore);
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGINT, &ignore, &old_int); /* the terminal's Ctrl-C is the child's */
+    sigaction(SIGQUIT, &ignore, &old_quit);
+    sigemptyset(&wanted);
+    sigaddset(&wanted, SIGTERM);
+    sigaddset(&wanted, SIGHUP);
+    sigaddset(&wanted, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &wanted, &old_mask);
+    pid = fork();
+    if (pid == 0)
+        foreground_child(candidates, argv, envp, report[1]);
+    close(report[1]);
+    if (pid > 0) {
+        do
+            n = read(report[0], &err, sizeof err);
+        while (n < 0 && errno == EINTR);
+        rc = foreground_wait(pid, &wanted);
+        if (n == (ssize_t)sizeof err) {
+            *start_errno = err;
+            rc = 127;
+        }
+    }
+    close(report[0]);
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGQUIT, &old_quit, NULL);
+    free_candidates(candidates);
+    return rc;
+}

@@ -36,6 +36,15 @@ int sos_command_run(const char *const argv[], char *const envp[],
 
 void sos_cmd_output_free(struct sos_cmd_output *out);
 
+/* Runs ARGV in the foreground: this process's stdin, stdout and stderr
+ * are its own (an agent's shell), found and environed as sos_command_run
+ * does, not bounded in time. While it runs, the terminal's Ctrl-C and
+ * Ctrl-\ are its alone, and SIGTERM or SIGHUP sent to this process are
+ * passed on to it. Returns its exit status, 128+N when signal N ended it,
+ * 127 when it could not be started (why in *START_ERRNO), or -1 when this
+ * process could not fork (errno set). */
+int sos_command_foreground(const char *const argv[], char *const envp[], int *start_errno);
+
 /* Closes every descriptor from LOWEST up (close_range, else a loop), so a
  * child keeps only what it was handed. Async-signal-safe: for use between
  * fork and exec, or before a forked child runs foreign code. */

@@ -64,40 +64,6 @@ char *sos_stage_state_dir(const struct sos_agent_model *m, const char *home,
     return checked;
 }
 
-/* mkdir -p of PATH, the last component with mode 0700; then opened as a
- * directory without following a symlink, and held to 0700 and our uid. */
-static int open_state_dir(const char *path, sos_error *err)
-{
-    char buf[PATH_MAX];
-    struct stat st;
-    int fd;
-    if (strlen(path) >= sizeof buf)
-        return sos_fail(err, "%s: path too long", path);
-    strcpy(buf, path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-            return sos_fail(err, "%s: cannot create: %s", buf, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-        return sos_fail(err, "%s: cannot create: %s", buf, strerror(errno));
-    fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return sos_fail(err, "%s: cannot open as a directory (a symlink?): %s", path,
-                        strerror(errno));
-    if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
-        close(fd);
-        return sos_fail(err, "%s: not owned by this user", path);
-    }
-    if ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) < 0) {
-        close(fd);
-        return sos_fail(err, "%s: cannot make it mode 0700: %s", path, strerror(errno));
-    }
-    return fd;
-}
 
 /* A subdirectory NAME of DIRFD (made 0700 if missing), opened. */
 static int open_subdir(int dirfd, const char *name, int create, sos_error *err)
@@ -276,7 +242,7 @@ int sos_stage(const struct sos_agent_model *m, const struct sos_stage_options *o
         return -1;
     if (!(state_dir = on_host(o, o->state_dir)))
         return sos_fail(err, "out of memory");
-    statefd = open_state_dir(state_dir, err);
+    statefd = sos_private_dir_open(state_dir, err);
     if (statefd < 0) {
         free(state_dir);
         return sos_wrap(err, "state directory");

@@ -240,6 +240,38 @@ char *sos_yaml_string(const struct sos_yaml *y, const yaml_node_t *n, const char
     return sos_yaml_text(y, n, what);
 }
 
+int sos_yaml_bool(const struct sos_yaml *y, const yaml_node_t *n, const char *key, int *dst)
+{
+    if (n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+        if (sos_yaml_scalar_is(n, "true"))
+            return *dst = 1, 0;
+        if (sos_yaml_scalar_is(n, "false"))
+            return *dst = 0, 0;
+    }
+    return sos_yaml_fail_at(y, n, "'%s' must be true or false, not %s", key, sos_yaml_kind(n));
+}
+
+int sos_yaml_enum(const struct sos_yaml *y, const yaml_node_t *n, const char *key,
+                  const char *const *names, int *dst)
+{
+    char what[80], list[200] = "", shown[SOS_YAML_SHOWN_MAX + 4];
+    char *s;
+    snprintf(what, sizeof what, "'%s'", key);
+    if (!(s = sos_yaml_string(y, n, what)))
+        return -1;
+    for (int i = 0; names[i]; i++)
+        if (strcmp(s, names[i]) == 0) {
+            free(s);
+            return *dst = i, 0;
+        }
+    for (size_t i = 0; names[i]; i++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                 names[i]);
+    sos_yaml_shown(shown, sizeof shown, s, strlen(s));
+    free(s);
+    return sos_yaml_fail_at(y, n, "'%s' is '%s'; expected one of: %s", key, shown, list);
+}
+
 /* ------------------------------------------------------------------ */
 /* Mappings and lists                                                   */
 

@@ -86,6 +86,14 @@ char *sos_yaml_text(const struct sos_yaml *y, const yaml_node_t *n, const char *
  * 'yes' (quote it)"). */
 char *sos_yaml_string(const struct sos_yaml *y, const yaml_node_t *n, const char *what);
 
+/* N as a boolean: a plain true or false, else -1 with "'KEY' must be true
+ * or false, not ..." at N. */
+int sos_yaml_bool(const struct sos_yaml *y, const yaml_node_t *n, const char *key, int *dst);
+/* N as one of NAMES (NULL-terminated), its index in *DST; else -1 with
+ * "'KEY' is 'x'; expected one of: a, b" at N. */
+int sos_yaml_enum(const struct sos_yaml *y, const yaml_node_t *n, const char *key,
+                  const char *const *names, int *dst);
+
 /* Calls FN with each key and value of mapping MAP, in file order, after
  * refusing a key that is not a scalar ("keys WHERE must be strings") or
  * repeats an earlier one ("duplicate key 'k' WHERE (first at line L,

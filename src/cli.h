@@ -42,10 +42,12 @@ enum cli_opt {
 #define CLI_OPT_QUARANTINE (1u << 18)
 /* release --force */
 #define CLI_OPT_FORCE (1u << 19)
+/* agent-machine: --profile --repo --name --tool */
+#define CLI_OPT_MACHINE (1u << 20)
 /* Every option some verb takes: what a verb table row may name. */
 #define CLI_OPTS_KNOWN (CLI_OPTS_ALL | CLI_OPT_LINES | CLI_OPT_FOLLOW | CLI_OPT_SCRATCH | \
                         CLI_OPT_DRY_RUN | CLI_OPT_DESPITE | CLI_OPT_FROM_BUNDLE | \
-                        CLI_OPT_QUARANTINE | CLI_OPT_FORCE)
+                        CLI_OPT_QUARANTINE | CLI_OPT_FORCE | CLI_OPT_MACHINE)
 /* Taken by every command, so not named in a short synopsis. */
 #define CLI_OPTS_ALWAYS (CLI_OPT_HELP | CLI_OPT_VERSION)
 
@@ -92,7 +94,10 @@ struct cli {
     unsigned long long q_log_bytes;    /* --log-bytes N (0: the default) */
     int q_no_stop, q_contain_anyway, q_mask;
     int q_given;                       /* any of quarantine's options was given */
-    int q_force;                       /* release --force */
+    int q_force;                       /* release --force, agent-machine init --force */
+    /* agent-machine: --profile, --repo, --name, --tool */
+    const char *am_profile, *am_repo, *am_name, *am_tool;
+    int am_given;
     char **words; /* the command and its operands */
     int n_words;
 };

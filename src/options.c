@@ -37,6 +37,10 @@ enum {
     OPT_CONTAIN_ANYWAY,
     OPT_MASK,
     OPT_FORCE,
+    OPT_PROFILE,
+    OPT_REPO,
+    OPT_NAME,
+    OPT_TOOL,
 };
 
 static const struct option long_options[] = {
@@ -70,6 +74,10 @@ static const struct option long_options[] = {
     {"contain-anyway", no_argument, NULL, OPT_CONTAIN_ANYWAY},
     {"mask", no_argument, NULL, OPT_MASK},
     {"force", no_argument, NULL, OPT_FORCE},
+    {"profile", required_argument, NULL, OPT_PROFILE},
+    {"repo", required_argument, NULL, OPT_REPO},
+    {"name", required_argument, NULL, OPT_NAME},
+    {"tool", required_argument, NULL, OPT_TOOL},
     {NULL, 0, NULL, 0},
 };
 
@@ -122,7 +130,14 @@ const struct cli_option_help cli_option_help[] = {
     {CLI_OPT_QUARANTINE, "--no-stop", "capture only: change nothing", NULL},
     {CLI_OPT_QUARANTINE, "--contain-anyway", "contain even when the capture failed", NULL},
     {CLI_OPT_QUARANTINE, "--mask", "systemd: also mask the unit", NULL},
-    {CLI_OPT_FORCE, "--force", "release although the preflight failed", NULL},
+    {CLI_OPT_FORCE, "--force", "release although the preflight failed; init: replace\n"
+                               "an existing profile", NULL},
+    {CLI_OPT_MACHINE, "--profile P", "the profile: a name in ~/.config/sourceos/\n"
+                                     "agent-machine (default: the only one there) or a\n"
+                                     "path; init: the template", NULL},
+    {CLI_OPT_MACHINE, "--repo PATH", "the repository worktree (inside an allowed root)", NULL},
+    {CLI_OPT_MACHINE, "--name N", "init: the profile's name (default: the template's)", NULL},
+    {CLI_OPT_MACHINE, "--tool NAME", "run: one of the profile's enabled tools", NULL},
     {0, NULL, NULL, NULL},
 };
 
@@ -173,6 +188,10 @@ static const char *value_needed(int opt)
     case OPT_COMPRESS: return "zstd, gzip or none";
     case OPT_LOG_BYTES: return "a number of bytes from 1 to 1099511627776";
     case OPT_OUTPUT: return "a directory";
+    case OPT_PROFILE: return "a profile's name or path (init: a template)";
+    case OPT_REPO: return "a repository's directory";
+    case OPT_NAME: return "a profile name";
+    case OPT_TOOL: return "a tool of the profile";
     default: return "a value";
     }
 }
@@ -283,6 +302,10 @@ static int take_option(struct cli *cli, int opt, const char *name, const char *a
     case OPT_CONTAIN_ANYWAY: cli->q_given = cli->q_contain_anyway = 1; return 0;
     case OPT_MASK: cli->q_given = cli->q_mask = 1; return 0;
     case OPT_FORCE: cli->q_force = 1; return 0;
+    case OPT_PROFILE: cli->am_given = 1; return take_dir(cli, name, opt, arg, &cli->am_profile);
+    case OPT_REPO: cli->am_given = 1; return take_dir(cli, name, opt, arg, &cli->am_repo);
+    case OPT_NAME: cli->am_given = 1; return take_dir(cli, name, opt, arg, &cli->am_name);
+    case OPT_TOOL: cli->am_given = 1; return take_dir(cli, name, opt, arg, &cli->am_tool);
     case OPT_FORMAT: return parse_format(cli, name, arg);
     case OPT_JSON: cli->format = FORMAT_JSON; return 0;
     case 'j': return parse_jobs(cli, name, arg);

@@ -322,6 +322,73 @@ static const struct sos_verb verbs[] = {
      VERB_NO_NDJSON, "verify and safely extract a bundle",
      EVIDENCE_EXTRACT_HELP,
      cmd_evidence_extract},
+    {SOS_PROG_CTL, "agent-machine init", NULL, 0, 0,
+     CLI_OPT_MACHINE | CLI_OPT_FORCE | CLI_OPT_DRY_RUN | CLI_OPTS_ALWAYS, VERB_NO_NDJSON,
+     "write an agent machine profile from a template",
+     "Renders the template --profile TEMPLATE (macos-podman, linux-native,\n"
+     "windows-wsl, windows-hyperv) as an AgentMachineProfile\n"
+     "(schemas/agent-machine-profile.schema.json) named --name N (default: the\n"
+     "template's) into $XDG_CONFIG_HOME (or ~/.config)/sourceos/agent-machine/\n"
+     "N.yaml, mode 0600, written atomically. --repo PATH makes PATH the one\n"
+     "allowed root (default ~/dev). An existing profile is kept unless --force\n"
+     "is given. The planes stay apart: host, vm (the Podman machine), container\n"
+     "(image, pinned digest, network none by default), user (keep-id), repo,\n"
+     "agent (tools), mounts, deniedPatterns, secrets (references only: a value\n"
+     "is refused) and the evidence directory. --dry-run prints the file.\n\n"
+     "Exit status: 0 written, 2 the profile exists (nothing changed), 3 it could\n"
+     "not be written, 64 usage error.\n",
+     cmd_am_init},
+    {SOS_PROG_CTL, "agent-machine start", NULL, 0, 0,
+     CLI_OPT_MACHINE | CLI_OPT_DRY_RUN | CLI_OPTS_ALWAYS, VERB_NO_NDJSON,
+     "start the profile's Podman machine",
+     "Starts the profile's machine (podman machine start NAME) when it exists\n"
+     "and is stopped. When it does not exist, prints the podman machine init\n"
+     "command for the profile and exits 2, creating nothing. With native\n"
+     "rootless Podman (linux-native) there is nothing to start. --dry-run\n"
+     "prints the command.\n\n"
+     "Exit status: 0 running (or nothing to start), 2 no such machine, 3 podman\n"
+     "failed, 64 usage error.\n",
+     cmd_am_start},
+    {SOS_PROG_CTL, "agent-machine shell", NULL, 0, 0,
+     CLI_OPT_MACHINE | CLI_OPT_DRY_RUN | CLI_OPTS_ALWAYS, VERB_NO_NDJSON,
+     "an interactive shell in the agent container",
+     "One podman run --rm of the profile's image with --repo PATH mounted at\n"
+     "repo.agentPath and the profile's mounts, nothing else: --cap-drop=all,\n"
+     "--security-opt=no-new-privileges, --userns=keep-id, --read-only, the\n"
+     "profile's network, only the host variables passEnv names, an empty auth\n"
+     "file, --pull=never; --interactive, and --tty on a terminal. Every mount\n"
+     "and the repo pass the mount policy first (deny by default: never $HOME,\n"
+     "a credential store or a parent of one, after resolving symlinks and\n"
+     "'..'; only inside repo.allowedRoots); a refusal names the path, the rule\n"
+     "and what to do. Before the container starts, an evidence file\n"
+     "(schemas/agent-machine-evidence.schema.json) is written to the profile's\n"
+     "evidence directory, mode 0600; its exit status and end time are added\n"
+     "when it exits. --dry-run prints the evidence path and the podman argv.\n\n"
+     "Exit status: the shell's, 2 refused by the mount policy (the evidence\n"
+     "records deniedAttempts) or the image is not local, 3 could not start,\n"
+     "64 usage error.\n",
+     cmd_am_shell},
+    {SOS_PROG_CTL, "agent-machine run", "[-- ARGS]", 0, 64,
+     CLI_OPT_MACHINE | CLI_OPT_DRY_RUN | CLI_OPTS_ALWAYS, VERB_NO_NDJSON,
+     "run one of the profile's tools in the agent container",
+     "As shell, but not interactive, and the command is the --tool NAME's\n"
+     "(one the profile enables) followed by ARGS; its version (versionCommand,\n"
+     "run in the image) is in the evidence. A disabled or unknown tool is\n"
+     "refused (64), naming the profile's tools.\n\n"
+     "Exit status: the tool's, 2 refused by the mount policy or the image is\n"
+     "not local, 3 could not start, 64 usage error.\n",
+     cmd_am_run},
+    {SOS_PROG_CTL, "agent-machine fingerprint", NULL, 0, 0, CLI_OPT_MACHINE | CLI_OPTS_ALWAYS,
+     VERB_NO_NDJSON, "what this machine and profile are, as JSON",
+     "Prints an AgentMachineFingerprint\n"
+     "(schemas/agent-machine-fingerprint.schema.json): host (os, version,\n"
+     "arch), Podman (client and server version, machine, provider, state), the\n"
+     "image (reference, digest), the repo (--repo: path with $HOME, git ref,\n"
+     "dirty), the mounts, the policy hash, the enabled tools' versions, the\n"
+     "sourceos version and the time. Keys in a fixed order; the same host gives\n"
+     "the same fingerprint apart from the time.\n\n"
+     "Exit status: 0, 3 the profile could not be read, 64 usage error.\n",
+     cmd_am_fingerprint},
     {SOS_PROG_CTL, "agent-machine evidence inspect", "FILE", 1, 1, CLI_OPT_FORMAT | CLI_OPTS_ALWAYS, VERB_NO_NDJSON,
      "verify and summarize a bundle",
      EVIDENCE_INSPECT_HELP,
@@ -350,10 +417,11 @@ static const struct sos_program_info programs[SOS_PROG_COUNT] = {
     [SOS_PROG_AGENT] = {"sourceos-agent", "[OPTIONS] COMMAND NAME", NULL,
                         planned_agent, 1},
     [SOS_PROG_CTL] = {"sourceosctl", "agent-machine COMMAND",
-                      "This release has two sourceosctl commands, agent-machine evidence\n"
-                      "inspect and extract; the rest of agent-machine (doctor, init,\n"
-                      "start, shell, run, fingerprint) comes later. Use 'sourceos doctor\n"
-                      "local-runtime' for the host's checks.\n",
+                      "Podman-first agent workspaces: a profile (init), its machine\n"
+                      "(start), a governed container with declared mounts only (shell,\n"
+                      "run), a fingerprint, and evidence for every launch. agent-machine\n"
+                      "doctor comes later; use 'sourceos doctor local-runtime' for the\n"
+                      "host's checks.\n",
                       planned_ctl, 0},
 };
 
@@ -583,6 +651,11 @@ int sos_verb_dispatch(struct cli *cli)
                   cli->program, verb->words);
         return SOS_EXIT_USAGE;
     }
+    if (cli->am_given && !(verb->options & CLI_OPT_MACHINE)) {
+        cli_error(cli, "options --profile, --repo, --name and --tool are for 'sourceosctl "
+                       "agent-machine'; see '%s %s --help'", cli->program, verb->words);
+        return SOS_EXIT_USAGE;
+    }
     if ((cli->q_given && !(verb->options & CLI_OPT_QUARANTINE)) ||
         (cli->q_force && !(verb->options & CLI_OPT_FORCE))) {
         cli_error(cli, "option %s is for '%s'; see '%s %s --help'",
@@ -592,7 +665,8 @@ int sos_verb_dispatch(struct cli *cli)
                                                                       "--compress/--log-bytes/"
                                                                       "--no-stop/--contain-anyway/"
                                                                       "--mask",
-                  cli->q_force && !(verb->options & CLI_OPT_FORCE) ? "release" : "quarantine",
+                  cli->q_force && !(verb->options & CLI_OPT_FORCE) ? "release' and 'agent-machine init"
+                                                                    : "quarantine",
                   cli->program, verb->words);
         return SOS_EXIT_USAGE;
     }

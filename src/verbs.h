@@ -84,6 +84,11 @@ int cmd_release(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_change(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_evidence_inspect(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_evidence_extract(struct cli *cli, const struct sos_verb *verb, char **operands);
+int cmd_am_init(struct cli *cli, const struct sos_verb *verb, char **operands);
+int cmd_am_start(struct cli *cli, const struct sos_verb *verb, char **operands);
+int cmd_am_shell(struct cli *cli, const struct sos_verb *verb, char **operands);
+int cmd_am_run(struct cli *cli, const struct sos_verb *verb, char **operands);
+int cmd_am_fingerprint(struct cli *cli, const struct sos_verb *verb, char **operands);
 
 struct sos_agent;
 struct sos_stage_options;
