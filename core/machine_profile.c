@@ -817,16 +817,23 @@ json_t *sos_am_mounts_json(const struct sos_am_profile *p)
     return a;
 }
 
-int sos_am_policy_hash(const struct sos_am_profile *p, char *out, size_t size)
+json_t *sos_am_denied_json(const struct sos_am_profile *p)
 {
-    json_t *denied = json_array(), *doc;
-    char *text, hex[65];
-    struct sos_sha256 h;
+    json_t *denied = json_array();
     for (size_t i = 0; denied && sos_mount_denied_builtin[i]; i++)
         json_array_append_new(denied, json_string(sos_mount_denied_builtin[i]));
     for (size_t i = 0; denied && i < p->denied.n; i++)
         json_array_append_new(denied, json_string(p->denied.v[i]));
-    doc = json_pack("{s:o, s:o?}", "mounts", sos_am_mounts_json(p), "deniedPatterns", denied);
+    return denied;
+}
+
+int sos_am_policy_hash(const struct sos_am_profile *p, char *out, size_t size)
+{
+    json_t *doc;
+    char *text, hex[65];
+    struct sos_sha256 h;
+    doc = json_pack("{s:o, s:o}", "mounts", sos_am_mounts_json(p), "deniedPatterns",
+                    sos_am_denied_json(p));
     /* Python's json.dumps(sort_keys=True, separators=(",", ":")), which
      * escapes every non-ASCII character, as devtools hashes it */
     text = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII) : NULL;

@@ -105,7 +105,9 @@ char *sos_am_yaml(const json_t *doc);
  * built-in list followed by the profile's. In OUT (at least 72 bytes). */
 int sos_am_policy_hash(const struct sos_am_profile *p, char *out, size_t size);
 
-/* The mounts as JSON objects with the profile's keys: a new reference. */
+/* The mounts as JSON objects with the profile's keys, and the denied
+ * patterns (the built-in list, then the profile's): new references. */
 json_t *sos_am_mounts_json(const struct sos_am_profile *p);
+json_t *sos_am_denied_json(const struct sos_am_profile *p);
 
 #endif

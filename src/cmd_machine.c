@@ -527,11 +527,13 @@ int cmd_am_fingerprint(struct cli *cli, const struct sos_verb *verb, char **oper
     image_digest(&p, image ? image : p.image, digest, sizeof digest);
     mounts = sos_am_mounts_json(&p);
     iso_now(now, sizeof now);
-    doc = json_pack("{s:s, s:s, s:s, s:o, s:o, s:{s:s, s:s}, s:o, s:o, s:s, s:o, s:s, s:s}",
+    doc = json_pack("{s:s, s:s, s:s, s:o, s:o, s:{s:s, s:s}, s:o, s:o, s:o, s:s, s:o, s:s,"
+                    " s:s}",
                     "kind", "AgentMachineFingerprint", "schemaVersion", "0.1", "profile",
                     p.name, "host", host_facts(), "podman", podman_facts(&p), "image",
                     "reference", p.image, "digest", *p.digest ? p.digest : digest, "repo",
                     repo ? repo_facts(home, repo) : json_null(), "mounts", mounts,
+                    "deniedPatterns", sos_am_denied_json(&p),
                     "policyHash", hash, "tools",
                     tool_versions(&p, image ? image : p.image, NULL), "sourceosVersion",
                     PACKAGE_VERSION, "time", now);
@@ -638,7 +640,9 @@ static int launch(struct cli *cli, const struct sos_am_tool *tool, const char *c
     if (l.repo)
         git_info(l.repo, &g);
     repo_ref = cli->am_repo ? sos_mount_path_ref(l.repo ? l.repo : cli->am_repo, home) : NULL;
-    image_digest(p, l.image, digest, sizeof digest);
+    digest[0] = '\0';
+    if (!cli->dry_run) /* a dry run runs nothing, podman included */
+        image_digest(p, l.image, digest, sizeof digest);
     line = quoted(l.argv);
     launch_o = json_pack("{s:s, s:s?, s:s, s:{s:s, s:s}, s:{s:s?, s:s, s:o}, s:o, s:o, s:s,"
                          " s:n, s:n, s:s?, s:s}",
@@ -646,7 +650,7 @@ static int launch(struct cli *cli, const struct sos_am_tool *tool, const char *c
                          p->name, "image", "reference", l.image, "digest", digest, "repo",
                          "pathRef", repo_ref, "gitRef", g.ref, "dirty",
                          g.dirty < 0 ? json_null() : json_boolean(g.dirty), "toolVersions",
-                         planned == 0 && tool ? tool_versions(p, l.image, tool) : json_array(),
+                         planned == 0 && tool && !cli->dry_run ? tool_versions(p, l.image, tool) : json_array(),
                          "podmanArgv", argv_redacted(l.argv, &changed), "startedAt", started,
                          "endedAt", "exitStatus", "refused", planned ? err.msg : NULL,
                          "sourceosVersion", PACKAGE_VERSION);

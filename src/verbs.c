@@ -324,7 +324,7 @@ static const struct sos_verb verbs[] = {
      cmd_evidence_extract},
     {SOS_PROG_CTL, "agent-machine init", NULL, 0, 0,
      CLI_OPT_MACHINE | CLI_OPT_FORCE | CLI_OPT_DRY_RUN | CLI_OPTS_ALWAYS, VERB_NO_NDJSON,
-     "write an agent machine profile from a template",
+     "write a profile from a template",
      "Renders the template --profile TEMPLATE (macos-podman, linux-native,\n"
      "windows-wsl, windows-hyperv) as an AgentMachineProfile\n"
      "(schemas/agent-machine-profile.schema.json) named --name N (default: the\n"
@@ -351,7 +351,7 @@ static const struct sos_verb verbs[] = {
      cmd_am_start},
     {SOS_PROG_CTL, "agent-machine shell", NULL, 0, 0,
      CLI_OPT_MACHINE | CLI_OPT_DRY_RUN | CLI_OPTS_ALWAYS, VERB_NO_NDJSON,
-     "an interactive shell in the agent container",
+     "a shell in the agent container",
      "One podman run --rm of the profile's image with --repo PATH mounted at\n"
      "repo.agentPath and the profile's mounts, nothing else: --cap-drop=all,\n"
      "--security-opt=no-new-privileges, --userns=keep-id, --read-only, the\n"
@@ -370,7 +370,7 @@ static const struct sos_verb verbs[] = {
      cmd_am_shell},
     {SOS_PROG_CTL, "agent-machine run", "[-- ARGS]", 0, 64,
      CLI_OPT_MACHINE | CLI_OPT_DRY_RUN | CLI_OPTS_ALWAYS, VERB_NO_NDJSON,
-     "run one of the profile's tools in the agent container",
+     "run a tool in the agent container",
      "As shell, but not interactive, and the command is the --tool NAME's\n"
      "(one the profile enables) followed by ARGS; its version (versionCommand,\n"
      "run in the image) is in the evidence. A disabled or unknown tool is\n"
@@ -379,7 +379,7 @@ static const struct sos_verb verbs[] = {
      "not local, 3 could not start, 64 usage error.\n",
      cmd_am_run},
     {SOS_PROG_CTL, "agent-machine fingerprint", NULL, 0, 0, CLI_OPT_MACHINE | CLI_OPTS_ALWAYS,
-     VERB_NO_NDJSON, "what this machine and profile are, as JSON",
+     VERB_NO_NDJSON, "this machine and profile, as JSON",
      "Prints an AgentMachineFingerprint\n"
      "(schemas/agent-machine-fingerprint.schema.json): host (os, version,\n"
      "arch), Podman (client and server version, machine, provider, state), the\n"
