@@ -827,6 +827,21 @@ json_t *sos_am_denied_json(const struct sos_am_profile *p)
     return denied;
 }
 
+/* Jansson writes \u00E9 where Python writes \u00e9: the hex made lower
+ * case, escape by escape, so both tools hash the same bytes. */
+static void lower_unicode_escapes(char *t)
+{
+    for (size_t i = 0; t && t[i]; i++) {
+        if (t[i] != '\\' || !t[i + 1])
+            continue;
+        if (t[i + 1] == 'u')
+            for (size_t k = i + 2; k < i + 6 && t[k]; k++)
+                if (t[k] >= 'A' && t[k] <= 'F')
+                    t[k] = (char)(t[k] - 'A' + 'a');
+        i++; /* past the escaped character: "\\u" is a backslash, then u */
+    }
+}
+
 int sos_am_policy_hash(const struct sos_am_profile *p, char *out, size_t size)
 {
     json_t *doc;
@@ -838,6 +853,7 @@ int sos_am_policy_hash(const struct sos_am_profile *p, char *out, size_t size)
      * escapes every non-ASCII character, as devtools hashes it */
     text = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII) : NULL;
     json_decref(doc);
+    lower_unicode_escapes(text);
     if (!text || size < 72) {
         free(text);
         return -1;
