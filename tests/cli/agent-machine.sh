@@ -199,6 +199,12 @@ sed -i 's|hostPath: "~/dev/café"|hostPath: "~/dev/cafe"|' "$PROFILES/dev.yaml"
 other=$("$CTL" agent-machine fingerprint | jget 'd["policyHash"]')
 unlike "$other" "^$(jget 'd["policyHash"]' < "$TMP/fp1.json")$" "another mount: another policy hash"
 
+# --- the shipped example profiles load and plan a launch
+for f in "$SOS_SRCDIR"/contrib/agent-machine/*.yaml; do
+    out=$("$CTL" agent-machine run --profile "$f" --tool codex --repo "$HOME/dev/proj" --dry-run 2>&1); rc=$?
+    like "$rc|$(printf '%s\n' "$out" | tail -1)" "^0\|would run: podman .*--userns=keep-id .* codex$" "contrib/agent-machine/${f##*/}: loads and plans a launch"
+done
+
 # --- start
 "$CTL" agent-machine init --profile macos-podman --name mac > /dev/null
 : > "$LOG"
