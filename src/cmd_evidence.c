@@ -16,6 +16,8 @@
 #include "bundle_extract.h"
 #include "bundle_read.h"
 #include "cli.h"
+#include "machine_evidence.h"
+#include "redact.h"
 #include "redact_run.h"
 #include "signals.h"
 #include "verbs.h"
@@ -127,6 +129,147 @@ static void print_human(const char *file, const struct sos_bundle_check *c)
     }
 }
 
+/* ---- an agent-machine evidence file or fingerprint (JSON) ------------------ */
+
+static int starts_as_json(const char *file)
+{
+    char head[64];
+    FILE *f = fopen(file, "rb");
+    size_t n = f ? fread(head, 1, sizeof head, f) : 0;
+    if (f)
+        fclose(f);
+    return sos_am_evidence_looks_json(head, n);
+}
+
+static const char *str_at(const json_t *doc, const char *a, const char *b)
+{
+    const json_t *v = json_object_get(doc, a);
+    const char *s = json_string_value(b ? json_object_get(v, b) : v);
+    return s ? s : "";
+}
+
+static void print_mounts(FILE *o, const json_t *doc)
+{
+    size_t i;
+    json_t *m;
+    fprintf(o, "  mounts:     ");
+    if (!json_array_size(json_object_get(doc, "mounts")))
+        fprintf(o, "none");
+    json_array_foreach(json_object_get(doc, "mounts"), i, m)
+        fprintf(o, "%s%s %s %s", i ? "; " : "", str_at(m, "mountId", NULL),
+               str_at(m, "agentPath", NULL), str_at(m, "accessMode", NULL));
+    fprintf(o, "\n");
+}
+
+static void print_evidence(FILE *o, const char *file, const json_t *doc)
+{
+    const json_t *l = json_object_get(doc, "launch"), *exit_status;
+    const json_t *repo = json_object_get(l, "repo"), *dirty = json_object_get(repo, "dirty");
+    size_t i;
+    json_t *d;
+    fprintf(o, "%s: valid launch evidence (AgentMachineMountEvidence 0.1)\n", file);
+    fprintf(o, "  profile:    %s, captured %s\n", str_at(l, "profile", NULL),
+           str_at(doc, "capturedAt", NULL));
+    exit_status = json_object_get(l, "exitStatus");
+    fprintf(o, "  launch:     %s%s%s, ", str_at(l, "command", NULL),
+           json_is_string(json_object_get(l, "tool")) ? " " : "",
+           json_is_string(json_object_get(l, "tool")) ? str_at(l, "tool", NULL) : "");
+    if (json_is_string(json_object_get(l, "refused")))
+        fprintf(o, "refused: %s\n", str_at(l, "refused", NULL));
+    else if (json_is_integer(exit_status))
+        fprintf(o, "exit %lld at %s\n", (long long)json_integer_value(exit_status),
+               str_at(l, "endedAt", NULL));
+    else
+        fprintf(o, "no exit recorded (still running, or killed)\n");
+    fprintf(o, "  image:      %s %s\n", str_at(l, "image", "reference"), str_at(l, "image", "digest"));
+    fprintf(o, "  repo:       %s %s%s\n", str_at(repo, "pathRef", NULL), str_at(repo, "gitRef", NULL),
+           json_is_true(dirty) ? " (dirty)" : json_is_false(dirty) ? " (clean)" : "");
+    print_mounts(o, doc);
+    fprintf(o, "  denied:     %s\n", json_array_size(json_object_get(doc, "deniedAttempts")) ? "" : "none");
+    json_array_foreach(json_object_get(doc, "deniedAttempts"), i, d)
+        fprintf(o, "    %s\n", str_at(d, "reason", NULL));
+    fprintf(o, "  policy:     %s\n", str_at(doc, "policyHash", NULL));
+}
+
+static void print_fingerprint(FILE *o, const char *file, const json_t *doc)
+{
+    fprintf(o, "%s: valid fingerprint (AgentMachineFingerprint 0.1)\n", file);
+    fprintf(o, "  profile:    %s, at %s\n", str_at(doc, "profile", NULL), str_at(doc, "time", NULL));
+    fprintf(o, "  host:       %s %s %s\n", str_at(doc, "host", "os"), str_at(doc, "host", "version"),
+           str_at(doc, "host", "arch"));
+    fprintf(o, "  podman:     %s, %s %s\n", str_at(doc, "podman", "clientVersion"),
+           str_at(doc, "podman", "provider"), str_at(doc, "podman", "state"));
+    fprintf(o, "  image:      %s %s\n", str_at(doc, "image", "reference"),
+           str_at(doc, "image", "digest"));
+    print_mounts(o, doc);
+    fprintf(o, "  policy:     %s\n", str_at(doc, "policyHash", NULL));
+}
+
+/* TEXT through the redaction filter, each line with its control
+ * characters escaped: a tampered file cannot print a secret or an escape
+ * sequence. */
+static void print_clean_lines(const char *text)
+{
+    char *clean = text ? sos_redact_str(NULL, text) : NULL, line[4096];
+    for (char *p = clean, *nl; p && *p; p = nl + 1) {
+        if (!(nl = strchr(p, '\n')))
+            nl = p + strlen(p) - 1;
+        else
+            *nl = '\0';
+        printf("%s\n", cli_escape(p, line, sizeof line));
+    }
+    free(clean);
+}
+
+/* 0 valid, 2 invalid (naming what), 3 unreadable, as for a bundle. */
+static int inspect_json_file(struct cli *cli, const char *file)
+{
+    json_t *doc = NULL, *out;
+    const char *kind = NULL;
+    sos_error err;
+    int rc, bad;
+    if (sos_am_evidence_read(file, &doc, &err) != 0) {
+        rc = SOS_EXIT_UNDECIDED;
+        bad = -1;
+    } else {
+        bad = sos_am_evidence_check(doc, &kind, &err);
+        rc = bad ? SOS_EXIT_FAILURE : SOS_EXIT_OK;
+    }
+    if (cli->format == FORMAT_JSON) {
+        char *text, *clean;
+        out = json_pack("{s:s, s:s, s:s?, s:s?, s:O?}", "file", file, "verdict",
+                        bad < 0 ? "unreadable" : bad ? "invalid" : "valid", "kind",
+                        kind, "error", bad ? err.msg : NULL, "document", bad ? NULL : doc);
+        text = out ? json_dumps(out, JSON_INDENT(2)) : NULL;
+        clean = text ? sos_redact_str(NULL, text) : NULL;
+        printf("%s\n", clean ? clean : "{}");
+        free(text);
+        free(clean);
+        json_decref(out);
+    } else if (bad < 0) {
+        cli_error(cli, "refused: %s", err.msg);
+    } else {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *o = open_memstream(&text, &len);
+        if (o) {
+            if (bad)
+                fprintf(o, "%s: invalid: %s\n", file, err.msg);
+            else if (strcmp(kind, "AgentMachineFingerprint") == 0)
+                print_fingerprint(o, file, doc);
+            else
+                print_evidence(o, file, doc);
+            fclose(o);
+        }
+        print_clean_lines(text);
+        free(text);
+    }
+    json_decref(doc);
+    if (cli_flush_stdout(cli) != 0)
+        rc = SOS_EXIT_OUTPUT;
+    return rc;
+}
+
 int cmd_evidence_inspect(struct cli *cli, const struct sos_verb *verb, char **operands)
 {
     struct sos_bundle_check c;
@@ -134,6 +277,8 @@ int cmd_evidence_inspect(struct cli *cli, const struct sos_verb *verb, char **op
     int rc;
 
     (void)verb;
+    if (starts_as_json(file))
+        return inspect_json_file(cli, file);
     sos_bundle_verify(file, NULL, &c);
     if (cli->format == FORMAT_JSON) {
         rc = emit_json(cli, file, &c);

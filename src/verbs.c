@@ -55,7 +55,12 @@
     "bomb stops there), a truncated stream. Nothing is written. Prints the\n" \
     "agent, host, capture time, members with their sizes, what was\n" \
     "truncated or redacted and the actions taken, or with --json the\n" \
-    "verdict, the differences and the manifest's fields.\n\n" \
+    "verdict, the differences and the manifest's fields.\n" \
+    "FILE may also be an agent-machine launch's evidence file or a\n" \
+    "fingerprint (JSON: schemas/agent-machine-evidence.schema.json,\n" \
+    "agent-machine-fingerprint.schema.json): checked against its schema's\n" \
+    "shape, the first wrong key named by its path ($.launch.exitStatus),\n" \
+    "and summarized (launch, exit, image, repo, mounts, denials).\n\n" \
     "Exit status: 0 verified, 2 tampered (each difference named: member,\n" \
     "size or sha256 mismatch, extra, missing, manifest invalid), 3\n" \
     "unreadable or refused, 64 usage error.\n"

@@ -179,6 +179,38 @@ is "$(jget 'd["launch"]["podmanArgv"][-3:]' < "$ev")" '["codex", "--model", "x y
 is "$(grep -c '^run --rm --pull=never' "$LOG")|$(grep -c -- '--authfile' "$LOG")" "2|1" "podman ran twice: the tool's version, then the tool"
 is "$(stat -c %a "$HOME/dev/.cache-agent")|$(cat "$EV/empty-auth.json")" "700|{}" "the missing mount made 0700; an empty auth file"
 
+# --- evidence inspect: the launch's evidence file and a fingerprint
+out=$("$CTL" agent-machine evidence inspect "$ev"); rc=$?
+is "$rc|$(printf '%s\n' "$out" | head -1)" "0|$ev: valid launch evidence (AgentMachineMountEvidence 0.1)" "evidence inspect of the launch's file: valid, exit 0"
+like "$out" "^  launch: +run codex, exit 0 at " "it says the launch and its exit"
+like "$out" "^  mounts: +repo /workspace read-write; cache /cache read-write; docs /docs read-only$" "and the mounts"
+is "$("$SOS" evidence inspect --json "$ev" | jget '[d["verdict"], d["kind"], d["document"]["launch"]["tool"]]')" '["valid", "AgentMachineMountEvidence", "codex"]' "sourceos evidence inspect --json: the same verdict"
+tamper() { # tamper PYTHON-STATEMENT WANT DESCRIPTION
+    "$PYTHON" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+exec(sys.argv[2])
+json.dump(d, open(sys.argv[3], "w"))' "$ev" "$1" "$TMP/tampered.json"
+    out=$("$CTL" agent-machine evidence inspect "$TMP/tampered.json"); rc=$?
+    is "$rc|$out" "2|$TMP/tampered.json: invalid: $2" "$3"
+}
+tamper 'del d["launch"]["exitStatus"]' '$.launch.exitStatus: missing' "a key taken out: invalid (2), naming it"
+tamper 'd["mounts"][1]["existsAtRunStart"] = "yes"' '$.mounts[1].existsAtRunStart: must be true or false' "a wrong type in a mount: named by its path"
+tamper 'd["policyHash"] = "sha256:abc"' '$.policyHash: must be sha256: and 64 hex digits' "a malformed policy hash"
+tamper 'd["launch"]["extra"] = 1' '$.launch.extra: not a key of this document' "a key the schema does not have"
+tamper 'd["kind"] = "Other"' '$.kind: must be AgentMachineMountEvidence or AgentMachineFingerprint' "another kind"
+printf '{"kind": "AgentMachineMountEvidence",' > "$TMP/cut.json"
+out=$("$CTL" agent-machine evidence inspect "$TMP/cut.json" 2>&1); rc=$?
+like "$rc|$out" "^3\|sourceosctl: refused: $TMP/cut.json:1:[0-9]+: not JSON" "a cut file: unreadable (3), saying where"
+"$PYTHON" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+d["launch"]["profile"] = "\x1b[31mevil"
+d["deniedAttempts"] = [{"pathRef": "x", "reason": "token ghp_R3alLook1ngT0kenValue0123456789abcd"}]
+json.dump(d, open(sys.argv[2], "w"))' "$ev" "$TMP/hostile.json"
+out=$("$CTL" agent-machine evidence inspect "$TMP/hostile.json" 2>&1); rc=$?
+is "$rc" 0 "a valid file with an escape sequence and a token in it: exit 0"
+unlike "$out" "$(printf '\033')|ghp_R3al" "and neither its escape sequence nor its token is printed"
+like "$out" "token <redacted:" "the token shown redacted"
+
 # --- the policy hash is devtools' recipe, and the fingerprint is stable
 profile '\n  - mountId: "caf"\n    pathClass: "cache"\n    hostPath: "~/dev/café"\n    agentPath: "/cache"\n    createIfMissing: true' '["~/dev/secrets"]'
 "$CTL" agent-machine fingerprint --repo "$HOME/dev/proj" > "$TMP/fp1.json"; rc=$?
@@ -195,6 +227,8 @@ is "$(jget 'd["deniedPatterns"][-1]' < "$TMP/fp1.json")" "~/dev/secrets" "the pr
 is "$(jget '{k: v for k, v in d.items() if k != "time"}' < "$TMP/fp1.json")" "$(jget '{k: v for k, v in d.items() if k != "time"}' < "$TMP/fp2.json")" "two runs: the same fingerprint apart from the time"
 is "$(jget 'list(d)' < "$TMP/fp1.json")" '["kind", "schemaVersion", "profile", "host", "podman", "image", "repo", "mounts", "deniedPatterns", "policyHash", "tools", "sourceosVersion", "time"]' "keys in a fixed order"
 is "$(jget '[d["repo"]["path"], d["repo"]["dirty"]]' < "$TMP/fp1.json")" '["$HOME/dev/proj", false]' "the repo with \$HOME, clean"
+out=$("$CTL" agent-machine evidence inspect "$TMP/fp1.json"); rc=$?
+is "$rc|$(printf '%s\n' "$out" | head -1)" "0|$TMP/fp1.json: valid fingerprint (AgentMachineFingerprint 0.1)" "evidence inspect reads a fingerprint too"
 sed -i 's|hostPath: "~/dev/café"|hostPath: "~/dev/cafe"|' "$PROFILES/dev.yaml"
 other=$("$CTL" agent-machine fingerprint | jget 'd["policyHash"]')
 unlike "$other" "^$(jget 'd["policyHash"]' < "$TMP/fp1.json")$" "another mount: another policy hash"
