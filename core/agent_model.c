@@ -258,7 +258,7 @@ static int read_path(struct ld *ld, const yaml_node_t *n, const char *key, char 
 /* ------------------------------------------------------------------ */
 /* Lists                                                                */
 
-static void strings_free(struct sos_agent_strings *l)
+void sos_strings_free(struct sos_agent_strings *l)
 {
     for (size_t i = 0; i < l->n; i++)
         free(l->v[i]);
@@ -267,7 +267,7 @@ static void strings_free(struct sos_agent_strings *l)
     l->v = NULL;
 }
 
-static int strings_push(struct sos_agent_strings *l, char *s)
+int sos_strings_push(struct sos_agent_strings *l, char *s)
 {
     char **grown = s ? realloc(l->v, (l->n + 2) * sizeof *grown) : NULL;
     if (!grown) {
@@ -288,7 +288,7 @@ typedef int (*item_rule)(struct ld *ld, const yaml_node_t *n, const char *key,
 static int read_list(struct ld *ld, yaml_node_t *n, const char *key, item_rule rule,
                      struct sos_agent_strings *dst)
 {
-    strings_free(dst);
+    sos_strings_free(dst);
     if (n->type != YAML_SEQUENCE_NODE)
         return fail_at(ld, n, "'%s' must be a list, not %s", key, sos_yaml_kind(n));
     for (yaml_node_item_t *it = n->data.sequence.items.start;
@@ -308,7 +308,7 @@ static int read_list(struct ld *ld, yaml_node_t *n, const char *key, item_rule r
             free(s);
             return -1;
         }
-        if (strings_push(dst, s) != 0)
+        if (sos_strings_push(dst, s) != 0)
             return sos_yaml_fail_oom(&ld->y);
     }
     return 0;
@@ -379,7 +379,7 @@ static int read_command(struct ld *ld, yaml_node_t *n, const char *key,
         return read_list(ld, n, key, word_rule, dst);
     if (read_string(ld, n, key, &line) != 0)
         return -1;
-    strings_free(dst);
+    sos_strings_free(dst);
     if (strpbrk(line, "\"'\\$`;&|<>(){}*?[]~#") || has_control(line)) {
         free(line);
         return fail_at(ld, n, "'%s' as one line may hold only plain words: give it as "
@@ -387,7 +387,7 @@ static int read_command(struct ld *ld, yaml_node_t *n, const char *key,
     }
     for (char *save = NULL, *w = strtok_r(line, " ", &save); w;
          w = strtok_r(NULL, " ", &save))
-        if (strings_push(dst, strdup(w)) != 0) {
+        if (sos_strings_push(dst, strdup(w)) != 0) {
             free(line);
             return sos_yaml_fail_oom(&ld->y);
         }
@@ -668,7 +668,7 @@ static int warn_deprecated(struct ld *ld, const yaml_node_t *k, const char *old,
     char *w = NULL;
     if (asprintf(&w, "%s:%d:%d: '%s' is deprecated (still read in this release): %s",
                  ld->y.name, sos_yaml_line(k), sos_yaml_column(k), old, instead) < 0 ||
-        strings_push(&M->warnings, w) != 0)
+        sos_strings_push(&M->warnings, w) != 0)
         return sos_yaml_fail_oom(&ld->y);
     return 0;
 }
@@ -1298,7 +1298,7 @@ void sos_agent_model_free(struct sos_agent_model *m)
     if (!m)
         return;
     free(m->name);
-    strings_free(&m->command);
+    sos_strings_free(&m->command);
     free(m->image);
     free(m->container_name);
     free(m->owner.project);
@@ -1311,21 +1311,21 @@ void sos_agent_model_free(struct sos_agent_model *m)
     free(m->logs.stderr_path);
     free(m->health.type);
     free(m->health.expected);
-    strings_free(&m->health.command);
+    sos_strings_free(&m->health.command);
     free(m->label);
-    strings_free(&m->env);
+    sos_strings_free(&m->env);
     for (size_t i = 0; i < m->n_mounts; i++) {
         free(m->mounts[i].host);
         free(m->mounts[i].container);
     }
     free(m->mounts);
-    strings_free(&m->args);
-    strings_free(&m->capabilities);
+    sos_strings_free(&m->args);
+    sos_strings_free(&m->capabilities);
     free(m->description);
     free(m->account);
     free(m->service.plist);
     free(m->service.unit);
-    strings_free(&m->warnings);
+    sos_strings_free(&m->warnings);
     free(m->path);
     memset(m, 0, sizeof *m);
 }

@@ -36,6 +36,12 @@ struct sos_agent_strings {
     char **v;
 };
 
+/* Frees L's strings and array, leaving it empty. */
+void sos_strings_free(struct sos_agent_strings *l);
+/* Appends S (taken; freed on failure), keeping V NULL-terminated: 0, or -1
+ * when S is NULL or memory runs out. */
+int sos_strings_push(struct sos_agent_strings *l, char *s);
+
 struct sos_agent_model {
     char *name;                      /* ^[a-z0-9][a-z0-9-]*$, <= 64 */
     int enable;                      /* default 1 */

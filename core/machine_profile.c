@@ -92,28 +92,6 @@ static int id(struct ld *ld, const yaml_node_t *n, const char *key, char **dst)
     return 0;
 }
 
-static int push(struct sos_agent_strings *l, char *s)
-{
-    char **grown = s ? realloc(l->v, (l->n + 2) * sizeof *grown) : NULL;
-    if (!grown) {
-        free(s);
-        return -1;
-    }
-    l->v = grown;
-    l->v[l->n++] = s;
-    l->v[l->n] = NULL;
-    return 0;
-}
-
-static void strings_free(struct sos_agent_strings *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    l->v = NULL;
-    l->n = 0;
-}
-
 static int items(struct ld *ld, yaml_node_t *n, const char *key, yaml_node_item_t **start,
                  size_t *count)
 {
@@ -131,7 +109,7 @@ static int strlist(struct ld *ld, yaml_node_t *n, const char *key,
 {
     yaml_node_item_t *it;
     size_t count;
-    strings_free(dst);
+    sos_strings_free(dst);
     if (items(ld, n, key, &it, &count) != 0)
         return -1;
     for (size_t i = 0; i < count; i++) {
@@ -146,7 +124,7 @@ static int strlist(struct ld *ld, yaml_node_t *n, const char *key,
             free(s);
             return fail_at(ld, item, "entry %zu of '%s' is empty", i + 1, key);
         }
-        if (push(dst, s) != 0)
+        if (sos_strings_push(dst, s) != 0)
             return sos_yaml_fail_oom(&ld->y);
     }
     return 0;
@@ -768,14 +746,14 @@ void sos_am_profile_free(struct sos_am_profile *p)
     free(p->control_plane);
     free(p->image);
     free(p->digest);
-    strings_free(&p->pass_env);
+    sos_strings_free(&p->pass_env);
     free(p->user_mapping);
-    strings_free(&p->allowed_roots);
+    sos_strings_free(&p->allowed_roots);
     free(p->repo_agent_path);
     for (size_t i = 0; i < p->n_tools; i++) {
         free(p->tools[i].name);
-        strings_free(&p->tools[i].command);
-        strings_free(&p->tools[i].version_command);
+        sos_strings_free(&p->tools[i].command);
+        sos_strings_free(&p->tools[i].version_command);
     }
     free(p->tools);
     for (size_t i = 0; i < p->n_mounts; i++) {
@@ -785,7 +763,7 @@ void sos_am_profile_free(struct sos_am_profile *p)
         free(p->mounts[i].agent_path);
     }
     free(p->mounts);
-    strings_free(&p->denied);
+    sos_strings_free(&p->denied);
     for (size_t i = 0; i < p->n_secrets; i++) {
         free(p->secrets[i].name);
         free(p->secrets[i].ref);
