@@ -412,7 +412,7 @@ static const struct sos_verb verbs[] = {
 
 static const char *const planned_sourceos[] = {"explain", NULL};
 static const char *const planned_agent[] = {NULL};
-static const char *const planned_ctl[] = {NULL};
+static const char *const planned_ctl[] = {"agent-machine doctor", NULL};
 
 static const struct sos_program_info programs[SOS_PROG_COUNT] = {
     [SOS_PROG_SOURCEOS] = {"sourceos", "[OPTIONS] COMMAND",
@@ -510,6 +510,24 @@ int sos_verb_planned(enum sos_program program, const char *word)
         if (strcmp(*p, word) == 0)
             return 1;
     return 0;
+}
+
+/* The planned command ("agent-machine doctor") WORDS begin with, or NULL. */
+static const char *planned_words(enum sos_program program, char **words, int n)
+{
+    for (const char *const *p = programs[program].planned; p && *p; p++) {
+        const char *rest = *p;
+        int i = 0;
+        for (; i < n && *rest; i++) {
+            size_t len = strlen(words[i]);
+            if (strncmp(rest, words[i], len) != 0 || (rest[len] != ' ' && rest[len] != '\0'))
+                break;
+            rest += len + (rest[len] == ' ');
+        }
+        if (!*rest && i > 0)
+            return *p;
+    }
+    return NULL;
 }
 
 /* Levenshtein distance, capped: command words are short. */
@@ -627,9 +645,9 @@ int sos_verb_dispatch(struct cli *cli)
         return SOS_EXIT_USAGE;
     }
     verb = sos_verb_find(program, cli->words, cli->n_words, &matched);
-    if (!verb && sos_verb_planned(program, cli->words[0])) {
+    if ((!verb || !matched) && planned_words(program, cli->words, cli->n_words)) {
         cli_error(cli, "'%s' is not in this release; see '%s --help'",
-                  cli->words[0], cli->program);
+                  planned_words(program, cli->words, cli->n_words), cli->program);
         return SOS_EXIT_USAGE;
     }
     if (!verb)
