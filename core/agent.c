@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "agent.h"
+#include "params.h"
 #include "gen.h"
 #include "stage.h"
 #include "trust.h"
@@ -288,67 +289,6 @@ void sos_agents_list_free(char **names, size_t n)
     free(names);
 }
 
-/* "${agent.KEY}" as the whole of VALUE: KEY, else NULL. */
-static const char *reference_in(const char *value, char *key, size_t size)
-{
-    size_t len = strlen(value);
-    if (len < 10 || strncmp(value, "${agent.", 8) != 0 || value[len - 1] != '}' ||
-        len - 9 >= size)
-        return NULL;
-    memcpy(key, value + 8, len - 9);
-    key[len - 9] = '\0';
-    return key;
-}
-
-/* Replaces each ${agent.KEY} value of P by the agent's KEY (all its values
- * when it is a list); a reference to a key the agent lacks drops the value,
- * so the check sees the param as unset. */
-static int expand_param(const struct sos_agent *agent, const struct sos_check_decl *d,
-                        struct sos_param *p, sos_error *err)
-{
-    char **out = NULL;
-    size_t n = 0;
-    int is_list = p->is_list;
-    for (size_t i = 0; i < p->n_values; i++) {
-        char key[128];
-        const struct sos_param *a = NULL;
-        const char *ref = reference_in(p->values[i], key, sizeof key);
-        size_t add = 1;
-        char **grown;
-        if (!ref && strstr(p->values[i], "${agent."))
-            return sos_fail(err, "%s:%d:%d: check %s, param '%s': '%s' must be the "
-                                 "whole value",
-                            d->origin.file, d->origin.line, d->origin.column, d->id,
-                            p->key, p->values[i]);
-        if (ref) {
-            a = sos_decl_param(&agent->decl, ref);
-            add = a ? a->n_values : 0;
-            is_list |= a && a->is_list;
-        }
-        grown = realloc(out, (n + add + 1) * sizeof *out);
-        if (!grown)
-            goto oom;
-        out = grown;
-        for (size_t k = 0; k < add; k++)
-            if (!(out[n++] = strdup(ref ? a->values[k] : p->values[i])))
-                goto oom;
-    }
-    for (size_t i = 0; i < p->n_values; i++)
-        free(p->values[i]);
-    free(p->values);
-    free(p->value_at); /* the values came from elsewhere: no positions */
-    p->value_at = NULL;
-    p->values = out;
-    p->n_values = n;
-    p->is_list = is_list;
-    return 0;
-oom:
-    for (size_t k = 0; out && k < n; k++)
-        free(out[k]);
-    free(out);
-    return sos_fail(err, "out of memory");
-}
-
 /* `when: runtime:` is decided here, where the agent is known: a check for
  * another runtime is skipped with this reason. */
 static int mark_inapplicable(const struct sos_agent *agent, struct sos_check_decl *d)
@@ -374,7 +314,7 @@ int sos_agent_apply(const struct sos_agent *agent, struct sos_checks *checks,
         if (d->scope != SOS_SCOPE_AGENT)
             continue;
         for (size_t i = 0; i < d->n_params; i++)
-            if (expand_param(agent, d, &d->params[i], err) != 0)
+            if (sos_param_expand("agent", &agent->decl, d, &d->params[i], err) != 0)
                 return -1;
         if (set_param(d, "agent", name, 1, 0) != 0 || mark_inapplicable(agent, d) != 0)
             return sos_fail(err, "out of memory");

@@ -797,7 +797,7 @@ static int parse_check_pair(struct sos_yaml *y, yaml_node_t *key, yaml_node_t *v
 {
     struct loader *ld = loader_of(y);
     static const char *const severities[] = {"critical", "warning", NULL};
-    static const char *const scopes[] = {"runtime", "agent", NULL};
+    static const char *const scopes[] = {"runtime", "agent", "machine", NULL};
     struct sos_check_decl *d = ctx;
     int e;
 
@@ -831,7 +831,7 @@ static int parse_check_pair(struct sos_yaml *y, yaml_node_t *key, yaml_node_t *v
     case 10:
         if (parse_enum(ld, value, "'scope'", scopes, &e) < 0)
             return -1;
-        d->scope = e == 1 ? SOS_SCOPE_AGENT : SOS_SCOPE_RUNTIME;
+        d->scope = (enum sos_scope)e; /* the list's order is the enum's */
         return 0;
     case 11:
         return parse_preflight(ld, value, d);

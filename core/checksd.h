@@ -14,7 +14,7 @@ enum sos_os {
     SOS_OS_WSL = 1u << 3,
 };
 
-enum sos_scope { SOS_SCOPE_RUNTIME = 0, SOS_SCOPE_AGENT = 1 };
+enum sos_scope { SOS_SCOPE_RUNTIME = 0, SOS_SCOPE_AGENT = 1, SOS_SCOPE_MACHINE = 2 };
 
 /* Agent runtimes an agent-scope check applies to (`when: runtime:`); 0 means
  * any. The bits follow enum sos_agent_runtime (agent_model.h): 1 << value. */

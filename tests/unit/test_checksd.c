@@ -547,7 +547,7 @@ static void test_patterns_and_enums(void **state)
     load_fails("checks:\n- id: a.b\n  severity: fatal\n", "3:13",
                "'severity' must be 'critical' or 'warning', not 'fatal'", NULL);
     load_fails("checks:\n- id: a.b\n  scope: host\n", "3:10",
-               "'scope' must be 'runtime' or 'agent', not 'host'", NULL);
+               "'scope' must be 'runtime', 'agent' or 'machine', not 'host'", NULL);
     load_fails("checks:\n- id: a.b\n  when: {os: [linux, beos]}\n", "3:22",
                "unknown os 'beos' (expected one of: macos, linux, windows, wsl)", NULL);
     load_fails("checks:\n- id: a.b\n  when: {os: [linux, linux]}\n", "3:22",
