@@ -28,47 +28,6 @@ int sos_agent_name_valid(const char *name)
     return 1;
 }
 
-/* Sets KEY to a copy of VALUES in DECL, replacing a value already there. */
-static int set_param(struct sos_check_decl *decl, const char *key,
-                     char *const *values, size_t n, int is_list)
-{
-    struct sos_param fresh = {0};
-    struct sos_param *slot = NULL;
-    fresh.key = strdup(key);
-    fresh.values = calloc(n ? n : 1, sizeof *fresh.values);
-    fresh.is_list = is_list;
-    if (!fresh.key || !fresh.values)
-        goto oom;
-    for (; fresh.n_values < n; fresh.n_values++)
-        if (!(fresh.values[fresh.n_values] = strdup(values[fresh.n_values])))
-            goto oom;
-    for (size_t i = 0; i < decl->n_params; i++)
-        if (strcmp(decl->params[i].key, key) == 0)
-            slot = &decl->params[i];
-    if (!slot) {
-        struct sos_param *grown =
-            realloc(decl->params, (decl->n_params + 1) * sizeof *grown);
-        if (!grown)
-            goto oom;
-        decl->params = grown;
-        slot = &decl->params[decl->n_params++];
-    } else {
-        for (size_t i = 0; i < slot->n_values; i++)
-            free(slot->values[i]);
-        free(slot->values);
-        free(slot->value_at);
-        free(slot->key);
-    }
-    *slot = fresh;
-    return 0;
-oom:
-    for (size_t i = 0; i < fresh.n_values; i++)
-        free(fresh.values[i]);
-    free(fresh.values);
-    free(fresh.key);
-    return -1;
-}
-
 /* ${agent.auth} for registry.agent-auth, which knows two policies:
  * "empty-authfile" (nothing ambient may reach the runtime: verified) and
  * "host" (the runtime reads the host's credential chain: reported). */
@@ -85,13 +44,13 @@ static int put_one(struct sos_check_decl *decl, const char *key, const char *val
     char *values[] = {(char *)value};
     if (!value || !value[0]) /* absent: the reference drops the value */
         return 0;
-    return set_param(decl, key, values, 1, 0);
+    return sos_param_set(decl, key, values, 1, 0);
 }
 
 static int put_list(struct sos_check_decl *decl, const char *key,
                     const struct sos_agent_strings *l)
 {
-    return l->n ? set_param(decl, key, l->v, l->n, 1) : 0;
+    return l->n ? sos_param_set(decl, key, l->v, l->n, 1) : 0;
 }
 
 /* ${agent.podman_env}: the environment the governed wrapper gives podman
@@ -159,7 +118,7 @@ static int params_from_model(struct sos_agent *a)
 int sos_agent_put_list(struct sos_agent *agent, const char *key, char *const *values,
                        size_t n)
 {
-    return set_param(&agent->decl, key, values, n, 1);
+    return sos_param_set(&agent->decl, key, values, n, 1);
 }
 
 /* A declaration is as trustworthy as the directories that hold it: who can
@@ -316,7 +275,7 @@ int sos_agent_apply(const struct sos_agent *agent, struct sos_checks *checks,
         for (size_t i = 0; i < d->n_params; i++)
             if (sos_param_expand("agent", &agent->decl, d, &d->params[i], err) != 0)
                 return -1;
-        if (set_param(d, "agent", name, 1, 0) != 0 || mark_inapplicable(agent, d) != 0)
+        if (sos_param_set(d, "agent", name, 1, 0) != 0 || mark_inapplicable(agent, d) != 0)
             return sos_fail(err, "out of memory");
     }
     return 0;

@@ -68,3 +68,42 @@ oom:
     return sos_fail(err, "out of memory");
 }
 
+int sos_param_set(struct sos_check_decl *decl, const char *key, char *const *values,
+                  size_t n, int is_list)
+{
+    struct sos_param fresh = {0};
+    struct sos_param *slot = NULL;
+    fresh.key = strdup(key);
+    fresh.values = calloc(n ? n : 1, sizeof *fresh.values);
+    fresh.is_list = is_list;
+    if (!fresh.key || !fresh.values)
+        goto oom;
+    for (; fresh.n_values < n; fresh.n_values++)
+        if (!(fresh.values[fresh.n_values] = strdup(values[fresh.n_values])))
+            goto oom;
+    for (size_t i = 0; i < decl->n_params; i++)
+        if (strcmp(decl->params[i].key, key) == 0)
+            slot = &decl->params[i];
+    if (!slot) {
+        struct sos_param *grown =
+            realloc(decl->params, (decl->n_params + 1) * sizeof *grown);
+        if (!grown)
+            goto oom;
+        decl->params = grown;
+        slot = &decl->params[decl->n_params++];
+    } else {
+        for (size_t i = 0; i < slot->n_values; i++)
+            free(slot->values[i]);
+        free(slot->values);
+        free(slot->value_at);
+        free(slot->key);
+    }
+    *slot = fresh;
+    return 0;
+oom:
+    for (size_t i = 0; i < fresh.n_values; i++)
+        free(fresh.values[i]);
+    free(fresh.values);
+    free(fresh.key);
+    return -1;
+}

@@ -11,4 +11,9 @@
 int sos_param_expand(const char *prefix, const struct sos_check_decl *values,
                      const struct sos_check_decl *d, struct sos_param *p, sos_error *err);
 
+/* Sets KEY to a copy of the N VALUES in DECL (a list when IS_LIST),
+ * replacing a value already there. 0, or -1 on ENOMEM. */
+int sos_param_set(struct sos_check_decl *decl, const char *key, char *const *values,
+                  size_t n, int is_list);
+
 #endif

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "session.h"
+#include "machine_params.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -372,6 +373,8 @@ int sos_session_open(struct sos_session *s, const struct sos_session_config *c,
     if (load_declarations(s, c, err) != 0)
         return -1;
     if (c->agent && sos_agent_apply(c->agent, &s->checks, err) != 0)
+        return -1;
+    if (c->profile && sos_am_profile_apply(c->profile, c->profile_name, &s->checks, err) != 0)
         return -1;
     if (sos_plugin_set_init(&s->plugins, c->plugin_dir, err) != 0)
         return -1;

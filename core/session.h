@@ -18,6 +18,9 @@ struct sos_session_config {
     int scope;              /* enum sos_scope, or -1 for every check */
     const char *command;    /* for the report, e.g. "doctor local-runtime" */
     const struct sos_agent *agent; /* gives agent-scope checks its keys */
+    /* agent-machine doctor: the profile's ${profile.KEY} values and name */
+    const struct sos_check_decl *profile;
+    const char *profile_name;
     /* doctor local-runtime: after the selected checks, the agent-scope
      * checks once for each agents.d declaration, sorted by name. */
     int all_agents;

@@ -130,8 +130,8 @@ static int print_report(struct cli *cli, const struct sos_run *run,
 
 /* REPLAY (may be NULL): --from-bundle's table and tree, which the checks
  * read instead of this machine. */
-static int run_doctor(struct cli *cli, const struct sos_session_config *config,
-                      const struct sos_replay *replay)
+int cli_run_doctor(struct cli *cli, const struct sos_session_config *config,
+                   const struct sos_replay *replay)
 {
     struct sos_session s;
     struct ndjson_data nd;
@@ -303,7 +303,7 @@ static int doctor_local_runtime(struct cli *cli, struct replay_run *rr)
      * each says what it lacks. */
     if (model_opts(cli, rr, &mo, &err) == 0)
         config.agent_opts = &mo;
-    return run_doctor(cli, &config, rr ? &rr->table : NULL);
+    return cli_run_doctor(cli, &config, rr ? &rr->table : NULL);
 }
 
 int cmd_doctor(struct cli *cli, const struct sos_verb *verb, char **operands)
@@ -348,7 +348,7 @@ static int agent_doctor(struct cli *cli, const char *name, const char *command,
     /* Deprecated keys still load, for one release: say so, and where. */
     for (size_t i = 0; i < agent.model.warnings.n; i++)
         cli_error(cli, "warning: %s", agent.model.warnings.v[i]);
-    rc = run_doctor(cli, &config, rr ? &rr->table : NULL);
+    rc = cli_run_doctor(cli, &config, rr ? &rr->table : NULL);
     sos_agent_free(&agent);
     return rc;
 }

@@ -20,6 +20,8 @@
 #include "ctx.h"
 #include "host.h"
 #include "machine_launch.h"
+#include "machine_params.h"
+#include "session.h"
 #include "machine_profile.h"
 #include "mount_policy.h"
 #include "redact.h"
@@ -791,6 +793,44 @@ int cmd_am_run(struct cli *cli, const struct sos_verb *verb, char **operands)
     while (operands[n_args])
         n_args++;
     rc = launch(cli, tool, "run", operands, n_args, &p, home);
+    sos_am_profile_free(&p);
+    return rc;
+}
+
+/* ---- doctor ---------------------------------------------------------------- */
+
+int cmd_am_doctor(struct cli *cli, const struct sos_verb *verb, char **operands)
+{
+    const char *home = home_of(cli);
+    struct sos_am_profile p;
+    struct sos_check_decl values;
+    char *repo = NULL;
+    sos_error err;
+    int rc;
+    (void)verb;
+    (void)operands;
+    if (!home)
+        return SOS_EXIT_UNDECIDED;
+    if ((rc = load_profile(cli, home, &p)) != 0)
+        return rc;
+    if (cli->am_repo && !(repo = realpath(cli->am_repo, NULL)))
+        repo = strdup(cli->am_repo); /* the repo check says it is missing */
+    if (sos_am_profile_params(&p, home, repo, &values, &err) != 0) {
+        cli_error(cli, "%s", err.msg);
+        rc = SOS_EXIT_UNDECIDED;
+    } else {
+        struct sos_session_config config = {
+            .config_dir = cli->config_dir ? cli->config_dir : cli_default_config_dir(),
+            .plugin_dir = cli->plugin_dir ? cli->plugin_dir : cli_default_plugin_dir(),
+            .scope = SOS_SCOPE_MACHINE,
+            .command = "agent-machine doctor",
+            .profile = &values,
+            .profile_name = p.name,
+        };
+        rc = cli_run_doctor(cli, &config, NULL);
+        sos_decl_free(&values);
+    }
+    free(repo);
     sos_am_profile_free(&p);
     return rc;
 }

@@ -327,6 +327,18 @@ static const struct sos_verb verbs[] = {
      VERB_NO_NDJSON, "verify and safely extract a bundle",
      EVIDENCE_EXTRACT_HELP,
      cmd_evidence_extract},
+    {SOS_PROG_CTL, "agent-machine doctor", NULL, 0, 0,
+     CLI_OPT_MACHINE | CLI_OPT_CONFIG_DIR | CLI_OPT_PLUGIN_DIR | CLI_OPT_FORMAT | CLI_OPT_JOBS |
+         CLI_OPT_TIMEOUT | CLI_OPT_NO_COLOR | CLI_OPT_QUIET | CLI_OPT_VERBOSE | CLI_OPTS_ALWAYS,
+     VERB_RUN_EXITS, "check the profile's machine, read-only",
+     "Runs the checks of scope machine of checks.d for the profile (--profile P)\n"
+     "and --repo PATH, read-only, through the same runner, report and exit\n"
+     "codes as the doctor: the host, Podman, the profile's machine (or native\n"
+     "rootless Podman), Git and Nix, the repo, the mounts against the mount\n"
+     "policy, the agent image (present, pinned) and, when the profile names\n"
+     "one, the stereOS guest's control plane. Their params read the profile\n"
+     "as ${profile.KEY}.\n",
+     cmd_am_doctor},
     {SOS_PROG_CTL, "agent-machine init", NULL, 0, 0,
      CLI_OPT_MACHINE | CLI_OPT_FORCE | CLI_OPT_DRY_RUN | CLI_OPTS_ALWAYS, VERB_NO_NDJSON,
      "write a profile from a template",
@@ -412,7 +424,7 @@ static const struct sos_verb verbs[] = {
 
 static const char *const planned_sourceos[] = {"explain", NULL};
 static const char *const planned_agent[] = {NULL};
-static const char *const planned_ctl[] = {"agent-machine doctor", NULL};
+static const char *const planned_ctl[] = {NULL};
 
 static const struct sos_program_info programs[SOS_PROG_COUNT] = {
     [SOS_PROG_SOURCEOS] = {"sourceos", "[OPTIONS] COMMAND",

@@ -89,6 +89,14 @@ int cmd_am_start(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_am_shell(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_am_run(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_am_fingerprint(struct cli *cli, const struct sos_verb *verb, char **operands);
+int cmd_am_doctor(struct cli *cli, const struct sos_verb *verb, char **operands);
+
+struct sos_session_config;
+struct sos_replay;
+/* Runs the checks CONFIG selects and prints the report in the CLI's
+ * format (cmd_doctor.c): the run's exit code. */
+int cli_run_doctor(struct cli *cli, const struct sos_session_config *config,
+                   const struct sos_replay *replay);
 
 struct sos_agent;
 struct sos_stage_options;
