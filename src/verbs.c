@@ -330,7 +330,7 @@ static const struct sos_verb verbs[] = {
     {SOS_PROG_CTL, "agent-machine doctor", NULL, 0, 0,
      CLI_OPT_MACHINE | CLI_OPT_CONFIG_DIR | CLI_OPT_PLUGIN_DIR | CLI_OPT_FORMAT | CLI_OPT_JOBS |
          CLI_OPT_TIMEOUT | CLI_OPT_NO_COLOR | CLI_OPT_QUIET | CLI_OPT_VERBOSE | CLI_OPTS_ALWAYS,
-     VERB_RUN_EXITS, "check the profile's machine, read-only",
+     VERB_RUN_EXITS, "read-only checks of the profile",
      "Runs the checks of scope machine of checks.d for the profile (--profile P)\n"
      "and --repo PATH, read-only, through the same runner, report and exit\n"
      "codes as the doctor: the host, Podman, the profile's machine (or native\n"
@@ -434,11 +434,10 @@ static const struct sos_program_info programs[SOS_PROG_COUNT] = {
     [SOS_PROG_AGENT] = {"sourceos-agent", "[OPTIONS] COMMAND NAME", NULL,
                         planned_agent, 1},
     [SOS_PROG_CTL] = {"sourceosctl", "agent-machine COMMAND",
-                      "Podman-first agent workspaces: a profile (init), its machine\n"
-                      "(start), a governed container with declared mounts only (shell,\n"
-                      "run), a fingerprint, and evidence for every launch. agent-machine\n"
-                      "doctor comes later; use 'sourceos doctor local-runtime' for the\n"
-                      "host's checks.\n",
+                      "Podman-first agent workspaces: a profile (init), its checks\n"
+                      "(doctor), its machine (start), a governed container with declared\n"
+                      "mounts only (shell, run), a fingerprint, and evidence for every\n"
+                      "launch.\n",
                       planned_ctl, 0},
 };
 
