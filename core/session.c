@@ -82,7 +82,9 @@ static char *param_error(const struct sos_check_decl *d, const char *const *keys
         const struct sos_param *p = &d->params[i];
         int line = p->key_at.line ? p->key_at.line : d->origin.line;
         int column = p->key_at.line ? p->key_at.column : d->origin.column;
-        if (strcmp(p->key, "agent") == 0 || key_listed(keys, p->key))
+        /* the core's own: the agent's name, the profile's name */
+        if (strcmp(p->key, "agent") == 0 || strcmp(p->key, "profile") == 0 ||
+            key_listed(keys, p->key))
             continue;
         for (const char *const *k = keys; *k && used < sizeof taken; k++) {
             int n = snprintf(taken + used, sizeof taken - used, "%s%s", used ? ", " : "", *k);

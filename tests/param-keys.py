@@ -31,7 +31,7 @@ Checked, one TAP line each:
     run() reaches (calls and references to functions, or to tables holding
     them), but for the few UNREACHED below;
   - with --checksd, every param of every entry of those checks.d files is
-    one its check declares (or `agent`, which the core always allows).
+    one its check declares (or `agent` or `profile`, which the core always allows).
 """
 import ctypes
 import os
@@ -477,7 +477,7 @@ def check_checksd(tap, files, declared):
                            % (path, line, eid, plugin, check))
                 continue
             for key, kl, kc in keys:
-                if key != "agent" and key not in takes:
+                if key not in ("agent", "profile") and key not in takes:
                     bad.append("%s:%d:%d: %s (%s.%s) gives param '%s'; it takes: %s"
                                % (path, kl, kc, eid, plugin, check, key,
                                   ", ".join(takes) or "none"))

@@ -207,14 +207,16 @@ static const struct sourceos_check checks[] = {
     {NULL, NULL, NULL},
 };
 
-static const char *const profile_key[] = {"profile", NULL};
-static const char *const vm_keys[] = {"profile", "provider", "machine", NULL};
-static const char *const repo_keys[] = {"profile", "repo", NULL};
-static const char *const mount_keys[] = {"profile", "mount_denials", "mounts_allowed", NULL};
-static const char *const image_keys[] = {"profile", "image_ref", "digest", NULL};
+/* (`profile`, the profile's name, the core sets on every check of scope
+ * machine, as `agent` on an agent's) */
+static const char *const no_keys[] = {NULL};
+static const char *const vm_keys[] = {"provider", "machine", NULL};
+static const char *const repo_keys[] = {"repo", NULL};
+static const char *const mount_keys[] = {"mount_denials", "mounts_allowed", NULL};
+static const char *const image_keys[] = {"image_ref", "digest", NULL};
 
 static const struct sourceos_params params[] = {
-    {"podman", profile_key}, {"vm", vm_keys},       {"tools", profile_key},
+    {"podman", no_keys}, {"vm", vm_keys},       {"tools", no_keys},
     {"repo", repo_keys},     {"mounts", mount_keys}, {"image", image_keys},
     {NULL, NULL},
 };

@@ -79,6 +79,14 @@ echo running > "$TMP/state"
 doctor --profile mac; rc=$?
 is "$rc|$(status machine.vm)" "0|ok" "a running one: ok"
 unlike "$(cat "$LOG")" "machine start|machine init|pull|run " "read-only: podman was never asked to start, init, pull or run"
+# a hostile image reference: the command shown for pasting is quoted words
+sed -i 's|  image: .*|  image: "localhost/a;reboot\$(id):1"|' "$PROFILES/dev.yaml"
+rm -f "$TMP/image"
+doctor --profile dev --repo "$HOME/dev/proj"
+cmd=$(jget "find('machine.image')['findings'][0]['commands'][0]" < "$TMP/r.json")
+is "$cmd" "podman pull 'localhost/a;reboot\$(id)@$D'" "a hostile image in the pull command (pinned: NAME@DIGEST): one quoted word"
+eval "set -- $cmd"
+is "$#|$3" "3|localhost/a;reboot\$(id)@$D" "which the shell reads back as exactly that word"
 out=$("$SOS" doctor local-runtime --json --config-dir "$SOS_SRCDIR" | jget '[c["id"] for c in d["checks"] if c["id"].startswith("machine.")]')
 is "$out" "[]" "sourceos doctor local-runtime runs none of them"
 done_testing

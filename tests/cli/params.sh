@@ -7,7 +7,7 @@
 # shipped-style entry is that check's error with file:line:column.
 . "$SOS_SRCDIR/tests/lib.sh"
 
-PLUGINS="host agent podman-machine registry-auth launchd systemd nix-gen wsl2 hyperv"
+PLUGINS="host agent podman-machine registry-auth launchd systemd nix-gen wsl2 hyperv agent-machine"
 CENSUS="$SOS_SRCDIR/tests/param-keys.py"
 
 # The TAP lines of a census run as this file's own assertions.
