@@ -792,12 +792,19 @@ static int key_index(const yaml_node_t *key)
     return -1;
 }
 
+static const char *const scope_names[] = {"runtime", "agent", "machine", NULL};
+
+const char *sos_scope_name(enum sos_scope scope)
+{
+    return scope_names[scope];
+}
+
 static int parse_check_pair(struct sos_yaml *y, yaml_node_t *key, yaml_node_t *value,
                             void *ctx)
 {
     struct loader *ld = loader_of(y);
     static const char *const severities[] = {"critical", "warning", NULL};
-    static const char *const scopes[] = {"runtime", "agent", "machine", NULL};
+    static const char *const *const scopes = scope_names;
     struct sos_check_decl *d = ctx;
     int e;
 

@@ -15,6 +15,8 @@ enum sos_os {
 };
 
 enum sos_scope { SOS_SCOPE_RUNTIME = 0, SOS_SCOPE_AGENT = 1, SOS_SCOPE_MACHINE = 2 };
+/* "runtime", "agent", "machine" */
+const char *sos_scope_name(enum sos_scope scope);
 
 /* Agent runtimes an agent-scope check applies to (`when: runtime:`); 0 means
  * any. The bits follow enum sos_agent_runtime (agent_model.h): 1 << value. */

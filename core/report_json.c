@@ -749,11 +749,6 @@ static const char *decl_severity_name(enum sos_decl_severity severity)
     return severity == SOS_DECL_WARNING ? "warning" : "critical";
 }
 
-static const char *scope_name(enum sos_scope scope)
-{
-    return scope == SOS_SCOPE_AGENT ? "agent" : "runtime";
-}
-
 /* Adds every member of the result's JSON to OBJ. */
 static int add_result_members(json_t *obj, const struct sos_check_result *r)
 {
@@ -781,7 +776,7 @@ json_t *sos_entry_to_json(const struct sos_run_entry *e)
                             e->summary ? json_text(e->summary) : json_null()) != 0 ||
         json_object_set_new(obj, "severity",
                             json_string(decl_severity_name(d->severity))) != 0 ||
-        json_object_set_new(obj, "scope", json_string(scope_name(d->scope))) != 0 ||
+        json_object_set_new(obj, "scope", json_string(sos_scope_name(d->scope))) != 0 ||
         (e->agent && json_object_set_new(obj, "agent", json_text(e->agent)) != 0) ||
         add_result_members(obj, &e->result) != 0) {
         json_decref(obj);

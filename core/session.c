@@ -58,10 +58,14 @@ static char *entry_error(const struct sos_check_decl *d,
  * own for what the steps ask again (podman.binary and preflight.podman). */
 static int selected(const struct sos_check_decl *d, int scope)
 {
-    /* machine-scope checks are agent-machine doctor's alone (-1: the rest) */
-    if (d->preflight_step || (scope < 0 && d->scope == SOS_SCOPE_MACHINE))
+    if (d->preflight_step)
         return 0;
-    return scope < 0 || (int)d->scope == scope;
+    if (scope == SOS_SESSION_EVERY_SCOPE)
+        return 1;
+    /* machine-scope checks are agent-machine doctor's alone (-1: the rest) */
+    if (scope < 0)
+        return d->scope != SOS_SCOPE_MACHINE;
+    return (int)d->scope == scope;
 }
 
 static int key_listed(const char *const *keys, const char *key)

@@ -10,12 +10,16 @@
 #include "run.h"
 #include "runner.h"
 
+#define SOS_SESSION_EVERY_SCOPE (-2)
+
 struct sos_session_config {
     const char *config_dir; /* holds checks.d/ */
     const char *agents_dir; /* holds agents.d/ (all_agents); NULL: config_dir */
     const char *plugin_dir;
     const char *root;       /* --root, or NULL */
-    int scope;              /* enum sos_scope, or -1 for every check */
+    int scope;              /* enum sos_scope; -1 every check but machine-scope ones
+                               (those are agent-machine doctor's); or
+                               SOS_SESSION_EVERY_SCOPE (the catalog) */
     const char *command;    /* for the report, e.g. "doctor local-runtime" */
     const struct sos_agent *agent; /* gives agent-scope checks its keys */
     /* agent-machine doctor: the profile's ${profile.KEY} values and name */

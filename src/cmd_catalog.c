@@ -135,8 +135,7 @@ static json_t *check_json(const struct sos_run_entry *e,
     json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:o, s:o, s:b}",
                           "id", d->id, "plugin", d->plugin, "check", d->check,
                           "summary", e->summary, "scope",
-                          d->scope == SOS_SCOPE_AGENT ? "agent" : "runtime",
-                          "severity",
+                          sos_scope_name(d->scope), "severity",
                           d->severity == SOS_DECL_WARNING ? "warning" : "critical",
                           "os", sos_os_list(d->when_os, os, sizeof os), "needs",
                           names_json((const char *const *)d->needs, d->n_needs),
@@ -157,8 +156,7 @@ static void print_check(const struct sos_run_entry *e,
 {
     const struct sos_check_decl *d = e->decl;
     char os[64];
-    printf("%-28s %s/%s  scope=%s os=%s", d->id, d->plugin, d->check,
-           d->scope == SOS_SCOPE_AGENT ? "agent" : "runtime",
+    printf("%-28s %s/%s  scope=%s os=%s", d->id, d->plugin, d->check, sos_scope_name(d->scope),
            sos_os_list(d->when_os, os, sizeof os));
     for (size_t i = 0; i < d->n_needs; i++)
         printf("%s%s", i ? "," : "  needs=", d->needs[i]);
@@ -174,7 +172,7 @@ int cmd_checks(struct cli *cli, const struct sos_verb *verb, char **operands)
         .config_dir = cli->config_dir ? cli->config_dir : cli_default_config_dir(),
         .plugin_dir = cli->plugin_dir ? cli->plugin_dir : cli_default_plugin_dir(),
         .root = cli->root,
-        .scope = -1,
+        .scope = SOS_SESSION_EVERY_SCOPE,
         .command = "checks",
     };
     sos_error err;
