@@ -46,18 +46,6 @@ struct ld {
 typedef int (*reader)(struct ld *ld, yaml_node_t *k, yaml_node_t *v);
 struct key { const char *key; reader read; };
 
-static int fail_at(struct ld *ld, const yaml_node_t *n, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail_at(struct ld *ld, const yaml_node_t *n, const char *format, ...)
-{
-    va_list ap;
-    int rc;
-    va_start(ap, format);
-    rc = sos_yaml_vfail_at(&ld->y, n, format, ap);
-    va_end(ap);
-    return rc;
-}
-
 static int str(struct ld *ld, const yaml_node_t *n, const char *key, char **dst)
 {
     char what[80], *s;
@@ -67,7 +55,7 @@ static int str(struct ld *ld, const yaml_node_t *n, const char *key, char **dst)
     for (const char *c = s; *c; c++)
         if ((unsigned char)*c < 0x20 || *c == 0x7f) {
             free(s);
-            return fail_at(ld, n, "'%s' holds a newline or another control character", key);
+            return sos_yaml_fail_at(&ld->y, n, "'%s' holds a newline or another control character", key);
         }
     free(*dst);
     *dst = s;
@@ -87,7 +75,7 @@ static int id(struct ld *ld, const yaml_node_t *n, const char *key, char **dst)
     if (str(ld, n, key, dst) != 0)
         return -1;
     if (!is_id(*dst))
-        return fail_at(ld, n, "'%s' must be lower-case letters, digits and '-', starting "
+        return sos_yaml_fail_at(&ld->y, n, "'%s' must be lower-case letters, digits and '-', starting "
                        "with a letter or digit, at most 64 (one path segment)", key);
     return 0;
 }
@@ -96,11 +84,11 @@ static int items(struct ld *ld, yaml_node_t *n, const char *key, yaml_node_item_
                  size_t *count)
 {
     if (n->type != YAML_SEQUENCE_NODE)
-        return fail_at(ld, n, "'%s' must be a list, not %s", key, sos_yaml_kind(n));
+        return sos_yaml_fail_at(&ld->y, n, "'%s' must be a list, not %s", key, sos_yaml_kind(n));
     *start = n->data.sequence.items.start;
     *count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
     if (*count > MAX_ITEMS)
-        return fail_at(ld, n, "'%s' has more than %d entries", key, MAX_ITEMS);
+        return sos_yaml_fail_at(&ld->y, n, "'%s' has more than %d entries", key, MAX_ITEMS);
     return 0;
 }
 
@@ -122,7 +110,7 @@ static int strlist(struct ld *ld, yaml_node_t *n, const char *key,
             return -1;
         if (!*s) {
             free(s);
-            return fail_at(ld, item, "entry %zu of '%s' is empty", i + 1, key);
+            return sos_yaml_fail_at(&ld->y, item, "entry %zu of '%s' is empty", i + 1, key);
         }
         if (sos_strings_push(dst, s) != 0)
             return sos_yaml_fail_oom(&ld->y);
@@ -151,7 +139,7 @@ static int one_pair(struct sos_yaml *y, yaml_node_t *k, yaml_node_t *v, void *vc
                  key == m->keys ? "" : ", ", key->key);
     sos_yaml_shown(shown, sizeof shown, (const char *)k->data.scalar.value,
                    k->data.scalar.length);
-    return fail_at(m->ld, k, "unknown key '%s' %s (expected: %s)", shown, m->where, list);
+    return sos_yaml_fail_at(&m->ld->y, k, "unknown key '%s' %s (expected: %s)", shown, m->where, list);
 }
 
 static int mapping(struct ld *ld, yaml_node_t *n, const char *name, const struct key *keys)
@@ -159,7 +147,7 @@ static int mapping(struct ld *ld, yaml_node_t *n, const char *name, const struct
     char where[80];
     struct map m = {ld, keys, where};
     if (n->type != YAML_MAPPING_NODE)
-        return fail_at(ld, n, "'%s' must be a mapping, not %s", name, sos_yaml_kind(n));
+        return sos_yaml_fail_at(&ld->y, n, "'%s' must be a mapping, not %s", name, sos_yaml_kind(n));
     snprintf(where, sizeof where, "in '%s'", name);
     return sos_yaml_for_each_pair(&ld->y, n, where, one_pair, &m);
 }
@@ -175,7 +163,7 @@ static int r_api(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
         return -1;
     ld->has_api = strcmp(s, SOS_AM_API_VERSION) == 0;
     free(s);
-    return ld->has_api ? 0 : fail_at(ld, v, "'apiVersion' must be %s", SOS_AM_API_VERSION);
+    return ld->has_api ? 0 : sos_yaml_fail_at(&ld->y, v, "'apiVersion' must be %s", SOS_AM_API_VERSION);
 }
 
 static int r_kind(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
@@ -186,7 +174,7 @@ static int r_kind(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
         return -1;
     ld->has_kind = strcmp(s, SOS_AM_KIND) == 0;
     free(s);
-    return ld->has_kind ? 0 : fail_at(ld, v, "'kind' must be %s", SOS_AM_KIND);
+    return ld->has_kind ? 0 : sos_yaml_fail_at(&ld->y, v, "'kind' must be %s", SOS_AM_KIND);
 }
 
 static int r_name(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
@@ -230,7 +218,7 @@ static int r_machine(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
     if (str(ld, v, "machine", &P->machine) != 0)
         return -1;
     if (*P->machine && !is_id(P->machine))
-        return fail_at(ld, v, "'machine' must be a Podman machine name: lower-case letters, "
+        return sos_yaml_fail_at(&ld->y, v, "'machine' must be a Podman machine name: lower-case letters, "
                        "digits and '-'");
     return 0;
 }
@@ -252,7 +240,7 @@ static int r_control_plane(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
         return -1;
     if (*P->control_plane && strncmp(P->control_plane, "tcp://", 6) != 0 &&
         strncmp(P->control_plane, "vsock://", 8) != 0)
-        return fail_at(ld, v, "'controlPlane' must be tcp://HOST:PORT or vsock://CID:PORT "
+        return sos_yaml_fail_at(&ld->y, v, "'controlPlane' must be tcp://HOST:PORT or vsock://CID:PORT "
                        "(stereosd)");
     return 0;
 }
@@ -271,7 +259,7 @@ static int r_image(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
     if (str(ld, v, "image", &P->image) != 0)
         return -1;
     if (!*P->image || strchr(P->image, ' ') || P->image[0] == '-')
-        return fail_at(ld, v, "'image' must be an image reference (registry/name:tag)");
+        return sos_yaml_fail_at(&ld->y, v, "'image' must be an image reference (registry/name:tag)");
     ld->has_image = 1;
     return 0;
 }
@@ -285,7 +273,7 @@ static int r_digest(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
     d = P->digest;
     if (*d && (strncmp(d, "sha256:", 7) != 0 || strlen(d) != 71 ||
                strspn(d + 7, "0123456789abcdef") != 64))
-        return fail_at(ld, v, "'digest' must be sha256: and 64 hex digits (or empty until the "
+        return sos_yaml_fail_at(&ld->y, v, "'digest' must be sha256: and 64 hex digits (or empty until the "
                        "image is pinned)");
     return 0;
 }
@@ -309,7 +297,7 @@ static int r_pass_env(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
         const char *s = P->pass_env.v[i];
         if (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") !=
                 strlen(s) || (s[0] >= '0' && s[0] <= '9'))
-            return fail_at(ld, v, "entry %zu of 'passEnv' must be a variable's name (a value "
+            return sos_yaml_fail_at(&ld->y, v, "entry %zu of 'passEnv' must be a variable's name (a value "
                            "is never written in a profile)", i + 1);
     }
     return 0;
@@ -348,10 +336,10 @@ static int agent_path(struct ld *ld, yaml_node_t *v, const char *key, char **dst
         return -1;
     if ((*dst)[0] != '/' || strstr(*dst, "/../") || strstr(*dst, "/./") ||
         (strlen(*dst) >= 3 && strcmp(*dst + strlen(*dst) - 3, "/..") == 0))
-        return fail_at(ld, v, "'%s' must be an absolute path without '.' or '..'", key);
+        return sos_yaml_fail_at(&ld->y, v, "'%s' must be an absolute path without '.' or '..'", key);
     for (size_t i = 0; system_dirs[i]; i++)
         if (strcmp(*dst, system_dirs[i]) == 0)
-            return fail_at(ld, v, "'%s' is %s, a system directory of the container; mount "
+            return sos_yaml_fail_at(&ld->y, v, "'%s' is %s, a system directory of the container; mount "
                            "under /workspace or another directory of its own", key, *dst);
     return 0;
 }
@@ -365,7 +353,7 @@ static int root_rule(struct ld *ld, yaml_node_t *v)
         int wide = full && (full[0] != '/' || sos_path_within(ld->home, full, 0));
         free(full);
         if (wide)
-            return fail_at(ld, v, "entry %zu of 'allowedRoots' (%s) %s; name the directory "
+            return sos_yaml_fail_at(&ld->y, v, "entry %zu of 'allowedRoots' (%s) %s; name the directory "
                            "that holds your projects, like ~/dev", i + 1,
                            P->allowed_roots.v[i],
                            full ? "is the home directory or holds it" : "is not absolute");
@@ -418,7 +406,7 @@ static int r_tool_command(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
     UNUSED;
     if (strlist(ld, v, "command", &cur_tool(ld)->command) != 0)
         return -1;
-    return cur_tool(ld)->command.n ? 0 : fail_at(ld, v, "'command' is empty");
+    return cur_tool(ld)->command.n ? 0 : sos_yaml_fail_at(&ld->y, v, "'command' is empty");
 }
 
 static int r_tool_version(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
@@ -456,10 +444,10 @@ static int r_tools(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
         if (mapping(ld, item, "tools", keys) != 0)
             return -1;
         if (!t->name || !t->command.n)
-            return fail_at(ld, item, "tool %zu needs 'name' and 'command'", i + 1);
+            return sos_yaml_fail_at(&ld->y, item, "tool %zu needs 'name' and 'command'", i + 1);
         for (size_t j = 0; j + 1 < P->n_tools; j++)
             if (strcmp(P->tools[j].name, t->name) == 0)
-                return fail_at(ld, item, "tool '%s' is listed twice", t->name);
+                return sos_yaml_fail_at(&ld->y, item, "tool '%s' is listed twice", t->name);
     }
     return 0;
 }
@@ -498,7 +486,7 @@ static int r_mount_host(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
     if (str(ld, v, "hostPath", &cur_mount(ld)->host_path) != 0)
         return -1;
     if (cur_mount(ld)->host_path[0] != '/' && cur_mount(ld)->host_path[0] != '~')
-        return fail_at(ld, v, "'hostPath' must be absolute or start with ~/");
+        return sos_yaml_fail_at(&ld->y, v, "'hostPath' must be absolute or start with ~/");
     return 0;
 }
 
@@ -530,7 +518,7 @@ static int r_mount_secrets(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
     if (sos_yaml_bool(&ld->y, v, "secretsProhibited", &cur_mount(ld)->secrets_prohibited))
         return -1;
     return cur_mount(ld)->secrets_prohibited
-               ? 0 : fail_at(ld, v, "'secretsProhibited' can only be true: no mount carries "
+               ? 0 : sos_yaml_fail_at(&ld->y, v, "'secretsProhibited' can only be true: no mount carries "
                              "secrets (the Secrets Door will)");
 }
 
@@ -568,13 +556,13 @@ static int r_mounts(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
         if (mapping(ld, item, "mounts", keys) != 0)
             return -1;
         if (!m->id || !m->path_class || !m->host_path || !m->agent_path)
-            return fail_at(ld, item, "mount %zu needs mountId, pathClass, hostPath and "
+            return sos_yaml_fail_at(&ld->y, item, "mount %zu needs mountId, pathClass, hostPath and "
                            "agentPath", i + 1);
         for (size_t j = 0; j + 1 < P->n_mounts; j++) {
             if (strcmp(P->mounts[j].id, m->id) == 0)
-                return fail_at(ld, item, "mountId '%s' is used twice", m->id);
+                return sos_yaml_fail_at(&ld->y, item, "mountId '%s' is used twice", m->id);
             if (strcmp(P->mounts[j].agent_path, m->agent_path) == 0)
-                return fail_at(ld, item, "two mounts go to %s", m->agent_path);
+                return sos_yaml_fail_at(&ld->y, item, "two mounts go to %s", m->agent_path);
         }
     }
     return 0;
@@ -587,7 +575,7 @@ static int r_denied(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
         return -1;
     for (size_t i = 0; i < P->denied.n; i++)
         if (P->denied.v[i][0] != '/' && P->denied.v[i][0] != '~')
-            return fail_at(ld, v, "entry %zu of 'deniedPatterns' must be absolute or start "
+            return sos_yaml_fail_at(&ld->y, v, "entry %zu of 'deniedPatterns' must be absolute or start "
                            "with ~/", i + 1);
     return 0;
 }
@@ -613,14 +601,14 @@ static int r_secret_ref(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
         return -1;
     s = cur_secret(ld)->ref;
     if (!strstr(s, "://") || strchr(s, '@'))
-        return fail_at(ld, v, "'ref' must be a reference (scheme://path), not a value");
+        return sos_yaml_fail_at(&ld->y, v, "'ref' must be a reference (scheme://path), not a value");
     return 0;
 }
 
 static int r_secret_value(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
 {
     (void)v;
-    return fail_at(ld, k, "a secret's value is never written in a profile; give a 'ref' "
+    return sos_yaml_fail_at(&ld->y, k, "a secret's value is never written in a profile; give a 'ref' "
                    "(for the Secrets Door) and remove '%s'", (const char *)k->data.scalar.value);
 }
 
@@ -642,13 +630,13 @@ static int r_secrets(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
         if (!item)
             return sos_yaml_fail_malformed(&ld->y);
         if (item->type == YAML_SCALAR_NODE)
-            return fail_at(ld, item, "secret %zu is a bare value; a profile holds only "
+            return sos_yaml_fail_at(&ld->y, item, "secret %zu is a bare value; a profile holds only "
                            "references: {name, ref}", i + 1);
         P->n_secrets++;
         if (mapping(ld, item, "secrets", keys) != 0)
             return -1;
         if (!cur_secret(ld)->name || !cur_secret(ld)->ref)
-            return fail_at(ld, item, "secret %zu needs 'name' and 'ref'", i + 1);
+            return sos_yaml_fail_at(&ld->y, item, "secret %zu needs 'name' and 'ref'", i + 1);
     }
     return 0;
 }
@@ -659,7 +647,7 @@ static int r_evidence_dir(struct ld *ld, yaml_node_t *k, yaml_node_t *v)
     if (str(ld, v, "directory", &P->evidence_dir) != 0)
         return -1;
     if (P->evidence_dir[0] != '/' && strncmp(P->evidence_dir, "~/", 2) != 0)
-        return fail_at(ld, v, "'directory' must be absolute or start with ~/");
+        return sos_yaml_fail_at(&ld->y, v, "'directory' must be absolute or start with ~/");
     return 0;
 }
 
