@@ -10,6 +10,7 @@
 
 #include "homes.h"
 #include "http.h"
+#include "line_exchange.h"
 #include "json_path.h"
 #include "redact.h"
 #include "rootfs.h"
@@ -843,6 +844,65 @@ const struct sourceos_http *sourceos_http_get(sourceos_ctx *ctx,
         .duration = reply.duration,
     };
     return h;
+}
+
+/* ---- line exchanges -------------------------------------------------------- */
+
+static const struct sourceos_line *line_not_run(int errnum)
+{
+    static const struct sourceos_line no_memory = {.error = -ENOMEM, .line = ""};
+    static const struct sourceos_line bad_request = {.error = -EINVAL, .line = ""};
+    return errnum == EINVAL ? &bad_request : &no_memory;
+}
+
+static void record_exchange(sourceos_ctx *ctx, const char *url, const char *request,
+                            const struct sos_line_reply *reply)
+{
+    const char *argv[] = {"EXCHANGE", url, request, NULL};
+    struct sos_cmd_output o = {
+        .exit_status = reply->error ? -1 : 0,
+        .timed_out = reply->error == -ETIMEDOUT,
+        .not_started = reply->error != 0 && reply->error != -ETIMEDOUT,
+        .start_errno = -reply->error,
+        .duration = reply->duration,
+    };
+    record_command(ctx, argv, &o);
+}
+
+const struct sourceos_line *sourceos_line_exchange(sourceos_ctx *ctx, const char *url,
+                                                   const char *request, size_t max_len,
+                                                   unsigned timeout_ms)
+{
+    static const struct sourceos_line offline = {.error = -ECANCELED, .line = ""};
+    const char *const probe[] = {"EXCHANGE", url, request, NULL};
+    struct sos_line_reply reply;
+    struct sourceos_line *l;
+    if (!ctx || !url || !request)
+        return line_not_run(EINVAL);
+    /* a bundle holds no answer of a live service: a replay refuses */
+    if (offline_refuses(ctx, probe))
+        return &offline;
+    if (ctx->config.replay) {
+        refuse(ctx, probe);
+        return &offline;
+    }
+    sos_line_exchange(ctx->config.root, url, request, max_len,
+                      command_timeout(ctx, timeout_ms), &reply);
+    record_exchange(ctx, url, request, &reply);
+    l = own(ctx, calloc(1, sizeof *l));
+    if (!l) {
+        free(reply.line);
+        return line_not_run(ENOMEM);
+    }
+    if (!reply.line || !own(ctx, reply.line))
+        return line_not_run(ENOMEM);
+    *l = (struct sourceos_line){
+        .error = reply.error,
+        .line = reply.line,
+        .line_len = reply.line_len,
+        .duration = reply.duration,
+    };
+    return l;
 }
 
 /* ---- files and environment ------------------------------------------------ */

@@ -3,165 +3,16 @@
 #include "http.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "command.h"
-#include "rootfs.h"
-
-/* Milliseconds left until DEADLINE (monotonic seconds), at least 0. */
-static int ms_left(double deadline)
-{
-    double left = deadline - sos_now_monotonic();
-    return left <= 0 ? 0 : (int)(left * 1000.0) + 1;
-}
-
-/* Waits until FD is ready for EVENTS; 0, or -ETIMEDOUT. */
-static int wait_fd(int fd, short events, double deadline)
-{
-    struct pollfd p = {.fd = fd, .events = events};
-    for (;;) {
-        int left = ms_left(deadline);
-        int n;
-        if (left == 0)
-            return -ETIMEDOUT;
-        n = poll(&p, 1, left);
-        if (n > 0)
-            return 0;
-        if (n < 0 && errno != EINTR)
-            return -errno;
-    }
-}
-
-/* Connects the non-blocking socket FD; 0 or a negative errno. */
-static int connect_by(int fd, const struct sockaddr *addr, socklen_t len,
-                      double deadline)
-{
-    int err = 0;
-    socklen_t err_len = sizeof err;
-    int rc;
-    if (connect(fd, addr, len) == 0)
-        return 0;
-    if (errno != EINPROGRESS && errno != EAGAIN && errno != EINTR)
-        return -errno;
-    rc = wait_fd(fd, POLLOUT, deadline);
-    if (rc != 0)
-        return rc;
-    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &err_len) != 0)
-        return -errno;
-    return err ? -err : 0;
-}
-
-static int open_unix(const char *root, const char *path, double deadline)
-{
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    struct stat st;
-    char *real = NULL;
-    int fd, rc;
-    if (path[0] != '/')
-        return -EINVAL;
-    rc = sos_rootfs_resolve(root, path, 0, &real);
-    if (rc != 0)
-        return rc;
-    if (stat(real, &st) != 0)
-        rc = -errno;
-    else if (!S_ISSOCK(st.st_mode))
-        rc = -ENOTSOCK;
-    else if (strlen(real) >= sizeof addr.sun_path)
-        rc = -ENAMETOOLONG;
-    if (rc != 0) {
-        free(real);
-        return rc;
-    }
-    memcpy(addr.sun_path, real, strlen(real) + 1);
-    free(real);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -errno;
-    rc = connect_by(fd, (const struct sockaddr *)&addr, sizeof addr, deadline);
-    if (rc != 0) {
-        close(fd);
-        return rc;
-    }
-    return fd;
-}
-
-/* HOSTPORT is "host:port" or "[v6]:port". */
-static int open_tcp(const char *hostport, double deadline)
-{
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
-    struct addrinfo *list = NULL;
-    char host[256];
-    const char *colon = strrchr(hostport, ':');
-    const char *start = hostport;
-    size_t len;
-    int rc = -ECONNREFUSED;
-    if (!colon || !colon[1])
-        return -EINVAL;
-    len = (size_t)(colon - hostport);
-    if (len >= 2 && hostport[0] == '[' && colon[-1] == ']') {
-        start++;
-        len -= 2;
-    }
-    if (len == 0 || len >= sizeof host)
-        return -EINVAL;
-    memcpy(host, start, len);
-    host[len] = '\0';
-    if (getaddrinfo(host, colon + 1, &hints, &list) != 0)
-        return -EHOSTUNREACH;
-    for (struct addrinfo *ai = list; ai; ai = ai->ai_next) {
-        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                        ai->ai_protocol);
-        if (fd < 0) {
-            rc = -errno;
-            continue;
-        }
-        rc = connect_by(fd, ai->ai_addr, ai->ai_addrlen, deadline);
-        if (rc == 0) {
-            freeaddrinfo(list);
-            return fd;
-        }
-        close(fd);
-    }
-    freeaddrinfo(list);
-    return rc;
-}
-
-static int open_url(const char *root, const char *url, double deadline)
-{
-    if (strncmp(url, "unix://", 7) == 0)
-        return open_unix(root, url + 7, deadline);
-    if (strncmp(url, "tcp://", 6) == 0)
-        return open_tcp(url + 6, deadline);
-    return -EINVAL;
-}
-
-static int send_all(int fd, const char *data, size_t len, double deadline)
-{
-    while (len > 0) {
-        ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-            int rc = wait_fd(fd, POLLOUT, deadline);
-            if (rc != 0)
-                return rc;
-            continue;
-        }
-        if (n < 0)
-            return -errno;
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
+#include "sock.h"
 
 /* The decimal number at the start of P (before END), after blanks; -1 when
  * there is none or it is absurdly large. Never reads at or past END, since
@@ -219,7 +70,7 @@ static long read_answer(int fd, char *buf, size_t cap, double deadline)
         if (n == 0)
             break;
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-            int rc = wait_fd(fd, POLLIN, deadline);
+            int rc = sos_sock_wait(fd, POLLIN, deadline);
             if (rc != 0)
                 return rc;
             continue;
@@ -281,10 +132,10 @@ static int get(const char *root, const char *url, const char *target,
                  target);
     if (n < 0 || (size_t)n >= sizeof request)
         return -EINVAL;
-    fd = open_url(root, url, deadline);
+    fd = sos_sock_open(root, url, SOS_SOCK_UNIX | SOS_SOCK_TCP, deadline);
     if (fd < 0)
         return fd;
-    rc = send_all(fd, request, (size_t)n, deadline);
+    rc = sos_sock_send_all(fd, request, (size_t)n, deadline);
     buf = rc == 0 ? malloc(SOS_HTTP_MAX_ANSWER) : NULL;
     if (rc == 0 && !buf)
         rc = -ENOMEM;

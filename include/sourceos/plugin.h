@@ -57,7 +57,7 @@ extern "C" {
 #define SOURCEOS_ABI_MINOR_OF(version) ((unsigned)(version) & 0xffffu)
 
 #define SOURCEOS_ABI_MAJOR 1
-#define SOURCEOS_ABI_MINOR 7
+#define SOURCEOS_ABI_MINOR 8
 /** The ABI version this header describes; put it first in your plugin. */
 #define SOURCEOS_ABI_VERSION \
     SOURCEOS_ABI_MKVERSION(SOURCEOS_ABI_MAJOR, SOURCEOS_ABI_MINOR)
@@ -497,6 +497,46 @@ const struct sourceos_http *sourceos_http_get(sourceos_ctx *ctx,
                                               const char *url,
                                               const char *target,
                                               unsigned timeout_ms);
+
+/** The outcome of sourceos_line_exchange(); owned by the core. Since ABI 1.8. */
+struct sourceos_line {
+    /**
+     * 0 when an answer line came back, else a negative errno saying why
+     * not: -ECONNREFUSED nobody listens, -ETIMEDOUT no whole line within
+     * the bound (connect included), -ENODATA the peer closed before a
+     * newline, -ECONNRESET it reset the connection, -EMSGSIZE the line is
+     * longer than MAX_LEN, -EAFNOSUPPORT no vsock here (not Linux, or no
+     * transport reaches the CID), -EHOSTUNREACH a host name that does not
+     * resolve, -ENOENT/-ENOTSOCK/-EXDEV a unix path as for
+     * sourceos_http_get(), -EINVAL a bad URL or a request that is not one
+     * line, -ECANCELED not tried (offline or a replay, as for
+     * sourceos_http_get()).
+     */
+    int error;
+    /** The answer line without its newline (and a '\r' before it),
+     *  NUL-terminated; "" when none. */
+    const char *line;
+    /** Bytes in line. */
+    size_t line_len;
+    /** Wall time in seconds. */
+    double duration;
+};
+
+/**
+ * One request, one answer, as a line-oriented control plane such as
+ * stereosd's NDJSON speaks it: connects to URL ("tcp://host:port",
+ * "vsock://CID:PORT" on Linux, or "unix:///path", taken under --root),
+ * sends REQUEST (one line: no newline in it; the core adds one), reads one
+ * answer line of at most MAX_LEN bytes (0: 1 MiB, also the most) and
+ * closes. TIMEOUT_MS bounds connecting, sending and reading together (0:
+ * the check's remaining time). Send only what reads: a diagnostic check
+ * never asks a service to change. Recorded in the report like a command,
+ * as argv ["EXCHANGE", URL, REQUEST] with exit status 0 when a line came
+ * back. Never returns NULL. Since ABI 1.8.
+ */
+const struct sourceos_line *sourceos_line_exchange(sourceos_ctx *ctx, const char *url,
+                                                   const char *request, size_t max_len,
+                                                   unsigned timeout_ms);
 
 /* ---- Changing the host (actions only; since ABI 1.4) --------------------- */
 

@@ -38,7 +38,7 @@ doctor --repo "$HOME/dev/proj"; rc=$?
 is "$rc" 2 "the image is not local: exit 2"
 "$PYTHON" "$SOS_SRCDIR/tests/validate-json.py" "$SOS_SRCDIR/schemas/report.schema.json" "$TMP/r.json" >&2
 ok $? "the report is valid against report.schema.json"
-is "$(jget 'sorted(c["id"] for c in d["checks"])' < "$TMP/r.json")" '["machine.image", "machine.mounts", "machine.podman", "machine.repo", "machine.tools", "machine.vm"]' "the machine-scope checks of checks.d, and only they"
+is "$(jget 'sorted(c["id"] for c in d["checks"])' < "$TMP/r.json")" '["machine.control-plane", "machine.image", "machine.mounts", "machine.podman", "machine.repo", "machine.tools", "machine.vm"]' "the machine-scope checks of checks.d, and only they"
 is "$(jget 'd["command"]' < "$TMP/r.json")" "agent-machine doctor" "the report's command"
 is "$(jget 'sorted(set(c["scope"] for c in d["checks"]))' < "$TMP/r.json")" '["machine"]' "each of scope machine"
 is "$(status machine.vm)|$(codes machine.vm)" 'ok|["machine.native"]' "linux-native: no machine to run"

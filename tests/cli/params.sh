@@ -7,7 +7,8 @@
 # shipped-style entry is that check's error with file:line:column.
 . "$SOS_SRCDIR/tests/lib.sh"
 
-PLUGINS="host agent podman-machine registry-auth launchd systemd nix-gen wsl2 hyperv agent-machine"
+# every shipped plugin: each folder of plugins/ but the shared helpers
+PLUGINS=$(cd "$SOS_SRCDIR/plugins" && for d in */; do [ "$d" = common/ ] || printf '%s ' "${d%/}"; done)
 CENSUS="$SOS_SRCDIR/tests/param-keys.py"
 
 # The TAP lines of a census run as this file's own assertions.

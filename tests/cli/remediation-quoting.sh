@@ -833,6 +833,7 @@ plugins/wsl2/inside.c	1 1 0	wsl-hostile wsl-valid
 plugins/wsl2/distro.c	2 1 0	wsl-hostile wsl-valid wsl-missing
 plugins/hyperv/vm.c	2 0 0	hv-hostile hv-off hv-paused hv-missing
 plugins/agent-machine/plugin.c	3 0 0	- the machine name (the profile loader: ^[a-z0-9][a-z0-9-]*$), a constant; =agent-machine-doctor.sh (a hostile image reference)
+plugins/stereos/plugin.c	1 0 0	- only the profile's name, which the profile loader validated (^[a-z0-9][a-z0-9-]*$); =stereos-control-plane.sh
 contrib/example-plugin/example.c	1 0 0	example
 plugins/agent/lint.c	1 0 0	- only the agent's name, which the core validated (^[a-z0-9][a-z0-9-]*$); =preflight.sh
 SITES
