@@ -792,17 +792,17 @@ static const struct sourceos_http *http_not_run(int errnum)
     return errnum == EINVAL ? &bad_url : &no_memory;
 }
 
-/* Recorded like a command, so a report shows every probe a check made. */
-static void record_http(sourceos_ctx *ctx, const char *url, const char *target,
-                        const struct sos_http_reply *reply)
+/* Recorded like a command, so a report shows every probe a check made:
+ * ARGV names it, ERROR is 0 or why it got no answer, STATUS its exit. */
+static void record_probe(sourceos_ctx *ctx, const char *const argv[], int error, int status,
+                         double duration)
 {
-    const char *argv[] = {"GET", url, target, NULL};
     struct sos_cmd_output o = {
-        .exit_status = reply->error ? -1 : reply->status,
-        .timed_out = reply->error == -ETIMEDOUT,
-        .not_started = reply->error != 0 && reply->error != -ETIMEDOUT,
-        .start_errno = -reply->error,
-        .duration = reply->duration,
+        .exit_status = error ? -1 : status,
+        .timed_out = error == -ETIMEDOUT,
+        .not_started = error != 0 && error != -ETIMEDOUT,
+        .start_errno = -error,
+        .duration = duration,
     };
     record_command(ctx, argv, &o);
 }
@@ -828,7 +828,7 @@ const struct sourceos_http *sourceos_http_get(sourceos_ctx *ctx,
     }
     sos_http_get(ctx->config.root, url, target,
                  command_timeout(ctx, timeout_ms), &reply);
-    record_http(ctx, url, target, &reply);
+    record_probe(ctx, probe, reply.error, reply.status, reply.duration);
     h = own(ctx, calloc(1, sizeof *h));
     if (!h) {
         free(reply.body);
@@ -855,20 +855,6 @@ static const struct sourceos_line *line_not_run(int errnum)
     return errnum == EINVAL ? &bad_request : &no_memory;
 }
 
-static void record_exchange(sourceos_ctx *ctx, const char *url, const char *request,
-                            const struct sos_line_reply *reply)
-{
-    const char *argv[] = {"EXCHANGE", url, request, NULL};
-    struct sos_cmd_output o = {
-        .exit_status = reply->error ? -1 : 0,
-        .timed_out = reply->error == -ETIMEDOUT,
-        .not_started = reply->error != 0 && reply->error != -ETIMEDOUT,
-        .start_errno = -reply->error,
-        .duration = reply->duration,
-    };
-    record_command(ctx, argv, &o);
-}
-
 const struct sourceos_line *sourceos_line_exchange(sourceos_ctx *ctx, const char *url,
                                                    const char *request, size_t max_len,
                                                    unsigned timeout_ms)
@@ -888,7 +874,7 @@ const struct sourceos_line *sourceos_line_exchange(sourceos_ctx *ctx, const char
     }
     sos_line_exchange(ctx->config.root, url, request, max_len,
                       command_timeout(ctx, timeout_ms), &reply);
-    record_exchange(ctx, url, request, &reply);
+    record_probe(ctx, probe, reply.error, 0, reply.duration);
     l = own(ctx, calloc(1, sizeof *l));
     if (!l) {
         free(reply.line);

@@ -3,12 +3,10 @@
 #include "http.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "command.h"
@@ -66,17 +64,13 @@ static long read_answer(int fd, char *buf, size_t cap, double deadline)
 {
     size_t len = 0;
     while (len < cap) {
-        ssize_t n = recv(fd, buf + len, cap - len, 0);
+        long n = sos_sock_recv(fd, buf + len, cap - len, deadline);
         if (n == 0)
             break;
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-            int rc = sos_sock_wait(fd, POLLIN, deadline);
-            if (rc != 0)
-                return rc;
-            continue;
-        }
+        if (n == -ETIMEDOUT)
+            return n;
         if (n < 0)
-            return len > 0 ? (long)len : -errno;
+            return len > 0 ? (long)len : n;
         len += (size_t)n;
         if (answer_complete(buf, len))
             break;

@@ -3,10 +3,8 @@
 #include "line_exchange.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "command.h"
@@ -40,18 +38,12 @@ static long read_line(int fd, char *buf, size_t max_len, double deadline)
 {
     size_t len = 0;
     for (;;) {
-        ssize_t n = recv(fd, buf + len, max_len + 1 - len, 0);
+        long n = sos_sock_recv(fd, buf + len, max_len + 1 - len, deadline);
         long line;
         if (n == 0)
             return -ENODATA;
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-            int rc = sos_sock_wait(fd, POLLIN, deadline);
-            if (rc != 0)
-                return rc;
-            continue;
-        }
         if (n < 0)
-            return -errno;
+            return n;
         len += (size_t)n;
         line = sos_line_first(buf, len, max_len);
         if (line != -EAGAIN)

@@ -202,6 +202,21 @@ int sos_sock_open(const char *root, const char *url, int schemes, double deadlin
     return -EINVAL;
 }
 
+long sos_sock_recv(int fd, char *buf, size_t cap, double deadline)
+{
+    for (;;) {
+        ssize_t n = recv(fd, buf, cap, 0);
+        int rc;
+        if (n >= 0)
+            return (long)n;
+        if (errno != EAGAIN && errno != EINTR)
+            return -errno;
+        rc = sos_sock_wait(fd, POLLIN, deadline);
+        if (rc != 0)
+            return rc;
+    }
+}
+
 int sos_sock_send_all(int fd, const char *data, size_t len, double deadline)
 {
     while (len > 0) {

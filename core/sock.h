@@ -24,6 +24,10 @@ int sos_sock_open(const char *root, const char *url, int schemes, double deadlin
 /* Waits until FD is ready for EVENTS (poll's); 0, or -ETIMEDOUT. */
 int sos_sock_wait(int fd, short events, double deadline);
 
+/* Receives up to CAP bytes into BUF, waiting for them until DEADLINE: the
+ * bytes received (0 when the peer closed), or a negative errno. */
+long sos_sock_recv(int fd, char *buf, size_t cap, double deadline);
+
 /* Sends LEN bytes of DATA; 0 or a negative errno. */
 int sos_sock_send_all(int fd, const char *data, size_t len, double deadline);
 
