@@ -44,10 +44,12 @@ enum cli_opt {
 #define CLI_OPT_FORCE (1u << 19)
 /* agent-machine: --profile --repo --name --tool */
 #define CLI_OPT_MACHINE (1u << 20)
+/* explain --list */
+#define CLI_OPT_LIST (1u << 21)
 /* Every option some verb takes: what a verb table row may name. */
 #define CLI_OPTS_KNOWN (CLI_OPTS_ALL | CLI_OPT_LINES | CLI_OPT_FOLLOW | CLI_OPT_SCRATCH | \
                         CLI_OPT_DRY_RUN | CLI_OPT_DESPITE | CLI_OPT_FROM_BUNDLE | \
-                        CLI_OPT_QUARANTINE | CLI_OPT_FORCE | CLI_OPT_MACHINE)
+                        CLI_OPT_QUARANTINE | CLI_OPT_FORCE | CLI_OPT_MACHINE | CLI_OPT_LIST)
 /* Taken by every command, so not named in a short synopsis. */
 #define CLI_OPTS_ALWAYS (CLI_OPT_HELP | CLI_OPT_VERSION)
 
@@ -98,6 +100,7 @@ struct cli {
     /* agent-machine: --profile, --repo, --name, --tool */
     const char *am_profile, *am_repo, *am_name, *am_tool;
     int am_given;
+    int list;                          /* explain --list */
     char **words; /* the command and its operands */
     int n_words;
 };
@@ -133,6 +136,8 @@ char *cli_state_dir(const struct cli *cli, const struct sos_agent_model *m,
 /* Default directories: the build tree's when run from it, else installed. */
 const char *cli_default_plugin_dir(void);
 const char *cli_default_config_dir(void);
+/* docs/findings.md: the source tree's, or the one installed as data. */
+const char *cli_default_findings_doc(void);
 
 /* Prints "PROGRAM: message" to stderr. */
 void cli_error(const struct cli *cli, const char *format, ...)
@@ -145,6 +150,14 @@ void cli_error(const struct cli *cli, const char *format, ...)
 int cli_check_stdout_open(struct cli *cli);
 int cli_flush_stdout(struct cli *cli);
 int cli_close_stdout(struct cli *cli, int rc);
+
+/* Text is wrapped to fit an 80-column terminal. */
+#define CLI_TEXT_WIDTH 79
+
+/* Prints the LEN bytes of TEXT from column COL, breaking between words
+ * before CLI_TEXT_WIDTH and starting each new line at column INDENT; ends
+ * the last line. */
+void cli_print_wrapped(const char *text, size_t len, size_t col, size_t indent);
 
 /* S with everything but printable ASCII as \xNN, in BUF (cut with "..."
  * when it does not fit). */

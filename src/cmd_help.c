@@ -5,8 +5,6 @@
 
 #include "verbs.h"
 
-/* Help is wrapped to fit an 80-column terminal. */
-#define HELP_WIDTH 79
 /* A verb that reads more options than this says [OPTIONS] and lists them
  * below; fewer are named in its Usage: line. */
 #define SYNOPSIS_OPTIONS 4
@@ -17,34 +15,6 @@ static const char exit_codes[] =
     "Exit status: 0 all ok, 1 warnings, 2 a failure, 3 could not decide\n"
     "(a check errored or timed out, or checks.d is invalid), 64 usage error,\n"
     "74 the report could not be written.\n";
-
-/* Prints the LEN bytes of TEXT from column COL, breaking between words
- * before HELP_WIDTH and starting each new line at column INDENT; ends the
- * last line. */
-static void print_wrapped(const char *text, size_t len, size_t col, size_t indent)
-{
-    const char *p = text, *end = text + len;
-    int first = 1;
-    while (p < end) {
-        size_t word = strcspn(p, " ");
-        if (p + word > end)
-            word = (size_t)(end - p);
-        if (!first && col + 1 + word > HELP_WIDTH) {
-            printf("\n%*s", (int)indent, "");
-            col = indent;
-        } else if (!first) {
-            putchar(' ');
-            col++;
-        }
-        printf("%.*s", (int)word, p);
-        col += word;
-        first = 0;
-        p += word;
-        while (p < end && *p == ' ')
-            p++;
-    }
-    putchar('\n');
-}
 
 /* The option list, those of OPTIONS only. */
 static void print_options(unsigned options)
@@ -101,7 +71,7 @@ static void print_synopsis(const struct sos_verb *verb)
             continue;
         shown = shown ? shown + 2 : o->shown;
         len = strlen(shown) + 2;
-        if (col + 1 + len > HELP_WIDTH) {
+        if (col + 1 + len > CLI_TEXT_WIDTH) {
             printf("\n%*s", (int)indent - 1, "");
             col = indent - 1;
         }
@@ -148,7 +118,7 @@ static void print_commands(enum sos_program program)
         snprintf(shown, sizeof shown, "%s%s%s", v->words, v->operand ? " " : "",
                  v->operand ? v->operand : "");
         printf("  %-*s  ", (int)width, shown);
-        print_wrapped(v->summary, strlen(v->summary), width + 4, width + 4);
+        cli_print_wrapped(v->summary, strlen(v->summary), width + 4, width + 4);
     }
     if (info->planned && info->planned[0]) {
         char line[512] = "Not in this release:";
@@ -159,7 +129,7 @@ static void print_commands(enum sos_program program)
         if (used < sizeof line - 1)
             line[used++] = '.';
         printf("\n");
-        print_wrapped(line, used < sizeof line ? used : sizeof line - 1, 0, 0);
+        cli_print_wrapped(line, used < sizeof line ? used : sizeof line - 1, 0, 0);
     }
     putchar('\n');
 }

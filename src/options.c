@@ -41,6 +41,7 @@ enum {
     OPT_REPO,
     OPT_NAME,
     OPT_TOOL,
+    OPT_LIST,
 };
 
 static const struct option long_options[] = {
@@ -78,6 +79,7 @@ static const struct option long_options[] = {
     {"repo", required_argument, NULL, OPT_REPO},
     {"name", required_argument, NULL, OPT_NAME},
     {"tool", required_argument, NULL, OPT_TOOL},
+    {"list", no_argument, NULL, OPT_LIST},
     {NULL, 0, NULL, 0},
 };
 
@@ -138,6 +140,7 @@ const struct cli_option_help cli_option_help[] = {
     {CLI_OPT_MACHINE, "--repo PATH", "the repository worktree (inside an allowed root)", NULL},
     {CLI_OPT_MACHINE, "--name N", "init: the profile's name (default: the template's)", NULL},
     {CLI_OPT_MACHINE, "--tool NAME", "run: one of the profile's enabled tools", NULL},
+    {CLI_OPT_LIST, "--list", "every finding code, its severity and section", NULL},
     {0, NULL, NULL, NULL},
 };
 
@@ -302,6 +305,7 @@ static int take_option(struct cli *cli, int opt, const char *name, const char *a
     case OPT_CONTAIN_ANYWAY: cli->q_given = cli->q_contain_anyway = 1; return 0;
     case OPT_MASK: cli->q_given = cli->q_mask = 1; return 0;
     case OPT_FORCE: cli->q_force = 1; return 0;
+    case OPT_LIST: cli->list = 1; return 0;
     case OPT_PROFILE: cli->am_given = 1; return take_dir(cli, name, opt, arg, &cli->am_profile);
     case OPT_REPO: cli->am_given = 1; return take_dir(cli, name, opt, arg, &cli->am_repo);
     case OPT_NAME: cli->am_given = 1; return take_dir(cli, name, opt, arg, &cli->am_name);

@@ -60,3 +60,28 @@ int cli_close_stdout(struct cli *cli, int rc)
     }
     return cli->output_failed ? SOS_EXIT_OUTPUT : rc;
 }
+
+void cli_print_wrapped(const char *text, size_t len, size_t col, size_t indent)
+{
+    const char *p = text, *end = text + len;
+    int first = 1;
+    while (p < end) {
+        size_t word = strcspn(p, " ");
+        if (p + word > end)
+            word = (size_t)(end - p);
+        if (!first && col + 1 + word > CLI_TEXT_WIDTH) {
+            printf("\n%*s", (int)indent, "");
+            col = indent;
+        } else if (!first) {
+            putchar(' ');
+            col++;
+        }
+        printf("%.*s", (int)word, p);
+        col += word;
+        first = 0;
+        p += word;
+        while (p < end && *p == ' ')
+            p++;
+    }
+    putchar('\n');
+}

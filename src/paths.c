@@ -37,3 +37,9 @@ const char *cli_default_config_dir(void)
 {
     return running_from_build_tree() ? SOS_SRCDIR : SOS_CONFDIR;
 }
+
+const char *cli_default_findings_doc(void)
+{
+    return running_from_build_tree() ? SOS_SRCDIR "/docs/findings.md"
+                                     : SOS_DATADIR "/findings.md";
+}

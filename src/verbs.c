@@ -1,9 +1,11 @@
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "agent.h"
+#include "edit_distance.h"
 #include "verbs.h"
 
 /* What `doctor` reads: every global option, and --from-bundle. */
@@ -120,6 +122,19 @@ static const struct sos_verb verbs[] = {
      "check, scope, systems, dependencies, and whether the plugin has\n"
      "it. Exit 2 when a check cannot run, 3 when checks.d is invalid.\n",
      cmd_checks},
+    {SOS_PROG_SOURCEOS, "explain", "[CODE]", 0, 1,
+     CLI_OPT_LIST | CLI_OPT_FORMAT | CLI_OPTS_ALWAYS, VERB_NO_NDJSON,
+     "what a finding code means, what to do",
+     "Prints what the finding CODE (launchd.keepalive-unbounded, core.offline)\n"
+     "means, its severity, the plugin section it belongs to and what to do\n"
+     "about it, from the findings page (docs/findings.md, installed as\n"
+     "$datadir/sourceos/findings.md). --list lists every code with its\n"
+     "severity and section. An unknown CODE is a usage error that names the\n"
+     "nearest codes. --format json prints {code, severity, section, meaning,\n"
+     "what_to_do} (--list: an array of {code, severity, section}).\n\n"
+     "Exit status: 0, 3 the findings page could not be read, 64 usage error\n"
+     "(an unknown code: the nearest are named).\n",
+     cmd_explain},
     {SOS_PROG_SOURCEOS, "help", "[COMMAND]", 0, 2, CLI_OPTS_ALWAYS, 0,
      "this help, or a command's",
      "Prints this program's help, or COMMAND's: the same text as\n"
@@ -422,7 +437,7 @@ static const struct sos_verb verbs[] = {
      cmd_help},
 };
 
-static const char *const planned_sourceos[] = {"explain", NULL};
+static const char *const planned_sourceos[] = {NULL};
 static const char *const planned_agent[] = {NULL};
 static const char *const planned_ctl[] = {NULL};
 
@@ -541,38 +556,17 @@ static const char *planned_words(enum sos_program program, char **words, int n)
     return NULL;
 }
 
-/* Levenshtein distance, capped: command words are short. */
-static size_t edit_distance(const char *a, size_t la, const char *b)
-{
-    size_t lb = strlen(b), row[64], prev;
-    if (la >= 63 || lb >= 63)
-        return (size_t)-1;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        prev = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t diag = prev + (a[i - 1] != b[j - 1]);
-            size_t best = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
-            prev = row[j];
-            row[j] = diag < best ? diag : best;
-        }
-    }
-    return row[lb];
-}
-
 const struct sos_verb *sos_verb_nearest(enum sos_program program, const char *word)
 {
-    size_t best = (size_t)-1, len = strlen(word);
+    size_t best = SIZE_MAX, len = strlen(word);
     const struct sos_verb *found = NULL;
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
         const char *start;
         size_t d;
         if (verbs[i].program != program)
             continue;
-        d = edit_distance(start = verbs[i].words, word_at(verbs[i].words, 0, &start),
-                          word);
+        d = sos_edit_distance(start = verbs[i].words, word_at(verbs[i].words, 0, &start),
+                              word, len);
         if (d < best) {
             best = d;
             found = &verbs[i];
@@ -712,6 +706,11 @@ int sos_verb_dispatch(struct cli *cli)
     if (cli->from_bundle && (cli->root || cli->live)) {
         cli_error(cli, "--from-bundle reads the bundle's own tree and captures: it cannot be "
                        "combined with %s", cli->root ? "--root" : "--live");
+        return SOS_EXIT_USAGE;
+    }
+    if (cli->list && !(verb->options & CLI_OPT_LIST)) {
+        cli_error(cli, "option --list is for 'sourceos explain'; see '%s %s --help'",
+                  cli->program, verb->words);
         return SOS_EXIT_USAGE;
     }
     if (cli->scratch && !(verb->options & CLI_OPT_SCRATCH)) {

@@ -75,6 +75,7 @@ int cmd_agent_doctor(struct cli *cli, const struct sos_verb *verb,
                      char **operands);
 int cmd_plugins(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_checks(struct cli *cli, const struct sos_verb *verb, char **operands);
+int cmd_explain(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_status(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_logs(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_stage(struct cli *cli, const struct sos_verb *verb, char **operands);

@@ -176,7 +176,7 @@ static void unknown_words_name_the_nearest(void **state)
     assert_null(sos_verb_nearest(SOS_PROG_SOURCEOS, "frobnicate"));
     assert_null(sos_verb_nearest(SOS_PROG_SOURCEOS, "x")); /* 1 edit of 1 letter */
     assert_null(sos_verb_nearest(SOS_PROG_CTL, "doctor")); /* no rows */
-    assert_true(sos_verb_planned(SOS_PROG_SOURCEOS, "explain"));
+    assert_false(sos_verb_planned(SOS_PROG_SOURCEOS, "explain")); /* built */
     assert_false(sos_verb_planned(SOS_PROG_AGENT, "quarantine"));
     assert_false(sos_verb_planned(SOS_PROG_AGENT, "install"));
     assert_false(sos_verb_planned(SOS_PROG_AGENT, "stage"));
