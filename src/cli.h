@@ -9,7 +9,7 @@
 #include "bundle.h"
 #include "exit.h"
 
-enum cli_format { FORMAT_HUMAN, FORMAT_JSON, FORMAT_NDJSON };
+enum cli_format { FORMAT_HUMAN, FORMAT_JSON, FORMAT_NDJSON, FORMAT_PROMETHEUS };
 
 /* The global options, as bits: what a verb reads (src/verbs.c). */
 enum cli_opt {
@@ -46,10 +46,13 @@ enum cli_opt {
 #define CLI_OPT_MACHINE (1u << 20)
 /* explain --list */
 #define CLI_OPT_LIST (1u << 21)
+/* the doctors: --textfile DIR, and --format prometheus */
+#define CLI_OPT_TEXTFILE (1u << 22)
 /* Every option some verb takes: what a verb table row may name. */
 #define CLI_OPTS_KNOWN (CLI_OPTS_ALL | CLI_OPT_LINES | CLI_OPT_FOLLOW | CLI_OPT_SCRATCH | \
                         CLI_OPT_DRY_RUN | CLI_OPT_DESPITE | CLI_OPT_FROM_BUNDLE | \
-                        CLI_OPT_QUARANTINE | CLI_OPT_FORCE | CLI_OPT_MACHINE | CLI_OPT_LIST)
+                        CLI_OPT_QUARANTINE | CLI_OPT_FORCE | CLI_OPT_MACHINE | CLI_OPT_LIST | \
+                        CLI_OPT_TEXTFILE)
 /* Taken by every command, so not named in a short synopsis. */
 #define CLI_OPTS_ALWAYS (CLI_OPT_HELP | CLI_OPT_VERSION)
 
@@ -101,6 +104,7 @@ struct cli {
     const char *am_profile, *am_repo, *am_name, *am_tool;
     int am_given;
     int list;                          /* explain --list */
+    const char *textfile;              /* --textfile DIR: DIR/sourceos.prom */
     char **words; /* the command and its operands */
     int n_words;
 };

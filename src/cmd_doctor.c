@@ -122,7 +122,7 @@ static int print_report(struct cli *cli, const struct sos_run *run,
         json_decref(doc);
     } else if (cli->format == FORMAT_NDJSON) {
         sos_ndjson_summary(stdout, run);
-    } else {
+    } else if (cli->format == FORMAT_HUMAN) {
         sos_human_stream_end(hs);
     }
     return 0;
@@ -180,6 +180,8 @@ int cli_run_doctor(struct cli *cli, const struct sos_session_config *config,
                   sos_signal_name(s.run.interrupted_by, buf, sizeof buf));
     }
     rc = print_report(cli, &s.run, hd.hs);
+    if (rc == 0 && !s.run.interrupted_by)
+        rc = cli_emit_metrics(cli, &s, config, replay != NULL);
     if (rc == 0)
         rc = s.run.exit_code; /* 128+N when interrupted */
     sos_human_stream_free(hd.hs);

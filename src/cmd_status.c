@@ -154,18 +154,18 @@ static void print_status_human(json_t *d)
     }
 }
 
-int cmd_status(struct cli *cli, const struct sos_verb *verb, char **operands)
+int cli_agent_status(struct cli *cli, const char *name, json_t **doc, int *exit)
 {
     struct profile_run p;
     struct sos_agent_model_opts mo;
     struct sos_state_view v;
     sos_error err, view_err;
     char *dir = NULL;
-    json_t *doc;
-    int rc, exit = SOS_EXIT_UNDECIDED, view_ok;
+    int rc, view_ok;
     time_t now = time(NULL);
-    (void)verb;
-    rc = profile_run(cli, "status", operands[0], SOS_PROFILE_STATUS, 1, &p);
+    *doc = NULL;
+    *exit = SOS_EXIT_UNDECIDED;
+    rc = profile_run(cli, "status", name, SOS_PROFILE_STATUS, 1, &p);
     if (rc != 0) {
         profile_free(&p);
         return rc;
@@ -177,23 +177,31 @@ int cmd_status(struct cli *cli, const struct sos_verb *verb, char **operands)
         return SOS_EXIT_UNDECIDED;
     }
     view_ok = sos_state_read(dir, now, &v, &view_err) == 0;
-    doc = sos_status_json(&p.session.run, &p.agent, p.backend, dir, &v,
-                          view_ok ? NULL : view_err.msg, now, &exit);
-    if (!doc) {
+    *doc = sos_status_json(&p.session.run, &p.agent, p.backend, dir, &v,
+                           view_ok ? NULL : view_err.msg, now, exit);
+    if (!*doc) {
         cli_error(cli, "out of memory: the status cannot be redacted, so it is not shown");
         rc = SOS_EXIT_UNDECIDED;
-    } else if (cli->format == FORMAT_JSON) {
-        rc = print_json(cli, doc);
-    } else {
-        print_status_human(doc);
     }
-    if (rc == 0)
-        rc = exit;
-    json_decref(doc);
     sos_state_view_free(&v);
     free(dir);
     profile_free(&p);
     return rc;
+}
+
+int cmd_status(struct cli *cli, const struct sos_verb *verb, char **operands)
+{
+    json_t *doc;
+    int exit, rc = cli_agent_status(cli, operands[0], &doc, &exit);
+    (void)verb;
+    if (rc != 0)
+        return rc;
+    if (cli->format == FORMAT_JSON)
+        rc = print_json(cli, doc);
+    else
+        print_status_human(doc);
+    json_decref(doc);
+    return rc == 0 ? exit : rc;
 }
 
 /* ---- logs ----------------------------------------------------------------------- */

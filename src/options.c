@@ -42,6 +42,7 @@ enum {
     OPT_NAME,
     OPT_TOOL,
     OPT_LIST,
+    OPT_TEXTFILE,
 };
 
 static const struct option long_options[] = {
@@ -80,6 +81,7 @@ static const struct option long_options[] = {
     {"name", required_argument, NULL, OPT_NAME},
     {"tool", required_argument, NULL, OPT_TOOL},
     {"list", no_argument, NULL, OPT_LIST},
+    {"textfile", required_argument, NULL, OPT_TEXTFILE},
     {NULL, 0, NULL, 0},
 };
 
@@ -95,6 +97,11 @@ const struct cli_option_help cli_option_help[] = {
      cli_default_plugin_dir},
     {CLI_OPT_FORMAT, "--format FMT", "human, json or ndjson (--json = --format json)",
      NULL},
+    {CLI_OPT_TEXTFILE, "--format prometheus", "the Prometheus text format (metrics, no prose)",
+     NULL},
+    {CLI_OPT_TEXTFILE, "--textfile DIR", "also write the metrics to DIR/sourceos.prom\n"
+                                         "(atomic, 0644) for node_exporter's textfile\n"
+                                         "collector", NULL},
     {CLI_OPT_JOBS, "-j, --jobs N", "checks run in parallel (default: CPUs, at least 2)",
      NULL},
     {CLI_OPT_TIMEOUT, "--timeout SECS", "deadline of every check: a longer one it declares\n"
@@ -183,7 +190,8 @@ static const char *value_needed(int opt)
     case OPT_ROOT: return "a directory (the root of a copied tree)";
     case OPT_CONFIG_DIR: return "a directory holding checks.d/";
     case OPT_PLUGIN_DIR: return "a directory of plugins";
-    case OPT_FORMAT: return "human, json or ndjson";
+    case OPT_FORMAT: return "human, json, ndjson or prometheus";
+    case OPT_TEXTFILE: return "a directory (node_exporter's textfile directory)";
     case 'j': return "a number of parallel checks from 1 to 256";
     case OPT_TIMEOUT: return "seconds, more than 0 and at most 86400";
     case 'n': return "a number of lines from 1 to 10000";
@@ -215,6 +223,8 @@ static int parse_format(struct cli *cli, const char *name, const char *value)
         cli->format = FORMAT_JSON;
     else if (strcmp(value, "ndjson") == 0)
         cli->format = FORMAT_NDJSON;
+    else if (strcmp(value, "prometheus") == 0)
+        cli->format = FORMAT_PROMETHEUS;
     else
         return fail_value(cli, name, OPT_FORMAT, value);
     return 0;
@@ -306,6 +316,7 @@ static int take_option(struct cli *cli, int opt, const char *name, const char *a
     case OPT_MASK: cli->q_given = cli->q_mask = 1; return 0;
     case OPT_FORCE: cli->q_force = 1; return 0;
     case OPT_LIST: cli->list = 1; return 0;
+    case OPT_TEXTFILE: return take_dir(cli, name, opt, arg, &cli->textfile);
     case OPT_PROFILE: cli->am_given = 1; return take_dir(cli, name, opt, arg, &cli->am_profile);
     case OPT_REPO: cli->am_given = 1; return take_dir(cli, name, opt, arg, &cli->am_repo);
     case OPT_NAME: cli->am_given = 1; return take_dir(cli, name, opt, arg, &cli->am_name);

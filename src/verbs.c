@@ -9,7 +9,7 @@
 #include "verbs.h"
 
 /* What `doctor` reads: every global option, and --from-bundle. */
-#define DOCTOR_OPTS (CLI_OPTS_ALL | CLI_OPT_FROM_BUNDLE)
+#define DOCTOR_OPTS (CLI_OPTS_ALL | CLI_OPT_FROM_BUNDLE | CLI_OPT_TEXTFILE)
 /* What `status` and `logs` read (cmd_status.c). */
 #define STATUS_OPTS (CLI_OPT_ROOT | CLI_OPT_LIVE | CLI_OPT_CONFIG_DIR | CLI_OPT_PLUGIN_DIR | \
                      CLI_OPT_FORMAT | CLI_OPT_TIMEOUT | CLI_OPTS_ALWAYS)
@@ -344,7 +344,8 @@ static const struct sos_verb verbs[] = {
      cmd_evidence_extract},
     {SOS_PROG_CTL, "agent-machine doctor", NULL, 0, 0,
      CLI_OPT_MACHINE | CLI_OPT_CONFIG_DIR | CLI_OPT_PLUGIN_DIR | CLI_OPT_FORMAT | CLI_OPT_JOBS |
-         CLI_OPT_TIMEOUT | CLI_OPT_NO_COLOR | CLI_OPT_QUIET | CLI_OPT_VERBOSE | CLI_OPTS_ALWAYS,
+         CLI_OPT_TIMEOUT | CLI_OPT_NO_COLOR | CLI_OPT_QUIET | CLI_OPT_VERBOSE | CLI_OPT_TEXTFILE |
+         CLI_OPTS_ALWAYS,
      VERB_RUN_EXITS, "read-only checks of the profile",
      "Runs the checks of scope machine of checks.d for the profile (--profile P)\n"
      "and --repo PATH, read-only, through the same runner, report and exit\n"
@@ -706,6 +707,14 @@ int sos_verb_dispatch(struct cli *cli)
     if (cli->from_bundle && (cli->root || cli->live)) {
         cli_error(cli, "--from-bundle reads the bundle's own tree and captures: it cannot be "
                        "combined with %s", cli->root ? "--root" : "--live");
+        return SOS_EXIT_USAGE;
+    }
+    if ((cli->textfile || cli->format == FORMAT_PROMETHEUS) &&
+        !(verb->options & CLI_OPT_TEXTFILE)) {
+        cli_error(cli, "%s is for the doctors' runs (doctor local-runtime, doctor NAME, "
+                       "agent-machine doctor); see '%s %s --help'",
+                  cli->textfile ? "--textfile" : "--format prometheus", cli->program,
+                  verb->words);
         return SOS_EXIT_USAGE;
     }
     if (cli->list && !(verb->options & CLI_OPT_LIST)) {

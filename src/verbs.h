@@ -5,6 +5,8 @@
 #ifndef SOS_VERBS_H
 #define SOS_VERBS_H
 
+#include <jansson.h>
+
 #include "cli.h"
 
 enum sos_program { SOS_PROG_SOURCEOS, SOS_PROG_AGENT, SOS_PROG_CTL, SOS_PROG_COUNT };
@@ -92,8 +94,20 @@ int cmd_am_run(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_am_fingerprint(struct cli *cli, const struct sos_verb *verb, char **operands);
 int cmd_am_doctor(struct cli *cli, const struct sos_verb *verb, char **operands);
 
+/* The status document of agent NAME (cmd_status.c): its status profile
+ * run, its state directory read. 0 with *DOC (redacted; the caller frees
+ * it) and *EXIT as `status` exits, or an exit code after saying why. */
+int cli_agent_status(struct cli *cli, const char *name, json_t **doc, int *exit);
+
 struct sos_session_config;
 struct sos_replay;
+struct sos_session;
+/* S's run as Prometheus metrics (metrics.c), when the CLI asks for them: on
+ * stdout with --format prometheus, into DIR/sourceos.prom with --textfile
+ * DIR; each agent's state from its status, none in a REPLAY. 0, or an
+ * exit code after saying why. */
+int cli_emit_metrics(struct cli *cli, const struct sos_session *s,
+                     const struct sos_session_config *config, int replay);
 /* Runs the checks CONFIG selects and prints the report in the CLI's
  * format (cmd_doctor.c): the run's exit code. */
 int cli_run_doctor(struct cli *cli, const struct sos_session_config *config,

@@ -153,3 +153,30 @@ void plugin_as_captured(sourceos_ctx *ctx, const char *path, struct stat *st)
     if (mode != (mode_t)-1)
         st->st_mode = (st->st_mode & ~(mode_t)07777) | (mode & 07777);
 }
+
+void plugin_lines_add(struct plugin_lines *b, const char *name, const char *runs)
+{
+    size_t n = strlen(name), r = strlen(runs), need = n + 1 + r + 1;
+    if (!n || !r || strcspn(name, "\t\n") != n || strspn(runs, "0123456789") != r ||
+        b->len + need > PLUGIN_LINES_MAX)
+        return;
+    if (b->len + need + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 1024;
+        char *grown;
+        while (cap < b->len + need + 1)
+            cap *= 2;
+        if (!(grown = realloc(b->text, cap)))
+            return;
+        b->text = grown;
+        b->cap = cap;
+    }
+    snprintf(b->text + b->len, b->cap - b->len, "%s\t%s\n", name, runs);
+    b->len += need;
+}
+
+void plugin_lines_free(struct plugin_lines *b)
+{
+    free(b->text);
+    b->text = NULL;
+    b->len = b->cap = 0;
+}

@@ -10,6 +10,21 @@
 
 #include "sourceos/plugin.h"
 
+/* The "NAME<TAB>RUNS" lines of a host scan's summary evidence
+ * "service_runs" (one per service asked about; core/report_prometheus.h
+ * reads them), kept under the core's text limit: a line is whole or not
+ * there, since a cut one would change a number. */
+struct plugin_lines {
+    char *text;
+    size_t len, cap;
+};
+#define PLUGIN_LINES_MAX 60000
+
+/* Adds NAME's line when NAME has no tab or newline and RUNS is digits;
+ * a line that does not fit (or ENOMEM) is left out. */
+void plugin_lines_add(struct plugin_lines *b, const char *name, const char *runs);
+void plugin_lines_free(struct plugin_lines *b);
+
 /* The worst problem recorded so far, turned into the check's status. */
 struct verdict {
     int any;

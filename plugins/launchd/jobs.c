@@ -56,6 +56,7 @@ struct jobs {
     struct verdict v;
     size_t asked, loaded, running, not_loaded, unknown;
     char not_loaded_names[1024];
+    struct plugin_lines runs; /* each loaded job's label and runs */
 };
 
 /* ---- what the scan found ---------------------------------------------------- */
@@ -214,6 +215,7 @@ static void judge_loaded(sourceos_ctx *ctx, struct jobs *j, const struct launchd
     int err;
     const char *log = job->stderr_path[0] ? job->stderr_path : job->stdout_path;
     j->loaded++;
+    plugin_lines_add(&j->runs, t->label, job->runs);
     if (!strcmp(job->state, "running"))
         j->running++;
     if (launchd_exit_failed(job) && !job->last_exit_reason[0] && log[0])
@@ -429,6 +431,8 @@ static void report_summary(sourceos_ctx *ctx, const struct jobs *j)
         evidence_count(fd, "unreadable", j->unknown);
     if (j->unlabelled)
         evidence_count(fd, "without_label", j->unlabelled);
+    if (j->runs.len)
+        sourceos_finding_evidence(fd, "service_runs", j->runs.text);
 }
 
 /* ---- the check ------------------------------------------------------------------ */
@@ -492,8 +496,10 @@ sourceos_status launchd_check_jobs(sourceos_ctx *ctx)
 out_of_memory:
     plugin_note(ctx, NULL, "launchd.out-of-memory", SOURCEOS_SEV_WARNING, "out of memory");
 done:
-    if (j)
+    if (j) {
         free(j->job);
+        plugin_lines_free(&j->runs);
+    }
     free(j);
     free(job);
     return status;

@@ -569,6 +569,11 @@ const char *systemd_live_state(const struct systemd_live *sl, int active)
     return prop(&sl->l, active ? P_ACTIVE_STATE : P_LOAD_STATE);
 }
 
+const char *systemd_live_restarts(const struct systemd_live *sl)
+{
+    return prop(&sl->l, P_N_RESTARTS);
+}
+
 /* For a unit nobody declared, only what is wrong is a finding: inactive is
  * how most units spend their time, and a unit the manager does not know
  * is the scan's to judge (its file is linted). A respawn loop needs a

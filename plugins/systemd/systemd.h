@@ -146,6 +146,9 @@ int systemd_live_about(const struct systemd_live *l, const char *unit);
 /* ActiveState (ACTIVE) or LoadState as read, "" when absent. */
 const char *systemd_live_state(const struct systemd_live *l, int active);
 
+/* NRestarts as read, "" when absent. */
+const char *systemd_live_restarts(const struct systemd_live *l);
+
 /* Judges a unit the scan found at FOUND (host view): a respawn loop
  * (NRestarts at RESTART_LIMIT with a failing result), failed, loaded from a
  * file that is gone (systemd.unit-stale-loaded) or changed; V keeps the

@@ -41,6 +41,7 @@ struct units {
     long restart_limit;
     struct verdict v;
     int undecided; /* a manager's answer could not be read */
+    struct plugin_lines runs; /* each loaded unit's name and NRestarts */
 };
 
 /* ---- what the scan found --------------------------------------------------- */
@@ -177,7 +178,10 @@ static void judge_block(sourceos_ctx *ctx, struct units *u, struct manager *m, s
     state = systemd_live_state(l, 1);
     m->active += !strcmp(state, "active");
     m->failed += !strcmp(state, "failed");
-    m->not_loaded += strcmp(systemd_live_state(l, 0), "loaded") != 0;
+    if (strcmp(systemd_live_state(l, 0), "loaded") != 0)
+        m->not_loaded++;
+    else
+        plugin_lines_add(&u->runs, name_of(m->units[i]), systemd_live_restarts(l));
 }
 
 /* Where the block at P ends: at the newline before an empty line, or a
@@ -301,6 +305,8 @@ static void report(sourceos_ctx *ctx, struct units *u)
         sourceos_finding_evidence(f, "system_unavailable", u->system.unavailable);
     if (u->user.unavailable[0])
         sourceos_finding_evidence(f, "user_unavailable", u->user.unavailable);
+    if (u->runs.len)
+        sourceos_finding_evidence(f, "service_runs", u->runs.text);
 }
 
 /* ---- the check --------------------------------------------------------------------- */
@@ -337,5 +343,6 @@ sourceos_status systemd_check_units(sourceos_ctx *ctx)
     }
     free_manager(&u.system);
     free_manager(&u.user);
+    plugin_lines_free(&u.runs);
     return status;
 }

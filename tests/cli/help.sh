@@ -30,7 +30,7 @@ is "$rc" 64 "unknown option exits 64"
 out=$("$SOS" -j 0 doctor local-runtime 2>&1); rc=$?
 like "$rc:$out" "^64:.*option '-j' needs a number of parallel checks" "-j 0 is a usage error that says why"
 out=$("$SOS" --format xml doctor local-runtime 2>&1); rc=$?
-like "$rc:$out" "^64:.*human, json or ndjson, not 'xml'" "--format xml is refused"
+like "$rc:$out" "^64:.*human, json, ndjson or prometheus, not 'xml'" "--format xml is refused"
 out=$("$SOS" --timeout soon doctor local-runtime 2>&1); rc=$?
 is "$rc" 64 "--timeout soon is refused"
 out=$("$SOS" doctor remote 2>&1); rc=$?

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "report.h"
+#include "report_prometheus.h"
 #include "result.h"
 #include "run.h"
 #include "sourceos/plugin.h"
@@ -1219,6 +1220,65 @@ static void test_capture_rides_wire_only(void **state)
     sos_check_result_free(&r);
 }
 
+/* ---- Prometheus ----------------------------------------------------------- */
+
+static void test_prometheus(void **state)
+{
+    struct fixture *fx = *state;
+    struct sos_prom_agent agents[] = {{"web", "tripped", "systemd", 2},
+                                      {"api", NULL, "launchd", -1}};
+    struct sos_prom_extra x = {"web", agents, 2};
+    struct sos_finding_rec *f = add_finding(&fx->entries[3].result, "launchd.jobs-summary",
+                                            SOURCEOS_SEV_INFO, "asked launchd about 5 jobs");
+    struct capture c;
+    char *text;
+
+    add_kv(&f->evidence, &f->n_evidence, "service_runs",
+           "com.example.a\t12\n"
+           "com.\"quote\\back\t3\n"
+           "com.example.a\t99\n" /* the same label again: its first line */
+           "no tab here\n"
+           "com.example.neg\t-1\n"
+           "com.example.word\tmany\n"
+           "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB\t1\n"
+           "com.example.last\t7"); /* no newline */
+    assert_int_equal(sos_report_print_prometheus(capture_start(&c), &fx->run, &x), 0);
+    text = capture_end(&c);
+    assert_contains(text, "# TYPE sourceos_build_info gauge\n"
+                          "sourceos_build_info{version=\"0.1.0\",abi=\"1.");
+    /* each status's number; the agent of a `doctor NAME` on its agent-scope checks */
+    assert_contains(text, "sourceos_check_status{check=\"podman.binary\",plugin=\"podman-machine\","
+                          "scope=\"runtime\",agent=\"\"} 0\n");
+    assert_contains(text, "sourceos_check_status{check=\"podman-machine.state\",plugin=\"podman-"
+                          "machine\",scope=\"agent\",agent=\"web\"} 2\n");
+    assert_contains(text, "check=\"launchd.plist\",plugin=\"launchd\",scope=\"agent\",agent=\"web\"} 3\n");
+    assert_contains(text, "check=\"launchd.label\",plugin=\"launchd\",scope=\"agent\",agent=\"web\"} 4\n");
+    assert_contains(text, "check=\"podman-machine.socket\",plugin=\"podman-machine\",scope=\"runtime\",agent=\"\"} 5\n");
+    /* findings counted by severity and code, never their messages */
+    assert_contains(text, "sourceos_findings{severity=\"critical\",code=\"podman-machine.stopped\"} 1\n");
+    assert_contains(text, "sourceos_findings{severity=\"warning\",code=\"registry-auth.helper-interactive\"} 1\n");
+    assert_lacks(text, "is stopped");
+    assert_lacks(text, "docker-credential-desktop");
+    /* one state series per agent that has a state; restarts when known */
+    assert_contains(text, "sourceos_agent_state{agent=\"web\",state=\"tripped\"} 1\n");
+    assert_lacks(text, "agent=\"api\",state");
+    assert_contains(text, "sourceos_agent_restarts{agent=\"web\",backend=\"systemd\"} 2\n");
+    assert_lacks(text, "sourceos_agent_restarts{agent=\"api\"");
+    /* the services: each once, escaped, redacted; malformed lines left out */
+    assert_contains(text, "sourceos_service_runs{label_or_unit=\"com.example.a\",backend=\"launchd\"} 12\n");
+    assert_lacks(text, "} 99\n");
+    assert_contains(text, "label_or_unit=\"com.\\\"quote\\\\back\",backend=\"launchd\"} 3\n");
+    assert_lacks(text, "no tab here");
+    assert_lacks(text, "com.example.neg");
+    assert_lacks(text, "com.example.word");
+    assert_lacks(text, "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB");
+    assert_contains(text, "sourceos_service_runs{label_or_unit=\"com.example.last\",backend=\"launchd\"} 7\n");
+    assert_contains(text, "sourceos_run_duration_seconds 0.420\n");
+    assert_contains(text, "sourceos_last_run_timestamp_seconds 1714566897.209\n");
+    assert_no_trailing_spaces(text);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1249,6 +1309,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_human_stream_status_line, setup_run,
                                         teardown_run),
         cmocka_unit_test_setup_teardown(test_ndjson, setup_run, teardown_run),
+        cmocka_unit_test_setup_teardown(test_prometheus, setup_run, teardown_run),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
