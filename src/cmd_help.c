@@ -24,7 +24,11 @@ static void print_options(unsigned options)
         const char *line = o->text;
         if (!(options & o->bit))
             continue;
-        printf("  %-*s", OPTION_COLUMN - 2, o->shown);
+        /* a name too long for its column gets a line of its own */
+        if (strlen(o->shown) >= OPTION_COLUMN - 3)
+            printf("  %s\n%*s", o->shown, OPTION_COLUMN, "");
+        else
+            printf("  %-*s", OPTION_COLUMN - 2, o->shown);
         for (;;) {
             size_t len = strcspn(line, "\n");
             printf("%.*s", (int)len, line);
