@@ -34,6 +34,7 @@ printf 'build-users-group =\nsubstituters =\nsubstitute = false\nsandbox = false
 if [ -e /nix ]; then had_nix=yes; else had_nix=no; fi
 # Every evaluation in a dummy store: a local one would make /nix/store.
 nixi() { nix-instantiate --store dummy:// "$@"; }
+normpath() { "$PYTHON" -c 'import os, sys; print(os.path.normpath(sys.argv[1]))' "$1"; }
 # The file lib.nix makes for NAME from the declaration DECL (a Nix
 # expression), as JSON (a string); stderr in $TMP/eval.err.
 translate() {
@@ -166,7 +167,9 @@ done
 for m in nix-darwin home-manager nixos; do
     p=$(nixi --parse "$NIXDIR/$m.nix" 2>"$TMP/parse.err"); rc=$?
     is "$rc" 0 "$m.nix parses$(sed 's/^/ # /' "$TMP/parse.err" | tr '\n' ' ')"
-    like "$p" "agentFile = \\(import $NIXDIR/lib\\.nix\\);" "$m.nix imports lib.nix"
+    # (--parse prints the import's path made absolute, without '..')
+    imported=$(printf '%s' "$p" | sed -n 's/.*agentFile = (import \([^)]*\));.*/\1/p')
+    is "$(normpath "$imported")" "$(normpath "$LIB")" "$m.nix imports lib.nix (agentFile = import ./lib.nix)"
     like "$p" '\(agentFile name decl\)' "... applies it to each declaration"
     like "$p" 'import [^ ]*/options\.nix' "... declares the shared options"
     like "$p" 'sos = \(\(cfg\)\.package \+ "/bin/sourceos-agent"\);' "... runs the package's sourceos-agent"
