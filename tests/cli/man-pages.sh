@@ -54,8 +54,8 @@ commands_of() {
 }
 
 # The options of a command's --help text (file $1): those of its Usage line
-# and those of its Options list, one a line; an option the list runs into its
-# text (one wider than the column) comes out as "GLUED --optiontext".
+# and those of its Options list (a name wider than the column is alone on
+# its line), one a line.
 options_of() {
     awk '
         NR == 1 { usage = 1 }
@@ -69,12 +69,9 @@ options_of() {
         /^Options:$/ { list = 1; next }
         list && /^$/ { list = 0 }
         list && /^  -/ {
-            field = substr($0, 3)
-            gap = index(field, "  ")
-            if (gap == 0 || gap > 21) {
-                split(field, w, " "); print "GLUED " w[1]; next
-            }
-            n = split(substr(field, 1, gap - 1), w, /[ ,]+/)
+            shown = substr($0, 3)
+            if (index(shown, "  ")) shown = substr(shown, 1, index(shown, "  ") - 1)
+            n = split(shown, w, /[ ,]+/)
             for (i = 1; i <= n; i++) if (w[i] ~ /^-/) print w[i]
         }' "$1"
 }
@@ -90,23 +87,8 @@ for prog in sourceos sourceos-agent sourceosctl; do
         # shellcheck disable=SC2086
         "$SOS_BUILDDIR/$prog" $words --help > "$TMP/help" 2>&1 </dev/null; rc=$?
         options_of "$TMP/help" > "$TMP/options"
-        while read -r opt glued; do
-            if [ "$opt" = GLUED ]; then
-                # The longest option of the page the glued text starts with.
-                found="" i=${#glued}
-                while [ "$i" -gt 2 ] && [ -z "$found" ]; do
-                    cand=$(printf '%s' "$glued" | cut -c1-"$i")
-                    if has_option "$cand" "$page"; then found=$cand; fi
-                    i=$((i - 1))
-                done
-                if [ -n "$found" ]; then
-                    echo "# $prog $words --help runs $found into its text: '$glued'"
-                else
-                    missing="$missing $glued"
-                fi
-            elif ! has_option "$opt" "$page"; then
-                missing="$missing $opt"
-            fi
+        while read -r opt; do
+            has_option "$opt" "$page" || missing="$missing $opt"
         done < "$TMP/options"
         is "$rc|$missing" "0|" "$page has an .It Fl entry for every option of '$prog $words --help'"
     done < "$TMP/commands.$prog"
