@@ -2,6 +2,7 @@
 #ifndef SOS_CLI_H
 #define SOS_CLI_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -154,6 +155,11 @@ void cli_error(const struct cli *cli, const char *format, ...)
 int cli_check_stdout_open(struct cli *cli);
 int cli_flush_stdout(struct cli *cli);
 int cli_close_stdout(struct cli *cli, int rc);
+
+/* Prints DOC (not taken) redacted, indented, one newline after: 0, else
+ * SOS_EXIT_OUTPUT (a failed write) or SOS_EXIT_UNDECIDED (DOC NULL, or no
+ * memory to redact it), said. */
+int cli_print_json(struct cli *cli, json_t *doc);
 
 /* Text is wrapped to fit an 80-column terminal. */
 #define CLI_TEXT_WIDTH 79

@@ -13,19 +13,9 @@
 
 static int emit_json(struct cli *cli, json_t *doc)
 {
-    /* load errors and summaries may quote what a file held */
-    int rc = doc && sos_redact_json(NULL, doc) == 0
-                 ? json_dumpf(doc, stdout, JSON_INDENT(2))
-                 : -1;
+    int rc = cli_print_json(cli, doc);
     json_decref(doc);
-    if (!doc)
-        cli_error(cli, "out of memory building the JSON listing");
-    else if (rc != 0)
-        cli_flush_stdout(cli); /* says why; the exit status becomes 74 */
-    if (rc != 0)
-        return -1;
-    fputc('\n', stdout);
-    return 0;
+    return rc ? -1 : 0;
 }
 
 static json_t *names_json(const char *const *names, size_t n)

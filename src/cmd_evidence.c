@@ -56,13 +56,10 @@ static int emit_json(struct cli *cli, const char *file, const struct sos_bundle_
         if (v)
             json_object_set(doc, keys[i], v);
     }
-    rc = doc && sos_redact_json(NULL, doc) == 0 ? json_dumpf(doc, stdout, JSON_INDENT(2)) : -1;
+    rc = cli_print_json(cli, doc);
     json_decref(doc);
-    if (rc != 0) {
-        cli_error(cli, "the JSON summary could not be written");
-        return SOS_EXIT_OUTPUT;
-    }
-    fputc('\n', stdout);
+    if (rc != 0)
+        return rc;
     return (int)c->verdict;
 }
 
@@ -345,13 +342,10 @@ static int extract_json(struct cli *cli, const char *file, const char *dir,
     int rc;
     if (doc && x->status != SOS_EXTRACT_DONE)
         json_object_set_new(doc, "error", json_string(x->err.msg));
-    rc = doc && sos_redact_json(NULL, doc) == 0 ? json_dumpf(doc, stdout, JSON_INDENT(2)) : -1;
+    rc = cli_print_json(cli, doc);
     json_decref(doc);
-    if (rc != 0) {
-        cli_error(cli, "the JSON summary could not be written");
-        return SOS_EXIT_OUTPUT;
-    }
-    fputc('\n', stdout);
+    if (rc != 0)
+        return rc;
     return extract_exit(x);
 }
 

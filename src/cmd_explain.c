@@ -16,18 +16,9 @@
 
 static int emit_json(struct cli *cli, json_t *doc)
 {
-    int rc = doc && sos_redact_json(NULL, doc) == 0
-                 ? json_dumpf(doc, stdout, JSON_INDENT(2))
-                 : -1;
+    int rc = cli_print_json(cli, doc);
     json_decref(doc);
-    if (!doc)
-        cli_error(cli, "out of memory building the JSON");
-    else if (rc != 0)
-        cli_flush_stdout(cli);
-    if (rc != 0)
-        return SOS_EXIT_OUTPUT;
-    fputc('\n', stdout);
-    return SOS_EXIT_OK;
+    return rc;
 }
 
 /* The severity cell's first word: "critical (the check errors)" -> critical. */

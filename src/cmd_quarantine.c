@@ -713,13 +713,10 @@ static void print_checks(const json_t *verify)
 
 static int emit_json(struct cli *cli, json_t *doc, int rc)
 {
+    int printed;
     json_object_set_new(doc, "exit_code", json_integer(rc));
-    if (sos_redact_json(NULL, doc) != 0 || json_dumpf(doc, stdout, JSON_INDENT(2)) != 0) {
-        cli_error(cli, "the JSON report could not be written");
-        return SOS_EXIT_OUTPUT;
-    }
-    fputc('\n', stdout);
-    return rc;
+    printed = cli_print_json(cli, doc);
+    return printed ? printed : rc;
 }
 
 /* ---- quarantine -------------------------------------------------------------------- */

@@ -101,14 +101,6 @@ static int profile_run(struct cli *cli, const char *verb, const char *name, unsi
     return 0;
 }
 
-static int print_json(struct cli *cli, json_t *doc)
-{
-    if (json_dumpf(doc, stdout, JSON_INDENT(2)) != 0)
-        return cli_flush_stdout(cli), SOS_EXIT_OUTPUT;
-    fputc('\n', stdout);
-    return 0;
-}
-
 /* S, or "-" when the document has null there. */
 static const char *s_of(json_t *o, const char *key)
 {
@@ -197,7 +189,7 @@ int cmd_status(struct cli *cli, const struct sos_verb *verb, char **operands)
     if (rc != 0)
         return rc;
     if (cli->format == FORMAT_JSON)
-        rc = print_json(cli, doc);
+        rc = cli_print_json(cli, doc);
     else
         print_status_human(doc);
     json_decref(doc);
@@ -489,7 +481,7 @@ int cmd_logs(struct cli *cli, const struct sos_verb *verb, char **operands)
         cli_error(cli, "out of memory: the logs cannot be redacted, so they are not shown");
         rc = SOS_EXIT_UNDECIDED;
     } else if (cli->format == FORMAT_JSON) {
-        rc = print_json(cli, doc);
+        rc = cli_print_json(cli, doc);
     } else {
         print_logs_human(doc);
         if (cli->follow)

@@ -1,12 +1,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "redact_run.h"
 
 /*
  * The report is the product: a write to stdout that fails (a full disk, a
@@ -84,4 +86,22 @@ void cli_print_wrapped(const char *text, size_t len, size_t col, size_t indent)
             p++;
     }
     putchar('\n');
+}
+
+int cli_print_json(struct cli *cli, json_t *doc)
+{
+    if (!doc) {
+        cli_error(cli, "out of memory building the JSON");
+        return SOS_EXIT_UNDECIDED;
+    }
+    /* the last gate: a document may quote what a file or a command held */
+    if (sos_redact_json(NULL, doc) != 0) {
+        cli_error(cli, "out of memory: the JSON cannot be redacted, so it is not shown");
+        return SOS_EXIT_UNDECIDED;
+    }
+    if (json_dumpf(doc, stdout, JSON_INDENT(2)) != 0 || fputc('\n', stdout) == EOF) {
+        cli_flush_stdout(cli); /* says why */
+        return SOS_EXIT_OUTPUT;
+    }
+    return 0;
 }
