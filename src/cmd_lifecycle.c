@@ -234,8 +234,9 @@ static int stage_agent(struct cli *cli, const struct sos_agent *agent,
     cli_stage_options(cli, m, st.backend, mo, state_dir, &o);
     st.state_dir = host_state_dir;
     st.previous = current_generation(host_state_dir);
-    st.scratch = cli->scratch;
-    rc = cli->scratch ? sos_stage_scratch(m, &o, &r, &err) : sos_stage(m, &o, &r, &err);
+    /* A dry run of stage is a scratch generation: made, linted, removed. */
+    st.scratch = cli->scratch || cli->dry_run;
+    rc = st.scratch ? sos_stage_scratch(m, &o, &r, &err) : sos_stage(m, &o, &r, &err);
     if (rc < 0) {
         cli_error(cli, "stage %s: %s; %s", m->name, err.msg,
                   st.previous ? "the current generation is unchanged" : "nothing is current");

@@ -312,7 +312,7 @@ static const struct sos_verb verbs[] = {
      cmd_logs},
     {SOS_PROG_AGENT, "stage", "NAME", 1, 1,
      CLI_OPT_ROOT | CLI_OPT_LIVE | CLI_OPT_CONFIG_DIR | CLI_OPT_PLUGIN_DIR | CLI_OPT_FORMAT |
-         CLI_OPT_SCRATCH | CLI_OPTS_ALWAYS,
+         CLI_OPT_SCRATCH | CLI_OPT_DRY_RUN | CLI_OPTS_ALWAYS,
      VERB_AGENT_NAME | VERB_NO_NDJSON,
      "generate and lint the agent's wrapper and plist or unit into a new "
      "generation of its state directory; never touches persistence",
@@ -328,7 +328,8 @@ static const struct sos_verb verbs[] = {
      "--root without --live is refused. --scratch stages into a private\n"
      "temporary state directory instead and removes it after the lints: the\n"
      "report says what a generation would be, nothing is kept (the probe\n"
-     "preflight runs when nothing current was staged from the declaration).\n\n"
+     "preflight runs when nothing current was staged from the declaration);\n"
+     "--dry-run is the same.\n\n"
      "Exit status: 0 the new generation is current, 2 a lint failed (the\n"
      "previous generation stays current), 3 the declaration is invalid or\n"
      "nothing could be staged, 64 usage error, 74 the report could not be\n"

@@ -84,6 +84,9 @@ print("same" if json.load(open(sys.argv[2])) == want else "differs")' \
         "$TMP/declared.json" "$decl" "$name" 2>&1)
     is "$same" same "$1.nix: the file is the declaration, every field, plus its name"
 
+    out=$("$AGENT" stage "$name" --dry-run --config-dir "$CFG" --plugin-dir "$BUILD_PLUGINS" 2>&1); rc=$?
+    is "$rc|$(printf '%s\n' "$out" | head -1)" "0|$name: staged a scratch generation 1 (systemd, scope user); every lint passed; it was removed, nothing is kept" \
+        "$1.nix: sourceos-agent stage $name --dry-run loads it, keeps nothing"
     out=$("$AGENT" stage "$name" --config-dir "$CFG" --plugin-dir "$BUILD_PLUGINS" 2>&1); rc=$?
     is "$rc" 0 "$1.nix: sourceos-agent stage $name loads and stages it"
     like "$out" "^$name: staged generation 1 \\(systemd, scope user\\); it is current" "... generation 1 is current"

@@ -32,6 +32,13 @@ is "$(readlink "$STATE/web/current")" generations/1 "current -> generations/1"
 [ ! -e "$HOME/.config/systemd/user" ]
 ok $? "persistence is not touched"
 
+# --dry-run: a scratch generation, linted and removed; the state directory as it was.
+before=$(find "$STATE/web" | sort)
+out=$(TMPDIR="$TMP/dry" && mkdir -p "$TMPDIR" && export TMPDIR && stage web --dry-run 2>&1); rc=$?
+is "$rc" 0 "stage --dry-run: exit 0"
+like "$out" "^web: staged a scratch generation" "it says the generation is a scratch one"
+is "$(find "$STATE/web" | sort)" "$before" "the state directory is unchanged (current still generations/1)"
+is "$(ls -A "$TMP/dry")" "" "the scratch generation was removed"
 stage web --json > "$TMP/s2.json"; rc=$?
 is "$rc" 0 "staged again (exit 0)"
 is "$(readlink "$STATE/web/current")" generations/2 "current moved to generations/2"
