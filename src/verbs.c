@@ -421,7 +421,8 @@ static const struct sos_verb verbs[] = {
      "dirty), the mounts, the policy hash, the enabled tools' versions, the\n"
      "sourceos version and the time. Keys in a fixed order; the same host gives\n"
      "the same fingerprint apart from the time.\n\n"
-     "Exit status: 0, 3 the profile could not be read, 64 usage error.\n",
+     "Exit status: 0, 3 the profile could not be read, 64 usage error (also\n"
+     "when there is no profile, or more than one and no --profile).\n",
      cmd_am_fingerprint},
     {SOS_PROG_CTL, "agent-machine evidence inspect", "FILE", 1, 1, CLI_OPT_FORMAT | CLI_OPTS_ALWAYS, VERB_NO_NDJSON,
      "verify and summarize a bundle",
