@@ -35,6 +35,8 @@ ver=$("$SOS" --version | sed -n 's/.*) \([^,]*\), plugin ABI \(.*\)/\1 \2/p')
 is "$(series "sourceos_build_info{version=\"${ver% *}\",abi=\"${ver#* }\"}")" 1 "build info: version and ABI"
 like "$(series sourceos_last_run_timestamp_seconds)" '^1[0-9]{9}\.[0-9]{3}$' "the run's end, epoch seconds"
 like "$(series sourceos_run_duration_seconds)" '^[0-9]+\.[0-9]{3}$' "its duration"
+is "$(grep '^#' "$TMP/mac.prom")" "$(grep '^#' "$SOS_SRCDIR/contrib/prometheus/example.prom")" \
+    "contrib/prometheus/example.prom has the families and help the doctor prints"
 # The same checks as the JSON report, each once, with its status's number.
 doctor "$MAC" --json > "$TMP/mac.json"
 want=$("$PYTHON" -c '
