@@ -375,6 +375,12 @@ static int rejects_user_option(const struct sourceos_cmd *r)
            (strstr(r->err, "unrecognized option") || strstr(r->err, "not supported"));
 }
 
+static int is_service(const char *unit)
+{
+    size_t n = strlen(unit);
+    return n > 8 && strcmp(unit + n - 8, ".service") == 0;
+}
+
 static sourceos_status rate_exposure(sourceos_ctx *ctx, struct verify *vf)
 {
     const struct sourceos_cmd *r = run_analyze(ctx, vf, "security", "--offline=yes");
@@ -408,6 +414,14 @@ static sourceos_status verify_unit(sourceos_ctx *ctx, struct verify *vf)
     fold_messages(ctx, vf, r->out, r->exit_status);
     note_unexplained_failure(ctx, vf, r);
     note_verified(ctx, vf, r);
+    if (!is_service(vf->unit)) {
+        /* security rates a service's sandbox: a timer, socket or path unit
+         * runs nothing of its own, and would be scored as an empty one */
+        systemd_note(ctx, NULL, vf->unit, 0, "systemd.exposure-unknown", SOURCEOS_SEV_INFO,
+                     "not a service: it runs nothing of its own, so there is no sandbox "
+                     "to rate (its service's is rated when that is verified)");
+        return verdict_status(&vf->v);
+    }
     return rate_exposure(ctx, vf);
 }
 

@@ -168,4 +168,15 @@ else
     ok 0 "# SKIP systemd-analyze is not installed"
 fi
 
+# A timer runs nothing of its own: verified, its exposure not rated (it
+# would be scored as an unsandboxed service).
+if command -v systemd-analyze >/dev/null 2>&1; then
+    printf '[Service]\nType=oneshot\nExecStart=/bin/true\n' > "$U/tick.service"
+    printf '[Unit]\nDescription=tick\n\n[Timer]\nOnCalendar=hourly\n\n[Install]\nWantedBy=timers.target\n' > "$U/tick.timer"
+    verify "$U/tick.timer" false
+    is "$(problems)" "" "a timer: no problem (not rated as a service)"
+    like "$(msgs systemd.exposure-unknown)" "tick.timer: not a service: it runs nothing of its own" "it says why it is not rated"
+else
+    skip "systemd-analyze is not installed"; skip "systemd-analyze is not installed"
+fi
 done_testing
