@@ -535,11 +535,45 @@ static int log_dir_for(const struct service *s, char *out, size_t size)
     }
 }
 
+/* The fix of a log path: make the label's log directory, point KEY at
+ * FILE in it. */
+static void add_log_fix(struct service *s, sourceos_finding *fd, const char *key,
+                        const char *file)
+{
+    char dir[PATH_MAX], target[PATH_MAX * 2];
+    if (!log_dir_for(s, dir, sizeof dir))
+        return;
+    add_command(fd, needs_sudo(s), (const char *const[]){"mkdir", "-p", dir, NULL});
+    plugin_textf(target, sizeof target, "%s/%s", dir, file);
+    add_command(fd, needs_sudo(s), (const char *const[]){
+                    "plutil", "-replace", key, "-string", target, s->path, NULL});
+}
+
+/* launchd opens the path as given: no `~`, no $HOME, nothing relative. */
+static void report_log_relative(struct service *s, const char *key, const char *value,
+                                const char *stream, const char *file)
+{
+    sourceos_finding *fd = problem(
+        s, "launchd.log-path-relative", SOURCEOS_SEV_WARNING,
+        "%s sends its %s (%s) to '%s', not an absolute path: launchd expands no "
+        "'~' or variable and resolves a relative path from /, so the log is not "
+        "where the file says (or is not written at all)",
+        s->path, stream, key, value);
+    sourceos_finding_remediation(fd, "Give the log's absolute path: ~/Library/Logs/LABEL "
+                                     "written out for an agent, /Library/Logs/LABEL for a "
+                                     "daemon.");
+    sourceos_finding_evidence(fd, "key", key);
+    add_log_fix(s, fd, key, file);
+}
+
 static void report_log(struct service *s, const char *key, const char *value,
                        const char *stream, const char *file)
 {
-    char dir[PATH_MAX], target[PATH_MAX * 2];
     sourceos_finding *fd;
+    if (value[0] && value[0] != '/') {
+        report_log_relative(s, key, value, stream, file);
+        return;
+    }
     if (!value[0] || !under_tmp(value))
         return;
     fd = problem(s, "launchd.log-in-tmp", SOURCEOS_SEV_CRITICAL,
@@ -553,12 +587,7 @@ static void report_log(struct service *s, const char *key, const char *value,
             "~/Library/Logs/LABEL for an agent, /Library/Logs/LABEL for a "
             "daemon.");
     sourceos_finding_evidence(fd, "key", key);
-    if (!log_dir_for(s, dir, sizeof dir))
-        return;
-    add_command(fd, needs_sudo(s), (const char *const[]){"mkdir", "-p", dir, NULL});
-    plugin_textf(target, sizeof target, "%s/%s", dir, file);
-    add_command(fd, needs_sudo(s), (const char *const[]){
-                    "plutil", "-replace", key, "-string", target, s->path, NULL});
+    add_log_fix(s, fd, key, file);
 }
 
 /* One failure repeated in a log: launchd ran the job again and again and

@@ -186,6 +186,12 @@ for log in /var/tmp/a.log /private/tmp/a.log /private/var/tmp/x/a.log //tmp/./a.
     case_plist "$(clean_body com.example.case | sed "s|/Users/alice/Library/Logs/com.example.case/stderr.log|$log|")"
     is "$(codes launchd.lint):$(ev launchd.lint launchd.log-in-tmp key)" '["launchd.log-in-tmp", "launchd.plist"]:StandardErrorPath' "StandardErrorPath $log: logs in tmp"
 done
+for log in '~/Library/Logs/a.log' 'Logs/a.log' '$HOME/a.log'; do
+    case_plist "$(clean_body com.example.case | sed "s|/Users/alice/Library/Logs/com.example.case/stderr.log|$log|")"
+    is "$(codes launchd.lint):$(ev launchd.lint launchd.log-path-relative key)" '["launchd.log-path-relative", "launchd.plist"]:StandardErrorPath' "StandardErrorPath $log: not absolute, launchd does not expand it"
+done
+is "$(status launchd.lint)" warning "a relative log path: a warning"
+like "$(fnd launchd.lint launchd.log-path-relative commands)" "plutil -replace StandardErrorPath -string /Users/alice/Library/Logs/com.example.case/stderr.log $P" "the fix writes the path out"
 case_plist "$(clean_body com.example.case | sed "s|/Users/alice/Library/Logs/com.example.case/stdout.log|/tmpfiles/a.log|")"
 is "$(codes launchd.lint)" '["launchd.plist"]' "/tmpfiles is not /tmp"
 
