@@ -106,6 +106,8 @@ struct cli {
     int am_given;
     int list;                          /* explain --list */
     const char *textfile;              /* --textfile DIR: DIR/sourceos.prom */
+    unsigned given;                    /* the CLI_OPT_* bits of the options given */
+    const char *given_as[32];          /* bit N's option as first typed (argv) */
     char **words; /* the command and its operands */
     int n_words;
 };

@@ -280,6 +280,53 @@ static int take_dir(struct cli *cli, const char *name, int opt, const char *valu
     return 0;
 }
 
+/* The CLI_OPT_* bit of getopt's OPT: what a verb table row says it reads. */
+static unsigned bit_of(int opt)
+{
+    switch (opt) {
+    case OPT_ROOT: return CLI_OPT_ROOT;
+    case OPT_LIVE: return CLI_OPT_LIVE;
+    case OPT_CONFIG_DIR: return CLI_OPT_CONFIG_DIR;
+    case OPT_PLUGIN_DIR: return CLI_OPT_PLUGIN_DIR;
+    case OPT_FORMAT: case OPT_JSON: return CLI_OPT_FORMAT;
+    case 'j': return CLI_OPT_JOBS;
+    case OPT_TIMEOUT: return CLI_OPT_TIMEOUT;
+    case OPT_NO_COLOR: return CLI_OPT_NO_COLOR;
+    case 'q': return CLI_OPT_QUIET;
+    case 'v': return CLI_OPT_VERBOSE;
+    case 'h': return CLI_OPT_HELP;
+    case OPT_VERSION: return CLI_OPT_VERSION;
+    case 'n': return CLI_OPT_LINES;
+    case 'f': return CLI_OPT_FOLLOW;
+    case OPT_SCRATCH: return CLI_OPT_SCRATCH;
+    case OPT_DRY_RUN: return CLI_OPT_DRY_RUN;
+    case OPT_DESPITE: return CLI_OPT_DESPITE;
+    case OPT_FROM_BUNDLE: return CLI_OPT_FROM_BUNDLE;
+    case OPT_LABEL: case OPT_UNIT: case OPT_PLIST: case OPT_CONTAINER: case OPT_OUTPUT:
+    case OPT_COMPRESS: case OPT_LOG_BYTES: case OPT_NO_STOP: case OPT_CONTAIN_ANYWAY:
+    case OPT_MASK: return CLI_OPT_QUARANTINE;
+    case OPT_FORCE: return CLI_OPT_FORCE;
+    case OPT_PROFILE: case OPT_REPO: case OPT_NAME: case OPT_TOOL: return CLI_OPT_MACHINE;
+    case OPT_LIST: return CLI_OPT_LIST;
+    case OPT_TEXTFILE: return CLI_OPT_TEXTFILE;
+    default: return 0;
+    }
+}
+
+/* Remembers that OPT was given, as TOKEN (its argv element) the first time. */
+static void note_given(struct cli *cli, int opt, const char *token)
+{
+    unsigned bit = bit_of(opt);
+    int i = 0;
+    if (!bit)
+        return;
+    while (!(bit & (1u << i)))
+        i++;
+    if (!(cli->given & bit))
+        cli->given_as[i] = token;
+    cli->given |= bit;
+}
+
 static int take_option(struct cli *cli, int opt, const char *name, const char *arg)
 {
     switch (opt) {
@@ -440,6 +487,7 @@ int cli_parse(struct cli *cli, int argc, char **argv)
             return SOS_EXIT_USAGE;
         }
         typed_name(argv, index < 0 ? opt : 0, optarg, name, sizeof name);
+        note_given(cli, opt, long_token(argv, optarg));
         rc = take_option(cli, opt, name, optarg);
         if (rc < 0)
             return SOS_EXIT_USAGE;

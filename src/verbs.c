@@ -625,6 +625,22 @@ static int refuse_ndjson(struct cli *cli, const struct sos_verb *verb)
     return SOS_EXIT_USAGE;
 }
 
+/* An option the command does not read would be ignored: a --root that
+ * is not looked at, a --profile for nothing. Refused, named as typed. */
+static int refuse_option(struct cli *cli, const struct sos_verb *verb)
+{
+    unsigned extra = cli->given & ~(verb->options | CLI_OPTS_ALWAYS);
+    char name[128], shown[512];
+    int i = 0;
+    while (!(extra & (1u << i)))
+        i++;
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(cli->given_as[i], "="), cli->given_as[i]);
+    cli_error(cli, "option '%s' is not one '%s %s' reads; see '%s %s --help'",
+              cli_escape(name, shown, sizeof shown), cli->program, verb->words, cli->program,
+              verb->words);
+    return SOS_EXIT_USAGE;
+}
+
 /* A name that could be a path is the caller's mistake, not a broken
  * declaration. */
 static int refuse_name(struct cli *cli, const char *name)
@@ -729,6 +745,8 @@ int sos_verb_dispatch(struct cli *cli)
                   verb->words);
         return SOS_EXIT_USAGE;
     }
+    if (cli->given & ~(verb->options | CLI_OPTS_ALWAYS))
+        return refuse_option(cli, verb);
     if ((verb->flags & VERB_NO_NDJSON) && cli->format == FORMAT_NDJSON)
         return refuse_ndjson(cli, verb);
     if ((verb->flags & VERB_AGENT_NAME) && !sos_agent_name_valid(cli->words[matched]))

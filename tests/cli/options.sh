@@ -61,4 +61,15 @@ a=$("$AGENT" help doctor); rc=$?
 is "$rc:$a" "0:$("$AGENT" doctor --help)" "sourceos-agent help doctor"
 a=$("$AGENT" help); rc=$?
 is "$rc:$a" "0:$("$AGENT" --help)" "sourceos-agent help"
+# An option the command does not read is refused, named as typed, not ignored.
+is "$(usage explain core.offline --plugin-dir /tmp)" "64|sourceos: option '--plugin-dir' is not one 'sourceos explain' reads; see 'sourceos explain --help'" \
+    "explain --plugin-dir: refused, not ignored"
+is "$(usage checks --jobs=3)" "64|sourceos: option '--jobs' is not one 'sourceos checks' reads; see 'sourceos checks --help'" \
+    "--jobs=3 is named without its value"
+err=$("$SOS_BUILDDIR/sourceosctl" --root / agent-machine fingerprint 2>&1 >/dev/null); rc=$?
+is "$rc|$err" "64|sourceosctl: option '--root' is not one 'sourceosctl agent-machine fingerprint' reads; see 'sourceosctl agent-machine fingerprint --help'" \
+    "an option before the command words too"
+err=$("$SOS_BUILDDIR/sourceos-agent" status web -q 2>&1 >/dev/null); rc=$?
+is "$rc|$err" "64|sourceos-agent: option '-q' is not one 'sourceos-agent status' reads; see 'sourceos-agent status --help'" \
+    "a short option"
 done_testing

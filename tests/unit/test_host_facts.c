@@ -125,7 +125,7 @@ static void test_manual_lists_the_published_facts(void **state)
     char *text = read_text("docs/sourceos-plugin.3");
     (void)state;
     published(&core);
-    names_between(text, "host facts the core publishes", ".SS", &manual);
+    names_between(text, "host facts the core publishes", ".Ss", &manual); /* mdoc */
     assert_same(&core, &manual, "docs/sourceos-plugin.3");
     free(text);
     free_names(&core);
