@@ -98,6 +98,13 @@ static char *section_of(const char *line, size_t len)
     return strndup(line + start, end - start);
 }
 
+static void free_cells(char *cells[CELLS])
+{
+    for (int i = 0; i < CELLS; i++)
+        free(cells[i]);
+}
+
+/* Takes CELLS and CODE, on failure too. */
 static int add_row(struct sos_findings_doc *doc, char *cells[CELLS], char *code,
                    const char *section, size_t *cap)
 {
@@ -105,8 +112,11 @@ static int add_row(struct sos_findings_doc *doc, char *cells[CELLS], char *code,
     if (doc->n == *cap) {
         size_t ncap = *cap ? *cap * 2 : 64;
         struct sos_finding_doc *grown = realloc(doc->rows, ncap * sizeof *grown);
-        if (!grown)
+        if (!grown) {
+            free_cells(cells);
+            free(code);
             return -1;
+        }
         doc->rows = grown;
         *cap = ncap;
     }
@@ -153,13 +163,11 @@ int sos_findings_doc_parse(const char *text, size_t len, const char *name,
             else if (!(code = code_of(cells[0]))) {
                 rc = sos_fail(err, "%s:%zu: the first cell is not one `plugin.code`", name,
                               lineno + 1);
-                for (int i = 0; i < CELLS; i++)
-                    free(cells[i]);
+                free_cells(cells);
             } else if (sos_findings_doc_find(doc, code)) {
                 rc = sos_fail(err, "%s:%zu: code %s is listed twice", name, lineno + 1, code);
                 free(code);
-                for (int i = 0; i < CELLS; i++)
-                    free(cells[i]);
+                free_cells(cells);
             } else if (add_row(doc, cells, code, section, &cap) != 0)
                 rc = sos_fail(err, "%s: out of memory", name);
         }

@@ -22,23 +22,32 @@ struct prom {
     int failed;
 };
 
-/* S as a label value: redacted, cut, bytes outside printable ASCII as '_'
- * (names and ids are ASCII; this keeps the output UTF-8 whatever a host
- * says), then `\`, `"` escaped as the format says. */
-static void put_label_value(struct prom *p, const char *s)
+/* S as a label value into OUT (LABEL_MAX + 1 bytes): redacted, cut,
+ * bytes outside printable ASCII as '_' (names and ids are ASCII; this
+ * keeps the output UTF-8 whatever a host says). */
+static void clean_label(struct prom *p, const char *s, char *out)
 {
     char *clean = sos_redact_str(p->rd, s ? s : "");
     size_t n = 0;
-    if (!clean) {
+    if (!clean)
         p->failed = 1;
-        return;
-    }
-    for (const unsigned char *c = (const unsigned char *)clean; *c && n < LABEL_MAX; c++, n++) {
+    for (const unsigned char *c = (const unsigned char *)(clean ? clean : ""); *c && n < LABEL_MAX;
+         c++)
+        out[n++] = *c >= 0x20 && *c < 0x7f ? (char)*c : '_';
+    out[n] = '\0';
+    free(clean);
+}
+
+/* S as a label value, `\` and `"` escaped as the format says. */
+static void put_label_value(struct prom *p, const char *s)
+{
+    char label[LABEL_MAX + 1];
+    clean_label(p, s, label);
+    for (const char *c = label; *c; c++) {
         if (*c == '\\' || *c == '"')
             fputc('\\', p->out);
-        fputc(*c >= 0x20 && *c < 0x7f ? *c : '_', p->out);
+        fputc(*c, p->out);
     }
-    free(clean);
 }
 
 /* NAME{k1="v1",...} VALUE: LABELS alternate keys and values, NULL-ended. */
@@ -159,8 +168,9 @@ static const char *evidence_of(const struct sos_finding_rec *f, const char *key)
     return NULL;
 }
 
-/* Whether NAME (LEN bytes) of BACKEND was put already: a label loaded in
- * two domains is one series, its first. */
+/* Whether the label NAME of BACKEND was put already: a label loaded in two
+ * domains is one series, its first; so are two names that clean to one
+ * label (cut at LABEL_MAX, or differing in bytes shown as '_'). */
 static int service_seen(char (*seen)[SERVICE_NAME_MAX], size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++)
@@ -175,14 +185,15 @@ static void put_service_lines(struct prom *p, const char *backend, const char *l
 {
     for (const char *l = lines; *l;) {
         size_t len = strcspn(l, "\n"), name_len = strcspn(l, "\t");
-        char name[SERVICE_NAME_MAX], *end;
+        char name[SERVICE_NAME_MAX], label[LABEL_MAX + 1], *end;
         long runs;
         if (name_len < len && name_len > 0 && name_len < sizeof name) {
             memcpy(name, l, name_len);
             name[name_len] = '\0';
+            clean_label(p, name, label);
             runs = strtol(l + name_len + 1, &end, 10);
             if (end == l + len && end > l + name_len + 1 && runs >= 0 &&
-                !service_seen(*seen, *n, name)) {
+                !service_seen(*seen, *n, label)) {
                 const char *labels[] = {"label_or_unit", name, "backend", backend, NULL};
                 char v[24];
                 if (*n == *cap) {
@@ -194,7 +205,7 @@ static void put_service_lines(struct prom *p, const char *backend, const char *l
                     }
                     *seen = grown;
                 }
-                memcpy((*seen)[(*n)++], name, name_len + 1);
+                memcpy((*seen)[(*n)++], label, strlen(label) + 1);
                 snprintf(v, sizeof v, "%ld", runs);
                 put_series(p, "sourceos_service_runs", labels, v);
             }

@@ -107,10 +107,12 @@ static int render(struct cli *cli, const struct sos_run *run, const struct sos_p
 static int write_textfile(struct cli *cli, const char *text, size_t len)
 {
     sos_error err;
+    char shown[512];
     int dirfd = open(cli->textfile, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+    cli_escape(cli->textfile, shown, sizeof shown);
     if (dirfd < 0) {
         cli_error(cli, "--textfile %s: %s (give node_exporter's textfile directory, "
-                       "--collector.textfile.directory)", cli->textfile, strerror(errno));
+                       "--collector.textfile.directory)", shown, strerror(errno));
         return -1;
     }
     /* 0644: node_exporter runs as its own user. The temporary's name does
@@ -118,7 +120,7 @@ static int write_textfile(struct cli *cli, const char *text, size_t len)
     rc = sos_atomic_write(dirfd, TEXTFILE_NAME, text, len, 0644, 0, &err);
     close(dirfd);
     if (rc != 0)
-        cli_error(cli, "--textfile %s: %s", cli->textfile, err.msg);
+        cli_error(cli, "--textfile %s: %s", shown, err.msg);
     return rc;
 }
 

@@ -313,7 +313,22 @@ static unsigned bit_of(int opt)
     }
 }
 
-/* Remembers that OPT was given, as TOKEN (its argv element) the first time. */
+/* "-q" of a short option: inside "-qv" argv names neither alone. */
+static const char *short_name(int opt)
+{
+    switch (opt) {
+    case 'j': return "-j";
+    case 'q': return "-q";
+    case 'v': return "-v";
+    case 'h': return "-h";
+    case 'n': return "-n";
+    case 'f': return "-f";
+    default: return "-?";
+    }
+}
+
+/* Remembers that OPT was given, as TOKEN (its argv element; a short
+ * option by its letter) the first time. */
 static void note_given(struct cli *cli, int opt, const char *token)
 {
     unsigned bit = bit_of(opt);
@@ -487,7 +502,7 @@ int cli_parse(struct cli *cli, int argc, char **argv)
             return SOS_EXIT_USAGE;
         }
         typed_name(argv, index < 0 ? opt : 0, optarg, name, sizeof name);
-        note_given(cli, opt, long_token(argv, optarg));
+        note_given(cli, opt, index < 0 ? short_name(opt) : long_token(argv, optarg));
         rc = take_option(cli, opt, name, optarg);
         if (rc < 0)
             return SOS_EXIT_USAGE;

@@ -46,10 +46,14 @@ for m in sourceos.1 sourceos-agent.1 sourceosctl.1 sourceos-checks.d.5 sourceos-
 done
 pass "completions, checks.d, schemas, man pages, header"
 dpkg -L sourceos-agent-dev | grep -qx /usr/include/sourceos/plugin.h || fail "the header is not in -dev"
+cflags=$(pkg-config --cflags sourceos-plugin) || fail "pkg-config does not find sourceos-plugin.pc"
+plugindir=$(pkg-config --variable=plugindir sourceos-plugin) || fail "sourceos-plugin.pc has no plugindir"
+[ -f "$plugindir/host.so" ] || fail "sourceos-plugin.pc's plugindir $plugindir does not hold the packaged plugins"
 printf '#include <sourceos/plugin.h>\nint main(void) { return SOURCEOS_ABI_MAJOR == 1 ? 0 : 1; }\n' > "$work/abi.c"
-cc $(pkg-config --cflags sourceos-plugin) -o "$work/abi" "$work/abi.c" && "$work/abi" ||
+# shellcheck disable=SC2086 # pkg-config's flags are words
+cc $cflags -o "$work/abi" "$work/abi.c" && "$work/abi" ||
     fail "a plugin build against the -dev package"
-pass "the -dev package builds against <sourceos/plugin.h> with pkg-config sourceos-plugin"
+pass "the -dev package builds against <sourceos/plugin.h> with pkg-config sourceos-plugin (plugindir $plugindir)"
 dpkg --purge sourceos-agent-dev sourceos-agent > /dev/null 2>&1 || fail "dpkg --purge"
 [ ! -e /usr/bin/sourceos ] || fail "/usr/bin/sourceos left after purge"
 pass "purged"

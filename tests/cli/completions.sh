@@ -92,6 +92,13 @@ mkdir -p "$TMP/d/sub"; : > "$TMP/d/file"
 is "$(bcomp sourceos evidence extract "$TMP/d/file" "$TMP/d/")" "$TMP/d/sub " "bash: extract's DIR: directories"
 is "$(bcomp sourceos evidence inspect "$TMP/d/f")" "$TMP/d/file " "bash: inspect's FILE: files"
 is "$(bcomp sourceosctl agent-machine run --tool x -- '')" "" "bash: after --, the tool's arguments: nothing offered"
+mkdir -p "$TMP/d/with space"
+is "$(bcomp sourceos doctor local-runtime --root "$TMP/d/wi" | sed 's/ $//')" "$TMP/d/with space" "bash: a directory with a space is one candidate"
+is "$(bcomp sourceos doctor --format = json local)" "local-runtime " "bash: --format=json (split by bash at '=') is an option and its value, not a command word"
+is "$(bcomp sourceos doctor local-runtime --format = j)" "json " "bash: --format=<TAB>: its values"
+is "$(bcomp sourceos-agent stage --config-dir = "$CFG" '')" "alpha beta " "bash: --config-dir=DIR is read"
+mkdir -p "$TMP/h"; cp -R "$CFG" "$TMP/h/cfg"
+is "$(HOME="$TMP/h" bcomp sourceos-agent stage --config-dir '~/cfg' '')" "alpha beta " "bash: a ~ in --config-dir is the home"
 is "$(bcomp sourceos help '')" "$(first_words "$SOS")" "bash: help COMMAND: the commands"
 
 # ---- zsh -------------------------------------------------------------------
@@ -100,6 +107,7 @@ if command -v zsh >/dev/null; then
     is "$(head -1 "$C/_sourceos")" "#compdef sourceos sourceos-agent sourceosctl" "zsh: #compdef names the three programs"
     zcomp() { # zcomp WORD...: what _sourceos hands compadd (and _files), in order
         zsh -f -c 'compdef() { : }
+            compset() { : }
             compadd() { [[ $1 == -- ]] && shift; print -r -- "$@" }
             _files() { print -r -- "_files $*" }
             source "$1"; shift
@@ -112,6 +120,8 @@ if command -v zsh >/dev/null; then
     is "$(zcomp sourceos doctor local-runtime --format '')" "human json ndjson prometheus " "zsh: --format"
     is "$(zcomp sourceosctl agent-machine shell --profile '')" "work " "zsh: profiles"
     is "$(zcomp sourceos evidence extract f '')" "_files -/ " "zsh: extract's DIR through _files -/"
+    is "$(HOME="$TMP/h" zcomp sourceos-agent stage --config-dir '~/cfg' '')" "alpha beta " "zsh: a ~ in --config-dir is the home"
+    is "$(zcomp sourceos-agent stage "--config-dir=$CFG" '')" "alpha beta " "zsh: --config-dir=DIR is read"
     is "$(zcomp "$SOS" explain x | wc -w)" "$codes" "zsh: explain's codes"
     is "$(zcomp sourceos-agent logs - | tr ' ' '\n' | grep . | sort | tr '\n' ' ')" "$(options_of sourceos-agent logs)" \
         "zsh: logs' options, as its --help lists them"
@@ -132,6 +142,9 @@ if command -v fish >/dev/null; then
     is "$(fcomp 'sourceos doctor local-runtime --format ')" "human json ndjson prometheus " "fish: --format"
     is "$(fcomp 'sourceosctl agent-machine init --profile ')" "linux-native macos-podman windows-hyperv windows-wsl " "fish: the templates"
     is "$(fcomp "$SOS explain launchd.keepalive-un")" "launchd.keepalive-unbounded launchd.keepalive-unthrottled " "fish: explain's codes"
+    is "$(fcomp 'sourceos doctor local-runtime --format=')" "--format=human --format=json --format=ndjson --format=prometheus " "fish: --format=<TAB>"
+    is "$(HOME="$TMP/h" fcomp "sourceos-agent stage --config-dir ~/cfg ")" "alpha beta " "fish: a ~ in --config-dir is the home"
+    is "$(fcomp "sourceos-agent stage --config-dir=$CFG ")" "alpha beta " "fish: --config-dir=DIR is read"
     is "$(fcomp 'sourceos-agent logs -')" "$(options_of sourceos-agent logs)" "fish: logs' options, as its --help lists them"
 else
     skip "fish is not installed (apt-get install fish)"

@@ -24,7 +24,7 @@ n=$("$PYTHON" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$T
 ok $(( n < 300 )) "the page has its rows ($n)"
 
 # Every code, explained as JSON, says what its row says.
-"$PYTHON" - "$TMP/rows.json" "$SOS" > "$TMP/diff.txt" <<'PY'
+"$PYTHON" - "$TMP/rows.json" "$SOS" > "$TMP/diff.txt" <<'PY' || echo "the checker failed" >> "$TMP/diff.txt"
 import json, subprocess, sys
 for row in json.load(open(sys.argv[1])):
     p = subprocess.run([sys.argv[2], "explain", row["code"], "--format", "json"],

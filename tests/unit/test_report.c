@@ -1241,6 +1241,8 @@ static void test_prometheus(void **state)
            "com.example.neg\t-1\n"
            "com.example.word\tmany\n"
            "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB\t1\n"
+           "com.\xc3\xa9t\t5\n"
+           "com.\xc3\xa8t\t6\n" /* the same label once cleaned: its first line */
            "com.example.last\t7"); /* no newline */
     assert_int_equal(sos_report_print_prometheus(capture_start(&c), &fx->run, &x), 0);
     text = capture_end(&c);
@@ -1273,6 +1275,8 @@ static void test_prometheus(void **state)
     assert_lacks(text, "com.example.word");
     assert_lacks(text, "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB");
     assert_contains(text, "sourceos_service_runs{label_or_unit=\"com.example.last\",backend=\"launchd\"} 7\n");
+    assert_contains(text, "sourceos_service_runs{label_or_unit=\"com.__t\",backend=\"launchd\"} 5\n");
+    assert_lacks(text, "} 6\n");
     assert_contains(text, "sourceos_run_duration_seconds 0.420\n");
     assert_contains(text, "sourceos_last_run_timestamp_seconds 1714566897.209\n");
     assert_no_trailing_spaces(text);
