@@ -10,7 +10,7 @@ libjansson-dev libyaml-dev libarchive-dev nettle-dev libplist-dev libplist-utils
 libcmocka-dev python3 python3-yaml python3-jsonschema podman runc
 busybox-static procps docker-registry apache2-utils systemd
 systemd-container uidmap git clang libclang-rt-14-dev debootstrap shellcheck
-mandoc prometheus zsh fish bash-completion debhelper dh-autoreconf"
+mandoc prometheus zsh fish bash-completion dpkg-dev debhelper dh-autoreconf"
 # Without its recommends: nix-setup-systemd would enable a nix-daemon on
 # this machine, and the tests use their own stores.
 PACKAGES_NO_RECOMMENDS="nix-bin"
